@@ -1,1 +1,2 @@
-export {};
+export * from './outcome';
+export * from './outcome-error';
