@@ -1,5 +1,7 @@
 // Shared jest settings: every workspace's jest.config.js spreads this.
 // ts-jest transpiles only (isolatedModules); type errors are caught by `tsc` in build and lint.
+const path = require('node:path');
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -10,4 +12,5 @@ module.exports = {
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 30000,
+  reporters: ['default', path.join(__dirname, 'scripts', 'jest-summary-reporter.js')],
 };

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// `npm run bench [-- --quick]`: runs every bench/*.bench.js in a process of its own (pinned to one
+// core where `taskset` exists), prints one table, and writes bench/results.json with the machine.
+// A bench file exports { name, run: async ({ quick }) => [{ metric, value, unit, anchor?, anchorValue?, target? }] }.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const quick = process.argv.includes('--quick');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.bench.js')).filter((f) => !only || f.startsWith(only)).sort();
+const hasTaskset = spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' }).status === 0;
+
+const child = `
+  const bench = require(process.argv[1]);
+  bench.run({ quick: process.argv[2] === 'quick' })
+    .then((rows) => { process.stdout.write('\\n@@RESULT@@' + JSON.stringify({ name: bench.name, rows }) + '\\n'); process.exit(0); })
+    .catch((err) => { console.error(err); process.exit(1); });
+`;
+
+const results = [];
+for (const file of files) {
+  const started = Date.now();
+  const cmd = hasTaskset ? 'taskset' : process.execPath;
+  const args = [...(hasTaskset ? ['-c', '0', process.execPath] : []), '-e', child, path.join(__dirname, file), quick ? 'quick' : 'full'];
+  process.stderr.write(`bench: ${file} …\n`);
+  const run = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  const marker = run.stdout.lastIndexOf('@@RESULT@@');
+  if (run.status !== 0 || marker < 0) {
+    results.push({ name: file, error: `exit ${run.status}`, seconds: (Date.now() - started) / 1000, rows: [] });
+    continue;
+  }
+  const parsed = JSON.parse(run.stdout.slice(marker + '@@RESULT@@'.length).trim());
+  results.push({ ...parsed, seconds: (Date.now() - started) / 1000 });
+}
+
+const fmt = (v) => (typeof v === 'number' ? (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2)) : (v ?? ''));
+const table = [['bench', 'metric', 'value', 'unit', 'anchor', 'anchor value', 'ratio', 'target']];
+for (const r of results) {
+  if (r.error) table.push([r.name, 'FAILED', r.error, '', '', '', '', '']);
+  for (const row of r.rows) {
+    const ratio = row.anchorValue ? row.value / row.anchorValue : undefined;
+    table.push([r.name, row.metric, fmt(row.value), row.unit, row.anchor ?? '', fmt(row.anchorValue), fmt(ratio), row.target ?? '']);
+  }
+}
+const widths = table[0].map((_, i) => Math.max(...table.map((row) => String(row[i]).length)));
+for (const [i, row] of table.entries()) {
+  console.log(row.map((c, j) => String(c).padEnd(widths[j])).join('  '));
+  if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+}
+
+const machine = {
+  host: os.hostname(), platform: `${os.platform()} ${os.release()}`, cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version,
+  pinnedToOneCore: hasTaskset,
+};
+const out = { date: new Date().toISOString(), quick, machine, results };
+fs.writeFileSync(path.join(__dirname, only ? 'results.tmp.json' : 'results.json'), JSON.stringify(out, null, 2) + '\n');
+process.exit(results.some((r) => r.error) ? 1 : 0);
