@@ -1,1 +1,3 @@
-export {};
+export { validate, validateMessage, assertValid, type ValidateOptions } from './validate';
+export { selectProfile } from './profile-selection';
+export { loadDefinitions } from './fhir-definitions';
