@@ -5,3 +5,4 @@ export { ipDocumentToFhir } from './to-fhir';
 export { fhirToIpDocument } from './from-fhir';
 export { assessEligibility, type EligibilityAssessment, type EligibilityInput } from './eligibility';
 export { uuidV5 } from './fhir-conventions';
+export { generateIpDocument } from './ip-document-generator';

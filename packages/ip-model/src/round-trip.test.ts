@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fhirToIpDocument, ipDocumentToFhir, validateIpDocument } from './index';
 import { missingFrom } from './test-support/deep-contains';
-import { generateIpDocument } from './test-support/ip-document-generator';
+import { generateIpDocument } from './ip-document-generator';
 
 const example = (): Bundle => JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'ip-plan-copy.json'), 'utf8'));
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IP_DOCUMENT_SCHEMA, validateIpDocument } from './index';
-import { generateIpDocument } from './test-support/ip-document-generator';
+import { generateIpDocument } from './ip-document-generator';
 
 test('a document missing what the law needs is refused, each breach with its path', () => {
   const doc: any = generateIpDocument(1);

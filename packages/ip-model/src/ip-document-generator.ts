@@ -1,5 +1,5 @@
 import { makeSyntheticFodselsnummer } from '@ipbro/identifiers';
-import type { IpDocument, IpParty, LifeArea } from '../ip-document';
+import type { IpDocument, IpParty, LifeArea } from './ip-document';
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same documents on every machine. */
 function random(seed: number): () => number {
@@ -121,7 +121,8 @@ export function generateIpDocument(n: number): IpDocument {
         givenBy: consenter,
         ...(givenAs ? { givenAs } : {}),
         ...(givenAs === 'representant' ? { representationReason: 'Mangler samtykkekompetanse, vurdert av lege' } : {}),
-        ...(maybe(0.7) ? { policy: [{ authority: 'https://lovdata.no', uri: 'https://lovdata.no/lov/1999-07-02-63/§2-5' }] } : {}),
+        // FHIR's ppc-1: a consent names its policy (here the law it rests on).
+        policy: [{ ...(maybe(0.7) ? { authority: 'https://lovdata.no' } : {}), uri: 'https://lovdata.no/lov/1999-07-02-63/§2-5' }],
         period: { start, ...(end ? { end } : {}) },
       },
       {
@@ -133,6 +134,7 @@ export function generateIpDocument(n: number): IpDocument {
         ...(givenAs ? { givenAs } : {}),
         ...(givenAs === 'representant' ? { representationReason: 'Mangler samtykkekompetanse, vurdert av lege' } : {}),
         ...(maybe(0.2) ? { scope: 'research' } : {}),
+        policy: [{ uri: 'https://lovdata.no/lov/1999-07-02-64/§22' }],
         permits: [{ party: 'kommune', ...(maybe() ? { informationScope: 'Hele planen' } : {}) }, ...(parties.some((p) => p.key === 'hf') ? [{ party: 'hf' }] : [])],
         ...(maybe(0.3) && relatives > 0 ? { denies: [{ party: 'rel0' }] } : {}),
       },
