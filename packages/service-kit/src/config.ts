@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs';
+
+/** A setting that is missing or wrong; its message is the one line a service prints before it exits. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+export type Reader<T> = (name: string, env: Env) => T;
+
+function raw(name: string, env: Env): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function required(name: string, env: Env): string {
+  const v = raw(name, env);
+  if (v === undefined) throw new ConfigError(`${name} is required`);
+  return v;
+}
+
+/** Typed readers of environment variables; each says what it expects when the value is wrong. */
+export const read = {
+  string: (fallback?: string): Reader<string> => (name, env) => raw(name, env) ?? (fallback !== undefined ? fallback : required(name, env)),
+  optionalString: (): Reader<string | undefined> => (name, env) => raw(name, env),
+  int: (fallback?: number, min = 0): Reader<number> => (name, env) => {
+    const v = raw(name, env);
+    if (v === undefined) {
+      if (fallback !== undefined) return fallback;
+      throw new ConfigError(`${name} is required (a whole number ≥ ${min})`);
+    }
+    if (!/^-?\d+$/.test(v) || Number(v) < min) throw new ConfigError(`${name} must be a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
+    return Number(v);
+  },
+  port: (fallback?: number): Reader<number> => (name, env) => {
+    const n = read.int(fallback, 0)(name, env);
+    if (n > 65535) throw new ConfigError(`${name} must be a port number 0–65535, got ${n}`);
+    return n;
+  },
+  url: (fallback?: string, protocols = ['http:', 'https:']): Reader<string> => (name, env) => {
+    const v = raw(name, env) ?? fallback;
+    if (v === undefined) throw new ConfigError(`${name} is required (a URL)`);
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      throw new ConfigError(`${name} must be a URL, got ${JSON.stringify(v)}`);
+    }
+    if (!protocols.includes(u.protocol)) throw new ConfigError(`${name} must be a ${protocols.join(' or ')} URL, got ${JSON.stringify(v)}`);
+    return v;
+  },
+  file: (): Reader<string> => (name, env) => {
+    const v = required(name, env);
+    if (!existsSync(v)) throw new ConfigError(`${name} names ${JSON.stringify(v)}, which does not exist`);
+    return v;
+  },
+  base64Key32: (): Reader<Buffer> => (name, env) => {
+    const v = required(name, env);
+    const key = Buffer.from(v, 'base64');
+    if (key.length !== 32 || key.toString('base64').replace(/=+$/, '') !== v.replace(/=+$/, '')) {
+      throw new ConfigError(`${name} must be 32 bytes in base64 (e.g. \`openssl rand -base64 32\`), got ${key.length} bytes`);
+    }
+    return key;
+  },
+  oneOf: <T extends string>(values: readonly T[], fallback?: T): Reader<T> => (name, env) => {
+    const v = raw(name, env) ?? fallback;
+    if (v === undefined) throw new ConfigError(`${name} is required (one of ${values.join(', ')})`);
+    if (!values.includes(v as T)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got ${JSON.stringify(v)}`);
+    return v as T;
+  },
+};
+
+export type ConfigSpec<T> = { [K in keyof T]: Reader<T[K]> };
+
+/** The one config loader: reads every setting of the spec, or throws the first ConfigError. */
+export function loadConfig<T>(spec: ConfigSpec<T>, env: Env = process.env, names?: Partial<Record<keyof T, string>>): T {
+  const result = {} as T;
+  for (const key of Object.keys(spec) as (keyof T)[]) {
+    const name = names?.[key] ?? String(key);
+    result[key] = spec[key](name, env);
+  }
+  return result;
+}
+
+/** Runs `fn`; a ConfigError becomes one line on stderr and exit code 1, as the contract asks. */
+export function exitOnConfigError<T>(service: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${service}: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+/** Delivery settings shared by the workers (CONTRACT.md "Running"). */
+export const deliveryConfigSpec = {
+  DELIVERY_BACKOFF_MS: read.int(1000, 1),
+  DELIVERY_BACKOFF_MAX_MS: read.int(60 * 60 * 1000, 1),
+  /** 0 = derive from the backoff: enough attempts to keep trying for at least 24 hours. */
+  DELIVERY_ATTEMPTS: read.int(0, 0),
+  DELIVERY_TIMEOUT_MS: read.int(10000, 1),
+};
+export const redisConfigSpec = { REDIS_URL: read.url('redis://127.0.0.1:6379', ['redis:', 'rediss:']) };

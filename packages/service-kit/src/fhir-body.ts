@@ -1,0 +1,91 @@
+import { badRequest, payloadTooLarge, unsupportedMediaType } from '@ipbro/outcome';
+import type { NextFunction, Request, Response } from 'express';
+
+export interface FhirBodyOptions {
+  /** Bytes; default 25 MB (an epikrise of 20 MB in base64 fits). */
+  limit?: number;
+  /** Deepest JSON nesting accepted; default 64 (FHIR resources are shallow). */
+  maxDepth?: number;
+}
+
+const ACCEPTED = ['application/fhir+json', 'application/json'];
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Nesting depth of JSON text, ignoring brackets inside strings; stops counting past `max`. */
+export function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) return true;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return false;
+}
+
+/** JSON.parse that refuses keys which could reach an object's prototype. */
+export function parseJsonSafely(text: string): unknown {
+  return JSON.parse(text, (key, value) => {
+    if (FORBIDDEN_KEYS.has(key)) throw new SyntaxError(`the key ${JSON.stringify(key)} is not allowed`);
+    return value;
+  });
+}
+
+/**
+ * Reads a FHIR JSON body: 415 for another content type, 413 past the limit (the stream is not
+ * read further), 400 for text that is not JSON, is nested too deep, or carries prototype keys.
+ * The parsed value is `req.body`; the raw size is `res.locals.bodyBytes`.
+ */
+export function fhirJsonBody(options: FhirBodyOptions = {}) {
+  const limit = options.limit ?? 25 * 1024 * 1024;
+  const maxDepth = options.maxDepth ?? 64;
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE') return next();
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (!ACCEPTED.includes(type)) {
+      req.resume();
+      return next(unsupportedMediaType(`Content-Type must be application/fhir+json or application/json, got ${JSON.stringify(type || null)}`));
+    }
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (declared > limit) {
+      req.resume();
+      return next(payloadTooLarge(`The body is ${declared} bytes; the limit is ${limit}`));
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limit) {
+        failed = true;
+        next(payloadTooLarge(`The body is over the limit of ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', (err) => {
+      if (failed) return;
+      failed = true;
+      next(badRequest(`The body could not be read: ${err.message}`));
+    });
+    req.on('end', () => {
+      if (failed) return;
+      const text = Buffer.concat(chunks, size).toString('utf8');
+      res.locals.bodyBytes = size;
+      if (text.trim() === '') return next(badRequest('The body is empty: expected FHIR JSON'));
+      if (jsonDepthExceeds(text, maxDepth)) return next(badRequest(`The JSON is nested deeper than ${maxDepth} levels`));
+      try {
+        req.body = parseJsonSafely(text);
+      } catch (err) {
+        return next(badRequest(`The body is not valid JSON: ${(err as Error).message}`));
+      }
+      next();
+    });
+  };
+}
