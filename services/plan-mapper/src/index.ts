@@ -1,1 +1,3 @@
-export {};
+export { createPlanMapperApp, type PlanMapperOptions } from './app';
+export { createPlanMapping, type PlanMapping } from './plan-mapping';
+export { runCli } from './cli';
