@@ -1,1 +1,5 @@
-export {};
+export * from './redis-connection';
+export * from './eviction-policy';
+export * from './backoffs';
+export * from './queue-names';
+export * from './queues';
