@@ -1,0 +1,2 @@
+export * from './message-record';
+export { MessageLedger, jobIdFor, type AcceptInput } from './message-ledger';

@@ -1,0 +1,30 @@
+/** The contract's states (CONTRACT.md, GET /messages/{id}). */
+export type MessageState = 'queued' | 'delivered' | 'acknowledged' | 'rejected' | 'retrying' | 'unroutable' | 'blocked' | 'dead';
+export const MESSAGE_STATES: readonly MessageState[] = ['queued', 'delivered', 'acknowledged', 'rejected', 'retrying', 'unroutable', 'blocked', 'dead'];
+/** States a message leaves only by an operator's explicit re-drive. */
+export const FINAL_STATES: readonly MessageState[] = ['acknowledged', 'rejected', 'blocked', 'dead'];
+
+export interface Recipient {
+  kommunenummer?: string;
+  orgnr?: string;
+  name?: string;
+  herId?: string;
+  endpoint?: string;
+}
+
+export interface MessageRecord {
+  /** sender orgnr + ':' + message id */
+  key: string;
+  id: string;
+  sender: string;
+  event: string;
+  state: MessageState;
+  recipient?: Recipient;
+  attempts: number;
+  history: { at: string; state: MessageState; detail?: string }[];
+  receipt?: { code: string; at: string; detail?: string };
+  receivedAt: string;
+  updatedAt: string;
+}
+
+export const ledgerKey = (sender: string, id: string): string => `${sender}:${id}`;

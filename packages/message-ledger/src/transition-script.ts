@@ -1,0 +1,30 @@
+/**
+ * Atomic state change of one record (Redis Lua, cjson). KEYS: record, state-set prefix.
+ * ARGV: new state, detail, at, patch JSON, force ('1' lets an operator re-drive a final state).
+ * Returns the record JSON, or the unchanged record when the change is not allowed:
+ * - a final state (acknowledged, rejected, blocked, dead) is left only when forced;
+ * - `delivered` after `acknowledged` is ignored: a receipt may overtake the delivery bookkeeping.
+ */
+export const TRANSITION_SCRIPT = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return nil end
+local rec = cjson.decode(raw)
+local newState, detail, at, patch, force = ARGV[1], ARGV[2], ARGV[3], cjson.decode(ARGV[4]), ARGV[5]
+local final = { acknowledged = true, rejected = true, blocked = true, dead = true }
+if final[rec.state] and force ~= '1' then return raw end
+local oldState = rec.state
+rec.state = newState
+rec.updatedAt = at
+local entry = { at = at, state = newState }
+if detail ~= '' then entry.detail = detail end
+if type(rec.history) ~= 'table' or next(rec.history) == nil then rec.history = {} end
+table.insert(rec.history, entry)
+for k, v in pairs(patch) do rec[k] = v end
+local out = cjson.encode(rec)
+redis.call('SET', KEYS[1], out)
+if oldState ~= newState then
+  redis.call('SREM', KEYS[2] .. oldState, rec.key)
+  redis.call('SADD', KEYS[2] .. newState, rec.key)
+end
+return out
+`;
