@@ -1,1 +1,2 @@
-export {};
+export * from './directory-shape';
+export { Directory, type ResolvedRecipient } from './directory';
