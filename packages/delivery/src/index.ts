@@ -1,0 +1,3 @@
+export * from './delivery-outcome';
+export * from './fhir-message-client';
+export * from './meldeplikt-delivery';
