@@ -65,6 +65,9 @@ test('transitions append history, keep state sets in step, and do not leave a fi
   const redriven = await ledger.transition(key, 'queued', 'operator re-drive', {}, { force: true });
   expect(redriven.state).toBe('queued');
   await expect(ledger.transition('nobody:none', 'queued')).rejects.toThrow('No message');
+  await ledger.transition(key, 'unroutable', 'no kommune');
+  expect((await ledger.transitionIf(key, 'unroutable', 'queued', 're-drive'))?.state).toBe('queued');
+  expect(await ledger.transitionIf(key, 'unroutable', 'queued', 're-drive again')).toBeUndefined(); // only one re-drive wins
 });
 
 test('the worker can write the mark first; the gateway then finds it', async () => {

@@ -2,6 +2,8 @@ import type { Redis } from 'ioredis';
 import { ledgerKey, MESSAGE_STATES, type MessageRecord, type MessageState, type Recipient } from './message-record';
 import { TRANSITION_SCRIPT } from './transition-script';
 
+type Patch = Partial<Pick<MessageRecord, 'attempts' | 'recipient' | 'receipt'>>;
+
 export interface AcceptInput {
   sender: string;
   id: string;
@@ -87,12 +89,22 @@ export class MessageLedger {
   }
 
   /** Moves a record to `state`, appending to its history; see TRANSITION_SCRIPT for what is refused. */
-  async transition(key: string, state: MessageState, detail = '', patch: Partial<Pick<MessageRecord, 'attempts' | 'recipient' | 'receipt'>> = {}, options: { force?: boolean } = {}): Promise<MessageRecord> {
-    const raw = (await (this.redis as unknown as { ipbroTransition: (...a: string[]) => Promise<string | null> }).ipbroTransition(
-      this.recordKey(key), `${this.prefix}:state:`, state, detail, new Date().toISOString(), JSON.stringify(patch), options.force ? '1' : '0'
-    ));
+  async transition(key: string, state: MessageState, detail = '', patch: Patch = {}, options: { force?: boolean } = {}): Promise<MessageRecord> {
+    return (await this.change(key, state, detail, patch, options.force ?? false, '')).record;
+  }
+
+  /** Changes the state only from `expected`; undefined when the record was elsewhere (another worker got there first). */
+  async transitionIf(key: string, expected: MessageState, state: MessageState, detail = '', patch: Patch = {}): Promise<MessageRecord | undefined> {
+    const { changed, record } = await this.change(key, state, detail, patch, false, expected);
+    return changed ? record : undefined;
+  }
+
+  private async change(key: string, state: MessageState, detail: string, patch: Patch, force: boolean, expected: string): Promise<{ changed: boolean; record: MessageRecord }> {
+    const raw = await (this.redis as unknown as { ipbroTransition: (...a: string[]) => Promise<string | null> }).ipbroTransition(
+      this.recordKey(key), `${this.prefix}:state:`, state, detail, new Date().toISOString(), JSON.stringify(patch), force ? '1' : '0', expected
+    );
     if (!raw) throw new Error(`No message ${key} in the ledger`);
-    return normalise(JSON.parse(raw));
+    return { changed: raw[0] === '1', record: normalise(JSON.parse(raw.slice(1))) };
   }
 
   async listByState(state: MessageState): Promise<string[]> {

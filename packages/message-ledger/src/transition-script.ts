@@ -1,7 +1,8 @@
 /**
  * Atomic state change of one record (Redis Lua, cjson). KEYS: record, state-set prefix.
- * ARGV: new state, detail, at, patch JSON, force ('1' lets an operator re-drive a final state).
- * Returns the record JSON, or the unchanged record when the change is not allowed:
+ * ARGV: new state, detail, at, patch JSON, force ('1' lets an operator re-drive a final state),
+ * expected state ('' = any: the change happens only from that state).
+ * Returns '1' + the new record JSON, or '0' + the unchanged record when the change is not allowed:
  * - a final state (acknowledged, rejected, blocked, dead) is left only when forced;
  * - `delivered` after `acknowledged` is ignored: a receipt may overtake the delivery bookkeeping.
  */
@@ -9,9 +10,10 @@ export const TRANSITION_SCRIPT = `
 local raw = redis.call('GET', KEYS[1])
 if not raw then return nil end
 local rec = cjson.decode(raw)
-local newState, detail, at, patch, force = ARGV[1], ARGV[2], ARGV[3], cjson.decode(ARGV[4]), ARGV[5]
+local newState, detail, at, patch, force, expected = ARGV[1], ARGV[2], ARGV[3], cjson.decode(ARGV[4]), ARGV[5], ARGV[6]
 local final = { acknowledged = true, rejected = true, blocked = true, dead = true }
-if final[rec.state] and force ~= '1' then return raw end
+if final[rec.state] and force ~= '1' then return '0' .. raw end
+if expected ~= '' and rec.state ~= expected then return '0' .. raw end
 local oldState = rec.state
 rec.state = newState
 rec.updatedAt = at
@@ -26,5 +28,5 @@ if oldState ~= newState then
   redis.call('SREM', KEYS[2] .. oldState, rec.key)
   redis.call('SADD', KEYS[2] .. newState, rec.key)
 end
-return out
+return '1' .. out
 `;
