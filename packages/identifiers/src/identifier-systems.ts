@@ -10,11 +10,16 @@ export const IDENTIFIER_SYSTEMS = {
   kommunenummer: 'urn:oid:2.16.578.1.12.4.1.1.3402',
 } as const;
 
-/** The no-basis extension on Address.district carrying the kommunenummer. */
+export type IdentifierSystemName = keyof typeof IDENTIFIER_SYSTEMS;
+
+/** The no-basis extension on Address.district carrying the kommunenummer (valueCoding, system IDENTIFIER_SYSTEMS.kommunenummer). */
 export const MUNICIPALITY_CODE_EXTENSION = 'http://hl7.no/fhir/StructureDefinition/no-basis-municipalitycode';
 
-export type IdentifierResult<T extends object = object> = ({ ok: true } & T) | { ok: false; rule: string; message: string };
+const SYSTEM_NAMES = new Map<string, IdentifierSystemName>(
+  Object.entries(IDENTIFIER_SYSTEMS).map(([name, system]) => [system, name as IdentifierSystemName])
+);
 
-export function fail(rule: string, message: string): { ok: false; rule: string; message: string } {
-  return { ok: false, rule, message };
+/** The name of a national identifier system (`fodselsnummer`, `herId` …), or undefined for any other system. */
+export function identifierSystemName(system: string | undefined): IdentifierSystemName | undefined {
+  return system === undefined ? undefined : SYSTEM_NAMES.get(system);
 }

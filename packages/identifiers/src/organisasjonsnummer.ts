@@ -1,5 +1,5 @@
 import { isDigits, mod11ControlDigit, toDigits } from './check-digits';
-import { fail, type IdentifierResult } from './identifier-systems';
+import { fail, type IdentifierResult } from './identifier-result';
 
 const WEIGHTS = [3, 2, 7, 6, 5, 4, 3, 2] as const;
 

@@ -1,38 +1,17 @@
-import { isDigits, mod11ControlDigit, toDigits, weightedSumMod11 } from './check-digits';
-import { fail, type IdentifierResult } from './identifier-systems';
+import { isDigits, isValidK1, isValidK2, toDigits } from './check-digits';
+import { fail, type IdentifierResult } from './identifier-result';
 
 export type PersonNumberKind = 'fodselsnummer' | 'd-nummer' | 'h-nummer' | 'fh-nummer';
 export type PersonNumberResult = IdentifierResult<{ kind: PersonNumberKind; synthetic: boolean; birthDate?: string }>;
 
-const K1_WEIGHTS = [3, 7, 6, 1, 8, 9, 4, 5, 2] as const;
-const K2_WEIGHTS = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2] as const;
-
 /**
- * k1 is valid under today's rule (11 − s mod 11, 11 → 0) or, from 2032, under the new rule
- * where k1 may be any of 12, 13 or 14 − s mod 11 (so the number space is four times larger).
- * Both are accepted: numbers issued under either rule live side by side.
+ * The four-digit birth year from the two-digit year and the individual number (digits 7–9),
+ * as Folkeregisteret assigns them; undefined when that individual number is not issued for that year.
+ * 000–499 → 1900–1999; 500–749 with year ≥ 54 → 1854–1899; 900–999 with year ≥ 40 → 1940–1999;
+ * 500–999 with year ≤ 39 → 2000–2039.
  */
-export function isValidK1(digits: readonly number[]): boolean {
-  const s = weightedSumMod11(digits, K1_WEIGHTS);
-  const k1 = digits[9];
-  return [11, 12, 13, 14].some((base) => (base - s) % 11 === k1);
-}
-
-export function isValidK2(digits: readonly number[]): boolean {
-  return mod11ControlDigit(digits, K2_WEIGHTS) === digits[10];
-}
-
-/** The control digits of the first nine digits under today's rule, or undefined when none exists. */
-export function controlDigits(firstNine: string): string | undefined {
-  const digits = toDigits(firstNine);
-  const k1 = mod11ControlDigit(digits, K1_WEIGHTS);
-  if (k1 === undefined) return undefined;
-  const k2 = mod11ControlDigit([...digits, k1], K2_WEIGHTS);
-  return k2 === undefined ? undefined : `${k1}${k2}`;
-}
-
-/** Century from the individual number (digits 7–9) and the two-digit year, as Skatteetaten assigns them. */
 export function fullYear(year2: number, individual: number): number | undefined {
+  if (individual < 0 || individual > 999 || year2 < 0 || year2 > 99) return undefined;
   if (individual <= 499) return 1900 + year2;
   if (individual <= 749 && year2 >= 54) return 1800 + year2;
   if (individual >= 900 && year2 >= 40) return 1900 + year2;
@@ -40,24 +19,28 @@ export function fullYear(year2: number, individual: number): number | undefined 
   return undefined;
 }
 
-function isRealDate(year: number, month: number, day: number): boolean {
-  const d = new Date(Date.UTC(year, month - 1, day));
+/** A real calendar date (29 February only in leap years). */
+export function isCalendarDate(year: number, month: number, day: number): boolean {
+  if (!Number.isInteger(year) || !Number.isInteger(month) || !Number.isInteger(day)) return false;
+  const d = new Date(Date.UTC(2000, month - 1, day));
+  d.setUTCFullYear(year); // years below 100 would otherwise be read as 19xx
   return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
 }
 
-const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+export const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 /**
- * Checks a fødselsnummer, D-nummer (day + 40), H-nummer (month + 40), FH-nummer (first digit 8 or 9)
- * or a synthetic test number (month + 80, Test-Norge). Says which rule failed.
+ * Checks a fødselsnummer, D-nummer (day + 40), H-nummer (month + 40), FH-nummer (first digit
+ * 8 or 9, no birth date) or a synthetic test number (month + 80, Test-Norge; a D-nummer can be
+ * synthetic too). Both check-digit rules are accepted (see allowedK1). Says which rule failed.
  */
 export function checkPersonNumber(value: string, options: { allowSynthetic?: boolean } = {}): PersonNumberResult {
   const allowSynthetic = options.allowSynthetic ?? true;
   if (typeof value !== 'string' || value.length !== 11) {
-    return fail('length', `a person number has 11 digits, got ${typeof value === 'string' ? value.length : typeof value}`);
+    return fail('length', `a person number has 11 digits, got ${typeof value === 'string' ? `${value.length} characters` : typeof value}`);
   }
   if (!isDigits(value)) {
-    return fail('digits', 'a person number has only digits 0–9');
+    return fail('digits', 'a person number has only the digits 0–9');
   }
   const digits = toDigits(value);
   if (!isValidK1(digits)) {
@@ -66,6 +49,7 @@ export function checkPersonNumber(value: string, options: { allowSynthetic?: boo
   if (!isValidK2(digits)) {
     return fail('check-digit-2', 'check digit 2 (the 11th digit) does not match the first ten digits');
   }
+  // FH-nummer (felles hjelpenummer): no birth date is coded in it.
   if (digits[0] >= 8) {
     return { ok: true, kind: 'fh-nummer', synthetic: false };
   }
@@ -92,9 +76,9 @@ export function checkPersonNumber(value: string, options: { allowSynthetic?: boo
   }
   const year = fullYear(year2, individual);
   if (year === undefined) {
-    return fail('century', `individual number ${pad(individual, 3)} is not issued for year ${pad(year2)}`);
+    return fail('century', `individual number ${pad(individual, 3)} is not issued for a birth year ending in ${pad(year2)}`);
   }
-  if (!isRealDate(year, month, day)) {
+  if (!isCalendarDate(year, month, day)) {
     return fail('date', `${pad(day)}.${pad(month)}.${year} is not a calendar date`);
   }
   return { ok: true, kind, synthetic, birthDate: `${year}-${pad(month)}-${pad(day)}` };
