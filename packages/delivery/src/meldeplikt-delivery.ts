@@ -23,10 +23,12 @@ export type StepResult =
  * kommune (or the explicit destination): unroutable when the directory does not know it; otherwise
  * post, classify, and write the outcome to the ledger.
  */
-export async function deliverFromLedger(key: string, attempt: number, isLastAttempt: boolean, deps: DeliveryStepDeps): Promise<StepResult> {
-  const record = await deps.ledger.get(key);
+export async function deliverFromLedger(job: { key: string; messageId: string; sender: string; event: string }, attempt: number, isLastAttempt: boolean, deps: DeliveryStepDeps): Promise<StepResult> {
+  const key = job.key;
   const body = await deps.ledger.body(key);
-  if (!record || !body) throw new Error(`Message ${key} is not in the ledger yet`);
+  if (!body) throw new Error(`Message ${key} has no body in the ledger`);
+  // The gateway writes the record right after the job; if this worker got there first, it writes it.
+  const record = (await deps.ledger.get(key)) ?? (await deps.ledger.ensureRecord({ key, id: job.messageId, sender: job.sender, event: job.event })).record;
   if (['acknowledged', 'rejected', 'blocked', 'dead'].includes(record.state)) return { kind: 'done', record };
   const bundle = JSON.parse(body) as Bundle;
   const view = readMessage(bundle);
