@@ -1,1 +1,2 @@
-export {};
+export * from './token-issuer';
+export * from './hospital-simulator';
