@@ -1,6 +1,6 @@
 export const IPBRO_BASE = 'http://ipbro.no/fhir';
 
-/** Our CodeSystems (CONTRACT.md, plus the additions of docs/fhir-mapping.md). */
+/** Our CodeSystems: those of CONTRACT.md, plus the additions of docs/fhir-mapping.md. */
 export const CODE_SYSTEMS = {
   messageEvent: `${IPBRO_BASE}/CodeSystem/ip-message-event`,
   need: `${IPBRO_BASE}/CodeSystem/ip-need`,
@@ -14,10 +14,3 @@ export const CODE_SYSTEMS = {
 
 /** Volven 9602, document types: A02-2 Individuell plan, A03-2 Epikrise. */
 export const DOCUMENT_TYPE_SYSTEM = 'urn:oid:2.16.578.1.12.4.1.1.9602';
-
-export type MessageEvent = 'meldeplikt' | 'ip-plan-copy' | 'koordinator-handover' | 'epikrise';
-export const MESSAGE_EVENTS: readonly MessageEvent[] = ['meldeplikt', 'ip-plan-copy', 'koordinator-handover', 'epikrise'];
-
-export function isMessageEvent(code: unknown): code is MessageEvent {
-  return typeof code === 'string' && (MESSAGE_EVENTS as readonly string[]).includes(code);
-}

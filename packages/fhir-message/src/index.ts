@@ -1,4 +1,7 @@
-export * from './code-systems';
-export * from './resolve-reference';
-export * from './patient-facts';
-export * from './message-view';
+export { IPBRO_BASE, CODE_SYSTEMS, DOCUMENT_TYPE_SYSTEM } from './code-systems';
+export { MESSAGE_EVENTS, isMessageEvent, type MessageEvent } from './events';
+export { resolveReference, entriesOfType, type Located } from './resolve-reference';
+export { homeKommuneOf } from './home-kommune';
+export { personNumberOf } from './person-number-of';
+export { organizationIds, referencedOrganizationIds, endpointOrganizationIds, type OrganizationIds } from './organization-ids';
+export { readMessage, type MessageView, type MessageDestination } from './message-view';
