@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// `npm start`: the whole system on this machine with simulated peers. Starts the hospital simulator
+// (with a local token issuer), the gateway, the meldeplikt-router, a simulated koordinerende enhet for
+// the demo kommuner and the plan-mapper; prints the one curl line that sends the contract's meldeplikt
+// and where to watch it travel. Ctrl-C stops everything.
+'use strict';
+const { spawn } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const demo = path.join(root, '.demo');
+fs.mkdirSync(demo, { recursive: true });
+const env = process.env;
+const port = (name, fallback) => Number(env[name] ?? fallback);
+const P = { issuer: port('DEMO_ISSUER_PORT', 4100), kommune: port('DEMO_KOMMUNE_PORT', 4101), hospital: port('DEMO_HOSPITAL_PORT', 4102), gateway: port('DEMO_GATEWAY_PORT', 8080), router: port('DEMO_ROUTER_PORT', 8082), mapper: port('DEMO_MAPPER_PORT', 8083) };
+const REDIS_URL = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const issuer = `http://127.0.0.1:${P.issuer}`;
+const gateway = `http://127.0.0.1:${P.gateway}`;
+
+// The directory of the demo: the simulated kommuner answer on the kommune simulator's port.
+const directory = JSON.parse(fs.readFileSync(path.join(root, 'packages', 'directory', 'demo-directory.json'), 'utf8'));
+for (const party of [...directory.kommuner, ...directory.helseforetak]) {
+  for (const ep of [party.koordinerendeEnhet, party.ehr]) {
+    if (!ep) continue;
+    for (const k of ['endpoint', 'fhirBase']) if (ep[k]) ep[k] = ep[k].replace(':4101', `:${P.kommune}`).replace(':4102', `:${P.hospital}`);
+  }
+}
+const directoryFile = path.join(demo, 'directory.json');
+fs.writeFileSync(directoryFile, JSON.stringify(directory, null, 2));
+const tokenFile = path.join(demo, 'token');
+fs.rmSync(tokenFile, { force: true });
+
+const common = { REDIS_URL, DIRECTORY_FILE: directoryFile, IPBRO_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'), AUTH_ISSUER: issuer, AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_URL: `${issuer}/.well-known/jwks.json`, DELIVERY_BACKOFF_MS: env.DELIVERY_BACKOFF_MS ?? '1000', LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
+const services = [
+  { name: 'hospital-simulator', dir: 'services/hospital-simulator', env: { PORT: P.hospital, TOKEN_ISSUER_PORT: P.issuer, SIM_GATEWAY_URL: gateway, DEMO_TOKEN_OUT: tokenFile }, health: `http://127.0.0.1:${P.hospital}/healthz` },
+  { name: 'gateway', dir: 'services/gateway', env: { PORT: P.gateway }, health: `${gateway}/readyz` },
+  { name: 'meldeplikt-router', dir: 'services/meldeplikt-router', env: { PORT: P.router }, health: `http://127.0.0.1:${P.router}/readyz` },
+  { name: 'kommune-simulator', dir: 'services/kommune-simulator', env: { PORT: P.kommune, SIM_BEHAVIOUR: env.SIM_BEHAVIOUR ?? 'later', SIM_LATER_MS: '1500', SIM_GATEWAY_URL: gateway, SIM_TOKEN_URL: `${issuer}/token` }, health: `http://127.0.0.1:${P.kommune}/healthz` },
+  { name: 'plan-mapper', dir: 'services/plan-mapper', env: { PORT: P.mapper }, health: `http://127.0.0.1:${P.mapper}/healthz` },
+];
+
+const children = [];
+const width = Math.max(...services.map((s) => s.name.length));
+function relay(name, stream) {
+  let rest = '';
+  stream.on('data', (chunk) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop();
+    for (const line of lines) {
+      if (!line.trim()) continue;
+      let text = line;
+      try {
+        const j = JSON.parse(line);
+        if (j.msg === 'request' && /^\/(healthz|readyz|metrics)/.test(j.path ?? '')) continue;
+        const { level, time, pid, hostname, service, name: _n, msg, ...rest2 } = j;
+        text = `${msg}${Object.keys(rest2).length ? ' ' + JSON.stringify(rest2) : ''}`;
+      } catch {
+        // not JSON: as is
+      }
+      process.stdout.write(`${name.padEnd(width)} | ${text}\n`);
+    }
+  });
+}
+
+async function waitFor(url, ms = 30000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer within ${ms / 1000} s`);
+}
+
+function stopAll(code) {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 1500).unref();
+}
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
+
+(async () => {
+  for (const s of services) {
+    const child = spawn(process.execPath, [path.join(root, s.dir, 'dist', 'main.js')], { env: { ...env, ...common, ...Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, String(v)])) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    relay(s.name, child.stdout);
+    relay(s.name, child.stderr);
+    child.on('exit', (code, signal) => {
+      process.stdout.write(`${s.name.padEnd(width)} | exited (${signal ?? code})\n`);
+    });
+    await waitFor(s.health).catch((err) => {
+      console.error(`demo: ${s.name} did not start: ${err.message}`);
+      stopAll(1);
+      throw err;
+    });
+  }
+  const example = fs.existsSync(path.join(root, '..', 'shared', 'contract', 'examples', 'meldeplikt.json')) ? '../shared/contract/examples/meldeplikt.json' : 'test/fixtures/contract/meldeplikt.json';
+  const bearer = `-H "Authorization: Bearer $(cat .demo/token)"`;
+  console.log(`
+IP-bro demo is running (Redis at ${REDIS_URL}). Send the contract's meldeplikt from Helse Møre og Romsdal:
+
+  curl -si -X POST '${gateway}/fhir/$process-message' ${bearer} -H 'Content-Type: application/fhir+json' --data-binary @${example}
+
+Watch it travel:
+  status     curl -s ${gateway}/messages/6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01 ${bearer}
+  kommune    curl -s http://127.0.0.1:${P.kommune}/_sim/received      (what Ålesund's koordinerende enhet got)
+  hospital   curl -s -X POST http://127.0.0.1:${P.hospital}/send/meldeplikt   (another one, with a fresh id)
+  mapper     npx ipbro validate ${example}
+The kommune answers 202 and posts its receipt 1.5 s later: queued → delivered → acknowledged.
+Ctrl-C stops everything.
+`);
+})().catch(() => undefined);
