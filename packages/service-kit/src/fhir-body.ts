@@ -46,6 +46,9 @@ export function fhirJsonBody(options: FhirBodyOptions = {}) {
   const maxDepth = options.maxDepth ?? 64;
   return (req: Request, res: Response, next: NextFunction): void => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE') return next();
+    // A POST with no body at all (an action such as POST /send/meldeplikt) has nothing to parse.
+    const noBody = req.headers['content-length'] === '0' || (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined);
+    if (noBody && !req.headers['content-type']) return next();
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (!ACCEPTED.includes(type)) {
       req.resume();

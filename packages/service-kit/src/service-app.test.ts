@@ -92,3 +92,15 @@ test('jsonDepthExceeds ignores brackets inside strings', () => {
   expect(jsonDepthExceeds('[[[[1]]]]', 3)).toBe(true);
   expect(jsonDepthExceeds('{"a":"\\"[[[["}', 1)).toBe(false);
 });
+
+test('a POST with no body and no content type is an action, not a 415', async () => {
+  const s = await startApp();
+  try {
+    const res = await fetch(`${s.url}/echo`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({});
+    expect((await fetch(`${s.url}/echo`, { method: 'POST', headers: { 'Content-Type': 'application/json' } })).status).toBe(400);
+  } finally {
+    await s.close();
+  }
+});

@@ -1,6 +1,7 @@
 import { MessageLedger } from '@ipbro/message-ledger';
 import { assertNoEviction, createQueue, createRedisConnection, QUEUES, waitUntilReady } from '@ipbro/queues';
 import { createAuthenticator, createLogger, deliveryConfigSpec, exitOnConfigError, exitOnSignals, loadAuthConfig, loadConfig, read, redisConfigSpec, startHttpServer } from '@ipbro/service-kit';
+import { loadDefinitions } from '@ipbro/validation';
 import { createGatewayApp } from './app';
 
 const logger = createLogger('gateway');
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   const redis = createRedisConnection(config.REDIS_URL, 'producer');
   await waitUntilReady(redis);
   await assertNoEviction(redis);
+  loadDefinitions(); // FHIR definitions and our profiles, once, before the first message waits for them
   const delivery = { firstDelayMs: config.DELIVERY_BACKOFF_MS, ceilingMs: config.DELIVERY_BACKOFF_MAX_MS, attempts: config.DELIVERY_ATTEMPTS };
   const queues = {
     [QUEUES.meldeplikt]: createQueue(QUEUES.meldeplikt, redis, delivery, config.QUEUE_PREFIX),
