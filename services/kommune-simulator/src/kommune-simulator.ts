@@ -55,6 +55,8 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): { app:
   let fallback: Behaviour = options.behaviour ?? { sequence: ['ok'] };
   const orgnrOf = options.orgnrOf ?? ((k: string) => DEMO_ORGNR[k] ?? '942953119');
   const pending = new Set<NodeJS.Timeout>();
+  /** Requests answered 'timeout': held open, never acted on (a test kills the sender meanwhile). */
+  const held: { id: string; kommune: string; at: string }[] = [];
 
   const next = (kommune: string): { answer: string; behaviour: Behaviour } => {
     const behaviour = behaviours.get(kommune) ?? fallback;
@@ -105,6 +107,7 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): { app:
       res.status(202).type('application/fhir+json').send(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: 'received; receipt follows' }] }));
       if (answer === 'later') sendLater(id, kommune, behaviour.laterMs ?? 500);
     } else if (answer === 'timeout') {
+      held.push({ id, kommune, at: new Date().toISOString() });
       const t = setTimeout(() => {
         pending.delete(t);
         if (!res.headersSent) res.status(504).end();
@@ -118,6 +121,9 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): { app:
   });
   kit.app.get('/_sim/received', (_req, res) => {
     res.json([...received.values()]);
+  });
+  kit.app.get('/_sim/held', (_req, res) => {
+    res.json(held);
   });
   kit.app.put('/_sim/behaviour', (req, res) => {
     const { kommune, ...b } = req.body as Behaviour & { kommune?: string };
@@ -137,6 +143,7 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): { app:
   };
   const reset = (): void => {
     received.clear();
+    held.length = 0;
     behaviours.clear();
     cursor.clear();
     for (const t of pending) clearTimeout(t);

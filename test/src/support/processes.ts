@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '..', '..', '..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Service {
+  name: string;
+  child: ChildProcess;
+  output: string[];
+  port: number;
+  url: string;
+}
+
+/** Starts a built service (services/<name>/dist/main.js) as its own process and waits for /healthz. */
+export async function startService(name: string, env: Record<string, string | number>, port?: number): Promise<Service> {
+  const p = port ?? (await freePort());
+  const child = spawn(process.execPath, [join(ROOT, 'services', name, 'dist', 'main.js')], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])), PORT: String(p) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout?.on('data', (d) => output.push(String(d)));
+  child.stderr?.on('data', (d) => output.push(String(d)));
+  const service = { name, child, output, port: p, url: `http://127.0.0.1:${p}` };
+  const end = Date.now() + 20000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}): ${output.join('')}`);
+    try {
+      if ((await fetch(`${service.url}/healthz`)).ok) return service;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > end) throw new Error(`${name} did not start: ${output.join('')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function stopService(s: Service | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (!s || s.child.exitCode !== null || s.child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    s.child.once('exit', () => resolve());
+    s.child.kill(signal);
+  });
+}
+
+export async function eventually<T>(fn: () => Promise<T | undefined>, ms = 15000, what = 'condition'): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
