@@ -1,0 +1,59 @@
+// Gateway accepted messages/s (auth on, validation, dedup, durable queueing on real Redis) against an
+// express hello-world JSON POST of the same body, same load loop, same process, same core.
+'use strict';
+const express = require('express');
+const { readFileSync, writeFileSync, mkdtempSync } = require('node:fs');
+const { join } = require('node:path');
+const { tmpdir } = require('node:os');
+const { randomUUID } = require('node:crypto');
+const { Redis } = require('ioredis');
+const { SignJWT, exportJWK, generateKeyPair } = require('jose');
+const { createGatewayApp } = require('../services/gateway/dist');
+const { MessageLedger } = require('../packages/message-ledger/dist');
+const { createQueue, QUEUES } = require('../packages/queues/dist');
+const { createAuthenticator, createLogger, ORGNR_CLAIM } = require('../packages/service-kit/dist');
+const { loadDefinitions } = require('../packages/validation/dist');
+const { loadLoop } = require('./support');
+
+const listen = (app) => new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+
+module.exports = {
+  name: 'gateway',
+  async run({ quick }) {
+    const seconds = quick ? 4 : 10;
+    const template = readFileSync(join(__dirname, '..', 'test', 'fixtures', 'contract', 'meldeplikt.json'), 'utf8');
+    const ID = '6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01';
+    const run = randomUUID().slice(0, 8);
+    const body = (i) => template.replace(ID, `${run}-${i}`);
+
+    const hello = express();
+    hello.use(express.json({ type: ['application/json', 'application/fhir+json'], limit: '25mb' }));
+    hello.post('/fhir/\$process-message', (req, res) => res.status(202).json({ ok: true, id: req.body.id }));
+    const helloServer = await listen(hello);
+
+    const { privateKey, publicKey } = await generateKeyPair('RS256');
+    const dir = mkdtempSync(join(tmpdir(), 'ipbro-bench-'));
+    writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'b', alg: 'RS256' }] }));
+    const token = await new SignJWT({ scope: 'ipbro:message.write', [ORGNR_CLAIM]: '997005562' }).setProtectedHeader({ alg: 'RS256', kid: 'b' }).setIssuer('bench').setAudience('ipbro').setExpirationTime('1h').sign(privateKey);
+    const prefix = `{ipbro-bench-${run}}`;
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+    const delivery = { firstDelayMs: 1000, ceilingMs: 3600000, attempts: 0 };
+    const queues = { [QUEUES.meldeplikt]: createQueue(QUEUES.meldeplikt, redis, delivery, prefix), [QUEUES.documents]: createQueue(QUEUES.documents, redis, delivery, prefix) };
+    loadDefinitions();
+    const logger = createLogger('bench', { level: 'warn' });
+    const gw = createGatewayApp({ logger, ledger: new MessageLedger(redis, { prefix }), queues, auth: createAuthenticator({ mode: 'jwt', issuer: 'bench', audience: 'ipbro', jwksFile: join(dir, 'jwks.json') }) });
+    const gwServer = await listen(gw);
+    const headers = { Authorization: `Bearer ${token}` };
+    await loadLoop(`http://127.0.0.1:${gwServer.address().port}/fhir/$process-message`, (i) => body(`warm-${i}`), { seconds: 1, headers });
+    const anchor = await loadLoop(`http://127.0.0.1:${helloServer.address().port}/fhir/$process-message`, body, { seconds, headers });
+    const measured = await loadLoop(`http://127.0.0.1:${gwServer.address().port}/fhir/$process-message`, body, { seconds, headers });
+    if (Object.keys(measured.statuses).some((s) => s !== '202')) throw new Error(`gateway answered ${JSON.stringify(measured.statuses)}`);
+    helloServer.close();
+    gwServer.close();
+    for (const q of Object.values(queues)) { await q.obliterate({ force: true }); await q.close(); }
+    const keys = await redis.keys(`${prefix}*`);
+    for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
+    redis.disconnect();
+    return [{ metric: 'gateway accepted meldeplikt messages (202, queued)', value: measured.rate, unit: 'messages/s', anchor: 'express hello-world JSON POST', anchorValue: anchor.rate, target: 'ratio ≥ 0.4' }];
+  },
+};

@@ -1,0 +1,44 @@
+// Helpers shared by the benchmarks: a keep-alive HTTP load loop and percentiles.
+'use strict';
+const http = require('node:http');
+
+/** Posts `makeBody(i)` to url with `concurrency` requests in flight for `seconds`; returns completed/s and statuses. */
+async function loadLoop(url, makeBody, { seconds, concurrency = 32, headers = {} }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const target = new URL(url);
+  const statuses = {};
+  let done = 0;
+  let i = 0;
+  const end = Date.now() + seconds * 1000;
+  const started = process.hrtime.bigint();
+  const one = () =>
+    new Promise((resolve) => {
+      const body = makeBody(i++);
+      const req = http.request({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'Content-Type': 'application/fhir+json', 'Content-Length': Buffer.byteLength(body), ...headers } }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+          done++;
+          resolve();
+        });
+      });
+      req.on('error', () => {
+        statuses.error = (statuses.error ?? 0) + 1;
+        resolve();
+      });
+      req.end(body);
+    });
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (Date.now() < end) await one();
+  }));
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  agent.destroy();
+  return { rate: done / elapsed, statuses };
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+module.exports = { loadLoop, percentile };
