@@ -9,7 +9,7 @@ const path = require('node:path');
 
 const summary = path.join(os.tmpdir(), `ipbro-test-summary-${process.pid}.jsonl`);
 fs.rmSync(summary, { force: true });
-const args = ['turbo', 'run', 'test', '--concurrency=1', ...process.argv.slice(2)];
+const args = ['turbo', 'run', 'test', '--concurrency=1', '--continue', ...process.argv.slice(2)];
 const run = spawnSync('npx', args, { stdio: 'inherit', env: { ...process.env, IPBRO_TEST_SUMMARY: summary } });
 
 let passed = 0, failed = 0, skipped = 0;
