@@ -46,11 +46,15 @@ describe('postMessage', () => {
   });
 
   test('a timeout and a refused connection are network errors, classified transient', async () => {
-    nock('http://slow.test').post('/ke/$process-message').delay(500).reply(200, {});
-    const slow = await postMessage('http://slow.test/ke', '{}', { messageId: ID, timeoutMs: 50 });
+    nock.enableNetConnect('127.0.0.1');
+    const { createServer } = await import('node:http');
+    const slowServer = createServer((_req, res) => setTimeout(() => res.end('{}'), 500));
+    await new Promise<void>((r) => slowServer.listen(0, '127.0.0.1', () => r()));
+    const slow = await postMessage(`http://127.0.0.1:${(slowServer.address() as { port: number }).port}/ke`, '{}', { messageId: ID, timeoutMs: 50 });
+    slowServer.closeAllConnections();
+    slowServer.close();
     expect(slow).toMatchObject({ error: { code: 'ETIMEDOUT' } });
     expect(classifyDelivery(slow, ID).kind).toBe('transient');
-    nock.enableNetConnect('127.0.0.1');
     const down = await postMessage('http://127.0.0.1:1/ke', '{}', { messageId: ID, timeoutMs: 1000 }); // nothing listens on port 1
     expect(classifyDelivery(down, ID)).toMatchObject({ kind: 'transient', reason: expect.stringContaining('ECONNREFUSED') });
   });

@@ -25,10 +25,11 @@ export type StepResult =
  */
 export async function deliverFromLedger(job: { key: string; messageId: string; sender: string; event: string }, attempt: number, isLastAttempt: boolean, deps: DeliveryStepDeps): Promise<StepResult> {
   const key = job.key;
-  const body = await deps.ledger.body(key);
+  const stored = await deps.ledger.getWithBody(key);
+  const body = stored.body;
   if (!body) throw new Error(`Message ${key} has no body in the ledger`);
   // The gateway writes the record right after the job; if this worker got there first, it writes it.
-  const record = (await deps.ledger.get(key)) ?? (await deps.ledger.ensureRecord({ key, id: job.messageId, sender: job.sender, event: job.event })).record;
+  const record = stored.record ?? (await deps.ledger.ensureRecord({ key, id: job.messageId, sender: job.sender, event: job.event })).record;
   if (['acknowledged', 'rejected', 'blocked', 'dead'].includes(record.state)) return { kind: 'done', record };
   const bundle = JSON.parse(body) as Bundle;
   const view = readMessage(bundle);

@@ -78,3 +78,11 @@ test('the worker can write the mark first; the gateway then finds it', async () 
   const counts = await ledger.countByState();
   expect(counts.queued).toBeGreaterThanOrEqual(1);
 });
+
+test('record and body in one round trip', async () => {
+  await ledger.accept({ sender: '997005562', id: 'm-both', event: 'meldeplikt', body: '{"b":2}', enqueue });
+  const both = await ledger.getWithBody('997005562:m-both');
+  expect(both.body).toBe('{"b":2}');
+  expect(both.record?.state).toBe('queued');
+  expect(await ledger.getWithBody('nobody:none')).toEqual({});
+});

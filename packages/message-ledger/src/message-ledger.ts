@@ -77,6 +77,12 @@ export class MessageLedger {
     return raw ? normalise(JSON.parse(raw)) : undefined;
   }
 
+  /** The record and the body in one round trip (both keys share the hash-tagged prefix, so one slot). */
+  async getWithBody(key: string): Promise<{ record?: MessageRecord; body?: string }> {
+    const [raw, body] = await this.redis.mget(this.recordKey(key), this.bodyKey(key));
+    return { ...(raw ? { record: normalise(JSON.parse(raw)) } : {}), ...(body ? { body } : {}) };
+  }
+
   async body(key: string): Promise<string | undefined> {
     return (await this.redis.get(this.bodyKey(key))) ?? undefined;
   }
