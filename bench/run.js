@@ -23,8 +23,10 @@ const child = `
 const results = [];
 for (const file of files) {
   const started = Date.now();
-  const cmd = hasTaskset ? 'taskset' : process.execPath;
-  const args = [...(hasTaskset ? ['-c', '0', process.execPath] : []), '-e', child, path.join(__dirname, file), quick ? 'quick' : 'full'];
+  // A bench that runs several services as processes (the deployment's shape) says `pin: false`.
+  const pin = hasTaskset && require(path.join(__dirname, file)).pin !== false;
+  const cmd = pin ? 'taskset' : process.execPath;
+  const args = [...(pin ? ['-c', '0', process.execPath] : []), '-e', child, path.join(__dirname, file), quick ? 'quick' : 'full'];
   process.stderr.write(`bench: ${file} …\n`);
   const run = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
   const marker = run.stdout.lastIndexOf('@@RESULT@@');
@@ -33,7 +35,7 @@ for (const file of files) {
     continue;
   }
   const parsed = JSON.parse(run.stdout.slice(marker + '@@RESULT@@'.length).trim());
-  results.push({ ...parsed, seconds: (Date.now() - started) / 1000 });
+  results.push({ ...parsed, pinnedToOneCore: pin, seconds: (Date.now() - started) / 1000 });
 }
 
 const fmt = (v) => (typeof v === 'number' ? (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2)) : (v ?? ''));

@@ -70,6 +70,15 @@ test('transitions append history, keep state sets in step, and do not leave a fi
   expect(await ledger.transitionIf(key, 'unroutable', 'queued', 're-drive again')).toBeUndefined(); // only one re-drive wins
 });
 
+test('a worker that writes the mark before the gateway does not turn the gateway\'s 202 into a 200', async () => {
+  const fastWorker = async (jobId: string) => {
+    await enqueue(jobId);
+    await ledger.ensureRecord({ key: '997005562:m-fast', id: 'm-fast', sender: '997005562', event: 'meldeplikt' });
+  };
+  expect((await ledger.accept({ sender: '997005562', id: 'm-fast', event: 'meldeplikt', body: '{}', enqueue: fastWorker })).created).toBe(true);
+  expect((await ledger.accept({ sender: '997005562', id: 'm-fast', event: 'meldeplikt', body: '{}', enqueue })).created).toBe(false);
+});
+
 test('the worker can write the mark first; the gateway then finds it', async () => {
   const key = '997005562:m-w';
   await redis.set(`${prefix}:body:${key}`, '{}');

@@ -52,7 +52,9 @@ export class MessageLedger {
     if (existing) return { created: false, record: existing };
     await this.redis.set(this.bodyKey(key), input.body);
     await input.enqueue(jobIdFor(key));
-    return this.ensureRecord({ key, id: input.id, sender: input.sender, event: input.event, recipient: input.recipient });
+    // This request queued the job: it was accepted now, even if a fast worker wrote the record first.
+    const { record } = await this.ensureRecord({ key, id: input.id, sender: input.sender, event: input.event, recipient: input.recipient });
+    return { created: true, record };
   }
 
   /** Writes the queued record (the seen mark) unless one exists; returns whichever is there. */
