@@ -100,3 +100,22 @@ test('a router SIGKILLed in the middle of a delivery: another picks the job up a
   expect(got.length).toBe(1);
   expect(got[0].count).toBeLessThanOrEqual(2);
 }, 60000);
+
+test('SIGTERM: the router lets its in-flight delivery finish (or returns it to the queue) and exits cleanly; nothing is lost', async () => {
+  await fetch(`${kommune.url}/_sim/behaviour`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ kommune: '1508', sequence: ['timeout', 'ok'], holdMs: 1500 }) });
+  const bundle = withFreshId();
+  const id = bundle.entry[0].resource.id;
+  expect((await send(JSON.stringify(bundle))).status).toBe(202);
+  await eventually(async () => ((await (await fetch(`${kommune.url}/_sim/held`)).json()) as { id: string }[]).some((h) => h.id === id) || undefined, 10000, 'the delivery in flight');
+  const exited = new Promise<number | null>((resolve) => router?.child.once('exit', (code) => resolve(code)));
+  router?.child.kill('SIGTERM');
+  expect(await exited).toBe(0); // waited for the held request (504 → retry scheduled), then left
+  const afterStop = await status(id);
+  expect(afterStop.state).toBe('retrying'); // the attempt was finished and booked, not abandoned
+  router = await startRouter();
+  const done = await eventually(async () => {
+    const s = await status(id);
+    return s.state === 'acknowledged' ? s : undefined;
+  }, 20000, 'acknowledged after the restart');
+  expect(done.history.map((h) => h.state)).toEqual(['queued', 'retrying', 'acknowledged']);
+}, 60000);
