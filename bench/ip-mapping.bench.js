@@ -1,16 +1,7 @@
 // IP document ⇄ FHIR mapping rate on one core, over 200 varied generated documents.
 const { generateIpDocument, ipDocumentToFhir, fhirToIpDocument } = require('../packages/ip-model/dist');
 
-function rate(fn, items, seconds) {
-  let n = 0;
-  const end = Date.now() + seconds * 1000;
-  const started = process.hrtime.bigint();
-  while (Date.now() < end) {
-    fn(items[n % items.length]);
-    n++;
-  }
-  return n / (Number(process.hrtime.bigint() - started) / 1e9);
-}
+const { rate } = require('./support');
 
 module.exports = {
   name: 'ip-mapping',

@@ -36,9 +36,21 @@ async function loadLoop(url, makeBody, { seconds, concurrency = 32, headers = {}
   return { rate: done / elapsed, statuses };
 }
 
+/** Calls fn over items (round robin) for `seconds`; returns calls per second. */
+function rate(fn, items, seconds) {
+  let n = 0;
+  const end = Date.now() + seconds * 1000;
+  const started = process.hrtime.bigint();
+  while (Date.now() < end) {
+    fn(items[n % items.length]);
+    n++;
+  }
+  return n / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-module.exports = { loadLoop, percentile };
+module.exports = { loadLoop, percentile, rate };

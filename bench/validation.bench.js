@@ -5,16 +5,7 @@ const { join } = require('node:path');
 const { validate } = require('../packages/validation/dist');
 const { generateIpDocument, ipDocumentToFhir } = require('../packages/ip-model/dist');
 
-function rate(fn, items, seconds) {
-  let n = 0;
-  const end = Date.now() + seconds * 1000;
-  const started = process.hrtime.bigint();
-  while (Date.now() < end) {
-    fn(items[n % items.length]);
-    n++;
-  }
-  return n / (Number(process.hrtime.bigint() - started) / 1e9);
-}
+const { rate } = require('./support');
 
 module.exports = {
   name: 'validation',

@@ -1,32 +1,31 @@
 import { createHash } from 'node:crypto';
 
-export const IPBRO = 'http://ipbro.no/fhir';
-export const CS = {
-  careTeamRole: `${IPBRO}/CodeSystem/ip-careteam-role`,
-  consentCategory: `${IPBRO}/CodeSystem/ip-consent-category`,
-  lifeArea: `${IPBRO}/CodeSystem/ip-life-area`,
-  planReview: `${IPBRO}/CodeSystem/ip-plan-review`,
-} as const;
+import { CODE_SYSTEMS, DOCUMENT_TYPE_SYSTEM, IPBRO_BASE } from '@ipbro/fhir-message';
+import { IDENTIFIER_SYSTEMS, MUNICIPALITY_CODE_EXTENSION } from '@ipbro/identifiers';
+
+// Canonical URLs come from the packages that own them (fhir-message, identifiers); this file only
+// adds the mapping's own: our extensions and the HL7 terminologies the plan uses.
+export const CS = CODE_SYSTEMS;
 export const EXT = {
-  lifeAreaAssessment: `${IPBRO}/StructureDefinition/ip-life-area-assessment`,
-  culturalConsiderations: `${IPBRO}/StructureDefinition/ip-cultural-considerations`,
-  measureScope: `${IPBRO}/StructureDefinition/ip-measure-scope`,
-  lifeArea: `${IPBRO}/StructureDefinition/ip-life-area`,
-  cooperation: `${IPBRO}/StructureDefinition/ip-cooperation-description`,
-  consenterRole: `${IPBRO}/StructureDefinition/ip-consenter-role`,
-  representationReason: `${IPBRO}/StructureDefinition/ip-representation-reason`,
-  informationScope: `${IPBRO}/StructureDefinition/ip-information-scope`,
+  lifeAreaAssessment: `${IPBRO_BASE}/StructureDefinition/ip-life-area-assessment`,
+  culturalConsiderations: `${IPBRO_BASE}/StructureDefinition/ip-cultural-considerations`,
+  measureScope: `${IPBRO_BASE}/StructureDefinition/ip-measure-scope`,
+  lifeArea: `${IPBRO_BASE}/StructureDefinition/ip-life-area`,
+  cooperation: `${IPBRO_BASE}/StructureDefinition/ip-cooperation-description`,
+  consenterRole: `${IPBRO_BASE}/StructureDefinition/ip-consenter-role`,
+  representationReason: `${IPBRO_BASE}/StructureDefinition/ip-representation-reason`,
+  informationScope: `${IPBRO_BASE}/StructureDefinition/ip-information-scope`,
   interpreterRequired: 'http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired',
-  municipality: 'http://hl7.no/fhir/StructureDefinition/no-basis-municipalitycode',
+  municipality: MUNICIPALITY_CODE_EXTENSION,
 } as const;
 export const SYSTEMS = {
-  fodselsnummer: 'urn:oid:2.16.578.1.12.4.1.4.1',
-  dNummer: 'urn:oid:2.16.578.1.12.4.1.4.2',
-  hpr: 'urn:oid:2.16.578.1.12.4.1.4.4',
-  orgnr: 'urn:oid:2.16.578.1.12.4.1.4.101',
-  herId: 'urn:oid:2.16.578.1.12.4.1.2',
-  kommune: 'urn:oid:2.16.578.1.12.4.1.1.3402',
-  documentType: 'urn:oid:2.16.578.1.12.4.1.1.9602',
+  fodselsnummer: IDENTIFIER_SYSTEMS.fodselsnummer,
+  dNummer: IDENTIFIER_SYSTEMS.dNummer,
+  hpr: IDENTIFIER_SYSTEMS.hprNummer,
+  orgnr: IDENTIFIER_SYSTEMS.organisasjonsnummer,
+  herId: IDENTIFIER_SYSTEMS.herId,
+  kommune: IDENTIFIER_SYSTEMS.kommunenummer,
+  documentType: DOCUMENT_TYPE_SYSTEM,
   consentScope: 'http://terminology.hl7.org/CodeSystem/consentscope',
   participationType: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType',
   roleCode: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode',
