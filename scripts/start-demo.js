@@ -32,7 +32,10 @@ fs.writeFileSync(directoryFile, JSON.stringify(directory, null, 2));
 const tokenFile = path.join(demo, 'token');
 fs.rmSync(tokenFile, { force: true });
 
-const common = { REDIS_URL, DIRECTORY_FILE: directoryFile, IPBRO_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'), AUTH_ISSUER: issuer, AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_URL: `${issuer}/.well-known/jwks.json`, DELIVERY_BACKOFF_MS: env.DELIVERY_BACKOFF_MS ?? '1000', LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
+// The demo keeps its queues and ledger under a prefix of its own and starts clean, so the example
+// meldeplikt is new on every `npm start` (a second send of the same id then shows the 200 of dedup).
+const QUEUE_PREFIX = '{ipbro-demo}';
+const common = { REDIS_URL, QUEUE_PREFIX, DIRECTORY_FILE: directoryFile, IPBRO_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'), AUTH_ISSUER: issuer, AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_URL: `${issuer}/.well-known/jwks.json`, DELIVERY_BACKOFF_MS: env.DELIVERY_BACKOFF_MS ?? '1000', LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
 const services = [
   { name: 'hospital-simulator', dir: 'services/hospital-simulator', env: { PORT: P.hospital, TOKEN_ISSUER_PORT: P.issuer, SIM_GATEWAY_URL: gateway, DEMO_TOKEN_OUT: tokenFile }, health: `http://127.0.0.1:${P.hospital}/healthz` },
   { name: 'gateway', dir: 'services/gateway', env: { PORT: P.gateway }, health: `${gateway}/readyz` },
@@ -85,7 +88,21 @@ function stopAll(code) {
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
 
+async function clearDemoKeys() {
+  const { Redis } = require('ioredis');
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${QUEUE_PREFIX}*`, 'COUNT', 1000);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  redis.disconnect();
+}
+
 (async () => {
+  await clearDemoKeys();
   for (const s of services) {
     const child = spawn(process.execPath, [path.join(root, s.dir, 'dist', 'main.js')], { env: { ...env, ...common, ...Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, String(v)])) }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
