@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GENERATED_DIR } from './index';
 
-// profiles/generated is committed; it must be exactly what SUSHI makes of input/fsh today.
+// profiles/generated is committed; it must be exactly what SUSHI makes of fsh/ today.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { generate } = require('../scripts/generate.js') as { generate: (out: string) => string };
 
