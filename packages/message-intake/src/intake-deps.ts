@@ -1,0 +1,41 @@
+import type { MessageLedger, Recipient } from '@ipbro/message-ledger';
+import type { DeliveryJobData, QueueName } from '@ipbro/queues';
+import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
+
+/** The part of a BullMQ Queue intake uses (jobId makes a repeated add a no-op). */
+export interface JobQueue {
+  add(name: string, data: DeliveryJobData, options: { jobId: string }): Promise<unknown>;
+}
+
+/** The part of @ipbro/directory's Directory intake uses: where a message will go. */
+export interface RecipientLookup {
+  recipientFor(
+    event: string,
+    where: { homeKommune?: string; destination?: { orgnr?: string; herId?: string } }
+  ): { party: { orgnr: string; name: string }; kommunenummer?: string; target: { herId?: string; endpoint?: string; fhirBase?: string } } | undefined;
+}
+
+export interface IntakeDeps {
+  ledger: MessageLedger;
+  queues: Record<QueueName, JobQueue>;
+  /**
+   * When given, the recipient the directory names now is recorded at intake, so the status shows it
+   * from `queued` on and a receipt that overtakes the router's delivery bookkeeping is still matched
+   * to its recipient. The router decides again at delivery time.
+   */
+  directory?: RecipientLookup;
+  /** The message validation; defaults to @ipbro/validation's validateMessage. */
+  validate?: (bundle: Bundle, options: { now?: Date }) => OperationOutcome;
+  now?: () => Date;
+}
+
+/**
+ * Who calls: the verified token (service-kit's AuthContext fits). `orgnr` is HelseID's
+ * orgnr_parent claim; it is absent only in insecure-dev mode without one.
+ */
+export interface IntakeAuth {
+  orgnr?: string;
+  scopes: readonly string[];
+}
+
+export type { Recipient };
