@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Publishes the IP document's JSON Schema as profiles/ip-document.schema.json (run after build).
+// `npm run schema -w packages/ip-model`: regenerates the IP document's JSON Schema from its TypeScript type.
 const fs = require('node:fs');
-const path = require('node:path');
-const { IP_DOCUMENT_SCHEMA } = require('../dist/ip-document.schema');
-const out = path.join(__dirname, '..', '..', '..', 'profiles', 'ip-document.schema.json');
-fs.writeFileSync(out, JSON.stringify(IP_DOCUMENT_SCHEMA, null, 2) + '\n');
-console.log(`wrote ${out}`);
+const { buildIpDocumentSchema, serialize, SCHEMA_FILES } = require('./ip-document-schema');
+
+const text = serialize(buildIpDocumentSchema());
+for (const file of SCHEMA_FILES) {
+  fs.writeFileSync(file, text);
+  console.log(`wrote ${file}`);
+}
