@@ -4,7 +4,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { authOf, createAuthenticator, ORGNR_CLAIM } from './auth';
+import { createServer, type Server } from 'node:http';
+import { authConfigSpec, authOf, createAuthenticator, ORGNR_CLAIM } from './auth';
+import { loadConfig, redisConfigSpec } from './config';
 import { errorHandler } from './error-handler';
 import { createLogger } from './logger';
 import { listen } from './test-support/http';
@@ -26,6 +28,9 @@ beforeAll(async () => {
   const app = express();
   app.get('/write', auth.requireScope('ipbro:message.write'), (_req, res) => {
     res.json(authOf(res));
+  });
+  app.get('/read-or-ops', auth.requireScope('ipbro:message.read', 'ipbro:ops'), (req, res) => {
+    res.json({ fromReq: req.auth, same: authOf(req) === authOf(res) });
   });
   app.use(errorHandler(quiet));
   ({ url, close } = await listen(app));
@@ -69,6 +74,13 @@ test.each([
   }, 401],
   ['typ of an ID token', async () => token({}, { typ: 'id+jwt' }), 401],
   ['missing scope', async () => token({ scope: 'ipbro:message.read' }), 403],
+  ['scope only as a prefix', async () => token({ scope: 'ipbro:message.writer' }), 403],
+  ['a malformed token', async () => 'not.a.jwt', 401],
+  ['a token whose signature was altered', async () => (await token()).slice(0, -4) + 'AAAA', 401],
+  ['a token from another key with the same kid', async () => {
+    const other = await generateKeyPair('RS256');
+    return new SignJWT({ scope: 'ipbro:message.write' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer('https://helseid.test').setAudience('ipbro').setExpirationTime('5m').sign(other.privateKey);
+  }, 401],
 ])('%s → %i with an OperationOutcome', async (_name, make, status) => {
   const res = await call(await make());
   expect(res.status).toBe(status);
@@ -84,4 +96,82 @@ test('insecure-dev takes the organisation from X-Ipbro-Org and says so', async (
   expect(lines.join('')).toContain('insecure-dev');
   const ctx = await auth.authenticate({ headers: { 'x-ipbro-org': '997005562' } } as never);
   expect(ctx).toMatchObject({ orgnr: '997005562', insecure: true });
+});
+
+test('a token 20 s past exp is still accepted (30 s clock tolerance); 60 s past is not', async () => {
+  const now = Math.floor(Date.now() / 1000);
+  expect((await call(await token({}, { exp: now - 20 }))).status).toBe(200);
+  expect((await call(await token({}, { exp: now - 60 }))).status).toBe(401);
+});
+
+test('requireScope with several scopes takes any one of them; the context is on req and res', async () => {
+  const res = await fetch(`${url}/read-or-ops`, { headers: { Authorization: `Bearer ${await token({ scope: ['ipbro:ops'] })}` } });
+  expect(res.status).toBe(200);
+  expect(await res.json()).toEqual({ fromReq: { clientId: 'hmr-dips', orgnr: '997005562', scopes: ['ipbro:ops'], insecure: false }, same: true });
+  const basic = await fetch(`${url}/read-or-ops`, { headers: { Authorization: 'Basic dXNlcjpwYXNz' } });
+  expect(basic.status).toBe(401);
+  expect(basic.headers.get('www-authenticate')).toBe('Bearer');
+});
+
+test.each(['ES256', 'EdDSA'] as const)('%s keys are accepted from a JWKS file', async (alg) => {
+  const pair = await generateKeyPair(alg, { crv: alg === 'EdDSA' ? 'Ed25519' : undefined });
+  const dir = mkdtempSync(join(tmpdir(), 'ipbro-auth-'));
+  const jwksFile = join(dir, 'jwks.json');
+  writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'e1', alg }] }));
+  const auth = createAuthenticator({ mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksFile });
+  const jwt = await new SignJWT({ scope: 'ipbro:ops', [ORGNR_CLAIM]: '974557746' }).setProtectedHeader({ alg, kid: 'e1' }).setIssuer('https://helseid.test').setAudience('ipbro').setExpirationTime('5m').sign(pair.privateKey);
+  expect(await auth.authenticate({ headers: { authorization: `Bearer ${jwt}` } } as never)).toEqual({ subject: undefined, clientId: undefined, orgnr: '974557746', scopes: ['ipbro:ops'], insecure: false });
+});
+
+describe('a remote JWKS (AUTH_JWKS_URL)', () => {
+  let jwksServer: Server;
+  let jwksUrl: string;
+  let answer: { status: number; body: string };
+
+  beforeAll(async () => {
+    jwksServer = createServer((_req, res) => {
+      res.writeHead(answer.status, { 'Content-Type': 'application/json' }).end(answer.body);
+    });
+    await new Promise<void>((r) => jwksServer.listen(0, '127.0.0.1', () => r()));
+    const address = jwksServer.address();
+    jwksUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/jwks`;
+  });
+  afterAll(() => new Promise<void>((r) => jwksServer.close(() => r())));
+
+  const check = async (auth: ReturnType<typeof createAuthenticator>) => {
+    const app = express();
+    app.get('/w', auth.requireScope('ipbro:message.write'), (_req, res) => void res.json(authOf(res)));
+    app.use(errorHandler(quiet));
+    const s = await listen(app);
+    try {
+      const res = await fetch(`${s.url}/w`, { headers: { Authorization: `Bearer ${await token()}` } });
+      return { status: res.status, body: (await res.json()) as { resourceType?: string; orgnr?: string } };
+    } finally {
+      await s.close();
+    }
+  };
+
+  test('keys fetched from the issuer verify the token', async () => {
+    answer = { status: 200, body: JSON.stringify({ keys: [publicJwk] }) };
+    const r = await check(createAuthenticator({ mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksUrl }, quiet));
+    expect(r).toEqual({ status: 200, body: expect.objectContaining({ orgnr: '997005562' }) });
+  });
+
+  test.each([
+    ['answers 500', (): void => void (answer = { status: 500, body: 'oops' }), (): string => jwksUrl],
+    ['answers something that is not a JWKS', (): void => void (answer = { status: 200, body: '{"nokeys":true}' }), (): string => jwksUrl],
+    ['cannot be reached', (): void => undefined, (): string => 'http://127.0.0.1:1/jwks'],
+  ])('an issuer that %s is a 503 (our outage), not a 401 or a 500', async (_name, arrange, where) => {
+    arrange();
+    const r = await check(createAuthenticator({ mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksUrl: where() }, quiet));
+    expect(r.status).toBe(503);
+    expect(r.body.resourceType).toBe('OperationOutcome');
+  });
+});
+
+test('authConfigSpec composes with the other specs', () => {
+  expect(loadConfig({ ...redisConfigSpec, ...authConfigSpec }, { AUTH_MODE: 'insecure-dev' })).toEqual({ REDIS_URL: 'redis://127.0.0.1:6379', auth: { mode: 'insecure-dev' } });
+  expect(loadConfig(authConfigSpec, { AUTH_ISSUER: 'https://helseid.test', AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_URL: 'https://helseid.test/jwks' }).auth).toEqual({
+    mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksUrl: 'https://helseid.test/jwks', jwksFile: undefined,
+  });
 });

@@ -1,4 +1,4 @@
-import { forbidden, unauthorized } from '@ipbro/outcome';
+import { forbidden, serviceUnavailable, unauthorized } from '@ipbro/outcome';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { readFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import type { Logger } from './logger';
 export const ORGNR_CLAIM = 'helseid://claims/client/claims/orgnr_parent';
 export const SCOPES = { write: 'ipbro:message.write', read: 'ipbro:message.read', ops: 'ipbro:ops' } as const;
 /** Asymmetric algorithms only: never `none`, never HS* (a public key must not become a shared secret). */
-export const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'];
+export const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 
 export interface AuthContext {
   subject?: string;
@@ -17,6 +17,15 @@ export interface AuthContext {
   orgnr?: string;
   scopes: string[];
   insecure: boolean;
+}
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** Set by `requireScope` once the token is verified; read it with `authOf(req)`. */
+      auth?: AuthContext;
+    }
+  }
 }
 
 export type AuthConfig =
@@ -37,13 +46,16 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
   const spec: ConfigSpec<{ AUTH_ISSUER: string; AUTH_AUDIENCE: string; AUTH_JWKS_URL: string | undefined; AUTH_JWKS_FILE: string | undefined }> = {
     AUTH_ISSUER: read.string(),
     AUTH_AUDIENCE: read.string(),
-    AUTH_JWKS_URL: read.optionalString(),
-    AUTH_JWKS_FILE: read.optionalString(),
+    AUTH_JWKS_URL: read.optional(read.url()),
+    AUTH_JWKS_FILE: read.optional(read.file()),
   };
   const c = loadConfig(spec, env);
   if (!c.AUTH_JWKS_URL && !c.AUTH_JWKS_FILE) throw new ConfigError('AUTH_JWKS_URL or AUTH_JWKS_FILE is required (or AUTH_MODE=insecure-dev, said out loud)');
   return { mode: 'jwt', issuer: c.AUTH_ISSUER, audience: c.AUTH_AUDIENCE, jwksUrl: c.AUTH_JWKS_URL, jwksFile: c.AUTH_JWKS_FILE };
 }
+
+/** For composing with the other specs: `loadConfig({ ...authConfigSpec, ...redisConfigSpec })` gives `auth`. */
+export const authConfigSpec: ConfigSpec<{ auth: AuthConfig }> = { auth: (_name, env) => loadAuthConfig(env) };
 
 function scopesOf(payload: JWTPayload): string[] {
   const s = payload.scope ?? payload.scp;
@@ -51,13 +63,25 @@ function scopesOf(payload: JWTPayload): string[] {
   return typeof s === 'string' ? s.split(' ').filter(Boolean) : [];
 }
 
+/** The issuer's keys could not be had (unreachable, timed out, not a JWKS): our outage, not the caller's fault. */
+class KeysUnavailable extends Error {}
+
 function keySource(config: Extract<AuthConfig, { mode: 'jwt' }>): JWTVerifyGetKey {
   if (config.jwksFile) {
     const jwks = JSON.parse(readFileSync(config.jwksFile, 'utf8')) as JSONWebKeySet;
     return createLocalJWKSet(jwks);
   }
   // jose caches the JWKS and refetches it once when a token names an unknown `kid` (key rotation).
-  return createRemoteJWKSet(new URL(config.jwksUrl as string), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+  const remote = createRemoteJWKSet(new URL(config.jwksUrl as string), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+  return async (header, token) => {
+    try {
+      return await remote(header, token);
+    } catch (err) {
+      const fetchFailed = !(err instanceof joseErrors.JOSEError) || err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid || err.code === 'ERR_JOSE_GENERIC';
+      if (fetchFailed) throw new KeysUnavailable((err as Error).message);
+      throw err;
+    }
+  };
 }
 
 export function createAuthenticator(config: AuthConfig, logger?: Logger): Authenticator {
@@ -90,6 +114,10 @@ export function createAuthenticator(config: AuthConfig, logger?: Logger): Authen
     try {
       payload = await verify(token);
     } catch (err) {
+      if (err instanceof KeysUnavailable) {
+        logger?.error({ err: err.message, jwksUrl: config.mode === 'jwt' ? config.jwksUrl : undefined }, 'the token issuer\'s keys could not be fetched');
+        throw serviceUnavailable('The token issuer\'s keys could not be fetched; try again later');
+      }
       const reason =
         err instanceof joseErrors.JWTExpired ? 'the token has expired'
         : err instanceof joseErrors.JWTClaimValidationFailed ? `the token's ${err.claim} claim is not accepted`
@@ -119,6 +147,7 @@ export function createAuthenticator(config: AuthConfig, logger?: Logger): Authen
           if (!scopes.some((s) => auth.scopes.includes(s))) {
             throw forbidden(`The token lacks the scope ${scopes.join(' or ')}`);
           }
+          req.auth = auth;
           res.locals.auth = auth;
           next();
         })
@@ -127,9 +156,9 @@ export function createAuthenticator(config: AuthConfig, logger?: Logger): Authen
   };
 }
 
-/** The AuthContext requireScope put on the response. */
-export function authOf(res: Response): AuthContext {
-  const auth = res.locals.auth as AuthContext | undefined;
+/** The AuthContext requireScope put on the request (the response's locals hold it too). */
+export function authOf(reqOrRes: Request | Response): AuthContext {
+  const auth = ('locals' in reqOrRes ? reqOrRes.locals.auth : (reqOrRes as Request).auth) as AuthContext | undefined;
   if (!auth) throw unauthorized('Not authenticated');
   return auth;
 }

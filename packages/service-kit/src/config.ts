@@ -65,6 +65,8 @@ export const read = {
     }
     return key;
   },
+  /** Any reader made optional: an unset (or blank) variable reads as undefined, a set one must be right. */
+  optional: <T>(reader: Reader<T>): Reader<T | undefined> => (name, env) => (raw(name, env) === undefined ? undefined : reader(name, env)),
   oneOf: <T extends string>(values: readonly T[], fallback?: T): Reader<T> => (name, env) => {
     const v = raw(name, env) ?? fallback;
     if (v === undefined) throw new ConfigError(`${name} is required (one of ${values.join(', ')})`);
@@ -85,25 +87,50 @@ export function loadConfig<T>(spec: ConfigSpec<T>, env: Env = process.env, names
   return result;
 }
 
-/** Runs `fn`; a ConfigError becomes one line on stderr and exit code 1, as the contract asks. */
-export function exitOnConfigError<T>(service: string, fn: () => T): T {
+/**
+ * Runs `fn`; a ConfigError becomes one line on stderr and exit code 1, as the contract asks.
+ * `exitOnConfigError(fn)` or, to prefix the line with the service, `exitOnConfigError(service, fn)`.
+ */
+export function exitOnConfigError<T>(fn: () => T): T;
+export function exitOnConfigError<T>(service: string, fn: () => T): T;
+export function exitOnConfigError<T>(serviceOrFn: string | (() => T), maybeFn?: () => T): T {
+  const fn = typeof serviceOrFn === 'function' ? serviceOrFn : (maybeFn as () => T);
+  const prefix = typeof serviceOrFn === 'string' ? `${serviceOrFn}: ` : '';
   try {
     return fn();
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`${service}: ${err.message}\n`);
+      process.stderr.write(`${prefix}${err.message}\n`);
       process.exit(1);
     }
     throw err;
   }
 }
 
-/** Delivery settings shared by the workers (CONTRACT.md "Running"). */
+/*
+ * The contract's settings (CONTRACT.md "Running"), as specs a service spreads into its own:
+ * `loadConfig({ ...redisConfigSpec, ...portConfigSpec(8080), ...authConfigSpec })`.
+ */
+
+/** Delivery settings shared by the workers. */
 export const deliveryConfigSpec = {
+  /** The first retry's delay; each next one doubles, up to DELIVERY_BACKOFF_MAX_MS. */
   DELIVERY_BACKOFF_MS: read.int(1000, 1),
   DELIVERY_BACKOFF_MAX_MS: read.int(60 * 60 * 1000, 1),
-  /** 0 = derive from the backoff: enough attempts to keep trying for at least 24 hours. */
+  /**
+   * 0 (the default) = enough attempts to keep trying for at least 24 hours with that backoff; the
+   * count is derived where the backoff is applied (`deliveryAttemptsFor` in @ipbro/queues), so the
+   * arithmetic has one home.
+   */
   DELIVERY_ATTEMPTS: read.int(0, 0),
   DELIVERY_TIMEOUT_MS: read.int(10000, 1),
 };
 export const redisConfigSpec = { REDIS_URL: read.url('redis://127.0.0.1:6379', ['redis:', 'rediss:']) };
+/** PORT, with the service's own default (none: required). */
+export const portConfigSpec = (fallback?: number) => ({ PORT: read.port(fallback) });
+export const directoryConfigSpec = { DIRECTORY_FILE: read.file() };
+/** The key for message bodies at rest: 32 bytes, base64. */
+export const encryptionKeyConfigSpec = { IPBRO_ENCRYPTION_KEY: read.base64Key32() };
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const logConfigSpec = { LOG_LEVEL: read.oneOf(LOG_LEVELS, 'info') };

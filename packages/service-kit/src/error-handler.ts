@@ -1,4 +1,4 @@
-import { notFound, OutcomeError, toOutcomeError } from '@ipbro/outcome';
+import { badRequest, notFound, OutcomeError, payloadTooLarge, toOutcomeError, unsupportedMediaType } from '@ipbro/outcome';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from './logger';
 
@@ -10,19 +10,47 @@ export function notFoundHandler(req: Request, _res: Response, next: NextFunction
   next(notFound(`No route ${req.method} ${req.path}`));
 }
 
+/**
+ * Errors that express or its body parsers raise for bad input (http-errors style: a `type` and/or
+ * a 4xx `status`) become the matching OperationOutcome, never a 500.
+ */
+function fromHttpError(err: unknown): OutcomeError | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { type?: unknown; status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown };
+  switch (e.type) {
+    case 'entity.too.large':
+      return payloadTooLarge('The body is over the size limit');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return unsupportedMediaType('The body\'s encoding or charset is not supported; send UTF-8 JSON uncompressed');
+    case 'entity.parse.failed':
+    case 'entity.verify.failed':
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return badRequest('The body could not be parsed');
+  }
+  const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : undefined;
+  if (status !== undefined && status >= 400 && status < 500) {
+    // e.g. a malformed %-escape in a path parameter: express marks it 400.
+    const said = e.expose === true && typeof e.message === 'string' ? e.message : 'The request is malformed';
+    return new OutcomeError(status, [{ severity: 'error', code: status === 413 ? 'too-costly' : status === 415 ? 'not-supported' : 'invalid', diagnostics: said }]);
+  }
+  return undefined;
+}
+
 /** OutcomeError → its status and OperationOutcome; anything else → 500 without internals, logged. */
 export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const e = err as { type?: string; status?: number };
-    let outcomeError: OutcomeError;
-    if (err instanceof OutcomeError) outcomeError = err;
-    else if (e?.type === 'entity.too.large') outcomeError = toOutcomeError(new OutcomeError(413, [{ severity: 'error', code: 'too-costly', diagnostics: 'The body is over the size limit' }]));
-    else if (e?.type === 'entity.parse.failed' || e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') outcomeError = new OutcomeError(400, [{ severity: 'error', code: 'invalid', diagnostics: 'The body could not be parsed' }]);
-    else {
-      logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    let outcomeError = err instanceof OutcomeError ? err : fromHttpError(err);
+    if (!outcomeError) {
+      logger.error({ err, requestId: res.locals.requestId, method: req.method, path: req.path }, 'unhandled error');
       outcomeError = toOutcomeError(err);
     }
-    if (res.headersSent) return;
+    if (res.headersSent) {
+      // Too late for an outcome: cut the connection so the client sees a broken answer, not a short one.
+      req.socket.destroy();
+      return;
+    }
     const headers: Record<string, string> = {};
     if (outcomeError.status === 401) headers['WWW-Authenticate'] = 'Bearer';
     sendOutcome(res, outcomeError.status, outcomeError.outcome, headers);

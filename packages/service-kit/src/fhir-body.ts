@@ -28,16 +28,24 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
   return false;
 }
 
-/** JSON.parse that refuses keys which could reach an object's prototype. */
+/** Well-formed JSON carrying a key that could reach an object's prototype when merged somewhere. */
+export class ForbiddenKeyError extends SyntaxError {
+  constructor(readonly key: string) {
+    super(`the key ${JSON.stringify(key)} is not allowed`);
+    this.name = 'ForbiddenKeyError';
+  }
+}
+
+/** JSON.parse that refuses keys which could reach an object's prototype (`__proto__`, `constructor`, `prototype`). */
 export function parseJsonSafely(text: string): unknown {
   return JSON.parse(text, (key, value) => {
-    if (FORBIDDEN_KEYS.has(key)) throw new SyntaxError(`the key ${JSON.stringify(key)} is not allowed`);
+    if (FORBIDDEN_KEYS.has(key)) throw new ForbiddenKeyError(key);
     return value;
   });
 }
 
 /**
- * Reads a FHIR JSON body: 415 for another content type, 413 past the limit (the stream is not
+ * Reads a FHIR JSON body: 415 for another content type, charset or a Content-Encoding, 413 past the limit (the stream is not
  * read further), 400 for text that is not JSON, is nested too deep, or carries prototype keys.
  * The parsed value is `req.body`; the raw size is `res.locals.bodyBytes`.
  */
@@ -49,10 +57,23 @@ export function fhirJsonBody(options: FhirBodyOptions = {}) {
     // A POST with no body at all (an action such as POST /send/meldeplikt) has nothing to parse.
     const noBody = req.headers['content-length'] === '0' || (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined);
     if (noBody && !req.headers['content-type']) return next();
-    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const [typePart, ...params] = (req.headers['content-type'] ?? '').split(';');
+    const type = typePart.trim().toLowerCase();
     if (!ACCEPTED.includes(type)) {
       req.resume();
       return next(unsupportedMediaType(`Content-Type must be application/fhir+json or application/json, got ${JSON.stringify(type || null)}`));
+    }
+    // FHIR JSON is UTF-8 (RFC 8259 §8.1); another charset would be read wrong, so it is refused.
+    const charset = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      req.resume();
+      return next(unsupportedMediaType(`The charset must be utf-8, got ${JSON.stringify(charset)}`));
+    }
+    // Compressed bodies are not inflated here: a small gzip could expand past any limit.
+    const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'identity') {
+      req.resume();
+      return next(unsupportedMediaType(`Content-Encoding ${JSON.stringify(encoding)} is not supported; send the body uncompressed`));
     }
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > limit) {
@@ -86,6 +107,7 @@ export function fhirJsonBody(options: FhirBodyOptions = {}) {
       try {
         req.body = parseJsonSafely(text);
       } catch (err) {
+        if (err instanceof ForbiddenKeyError) return next(badRequest(`The body carries a key that is not allowed: ${JSON.stringify(err.key)}`));
         return next(badRequest(`The body is not valid JSON: ${(err as Error).message}`));
       }
       next();

@@ -6,3 +6,4 @@ export * from './error-handler';
 export * from './health';
 export * from './auth';
 export * from './service-app';
+export { registerShutdown } from './shutdown';

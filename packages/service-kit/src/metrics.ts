@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 /** One Prometheus registry per service, with Node's default metrics, labelled by service. */
 export function createMetricsRegistry(service: string): Registry {
@@ -9,6 +9,23 @@ export function createMetricsRegistry(service: string): Registry {
   return registry;
 }
 
+/**
+ * `http_request_duration_seconds{method,route,status}` on the registry. The route is the express
+ * pattern (`/messages/:id`), never the raw path, so ids do not each make a time series.
+ */
+export function createHttpMetrics(registry: Registry): Histogram<'method' | 'route' | 'status'> {
+  const existing = registry.getSingleMetric('http_request_duration_seconds');
+  if (existing) return existing as Histogram<'method' | 'route' | 'status'>;
+  return new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP requests by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+}
+
+/** GET /metrics: the registry in Prometheus text format. */
 export function metricsHandler(registry: Registry) {
   return async (_req: Request, res: Response): Promise<void> => {
     res.setHeader('Content-Type', registry.contentType);

@@ -1,7 +1,10 @@
 import { Writable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { Registry } from 'prom-client';
 import { jsonDepthExceeds } from './fhir-body';
 import { createLogger } from './logger';
-import { createServiceApp } from './service-app';
+import express from 'express';
+import { createServiceApp, finishServiceApp, startHttpServer } from './service-app';
 import { listen } from './test-support/http';
 
 const quiet = createLogger('test', { destination: new Writable({ write: (_c, _e, cb) => cb() }) });
@@ -10,6 +13,9 @@ async function startApp(readinessOk = true) {
   const kit = createServiceApp({ name: 'test', logger: quiet, body: { limit: 1000 }, readiness: [{ name: 'redis', check: async () => (readinessOk ? undefined : 'connection refused') }] });
   kit.app.post('/echo', (req, res) => {
     res.json({ got: req.body });
+  });
+  kit.app.get('/items/:id', (req, res) => {
+    res.json({ id: req.params.id });
   });
   kit.app.get('/boom', () => {
     throw new Error('secret internals');
@@ -47,8 +53,11 @@ describe('the service app', () => {
         ['{"a":', 'application/json', 400, 'not valid JSON'],
         ['', 'application/json', 400, 'empty'],
         ['x'.repeat(2000), 'application/json', 413, 'limit'],
-        ['{"__proto__":{"admin":true}}', 'application/json', 400, '"__proto__" is not allowed'],
+        ['{"__proto__":{"admin":true}}', 'application/json', 400, 'not allowed: "__proto__"'],
         ['['.repeat(70) + ']'.repeat(70), 'application/json', 400, 'nested deeper than 64'],
+        ['{"a":1}', 'application/json; charset=iso-8859-1', 415, 'charset must be utf-8'],
+        ['{"a":1}', 'multipart/form-data', 415, 'Content-Type must be'],
+        ['{"a":{"constructor":{"prototype":{"admin":true}}}}', 'application/json', 400, 'a key that is not allowed'],
       ];
       for (const [body, type, status, text] of cases) {
         const res = await post(`${s.url}/echo`, body, type);
@@ -58,6 +67,11 @@ describe('the service app', () => {
         expect(outcome.issue[0].diagnostics).toContain(text);
       }
       expect(({} as Record<string, unknown>).admin).toBeUndefined();
+      const utf8 = await post(`${s.url}/echo`, '{"name":"Ærlig Ødegård"}', 'application/fhir+json; charset=UTF-8');
+      expect(await utf8.json()).toEqual({ got: { name: 'Ærlig Ødegård' } });
+      const gzip = await fetch(`${s.url}/echo`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }, body: gzipSync('{"a":1}') });
+      expect(gzip.status).toBe(415);
+      expect(((await gzip.json()) as { issue: { diagnostics: string }[] }).issue[0].diagnostics).toContain('Content-Encoding "gzip" is not supported');
     } finally {
       await s.close();
     }
@@ -103,4 +117,104 @@ test('a POST with no body and no content type is an action, not a 415', async ()
   } finally {
     await s.close();
   }
+});
+
+test('a malformed %-escape in a path parameter is a 400 OperationOutcome, not a 500', async () => {
+  const s = await startApp();
+  try {
+    expect(await (await fetch(`${s.url}/items/a%20b`)).json()).toEqual({ id: 'a b' });
+    const res = await fetch(`${s.url}/items/%E0%A4%A`);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { resourceType: string }).resourceType).toBe('OperationOutcome');
+  } finally {
+    await s.close();
+  }
+});
+
+test('bodyLimit, a given registry, finishServiceApp, and request durations by route pattern', async () => {
+  const registry = new Registry();
+  const kit = createServiceApp({ name: 'test', logger: quiet, registry, bodyLimit: 50 });
+  expect(kit.registry).toBe(registry);
+  kit.app.post('/things/:id', (req, res) => {
+    res.json({ id: req.params.id, got: req.body });
+  });
+  const s = await listen(finishServiceApp(kit.app));
+  try {
+    expect((await post(`${s.url}/things/a1`, '{"resourceType":"Patient"}')).status).toBe(200);
+    expect((await post(`${s.url}/things/b2`, JSON.stringify({ text: 'x'.repeat(60) }))).status).toBe(413);
+    expect((await fetch(`${s.url}/nowhere`)).status).toBe(404);
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    expect(metrics).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/things\/:id",status="200"\} 1/);
+    expect(metrics).toMatch(/http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\} 1/);
+    expect(metrics).not.toContain('a1');
+  } finally {
+    await s.close();
+  }
+  expect(() => finishServiceApp(express())).toThrow('not made by createServiceApp');
+});
+
+test('readiness: a check that throws is named with its reason', async () => {
+  const kit = createServiceApp({ name: 'test', logger: quiet, readiness: [{ name: 'directory', check: async () => undefined }, { name: 'redis', check: async () => { throw new Error('ECONNREFUSED'); } }] });
+  const s = await listen(kit.finish());
+  try {
+    const res = await fetch(`${s.url}/readyz`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ status: 'not ready', checks: [{ name: 'directory', ok: true }, { name: 'redis', ok: false, reason: 'ECONNREFUSED' }] });
+  } finally {
+    await s.close();
+  }
+});
+
+describe('startHttpServer', () => {
+  function slowApp(arrived: () => void) {
+    const kit = createServiceApp({ name: 'test', logger: quiet });
+    kit.app.get('/slow', (_req, res) => {
+      arrived();
+      setTimeout(() => res.json({ done: true }), 300);
+    });
+    kit.app.get('/never', () => arrived());
+    return kit.finish();
+  }
+
+  test('close() stops accepting, lets the in-flight request finish, then runs the hooks', async () => {
+    const events: string[] = [];
+    let arrived!: () => void;
+    const inFlight = new Promise<void>((r) => (arrived = r));
+    const running = await startHttpServer(slowApp(() => arrived()), 0, quiet, [async () => void events.push('first hook')], { handleSignals: false, drainTimeoutMs: 60_000 });
+    running.onShutdown(() => void events.push('second hook'));
+    // A long keep-alive: if close() waited for idle connections to time out, this test would time out.
+    running.server.keepAliveTimeout = 60_000;
+    const url = `http://127.0.0.1:${running.port}`;
+    expect((await fetch(`${url}/healthz`)).status).toBe(200); // leaves a keep-alive connection open
+    const slow = fetch(`${url}/slow`).then(async (r) => {
+      events.push('answered');
+      return { status: r.status, body: await r.json() };
+    });
+    await inFlight;
+    const closed = running.close().then(() => events.push('closed'));
+    await expect(fetch(`${url}/healthz`, { headers: { Connection: 'close' } })).rejects.toThrow();
+    expect(await slow).toEqual({ status: 200, body: { done: true } });
+    await closed;
+    expect(events).toEqual(['answered', 'first hook', 'second hook', 'closed']);
+    expect(running.close()).toBe(running.close());
+  }, 10_000);
+
+  test('a request that outlives the drain timeout is cut, and close() still completes', async () => {
+    let arrived!: () => void;
+    const inFlight = new Promise<void>((r) => (arrived = r));
+    const running = await startHttpServer(slowApp(() => arrived()), 0, quiet, [], { handleSignals: false, drainTimeoutMs: 200 });
+    const hanging = fetch(`http://127.0.0.1:${running.port}/never`);
+    await inFlight;
+    await running.close();
+    await expect(hanging).rejects.toThrow();
+  }, 10_000);
+
+  test('a port in use is a rejected start, not a crash', async () => {
+    const first = await startHttpServer(slowApp(() => undefined), 0, quiet, [], { handleSignals: false });
+    try {
+      await expect(startHttpServer(slowApp(() => undefined), first.port, quiet, [], { handleSignals: false })).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      await first.close();
+    }
+  });
 });

@@ -6,101 +6,140 @@ import { errorHandler, notFoundHandler } from './error-handler';
 import { fhirJsonBody, type FhirBodyOptions } from './fhir-body';
 import { healthzHandler, readyzHandler, type ReadinessCheck } from './health';
 import type { Logger } from './logger';
-import { createMetricsRegistry, metricsHandler } from './metrics';
+import { createHttpMetrics, createMetricsRegistry, metricsHandler } from './metrics';
+import { registerShutdown } from './shutdown';
 
 export interface ServiceAppOptions {
   name: string;
   logger: Logger;
   registry?: Registry;
   readiness?: ReadinessCheck[];
+  /** Body limit in bytes (default 25 MB); short for `body.limit`. */
+  bodyLimit?: number;
   body?: FhirBodyOptions;
 }
 
 export interface ServiceApp {
   app: Express;
   registry: Registry;
-  /** Appends the 404 and the error handler; call after the routes. */
+  /** Appends the 404 and the error handler; call after the routes. Same as `finishServiceApp(app)`. */
   finish(): Express;
 }
+
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** An express app with request ids and logging, /healthz, /readyz, /metrics and FHIR body parsing. */
 export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.locals.logger = options.logger;
   const registry = options.registry ?? createMetricsRegistry(options.name);
+  const httpMetrics = createHttpMetrics(registry);
   app.use((req: Request, res: Response, next: NextFunction) => {
     const header = req.headers['x-request-id'];
+    // A caller's id is kept only when it is harmless in a log line and a header.
     const id = typeof header === 'string' && /^[\w\-.:]{1,128}$/.test(header) ? header : randomUUID();
     res.locals.requestId = id;
     res.setHeader('X-Request-Id', id);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      if (req.path === '/healthz' || req.path === '/metrics' || req.path === '/readyz') return;
-      options.logger.info({ requestId: id, method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (QUIET_PATHS.has(req.path)) return;
+      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      httpMetrics.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+      options.logger.info({ requestId: id, method: req.method, path: req.path, status: res.statusCode, ms: seconds * 1000 }, 'request');
     });
     next();
   });
   app.get('/healthz', healthzHandler);
   app.get('/readyz', readyzHandler(options.readiness ?? []));
   app.get('/metrics', metricsHandler(registry));
-  app.use(fhirJsonBody(options.body));
-  return {
-    app,
-    registry,
-    finish: () => {
-      app.use(notFoundHandler);
-      app.use(errorHandler(options.logger));
-      return app;
-    },
-  };
+  app.use(fhirJsonBody({ ...options.body, ...(options.bodyLimit !== undefined ? { limit: options.bodyLimit } : {}) }));
+  return { app, registry, finish: () => finishServiceApp(app) };
+}
+
+/** Appends the 404 and the error handler to an app from `createServiceApp`; call after the routes. */
+export function finishServiceApp(app: Express): Express {
+  const logger = app.locals.logger as Logger | undefined;
+  if (!logger) throw new Error('finishServiceApp: the app was not made by createServiceApp');
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
 }
 
 export interface RunningServer {
   server: Server;
   port: number;
+  /** Stops accepting, lets in-flight requests finish (up to the drain timeout), then runs the hooks. Idempotent. */
   close(): Promise<void>;
+  /** Adds a hook run after the server has stopped (close queues, Redis, ...), in the order added. */
+  onShutdown(hook: () => Promise<void> | void): void;
 }
 
-/** Listens, and on SIGTERM/SIGINT stops accepting, lets in-flight requests finish, runs `onShutdown`. */
-export function startHttpServer(app: Express, port: number, logger: Logger, onShutdown: (() => Promise<void>)[] = [], host = '127.0.0.1'): Promise<RunningServer> {
+export interface StartOptions {
+  host?: string;
+  /** Close gracefully and exit on SIGTERM/SIGINT (default true; tests turn it off). */
+  handleSignals?: boolean;
+  /** In-flight requests still running after this are cut (default 10 s). */
+  drainTimeoutMs?: number;
+}
+
+/**
+ * Listens, and on close (or SIGTERM/SIGINT) stops accepting, lets in-flight requests finish,
+ * then runs the `onShutdown` hooks. `hostOrOptions` may be the host, as before.
+ */
+export function startHttpServer(
+  app: Express,
+  port: number,
+  logger: Logger,
+  onShutdown: (() => Promise<void> | void)[] = [],
+  hostOrOptions: string | StartOptions = {}
+): Promise<RunningServer> {
+  const options: StartOptions = typeof hostOrOptions === 'string' ? { host: hostOrOptions } : hostOrOptions;
+  const hooks = [...onShutdown];
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    const server = app.listen(port, options.host ?? '127.0.0.1');
     server.once('error', reject);
     server.once('listening', () => {
+      server.off('error', reject);
       const address = server.address();
       const actual = typeof address === 'object' && address ? address.port : port;
       let closing: Promise<void> | undefined;
       const close = (): Promise<void> => {
         closing ??= (async () => {
-          await new Promise<void>((r) => {
-            server.close(() => r());
+          await new Promise<void>((done) => {
+            const cut = setTimeout(() => {
+              logger.warn('in-flight requests outlived the drain timeout; closing their connections');
+              server.closeAllConnections();
+            }, options.drainTimeoutMs ?? 10_000);
+            cut.unref();
+            server.close(() => {
+              clearTimeout(cut);
+              done();
+            });
+            // Keep-alive connections with no request in flight would hold close() open.
             server.closeIdleConnections();
           });
-          for (const hook of onShutdown) await hook();
+          for (const hook of hooks) await hook();
+          logger.info('stopped');
         })();
         return closing;
       };
+      // While closing, an answered keep-alive connection is idle: end it, don't wait for the client.
+      server.on('request', (_req, res) => {
+        res.on('finish', () => {
+          if (closing) setImmediate(() => server.closeIdleConnections());
+        });
+      });
+      if (options.handleSignals ?? true) registerShutdown(logger, close);
       logger.info({ port: actual }, 'listening');
-      resolve({ server, port: actual, close });
+      resolve({ server, port: actual, close, onShutdown: (hook) => void hooks.push(hook) });
     });
   });
 }
 
-/** SIGTERM/SIGINT → graceful close, then exit; a second signal exits at once. */
+/** SIGTERM/SIGINT → `close()`, then exit 0 (1 if it failed); a second signal exits at once. */
 export function exitOnSignals(logger: Logger, close: () => Promise<void>): void {
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    close()
-      .then(() => process.exit(0))
-      .catch((err) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  registerShutdown(logger, close);
 }
