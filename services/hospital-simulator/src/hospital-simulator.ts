@@ -1,5 +1,6 @@
+import { badRequest } from '@ipbro/outcome';
 import { createServiceApp, type Logger } from '@ipbro/service-kit';
-import axios from 'axios';
+import type { Bundle, BundleEntry, MessageHeader, Patient } from '@medplum/fhirtypes';
 import type { Express } from 'express';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -7,42 +8,99 @@ import { join } from 'node:path';
 
 export interface HospitalSimulatorOptions {
   logger: Logger;
+  /** The gateway's base URL; messages go to `{gatewayUrl}/fhir/$process-message`. */
   gatewayUrl: string;
-  orgnr: string;
-  /** Returns a bearer token for the gateway. */
+  /** A bearer token for the gateway (e.g. from `clientCredentials`). */
   token: () => Promise<string>;
-  /** The meldeplikt to send (defaults to the contract's example). */
-  meldepliktTemplate?: unknown;
+  /** Where this hospital takes receipts: written into MessageHeader.source.endpoint when given. */
+  receiptEndpoint?: string;
+  /** The meldeplikt to send (default: the contract's example). */
+  meldepliktTemplate?: Bundle;
+}
+
+export interface SentMessage {
+  id: string;
+  status: number;
+  location?: string;
 }
 
 const EXAMPLE = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'meldeplikt.json');
 
+/** The patient to send: a Patient resource, `{ "patient": Patient }`, or nothing (the template's). */
+function patientFrom(body: unknown): Patient | undefined {
+  if (body === undefined || body === null || (typeof body === 'object' && Object.keys(body).length === 0)) return undefined;
+  const candidate = (body as { resourceType?: string; patient?: unknown }).resourceType === 'Patient' ? body : (body as { patient?: unknown }).patient;
+  if (!candidate || typeof candidate !== 'object' || (candidate as Patient).resourceType !== 'Patient') {
+    throw badRequest('Send a FHIR Patient, { "patient": Patient }, or no body for the example patient', '$this');
+  }
+  return candidate as Patient;
+}
+
 /**
- * A simulated hospital system: `POST /send/meldeplikt` sends a meldeplikt (a fresh message id each
- * time) to the gateway; receipts arrive at `POST /fhir/$process-message` and are listed at
- * `GET /_sim/received`.
+ * The meldeplikt to post: the template with a fresh MessageHeader.id and, when given, the patient put
+ * in place of the template's (same fullUrl and id, so the Task, Consent and header still point at it).
+ */
+export function buildMeldeplikt(template: Bundle, patient?: Patient, receiptEndpoint?: string): Bundle {
+  const bundle = structuredClone(template);
+  const entries = bundle.entry as BundleEntry[];
+  const header = entries[0].resource as MessageHeader;
+  header.id = randomUUID();
+  if (receiptEndpoint) header.source = { ...header.source, endpoint: receiptEndpoint };
+  bundle.id = randomUUID();
+  bundle.timestamp = new Date().toISOString();
+  if (patient) {
+    const slot = entries.find((e) => e.resource?.resourceType === 'Patient');
+    if (!slot) throw new Error('The meldeplikt template has no Patient to replace');
+    slot.resource = { ...patient, id: slot.resource?.id };
+  }
+  return bundle;
+}
+
+/**
+ * A simulated hospital system (demo and tests):
+ *   POST /send/meldeplikt        sends a meldeplikt (a fresh message id each time) with a token;
+ *                                the body may name the patient; answers what the gateway answered
+ *   POST /fhir/$process-message  takes receipts (the address in MessageHeader.source.endpoint)
+ *   GET  /_sim/received          the receipts taken, oldest first
+ *   GET  /_sim/sent              the messages sent and the gateway's status for each
  */
 export function createHospitalSimulator(options: HospitalSimulatorOptions): Express {
   const kit = createServiceApp({ name: 'hospital-simulator', logger: options.logger });
   const received: { at: string; body: unknown }[] = [];
-  const sent: { id: string; status: number; location?: string }[] = [];
-  kit.app.post('/send/meldeplikt', async (_req, res, next) => {
+  const sent: SentMessage[] = [];
+  let template: Bundle | undefined = options.meldepliktTemplate;
+
+  kit.app.post('/send/meldeplikt', async (req, res, next) => {
     try {
-      const bundle = JSON.parse(JSON.stringify(options.meldepliktTemplate ?? JSON.parse(readFileSync(EXAMPLE, 'utf8'))));
-      bundle.entry[0].resource.id = randomUUID();
-      const r = await axios.post(`${options.gatewayUrl}/fhir/$process-message`, bundle, {
-        headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${await options.token()}` },
-        validateStatus: () => true,
+      template ??= JSON.parse(readFileSync(EXAMPLE, 'utf8')) as Bundle;
+      const bundle = buildMeldeplikt(template, patientFrom(req.body), options.receiptEndpoint);
+      const id = (bundle.entry?.[0].resource as MessageHeader).id as string;
+      const answer = await fetch(`${options.gatewayUrl}/fhir/$process-message`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${await options.token()}`, 'X-Request-Id': id },
+        body: JSON.stringify(bundle),
       });
-      sent.push({ id: bundle.entry[0].resource.id, status: r.status, location: r.headers.location });
-      res.status(r.status).json({ id: bundle.entry[0].resource.id, status: r.status, location: r.headers.location, answer: r.data });
+      const location = answer.headers.get('location') ?? undefined;
+      const text = await answer.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // Not JSON: shown as the text it was.
+      }
+      sent.push({ id, status: answer.status, ...(location ? { location } : {}) });
+      options.logger.info({ messageId: id, status: answer.status }, 'meldeplikt sent');
+      res.status(answer.status).json({ id, status: answer.status, ...(location ? { location } : {}), answer: parsed });
     } catch (err) {
       next(err);
     }
   });
+
   kit.app.post('/fhir/$process-message', (req, res) => {
     received.push({ at: new Date().toISOString(), body: req.body });
-    res.status(202).json({ resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: 'received' }] });
+    const header = (req.body as Bundle | undefined)?.entry?.[0]?.resource as MessageHeader | undefined;
+    options.logger.info({ answers: header?.response?.identifier, code: header?.response?.code }, 'receipt received');
+    res.status(200).json({ resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: 'received' }] });
   });
   kit.app.get('/_sim/received', (_req, res) => {
     res.json(received);

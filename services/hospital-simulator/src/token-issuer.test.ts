@@ -27,3 +27,43 @@ test('tokens from /token verify against /.well-known/jwks.json as HelseID tokens
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
+
+test('a key file makes the issuer keep its key across restarts', async () => {
+  const { mkdtempSync, readFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const keyFile = join(mkdtempSync(join(tmpdir(), 'ipbro-issuer-')), 'key.pem');
+  const first = await createTokenIssuer({ issuer: 'http://issuer.test', audience: 'ipbro', clients: [], keyFile });
+  expect(readFileSync(keyFile, 'utf8')).toContain('BEGIN PRIVATE KEY');
+  const second = await createTokenIssuer({ issuer: 'http://issuer.test', audience: 'ipbro', clients: [], keyFile });
+  expect(second.kid).toBe(first.kid);
+  expect(second.jwks).toEqual(first.jwks);
+  expect(JSON.stringify(first.jwks)).not.toMatch(/"d"|"p"|"q"/); // only the public half is published
+  const other = await createTokenIssuer({ issuer: 'http://issuer.test', audience: 'ipbro', clients: [] });
+  expect(other.kid).not.toBe(first.kid);
+});
+
+test('/token: wrong grant type, scopes narrowed on request, scopes the client lacks refused; wrong audience does not verify', async () => {
+  const issuer = await createTokenIssuer({ issuer: 'http://issuer.test', audience: 'ipbro', clients: [{ clientId: 'ke', orgnr: '942953119', scopes: ['ipbro:message.write', 'ipbro:message.read'] }] });
+  const s = await new Promise<Server>((resolve) => {
+    const x = issuer.app.listen(0, '127.0.0.1', () => resolve(x));
+  });
+  const url = `http://127.0.0.1:${(s.address() as { port: number }).port}`;
+  const ask = (form: string) => fetch(`${url}/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form });
+  try {
+    const wrongGrant = await ask('grant_type=password&client_id=ke');
+    expect(wrongGrant.status).toBe(400);
+    expect(await wrongGrant.json()).toMatchObject({ error: 'unsupported_grant_type' });
+    const narrowed = (await (await ask('grant_type=client_credentials&client_id=ke&scope=ipbro%3Amessage.read')).json()) as { access_token: string; scope: string };
+    expect(narrowed.scope).toBe('ipbro:message.read');
+    const auth = createAuthenticator({ mode: 'jwt', issuer: 'http://issuer.test', audience: 'ipbro', jwksUrl: `${url}/.well-known/jwks.json` });
+    expect(await auth.authenticate({ headers: { authorization: `Bearer ${narrowed.access_token}` } } as never)).toMatchObject({ orgnr: '942953119', scopes: ['ipbro:message.read'] });
+    const tooMuch = await ask('grant_type=client_credentials&client_id=ke&scope=ipbro%3Aops');
+    expect(tooMuch.status).toBe(400);
+    expect(await tooMuch.json()).toMatchObject({ error: 'invalid_scope' });
+    const elsewhere = await issuer.mint({ orgnr: '942953119', scope: 'ipbro:message.write', audience: 'another-api' });
+    await expect(auth.authenticate({ headers: { authorization: `Bearer ${elsewhere}` } } as never)).rejects.toMatchObject({ status: 401 });
+  } finally {
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+});
