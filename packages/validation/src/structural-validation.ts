@@ -1,6 +1,7 @@
-import { OperationOutcomeError, validateTypedValue } from '@medplum/core';
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { profileUrl } from '@ipbro/profiles';
 import { loadDefinitions, type ProfileId } from './fhir-definitions';
+import { validateAgainstSchema } from './schema-validator';
 
 /** Rewrites `CarePlan.subject` to `Bundle.entry[1].resource.subject` when the resource sits in a bundle. */
 export function rebase(expression: string, resourceType: string, basePath: string | undefined): string {
@@ -9,29 +10,25 @@ export function rebase(expression: string, resourceType: string, basePath: strin
 }
 
 /**
- * Medplum's structural validation against base R4, or against one of our profiles (parsed once).
- * Reference-target warnings are dropped: Medplum cannot resolve `urn:uuid:` references inside a
- * bundle and only warns; reference-target-check.ts makes them errors where they are wrong.
+ * Structural validation against base R4, or against one of our profiles, both as Medplum parsed
+ * them once (see schema-validator.ts for why the walk is ours). Medplum's reference-target warnings
+ * are not produced: Medplum cannot resolve `urn:uuid:` references inside a bundle;
+ * reference-target-check.ts makes wrong targets errors.
  */
 export function structuralIssues(resource: Resource, profile: ProfileId | undefined, basePath?: string): OperationOutcomeIssue[] {
-  const definitions = loadDefinitions();
-  const type = profile ? definitions.profileTypeName(profile) : resource.resourceType;
-  let issues: OperationOutcomeIssue[];
-  try {
-    issues = validateTypedValue({ type, value: resource });
-  } catch (err) {
-    if (!(err instanceof OperationOutcomeError)) {
-      return [{ severity: 'error', code: 'structure', diagnostics: `Not a valid FHIR ${resource.resourceType}: ${(err as Error).message}`, expression: [basePath ?? resource.resourceType] }];
-    }
-    issues = err.outcome.issue ?? [];
+  const schema = loadDefinitions().schemaFor(profile, resource.resourceType);
+  const where = profile ? `profile ${profile}` : `FHIR R4 ${resource.resourceType}`;
+  if (!schema) {
+    return [{ severity: 'error', code: 'structure', diagnostics: `Unknown resource type ${JSON.stringify(resource.resourceType)}`, expression: [basePath ? `${basePath}.resourceType` : 'resourceType'] }];
   }
-  const result: OperationOutcomeIssue[] = [];
-  for (const i of issues) {
-    const text = i.details?.text ?? i.diagnostics ?? '';
-    if (i.severity !== 'error' && text.startsWith('Invalid reference')) continue;
-    const expression = (i.expression ?? []).map((e) => rebase(e, resource.resourceType, basePath));
-    const where = profile ? `profile ${profile}` : `FHIR R4 ${resource.resourceType}`;
-    result.push({ severity: i.severity, code: i.code, diagnostics: `${text} (${where})`, expression });
+  if (profile && schema.type !== resource.resourceType) {
+    return [{ severity: 'error', code: 'structure', diagnostics: `Profile ${profile} is for ${schema.type}, not ${resource.resourceType}`, expression: [basePath ?? resource.resourceType] }];
   }
-  return result;
+  const issues = validateAgainstSchema(resource, schema, profile ? profileUrl(profile) : undefined);
+  return issues.map((i) => ({
+    severity: i.severity,
+    code: i.code,
+    diagnostics: `${i.details?.text ?? i.diagnostics ?? ''} (${where})`,
+    expression: (i.expression ?? []).map((e) => rebase(e, resource.resourceType, basePath)),
+  }));
 }
