@@ -1,8 +1,11 @@
+import { createTokenIssuer, type TokenIssuer } from '@ipbro/hospital-simulator';
+import { Directory } from '@ipbro/directory';
 import { ledgerKey, MessageLedger } from '@ipbro/message-ledger';
-import { createQueue, QUEUES } from '@ipbro/queues';
-import { createAuthenticator, createLogger, ORGNR_CLAIM } from '@ipbro/service-kit';
+import { createQueue, createRedisConnection, QUEUES, waitUntilReady, type DeliveryJobData } from '@ipbro/queues';
+import { createAuthenticator, createLogger } from '@ipbro/service-kit';
+import type { Queue } from 'bullmq';
+import type { Express } from 'express';
 import { Redis } from 'ioredis';
-import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -12,126 +15,208 @@ import { Writable } from 'node:stream';
 import { createGatewayApp } from './app';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract');
-const fixture = (name: string) => JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8'));
+const ROOT = join(__dirname, '..', '..', '..');
+const fixture = (name: string) => JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'contract', `${name}.json`), 'utf8'));
+const directory = Directory.fromObject(JSON.parse(readFileSync(join(ROOT, 'packages', 'directory', 'demo-directory.json'), 'utf8')));
 const quiet = createLogger('test', { destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 const prefix = `{ipbro-gw-${randomUUID().slice(0, 8)}}`;
 const delivery = { firstDelayMs: 1000, ceilingMs: 60000, attempts: 5 };
+const EXAMPLE_ID = '6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01';
+const HMR = '997005562';
+const ALESUND = '942953119';
+const OUS = '993467049';
 
+let issuer: TokenIssuer;
+let jwksFile: string;
 let redis: Redis;
-let server: Server;
-let base: string;
-let key: KeyLike;
-let ledger: MessageLedger;
-let queues: Record<string, ReturnType<typeof createQueue>>;
+const running: { server: Server; close: () => Promise<void> }[] = [];
 
-async function token(orgnr: string, scope = 'ipbro:message.write ipbro:message.read', extra: { exp?: number } = {}): Promise<string> {
-  return new SignJWT({ scope, client_id: `client-${orgnr}`, [ORGNR_CLAIM]: orgnr })
-    .setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' }).setIssuer('https://helseid.test').setAudience('ipbro')
-    .setIssuedAt().setExpirationTime(extra.exp ?? '5m').sign(key);
-}
-
-beforeAll(async () => {
-  const pair = await generateKeyPair('RS256');
-  key = pair.privateKey;
-  const jwksFile = join(mkdtempSync(join(tmpdir(), 'ipbro-gw-')), 'jwks.json');
-  writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256' }] }));
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  ledger = new MessageLedger(redis, { prefix });
-  queues = { [QUEUES.meldeplikt]: createQueue(QUEUES.meldeplikt, redis, delivery, prefix), [QUEUES.documents]: createQueue(QUEUES.documents, redis, delivery, prefix) };
-  const app = createGatewayApp({
-    logger: quiet, ledger, queues: queues as never, bodyLimit: 512 * 1024, now: () => new Date('2026-11-24T12:00:00+01:00'),
+/** A gateway as main.ts makes one: its own Redis connection, ledger and queues under `prefix`. */
+async function startGateway(): Promise<{ base: string; queues: Record<'meldeplikt' | 'documents', Queue<DeliveryJobData>>; stop: () => Promise<void> }> {
+  const conn = createRedisConnection(REDIS_URL, 'producer');
+  const queues = { [QUEUES.meldeplikt]: createQueue(QUEUES.meldeplikt, conn, delivery, prefix), [QUEUES.documents]: createQueue(QUEUES.documents, conn, delivery, prefix) };
+  const app: Express = createGatewayApp({
+    logger: quiet, ledger: new MessageLedger(conn, { prefix }), queues, directory, bodyLimit: 512 * 1024,
+    now: () => new Date('2026-11-24T12:00:00+01:00'),
     auth: createAuthenticator({ mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksFile }),
   });
-  await new Promise<void>((resolve) => {
-    server = app.listen(0, '127.0.0.1', () => resolve());
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await new Promise<void>((r) => server.close(() => r()));
+    for (const q of Object.values(queues)) await q.close();
+    conn.disconnect();
+  };
+  running.push({ server, close: stop });
+  return { base: `http://127.0.0.1:${(server.address() as { port: number }).port}`, queues, stop };
+}
+
+let gw: Awaited<ReturnType<typeof startGateway>>;
+
+const token = (orgnr: string, scope = 'ipbro:message.write ipbro:message.read', expiresInSeconds?: number) =>
+  issuer.mint({ orgnr, scope, clientId: `client-${orgnr}`, ...(expiresInSeconds !== undefined ? { expiresInSeconds } : {}) });
+
+beforeAll(async () => {
+  issuer = await createTokenIssuer({ issuer: 'https://helseid.test', audience: 'ipbro', clients: [] });
+  jwksFile = join(mkdtempSync(join(tmpdir(), 'ipbro-gw-')), 'jwks.json');
+  writeFileSync(jwksFile, JSON.stringify(issuer.jwks));
+  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  gw = await startGateway();
 });
 
 afterAll(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
-  for (const q of Object.values(queues)) {
-    await q.obliterate({ force: true });
-    await q.close();
-  }
+  for (const r of running) await r.close();
   const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
+  for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
   redis.disconnect();
 });
 
-const post = async (body: unknown, bearer?: string, type = 'application/fhir+json') =>
+const post = async (body: unknown, bearer?: string, type = 'application/fhir+json', base = gw.base) =>
   fetch(`${base}/fhir/$process-message`, { method: 'POST', headers: { 'Content-Type': type, ...(bearer ? { Authorization: `Bearer ${bearer}` } : {}) }, body: typeof body === 'string' ? body : JSON.stringify(body) });
-const jobs = async () => (await queues[QUEUES.meldeplikt].getJobCountByTypes('waiting', 'delayed', 'active', 'completed', 'failed')) + (await queues[QUEUES.documents].getJobCountByTypes('waiting', 'delayed', 'active', 'completed', 'failed'));
-const ledgerKeys = async () => (await redis.keys(`${prefix}:msg:*`)).length;
+const getStatus = async (id: string, bearer: string) => fetch(`${gw.base}/messages/${id}`, { headers: { Authorization: `Bearer ${bearer}` } });
+/** Jobs waiting, delayed or active, over both queues, and the ledger's records: what "nothing queued" means. */
+const counts = async () => {
+  let jobs = 0;
+  for (const q of Object.values(gw.queues)) jobs += await q.getJobCountByTypes('waiting', 'delayed', 'active', 'prioritized');
+  return { jobs, records: (await redis.keys(`${prefix}:msg:*`)).length, ids: (await redis.keys(`${prefix}:id:*`)).length };
+};
 
 test('the example meldeplikt: 202 + Location, queued; the same again: 200 with its status, one job', async () => {
-  const hmr = await token('997005562');
+  const hmr = await token(HMR);
   const res = await post(fixture('meldeplikt'), hmr);
   expect(res.status).toBe(202);
-  expect(res.headers.get('location')).toBe('/messages/6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01');
-  expect(((await res.json()) as { resourceType: string }).resourceType).toBe('OperationOutcome');
+  expect(res.headers.get('location')).toBe(`/messages/${EXAMPLE_ID}`);
+  expect(await res.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'information' }] });
   const again = await post(fixture('meldeplikt'), hmr);
   expect(again.status).toBe(200);
-  expect(await again.json()).toMatchObject({ id: '6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01', event: 'meldeplikt', state: 'queued' });
-  expect(await queues[QUEUES.meldeplikt].getJobCountByTypes('waiting')).toBe(1);
-  const status = await fetch(`${base}/messages/6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01`, { headers: { Authorization: `Bearer ${hmr}` } });
+  expect(await again.json()).toMatchObject({ id: EXAMPLE_ID, event: 'meldeplikt', state: 'queued' });
+  expect(await gw.queues.meldeplikt.getJobCountByTypes('waiting', 'delayed', 'active')).toBe(1);
+  expect(await gw.queues.documents.getJobCountByTypes('waiting', 'delayed', 'active')).toBe(0);
+
+  const status = await getStatus(EXAMPLE_ID, hmr);
   expect(status.status).toBe(200);
-  expect(await status.json()).toMatchObject({ state: 'queued', attempts: 0, history: [{ state: 'queued' }] });
-  // Another organisation learns nothing about it.
-  const other = await fetch(`${base}/messages/6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01`, { headers: { Authorization: `Bearer ${await token('993467049')}` } });
-  expect(other.status).toBe(404);
+  expect(await status.json()).toEqual({
+    id: EXAMPLE_ID, event: 'meldeplikt', state: 'queued', attempts: 0,
+    recipient: { kommunenummer: '1508', name: 'Ålesund kommune', herId: '8110021', endpoint: 'http://127.0.0.1:4101/kommune/1508/ke' },
+    history: [{ at: expect.any(String), state: 'queued', detail: 'accepted' }],
+  });
 });
 
-test('a receipt from the recipient moves the message to acknowledged; from anyone else it is refused', async () => {
-  const k = ledgerKey('997005562', '6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01');
-  await ledger.transition(k, 'delivered', 'HTTP 202', { attempts: 1, recipient: { kommunenummer: '1508', orgnr: '942953119', herId: '8110021' } });
-  const stranger = await post(fixture('receipt-ok'), await token('997005562'));
-  expect(stranger.status).toBe(403); // token org is not the receipt's sender
-  const res = await post(fixture('receipt-ok'), await token('942953119'));
+test('GET /messages/{id}: another organisation gets 404 as for an unknown id; ops may read; a token without read scope 403', async () => {
+  const other = await getStatus(EXAMPLE_ID, await token(OUS));
+  expect(other.status).toBe(404);
+  const unknown = await getStatus(randomUUID(), await token(HMR));
+  expect(unknown.status).toBe(404);
+  const codeOf = async (r: Response) => ((await r.json()) as { issue: { code: string }[] }).issue[0].code;
+  expect(await codeOf(other)).toBe(await codeOf(unknown));
+  const ops = await getStatus(EXAMPLE_ID, await token(OUS, 'ipbro:ops'));
+  expect(ops.status).toBe(200);
+  expect(await ops.json()).toMatchObject({ id: EXAMPLE_ID, state: 'queued' });
+  expect((await getStatus(EXAMPLE_ID, await token(HMR, 'ipbro:message.write'))).status).toBe(403);
+  expect((await fetch(`${gw.base}/messages/${EXAMPLE_ID}`)).status).toBe(401);
+});
+
+test('the dedup survives a gateway restart: it lives in Redis', async () => {
+  await gw.stop();
+  gw = await startGateway();
+  const before = await counts();
+  const again = await post(fixture('meldeplikt'), await token(HMR));
+  expect(again.status).toBe(200);
+  expect(await again.json()).toMatchObject({ id: EXAMPLE_ID, state: 'queued' });
+  expect(await counts()).toEqual(before);
+});
+
+test('the receipt-ok example with Ålesund\'s token moves the meldeplikt to acknowledged; from anyone else it is refused', async () => {
+  const key = ledgerKey(HMR, EXAMPLE_ID);
+  const ledger = new MessageLedger(redis, { prefix });
+  await ledger.transition(key, 'delivered', 'HTTP 202', { attempts: 1 });
+  const stranger = await post(fixture('receipt-ok'), await token(HMR));
+  expect(stranger.status).toBe(403); // the token's organisation is not the receipt's sender
+  expect((await ledger.get(key))?.state).toBe('delivered');
+  const before = await counts();
+  const res = await post(fixture('receipt-ok'), await token(ALESUND));
   expect(res.status).toBe(200);
-  const r = await ledger.get(k);
-  expect(r).toMatchObject({ state: 'acknowledged', receipt: { code: 'ok' } });
-  expect(r?.history.map((h) => h.state)).toEqual(['queued', 'delivered', 'acknowledged']);
+  expect(await res.json()).toMatchObject({ resourceType: 'OperationOutcome' });
+  expect(await counts()).toEqual(before); // a receipt is not a message to deliver
+  const status = (await (await getStatus(EXAMPLE_ID, await token(HMR))).json()) as { state: string; receipt: { code: string }; history: { state: string }[] };
+  expect(status).toMatchObject({ state: 'acknowledged', receipt: { code: 'ok' } });
+  expect(status.history.map((h) => h.state)).toEqual(['queued', 'delivered', 'acknowledged']);
 });
 
 test('the other events are validated and queued for the courier', async () => {
-  const res = await post(fixture('epikrise'), await token('997005562'));
+  const res = await post(fixture('epikrise'), await token(HMR));
   expect(res.status).toBe(202);
-  expect(await queues[QUEUES.documents].getJobCountByTypes('waiting')).toBe(1);
-  const plan = await post(fixture('ip-plan-copy'), await token('942953119'));
+  expect(await gw.queues.documents.getJobCountByTypes('waiting')).toBe(1);
+  const plan = await post(fixture('ip-plan-copy'), await token(ALESUND));
   expect(plan.status).toBe(202);
+  expect(await gw.queues.documents.getJobCountByTypes('waiting')).toBe(2);
 });
 
-describe('invalid inputs get the contract\'s answer and leave the queues as they were', () => {
-  const broken = (f: (b: any) => void) => {
+describe('invalid inputs get the contract\'s answer and leave the queues and the ledger exactly as they were', () => {
+  const broken = (f: (b: any) => void) => { // eslint-disable-line @typescript-eslint/no-explicit-any
     const b = fixture('meldeplikt');
     b.entry[0].resource.id = randomUUID();
     f(b);
     return b;
   };
   const cases: [string, () => Promise<Response>, number, string][] = [
-    ['bad JSON', async () => post('{"resourceType":', await token('997005562')), 400, 'not valid JSON'],
-    ['not a message', async () => post({ resourceType: 'Patient' }, await token('997005562')), 400, 'Bundle'],
-    ['wrong content type', async () => post(fixture('meldeplikt'), await token('997005562'), 'text/plain'), 415, 'Content-Type'],
-    ['bad check digit', async () => post(broken((b) => (b.entry[2].resource.identifier[0].value = '12830551211')), await token('997005562')), 422, 'check digit 2'],
-    ['no home kommune', async () => post(broken((b) => delete b.entry[2].resource.address[0]._district), await token('997005562')), 422, 'no home kommune'],
-    ['unknown event', async () => post(broken((b) => (b.entry[0].resource.eventCoding.code = 'hastemelding')), await token('997005562')), 422, 'Unknown event'],
-    ['missing consent', async () => post(broken((b) => (b.entry[1].resource.input = b.entry[1].resource.input.slice(0, 2))), await token('997005562')), 422, 'consent to notify'],
-    ['oversized body', async () => post({ ...fixture('meldeplikt'), pad: 'x'.repeat(600 * 1024) }, await token('997005562')), 413, 'limit'],
-    ['no token', async () => post(broken(() => undefined)), 401, 'bearer token'],
-    ['expired token', async () => post(broken(() => undefined), await token('997005562', undefined, { exp: Math.floor(Date.now() / 1000) - 300 })), 401, 'expired'],
-    ['token without the write scope', async () => post(broken(() => undefined), await token('997005562', 'ipbro:message.read')), 403, 'scope'],
-    ['another organisation\'s token', async () => post(broken(() => undefined), await token('993467049')), 403, 'is not the MessageHeader.sender'],
+    ['bad JSON', async () => post('{"resourceType":', await token(HMR)), 400, 'JSON'],
+    ['not a message', async () => post({ resourceType: 'Patient' }, await token(HMR)), 400, 'Bundle'],
+    ['wrong content type', async () => post(broken(() => undefined), await token(HMR), 'text/plain'), 415, 'Content-Type'],
+    ['bad check digit', async () => post(broken((b) => (b.entry[2].resource.identifier[0].value = '12830551211')), await token(HMR)), 422, 'check digit'],
+    ['no home kommune', async () => post(broken((b) => delete b.entry[2].resource.address[0]._district), await token(HMR)), 422, 'home kommune'],
+    ['unknown event', async () => post(broken((b) => (b.entry[0].resource.eventCoding.code = 'hastemelding')), await token(HMR)), 422, 'hastemelding'],
+    ['missing consent', async () => post(broken((b) => (b.entry[1].resource.input = b.entry[1].resource.input.slice(0, 2))), await token(HMR)), 422, 'consent'],
+    ['oversized body', async () => post({ ...broken(() => undefined), pad: 'x'.repeat(600 * 1024) }, await token(HMR)), 413, 'limit'],
+    ['no token', async () => post(broken(() => undefined)), 401, 'token'],
+    ['expired token', async () => post(broken(() => undefined), await token(HMR, undefined, -300)), 401, 'expired'],
+    ['token for another audience', async () => post(broken(() => undefined), await issuer.mint({ orgnr: HMR, scope: 'ipbro:message.write', audience: 'other-api' })), 401, 'aud'],
+    ['token without the write scope', async () => post(broken(() => undefined), await token(HMR, 'ipbro:message.read')), 403, 'scope'],
+    ['another organisation\'s token', async () => post(broken(() => undefined), await token(OUS)), 403, 'is not the MessageHeader.sender'],
   ];
   test.each(cases)('%s', async (_name, send, status, text) => {
-    const before = { jobs: await jobs(), keys: await ledgerKeys() };
+    const before = await counts();
     const res = await send();
     expect(res.status).toBe(status);
-    const outcome = (await res.json()) as { resourceType: string; issue: { diagnostics: string; expression?: string[] }[] };
+    const outcome = (await res.json()) as { resourceType: string; issue: { severity: string; diagnostics?: string; expression?: string[] }[] };
     expect(outcome.resourceType).toBe('OperationOutcome');
+    expect(outcome.issue.some((i) => i.severity === 'error' || i.severity === 'fatal')).toBe(true);
     expect(JSON.stringify(outcome.issue)).toContain(text);
-    if (status === 422) expect(outcome.issue.some((i) => (i.expression ?? []).length > 0)).toBe(true);
-    expect({ jobs: await jobs(), keys: await ledgerKeys() }).toEqual(before);
+    if (status === 422) expect(outcome.issue.some((i) => (i.expression ?? []).some((e) => e.startsWith('Bundle.entry')))).toBe(true);
+    expect(await counts()).toEqual(before);
   });
+});
+
+test('Redis gone: 503 with an OperationOutcome, never a 202; readiness fails', async () => {
+  // A gateway whose Redis connection was up (as main.ts waits for) and then went away.
+  const dead = createRedisConnection(REDIS_URL, 'producer');
+  await waitUntilReady(dead);
+  const queues = { [QUEUES.meldeplikt]: createQueue(QUEUES.meldeplikt, dead, delivery, prefix), [QUEUES.documents]: createQueue(QUEUES.documents, dead, delivery, prefix) };
+  await Promise.all(Object.values(queues).map((q) => q.waitUntilReady()));
+  dead.disconnect();
+  const app = createGatewayApp({
+    logger: quiet, ledger: new MessageLedger(dead, { prefix }), queues, now: () => new Date('2026-11-24T12:00:00+01:00'),
+    auth: createAuthenticator({ mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksFile }),
+    readiness: [{ name: 'redis', check: async () => void (await dead.ping()) }],
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  try {
+    const before = await counts();
+    const res = await post(fixture('meldeplikt'), await token(HMR), 'application/fhir+json', base);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient' }] });
+    expect((await fetch(`${base}/messages/${EXAMPLE_ID}`, { headers: { Authorization: `Bearer ${await token(HMR)}` } })).status).toBe(503);
+    expect((await fetch(`${base}/readyz`)).status).toBe(503);
+    expect(await counts()).toEqual(before);
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+    for (const q of Object.values(queues)) await q.close();
+  }
 });

@@ -1,12 +1,23 @@
+import { Directory } from '@ipbro/directory';
 import { MessageLedger } from '@ipbro/message-ledger';
 import { assertNoEviction, createQueue, createRedisConnection, QUEUES, waitUntilReady } from '@ipbro/queues';
-import { createAuthenticator, createLogger, deliveryConfigSpec, exitOnConfigError, exitOnSignals, loadAuthConfig, loadConfig, read, redisConfigSpec, startHttpServer } from '@ipbro/service-kit';
+import { createAuthenticator, createLogger, deliveryConfigSpec, exitOnConfigError, exitOnSignals, loadAuthConfig, loadConfig, read, redisConfigSpec, startHttpServer, type Reader } from '@ipbro/service-kit';
 import { loadDefinitions } from '@ipbro/validation';
 import { createGatewayApp } from './app';
 
+/**
+ * DIRECTORY_FILE is optional for the gateway: the router decides where a message goes. When given,
+ * the status shows the recipient from `queued` on and an early receipt is matched to it.
+ */
+const optionalFile: Reader<string | undefined> = (name, env) => (env[name]?.trim() ? read.file()(name, env) : undefined);
+
 const logger = createLogger('gateway');
 const config = exitOnConfigError('gateway', () => ({
-  ...loadConfig({ ...redisConfigSpec, ...deliveryConfigSpec, PORT: read.port(8080), HOST: read.string('127.0.0.1'), QUEUE_PREFIX: read.string('{ipbro}'), BODY_LIMIT_BYTES: read.int(25 * 1024 * 1024, 1024) }),
+  ...loadConfig({
+    ...redisConfigSpec, ...deliveryConfigSpec,
+    PORT: read.port(8080), HOST: read.string('127.0.0.1'), QUEUE_PREFIX: read.string('{ipbro}'),
+    BODY_LIMIT_BYTES: read.int(25 * 1024 * 1024, 1024), DIRECTORY_FILE: optionalFile,
+  }),
   auth: loadAuthConfig(),
 }));
 
@@ -14,6 +25,7 @@ async function main(): Promise<void> {
   const redis = createRedisConnection(config.REDIS_URL, 'producer');
   await waitUntilReady(redis);
   await assertNoEviction(redis);
+  const directory = config.DIRECTORY_FILE ? Directory.fromFile(config.DIRECTORY_FILE, { logger }) : undefined;
   loadDefinitions(); // FHIR definitions and our profiles, once, before the first message waits for them
   const delivery = { firstDelayMs: config.DELIVERY_BACKOFF_MS, ceilingMs: config.DELIVERY_BACKOFF_MAX_MS, attempts: config.DELIVERY_ATTEMPTS };
   const queues = {
@@ -22,11 +34,15 @@ async function main(): Promise<void> {
   };
   const ledger = new MessageLedger(redis, { prefix: config.QUEUE_PREFIX });
   const app = createGatewayApp({
-    logger, ledger, queues, auth: createAuthenticator(config.auth, logger), bodyLimit: config.BODY_LIMIT_BYTES,
-    readiness: [{ name: 'redis', check: async () => void (await redis.ping()) }],
+    logger, ledger, queues, directory, auth: createAuthenticator(config.auth, logger), bodyLimit: config.BODY_LIMIT_BYTES,
+    readiness: [
+      { name: 'redis', check: async () => void (await redis.ping()) },
+      ...(directory ? [{ name: 'directory', check: async () => (directory.loaded ? undefined : 'no directory loaded') }] : []),
+    ],
   });
   const server = await startHttpServer(app, config.PORT, logger, [
     async () => {
+      directory?.close();
       await Promise.all(Object.values(queues).map((q) => q.close()));
       redis.disconnect();
     },
