@@ -1,3 +1,4 @@
+import { IDENTIFIER_SYSTEMS } from '@ipbro/identifiers';
 import type { Bundle, MessageHeader } from '@medplum/fhirtypes';
 import http from 'node:http';
 import https from 'node:https';
@@ -8,25 +9,58 @@ import type { DeliveryResult } from './delivery-outcome';
 const agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }) };
 const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 
-/** Fills MessageHeader.destination with the recipient when the sender left it out. */
-export function withDestination(bundle: Bundle, destination: { endpoint: string; name?: string }): Bundle {
+/** Who a message goes to, as MessageHeader.destination names it. */
+export interface MessageRecipient {
+  endpoint: string;
+  name?: string;
+  /** organisasjonsnummer: becomes destination.receiver as a logical reference. */
+  orgnr?: string;
+}
+
+export interface PostOptions {
+  /** MessageHeader.id: sent as X-Request-Id, the same on every attempt, so a recipient can drop a duplicate. */
+  messageId: string;
+  timeoutMs: number;
+  /** Bearer token, when the recipient requires one. */
+  token?: string;
+  /** Fills MessageHeader.destination when the sender left it out (a Bundle body only). */
+  destination?: MessageRecipient;
+}
+
+/** Fills MessageHeader.destination (endpoint, name, receiver) with the recipient when the sender left it out. */
+export function withDestination(bundle: Bundle, destination: MessageRecipient): Bundle {
   const header = bundle.entry?.[0]?.resource as MessageHeader | undefined;
   if (!header || header.resourceType !== 'MessageHeader' || header.destination?.length) return bundle;
-  return { ...bundle, entry: [{ ...bundle.entry![0], resource: { ...header, destination: [{ endpoint: destination.endpoint, ...(destination.name ? { name: destination.name } : {}) }] } }, ...bundle.entry!.slice(1)] };
+  const filled: NonNullable<MessageHeader['destination']>[number] = {
+    endpoint: destination.endpoint,
+    ...(destination.name ? { name: destination.name } : {}),
+    ...(destination.orgnr ? { receiver: { identifier: { system: IDENTIFIER_SYSTEMS.organisasjonsnummer, value: destination.orgnr }, ...(destination.name ? { display: destination.name } : {}) } } : {}),
+  };
+  return { ...bundle, entry: [{ ...bundle.entry![0], resource: { ...header, destination: [filled] } }, ...bundle.entry!.slice(1)] };
+}
+
+/** `{endpoint}/$process-message`, whether or not the endpoint ends in a slash. */
+export function processMessageUrl(endpoint: string): string {
+  return `${endpoint.replace(/\/+$/, '')}/$process-message`;
 }
 
 /**
- * POST {endpoint}/$process-message with the message. The message id travels as X-Request-Id too,
- * the same on every attempt, so a recipient can drop a duplicate. Never throws: a network error or
- * timeout comes back as `{ error }` for classifyDelivery.
+ * POST {endpoint}/$process-message with the message (a Bundle, whose destination is filled in when
+ * absent, or its JSON text as is). Never throws: a network error or timeout comes back as `{ error }`
+ * for classifyDelivery.
  */
-export function postMessage(endpoint: string, body: string, options: { messageId: string; timeoutMs: number; token?: string }): Promise<DeliveryResult> {
+export function postMessage(endpoint: string, message: Bundle | string, options: PostOptions): Promise<DeliveryResult> {
+  const body = typeof message === 'string' ? message : JSON.stringify(options.destination ? withDestination(message, options.destination) : message);
   return new Promise((resolve) => {
     let url: URL;
     try {
-      url = new URL(`${endpoint.replace(/\/$/, '')}/$process-message`);
+      url = new URL(processMessageUrl(endpoint));
     } catch {
       resolve({ error: { code: 'EINVALIDURL', message: `not a URL: ${endpoint}` } });
+      return;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      resolve({ error: { code: 'EINVALIDURL', message: `not an http(s) URL: ${endpoint}` } });
       return;
     }
     const client = url.protocol === 'https:' ? https : http;
@@ -41,7 +75,7 @@ export function postMessage(endpoint: string, body: string, options: { messageId
       url,
       {
         method: 'POST',
-        agent: agents[url.protocol as 'http:' | 'https:'],
+        agent: agents[url.protocol],
         headers: {
           'Content-Type': 'application/fhir+json',
           Accept: 'application/fhir+json',
@@ -72,6 +106,7 @@ export function postMessage(endpoint: string, body: string, options: { messageId
         });
       }
     );
+    // An idle socket for timeoutMs (connect, or waiting for the answer) ends the attempt.
     req.setTimeout(options.timeoutMs, () => {
       req.destroy(Object.assign(new Error(`timeout of ${options.timeoutMs}ms exceeded`), { code: 'ETIMEDOUT' }));
     });

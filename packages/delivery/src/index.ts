@@ -1,3 +1,5 @@
 export * from './delivery-outcome';
 export * from './fhir-message-client';
+export * from './client-credentials';
+export * from './message-routing';
 export * from './meldeplikt-delivery';

@@ -1,65 +1,93 @@
-import type { Directory } from '@ipbro/directory';
-import { readMessage } from '@ipbro/fhir-message';
-import type { MessageLedger, MessageRecord, Recipient } from '@ipbro/message-ledger';
+import type { Directory, ResolvedRecipient } from '@ipbro/directory';
+import { FINAL_STATES, type MessageLedger, type MessageRecord } from '@ipbro/message-ledger';
 import type { Bundle } from '@medplum/fhirtypes';
-import { classifyDelivery, type DeliveryOutcome } from './delivery-outcome';
-import { postMessage, withDestination } from './fhir-message-client';
+import { classifyDelivery } from './delivery-outcome';
+import { postMessage } from './fhir-message-client';
+import { routeMessage } from './message-routing';
 
 export interface DeliveryStepDeps {
   ledger: MessageLedger;
   directory: Directory;
   timeoutMs: number;
+  /** Attempts in all (across retries and re-drives); a transient failure on the last one is `dead`. */
+  maxAttempts: number;
+  /** A bearer token for a recipient whose directory entry says `requiresToken`. */
+  tokenFor?: (recipient: ResolvedRecipient) => Promise<string | undefined>;
+}
+
+/** What the queue needs to know of a delivery job (the ledger key and metadata, never the body). */
+export interface DeliveryJob {
+  key: string;
+  messageId: string;
+  sender: string;
+  event: string;
 }
 
 export type StepResult =
+  /** Nothing more to do for this job: acknowledged, delivered, unroutable (kept for re-drive), or already final. */
   | { kind: 'done'; record: MessageRecord }
-  /** Throw to let the queue retry (BullMQ backoff); the ledger already says `retrying`. */
-  | { kind: 'retry'; reason: string; record: MessageRecord }
-  /** Never retried: rejected. */
+  /** The ledger says `retrying`: the queue should try again, not before `retryAfterMs` when given. */
+  | { kind: 'retry'; reason: string; record: MessageRecord; attempt: number; retryAfterMs?: number }
+  /** The ledger says `rejected` or `dead`: never retried. */
   | { kind: 'fatal'; reason: string; record: MessageRecord };
 
 /**
- * One delivery attempt of a message in the ledger to the koordinerende enhet of the patient's home
- * kommune (or the explicit destination): unroutable when the directory does not know it; otherwise
- * post, classify, and write the outcome to the ledger.
+ * One delivery attempt of a message in the ledger, to the koordinerende enhet of the patient's home
+ * kommune (or the explicit destination): unroutable when the directory knows no recipient;
+ * otherwise post, classify the answer, and write the outcome to the ledger. The attempt number is
+ * the ledger's (so it counts on across re-drives and is not bumped by a worker that died mid-way).
  */
-export async function deliverFromLedger(job: { key: string; messageId: string; sender: string; event: string }, attempt: number, isLastAttempt: boolean, deps: DeliveryStepDeps): Promise<StepResult> {
-  const key = job.key;
+export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps): Promise<StepResult> {
+  const { key } = job;
   const stored = await deps.ledger.getWithBody(key);
-  const body = stored.body;
-  if (!body) throw new Error(`Message ${key} has no body in the ledger`);
+  if (!stored.body) throw new Error(`Message ${key} has no body in the ledger`);
   // The gateway writes the record right after the job; if this worker got there first, it writes it.
   const record = stored.record ?? (await deps.ledger.ensureRecord({ key, id: job.messageId, sender: job.sender, event: job.event })).record;
-  if (['acknowledged', 'rejected', 'blocked', 'dead'].includes(record.state)) return { kind: 'done', record };
-  const bundle = JSON.parse(body) as Bundle;
-  const view = readMessage(bundle);
-  const recipient = deps.directory.recipientFor(record.event, { homeKommune: view.homeKommune, destination: view.destination });
-  if (!recipient) {
-    const where = view.destination?.orgnr ?? view.destination?.herId ?? view.homeKommune;
-    const parked = await deps.ledger.transition(key, 'unroutable', `no koordinerende enhet known for ${view.destination ? 'destination' : 'kommune'} ${where}`);
-    return { kind: 'done', record: parked };
+  // Final, or already taken by the recipient (a job run again after its worker died past the post).
+  if (FINAL_STATES.includes(record.state) || record.state === 'delivered') return { kind: 'done', record };
+
+  const bundle = JSON.parse(stored.body) as Bundle;
+  const route = routeMessage(record.event, bundle, deps.directory);
+  if (route.kind === 'unroutable') return { kind: 'done', record: await deps.ledger.transition(key, 'unroutable', route.reason) };
+
+  const attempt = record.attempts + 1;
+  const patch = { attempts: attempt, recipient: route.ledgerRecipient };
+  let token: string | undefined;
+  if (route.recipient.target.requiresToken) {
+    try {
+      token = await deps.tokenFor?.(route.recipient);
+    } catch (err) {
+      token = undefined;
+      const reason = `no token for ${route.recipient.party.name}: ${(err as Error).message}`;
+      return transient(key, reason, attempt, deps, patch);
+    }
+    if (!token) return transient(key, `no token source configured for ${route.recipient.party.name}, which requires one`, attempt, deps, patch);
   }
-  const endpoint = recipient.target.endpoint ?? recipient.target.fhirBase ?? '';
-  const to: Recipient = {
-    ...(recipient.kommunenummer ? { kommunenummer: recipient.kommunenummer } : {}),
-    orgnr: recipient.party.orgnr,
-    name: recipient.party.name,
-    ...(recipient.target.herId ? { herId: recipient.target.herId } : {}),
-    endpoint,
-  };
-  const outgoing = JSON.stringify(withDestination(bundle, { endpoint, name: recipient.party.name }));
-  const result = await postMessage(endpoint, outgoing, { messageId: record.id, timeoutMs: deps.timeoutMs });
-  const outcome: DeliveryOutcome = classifyDelivery(result, record.id);
-  const patch = { attempts: attempt, recipient: to };
+  const result = await postMessage(route.endpoint, bundle, {
+    messageId: record.id,
+    timeoutMs: deps.timeoutMs,
+    ...(token ? { token } : {}),
+    destination: { endpoint: route.endpoint, name: route.recipient.party.name, orgnr: route.recipient.party.orgnr },
+  });
+  const outcome = classifyDelivery(result, record.id);
   switch (outcome.kind) {
-    case 'acknowledged':
-      return { kind: 'done', record: await deps.ledger.transition(key, 'acknowledged', 'receipt ok', { ...patch, receipt: { code: 'ok', at: new Date().toISOString(), ...(outcome.receipt.detail ? { detail: outcome.receipt.detail } : {}) } }) };
+    case 'acknowledged': {
+      const receipt = { code: 'ok', at: new Date().toISOString(), ...(outcome.receipt.detail ? { detail: outcome.receipt.detail } : {}) };
+      return { kind: 'done', record: await deps.ledger.transition(key, 'acknowledged', 'receipt ok', { ...patch, receipt }) };
+    }
     case 'delivered':
       return { kind: 'done', record: await deps.ledger.transition(key, 'delivered', outcome.detail, patch) };
     case 'rejected':
       return { kind: 'fatal', reason: outcome.reason, record: await deps.ledger.transition(key, 'rejected', outcome.reason, patch) };
     case 'transient':
-      if (isLastAttempt) return { kind: 'fatal', reason: outcome.reason, record: await deps.ledger.transition(key, 'dead', `attempts exhausted; last: ${outcome.reason}`, patch) };
-      return { kind: 'retry', reason: outcome.reason, record: await deps.ledger.transition(key, 'retrying', outcome.reason, patch) };
+      return transient(key, outcome.reason, attempt, deps, patch, outcome.retryAfterMs);
   }
+}
+
+async function transient(key: string, reason: string, attempt: number, deps: DeliveryStepDeps, patch: { attempts: number; recipient: MessageRecord['recipient'] }, retryAfterMs?: number): Promise<StepResult> {
+  if (attempt >= deps.maxAttempts) {
+    return { kind: 'fatal', reason, record: await deps.ledger.transition(key, 'dead', `attempts exhausted (${attempt}); last: ${reason}`, patch) };
+  }
+  const record = await deps.ledger.transition(key, 'retrying', `attempt ${attempt} of ${deps.maxAttempts}: ${reason}`, patch);
+  return { kind: 'retry', reason, record, attempt, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
 }

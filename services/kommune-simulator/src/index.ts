@@ -1,1 +1,3 @@
-export * from './kommune-simulator';
+export { createKommuneSimulator, type KommuneSimulator, type KommuneSimulatorOptions, type Received } from './kommune-simulator';
+export { parseBehaviour, type Behaviour } from './behaviour';
+export { receiptFor } from './receipt-message';

@@ -1,32 +1,27 @@
+import { badRequest, informationOutcome, operationOutcome, errorIssue } from '@ipbro/outcome';
 import { createServiceApp, type Logger } from '@ipbro/service-kit';
 import axios from 'axios';
 import type { Express, Request, Response } from 'express';
-import { randomUUID } from 'node:crypto';
-
-/**
- * What the simulated koordinerende enhet answers. `sequence` is consumed one answer per received
- * message (the last one repeats): 'ok' (200 + receipt ok), 'later' (202, receipt posted to the
- * gateway after laterMs), '202', an HTTP status such as '503' or '400', 'timeout' (hold the request
- * open), 'transient-error' or 'fatal-error' (200 + such a receipt).
- */
-export interface Behaviour {
-  sequence: string[];
-  laterMs?: number;
-  holdMs?: number;
-}
+import { parseBehaviour, type Behaviour } from './behaviour';
+import { receiptFor } from './receipt-message';
 
 export interface Received {
   id: string;
   event?: string;
   kommune: string;
+  /** When it first arrived. */
   at: string;
+  /** How many times this id arrived once taken: 1, or more when the sender retried (duplicates). */
   count: number;
+  /** The answer given the first time, which every duplicate gets again. */
+  answer: string;
 }
 
 export interface KommuneSimulatorOptions {
   logger: Logger;
+  /** For every kommune without its own (default: ok). */
   behaviour?: Behaviour;
-  /** Where receipts go for 'later': the gateway's base URL. */
+  /** Where receipts go for 'later': the gateway's base URL (POST {gatewayUrl}/fhir/$process-message). */
   gatewayUrl?: string;
   /** A bearer token for the gateway, per kommune orgnr; without one, X-Ipbro-Org is sent (insecure-dev). */
   token?: (orgnr: string) => Promise<string | undefined>;
@@ -34,29 +29,43 @@ export interface KommuneSimulatorOptions {
   orgnrOf?: (kommune: string) => string;
 }
 
-const DEMO_ORGNR: Record<string, string> = { '1508': '942953119', '1506': '944305823', '0301': '958380852', '5001': '942391080', '4601': '964338132' };
-
-export function receiptFor(messageId: string, code: string, kommune: string, orgnr: string): object {
-  const orgUrl = `urn:uuid:${randomUUID()}`;
-  return {
-    resourceType: 'Bundle', type: 'message', timestamp: new Date().toISOString(),
-    entry: [
-      { fullUrl: `urn:uuid:${randomUUID()}`, resource: { resourceType: 'MessageHeader', id: randomUUID(), eventCoding: { system: 'http://ipbro.no/fhir/CodeSystem/ip-message-event', code: 'meldeplikt' }, source: { name: `Kommune ${kommune} KE (simulated)`, endpoint: `sim:${kommune}` }, sender: { reference: orgUrl }, response: { identifier: messageId, code } } },
-      { fullUrl: orgUrl, resource: { resourceType: 'Organization', identifier: [{ system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: orgnr }], name: `Kommune ${kommune}, Koordinerende enhet` } },
-    ],
-  };
+export interface KommuneSimulator {
+  app: Express;
+  /** What each kommune took, by `{kommune}:{message id}`. */
+  received: Map<string, Received>;
+  setBehaviour(b: Behaviour, kommune?: string): void;
+  /** Forgets what was received, every kommune's behaviour and pending receipts. */
+  reset(): void;
+  /** Stops pending receipts and held requests (for a clean shutdown). */
+  close(): void;
 }
 
-export function createKommuneSimulator(options: KommuneSimulatorOptions): { app: Express; received: Map<string, Received>; setBehaviour: (b: Behaviour, kommune?: string) => void; reset: () => void } {
+/** The demo directory's kommuner. */
+const DEMO_ORGNR: Record<string, string> = { '1508': '942953119', '1506': '944305823', '0301': '958380852', '5001': '942391080', '4601': '964338132', '1112': '964978840' };
+
+interface Answer {
+  status: number;
+  body?: object;
+}
+
+/**
+ * A koordinerende enhet for the demo and tests (see Behaviour for what it answers). Several
+ * kommuner by path: `POST /kommune/{kommunenummer}/ke/$process-message`, each with its own
+ * behaviour. A message id a kommune has taken before is counted and answered as the first time,
+ * never acted on twice. Control API: GET /_sim/received, GET /_sim/held, PUT /_sim/behaviour, POST /_sim/reset.
+ */
+export function createKommuneSimulator(options: KommuneSimulatorOptions): KommuneSimulator {
   const kit = createServiceApp({ name: 'kommune-simulator', logger: options.logger });
+  const log = options.logger;
   const received = new Map<string, Received>();
+  const firstAnswers = new Map<string, Answer>();
   const behaviours = new Map<string, Behaviour>();
   const cursor = new Map<string, number>();
   let fallback: Behaviour = options.behaviour ?? { sequence: ['ok'] };
   const orgnrOf = options.orgnrOf ?? ((k: string) => DEMO_ORGNR[k] ?? '942953119');
-  const pending = new Set<NodeJS.Timeout>();
-  /** Requests answered 'timeout': held open, never acted on (a test kills the sender meanwhile). */
-  const held: { id: string; kommune: string; at: string }[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  /** Requests answered 'timeout' and still held open. */
+  const held = new Map<string, { id: string; kommune: string; at: string; res: Response }>();
 
   const next = (kommune: string): { answer: string; behaviour: Behaviour } => {
     const behaviour = behaviours.get(kommune) ?? fallback;
@@ -64,90 +73,137 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): { app:
     cursor.set(kommune, i + 1);
     return { answer: behaviour.sequence[Math.min(i, behaviour.sequence.length - 1)] ?? 'ok', behaviour };
   };
-
-  const sendLater = (messageId: string, kommune: string, ms: number) => {
-    const t = setTimeout(async () => {
-      pending.delete(t);
-      if (!options.gatewayUrl) return;
-      const orgnr = orgnrOf(kommune);
-      const token = await options.token?.(orgnr);
-      try {
-        await axios.post(`${options.gatewayUrl}/fhir/$process-message`, receiptFor(messageId, 'ok', kommune, orgnr), {
-          headers: { 'Content-Type': 'application/fhir+json', ...(token ? { Authorization: `Bearer ${token}` } : { 'X-Ipbro-Org': orgnr }) },
-          validateStatus: () => true,
-        });
-      } catch (err) {
-        options.logger.warn({ err: (err as Error).message, messageId }, 'could not post the receipt');
-      }
+  const later = (ms: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
     }, ms);
-    pending.add(t);
+    timers.add(t);
+  };
+
+  const postReceipt = async (messageId: string, event: string, kommune: string): Promise<void> => {
+    if (!options.gatewayUrl) {
+      log.warn({ messageId }, 'no SIM_GATEWAY_URL: the receipt stays here');
+      return;
+    }
+    const orgnr = orgnrOf(kommune);
+    try {
+      const token = await options.token?.(orgnr);
+      const res = await axios.post(`${options.gatewayUrl.replace(/\/+$/, '')}/fhir/$process-message`, receiptFor(messageId, 'ok', kommune, orgnr, event), {
+        headers: { 'Content-Type': 'application/fhir+json', ...(token ? { Authorization: `Bearer ${token}` } : { 'X-Ipbro-Org': orgnr }) },
+        validateStatus: () => true,
+        timeout: 10_000,
+      });
+      log.info({ messageId, kommune, status: res.status }, 'receipt posted to the gateway');
+    } catch (err) {
+      log.warn({ err: (err as Error).message, messageId }, 'could not post the receipt');
+    }
+  };
+
+  const send = (res: Response, a: Answer) => {
+    if (res.headersSent || res.writableEnded) return;
+    res.status(a.status);
+    if (a.body) res.type('application/fhir+json').send(JSON.stringify(a.body));
+    else res.end();
   };
 
   kit.app.post('/kommune/:kommune/ke/$process-message', (req: Request, res: Response) => {
     const kommune = String(req.params.kommune);
-    const header = req.body?.entry?.[0]?.resource;
-    const id = typeof header?.id === 'string' ? header.id : 'unknown';
-    const seen = received.get(id);
+    const header = req.body?.resourceType === 'Bundle' && req.body.type === 'message' ? req.body.entry?.[0]?.resource : undefined;
+    if (header?.resourceType !== 'MessageHeader' || typeof header.id !== 'string') {
+      throw badRequest('not a FHIR message: a Bundle of type message whose first entry is a MessageHeader with an id', 'Bundle.entry[0].resource');
+    }
+    const id: string = header.id;
+    const event: string = header.eventCoding?.code ?? 'meldeplikt';
+    const key = `${kommune}:${id}`;
+    const seen = received.get(key);
     if (seen) {
-      // The same message id again (a retry after a crash): count it and answer as before, never act twice.
+      // The same message id again (a retry after a timeout or a crash): count it, answer as before, never act twice.
       seen.count++;
-      res.status(200).type('application/fhir+json').send(JSON.stringify(receiptFor(id, 'ok', kommune, orgnrOf(kommune))));
+      log.info({ kommune, messageId: id, count: seen.count }, 'duplicate dropped');
+      send(res, firstAnswers.get(key) ?? { status: 200, body: receiptFor(id, 'ok', kommune, orgnrOf(kommune), event) });
       return;
     }
     const { answer, behaviour } = next(kommune);
-    const record = (): void => {
-      received.set(id, { id, event: header?.eventCoding?.code, kommune, at: new Date().toISOString(), count: 1 });
+    log.info({ kommune, messageId: id, answer }, 'message received');
+    /** The KE took the message: later copies of the id are duplicates, answered with `first`. */
+    const take = (first: Answer) => {
+      received.set(key, { id, event, kommune, at: new Date().toISOString(), count: 1, answer });
+      firstAnswers.set(key, first);
     };
-    options.logger.info({ kommune, messageId: id, answer }, 'message received');
-    if (answer === 'ok' || answer === 'transient-error' || answer === 'fatal-error') {
-      if (answer === 'ok') record();
-      res.status(200).type('application/fhir+json').send(JSON.stringify(receiptFor(id, answer, kommune, orgnrOf(kommune))));
+    if (answer === 'ok') {
+      const a = { status: 200, body: receiptFor(id, 'ok', kommune, orgnrOf(kommune), event) };
+      take(a);
+      send(res, a);
+    } else if (answer === 'transient-error' || answer === 'fatal-error') {
+      // Not taken: the receipt says so, and a retry is a new attempt.
+      send(res, { status: 200, body: receiptFor(id, answer, kommune, orgnrOf(kommune), event) });
     } else if (answer === 'later' || answer === '202') {
-      record();
-      res.status(202).type('application/fhir+json').send(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: 'received; receipt follows' }] }));
-      if (answer === 'later') sendLater(id, kommune, behaviour.laterMs ?? 500);
+      const a = { status: 202, body: informationOutcome('received; the receipt follows') };
+      take(a);
+      send(res, a);
+      if (answer === 'later') later(behaviour.laterMs ?? 500, () => void postReceipt(id, event, kommune));
     } else if (answer === 'timeout') {
-      held.push({ id, kommune, at: new Date().toISOString() });
-      const t = setTimeout(() => {
-        pending.delete(t);
-        if (!res.headersSent) res.status(504).end();
-      }, behaviour.holdMs ?? 60_000);
-      pending.add(t);
-    } else if (/^\d{3}$/.test(answer)) {
-      res.status(Number(answer)).type('application/fhir+json').send(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: Number(answer) >= 500 ? 'transient' : 'invalid', diagnostics: `simulated ${answer}` }] }));
+      // Taken, but the answer does not come in time: the sender times out (or dies) and retries.
+      take({ status: 200, body: receiptFor(id, 'ok', kommune, orgnrOf(kommune), event) });
+      held.set(key, { id, kommune, at: new Date().toISOString(), res });
+      const release = () => {
+        held.delete(key);
+        send(res, { status: 504, body: operationOutcome([errorIssue('timeout', 'the koordinerende enhet did not answer in time (simulated)')]) });
+      };
+      res.on('close', () => held.delete(key));
+      later(behaviour.holdMs ?? 60_000, release);
     } else {
-      res.status(500).end();
+      const status = Number(answer);
+      send(res, { status, body: operationOutcome([errorIssue(status >= 500 ? 'transient' : 'invalid', `simulated ${answer}`)]) });
     }
   });
-  kit.app.get('/_sim/received', (_req, res) => {
-    res.json([...received.values()]);
+
+  kit.app.get('/_sim/received', (req, res) => {
+    const kommune = typeof req.query.kommune === 'string' ? req.query.kommune : undefined;
+    res.json([...received.values()].filter((r) => !kommune || r.kommune === kommune));
   });
   kit.app.get('/_sim/held', (_req, res) => {
-    res.json(held);
+    res.json([...held.values()].map(({ id, kommune, at }) => ({ id, kommune, at })));
+  });
+  kit.app.get('/_sim/behaviour', (_req, res) => {
+    res.json({ default: fallback, kommuner: Object.fromEntries(behaviours) });
   });
   kit.app.put('/_sim/behaviour', (req, res) => {
-    const { kommune, ...b } = req.body as Behaviour & { kommune?: string };
-    setBehaviour(b, kommune);
-    res.json({ ok: true });
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const { kommune, ...rest } = body;
+    if (kommune !== undefined && (typeof kommune !== 'string' || !/^\d{4}$/.test(kommune))) throw badRequest('kommune must be a kommunenummer (four digits)', 'kommune');
+    const behaviour = parseBehaviour(rest);
+    setBehaviour(behaviour, kommune as string | undefined);
+    res.json({ ...(kommune ? { kommune } : {}), behaviour });
   });
   kit.app.post('/_sim/reset', (_req, res) => {
     reset();
-    res.json({ ok: true });
+    res.json({ reset: true });
   });
 
   const setBehaviour = (b: Behaviour, kommune?: string): void => {
-    if (kommune) behaviours.set(kommune, b);
-    else fallback = b;
-    if (kommune) cursor.delete(kommune);
-    else cursor.clear();
+    if (kommune) {
+      behaviours.set(kommune, b);
+      cursor.delete(kommune);
+    } else {
+      fallback = b;
+      cursor.clear();
+    }
+  };
+  const close = (): void => {
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
+    for (const h of held.values()) h.res.destroy();
+    held.clear();
   };
   const reset = (): void => {
+    close();
     received.clear();
-    held.length = 0;
+    firstAnswers.clear();
     behaviours.clear();
     cursor.clear();
-    for (const t of pending) clearTimeout(t);
-    pending.clear();
+    fallback = options.behaviour ?? { sequence: ['ok'] };
   };
-  return { app: kit.finish(), received, setBehaviour, reset };
+  return { app: kit.finish(), received, setBehaviour, reset, close };
 }

@@ -1,6 +1,7 @@
+import { clientCredentialsTokenSource } from '@ipbro/delivery';
 import { Directory } from '@ipbro/directory';
 import { assertNoEviction, createRedisConnection, waitUntilReady } from '@ipbro/queues';
-import { createLogger, createServiceApp, deliveryConfigSpec, exitOnConfigError, exitOnSignals, loadConfig, read, redisConfigSpec, startHttpServer } from '@ipbro/service-kit';
+import { createLogger, createServiceApp, deliveryConfigSpec, exitOnConfigError, loadConfig, read, redisConfigSpec, startHttpServer } from '@ipbro/service-kit';
 import { startMeldepliktRouter } from './router';
 
 const logger = createLogger('meldeplikt-router');
@@ -10,9 +11,20 @@ const config = exitOnConfigError('meldeplikt-router', () =>
     ...deliveryConfigSpec,
     PORT: read.port(8082),
     DIRECTORY_FILE: read.file(),
+    /** Job lock; a SIGKILLed router's delivery is taken over by another after about this long. */
     ROUTER_LOCK_MS: read.int(30000, 1000),
+    /** How often stalled jobs are looked for (default: half the lock). */
+    ROUTER_STALLED_INTERVAL_MS: read.optional(read.int(undefined, 500)),
     ROUTER_CONCURRENCY: read.int(16, 1),
+    /** SIGTERM: how long in-flight deliveries may take before the worker closes anyway. */
+    ROUTER_CLOSE_TIMEOUT_MS: read.int(20000, 0),
+    ROUTER_SWEEP_MS: read.int(60000, 100),
     QUEUE_PREFIX: read.string('{ipbro}'),
+    /** Client credentials for recipients whose directory entry says requiresToken. */
+    DELIVERY_TOKEN_URL: read.optional(read.url()),
+    DELIVERY_CLIENT_ID: read.string('ipbro-router'),
+    DELIVERY_CLIENT_SECRET: read.optionalString(),
+    DELIVERY_TOKEN_SCOPE: read.optionalString(),
   })
 );
 
@@ -20,16 +32,16 @@ async function main(): Promise<void> {
   const producer = createRedisConnection(config.REDIS_URL, 'client');
   const workerConnection = createRedisConnection(config.REDIS_URL, 'worker');
   await waitUntilReady(producer);
+  // Evicted queue or ledger keys would lose accepted messages silently: refuse to start.
   await assertNoEviction(producer);
   const directory = Directory.fromFile(config.DIRECTORY_FILE, { logger });
-  const router = startMeldepliktRouter({
-    producer, workerConnection, directory, logger, prefix: config.QUEUE_PREFIX,
-    delivery: { firstDelayMs: config.DELIVERY_BACKOFF_MS, ceilingMs: config.DELIVERY_BACKOFF_MAX_MS, attempts: config.DELIVERY_ATTEMPTS, timeoutMs: config.DELIVERY_TIMEOUT_MS },
-    lockDurationMs: config.ROUTER_LOCK_MS,
-    stalledIntervalMs: Math.max(500, Math.floor(config.ROUTER_LOCK_MS / 2)),
-    concurrency: config.ROUTER_CONCURRENCY,
-  });
-  await router.redriveUnroutable();
+  const tokenSource = config.DELIVERY_TOKEN_URL
+    ? clientCredentialsTokenSource({
+        tokenUrl: config.DELIVERY_TOKEN_URL, clientId: config.DELIVERY_CLIENT_ID,
+        ...(config.DELIVERY_CLIENT_SECRET ? { clientSecret: config.DELIVERY_CLIENT_SECRET } : {}),
+        ...(config.DELIVERY_TOKEN_SCOPE ? { scope: config.DELIVERY_TOKEN_SCOPE } : {}),
+      })
+    : undefined;
   const kit = createServiceApp({
     name: 'meldeplikt-router', logger,
     readiness: [
@@ -37,15 +49,27 @@ async function main(): Promise<void> {
       { name: 'directory', check: async () => (directory.loaded ? undefined : 'not loaded') },
     ],
   });
-  const server = await startHttpServer(kit.finish(), config.PORT, logger, [
+  const router = startMeldepliktRouter({
+    producer, workerConnection, directory, logger, prefix: config.QUEUE_PREFIX, registry: kit.registry,
+    delivery: { firstDelayMs: config.DELIVERY_BACKOFF_MS, ceilingMs: config.DELIVERY_BACKOFF_MAX_MS, attempts: config.DELIVERY_ATTEMPTS, timeoutMs: config.DELIVERY_TIMEOUT_MS },
+    lockDurationMs: config.ROUTER_LOCK_MS,
+    stalledIntervalMs: config.ROUTER_STALLED_INTERVAL_MS ?? Math.max(500, Math.floor(config.ROUTER_LOCK_MS / 2)),
+    concurrency: config.ROUTER_CONCURRENCY,
+    closeTimeoutMs: config.ROUTER_CLOSE_TIMEOUT_MS,
+    sweepMs: config.ROUTER_SWEEP_MS,
+    ...(tokenSource ? { tokenFor: async () => tokenSource() } : {}),
+  });
+  // Messages parked while this router was down, for kommuner the directory has learnt since.
+  await router.redriveUnroutable();
+  // SIGTERM/SIGINT (handled by startHttpServer): stop serving, then let in-flight deliveries finish.
+  await startHttpServer(kit.finish(), config.PORT, logger, [
     async () => router.close(),
     async () => {
       directory.close();
-      producer.disconnect();
-      workerConnection.disconnect();
+      await Promise.allSettled([producer.quit(), workerConnection.quit()]);
     },
   ]);
-  exitOnSignals(logger, server.close);
+  logger.info({ concurrency: config.ROUTER_CONCURRENCY, lockMs: config.ROUTER_LOCK_MS, attempts: config.DELIVERY_ATTEMPTS || 'until 24 h' }, 'meldeplikt-router started');
 }
 
 main().catch((err) => {

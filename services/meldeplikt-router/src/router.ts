@@ -1,48 +1,73 @@
-import { deliverFromLedger } from '@ipbro/delivery';
+import { deliverFromLedger, routeMessage, type DeliveryStepDeps } from '@ipbro/delivery';
 import type { Directory } from '@ipbro/directory';
-import { readMessage } from '@ipbro/fhir-message';
-import { jobIdFor, MessageLedger } from '@ipbro/message-ledger';
-import { createQueue, createWorker, QUEUES, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
+import { FINAL_STATES, jobIdFor, MessageLedger } from '@ipbro/message-ledger';
+import { cappedExponentialDelay, createQueue, createWorker, QUEUES, resolveAttempts, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
 import type { Logger } from '@ipbro/service-kit';
-import { UnrecoverableError, type Job, type Queue, type Worker } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job, type Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { Counter, type Registry } from 'prom-client';
 
 export interface RouterOptions {
+  /** Connection for the queue and the ledger. */
   producer: Redis;
+  /** The worker's own (blocking) connection. */
   workerConnection: Redis;
   directory: Directory;
   logger: Logger;
   delivery: DeliverySettings & { timeoutMs: number };
   prefix?: string;
+  /** How long a job is locked to its worker; a SIGKILLed worker's job is taken over after about this. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   concurrency?: number;
-  /** How often unroutable messages are looked at again, besides directory reloads. */
+  /** How often unroutable messages are looked at again, besides directory reloads (default 60 s). */
   sweepMs?: number;
+  /** close(): how long in-flight deliveries may take before the worker is closed anyway (default 20 s). */
+  closeTimeoutMs?: number;
+  tokenFor?: DeliveryStepDeps['tokenFor'];
+  /** Where deliveries_total{outcome} is counted. */
+  registry?: Registry;
 }
 
 export interface MeldepliktRouter {
   worker: Worker<DeliveryJobData>;
   queue: Queue<DeliveryJobData>;
   ledger: MessageLedger;
-  /** Re-queues every unroutable message whose kommune the directory now knows; returns how many. */
+  /** Re-queues every unroutable meldeplikt the directory can now route; returns how many. */
   redriveUnroutable(): Promise<number>;
+  /** Stops taking jobs, lets in-flight deliveries finish (up to closeTimeoutMs), closes the queue. */
   close(): Promise<void>;
 }
 
-/** The meldeplikt worker: one delivery attempt per job; BullMQ retries transient failures with backoff. */
+/**
+ * The meldeplikt worker: each job is one delivery attempt (see deliverFromLedger). A transient
+ * failure throws, so BullMQ retries it with the capped exponential backoff (or after the recipient's
+ * Retry-After, when that is longer); rejected and dead end the job with UnrecoverableError.
+ */
 export function startMeldepliktRouter(options: RouterOptions): MeldepliktRouter {
   const ledger = new MessageLedger(options.producer, { prefix: options.prefix });
   const queue = createQueue(QUEUES.meldeplikt, options.producer, options.delivery, options.prefix);
   const log = options.logger;
+  const maxAttempts = resolveAttempts(options.delivery);
+  const deps: DeliveryStepDeps = { ledger, directory: options.directory, timeoutMs: options.delivery.timeoutMs, maxAttempts, ...(options.tokenFor ? { tokenFor: options.tokenFor } : {}) };
+  const outcomes = options.registry
+    ? ((options.registry.getSingleMetric('ipbro_deliveries_total') as Counter<'state'> | undefined) ??
+      new Counter({ name: 'ipbro_deliveries_total', help: 'meldeplikt delivery attempts by the ledger state they left', labelNames: ['state'], registers: [options.registry] }))
+    : undefined;
 
-  const process = async (job: Job<DeliveryJobData>): Promise<void> => {
-    const attempt = job.attemptsMade + 1;
-    const last = attempt >= (job.opts.attempts ?? 1);
-    const step = await deliverFromLedger(job.data, attempt, last, { ledger, directory: options.directory, timeoutMs: options.delivery.timeoutMs });
-    const meta = { messageId: job.data.messageId, sender: job.data.sender, attempt, state: step.record.state, recipient: step.record.recipient?.kommunenummer };
+  const process = async (job: Job<DeliveryJobData>, token?: string): Promise<void> => {
+    const step = await deliverFromLedger(job.data, deps);
+    outcomes?.inc({ state: step.record.state });
+    const meta = { messageId: job.data.messageId, sender: job.data.sender, attempts: step.record.attempts, state: step.record.state, recipient: step.record.recipient?.kommunenummer };
     if (step.kind === 'retry') {
       log.warn({ ...meta, reason: step.reason }, 'delivery failed, will retry');
+      // Retry-After longer than our backoff wins (up to the backoff ceiling). Moving the job to
+      // delayed does not spend a BullMQ attempt; the ledger's count is the one that ends in dead.
+      const backoff = cappedExponentialDelay(step.attempt, options.delivery.firstDelayMs, options.delivery.ceilingMs);
+      if (step.retryAfterMs !== undefined && step.retryAfterMs > backoff && token) {
+        await job.moveToDelayed(Date.now() + Math.min(step.retryAfterMs, options.delivery.ceilingMs), token);
+        throw new DelayedError(step.reason);
+      }
       throw new Error(step.reason);
     }
     if (step.kind === 'fatal') {
@@ -58,21 +83,29 @@ export function startMeldepliktRouter(options: RouterOptions): MeldepliktRouter 
     ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
   }, options.prefix);
   worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+  // A job that failed for good without the ledger saying so (Redis trouble every attempt, a missing
+  // body, a job that stalled too often) must still end in a final state: nothing disappears.
+  worker.on('failed', (job, err) => {
+    if (!job || err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || err.name === 'DelayedError') return;
+    if (job.attemptsMade < (job.opts.attempts ?? 1) && !/stalled more than/.test(err.message)) return;
+    void (async () => {
+      const record = await ledger.get(job.data.key);
+      if (record && !FINAL_STATES.includes(record.state)) await ledger.transition(job.data.key, 'dead', `delivery job failed for good: ${err.message}`);
+    })().catch((e) => log.error({ err: (e as Error).message, messageId: job.data.messageId }, 'could not mark the message dead'));
+  });
 
   let sweeping: Promise<number> | undefined;
   const redriveUnroutable = (): Promise<number> => {
     sweeping ??= (async () => {
       let count = 0;
       for (const key of await ledger.listByState('unroutable')) {
-        const body = await ledger.body(key);
-        const record = await ledger.get(key);
+        const { record, body } = await ledger.getWithBody(key);
         if (!body || !record || record.event !== 'meldeplikt') continue;
-        const view = readMessage(JSON.parse(body));
-        if (!options.directory.recipientFor(record.event, { homeKommune: view.homeKommune, destination: view.destination })) continue;
+        if (routeMessage(record.event, JSON.parse(body), options.directory).kind !== 'recipient') continue;
+        // Only one router wins the move (several may sweep at once); it adds a fresh job.
         const moved = await ledger.transitionIf(key, 'unroutable', 'queued', 're-driven: the directory now knows the recipient');
         if (!moved) continue;
-        const jobId = `${jobIdFor(key)}_r${Date.now()}`;
-        await queue.add('deliver', { key, messageId: record.id, sender: record.sender, event: record.event }, { jobId });
+        await queue.add('deliver', { key, messageId: record.id, sender: record.sender, event: record.event }, { jobId: `${jobIdFor(key)}_r${Date.now()}` });
         count++;
       }
       if (count) log.info({ count }, 're-drove unroutable messages');
@@ -87,17 +120,28 @@ export function startMeldepliktRouter(options: RouterOptions): MeldepliktRouter 
   const sweep = setInterval(onReload, options.sweepMs ?? 60_000);
   sweep.unref();
 
-  return {
-    worker,
-    queue,
-    ledger,
-    redriveUnroutable,
-    close: async () => {
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
       clearInterval(sweep);
       options.directory.off('reloaded', onReload);
-      // Lets in-flight deliveries finish (their jobs complete or go back to the queue), then stops.
-      await worker.close();
+      // worker.close() waits for in-flight deliveries. Past the timeout the worker is closed by
+      // force: those jobs stay locked, lapse, and are picked up again by stalled-job recovery.
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), options.closeTimeoutMs ?? 20_000);
+      });
+      const result = await Promise.race([worker.close().then(() => 'closed' as const), timedOut]);
+      clearTimeout(timer);
+      if (result === 'timeout') {
+        log.warn({ timeoutMs: options.closeTimeoutMs ?? 20_000 }, 'in-flight deliveries outlived the close timeout; closing the worker by force');
+        await worker.close(true);
+      }
+      await sweeping?.catch(() => undefined);
       await queue.close();
-    },
+    })();
+    return closing;
   };
+
+  return { worker, queue, ledger, redriveUnroutable, close };
 }

@@ -1,0 +1,131 @@
+import type { Bundle, MessageHeader } from '@medplum/fhirtypes';
+import nock from 'nock';
+import { createServer, type Server } from 'node:http';
+import { classifyDelivery } from './delivery-outcome';
+import { postMessage, processMessageUrl, withDestination } from './fhir-message-client';
+
+const ID = '6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01';
+const message = (destination?: MessageHeader['destination']): Bundle => ({
+  resourceType: 'Bundle', type: 'message',
+  entry: [
+    { fullUrl: 'urn:uuid:h', resource: { resourceType: 'MessageHeader', id: ID, eventCoding: { code: 'meldeplikt' }, source: { endpoint: 'http://hmr.test/fhir' }, ...(destination ? { destination } : {}) } },
+    { fullUrl: 'urn:uuid:p', resource: { resourceType: 'Patient', id: 'pas' } },
+  ],
+});
+const receiptOk = { resourceType: 'Bundle', type: 'message', entry: [{ resource: { resourceType: 'MessageHeader', id: 'r1', eventCoding: { code: 'meldeplikt' }, response: { identifier: ID, code: 'ok' } } }] };
+const header = (b: Bundle) => b.entry?.[0]?.resource as MessageHeader;
+
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+describe('withDestination', () => {
+  test('fills endpoint, name and the receiver (by organisasjonsnummer) when the sender left it out', () => {
+    const out = withDestination(message(), { endpoint: 'http://ke.test/kommune/1508/ke', name: 'Ålesund kommune', orgnr: '942953119' });
+    expect(header(out).destination).toEqual([{
+      endpoint: 'http://ke.test/kommune/1508/ke', name: 'Ålesund kommune',
+      receiver: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: '942953119' }, display: 'Ålesund kommune' },
+    }]);
+    expect(out.entry?.[1]).toEqual(message().entry?.[1]);
+  });
+
+  test('leaves an explicit destination, and the input, untouched', () => {
+    const given = message([{ endpoint: 'http://explicit.test' }]);
+    expect(withDestination(given, { endpoint: 'http://ke.test' })).toBe(given);
+    const original = message();
+    withDestination(original, { endpoint: 'http://ke.test' });
+    expect(header(original).destination).toBeUndefined();
+  });
+});
+
+describe('postMessage', () => {
+  test('POSTs {endpoint}/$process-message as application/fhir+json, with X-Request-Id, the bearer token and the destination', async () => {
+    let sent: Bundle | undefined;
+    const scope = nock('http://ke.test', { reqheaders: { 'x-request-id': ID, 'content-type': 'application/fhir+json', authorization: 'Bearer t0k' } })
+      .post('/kommune/1508/ke/$process-message', (b: Bundle) => {
+        sent = b;
+        return true;
+      })
+      .reply(200, receiptOk, { 'Content-Type': 'application/fhir+json' });
+    const r = await postMessage('http://ke.test/kommune/1508/ke/', message(), { messageId: ID, timeoutMs: 1000, token: 't0k', destination: { endpoint: 'http://ke.test/kommune/1508/ke', orgnr: '942953119' } });
+    expect(scope.isDone()).toBe(true);
+    expect(classifyDelivery(r, ID).kind).toBe('acknowledged');
+    expect(header(sent as Bundle).destination?.[0]).toMatchObject({ endpoint: 'http://ke.test/kommune/1508/ke', receiver: { identifier: { value: '942953119' } } });
+  });
+
+  test('sends no Authorization header without a token, and text bodies as they are', async () => {
+    const scope = nock('http://ke.test', { badheaders: ['authorization'] }).post('/ke/$process-message', '{"raw":true}').reply(202, '');
+    const r = await postMessage('http://ke.test/ke', '{"raw":true}', { messageId: ID, timeoutMs: 1000 });
+    expect(scope.isDone()).toBe(true);
+    expect(r).toMatchObject({ status: 202 });
+    expect(classifyDelivery(r, ID).kind).toBe('delivered');
+  });
+
+  test('answers are parsed as JSON only when they say so; Retry-After reaches the classification', async () => {
+    nock('http://ke.test').post('/ke/$process-message').reply(503, 'Service Unavailable', { 'Content-Type': 'text/plain', 'Retry-After': '3' });
+    const r = await postMessage('http://ke.test/ke', message(), { messageId: ID, timeoutMs: 1000 });
+    expect(r).toMatchObject({ status: 503, body: 'Service Unavailable' });
+    expect(classifyDelivery(r, ID)).toEqual({ kind: 'transient', reason: 'HTTP 503', retryAfterMs: 3000 });
+  });
+
+  test('a 400 with an OperationOutcome is a rejection that says why', async () => {
+    nock('http://ke.test').post('/ke/$process-message').reply(400, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'invalid', diagnostics: 'E35 pasient ukjent' }] }, { 'Content-Type': 'application/fhir+json' });
+    const r = await postMessage('http://ke.test/ke', message(), { messageId: ID, timeoutMs: 1000 });
+    expect(classifyDelivery(r, ID)).toEqual({ kind: 'rejected', reason: 'HTTP 400: E35 pasient ukjent' });
+  });
+
+  test('a reset connection and a DNS failure come back as errors, not throws', async () => {
+    nock('http://ke.test').post('/ke/$process-message').replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    const reset = await postMessage('http://ke.test/ke', message(), { messageId: ID, timeoutMs: 1000 });
+    expect(classifyDelivery(reset, ID)).toEqual({ kind: 'transient', reason: 'ECONNRESET: socket hang up' });
+    nock('http://no-such-kommune.test').post('/ke/$process-message').replyWithError(Object.assign(new Error('getaddrinfo ENOTFOUND no-such-kommune.test'), { code: 'ENOTFOUND' }));
+    const dns = await postMessage('http://no-such-kommune.test/ke', message(), { messageId: ID, timeoutMs: 1000 });
+    expect(classifyDelivery(dns, ID)).toMatchObject({ kind: 'transient', reason: expect.stringContaining('ENOTFOUND') });
+  });
+
+  describe('on real sockets', () => {
+    let server: Server;
+    let base: string;
+    beforeAll(async () => {
+      // Answers after 500 ms: longer than the timeouts below.
+      server = createServer((req, res) => {
+        req.resume();
+        setTimeout(() => res.writeHead(200, { 'Content-Type': 'application/fhir+json' }).end(JSON.stringify(receiptOk)), 500);
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    });
+    afterAll(async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    });
+
+    test('a recipient that holds the request open times out', async () => {
+      const started = Date.now();
+      const r = await postMessage(`${base}/ke`, message(), { messageId: ID, timeoutMs: 80 });
+      expect(r).toMatchObject({ error: { code: 'ETIMEDOUT' } });
+      expect(Date.now() - started).toBeLessThan(450);
+    });
+
+    test('the same recipient answering within the timeout is acknowledged', async () => {
+      const r = await postMessage(`${base}/ke`, message(), { messageId: ID, timeoutMs: 5000 });
+      expect(classifyDelivery(r, ID).kind).toBe('acknowledged');
+    });
+
+    test('a refused connection (nothing listens on port 1)', async () => {
+      const r = await postMessage('http://127.0.0.1:1/ke', message(), { messageId: ID, timeoutMs: 1000 });
+      expect(classifyDelivery(r, ID)).toMatchObject({ kind: 'transient', reason: expect.stringContaining('ECONNREFUSED') });
+    });
+
+    test('an endpoint that is not an http(s) URL', async () => {
+      expect(await postMessage('not a url', message(), { messageId: ID, timeoutMs: 100 })).toMatchObject({ error: { code: 'EINVALIDURL' } });
+      expect(await postMessage('ftp://ke.test', message(), { messageId: ID, timeoutMs: 100 })).toMatchObject({ error: { code: 'EINVALIDURL' } });
+    });
+  });
+
+  test('processMessageUrl joins with or without a trailing slash', () => {
+    expect(processMessageUrl('http://ke.test/fhir')).toBe('http://ke.test/fhir/$process-message');
+    expect(processMessageUrl('http://ke.test/fhir//')).toBe('http://ke.test/fhir/$process-message');
+  });
+});
