@@ -23,6 +23,7 @@ import {
   type TypedValue,
 } from '@medplum/core';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { shortcutFor } from './invariant-shortcuts';
 
 /*
  * Structural validation of a resource against a Medplum InternalTypeSchema (base R4 or one of our
@@ -327,6 +328,8 @@ class SchemaValidation {
     if (!constraints) return;
     for (const constraint of constraints) {
       if (constraint.severity !== 'error' || SKIPPED_CONSTRAINTS.has(constraint.key)) continue;
+      const shortcut = shortcutFor(constraint.expression);
+      if (shortcut && value.value !== null && typeof value.value === 'object' && shortcut(value.value as Record<string, unknown>)) continue;
       const variables: Record<string, TypedValue> = {
         '%context': value,
         '%ucum': UCUM_VALUE,
