@@ -5,10 +5,13 @@ Description: "A resource the person has or a need for services, by life area (fo
 * ^context[0].type = #element
 * ^context[0].expression = "CarePlan"
 * extension contains lifeArea 1..1 and kind 1..1 and text 1..1
+* extension[lifeArea].value[x] 1..1
 * extension[lifeArea].value[x] only Coding
 * extension[lifeArea].valueCoding from IpLifeAreaVS (required)
+* extension[kind].value[x] 1..1
 * extension[kind].value[x] only code
 * extension[kind].valueCode from IpAssessmentKindVS (required)
+* extension[text].value[x] 1..1
 * extension[text].value[x] only string
 
 Extension: IpCulturalConsiderations
@@ -17,6 +20,7 @@ Title: "Ethnic, cultural and language considerations"
 Description: "How the plan respects the person's ethnic, cultural and language background."
 * ^context[0].type = #element
 * ^context[0].expression = "CarePlan"
+* value[x] 1..1
 * value[x] only string
 
 Extension: IpMeasureScope
@@ -25,6 +29,7 @@ Title: "Scope of a measure"
 Description: "The scope (omfang) of a measure, e.g. 2 timer per uke (forskrift § 19 e)."
 * ^context[0].type = #element
 * ^context[0].expression = "CarePlan.activity.detail"
+* value[x] 1..1
 * value[x] only string
 
 Extension: IpLifeAreaOfMeasure
@@ -33,6 +38,7 @@ Title: "Life area of a measure"
 Description: "The life area a measure belongs to."
 * ^context[0].type = #element
 * ^context[0].expression = "CarePlan.activity.detail"
+* value[x] 1..1
 * value[x] only Coding
 * valueCoding from IpLifeAreaVS (required)
 
@@ -42,6 +48,7 @@ Title: "Cooperation with another provider"
 Description: "What the cooperation with this provider, institution or agency is (forskrift § 19 i)."
 * ^context[0].type = #element
 * ^context[0].expression = "CarePlan.contributor"
+* value[x] 1..1
 * value[x] only string
 
 Extension: IpConsenterRoleExt
@@ -50,6 +57,7 @@ Title: "In what capacity the consent was given"
 Description: "Self, parent or guardian, or representative."
 * ^context[0].type = #element
 * ^context[0].expression = "Consent"
+* value[x] 1..1
 * value[x] only code
 * valueCode from IpConsenterRoleVS (required)
 
@@ -59,6 +67,7 @@ Title: "Why a representative consented"
 Description: "The recorded assessment of why the person could not consent and a representative did."
 * ^context[0].type = #element
 * ^context[0].expression = "Consent"
+* value[x] 1..1
 * value[x] only string
 
 Extension: IpInformationScope
@@ -67,4 +76,5 @@ Title: "What a party may see"
 Description: "The extent of the confidentiality waiver for this party."
 * ^context[0].type = #element
 * ^context[0].expression = "Consent.provision.actor"
+* value[x] 1..1
 * value[x] only string

@@ -21,6 +21,8 @@ Description: "An individuell plan (forskrift § 19 a–i). See docs/fhir-mapping
 * careTeam 1..*
 * careTeam only Reference(CareTeam)
 * goal only Reference(Goal)
+// § 19 h: the plan's consents (ip-samtykke, taushetsplikt-fritak) are its supporting information.
+* supportingInfo only Reference(Consent)
 * extension contains IpLifeAreaAssessment named lifeAreaAssessment 0..* and IpCulturalConsiderations named culturalConsiderations 0..1
 * activity.detail.extension contains IpMeasureScope named scope 0..1 and IpLifeAreaOfMeasure named lifeArea 0..1
 * contributor.extension contains IpCooperationDescription named cooperation 0..1
@@ -73,6 +75,8 @@ Description: "A notice to the koordinerende enhet of the home kommune that a pat
 * for only Reference(Patient)
 * requester 1..1
 * input 1..*
+// The needs are ip-need codes; the consent input may carry only text (as in the contract's example).
+* input.type from IpNeedVS (extensible)
 
 Profile: IpMessageHeader
 Parent: MessageHeader
@@ -96,3 +100,4 @@ Description: "The discharge summary sent to the home kommune, as an attachment (
 * subject only Reference(Patient)
 * content.attachment.contentType 1..1
 * content.attachment.data 1..1
+
