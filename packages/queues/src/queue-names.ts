@@ -1,9 +1,17 @@
 /**
  * Every queue key lives under a hash-tagged prefix: in Redis Cluster `{ipbro}` puts all keys of all
- * queues (and the message ledger) in one slot, so BullMQ's multi-key Lua scripts stay valid.
+ * queues (and the message ledger, which uses the same prefix) in one hash slot, so BullMQ's
+ * multi-key Lua scripts stay valid and the ledger's record, body and job can be read together
+ * (BullMQ docs, "Redis Cluster"). The price is one slot for the whole flow: fine at IP volumes.
  */
 export const QUEUE_PREFIX = '{ipbro}';
 
+/**
+ * The queues. There is deliberately no `unroutable` queue: a message whose kommune the directory
+ * does not know is parked as the ledger state `unroutable` (a Redis set the router re-reads when the
+ * directory reloads), so it never burns delivery attempts, is not aged out with finished jobs, and
+ * ops see it in the ledger with the rest of its history.
+ */
 export const QUEUES = {
   /** meldeplikt to the koordinerende enhet of the home kommune (meldeplikt-router). */
   meldeplikt: 'meldeplikt',
@@ -16,16 +24,4 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 /** The queue that carries an event. */
 export function queueForEvent(event: string): QueueName {
   return event === 'meldeplikt' ? QUEUES.meldeplikt : QUEUES.documents;
-}
-
-/**
- * Job data holds only what routing needs: the ledger key and metadata. Never the patient's
- * identity or clinical text: the body lives in the message ledger.
- */
-export interface DeliveryJobData {
-  /** The ledger key: sender orgnr + ':' + message id. */
-  key: string;
-  messageId: string;
-  event: string;
-  sender: string;
 }
