@@ -34,6 +34,7 @@ const running: { server: Server; close: () => Promise<void> }[] = [];
 /** A gateway as main.ts makes one: its own Redis connection, ledger and queues under `prefix`. */
 async function startGateway(): Promise<{ base: string; queues: Record<'meldeplikt' | 'documents', Queue<DeliveryJobData>>; stop: () => Promise<void> }> {
   const conn = createRedisConnection(REDIS_URL, 'producer');
+  await waitUntilReady(conn); // as main.ts does: a producer connection does not queue commands before it is up
   const queues = { [QUEUES.meldeplikt]: createQueue(QUEUES.meldeplikt, conn, delivery, prefix), [QUEUES.documents]: createQueue(QUEUES.documents, conn, delivery, prefix) };
   const app: Express = createGatewayApp({
     logger: quiet, ledger: new MessageLedger(conn, { prefix }), queues, directory, bodyLimit: 512 * 1024,
