@@ -3,143 +3,271 @@ import { createKommuneSimulator } from '@ipbro/kommune-simulator';
 import { ledgerKey, type MessageRecord } from '@ipbro/message-ledger';
 import { createQueue, QUEUES } from '@ipbro/queues';
 import { createLogger } from '@ipbro/service-kit';
+import express from 'express';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { startMeldepliktRouter, type MeldepliktRouter } from './router';
+import { startMeldepliktRouter, type MeldepliktRouter, type RouterOptions } from './router';
 
+// The router in-process against real Redis (a unique prefix per router), a real kommune-simulator
+// on an ephemeral port, and the ledger written directly to stand in for the gateway.
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ROOT = join(__dirname, '..', '..', '..');
 const MELDEPLIKT = readFileSync(join(ROOT, 'test', 'fixtures', 'contract', 'meldeplikt.json'), 'utf8');
 const DEMO_DIRECTORY = JSON.parse(readFileSync(join(ROOT, 'packages', 'directory', 'demo-directory.json'), 'utf8'));
+const SENDER = '997005562';
 const quiet = createLogger('test', { destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 
 let redis: Redis;
-let workerRedis: Redis;
 let simServer: Server;
+let gatewayServer: Server;
 let sim: ReturnType<typeof createKommuneSimulator>;
+const gatewayGot: any[] = [];
 let directoryFile: string;
 let directory: Directory;
 let router: MeldepliktRouter;
-const prefix = `{ipbro-router-${randomUUID().slice(0, 8)}}`;
+const prefixes: string[] = [];
+const routers: MeldepliktRouter[] = [];
+const connections: Redis[] = [];
 
-function writeDirectory(withMolde: boolean, port: number): void {
+const simPort = () => (simServer.address() as { port: number }).port;
+/** The demo directory pointed at the simulator; `without` leaves kommuner out. */
+function directoryData(without: string[] = [], extra: object[] = []): object {
   const d = JSON.parse(JSON.stringify(DEMO_DIRECTORY));
-  for (const k of d.kommuner) k.koordinerendeEnhet.endpoint = k.koordinerendeEnhet.endpoint.replace(':4101', `:${port}`);
-  if (!withMolde) d.kommuner = d.kommuner.filter((k: { kommunenummer: string }) => k.kommunenummer !== '1506');
-  writeFileSync(directoryFile, JSON.stringify(d));
+  for (const k of d.kommuner) k.koordinerendeEnhet.endpoint = k.koordinerendeEnhet.endpoint.replace(':4101', `:${simPort()}`);
+  d.kommuner = [...d.kommuner.filter((k: { kommunenummer: string }) => !without.includes(k.kommunenummer)), ...extra];
+  return d;
+}
+const writeDirectory = (without: string[] = []) => writeFileSync(directoryFile, JSON.stringify(directoryData(without)));
+
+function connection(): Redis {
+  const c = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  connections.push(c);
+  return c;
+}
+function startRouter(dir: Directory, overrides: Partial<RouterOptions> = {}): MeldepliktRouter {
+  const prefix = overrides.prefix ?? `{ipbro-router-${randomUUID().slice(0, 8)}}`;
+  prefixes.push(prefix);
+  const r = startMeldepliktRouter({
+    producer: connection(), workerConnection: connection(), directory: dir, logger: quiet, prefix,
+    delivery: { firstDelayMs: 50, ceilingMs: 200, attempts: 6, timeoutMs: 2000 }, sweepMs: 60000,
+    ...overrides,
+  });
+  routers.push(r);
+  return r;
 }
 
 beforeAll(async () => {
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  workerRedis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  sim = createKommuneSimulator({ logger: quiet });
-  await new Promise<void>((resolve) => {
-    simServer = sim.app.listen(0, '127.0.0.1', () => resolve());
+  redis = connection();
+  const gateway = express();
+  gateway.post('/fhir/$process-message', express.json({ type: 'application/fhir+json' }), (req, res) => {
+    gatewayGot.push(req.body);
+    res.status(200).end();
   });
-  const port = (simServer.address() as { port: number }).port;
+  gatewayServer = await new Promise<Server>((resolve) => {
+    const s = gateway.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  sim = createKommuneSimulator({ logger: quiet, gatewayUrl: `http://127.0.0.1:${(gatewayServer.address() as { port: number }).port}` });
+  simServer = await new Promise<Server>((resolve) => {
+    const s = sim.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
   directoryFile = join(mkdtempSync(join(tmpdir(), 'ipbro-router-')), 'directory.json');
-  writeDirectory(false, port);
+  writeDirectory(['1506']);
   directory = Directory.fromFile(directoryFile, { pollMs: 100 });
-  router = startMeldepliktRouter({
-    producer: redis, workerConnection: workerRedis, directory, logger: quiet, prefix,
-    delivery: { firstDelayMs: 50, ceilingMs: 200, attempts: 6, timeoutMs: 2000 }, sweepMs: 60000,
-  });
+  router = startRouter(directory);
 });
 
 afterAll(async () => {
-  await router.close();
+  for (const r of routers) await r.close();
   directory.close();
+  sim.close();
+  simServer.closeAllConnections();
   await new Promise<void>((r) => simServer.close(() => r()));
-  const q = createQueue(QUEUES.meldeplikt, redis, { firstDelayMs: 1, ceilingMs: 1, attempts: 1 }, prefix);
-  await q.obliterate({ force: true });
-  await q.close();
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
-  workerRedis.disconnect();
+  await new Promise<void>((r) => gatewayServer.close(() => r()));
+  for (const prefix of prefixes) {
+    const q = createQueue(QUEUES.meldeplikt, redis, { firstDelayMs: 1, ceilingMs: 1, attempts: 1 }, prefix);
+    await q.obliterate({ force: true });
+    await q.close();
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+  }
+  for (const c of connections) c.disconnect();
 });
 
-beforeEach(() => sim.reset());
+beforeEach(() => {
+  sim.reset();
+  gatewayGot.length = 0;
+});
 
 /** Stands in for the gateway: a fresh copy of the example meldeplikt with its own id, into the ledger and the queue. */
-async function accept(mutate?: (bundle: any) => void): Promise<string> {
+async function accept(via: MeldepliktRouter = router, mutate?: (bundle: any) => void): Promise<{ key: string; id: string }> {
   const bundle = JSON.parse(MELDEPLIKT);
   bundle.entry[0].resource.id = randomUUID();
   mutate?.(bundle);
-  const id = bundle.entry[0].resource.id;
-  const key = ledgerKey('997005562', id);
-  await router.ledger.accept({
-    sender: '997005562', id, event: 'meldeplikt', body: JSON.stringify(bundle),
-    enqueue: async (jobId) => void (await router.queue.add('deliver', { key, messageId: id, sender: '997005562', event: 'meldeplikt' }, { jobId })),
+  const id: string = bundle.entry[0].resource.id;
+  const key = ledgerKey(SENDER, id);
+  await via.ledger.accept({
+    sender: SENDER, id, event: 'meldeplikt', body: JSON.stringify(bundle),
+    enqueue: async (jobId) => void (await via.queue.add('deliver', { key, messageId: id, sender: SENDER, event: 'meldeplikt' }, { jobId })),
   });
-  return key;
+  return { key, id };
 }
+const toKommune = (code: string) => (b: any) => {
+  b.entry[2].resource.address[0]._district.extension[0].valueCoding.code = code;
+};
 
-async function until(key: string, states: string[], ms = 10000): Promise<MessageRecord> {
+async function until(key: string, states: string[], via: MeldepliktRouter = router, ms = 10000): Promise<MessageRecord> {
   const end = Date.now() + ms;
   for (;;) {
-    const r = await router.ledger.get(key);
+    const r = await via.ledger.get(key);
     if (r && states.includes(r.state)) return r;
     if (Date.now() > end) throw new Error(`${key} is ${r?.state}, expected ${states.join('|')}`);
-    await new Promise((res) => setTimeout(res, 25));
+    await new Promise((res) => setTimeout(res, 20));
   }
 }
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('the example meldeplikt reaches Ålesund exactly once and ends acknowledged, with history', async () => {
-  const key = await accept();
+  const { key, id } = await accept();
   const r = await until(key, ['acknowledged']);
   expect(r.history.map((h) => h.state)).toEqual(['queued', 'acknowledged']);
-  expect(r).toMatchObject({ attempts: 1, recipient: { kommunenummer: '1508', name: 'Ålesund kommune', herId: '8110021' }, receipt: { code: 'ok' } });
-  const got = [...sim.received.values()];
-  expect(got).toEqual([expect.objectContaining({ id: r.id, kommune: '1508', event: 'meldeplikt', count: 1 })]);
+  expect(r).toMatchObject({ id, attempts: 1, recipient: { kommunenummer: '1508', name: 'Ålesund kommune', herId: '8110021' }, receipt: { code: 'ok' } });
+  await pause(200); // time enough for a wrongful second delivery
+  expect([...sim.received.values()]).toEqual([expect.objectContaining({ id, kommune: '1508', event: 'meldeplikt', count: 1 })]);
+  expect(await router.queue.getJobCountByTypes('waiting', 'active', 'delayed', 'failed')).toBe(0);
 });
 
-test('503 three times, then OK: acknowledged after retries', async () => {
+test('503 three times, then OK: acknowledged after retries, each attempt in the history with its reason', async () => {
   sim.setBehaviour({ sequence: ['503', '503', '503', 'ok'] }, '1508');
-  const key = await accept();
+  const { key } = await accept();
   const r = await until(key, ['acknowledged']);
   expect(r.attempts).toBe(4);
   expect(r.history.map((h) => h.state)).toEqual(['queued', 'retrying', 'retrying', 'retrying', 'acknowledged']);
-  expect(r.history[1].detail).toContain('HTTP 503');
+  expect(r.history[1].detail).toBe('attempt 1 of 6: HTTP 503: simulated 503');
+  expect(r.history[3].detail).toContain('attempt 3 of 6');
+});
+
+test('a transient-error receipt is retried like a 503', async () => {
+  sim.setBehaviour({ sequence: ['transient-error', 'ok'] }, '1508');
+  const { key } = await accept();
+  const r = await until(key, ['acknowledged']);
+  expect(r.history.map((h) => h.state)).toEqual(['queued', 'retrying', 'acknowledged']);
+  expect(r.history[1].detail).toContain('receipt transient-error');
 });
 
 test('400: rejected after one attempt, never retried', async () => {
   sim.setBehaviour({ sequence: ['400', 'ok'] }, '1508');
-  const key = await accept();
+  const { key } = await accept();
   const r = await until(key, ['rejected']);
-  await new Promise((res) => setTimeout(res, 400)); // time enough for a wrongful retry
-  const after = await router.ledger.get(key);
-  expect(after).toMatchObject({ state: 'rejected', attempts: 1 });
-  expect(r.history.at(-1)?.detail).toContain('HTTP 400');
+  await pause(400); // time enough for a wrongful retry (backoff 50 ms)
+  expect(await router.ledger.get(key)).toMatchObject({ state: 'rejected', attempts: 1 });
+  expect(r.history.at(-1)?.detail).toBe('HTTP 400: simulated 400');
+  expect(sim.received.size).toBe(0);
+});
+
+test('a fatal-error receipt: rejected, with the kommune\'s reason', async () => {
+  sim.setBehaviour({ sequence: ['fatal-error'] }, '1508');
+  const { key } = await accept();
+  const r = await until(key, ['rejected']);
+  expect(r.history.at(-1)?.detail).toContain('receipt fatal-error: E35');
 });
 
 test('a receiver that keeps failing: dead once the attempts are spent', async () => {
   sim.setBehaviour({ sequence: ['503'] }, '1508');
-  const key = await accept();
+  const { key } = await accept();
   const r = await until(key, ['dead']);
   expect(r.attempts).toBe(6);
-  expect(r.history.at(-1)?.detail).toContain('attempts exhausted');
+  expect(r.history.filter((h) => h.state === 'retrying')).toHaveLength(5);
+  expect(r.history.at(-1)?.detail).toContain('attempts exhausted (6)');
 });
 
-test('202: delivered, waiting for the receipt', async () => {
-  sim.setBehaviour({ sequence: ['202'] }, '1508');
-  const key = await accept();
-  expect((await until(key, ['delivered'])).history.at(-1)?.detail).toContain('receipt to follow');
+test('later: delivered at once (202); the receipt goes to the gateway, not to the router', async () => {
+  sim.setBehaviour({ sequence: ['later'], laterMs: 50 }, '1508');
+  const { key, id } = await accept();
+  const r = await until(key, ['delivered']);
+  expect(r.history.at(-1)?.detail).toBe('HTTP 202, receipt to follow');
+  for (let i = 0; i < 100 && gatewayGot.length === 0; i++) await pause(20);
+  expect(gatewayGot[0].entry[0].resource.response).toEqual({ identifier: id, code: 'ok' });
+  expect(await router.ledger.get(key)).toMatchObject({ state: 'delivered', attempts: 1 });
 });
 
-test('unknown kommune: unroutable, then delivered by itself once the directory file gains it', async () => {
-  const key = await accept((b) => {
-    b.entry[2].resource.address[0]._district.extension[0].valueCoding.code = '1506';
-  });
+test('unknown kommune: unroutable, then delivered by itself once the directory file gains it, without restart', async () => {
+  const { key } = await accept(router, toKommune('1506'));
   const parked = await until(key, ['unroutable']);
-  expect(parked.history.at(-1)?.detail).toContain('kommune 1506');
-  writeDirectory(true, (simServer.address() as { port: number }).port);
+  expect(parked.history.at(-1)?.detail).toBe('no koordinerende enhet known for kommune 1506');
+  expect(parked.attempts).toBe(0);
+  writeDirectory([]);
   const r = await until(key, ['acknowledged']);
   expect(r.recipient?.kommunenummer).toBe('1506');
   expect(r.history.map((h) => h.state)).toEqual(['queued', 'unroutable', 'queued', 'acknowledged']);
+  expect(sim.received.get(`1506:${r.id}`)?.count).toBe(1);
+});
+
+test('a re-drive missed while down: the start-up sweep finds it, and two routers sweeping at once queue it once', async () => {
+  const without = Directory.fromObject(directoryData(['5001']));
+  const prefix = `{ipbro-router-${randomUUID().slice(0, 8)}}`;
+  const first = startRouter(without, { prefix });
+  const { key } = await accept(first, toKommune('5001'));
+  await until(key, ['unroutable'], first);
+  await first.close();
+  // Started later, with a directory that knows Trondheim: no 'reloaded' event ever reaches them.
+  const knowing = Directory.fromObject(directoryData());
+  const a = startRouter(knowing, { prefix });
+  const b = startRouter(knowing, { prefix });
+  const counts = await Promise.all([a.redriveUnroutable(), b.redriveUnroutable()]);
+  expect(counts.reduce((x, y) => x + y, 0)).toBe(1);
+  const r = await until(key, ['acknowledged'], a);
+  expect(r.recipient?.kommunenummer).toBe('5001');
+  expect(await a.redriveUnroutable()).toBe(0);
+});
+
+test('Retry-After longer than the backoff is honoured', async () => {
+  const hits: number[] = [];
+  const picky = createServer((req, res) => {
+    let text = '';
+    req.on('data', (c) => (text += c));
+    req.on('end', () => {
+      hits.push(Date.now());
+      const id = JSON.parse(text).entry[0].resource.id;
+      if (hits.length === 1) res.writeHead(429, { 'Retry-After': '1' }).end();
+      else res.writeHead(200, { 'Content-Type': 'application/fhir+json' }).end(JSON.stringify({ resourceType: 'Bundle', type: 'message', entry: [{ resource: { resourceType: 'MessageHeader', eventCoding: { code: 'meldeplikt' }, response: { identifier: id, code: 'ok' } } }] }));
+    });
+  });
+  await new Promise<void>((r) => picky.listen(0, '127.0.0.1', () => r()));
+  const lund = { kommunenummer: '1112', name: 'Lund kommune', orgnr: '964978840', koordinerendeEnhet: { endpoint: `http://127.0.0.1:${(picky.address() as { port: number }).port}/ke`, delivery: 'fhir-message' } };
+  const r2 = startRouter(Directory.fromObject(directoryData([], [lund])), { delivery: { firstDelayMs: 50, ceilingMs: 5000, attempts: 6, timeoutMs: 2000 } });
+  try {
+    const { key } = await accept(r2, toKommune('1112'));
+    const r = await until(key, ['acknowledged'], r2);
+    expect(r.attempts).toBe(2);
+    expect(hits[1] - hits[0]).toBeGreaterThanOrEqual(950); // not the 50 ms backoff
+  } finally {
+    await new Promise((r) => picky.close(r));
+  }
+});
+
+test('close() lets an in-flight delivery finish and books it; past the close timeout it returns anyway', async () => {
+  sim.setBehaviour({ sequence: ['timeout', 'ok'], holdMs: 400 }, '1508');
+  const prefix = `{ipbro-router-${randomUUID().slice(0, 8)}}`;
+  const r1 = startRouter(directory, { prefix });
+  const { key } = await accept(r1);
+  for (let i = 0; i < 100 && sim.received.size === 0; i++) await pause(10);
+  const started = Date.now();
+  await r1.close();
+  expect(Date.now() - started).toBeGreaterThanOrEqual(250); // it waited for the held request
+  expect(await r1.ledger.get(key)).toMatchObject({ state: 'retrying', attempts: 1 });
+
+  sim.reset();
+  sim.setBehaviour({ sequence: ['timeout'], holdMs: 5000 }, '1508');
+  const r2 = startRouter(directory, { prefix, closeTimeoutMs: 200 });
+  for (let i = 0; i < 200 && sim.received.size === 0; i++) await pause(10);
+  expect(sim.received.size).toBe(1);
+  const t = Date.now();
+  await r2.close();
+  expect(Date.now() - t).toBeLessThan(2000);
+  sim.reset();
 });

@@ -125,17 +125,19 @@ export function startMeldepliktRouter(options: RouterOptions): MeldepliktRouter 
     closing ??= (async () => {
       clearInterval(sweep);
       options.directory.off('reloaded', onReload);
-      // worker.close() waits for in-flight deliveries. Past the timeout the worker is closed by
-      // force: those jobs stay locked, lapse, and are picked up again by stalled-job recovery.
+      // worker.close() waits for in-flight deliveries. Past the timeout we stop waiting (a second,
+      // forced close would only return the first close's promise): the caller goes on to exit, and
+      // those jobs' locks lapse and stalled-job recovery hands them to another router.
+      const workerClosed = worker.close();
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), options.closeTimeoutMs ?? 20_000);
       });
-      const result = await Promise.race([worker.close().then(() => 'closed' as const), timedOut]);
+      const result = await Promise.race([workerClosed.then(() => 'closed' as const), timedOut]);
       clearTimeout(timer);
       if (result === 'timeout') {
-        log.warn({ timeoutMs: options.closeTimeoutMs ?? 20_000 }, 'in-flight deliveries outlived the close timeout; closing the worker by force');
-        await worker.close(true);
+        workerClosed.catch(() => undefined);
+        log.warn({ timeoutMs: options.closeTimeoutMs ?? 20_000 }, 'in-flight deliveries outlived the close timeout; leaving them to stalled-job recovery');
       }
       await sweeping?.catch(() => undefined);
       await queue.close();
