@@ -26,8 +26,12 @@ export function walkResource(
   visitors: readonly NodeVisitor[],
   issues: OperationOutcomeIssue[]
 ): void {
+  // One context object, updated per node: visitors read it synchronously and keep nothing.
+  const ctx: NodeContext = { expression: base.expression, elementPath: resource.resourceType, key: resource.resourceType, resource, bundle: base.bundle, profileUrl: base.profileUrl };
   const visit = (node: Record<string, unknown>, expression: string, elementPath: string, key: string): void => {
-    const ctx: NodeContext = { expression, elementPath, key, resource, bundle: base.bundle, profileUrl: base.profileUrl };
+    ctx.expression = expression;
+    ctx.elementPath = elementPath;
+    ctx.key = key;
     for (const v of visitors) v(node, ctx, issues);
     for (const k of Object.keys(node)) {
       const value = node[k];

@@ -362,6 +362,8 @@ class SchemaValidation {
     for (const value of values) {
       for (const slice of slicing.slices) {
         const matches = slicing.discriminator.every((d) => {
+          // Medplum's matchDiscriminant: a value/pattern slice without an element at the path never matches.
+          if ((d.type === 'value' || d.type === 'pattern') && d.path !== '$this' && !slice.elements[d.path]) return false;
           const found = getNestedProperty(value, d.path, { profileUrl: this.profileUrl });
           return found.some((v) => matchDiscriminant(v, d, slice)); // an array never matches, as in Medplum
         });
