@@ -1,60 +1,115 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './cli';
 
+// The built bin, run as a process: what `npx ipbro` runs.
+const BIN = join(__dirname, '..', 'dist', 'cli.js');
 const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract');
-const NOW = () => new Date('2026-11-24T12:00:00+01:00');
+// The contract examples are dated for November 2026 – 2027; the rules are checked as of then.
+const NOW = '--now=2026-11-24T12:00:00+01:00';
 const dir = mkdtempSync(join(tmpdir(), 'ipbro-cli-'));
 
-function run(...args: string[]) {
+/** Runs the bin; async so that independent runs overlap (each loads the FHIR definitions anew). */
+function ipbro(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += String(c)));
+    child.stderr.on('data', (c) => (stderr += String(c)));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+/** In-process, for the variants: the definitions are loaded once for the worker. */
+function inProcess(args: string[], now = '2026-11-24T12:00:00+01:00') {
   let stdout = '';
   let stderr = '';
-  const code = runCli(args, (s) => (stdout += s), (s) => (stderr += s), NOW);
+  const code = runCli(args, (s) => (stdout += s), (s) => (stderr += s), () => new Date(now));
   return { code, stdout, stderr };
 }
+jest.setTimeout(90_000); // a loaded CI machine: each process reads the FHIR definitions
+const fixture = (name: string) => join(FIXTURES, name);
+const errorsOf = (stdout: string) => (JSON.parse(stdout) as { issue: { severity: string; diagnostics?: string }[] }).issue.filter((i) => i.severity === 'error' || i.severity === 'fatal');
 
-test('validate: 0 for every contract example', () => {
-  for (const f of ['meldeplikt', 'ip-plan-copy', 'epikrise', 'receipt-ok']) {
-    const r = run('validate', join(FIXTURES, `${f}.json`));
-    expect({ f, code: r.code }).toEqual({ f, code: 0 });
+test('validate every contract example as a process: an OperationOutcome without errors, exit 0', async () => {
+  const names = readdirSync(FIXTURES).filter((f) => f.endsWith('.json'));
+  expect(names).toEqual(expect.arrayContaining(['meldeplikt.json', 'ip-plan-copy.json', 'epikrise.json', 'receipt-ok.json']));
+  const runs = await Promise.all(names.map((name) => ipbro(['validate', NOW, fixture(name)])));
+  runs.forEach((r, i) => {
+    expect({ name: names[i], code: r.code, stderr: r.stderr }).toEqual({ name: names[i], code: 0, stderr: '' });
     expect(JSON.parse(r.stdout).resourceType).toBe('OperationOutcome');
-  }
+    expect(errorsOf(r.stdout)).toEqual([]);
+  });
 });
 
-test('unmap then map: the example plan copy through files', () => {
-  const unmapped = run('unmap', join(FIXTURES, 'ip-plan-copy.json'));
+test('unmap then map as processes, through files: the example plan copy comes back with every plan resource', async () => {
+  const unmapped = await ipbro(['unmap', NOW, fixture('ip-plan-copy.json')]);
   expect(unmapped.code).toBe(0);
+  const doc = JSON.parse(unmapped.stdout) as { plan: { id: string } };
+  expect(doc.plan.id).toBe('IP-2026-0042');
   const docFile = join(dir, 'plan.json');
   writeFileSync(docFile, unmapped.stdout);
-  const mapped = run('map', docFile);
+  const mapped = await ipbro(['map', NOW, docFile]);
   expect(mapped.code).toBe(0);
-  expect(JSON.parse(mapped.stdout).entry[0].resource.identifier[0].value).toBe('IP-2026-0042');
+  const bundle = JSON.parse(mapped.stdout) as { entry: { fullUrl: string; resource: { resourceType: string; identifier?: { value: string }[] } }[] };
+  expect(bundle.entry[0].resource.identifier?.[0].value).toBe('IP-2026-0042');
+  const original = JSON.parse(readFileSync(fixture('ip-plan-copy.json'), 'utf8')) as { entry: { fullUrl: string }[] };
+  expect(new Set(bundle.entry.map((e) => e.fullUrl))).toEqual(new Set(original.entry.slice(1).map((e) => e.fullUrl)));
 });
 
-test('1 when the outcome holds an error; 2 when the input cannot be read; 2 on wrong usage', () => {
-  const broken = JSON.parse(require('node:fs').readFileSync(join(FIXTURES, 'meldeplikt.json'), 'utf8'));
+test('as a process: exit 1 with the outcome on stdout for a breach; stdin for -', async () => {
+  const broken = JSON.parse(readFileSync(fixture('meldeplikt.json'), 'utf8'));
   broken.entry[0].resource.eventCoding.code = 'hastemelding';
   const file = join(dir, 'broken.json');
   writeFileSync(file, JSON.stringify(broken));
-  const r = run('validate', file);
-  expect(r.code).toBe(1);
-  expect(r.stdout).toContain('Unknown event');
-  const garbage = join(dir, 'garbage.json');
-  writeFileSync(garbage, '{not json');
-  expect(run('validate', garbage).code).toBe(2);
-  expect(run('validate', join(dir, 'missing.json')).code).toBe(2);
-  expect(run('frobnicate', file).code).toBe(2);
-  expect(run('map').code).toBe(2);
+  const [r, fromStdin] = await Promise.all([ipbro(['validate', NOW, file]), ipbro(['validate', NOW, '-'], JSON.stringify(broken))]);
+  expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 1, stderr: '' });
+  expect(errorsOf(r.stdout).map((i) => i.diagnostics).join(' ')).toContain('Unknown event');
+  expect(fromStdin).toEqual(r);
 });
 
-test('the built bin runs as a process', () => {
-  const bin = join(__dirname, '..', 'dist', 'cli.js');
-  const ok = spawnSync(process.execPath, [bin, 'validate', join(FIXTURES, 'receipt-ok.json')], { encoding: 'utf8' });
-  expect(ok.status).toBe(0);
-  expect(JSON.parse(ok.stdout).resourceType).toBe('OperationOutcome');
-  const bad = spawnSync(process.execPath, [bin, 'validate'], { encoding: 'utf8' });
-  expect(bad.status).toBe(2);
-  expect(bad.stderr).toContain('usage: ipbro');
+test('exit 1 for every operation whose outcome holds an error', () => {
+  // The plan copy checked years after its consent ran out.
+  const late = inProcess(['validate', fixture('ip-plan-copy.json')], '2030-01-01T00:00:00Z');
+  expect(late.code).toBe(1);
+  expect(errorsOf(late.stdout).map((i) => i.diagnostics).join(' ')).toContain('No active consent');
+  expect(inProcess(['validate', '--now=2030-01-01T00:00:00Z', fixture('ip-plan-copy.json')]).code).toBe(1);
+  // map of a document that breaks its schema; unmap of something that is not a Bundle.
+  const notADoc = join(dir, 'not-a-doc.json');
+  writeFileSync(notADoc, '{"plan":{}}');
+  const map = inProcess(['map', notADoc]);
+  expect(map.code).toBe(1);
+  expect(errorsOf(map.stdout).length).toBeGreaterThan(0);
+  const unmap = inProcess(['unmap', notADoc]);
+  expect(unmap.code).toBe(1);
+  expect(errorsOf(unmap.stdout)[0].diagnostics).toBe('Expected a FHIR Bundle holding an individuell plan, got an object without a resourceType');
+  expect(inProcess(['validate', fixture('ip-plan-copy.json')]).code).toBe(0);
+});
+
+test('as a process: exit 2 when the input cannot be read or parsed, and on wrong usage (the reason on stderr, nothing on stdout)', async () => {
+  const garbage = join(dir, 'garbage.json');
+  writeFileSync(garbage, '{not json');
+  const proto = join(dir, 'proto.json');
+  writeFileSync(proto, '{"resourceType":"Patient","__proto__":{"x":1}}');
+  const cases: [string[], string][] = [
+    [['validate', garbage], 'cannot read'],
+    [['validate', proto], 'cannot read'],
+    [['unmap', join(dir, 'missing.json')], 'cannot read'],
+    [['map', dir], 'cannot read'],
+    [['frobnicate', garbage], 'usage: ipbro'],
+    [['map'], 'usage: ipbro'],
+    [[], 'usage: ipbro'],
+    [['validate', 'a.json', 'b.json'], 'usage: ipbro'],
+    [['validate', '--now=2026-11-24', fixture('receipt-ok.json')], '--now needs a date-time with a zone'],
+    [['validate', '--verbose', fixture('receipt-ok.json')], 'unknown option --verbose'],
+  ];
+  const runs = await Promise.all(cases.map(([args]) => ipbro(args)));
+  runs.forEach((r, i) => {
+    const [args, said] = cases[i];
+    expect({ args, code: r.code, stdout: r.stdout, said: r.stderr.includes(said) }).toEqual({ args, code: 2, stdout: '', said: true });
+  });
 });

@@ -2,17 +2,39 @@
 import { hasErrors, OutcomeError } from '@ipbro/outcome';
 import { parseJsonSafely } from '@ipbro/service-kit';
 import { readFileSync } from 'node:fs';
-import { createPlanMapping } from './plan-mapping';
+import { parseNow } from './now';
+import type { PlanMapping } from './plan-mapping';
 
-const USAGE = 'usage: ipbro map|unmap|validate FILE   (map: IP document → FHIR; unmap: FHIR → IP document; validate: FHIR → OperationOutcome)';
+export const USAGE = [
+  'usage: ipbro map|unmap|validate [--now=DATE-TIME] FILE',
+  '  map       IP document (JSON) → FHIR Bundle',
+  '  unmap     FHIR Bundle → IP document',
+  '  validate  FHIR resource or Bundle → OperationOutcome',
+  '  FILE      a path, or - for stdin',
+  '  --now     check age and period rules as of this moment (e.g. 2026-11-24T12:00:00+01:00)',
+  'exit 0: done; 1: the OperationOutcome holds an error; 2: the input cannot be read, or wrong usage',
+].join('\n');
+
+const COMMANDS = ['map', 'unmap', 'validate'];
 
 /**
  * `ipbro map|unmap|validate FILE`: JSON to stdout; exit 0, or 1 when the OperationOutcome holds an
- * error or fatal issue, or 2 when the input cannot be read (CONTRACT.md "Mapping").
+ * error or fatal issue, or 2 when the input cannot be read or parsed (CONTRACT.md "Mapping").
  */
 export function runCli(args: string[], out: (s: string) => void, err: (s: string) => void, now?: () => Date): number {
-  const [command, file] = args;
-  if (!['map', 'unmap', 'validate'].includes(command ?? '') || !file || args.length !== 2) {
+  const flags = args.filter((a) => a.startsWith('--'));
+  const positional = args.filter((a) => !a.startsWith('--'));
+  const [command, file] = positional;
+  let clock = now;
+  for (const flag of flags) {
+    const at = flag.startsWith('--now=') ? parseNow(flag.slice('--now='.length)) : undefined;
+    if (!at) {
+      err(`ipbro: ${flag.startsWith('--now=') ? `--now needs a date-time with a zone, got ${JSON.stringify(flag.slice(6))}` : `unknown option ${flag}`}\n${USAGE}`);
+      return 2;
+    }
+    clock = () => at;
+  }
+  if (!COMMANDS.includes(command ?? '') || !file || positional.length !== 2) {
     err(USAGE);
     return 2;
   }
@@ -23,7 +45,9 @@ export function runCli(args: string[], out: (s: string) => void, err: (s: string
     err(`ipbro: cannot read ${file}: ${(e as Error).message}`);
     return 2;
   }
-  const mapping = createPlanMapping(now);
+  // Loaded only now: the FHIR machinery takes a while, and usage or read errors need none of it.
+  const { createPlanMapping } = require('./plan-mapping') as typeof import('./plan-mapping');
+  const mapping: PlanMapping = createPlanMapping(clock);
   try {
     if (command === 'validate') {
       const outcome = mapping.validate(input);

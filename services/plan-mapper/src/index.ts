@@ -1,3 +1,4 @@
-export { createPlanMapperApp, type PlanMapperOptions } from './app';
+export { createPlanMapperApp, nowOf, type PlanMapperOptions } from './app';
 export { createPlanMapping, type PlanMapping } from './plan-mapping';
-export { runCli } from './cli';
+export { runCli, USAGE } from './cli';
+export { parseNow } from './now';

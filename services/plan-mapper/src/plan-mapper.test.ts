@@ -2,7 +2,7 @@ import { generateIpDocument } from '@ipbro/ip-model';
 import { createLogger } from '@ipbro/service-kit';
 import type { Bundle } from '@medplum/fhirtypes';
 import type { Server } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createPlanMapperApp } from './app';
@@ -27,11 +27,37 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 const post = (path: string, body: string, type = 'application/fhir+json') => fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': type }, body });
 
 describe('POST /fhir/$validate', () => {
-  test.each(['meldeplikt', 'ip-plan-copy', 'epikrise', 'receipt-ok'])('the contract example %s validates: 200, no error', async (name) => {
+  const FIXTURE_NAMES = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+
+  test('every contract example is there to check', () => {
+    expect(FIXTURE_NAMES).toEqual(expect.arrayContaining(['meldeplikt', 'ip-plan-copy', 'epikrise', 'receipt-ok']));
+  });
+
+  test.each(FIXTURE_NAMES)('the contract example %s validates: 200, no error', async (name) => {
     const res = await post('/fhir/$validate', fixture(name));
     expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/fhir+json');
+    const outcome = (await res.json()) as { resourceType: string; issue: { severity: string }[] };
+    expect(outcome.resourceType).toBe('OperationOutcome');
+    expect(outcome.issue.filter((i) => i.severity === 'error' || i.severity === 'fatal')).toEqual([]);
+  });
+
+  test('valid with warnings is still 200, warnings included', async () => {
+    // The example meldeplikt points at a resource it does not carry: a warning, not an error.
+    const res = await post('/fhir/$validate', fixture('meldeplikt'));
+    expect(res.status).toBe(200);
     const outcome = (await res.json()) as { issue: { severity: string }[] };
-    expect(outcome.issue.filter((i) => i.severity === 'error')).toEqual([]);
+    expect(outcome.issue.some((i) => i.severity === 'warning')).toBe(true);
+  });
+
+  test('?now= fixes the moment of the rules; a bad one is 400 naming it', async () => {
+    expect((await post('/fhir/$validate?now=2026-11-24T12:00:00%2B01:00', fixture('ip-plan-copy'))).status).toBe(200);
+    const late = await post('/fhir/$validate?now=2030-01-01T00:00:00Z', fixture('ip-plan-copy'));
+    expect(late.status).toBe(422);
+    expect(JSON.stringify(await late.json())).toContain('No active consent');
+    const bad = await post('/fhir/$validate?now=yesterday', fixture('ip-plan-copy'));
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { issue: { expression: string[] }[] }).issue[0].expression).toEqual(['now']);
   });
 
   test('a rule breach is 422 with the issue and where', async () => {
@@ -55,6 +81,20 @@ describe('POST /ip/$from-fhir and /ip/$to-fhir', () => {
     const bundle = (await back.json()) as Bundle;
     const original = JSON.parse(fixture('ip-plan-copy')) as Bundle;
     expect(new Set(bundle.entry?.map((e) => e.fullUrl))).toEqual(new Set(original.entry?.slice(1).map((e) => e.fullUrl)));
+  });
+
+  test('$from-fhir of something that is not a Bundle is 422 saying what it got; of a broken plan 422 with where', async () => {
+    const patient = await post('/ip/$from-fhir', '{"resourceType":"Patient"}');
+    expect(patient.status).toBe(422);
+    const outcome = (await patient.json()) as { issue: { diagnostics: string; expression: string[] }[] };
+    expect(outcome.issue[0]).toMatchObject({ diagnostics: 'Expected a FHIR Bundle holding an individuell plan, got a Patient', expression: ['resourceType'] });
+    const plan = JSON.parse(fixture('ip-plan-copy'));
+    plan.entry.find((e: { resource: { resourceType: string } }) => e.resource.resourceType === 'Patient').resource.identifier[0].value = '12830551211';
+    const broken = await post('/ip/$from-fhir', JSON.stringify(plan));
+    expect(broken.status).toBe(422);
+    const issues = ((await broken.json()) as { issue: { severity: string; expression?: string[] }[] }).issue.filter((i) => i.severity === 'error');
+    expect(issues.length).toBeGreaterThan(0);
+    expect(issues.every((i) => (i.expression?.length ?? 0) > 0)).toBe(true);
   });
 
   test('a generated document maps to a valid bundle', async () => {
@@ -98,4 +138,49 @@ describe('bad input never gets a 5xx', () => {
     expect((await post(path, '{}', 'text/plain')).status).toBe(415);
     expect((await post(path, 'x'.repeat(3 * 1024 * 1024))).status).toBe(413);
   });
+});
+
+describe('well-formed JSON with a wrong value anywhere never gets a 5xx', () => {
+  /** Every path to a value in `root`, objects and arrays included. */
+  function paths(value: unknown, at: (string | number)[] = []): (string | number)[][] {
+    if (value === null || typeof value !== 'object') return [at];
+    const keys: (string | number)[] = Array.isArray(value) ? value.map((_v, i) => i) : Object.keys(value);
+    return [at, ...keys.flatMap((k) => paths((value as Record<string | number, unknown>)[k], [...at, k]))];
+  }
+  function replaced<T>(root: T, path: (string | number)[], value: unknown): T {
+    const copy = structuredClone(root);
+    let node = copy as Record<string | number, unknown>;
+    path.slice(0, -1).forEach((k) => (node = node[k] as Record<string | number, unknown>));
+    node[path[path.length - 1]] = value;
+    return copy;
+  }
+  const WRONG = [null, 5, 'x', [], {}];
+  // Every 7th path: spread over the whole document without thousands of requests.
+  const sample = <T>(root: T) => paths(root).filter((p, i) => p.length > 0 && i % 7 === 0);
+
+  async function noServerErrors(route: string, root: unknown): Promise<void> {
+    const statuses = new Map<number, number>();
+    for (const path of sample(root)) {
+      for (const wrong of WRONG) {
+        const res = await post(route, JSON.stringify(replaced(root, path, wrong)));
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        if (res.status >= 500) throw new Error(`${route}: ${res.status} for ${JSON.stringify(wrong)} at ${path.join('.')}: ${await res.text()}`);
+        await res.arrayBuffer().catch(() => undefined);
+      }
+    }
+    // Some of them must have been refused, or the mutations did not reach anything that is checked.
+    expect(statuses.get(422) ?? 0).toBeGreaterThan(0);
+  }
+
+  test('/ip/$to-fhir', () => noServerErrors('/ip/$to-fhir', generateIpDocument(11)), 120_000);
+
+  // KNOWN BUG in @ipbro/validation (not this service): validate() runs the law and message rules
+  // after structural errors without guarding types, so e.g. CarePlan.activity = 5 or
+  // CareTeam.participant[0] = null throws a TypeError (ip-rules.ts, message-rules.ts,
+  // profile-selection.ts) and the answer is a 500. `test.failing` keeps these honest: once
+  // validation is fixed they start to "fail" here, and must become plain tests.
+  test.failing.each([
+    ['/ip/$from-fhir', 'ip-plan-copy'],
+    ['/fhir/$validate', 'meldeplikt'],
+  ])('%s (known 500s from validation: see comment)', (route, name) => noServerErrors(route, JSON.parse(fixture(name))), 120_000);
 });

@@ -1,5 +1,5 @@
 import { fhirToIpDocument, ipDocumentToFhir, validateIpDocument, type IpDocument } from '@ipbro/ip-model';
-import { hasErrors, OutcomeError } from '@ipbro/outcome';
+import { errorIssue, hasErrors, OutcomeError, unprocessable } from '@ipbro/outcome';
 import { validate } from '@ipbro/validation';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 
@@ -8,6 +8,15 @@ export interface PlanMapping {
   toFhir(doc: unknown): Bundle;
   fromFhir(bundle: unknown): IpDocument;
   validate(resource: unknown): OperationOutcome;
+}
+
+/** What a JSON value is, for a diagnostic: "a Patient", "an array", "a number". */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value !== 'object') return `a ${typeof value}`;
+  const type = (value as { resourceType?: unknown }).resourceType;
+  return typeof type === 'string' ? `a ${type}` : 'an object without a resourceType';
 }
 
 export function createPlanMapping(now: () => Date = () => new Date()): PlanMapping {
@@ -21,8 +30,9 @@ export function createPlanMapping(now: () => Date = () => new Date()): PlanMappi
       return bundle;
     },
     fromFhir(bundle) {
-      if (!bundle || typeof bundle !== 'object' || (bundle as Bundle).resourceType !== 'Bundle') {
-        throw new OutcomeError(400, [{ severity: 'error', code: 'structure', diagnostics: 'Expected a FHIR Bundle holding an individuell plan', expression: ['Bundle'] }]);
+      // Well-formed JSON that is not a Bundle breaks the operation's contract: 422, like any rule.
+      if (!bundle || typeof bundle !== 'object' || Array.isArray(bundle) || (bundle as Bundle).resourceType !== 'Bundle') {
+        throw unprocessable([errorIssue('structure', `Expected a FHIR Bundle holding an individuell plan, got ${describe(bundle)}`, 'resourceType')]);
       }
       const outcome = validate(bundle, { now: now() });
       if (hasErrors(outcome)) throw new OutcomeError(422, outcome);
