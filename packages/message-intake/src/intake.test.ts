@@ -36,7 +36,7 @@ test('a meldeplikt is queued once with the recipient the directory names; the sa
   const first = await acceptMessage(meldeplikt(id), HMR, deps);
   expect(first).toMatchObject({ status: 202, location: `/messages/${id}` });
   const job = await fx.queues.meldeplikt.getJob(`997005562_${id}`);
-  expect(job?.data).toEqual({ key: `997005562:${id}`, messageId: id, sender: '997005562', event: 'meldeplikt' });
+  expect(job?.data).toEqual({ key: `997005562:${id}`, messageId: id, sender: '997005562', event: 'meldeplikt', homeKommune: '1508' });
   const record = await fx.ledger.get(`997005562:${id}`);
   expect(record).toMatchObject({ state: 'queued', recipient: { kommunenummer: '1508', orgnr: '942953119', herId: '8110021', endpoint: 'http://127.0.0.1:4101/kommune/1508/ke' } });
   expect(JSON.parse((await fx.ledger.body(`997005562:${id}`)) as string).entry[0].resource.id).toBe(id);

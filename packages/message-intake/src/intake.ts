@@ -1,7 +1,7 @@
 import { readMessage, type MessageView } from '@ipbro/fhir-message';
 import { ledgerKey, type MessageRecord, type Recipient } from '@ipbro/message-ledger';
 import { errorIssue, forbidden, hasErrors, informationOutcome, OutcomeError } from '@ipbro/outcome';
-import { queueForEvent } from '@ipbro/queues';
+import { deliveryJobData, queueForEvent } from '@ipbro/queues';
 import { validateMessage } from '@ipbro/validation';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import type { IntakeAuth, IntakeDeps } from './intake-deps';
@@ -63,7 +63,8 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
     deps.ledger.accept({
       sender, id, event, body: JSON.stringify(bundle), ...(recipient ? { recipient } : {}),
       enqueue: async (jobId) => {
-        await queue.add(event, { key, messageId: id, sender, event }, { jobId });
+        const hints = { ...(view.homeKommune ? { homeKommune: view.homeKommune } : {}), ...(view.destination?.orgnr || view.destination?.herId ? { destination: { ...(view.destination.orgnr ? { orgnr: view.destination.orgnr } : {}), ...(view.destination.herId ? { herId: view.destination.herId } : {}) } } : {}) };
+        await queue.add(event, deliveryJobData({ key, messageId: id, sender, event, ...hints }), { jobId });
       },
     })
   );
