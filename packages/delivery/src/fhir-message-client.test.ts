@@ -2,7 +2,7 @@ import type { Bundle, MessageHeader } from '@medplum/fhirtypes';
 import nock from 'nock';
 import { createServer, type Server } from 'node:http';
 import { classifyDelivery } from './delivery-outcome';
-import { postMessage, processMessageUrl, withDestination } from './fhir-message-client';
+import { messageTextWithDestination, postMessage, processMessageUrl, withDestination } from './fhir-message-client';
 
 const ID = '6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01';
 const message = (destination?: MessageHeader['destination']): Bundle => ({
@@ -127,5 +127,36 @@ describe('postMessage', () => {
   test('processMessageUrl joins with or without a trailing slash', () => {
     expect(processMessageUrl('http://ke.test/fhir')).toBe('http://ke.test/fhir/$process-message');
     expect(processMessageUrl('http://ke.test/fhir//')).toBe('http://ke.test/fhir/$process-message');
+  });
+});
+
+describe('messageTextWithDestination', () => {
+  const recipient = { endpoint: 'http://ke.test/kommune/1508/ke', name: 'Ålesund kommune', orgnr: '942953119' };
+  const same = (text: string) => {
+    const bundle = JSON.parse(text) as Bundle;
+    const out = messageTextWithDestination(text, bundle, recipient);
+    expect(JSON.parse(out)).toEqual(withDestination(bundle, recipient));
+    return out;
+  };
+
+  test('splices the destination into the text as received, compact or pretty, equal to withDestination', () => {
+    const compact = JSON.stringify(message());
+    const out = same(compact);
+    expect(out.startsWith(compact.slice(0, compact.indexOf('"MessageHeader"') + '"MessageHeader"'.length))).toBe(true);
+    same(JSON.stringify(message(), null, 2));
+  });
+
+  test('a quoted MessageHeader inside a string is not taken for the header', () => {
+    const b = message();
+    (b.entry![1].resource as any).text = { status: 'generated', div: '<div>{"resourceType":"MessageHeader"}</div>' };
+    same(JSON.stringify(b));
+  });
+
+  test('an explicit destination leaves the text as it is; anything unusual is serialised', () => {
+    const given = JSON.stringify(message([{ endpoint: 'http://explicit.test' }]));
+    expect(messageTextWithDestination(given, JSON.parse(given), recipient)).toBe(given);
+    const twoHeaders = message();
+    twoHeaders.entry!.push({ resource: { resourceType: 'MessageHeader', eventCoding: { code: 'x' }, source: { endpoint: 'y' } } });
+    same(JSON.stringify(twoHeaders));
   });
 });

@@ -39,6 +39,27 @@ export function withDestination(bundle: Bundle, destination: MessageRecipient): 
   return { ...bundle, entry: [{ ...bundle.entry![0], resource: { ...header, destination: [filled] } }, ...bundle.entry!.slice(1)] };
 }
 
+const HEADER_KEY = /"resourceType"\s*:\s*"MessageHeader"/g;
+const DESTINATION_KEY = /"destination"\s*:/;
+
+/**
+ * The message text with MessageHeader.destination filled in, as withDestination does, but spliced
+ * into the text as received instead of serialising the whole bundle again (that costs more than
+ * the rest of a delivery's own work). `bundle` is the same text parsed. The splice is used only
+ * when it cannot go wrong: one MessageHeader key in the text (inside a JSON string every quote is
+ * escaped, so the pattern only matches real keys), entry 0 is that header, and no destination key
+ * anywhere; otherwise the bundle is serialised.
+ */
+export function messageTextWithDestination(text: string, bundle: Bundle, destination: MessageRecipient): string {
+  const filled = withDestination(bundle, destination);
+  if (filled === bundle) return text;
+  const matches = text.match(HEADER_KEY);
+  if (matches?.length !== 1 || DESTINATION_KEY.test(text)) return JSON.stringify(filled);
+  const at = text.search(HEADER_KEY) + matches[0].length;
+  const value = JSON.stringify((filled.entry![0].resource as MessageHeader).destination);
+  return `${text.slice(0, at)},"destination":${value}${text.slice(at)}`;
+}
+
 /** `{endpoint}/$process-message`, whether or not the endpoint ends in a slash. */
 export function processMessageUrl(endpoint: string): string {
   return `${endpoint.replace(/\/+$/, '')}/$process-message`;

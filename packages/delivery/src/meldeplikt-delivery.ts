@@ -2,7 +2,7 @@ import type { Directory, ResolvedRecipient } from '@ipbro/directory';
 import { FINAL_STATES, type MessageLedger, type MessageRecord } from '@ipbro/message-ledger';
 import type { Bundle } from '@medplum/fhirtypes';
 import { classifyDelivery } from './delivery-outcome';
-import { postMessage } from './fhir-message-client';
+import { messageTextWithDestination, postMessage } from './fhir-message-client';
 import { routeMessage } from './message-routing';
 
 export interface DeliveryStepDeps {
@@ -63,12 +63,8 @@ export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps
     }
     if (!token) return transient(key, `no token source configured for ${route.recipient.party.name}, which requires one`, attempt, deps, patch);
   }
-  const result = await postMessage(route.endpoint, bundle, {
-    messageId: record.id,
-    timeoutMs: deps.timeoutMs,
-    ...(token ? { token } : {}),
-    destination: { endpoint: route.endpoint, name: route.recipient.party.name, orgnr: route.recipient.party.orgnr },
-  });
+  const outgoing = messageTextWithDestination(stored.body, bundle, { endpoint: route.endpoint, name: route.recipient.party.name, orgnr: route.recipient.party.orgnr });
+  const result = await postMessage(route.endpoint, outgoing, { messageId: record.id, timeoutMs: deps.timeoutMs, ...(token ? { token } : {}) });
   const outcome = classifyDelivery(result, record.id);
   switch (outcome.kind) {
     case 'acknowledged': {
