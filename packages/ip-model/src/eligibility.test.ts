@@ -31,3 +31,32 @@ test('without a long-term need, or without consent, not eligible, and it says wh
   expect(unwilling.eligible).toBe(false);
   expect(unwilling.reasons[2].explanation).toContain('never made without consent');
 });
+
+test('a service\'s kind decides over its name; the older word helsesøster counts as helsesykepleier', () => {
+  const a = assessEligibility({
+    longTermNeed: true,
+    personWantsPlan: true,
+    services: [
+      { name: 'Oppfølging', provider: 'Legesenteret', kind: 'fastlege' },
+      { name: 'Helsesøster', provider: 'Skolehelsetjenesten' },
+      { name: 'Fastlege-samarbeid', provider: 'Ålesund kommune', kind: 'hjemmesykepleie' },
+    ],
+  });
+  expect(a.reasons[1]).toEqual({
+    criterion: 'coordinated-services',
+    met: false,
+    explanation: 'Needs two or more services from different providers beyond fastlege and helsesykepleier; found 1 service from 1 provider after leaving out 2 from fastlege or helsesykepleier.',
+  });
+});
+
+test('every criterion is reported, in order, even when the first fails', () => {
+  const a = assessEligibility({ longTermNeed: false, services: [], personWantsPlan: false });
+  expect(a).toEqual({
+    eligible: false,
+    reasons: [
+      { criterion: 'long-term-need', met: false, explanation: expect.stringContaining('not long-term') },
+      { criterion: 'coordinated-services', met: false, explanation: 'Needs two or more services from different providers beyond fastlege and helsesykepleier; found 0 services from 0 providers.' },
+      { criterion: 'consent', met: false, explanation: expect.stringContaining('A koordinator is still offered') },
+    ],
+  });
+});

@@ -1,15 +1,12 @@
+import { CODE_SYSTEMS, DOCUMENT_TYPE_SYSTEM, IPBRO_BASE } from '@ipbro/fhir-message';
 import { IDENTIFIER_SYSTEMS, MUNICIPALITY_CODE_EXTENSION } from '@ipbro/identifiers';
 import type { CodeableConcept, Extension } from '@medplum/fhirtypes';
 import { createHash } from 'node:crypto';
 
-/** IP-bro's canonical base and the code systems and extensions of docs/fhir-mapping.md. */
-export const IPBRO = 'http://ipbro.no/fhir';
-export const CS = {
-  careTeamRole: `${IPBRO}/CodeSystem/ip-careteam-role`,
-  consentCategory: `${IPBRO}/CodeSystem/ip-consent-category`,
-  lifeArea: `${IPBRO}/CodeSystem/ip-life-area`,
-  planReview: `${IPBRO}/CodeSystem/ip-plan-review`,
-} as const;
+// Canonical URLs come from the packages that own them (fhir-message, identifiers); this file only
+// adds the mapping's own: our extensions and the HL7 terminologies the plan uses.
+export const CS = CODE_SYSTEMS;
+const IPBRO = IPBRO_BASE;
 export const EXT = {
   lifeAreaAssessment: `${IPBRO}/StructureDefinition/ip-life-area-assessment`,
   culturalConsiderations: `${IPBRO}/StructureDefinition/ip-cultural-considerations`,
@@ -30,7 +27,7 @@ export const SYSTEMS = {
   herId: IDENTIFIER_SYSTEMS.herId,
   kommune: IDENTIFIER_SYSTEMS.kommunenummer,
   /** Volven 9602 document types: A02-2 is the individuell plan. */
-  documentType: 'urn:oid:2.16.578.1.12.4.1.1.9602',
+  documentType: DOCUMENT_TYPE_SYSTEM,
   consentScope: 'http://terminology.hl7.org/CodeSystem/consentscope',
   participationType: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType',
   roleCode: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode',
@@ -45,8 +42,10 @@ export const planIdentifierSystem = (ownerOrgnr: string): string => `${SYSTEMS.o
 
 /** The owner orgnr of a plan identifier system, or undefined when the system is not one. */
 export function ownerOfPlanSystem(system: string | undefined): string | undefined {
-  const m = system === undefined ? null : /^urn:oid:2\.16\.578\.1\.12\.4\.1\.4\.101\/(\d{9})\/ip$/.exec(system);
-  return m ? m[1] : undefined;
+  const prefix = `${SYSTEMS.orgnr}/`;
+  if (!system?.startsWith(prefix) || !system.endsWith('/ip')) return undefined;
+  const owner = system.slice(prefix.length, -'/ip'.length);
+  return /^\d{9}$/.test(owner) ? owner : undefined;
 }
 
 const NAMESPACE = Buffer.from('6ba7b8119dad11d180b400c04fd430c8', 'hex'); // RFC 4122 URL namespace
@@ -83,7 +82,9 @@ export const extensionOf = (exts: Extension[] | undefined, url: string): Extensi
  */
 export function clean<T extends object>(o: T): T {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) {
+  // for…in over own literal keys: the mapping's hot path (Object.entries allocates a pair per member).
+  for (const k in o) {
+    const v = (o as Record<string, unknown>)[k];
     if (v === undefined || (Array.isArray(v) && v.length === 0)) continue;
     out[k] = v;
   }

@@ -17,7 +17,16 @@ export interface ToFhirContext {
 
 export function toFhirContext(doc: IpDocument): ToFhirContext {
   const system = planIdentifierSystem(doc.plan.ownerOrgnr);
-  const fullUrl = (key: string): string => doc.fullUrls?.[key] ?? derivedFullUrl(doc.plan.ownerOrgnr, doc.plan.id, key);
+  // A plan references each party many times; hash each key once.
+  const cache = new Map<string, string>();
+  const fullUrl = (key: string): string => {
+    let url = cache.get(key);
+    if (url === undefined) {
+      url = doc.fullUrls?.[key] ?? derivedFullUrl(doc.plan.ownerOrgnr, doc.plan.id, key);
+      cache.set(key, url);
+    }
+    return url;
+  };
   return {
     system,
     planId: doc.plan.id,
