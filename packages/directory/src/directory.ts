@@ -31,6 +31,8 @@ export class Directory extends EventEmitter {
   private poll?: NodeJS.Timeout;
   private lastText?: string;
   private debounce?: NodeJS.Timeout;
+  /** The problems last reported, so a poll that meets the same broken (or missing) file stays quiet. */
+  private lastRejection?: string;
   loaded = false;
 
   private constructor(private readonly logger?: DirectoryLogger) {
@@ -88,12 +90,16 @@ export class Directory extends EventEmitter {
     this.lastText = text;
     const problems = this.apply(parsed);
     if (problems.length) return this.reject(problems);
+    this.lastRejection = undefined;
     this.logger?.info({ kommuner: this.data.kommuner.length, helseforetak: this.data.helseforetak.length }, 'directory loaded');
     this.emit('reloaded', this.data);
     return [];
   }
 
   private reject(problems: string[]): string[] {
+    const said = problems.join('\n');
+    if (said === this.lastRejection) return problems;
+    this.lastRejection = said;
     this.logger?.error({ problems }, 'directory rejected; keeping the last good version');
     this.emit('rejected', problems);
     return problems;

@@ -1,2 +1,3 @@
 export * from './message-record';
-export { MessageLedger, jobIdFor, type AcceptInput } from './message-ledger';
+export { jobIdFor, keyForJobId } from './job-id';
+export { MessageLedger, type AcceptInput } from './message-ledger';

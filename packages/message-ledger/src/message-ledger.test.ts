@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { MessageLedger, jobIdFor } from './index';
+import { jobIdFor, MESSAGE_STATES, MessageLedger } from './index';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `{ipbro-test-${randomUUID().slice(0, 8)}}`;
@@ -38,16 +38,41 @@ test('accept queues once and answers a repeat with the existing record', async (
 });
 
 test('a crash after the job and before the seen mark: the retry queues no second job and writes the mark', async () => {
+  const key = '997005562:m-crash';
   const crashing = async (jobId: string) => {
     await enqueue(jobId);
     throw new Error('gateway died here');
   };
-  await expect(ledger.accept({ sender: '997005562', id: 'm-crash', event: 'meldeplikt', body: '{}', enqueue: crashing })).rejects.toThrow('gateway died');
-  expect(await ledger.get('997005562:m-crash')).toBeUndefined(); // no seen mark: the sender's retry must not get 200 for nothing
-  const retry = await ledger.accept({ sender: '997005562', id: 'm-crash', event: 'meldeplikt', body: '{}', enqueue });
+  await expect(ledger.accept({ sender: '997005562', id: 'm-crash', event: 'meldeplikt', body: '{"try":1}', enqueue: crashing })).rejects.toThrow('gateway died');
+  expect(await ledger.get(key)).toBeUndefined(); // no seen mark: the sender's retry must not get 200 for nothing
+  expect(await ledger.listByState('queued')).not.toContain(key);
+  const retry = await ledger.accept({ sender: '997005562', id: 'm-crash', event: 'meldeplikt', body: '{"try":2}', enqueue });
   expect(retry.created).toBe(true);
+  expect(retry.record).toMatchObject({ key, state: 'queued', history: [{ state: 'queued' }] });
+  const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
+  expect(jobs.filter((j) => j.data.jobId === jobIdFor(key)).map((j) => j.id)).toEqual([jobIdFor(key)]); // exactly one job
+  expect(await ledger.get(key)).toMatchObject({ key, state: 'queued' });
+  expect(await ledger.listByState('queued')).toContain(key);
+  expect((await ledger.findById('m-crash')).map((r) => r.key)).toEqual([key]);
+  expect(await ledger.body(key)).toBe('{"try":2}');
+  // and a third post is a repeat
+  expect((await ledger.accept({ sender: '997005562', id: 'm-crash', event: 'meldeplikt', body: '{}', enqueue })).created).toBe(false);
+});
+
+test('two concurrent posts of one message: one job, one 202 and one repeat', async () => {
+  const posts = await Promise.all([1, 2].map(() => ledger.accept({ sender: '997005562', id: 'm-race', event: 'meldeplikt', body: '{}', enqueue })));
+  expect(posts.map((p) => p.created).sort()).toEqual([false, true]);
   const jobs = await queue.getJobs(['waiting', 'delayed', 'active']);
-  expect(jobs.filter((j) => j.id === jobIdFor('997005562:m-crash'))).toHaveLength(1);
+  expect(jobs.filter((j) => j.id === jobIdFor('997005562:m-race'))).toHaveLength(1);
+  expect(await ledger.findById('m-race')).toHaveLength(1);
+});
+
+test('without the ledger\'s order (mark first) the crash would lose the message: the test above guards a real risk', async () => {
+  // The wrong order, done by hand: mark written, then the gateway dies before the job.
+  await ledger.ensureRecord({ key: '997005562:m-wrong', id: 'm-wrong', sender: '997005562', event: 'meldeplikt' }, 'gateway');
+  const retry = await ledger.accept({ sender: '997005562', id: 'm-wrong', event: 'meldeplikt', body: '{}', enqueue });
+  expect(retry.created).toBe(false); // answered as a repeat …
+  expect(await queue.getJob(jobIdFor('997005562:m-wrong'))).toBeUndefined(); // … and never queued
 });
 
 test('transitions append history, keep state sets in step, and do not leave a final state unless forced', async () => {
@@ -79,6 +104,18 @@ test('a worker that writes the mark before the gateway does not turn the gateway
   expect((await ledger.accept({ sender: '997005562', id: 'm-fast', event: 'meldeplikt', body: '{}', enqueue })).created).toBe(false);
 });
 
+test('a record is written with its indexes in one step, and an existing one is never overwritten', async () => {
+  const first = await ledger.ensureRecord({ key: '997005562:m-idx', id: 'm-idx', sender: '997005562', event: 'meldeplikt', recipient: { kommunenummer: '1508' } });
+  expect(first.created).toBe(true);
+  expect(first.record.recordedBy).toBe('worker');
+  await ledger.transition('997005562:m-idx', 'retrying', 'HTTP 503', { attempts: 1 });
+  const second = await ledger.ensureRecord({ key: '997005562:m-idx', id: 'm-idx', sender: '997005562', event: 'meldeplikt' }, 'gateway');
+  expect(second).toMatchObject({ created: false, record: { state: 'retrying', attempts: 1, recipient: { kommunenummer: '1508' }, recordedBy: 'worker' } });
+  expect(await ledger.listByState('retrying')).toContain('997005562:m-idx');
+  expect(await ledger.listByState('queued')).not.toContain('997005562:m-idx');
+  expect((await ledger.findById('m-idx')).map((r) => r.state)).toEqual(['retrying']);
+});
+
 test('the worker can write the mark first; the gateway then finds it', async () => {
   const key = '997005562:m-w';
   await redis.set(`${prefix}:body:${key}`, '{}');
@@ -86,6 +123,24 @@ test('the worker can write the mark first; the gateway then finds it', async () 
   expect((await ledger.ensureRecord({ key, id: 'm-w', sender: '997005562', event: 'meldeplikt' })).created).toBe(false);
   const counts = await ledger.countByState();
   expect(counts.queued).toBeGreaterThanOrEqual(1);
+});
+
+test('every final state holds against later changes; state sets stay in step', async () => {
+  for (const final of ['acknowledged', 'rejected', 'blocked', 'dead'] as const) {
+    const id = `m-final-${final}`;
+    const key = `997005562:${id}`;
+    await ledger.accept({ sender: '997005562', id, event: 'meldeplikt', body: '{}', enqueue });
+    await ledger.transition(key, final, 'final');
+    for (const later of ['queued', 'delivered', 'retrying', 'unroutable', 'acknowledged', 'rejected'] as const) {
+      const r = await ledger.transition(key, later, 'too late', { attempts: 9 });
+      expect(r.state).toBe(final);
+      expect(r.attempts).toBe(0); // the patch of a refused change is not applied either
+    }
+    const r = (await ledger.get(key))!;
+    expect(r.history.map((h) => h.state)).toEqual(['queued', final]);
+    const counts = await Promise.all(MESSAGE_STATES.map(async (s) => ((await ledger.listByState(s)).includes(key) ? s : undefined)));
+    expect(counts.filter(Boolean)).toEqual([final]); // in exactly one state set
+  }
 });
 
 test('record and body in one round trip', async () => {

@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
 import { ledgerKey, MESSAGE_STATES, type MessageRecord, type MessageState, type Recipient } from './message-record';
+import { ENSURE_RECORD_SCRIPT } from './ensure-record-script';
+import { jobIdFor } from './job-id';
 import { TRANSITION_SCRIPT } from './transition-script';
 
 type Patch = Partial<Pick<MessageRecord, 'attempts' | 'recipient' | 'receipt'>>;
@@ -14,19 +16,27 @@ export interface AcceptInput {
   enqueue: (jobId: string) => Promise<void>;
 }
 
-/** BullMQ job ids may not contain ':' (it separates key parts); ledger keys are orgnr:id. */
-export const jobIdFor = (key: string): string => key.replace(/:/g, '_');
-
 /**
- * The record of every accepted message. Keys, all under one hash-tagged prefix:
+ * The record of every accepted message. Keys, all under one hash-tagged prefix (one cluster slot):
  *   {prefix}:msg:{key}   the record (JSON)        {prefix}:body:{key}  the message as received
  *   {prefix}:state:{s}   keys in state s           {prefix}:id:{id}     keys by message id (receipts)
  *
- * Durability order in accept(): body, then the job, then the record. The record is the "seen" mark
- * that answers a repeated message id with 200, so it is written only once the job is durably queued:
- * if Redis or the gateway dies between job and record, the sender's retry finds no record, enqueues
- * again (BullMQ keeps one job per job id) and writes it. The worker also writes the record if it
- * runs before the gateway got to it (ensureRecord), so the mark can never be missing for a job.
+ * Deduplication and durability (accept):
+ * 1. A record for the key exists → a repeat: { created: false } (the gateway answers 200).
+ * 2. Write the body (its own key; harmless if we die here: nothing points at it yet, a retry
+ *    overwrites it).
+ * 3. Enqueue the job with job id = jobIdFor(key). BullMQ keeps one job per id, so a second add of
+ *    the same id is a no-op: this step is idempotent.
+ * 4. Write the record — the "seen" mark — with its indexes, atomically and only if absent.
+ * The mark is written only after the job is durably queued, never before: if the gateway or Redis
+ * dies between 3 and 4, the sender (who got no 202) retries, finds no record, re-adds (still one
+ * job) and writes the record. Written the other way round, a crash would leave a mark without a job
+ * and the retry would be answered 200 for a message that is never delivered.
+ * A worker may run the job before step 4; it then writes the record itself (ensureRecord, marked
+ * recordedBy 'worker'), and the request that queued the job still counts as the one that created it.
+ * Two concurrent requests with one id: both queue the same single job; the one whose record lands
+ * first gets created: true (202), the other created: false (200) — unless a worker wrote it first,
+ * when both count as accepted (both 202; still one job, one delivery).
  */
 export class MessageLedger {
   private readonly prefix: string;
@@ -36,9 +46,9 @@ export class MessageLedger {
     options: { prefix?: string } = {}
   ) {
     this.prefix = options.prefix ?? '{ipbro}';
-    if (!(redis as unknown as { ipbroTransition?: unknown }).ipbroTransition) {
-      redis.defineCommand('ipbroTransition', { numberOfKeys: 2, lua: TRANSITION_SCRIPT });
-    }
+    const commands = redis as unknown as { ipbroTransition?: unknown; ipbroEnsureRecord?: unknown };
+    if (!commands.ipbroTransition) redis.defineCommand('ipbroTransition', { numberOfKeys: 2, lua: TRANSITION_SCRIPT });
+    if (!commands.ipbroEnsureRecord) redis.defineCommand('ipbroEnsureRecord', { numberOfKeys: 3, lua: ENSURE_RECORD_SCRIPT });
   }
 
   private recordKey = (key: string) => `${this.prefix}:msg:${key}`;
@@ -52,26 +62,29 @@ export class MessageLedger {
     if (existing) return { created: false, record: existing };
     await this.redis.set(this.bodyKey(key), input.body);
     await input.enqueue(jobIdFor(key));
+    const { created, record } = await this.ensureRecord({ key, id: input.id, sender: input.sender, event: input.event, recipient: input.recipient }, 'gateway');
     // This request queued the job: it was accepted now, even if a fast worker wrote the record first.
-    const { record } = await this.ensureRecord({ key, id: input.id, sender: input.sender, event: input.event, recipient: input.recipient });
-    return { created: true, record };
+    return { created: created || record.recordedBy === 'worker', record };
   }
 
-  /** Writes the queued record (the seen mark) unless one exists; returns whichever is there. */
-  async ensureRecord(r: { key: string; id: string; sender: string; event: string; recipient?: Recipient }): Promise<{ created: boolean; record: MessageRecord }> {
+  /**
+   * Writes the queued record (the seen mark) with its indexes unless one exists; returns whichever
+   * is there. Workers call it (the default `by`) when they run a job before the gateway wrote it.
+   */
+  async ensureRecord(
+    r: { key: string; id: string; sender: string; event: string; recipient?: Recipient },
+    by: 'gateway' | 'worker' = 'worker'
+  ): Promise<{ created: boolean; record: MessageRecord }> {
     const at = new Date().toISOString();
     const record: MessageRecord = {
       key: r.key, id: r.id, sender: r.sender, event: r.event, state: 'queued', attempts: 0,
       ...(r.recipient ? { recipient: r.recipient } : {}),
-      history: [{ at, state: 'queued', detail: 'accepted' }], receivedAt: at, updatedAt: at,
+      history: [{ at, state: 'queued', detail: 'accepted' }], receivedAt: at, updatedAt: at, recordedBy: by,
     };
-    const [[, set]] = (await this.redis
-      .multi()
-      .set(this.recordKey(r.key), JSON.stringify(record), 'NX')
-      .exec()) as [Error | null, unknown][];
-    if (set !== 'OK') return { created: false, record: (await this.get(r.key)) as MessageRecord };
-    await this.redis.multi().sadd(this.stateKey('queued'), r.key).sadd(this.idKey(r.id), r.key).exec();
-    return { created: true, record };
+    const [set, raw] = await (this.redis as unknown as { ipbroEnsureRecord: (...a: string[]) => Promise<[number, string]> }).ipbroEnsureRecord(
+      this.recordKey(r.key), this.stateKey('queued'), this.idKey(r.id), JSON.stringify(record), r.key
+    );
+    return set === 1 ? { created: true, record } : { created: false, record: normalise(JSON.parse(raw)) };
   }
 
   async get(key: string): Promise<MessageRecord | undefined> {
@@ -96,7 +109,12 @@ export class MessageLedger {
     return records.filter((r): r is MessageRecord => !!r);
   }
 
-  /** Moves a record to `state`, appending to its history; see TRANSITION_SCRIPT for what is refused. */
+  /**
+   * Moves a record to `state`, appending to its history, with the patch applied. Refused (the record
+   * comes back unchanged, no history added): leaving a final state (acknowledged, rejected, blocked,
+   * dead) unless `force` (an operator's re-drive) — so a late `delivered` after a receipt's
+   * `acknowledged` is ignored. Throws when there is no such record.
+   */
   async transition(key: string, state: MessageState, detail = '', patch: Patch = {}, options: { force?: boolean } = {}): Promise<MessageRecord> {
     return (await this.change(key, state, detail, patch, options.force ?? false, '')).record;
   }

@@ -25,6 +25,11 @@ export interface MessageRecord {
   receipt?: { code: string; at: string; detail?: string };
   receivedAt: string;
   updatedAt: string;
+  /**
+   * Who wrote the record (the seen mark): the gateway's accept(), or a worker that ran the job
+   * before the gateway got to it. Internal: tells a repeat from a race (see MessageLedger.accept).
+   */
+  recordedBy?: 'gateway' | 'worker';
 }
 
 export const ledgerKey = (sender: string, id: string): string => `${sender}:${id}`;
