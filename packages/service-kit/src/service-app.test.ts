@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { Registry } from 'prom-client';
-import { jsonDepthExceeds } from './fhir-body';
+import { ForbiddenKeyError, jsonDepthExceeds, parseJsonSafely } from './fhir-body';
 import { createLogger } from './logger';
 import express from 'express';
 import { createServiceApp, finishServiceApp, startHttpServer } from './service-app';
@@ -105,6 +105,10 @@ test('jsonDepthExceeds ignores brackets inside strings', () => {
   expect(jsonDepthExceeds('{"a":"[[[[[[[[[["}', 3)).toBe(false);
   expect(jsonDepthExceeds('[[[[1]]]]', 3)).toBe(true);
   expect(jsonDepthExceeds('{"a":"\\"[[[["}', 1)).toBe(false);
+  expect(jsonDepthExceeds('{"a":"\\\\","b":[[[1]]]}', 3)).toBe(true); // an escaped backslash ends the string
+  expect(jsonDepthExceeds('{"a":"\\\\\\"[[[["}', 1)).toBe(false); // \\ then \" stays inside
+  expect(jsonDepthExceeds('{"a":"[[[[', 1)).toBe(false); // unterminated: left to JSON.parse
+  expect(jsonDepthExceeds(`{"a":"${'x'.repeat(100000)}","b":[[[[1]]]]}`, 3)).toBe(true);
 });
 
 test('a POST with no body and no content type is an action, not a 415', async () => {
@@ -217,4 +221,34 @@ describe('startHttpServer', () => {
       await first.close();
     }
   });
+});
+
+test('parseJsonSafely: prototype keys are refused however they are spelt; other text parses as JSON.parse does', () => {
+  for (const text of ['{"__proto__":{"a":1}}', '{"x":[{"constructor":{}}]}', '{"prototype":1}', '{"__proto\\u005f_":{"a":1}}', '{"\\u0063onstructor":{"prototype":{}}}']) {
+    expect(() => parseJsonSafely(text)).toThrow(ForbiddenKeyError);
+  }
+  for (const text of ['{"resourceType":"Patient","name":[{"text":"\\u00c6rlig"}]}', '{"note":"the constructor of the plan"}', '[1,"x",null,{"a":{"b":[]}}]']) {
+    expect(parseJsonSafely(text)).toEqual(JSON.parse(text));
+  }
+  expect(({} as Record<string, unknown>).a).toBeUndefined();
+});
+
+test('jsonDepthExceeds agrees with the depth of the parsed value (seeded random JSON with tricky strings)', () => {
+  let seed = 42;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const strings = ['[', ']{', '\\', '\\"', '"[', 'æ', '\\\\', 'x'];
+  const make = (d: number): unknown => {
+    const r = rnd();
+    if (d > 9 || r < 0.25) return strings[Math.floor(rnd() * strings.length)].repeat(1 + Math.floor(rnd() * 3));
+    if (r < 0.6) return Array.from({ length: Math.floor(rnd() * 3) }, () => make(d + 1));
+    return Object.fromEntries(Array.from({ length: Math.floor(rnd() * 3) }, (_v, i) => [`${strings[i]}k${i}`, make(d + 1)]));
+  };
+  const depthOf = (v: unknown): number => (v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v as object).map(depthOf)) : 0);
+  for (let n = 0; n < 500; n++) {
+    const value = make(0);
+    const text = JSON.stringify(value);
+    const depth = depthOf(value);
+    expect({ text, exceeds: jsonDepthExceeds(text, depth) }).toEqual({ text, exceeds: false });
+    if (depth > 0) expect({ text, exceeds: jsonDepthExceeds(text, depth - 1) }).toEqual({ text, exceeds: true });
+  }
 });
