@@ -160,3 +160,10 @@ describe('messageTextWithDestination', () => {
     same(JSON.stringify(twoHeaders));
   });
 });
+
+test('postMessage with a Bundle and no recipient named fills the destination with the endpoint', async () => {
+  let sent: Bundle | undefined;
+  nock('http://ke.test').post('/ke/$process-message', (b: Bundle) => ((sent = b), true)).reply(202, '');
+  await postMessage('http://ke.test/ke', message(), { messageId: ID, timeoutMs: 1000 });
+  expect(header(sent as Bundle).destination).toEqual([{ endpoint: 'http://ke.test/ke' }]);
+});

@@ -23,7 +23,7 @@ export interface PostOptions {
   timeoutMs: number;
   /** Bearer token, when the recipient requires one. */
   token?: string;
-  /** Fills MessageHeader.destination when the sender left it out (a Bundle body only). */
+  /** Fills MessageHeader.destination when the sender left it out (a Bundle body only; default: the endpoint alone). */
   destination?: MessageRecipient;
 }
 
@@ -71,7 +71,7 @@ export function processMessageUrl(endpoint: string): string {
  * for classifyDelivery.
  */
 export function postMessage(endpoint: string, message: Bundle | string, options: PostOptions): Promise<DeliveryResult> {
-  const body = typeof message === 'string' ? message : JSON.stringify(options.destination ? withDestination(message, options.destination) : message);
+  const body = typeof message === 'string' ? message : JSON.stringify(withDestination(message, options.destination ?? { endpoint }));
   return new Promise((resolve) => {
     let url: URL;
     try {

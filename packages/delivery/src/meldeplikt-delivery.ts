@@ -1,5 +1,6 @@
 import type { Directory, ResolvedRecipient } from '@ipbro/directory';
 import { FINAL_STATES, type MessageLedger, type MessageRecord } from '@ipbro/message-ledger';
+import type { DeliveryJobData } from '@ipbro/queues';
 import type { Bundle } from '@medplum/fhirtypes';
 import { classifyDelivery } from './delivery-outcome';
 import { messageTextWithDestination, postMessage } from './fhir-message-client';
@@ -15,13 +16,8 @@ export interface DeliveryStepDeps {
   tokenFor?: (recipient: ResolvedRecipient) => Promise<string | undefined>;
 }
 
-/** What the queue needs to know of a delivery job (the ledger key and metadata, never the body). */
-export interface DeliveryJob {
-  key: string;
-  messageId: string;
-  sender: string;
-  event: string;
-}
+/** A delivery job: the ledger key and metadata, never the body (the queues' job data). */
+export type DeliveryJob = DeliveryJobData;
 
 export type StepResult =
   /** Nothing more to do for this job: acknowledged, delivered, unroutable (kept for re-drive), or already final. */

@@ -42,6 +42,7 @@ async function freePort(): Promise<number> {
 interface RouterProcess {
   child: ChildProcess;
   output: string[];
+  url: string;
 }
 async function startRouter(env: Record<string, string> = {}): Promise<RouterProcess> {
   const port = await freePort();
@@ -60,7 +61,7 @@ async function startRouter(env: Record<string, string> = {}): Promise<RouterProc
   const end = Date.now() + 20000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`router exited (${child.exitCode}): ${output.join('')}`);
-    if ((await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok) return { child, output };
+    if ((await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok) return { child, output, url: `http://127.0.0.1:${port}` };
     if (Date.now() > end) throw new Error(`router did not start: ${output.join('')}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -139,6 +140,7 @@ test('SIGKILL in the middle of a delivery: another router takes the job over and
   expect(r.history.map((h) => h.state)).toEqual(['queued', 'acknowledged']);
   const seen = sim.received.get(`1508:${id}`);
   expect(seen?.count).toBe(2); // saw the id twice, and counted the second as a duplicate
+  expect(await (await fetch(`${second.url}/metrics`)).text()).toMatch(/ipbro_deliveries_total\{[^}]*state="acknowledged"[^}]*\} 1\n/);
   second.child.kill('SIGTERM');
   expect((await exited(second.child)).code).toBe(0);
 }, 60000);
