@@ -30,7 +30,7 @@ describe('loadConformanceResources', () => {
     expect(resources.structureDefinitions.map((s) => s.id).sort()).toEqual([...Object.values(PROFILE_IDS), ...EXTENSION_IDS].sort());
     expect(resources.codeSystems.map((c) => c.id).sort()).toEqual([...CODE_SYSTEM_IDS].sort());
     expect(resources.valueSets.map((v) => v.id).sort()).toEqual([...CODE_SYSTEM_IDS].sort());
-    expect(resources.examples.map((e) => e.resourceType).sort()).toEqual(['CarePlan', 'CareTeam', 'Consent', 'Goal', 'Organization', 'Patient', 'Practitioner']);
+    expect(resources.examples.map((e) => e.resourceType).sort()).toEqual(['CarePlan', 'CareTeam', 'Consent', 'Consent', 'Consent', 'Goal', 'Organization', 'Organization', 'Patient', 'Practitioner', 'RelatedPerson']);
   });
 
   test('every profile and extension has our canonical URL, a differential and a snapshot', () => {

@@ -37,10 +37,22 @@ beforeAll(() => loadDefinitionsIntoMedplum());
 
 test('each example conforms to its profile', () => {
   const examples = loadConformanceResources().examples.filter((e) => PROFILE_BY_TYPE[e.resourceType]);
-  expect(examples.map((e) => e.resourceType).sort()).toEqual(['CarePlan', 'CareTeam', 'Consent', 'Goal']);
+  expect(examples.map((e) => e.resourceType).sort()).toEqual(['CarePlan', 'CareTeam', 'Consent', 'Consent', 'Consent', 'Goal']);
   for (const example of examples) {
     expect({ id: example.id, errors: profileErrors(example, PROFILE_BY_TYPE[example.resourceType]) }).toEqual({ id: example.id, errors: [] });
   }
+});
+
+test('together the examples use every extension of ours, and reference only each other', () => {
+  const { examples, structureDefinitions } = loadConformanceResources();
+  const text = JSON.stringify(examples);
+  for (const ext of structureDefinitions.filter((s) => s.type === 'Extension')) {
+    expect({ extension: ext.id, used: text.includes(`"url":"${ext.url}"`) }).toEqual({ extension: ext.id, used: true });
+  }
+  const ids = new Set(examples.map((e) => `${e.resourceType}/${e.id}`));
+  const references = [...text.matchAll(/"reference":"([^"]+)"/g)].map((m) => m[1]);
+  expect(references.length).toBeGreaterThan(10);
+  expect(references.filter((r) => !ids.has(r))).toEqual([]);
 });
 
 test('the examples use synthetic identifiers only (fødselsnummer month + 80)', () => {
