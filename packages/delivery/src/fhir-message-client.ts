@@ -53,9 +53,10 @@ const DESTINATION_KEY = /"destination"\s*:/;
 export function messageTextWithDestination(text: string, bundle: Bundle, destination: MessageRecipient): string {
   const filled = withDestination(bundle, destination);
   if (filled === bundle) return text;
-  const matches = text.match(HEADER_KEY);
-  if (matches?.length !== 1 || DESTINATION_KEY.test(text)) return JSON.stringify(filled);
-  const at = text.search(HEADER_KEY) + matches[0].length;
+  HEADER_KEY.lastIndex = 0;
+  const first = HEADER_KEY.exec(text);
+  if (!first || HEADER_KEY.exec(text) || DESTINATION_KEY.test(text)) return JSON.stringify(filled);
+  const at = first.index + first[0].length;
   const value = JSON.stringify((filled.entry![0].resource as MessageHeader).destination);
   return `${text.slice(0, at)},"destination":${value}${text.slice(at)}`;
 }
@@ -63,6 +64,21 @@ export function messageTextWithDestination(text: string, bundle: Bundle, destina
 /** `{endpoint}/$process-message`, whether or not the endpoint ends in a slash. */
 export function processMessageUrl(endpoint: string): string {
   return `${endpoint.replace(/\/+$/, '')}/$process-message`;
+}
+
+// Recipients are few and their endpoints fixed: parse each URL once.
+const urls = new Map<string, URL | undefined>();
+function targetUrl(endpoint: string): URL | undefined {
+  if (urls.has(endpoint)) return urls.get(endpoint);
+  let url: URL | undefined;
+  try {
+    url = new URL(processMessageUrl(endpoint));
+  } catch {
+    url = undefined;
+  }
+  if (urls.size > 10_000) urls.clear();
+  urls.set(endpoint, url);
+  return url;
 }
 
 /**
@@ -73,10 +89,8 @@ export function processMessageUrl(endpoint: string): string {
 export function postMessage(endpoint: string, message: Bundle | string, options: PostOptions): Promise<DeliveryResult> {
   const body = typeof message === 'string' ? message : JSON.stringify(withDestination(message, options.destination ?? { endpoint }));
   return new Promise((resolve) => {
-    let url: URL;
-    try {
-      url = new URL(processMessageUrl(endpoint));
-    } catch {
+    const url = targetUrl(endpoint);
+    if (!url) {
       resolve({ error: { code: 'EINVALIDURL', message: `not a URL: ${endpoint}` } });
       return;
     }
