@@ -16,6 +16,15 @@ const BY_URL = new Map<string, ProfileId>(Object.values(PROFILE_IDS).map((id) =>
  * else, inside an IP bundle, the IP profile of its type. Undefined: base R4 only.
  */
 export function selectProfile(resource: Resource, inIpBundle: boolean): ProfileId | undefined {
+  try {
+    return profileFor(resource, inIpBundle);
+  } catch {
+    // Content whose shape is not FHIR's (a category that is a number …): base R4 will say what is wrong.
+    return undefined;
+  }
+}
+
+function profileFor(resource: Resource, inIpBundle: boolean): ProfileId | undefined {
   for (const url of resource.meta?.profile ?? []) {
     const id = BY_URL.get(url);
     if (id) return id;

@@ -1,7 +1,7 @@
 import { readMessage, type Located } from '@ipbro/fhir-message';
 import { hasErrors, OutcomeError, badRequest, operationOutcome } from '@ipbro/outcome';
 import { profileUrl } from '@ipbro/profiles';
-import type { Bundle, CarePlan, OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import type { Bundle, CarePlan, Consent, OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { bindingCheck } from './binding-check';
 import { extensionCheck } from './extension-check';
 import { loadDefinitions } from './fhir-definitions';
@@ -44,6 +44,24 @@ function bundleShellIssues(bundle: Bundle): OperationOutcomeIssue[] {
   return issues;
 }
 
+/**
+ * Runs rules of the law or of the contract. They read resources as FHIR shapes them; when the
+ * structure is broken they may meet a number where a list belongs and throw. Then the structural
+ * issues already say what is wrong; a rule failing on its own is reported as such. Never a 500.
+ */
+function guarded(issues: OperationOutcomeIssue[], what: string, where: string, rules: () => OperationOutcomeIssue[]): void {
+  try {
+    issues.push(...rules());
+  } catch (err) {
+    if (err instanceof OutcomeError) {
+      issues.push(...(err.outcome.issue ?? []));
+      return;
+    }
+    if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) return;
+    issues.push({ severity: 'error', code: 'processing', diagnostics: `${what} could not be applied: the content does not have the shape FHIR gives it`, expression: [where] });
+  }
+}
+
 function isIpCarePlan(r: Resource | undefined): r is CarePlan {
   return r?.resourceType === 'CarePlan' && selectProfile(r, false) !== undefined;
 }
@@ -62,7 +80,7 @@ export function validate(input: unknown, options: ValidateOptions = {}): Operati
   const issues: OperationOutcomeIssue[] = [];
   if (input.resourceType !== 'Bundle') {
     resourceIssues(input, input.resourceType, undefined, false, issues);
-    if (isIpCarePlan(input)) issues.push(...carePlanRules({ resource: input, index: -1 }, undefined, now));
+    if (isIpCarePlan(input)) guarded(issues, 'The rules of the individuell plan', input.resourceType, () => carePlanRules({ resource: input, index: -1 }, undefined, now));
     return operationOutcome(issues);
   }
   const bundle = input as Bundle;
@@ -83,20 +101,13 @@ export function validate(input: unknown, options: ValidateOptions = {}): Operati
     resourceIssues(e.resource, `${where}.resource`, bundle, inIpBundle, issues);
   });
   if (plans.length > 0) {
-    issues.push(...ipRules(bundle, plans, now));
+    guarded(issues, 'The rules of the individuell plan', 'Bundle', () => ipRules(bundle, plans, now));
   } else {
     entries.forEach((e, index) => {
-      if (e?.resource?.resourceType === 'Consent') issues.push(...consentRule(bundle, { resource: e.resource, index }, now));
+      if (e?.resource?.resourceType === 'Consent') guarded(issues, 'The consent rules', `Bundle.entry[${index}].resource`, () => consentRule(bundle, { resource: e.resource as Consent, index }, now));
     });
   }
-  if (isMessage) {
-    try {
-      issues.push(...messageRules(readMessage(bundle), now));
-    } catch (err) {
-      if (err instanceof OutcomeError) issues.push(...(err.outcome.issue ?? []));
-      else throw err;
-    }
-  }
+  if (isMessage) guarded(issues, 'The message rules of the contract', 'Bundle', () => messageRules(readMessage(bundle), now));
   return operationOutcome(issues);
 }
 

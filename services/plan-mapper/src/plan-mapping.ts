@@ -36,7 +36,14 @@ export function createPlanMapping(now: () => Date = () => new Date()): PlanMappi
       }
       const outcome = validate(bundle, { now: now() });
       if (hasErrors(outcome)) throw new OutcomeError(422, outcome);
-      return fhirToIpDocument(bundle as Bundle);
+      try {
+        return fhirToIpDocument(bundle as Bundle);
+      } catch (err) {
+        if (err instanceof OutcomeError) throw err;
+        // FHIR tolerates shapes the document cannot hold (an empty object where a list belongs …);
+        // that is the sender's content, answered 422, never a 500.
+        throw unprocessable([errorIssue('structure', `The plan could not be read into an IP document: ${(err as Error).message}`, 'Bundle')]);
+      }
     },
     validate(resource) {
       return validate(resource, { now: now() });
