@@ -149,3 +149,13 @@ test('the worker writes the queued record when it runs before the gateway got to
 test('a job whose body is missing fails loudly', async () => {
   await expect(deliverFromLedger({ key: `${SENDER}:nothing`, messageId: 'nothing', sender: SENDER, event: 'meldeplikt' }, deps)).rejects.toThrow(/no body/);
 });
+
+test('a stored body that is not JSON ends dead at once, saying why (no retry can mend it)', async () => {
+  const id = randomUUID();
+  const key = ledgerKey(SENDER, id);
+  await ledger.accept({ sender: SENDER, id, event: 'meldeplikt', body: '{"resourceType":"Bundle",', enqueue: async () => undefined });
+  const step = await deliverFromLedger({ key, messageId: id, sender: SENDER, event: 'meldeplikt' }, deps);
+  expect(step).toMatchObject({ kind: 'fatal', record: { state: 'dead' } });
+  expect(step.record.history.at(-1)?.detail).toContain('cannot be read');
+  expect(seen).toHaveLength(0);
+});

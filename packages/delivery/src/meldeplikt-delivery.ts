@@ -42,8 +42,16 @@ export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps
   // Final, or already taken by the recipient (a job run again after its worker died past the post).
   if (FINAL_STATES.includes(record.state) || record.state === 'delivered') return { kind: 'done', record };
 
-  const bundle = JSON.parse(stored.body) as Bundle;
-  const route = routeMessage(record.event, bundle, deps.directory);
+  let bundle: Bundle;
+  let route: ReturnType<typeof routeMessage>;
+  try {
+    bundle = JSON.parse(stored.body) as Bundle;
+    route = routeMessage(record.event, bundle, deps.directory);
+  } catch (err) {
+    // No retry can mend a stored message that cannot be read: end it where ops can see it.
+    const reason = `the stored message cannot be read: ${(err as Error).message}`;
+    return { kind: 'fatal', reason, record: await deps.ledger.transition(key, 'dead', reason) };
+  }
   if (route.kind === 'unroutable') return { kind: 'done', record: await deps.ledger.transition(key, 'unroutable', route.reason) };
 
   const attempt = record.attempts + 1;
@@ -53,7 +61,6 @@ export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps
     try {
       token = await deps.tokenFor?.(route.recipient);
     } catch (err) {
-      token = undefined;
       const reason = `no token for ${route.recipient.party.name}: ${(err as Error).message}`;
       return transient(key, reason, attempt, deps, patch);
     }
