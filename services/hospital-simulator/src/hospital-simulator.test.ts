@@ -4,7 +4,7 @@ import type { Bundle, MessageHeader, Patient } from '@medplum/fhirtypes';
 import express, { type Express } from 'express';
 import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
-import { clientCredentials } from './client-credentials';
+import { clientCredentialsTokenSource } from '@ipbro/delivery';
 import { createHospitalSimulator } from './hospital-simulator';
 import { createTokenIssuer } from './token-issuer';
 
@@ -46,7 +46,7 @@ beforeAll(async () => {
   });
   const gatewayUrl = await listen(gw.finish());
   hospital = await listen(
-    createHospitalSimulator({ logger: quiet, gatewayUrl, token: clientCredentials(`${issuerUrl}/token`, 'hmr-dips'), receiptEndpoint: 'http://hospital.test/fhir' })
+    createHospitalSimulator({ logger: quiet, gatewayUrl, token: clientCredentialsTokenSource({ tokenUrl: `${issuerUrl}/token`, clientId: 'hmr-dips' }), receiptEndpoint: 'http://hospital.test/fhir' })
   );
 });
 

@@ -1,4 +1,3 @@
 export * from './token-issuer';
 export * from './hospital-simulator';
-export * from './client-credentials';
 export * from './demo-clients';

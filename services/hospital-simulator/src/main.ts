@@ -1,6 +1,6 @@
 import { createLogger, exitOnConfigError, exitOnSignals, loadConfig, read, startHttpServer } from '@ipbro/service-kit';
 import { writeFileSync } from 'node:fs';
-import { clientCredentials } from './client-credentials';
+import { clientCredentialsTokenSource } from '@ipbro/delivery';
 import { DEMO_CLIENTS, DEMO_ORGS } from './demo-clients';
 import { createHospitalSimulator } from './hospital-simulator';
 import { createTokenIssuer } from './token-issuer';
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const hospital = createHospitalSimulator({
     logger,
     gatewayUrl: config.SIM_GATEWAY_URL,
-    token: clientCredentials(`http://127.0.0.1:${issuerServer.port}/token`, config.SIM_CLIENT_ID),
+    token: clientCredentialsTokenSource({ tokenUrl: `http://127.0.0.1:${issuerServer.port}/token`, clientId: config.SIM_CLIENT_ID }),
     ...(config.SIM_RECEIPT_ENDPOINT ? { receiptEndpoint: config.SIM_RECEIPT_ENDPOINT } : {}),
   });
   const server = await startHttpServer(hospital, config.PORT, logger, [issuerServer.close], config.HOST);
