@@ -1,7 +1,6 @@
 import { clientCredentialsTokenSource } from '@ipbro/delivery';
 import { Directory } from '@ipbro/directory';
-import { assertNoEviction, createRedisConnection, redisOptionsFor, waitUntilReady } from '@ipbro/queues';
-import { Redis } from 'ioredis';
+import { assertNoEviction, createRedisConnection, waitUntilReady } from '@ipbro/queues';
 import { createLogger, createServiceApp, deliveryConfigSpec, exitOnConfigError, loadConfig, read, redisConfigSpec, startHttpServer } from '@ipbro/service-kit';
 import { startMeldepliktRouter } from './router';
 
@@ -32,9 +31,6 @@ const config = exitOnConfigError('meldeplikt-router', () =>
 async function main(): Promise<void> {
   const producer = createRedisConnection(config.REDIS_URL, 'client');
   const workerConnection = createRedisConnection(config.REDIS_URL, 'worker');
-  // The ledger's reads and writes of concurrent deliveries, pipelined into shared socket writes.
-  const ledgerConnection = new Redis(config.REDIS_URL, { ...redisOptionsFor('client'), enableAutoPipelining: true });
-  ledgerConnection.on('error', () => undefined);
   await waitUntilReady(producer);
   // Evicted queue or ledger keys would lose accepted messages silently: refuse to start.
   await assertNoEviction(producer);
@@ -54,7 +50,7 @@ async function main(): Promise<void> {
     ],
   });
   const router = startMeldepliktRouter({
-    producer, workerConnection, ledgerConnection, directory, logger, prefix: config.QUEUE_PREFIX, registry: kit.registry,
+    producer, workerConnection, directory, logger, prefix: config.QUEUE_PREFIX, registry: kit.registry,
     delivery: { firstDelayMs: config.DELIVERY_BACKOFF_MS, ceilingMs: config.DELIVERY_BACKOFF_MAX_MS, attempts: config.DELIVERY_ATTEMPTS, timeoutMs: config.DELIVERY_TIMEOUT_MS },
     lockDurationMs: config.ROUTER_LOCK_MS,
     stalledIntervalMs: config.ROUTER_STALLED_INTERVAL_MS ?? Math.max(500, Math.floor(config.ROUTER_LOCK_MS / 2)),
@@ -70,7 +66,7 @@ async function main(): Promise<void> {
     async () => router.close(),
     async () => {
       directory.close();
-      await Promise.allSettled([producer.quit(), workerConnection.quit(), ledgerConnection.quit()]);
+      await Promise.allSettled([producer.quit(), workerConnection.quit()]);
     },
   ]);
   logger.info({ concurrency: config.ROUTER_CONCURRENCY, lockMs: config.ROUTER_LOCK_MS, attempts: config.DELIVERY_ATTEMPTS || 'until 24 h' }, 'meldeplikt-router started');

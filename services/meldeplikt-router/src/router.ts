@@ -12,11 +12,6 @@ export interface RouterOptions {
   producer: Redis;
   /** The worker's own (blocking) connection. */
   workerConnection: Redis;
-  /**
-   * For the ledger (default: producer). Give one with `enableAutoPipelining`: the concurrent
-   * deliveries' ledger reads and writes then share socket writes (see bench/router.bench.js).
-   */
-  ledgerConnection?: Redis;
   directory: Directory;
   logger: Logger;
   delivery: DeliverySettings & { timeoutMs: number };
@@ -50,7 +45,7 @@ export interface MeldepliktRouter {
  * Retry-After, when that is longer); rejected and dead end the job with UnrecoverableError.
  */
 export function startMeldepliktRouter(options: RouterOptions): MeldepliktRouter {
-  const ledger = new MessageLedger(options.ledgerConnection ?? options.producer, { prefix: options.prefix });
+  const ledger = new MessageLedger(options.producer, { prefix: options.prefix });
   const queue = createQueue(QUEUES.meldeplikt, options.producer, options.delivery, options.prefix);
   const log = options.logger;
   const maxAttempts = resolveAttempts(options.delivery);
