@@ -1,3 +1,4 @@
 export * from './message-record';
 export { jobIdFor, keyForJobId } from './job-id';
-export { MessageLedger, type AcceptInput } from './message-ledger';
+export { MessageLedger, bindBodyCipher, type AcceptInput } from './message-ledger';
+export { BodyCipher, bodyCipherFromConfig, keyIdOf, storedKeyId, type BodyCipherLike } from './body-cipher';

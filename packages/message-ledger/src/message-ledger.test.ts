@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
-import { jobIdFor, MESSAGE_STATES, MessageLedger } from './index';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { bindBodyCipher, BodyCipher, jobIdFor, MESSAGE_STATES, MessageLedger, storedKeyId } from './index';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `{ipbro-test-${randomUUID().slice(0, 8)}}`;
@@ -149,4 +149,43 @@ test('record and body in one round trip', async () => {
   expect(both.body).toBe('{"b":2}');
   expect(both.record?.state).toBe('queued');
   expect(await ledger.getWithBody('nobody:none')).toEqual({});
+});
+
+describe('bodies encrypted at rest', () => {
+  const secretBody = JSON.stringify({ resourceType: 'Bundle', patient: 'Kari Nordmann', fnr: '12830551210', note: 'innlagt med hjerteinfarkt' });
+  const enqueueNothing = async () => undefined;
+
+  test('accept stores ciphertext under the body key; body and getWithBody give the text back', async () => {
+    const cipher = new BodyCipher(randomBytes(32));
+    const sealed = new MessageLedger(redis, { prefix, cipher });
+    await sealed.accept({ sender: '997005562', id: 'enc-1', event: 'meldeplikt', body: secretBody, enqueue: enqueueNothing });
+    const raw = (await redis.get(`${prefix}:body:997005562:enc-1`)) as string;
+    expect(storedKeyId(raw)).toBe(cipher.keyId);
+    for (const s of ['Kari', 'Nordmann', '12830551210', 'hjerteinfarkt']) expect(raw).not.toContain(s);
+    expect(await sealed.body('997005562:enc-1')).toBe(secretBody);
+    expect((await sealed.getWithBody('997005562:enc-1')).body).toBe(secretBody);
+    expect(await sealed.bodyIsEncrypted('997005562:enc-1')).toBe(true);
+    // Without the key the body is refused, never handed on as if it were the message.
+    await expect(ledger.body('997005562:enc-1')).rejects.toThrow(/encrypted and this ledger has no key/);
+  });
+
+  test('a cipher bound to the connection is used by every ledger built on it; the explicit option wins', async () => {
+    const bound = new BodyCipher(randomBytes(32));
+    const conn = redis.duplicate();
+    bindBodyCipher(conn, bound);
+    await new MessageLedger(conn, { prefix }).accept({ sender: '997005562', id: 'enc-2', event: 'meldeplikt', body: secretBody, enqueue: enqueueNothing });
+    expect(storedKeyId((await redis.get(`${prefix}:body:997005562:enc-2`)) as string)).toBe(bound.keyId);
+    expect(await new MessageLedger(conn, { prefix }).body('997005562:enc-2')).toBe(secretBody);
+    const other = new BodyCipher(randomBytes(32));
+    await new MessageLedger(conn, { prefix, cipher: other }).accept({ sender: '997005562', id: 'enc-3', event: 'meldeplikt', body: secretBody, enqueue: enqueueNothing });
+    expect(storedKeyId((await redis.get(`${prefix}:body:997005562:enc-3`)) as string)).toBe(other.keyId);
+    conn.disconnect();
+  });
+
+  test('a body written in clear before encryption was turned on still reads', async () => {
+    await ledger.accept({ sender: '997005562', id: 'enc-4', event: 'meldeplikt', body: '{"old":true}', enqueue: enqueueNothing });
+    const sealed = new MessageLedger(redis, { prefix, cipher: new BodyCipher(randomBytes(32)) });
+    expect(await sealed.body('997005562:enc-4')).toBe('{"old":true}');
+    expect(await sealed.bodyIsEncrypted('997005562:enc-4')).toBe(false);
+  });
 });

@@ -3,6 +3,17 @@ import { ledgerKey, MESSAGE_STATES, type MessageRecord, type MessageState, type 
 import { ENSURE_RECORD_SCRIPT } from './ensure-record-script';
 import { jobIdFor } from './job-id';
 import { TRANSITION_SCRIPT } from './transition-script';
+import { storedKeyId, type BodyCipherLike } from './body-cipher';
+
+/**
+ * A cipher bound to a Redis connection, for services whose ledger is built deeper inside (the router
+ * gets only its connection): set once at start-up, next to the connection it belongs to. An explicit
+ * `cipher` option to the ledger wins.
+ */
+const boundCiphers = new WeakMap<object, BodyCipherLike>();
+export function bindBodyCipher(redis: Redis, cipher: BodyCipherLike): void {
+  boundCiphers.set(redis, cipher);
+}
 
 type Patch = Partial<Pick<MessageRecord, 'attempts' | 'recipient' | 'receipt'>>;
 
@@ -18,7 +29,8 @@ export interface AcceptInput {
 
 /**
  * The record of every accepted message. Keys, all under one hash-tagged prefix (one cluster slot):
- *   {prefix}:msg:{key}   the record (JSON)        {prefix}:body:{key}  the message as received
+ *   {prefix}:msg:{key}   the record (JSON)        {prefix}:body:{key}  the message as received,
+ *                                                 AES-256-GCM encrypted when the ledger has a cipher
  *   {prefix}:state:{s}   keys in state s           {prefix}:id:{id}     keys by message id (receipts)
  *
  * Deduplication and durability (accept):
@@ -40,12 +52,14 @@ export interface AcceptInput {
  */
 export class MessageLedger {
   private readonly prefix: string;
+  private readonly cipher?: BodyCipherLike;
 
   constructor(
     private readonly redis: Redis,
-    options: { prefix?: string } = {}
+    options: { prefix?: string; cipher?: BodyCipherLike } = {}
   ) {
     this.prefix = options.prefix ?? '{ipbro}';
+    this.cipher = options.cipher ?? boundCiphers.get(redis);
     const commands = redis as unknown as { ipbroTransition?: unknown; ipbroEnsureRecord?: unknown };
     if (!commands.ipbroTransition) redis.defineCommand('ipbroTransition', { numberOfKeys: 2, lua: TRANSITION_SCRIPT });
     if (!commands.ipbroEnsureRecord) redis.defineCommand('ipbroEnsureRecord', { numberOfKeys: 3, lua: ENSURE_RECORD_SCRIPT });
@@ -60,7 +74,7 @@ export class MessageLedger {
     const key = ledgerKey(input.sender, input.id);
     const existing = await this.get(key);
     if (existing) return { created: false, record: existing };
-    await this.redis.set(this.bodyKey(key), input.body);
+    await this.redis.set(this.bodyKey(key), this.seal(key, input.body));
     await input.enqueue(jobIdFor(key));
     const { created, record } = await this.ensureRecord({ key, id: input.id, sender: input.sender, event: input.event, recipient: input.recipient }, 'gateway');
     // This request queued the job: it was accepted now, even if a fast worker wrote the record first.
@@ -95,11 +109,34 @@ export class MessageLedger {
   /** The record and the body in one round trip (both keys share the hash-tagged prefix, so one slot). */
   async getWithBody(key: string): Promise<{ record?: MessageRecord; body?: string }> {
     const [raw, body] = await this.redis.mget(this.recordKey(key), this.bodyKey(key));
-    return { ...(raw ? { record: normalise(JSON.parse(raw)) } : {}), ...(body ? { body } : {}) };
+    return { ...(raw ? { record: normalise(JSON.parse(raw)) } : {}), ...(body ? { body: this.open(key, body) } : {}) };
   }
 
   async body(key: string): Promise<string | undefined> {
-    return (await this.redis.get(this.bodyKey(key))) ?? undefined;
+    const stored = await this.redis.get(this.bodyKey(key));
+    return stored ? this.open(key, stored) : undefined;
+  }
+
+  /** True when the body is stored encrypted (for ops and tests; never the body itself). */
+  async bodyIsEncrypted(key: string): Promise<boolean | undefined> {
+    const stored = await this.redis.get(this.bodyKey(key));
+    return stored === null ? undefined : storedKeyId(stored) !== undefined;
+  }
+
+  private seal(key: string, body: string): string {
+    return this.cipher ? this.cipher.encrypt(body, key) : body;
+  }
+
+  /**
+   * A body written in clear before encryption was turned on still reads (the next write of it is
+   * encrypted); an encrypted one without a cipher is an error, not ciphertext handed on as a message.
+   */
+  private open(key: string, stored: string): string {
+    if (storedKeyId(stored) !== undefined) {
+      if (!this.cipher) throw new Error(`The body of ${key} is encrypted and this ledger has no key (IPBRO_ENCRYPTION_KEY)`);
+      return this.cipher.decrypt(stored, key);
+    }
+    return stored;
   }
 
   /** Records with this message id, across senders (a receipt names only our id). */

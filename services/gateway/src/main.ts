@@ -1,5 +1,5 @@
 import { Directory } from '@ipbro/directory';
-import { MessageLedger } from '@ipbro/message-ledger';
+import { bodyCipherFromConfig, MessageLedger } from '@ipbro/message-ledger';
 import { assertNoEviction, createQueue, createRedisConnection, QUEUES, waitUntilReady } from '@ipbro/queues';
 import { createAuthenticator, createLogger, deliveryConfigSpec, exitOnConfigError, exitOnSignals, loadAuthConfig, loadConfig, read, redisConfigSpec, startHttpServer, type Reader } from '@ipbro/service-kit';
 import { loadDefinitions } from '@ipbro/validation';
@@ -17,6 +17,7 @@ const config = exitOnConfigError('gateway', () => ({
     ...redisConfigSpec, ...deliveryConfigSpec,
     PORT: read.port(8080), HOST: read.string('127.0.0.1'), QUEUE_PREFIX: read.string('{ipbro}'),
     BODY_LIMIT_BYTES: read.int(25 * 1024 * 1024, 1024), DIRECTORY_FILE: optionalFile,
+    IPBRO_ENCRYPTION_KEY: read.optional(read.base64Key32()), IPBRO_ENCRYPTION_PREVIOUS_KEYS: read.optionalString(),
   }),
   auth: loadAuthConfig(),
 }));
@@ -32,7 +33,9 @@ async function main(): Promise<void> {
     [QUEUES.meldeplikt]: createQueue(QUEUES.meldeplikt, redis, delivery, config.QUEUE_PREFIX),
     [QUEUES.documents]: createQueue(QUEUES.documents, redis, delivery, config.QUEUE_PREFIX),
   };
-  const ledger = new MessageLedger(redis, { prefix: config.QUEUE_PREFIX });
+  const cipher = bodyCipherFromConfig(config.IPBRO_ENCRYPTION_KEY, config.IPBRO_ENCRYPTION_PREVIOUS_KEYS);
+  if (!cipher) logger.warn('IPBRO_ENCRYPTION_KEY is not set: message bodies are stored in Redis unencrypted');
+  const ledger = new MessageLedger(redis, { prefix: config.QUEUE_PREFIX, cipher });
   const app = createGatewayApp({
     logger, ledger, queues, directory, auth: createAuthenticator(config.auth, logger), bodyLimit: config.BODY_LIMIT_BYTES,
     readiness: [

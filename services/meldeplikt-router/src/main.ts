@@ -1,5 +1,6 @@
 import { clientCredentialsTokenSource } from '@ipbro/delivery';
 import { Directory } from '@ipbro/directory';
+import { bindBodyCipher, bodyCipherFromConfig } from '@ipbro/message-ledger';
 import { assertNoEviction, createRedisConnection, waitUntilReady } from '@ipbro/queues';
 import { createLogger, createServiceApp, deliveryConfigSpec, exitOnConfigError, loadConfig, read, redisConfigSpec, startHttpServer } from '@ipbro/service-kit';
 import { startMeldepliktRouter } from './router';
@@ -25,6 +26,8 @@ const config = exitOnConfigError('meldeplikt-router', () =>
     DELIVERY_CLIENT_ID: read.string('ipbro-router'),
     DELIVERY_CLIENT_SECRET: read.optionalString(),
     DELIVERY_TOKEN_SCOPE: read.optionalString(),
+    IPBRO_ENCRYPTION_KEY: read.optional(read.base64Key32()),
+    IPBRO_ENCRYPTION_PREVIOUS_KEYS: read.optionalString(),
   })
 );
 
@@ -32,6 +35,10 @@ async function main(): Promise<void> {
   const producer = createRedisConnection(config.REDIS_URL, 'client');
   const workerConnection = createRedisConnection(config.REDIS_URL, 'worker');
   await waitUntilReady(producer);
+  // The router's ledger is built on the producer connection: bodies are read (and decrypted) there.
+  const cipher = bodyCipherFromConfig(config.IPBRO_ENCRYPTION_KEY, config.IPBRO_ENCRYPTION_PREVIOUS_KEYS);
+  if (cipher) bindBodyCipher(producer, cipher);
+  else logger.warn('IPBRO_ENCRYPTION_KEY is not set: message bodies are stored in Redis unencrypted');
   // Evicted queue or ledger keys would lose accepted messages silently: refuse to start.
   await assertNoEviction(producer);
   const directory = Directory.fromFile(config.DIRECTORY_FILE, { logger });
