@@ -13,6 +13,8 @@ const { Queue, Worker } = require('bullmq');
 const { Directory } = require('../packages/directory/dist');
 const { startMeldepliktRouter } = require('../services/meldeplikt-router/dist');
 const { createLogger } = require('../packages/service-kit/dist');
+const { readMessage } = require('../packages/fhir-message/dist');
+const { deliveryJobData } = require('../packages/queues/dist');
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CONCURRENCY = Number(process.env.BENCH_ROUTER_CONCURRENCY ?? 16);
@@ -87,12 +89,15 @@ module.exports = {
       delivery: { firstDelayMs: 1000, ceilingMs: 3600000, attempts: 0, timeoutMs: 10000 }, concurrency: CONCURRENCY,
     });
     await router.worker.pause();
+    // The job data as the gateway writes it: the routing hints read from the message once.
+    const view = readMessage(JSON.parse(template));
+    const hints = { ...(view.homeKommune ? { homeKommune: view.homeKommune } : {}) };
     const fillRouter = async (count, tag) => {
       for (let i = 0; i < count; i += 200) {
         await Promise.all(Array.from({ length: Math.min(200, count - i) }, (_, j) => {
           const id = `${run}-${tag}${i + j}`;
           const key = `997005562:${id}`;
-          return router.ledger.accept({ sender: '997005562', id, event: 'meldeplikt', body: template.replace(TEMPLATE_ID, id), enqueue: (jobId) => router.queue.add('meldeplikt', { key, messageId: id, sender: '997005562', event: 'meldeplikt' }, { jobId }).then(() => undefined) });
+          return router.ledger.accept({ sender: '997005562', id, event: 'meldeplikt', body: template.replace(TEMPLATE_ID, id), enqueue: (jobId) => router.queue.add('meldeplikt', deliveryJobData({ key, messageId: id, sender: '997005562', event: 'meldeplikt', ...hints }), { jobId }).then(() => undefined) });
         }));
       }
     };

@@ -2,7 +2,7 @@ import type { Bundle, MessageHeader } from '@medplum/fhirtypes';
 import nock from 'nock';
 import { createServer, type Server } from 'node:http';
 import { classifyDelivery } from './delivery-outcome';
-import { messageTextWithDestination, postMessage, processMessageUrl, withDestination } from './fhir-message-client';
+import { messageTextWithDestination, postMessage, processMessageUrl, spliceDestination, withDestination } from './fhir-message-client';
 
 const ID = '6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01';
 const message = (destination?: MessageHeader['destination']): Bundle => ({
@@ -158,6 +158,21 @@ describe('messageTextWithDestination', () => {
     const twoHeaders = message();
     twoHeaders.entry!.push({ resource: { resourceType: 'MessageHeader', eventCoding: { code: 'x' }, source: { endpoint: 'y' } } });
     same(JSON.stringify(twoHeaders));
+  });
+});
+
+describe('spliceDestination (no parsed bundle)', () => {
+  const recipient = { endpoint: 'http://ke.test/kommune/1508/ke', name: 'Ålesund kommune', orgnr: '942953119' };
+  test('gives the same text as messageTextWithDestination when it can be sure', () => {
+    for (const text of [JSON.stringify(message()), JSON.stringify(message(), null, 2)]) {
+      expect(spliceDestination(text, recipient)).toBe(messageTextWithDestination(text, JSON.parse(text), recipient));
+    }
+  });
+  test('declines (undefined) a text that holds a destination already or two headers', () => {
+    expect(spliceDestination(JSON.stringify(message([{ endpoint: 'http://explicit.test' }])), recipient)).toBeUndefined();
+    const twoHeaders = message();
+    twoHeaders.entry!.push({ resource: { resourceType: 'MessageHeader', eventCoding: { code: 'x' }, source: { endpoint: 'y' } } });
+    expect(spliceDestination(JSON.stringify(twoHeaders), recipient)).toBeUndefined();
   });
 });
 

@@ -53,11 +53,30 @@ const DESTINATION_KEY = /"destination"\s*:/;
 export function messageTextWithDestination(text: string, bundle: Bundle, destination: MessageRecipient): string {
   const filled = withDestination(bundle, destination);
   if (filled === bundle) return text;
+  const at = headerSpliceAt(text);
+  if (at === undefined) return JSON.stringify(filled);
+  const value = JSON.stringify((filled.entry![0].resource as MessageHeader).destination);
+  return `${text.slice(0, at)},"destination":${value}${text.slice(at)}`;
+}
+
+/** Just past the one `"resourceType":"MessageHeader"` of a text that holds no `destination` key; else undefined. */
+function headerSpliceAt(text: string): number | undefined {
   HEADER_KEY.lastIndex = 0;
   const first = HEADER_KEY.exec(text);
-  if (!first || HEADER_KEY.exec(text) || DESTINATION_KEY.test(text)) return JSON.stringify(filled);
-  const at = first.index + first[0].length;
-  const value = JSON.stringify((filled.entry![0].resource as MessageHeader).destination);
+  if (!first || HEADER_KEY.exec(text) || DESTINATION_KEY.test(text)) return undefined;
+  return first.index + first[0].length;
+}
+
+/**
+ * messageTextWithDestination without the parsed bundle, for a message the gateway validated (so its
+ * entry 0 is the MessageHeader): the text with the destination spliced in, or undefined when the
+ * text holds a destination already or the splice is not certain (the caller then parses).
+ */
+export function spliceDestination(text: string, destination: MessageRecipient): string | undefined {
+  const at = headerSpliceAt(text);
+  if (at === undefined) return undefined;
+  const header = withDestination({ resourceType: 'Bundle', type: 'message', entry: [{ resource: { resourceType: 'MessageHeader' } as MessageHeader }] }, destination);
+  const value = JSON.stringify((header.entry![0].resource as MessageHeader).destination);
   return `${text.slice(0, at)},"destination":${value}${text.slice(at)}`;
 }
 

@@ -159,3 +159,23 @@ test('a stored body that is not JSON ends dead at once, saying why (no retry can
   expect(step.record.history.at(-1)?.detail).toContain('cannot be read');
   expect(seen).toHaveLength(0);
 });
+
+test('a job with the gateway\'s routing hints sends the same bytes as one without (the body is not parsed)', async () => {
+  const a = await accept();
+  const b = await accept();
+  await deliverFromLedger({ ...a.job, homeKommune: '1508' }, deps);
+  await deliverFromLedger(b.job, deps);
+  expect(seen).toHaveLength(2);
+  const [hinted, parsed] = seen.map((s) => s.body);
+  expect(hinted.entry[0].resource.destination).toEqual(parsed.entry[0].resource.destination);
+  expect(hinted.entry[0].resource.destination[0]).toMatchObject({ name: 'Ålesund kommune', receiver: { identifier: { value: '942953119' } } });
+});
+
+test('a hinted job whose stored body was cut short still ends dead, saying why', async () => {
+  const id = randomUUID();
+  const key = ledgerKey(SENDER, id);
+  await ledger.accept({ sender: SENDER, id, event: 'meldeplikt', body: '{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"MessageHeader"', enqueue: async () => undefined });
+  const step = await deliverFromLedger({ key, messageId: id, sender: SENDER, event: 'meldeplikt', homeKommune: '1508' }, deps);
+  expect(step).toMatchObject({ kind: 'fatal', record: { state: 'dead' } });
+  expect(seen).toHaveLength(0);
+});

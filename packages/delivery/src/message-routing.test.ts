@@ -2,7 +2,8 @@ import { Directory } from '@ipbro/directory';
 import type { Bundle } from '@medplum/fhirtypes';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { routeMessage } from './message-routing';
+import { routeByHints, routeMessage } from './message-routing';
+import { readMessage } from '@ipbro/fhir-message';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const meldeplikt = (): Bundle => JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'contract', 'meldeplikt.json'), 'utf8'));
@@ -46,4 +47,16 @@ test('a message without a home kommune or destination is unroutable, saying so',
   const b = meldeplikt();
   delete (b.entry![2].resource as any).address;
   expect(routeMessage('meldeplikt', b, directory)).toMatchObject({ kind: 'unroutable', reason: expect.stringContaining('neither') });
+});
+
+test('routing by the job\'s hints decides as routing by the parsed message does', () => {
+  const explicit = meldeplikt();
+  (explicit.entry![0].resource as any).destination = [{ endpoint: 'http://hmr.test/fhir', receiver: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: '997005562' } } }];
+  const noAddress = meldeplikt();
+  delete (noAddress.entry![2].resource as any).address;
+  for (const b of [meldeplikt(), setKommune(meldeplikt(), '4601'), setKommune(meldeplikt(), '1506'), explicit, noAddress]) {
+    const view = readMessage(b);
+    const hints = { homeKommune: view.homeKommune, ...(view.destination?.orgnr || view.destination?.herId ? { destination: { orgnr: view.destination.orgnr, herId: view.destination.herId } } : {}) };
+    expect(routeByHints('meldeplikt', hints, directory)).toEqual(routeMessage('meldeplikt', b, directory));
+  }
 });

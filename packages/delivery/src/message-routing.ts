@@ -15,13 +15,24 @@ export type RoutingDecision =
  */
 export function routeMessage(event: string, bundle: Bundle, directory: Directory, modes: readonly DeliveryMode[] = ['fhir-message']): RoutingDecision {
   const view = readMessage(bundle);
-  const recipient = directory.recipientFor(event, { homeKommune: view.homeKommune, destination: view.destination });
+  return routeByHints(event, { homeKommune: view.homeKommune, destination: view.destination }, directory, modes);
+}
+
+/** What routing needs of a message: the gateway puts these in the job data, so a worker need not parse the body. */
+export interface RoutingHints {
+  homeKommune?: string;
+  destination?: { orgnr?: string; herId?: string };
+}
+
+/** routeMessage from the hints alone (the same decision: routeMessage reads the hints from the bundle and calls this). */
+export function routeByHints(event: string, hints: RoutingHints, directory: Directory, modes: readonly DeliveryMode[] = ['fhir-message']): RoutingDecision {
+  const recipient = directory.recipientFor(event, { homeKommune: hints.homeKommune, destination: hints.destination });
   if (!recipient) {
-    const dest = view.destination;
+    const dest = hints.destination;
     const reason = dest && (dest.orgnr || dest.herId)
       ? `no recipient known for destination ${dest.orgnr ? `orgnr ${dest.orgnr}` : `HER-id ${dest.herId}`}`
-      : view.homeKommune
-        ? `no koordinerende enhet known for kommune ${view.homeKommune}`
+      : hints.homeKommune
+        ? `no koordinerende enhet known for kommune ${hints.homeKommune}`
         : 'the message names neither a destination nor the patient\'s home kommune';
     return { kind: 'unroutable', reason };
   }
