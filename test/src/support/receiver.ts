@@ -40,6 +40,8 @@ export interface Receiver {
   /** Up and down in turn every `periodMs` (the down periods refuse connections); stop() leaves it up. */
   flap(upMs: number, downMs: number): { stop(): Promise<void>; downs(): number };
   setBehaviour(b: Behaviour): void;
+  /** Forgets the arrivals (between tests). */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -154,6 +156,13 @@ export async function startReceiver(kommune = '1508', orgnr = '942953119', behav
     },
     setBehaviour: (b) => {
       react = b;
+    },
+    reset: () => {
+      arrivals.length = 0;
+      counts.clear();
+      state.malformed = 0;
+      state.held = 0;
+      state.requestIdMismatch = 0;
     },
     close: async () => {
       for (const t of timers) clearTimeout(t);
