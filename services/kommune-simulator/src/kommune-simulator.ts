@@ -4,6 +4,7 @@ import axios from 'axios';
 import type { Express, Request, Response } from 'express';
 import { parseBehaviour, type Behaviour } from './behaviour';
 import { receiptFor } from './receipt-message';
+import { createFhirPeer, type FhirPeer } from './fhir-peer';
 
 export interface Received {
   id: string;
@@ -38,6 +39,8 @@ export interface KommuneSimulator {
   reset(): void;
   /** Stops pending receipts and held requests (for a clean shutdown). */
   close(): void;
+  /** The kommune's EHR (a real FHIR server, made on first use), served at /kommune/{kommunenummer}/fhir. */
+  fhirPeer(kommune: string): FhirPeer;
 }
 
 /** The demo directory's kommuner. */
@@ -159,6 +162,15 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): Kommun
     }
   });
 
+  // The kommune's EHR for fhir-rest delivery (directory `ehr.fhirBase`): a real FHIR server per kommune.
+  const peers = new Map<string, FhirPeer>();
+  const fhirPeer = (kommune: string): FhirPeer => {
+    let peer = peers.get(kommune);
+    if (!peer) peers.set(kommune, (peer = createFhirPeer()));
+    return peer;
+  };
+  kit.app.use('/kommune/:kommune/fhir', (req: Request, res: Response, next) => fhirPeer(String(req.params.kommune)).app(req, res, next));
+
   kit.app.get('/_sim/received', (req, res) => {
     const kommune = typeof req.query.kommune === 'string' ? req.query.kommune : undefined;
     res.json([...received.values()].filter((r) => !kommune || r.kommune === kommune));
@@ -204,6 +216,7 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): Kommun
     behaviours.clear();
     cursor.clear();
     fallback = options.behaviour ?? { sequence: ['ok'] };
+    for (const peer of peers.values()) peer.reset();
   };
-  return { app: kit.finish(), received, setBehaviour, reset, close };
+  return { app: kit.finish(), received, setBehaviour, reset, close, fhirPeer };
 }

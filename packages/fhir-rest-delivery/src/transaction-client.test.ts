@@ -1,0 +1,62 @@
+import { createFhirPeer, type FhirPeer } from '@ipbro/kommune-simulator';
+import type { Bundle, CarePlan, CareTeam, Consent, Goal } from '@medplum/fhirtypes';
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { classifyTransaction, deliverTransactions } from './transaction-client';
+import { planTransactions } from './transaction-plan';
+
+// A real FHIR server (Medplum's FhirRouter over its MemoryRepository, validation on) on port 0.
+const PLAN_COPY = readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'ip-plan-copy.json'), 'utf8');
+let peer: FhirPeer;
+let server: Server;
+let base: string;
+const options = { messageId: 'm-1', timeoutMs: 5000 };
+
+beforeAll(async () => {
+  peer = createFhirPeer();
+  server = await new Promise<Server>((resolve) => {
+    const s = peer.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+beforeEach(() => peer.reset());
+
+async function search<T>(query: string): Promise<T[]> {
+  const b = (await (await fetch(`${base}/${query}`)).json()) as Bundle;
+  return (b.entry ?? []).map((e) => e.resource as T);
+}
+
+test('the example plan copy lands as a readable CarePlan linked to its CareTeam, Goals and Consents; again and again, still one of each', async () => {
+  for (let round = 0; round < 3; round++) {
+    const outcome = await deliverTransactions(base, planTransactions(JSON.parse(PLAN_COPY), 8), options);
+    expect(outcome).toMatchObject({ kind: 'written', transactions: 2 });
+  }
+  const [plans, teams, goals, consents, patients] = await Promise.all([search<CarePlan>('CarePlan'), search<CareTeam>('CareTeam'), search<Goal>('Goal'), search<Consent>('Consent'), search('Patient')]);
+  expect([plans.length, teams.length, goals.length, consents.length, patients.length]).toEqual([1, 1, 2, 2, 1]);
+  const plan = plans[0];
+  expect(plan.careTeam?.[0].reference).toBe(`CareTeam/${teams[0].id}`);
+  expect(plan.goal?.map((g) => g.reference).sort()).toEqual(goals.map((g) => `Goal/${g.id}`).sort());
+  expect(plan.supportingInfo?.map((c) => c.reference).sort()).toEqual(consents.map((c) => `Consent/${c.id}`).sort());
+  expect(plan.subject?.reference).toBe(`Patient/${(patients[0] as { id: string }).id}`);
+  expect(plan.title).toBe('Individuell plan for Ola Nordmann');
+});
+
+test('one transaction with all eleven conditional entries is refused by the server, as the entry limit says', async () => {
+  const outcome = await deliverTransactions(base, planTransactions(JSON.parse(PLAN_COPY), 20), options);
+  expect(outcome).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/HTTP 400/) });
+  expect(await search('CarePlan')).toHaveLength(0);
+});
+
+test('a recipient that is down: transient; a failed entry in a 200 transaction-response fails the delivery', async () => {
+  peer.down = true;
+  expect(await deliverTransactions(base, planTransactions(JSON.parse(PLAN_COPY), 8), options)).toMatchObject({ kind: 'transient', reason: expect.stringContaining('HTTP 503') });
+  const sent: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: [{ fullUrl: 'urn:uuid:a', request: { method: 'POST', url: 'Patient' } }, { fullUrl: 'urn:uuid:b', request: { method: 'POST', url: 'Patient' } }] };
+  const answer = { resourceType: 'Bundle', type: 'transaction-response', entry: [{ response: { status: '201 Created', location: 'Patient/1/_history/1' } }, { response: { status: '422', outcome: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'invalid', diagnostics: 'bad name' }] } } }] };
+  expect(classifyTransaction({ status: 200, body: answer, headers: {} }, sent)).toEqual({ kind: 'rejected', reason: 'entry 2 (POST Patient) failed: 422: bad name' });
+  answer.entry[1].response.status = '503';
+  expect(classifyTransaction({ status: 200, body: answer, headers: {} }, sent)).toMatchObject({ kind: 'transient' });
+  expect(classifyTransaction({ status: 200, body: { ...answer, entry: [answer.entry[0]] }, headers: {} }, { ...sent, entry: [sent.entry![0]] })).toEqual({ kind: 'written', locations: new Map([['urn:uuid:a', 'Patient/1']]) });
+  expect(classifyTransaction({ error: { code: 'ECONNREFUSED', message: 'refused' } }, sent)).toMatchObject({ kind: 'transient' });
+});

