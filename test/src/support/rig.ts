@@ -45,6 +45,8 @@ export interface RigOptions {
   receiver: Receiver;
   router?: Record<string, string | number>;
   gateway?: Record<string, string | number>;
+  /** Give the gateway the directory too (DIRECTORY_FILE is optional there). */
+  gatewayDirectory?: boolean;
   /** Leave the router to the test (default: started). */
   noRouter?: boolean;
 }
@@ -74,7 +76,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   writeFileSync(directoryFile, JSON.stringify(directoryWith(options.receiver)));
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   redis.on('error', () => undefined);
-  const gateway = await startService('gateway', { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, AUTH_ISSUER: issuerUrl, AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: jwksFile, LOG_LEVEL: 'warn', ...options.gateway });
+  const gateway = await startService('gateway', { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, AUTH_ISSUER: issuerUrl, AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: jwksFile, LOG_LEVEL: 'warn', ...(options.gatewayDirectory ? { DIRECTORY_FILE: directoryFile } : {}), ...options.gateway });
   const rig: Rig = {
     prefix, redisUrl, work, directoryFile, gateway, token, redis,
     ledger: new MessageLedger(redis, { prefix }),
