@@ -1,0 +1,3 @@
+export { summarizeConsents, type ConsentSummary } from './consent-summary';
+export { decideConsent, periodCovers, FRITAK, type ConsentDecision, type GateRecipient } from './consent-decision';
+export { ConsentRegistry } from './consent-registry';
