@@ -1,0 +1,33 @@
+import type { Bundle, CarePlan } from '@medplum/fhirtypes';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { nextRevisionOf, planEntryOf } from './plan-entry';
+
+const planCopy = () => JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'ip-plan-copy.json'), 'utf8')) as Bundle;
+
+test('the example plan copy: its plan, owner, koordinator and next revision, and nothing about the person', () => {
+  const entry = planEntryOf(planCopy());
+  expect(entry).toEqual({
+    plan: 'urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip|IP-2026-0042',
+    owner: '942953119',
+    koordinator: { hpr: '5512345', orgnr: '942953119' },
+    nextRevision: '2027-05-21',
+    version: '2026-11-21T11:00:00.000Z',
+    messageId: '0d5e3b0c-7d6b-4f0e-8b5a-3c2d1e0f9a02',
+  });
+  expect(JSON.stringify(entry)).not.toMatch(/12830551210|Nordmann/);
+});
+
+test('the next revision is the earliest not yet done, coded or named revisjon; none gives undefined', () => {
+  const plan = planCopy().entry![1].resource as CarePlan;
+  plan.activity!.push({ detail: { kind: 'Appointment', status: 'scheduled', code: { coding: [{ system: 'http://ipbro.no/fhir/CodeSystem/ip-plan-review', code: 'revisjon' }] }, scheduledPeriod: { start: '2027-02-01' } } });
+  plan.activity!.push({ detail: { kind: 'Appointment', status: 'completed', code: { text: 'Revisjon' }, scheduledPeriod: { start: '2026-01-01' } } });
+  expect(nextRevisionOf(plan)).toBe('2027-02-01');
+  expect(nextRevisionOf({ ...plan, activity: [] })).toBeUndefined();
+});
+
+test('no plan identifier: no entry', () => {
+  const b = planCopy();
+  delete (b.entry![1].resource as CarePlan).identifier;
+  expect(planEntryOf(b)).toBeUndefined();
+});
