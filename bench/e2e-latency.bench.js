@@ -46,7 +46,7 @@ module.exports = {
     writeFileSync(join(work, 'directory.json'), JSON.stringify(directory));
     const { privateKey, publicKey } = await generateKeyPair('RS256');
     writeFileSync(join(work, 'jwks.json'), JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'b', alg: 'RS256' }] }));
-    const token = await new SignJWT({ scope: 'ipbro:message.write', 'helseid://claims/client/claims/orgnr_parent': '997005562' }).setProtectedHeader({ alg: 'RS256', kid: 'b' }).setIssuer('bench').setAudience('ipbro').setExpirationTime('1h').sign(privateKey);
+    const token = await new SignJWT({ scope: 'ipbro:message.write', 'helseid://claims/client/claims/orgnr_parent': '997005562' }).setProtectedHeader({ alg: 'RS256', kid: 'b', typ: 'at+jwt' }).setIssuer('bench').setAudience('ipbro').setExpirationTime('1h').sign(privateKey);
     const common = { REDIS_URL, QUEUE_PREFIX: prefix, DIRECTORY_FILE: join(work, 'directory.json') };
     const gateway = await start('gateway', { ...common, AUTH_ISSUER: 'bench', AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: join(work, 'jwks.json') });
     const router = await start('meldeplikt-router', { ...common, ROUTER_CONCURRENCY: '32' });

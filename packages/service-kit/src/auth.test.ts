@@ -73,6 +73,10 @@ test.each([
     return `${head}.${body}.${sig}`;
   }, 401],
   ['typ of an ID token', async () => token({}, { typ: 'id+jwt' }), 401],
+  ['no typ at all', async () => new SignJWT({ scope: 'ipbro:message.write', [ORGNR_CLAIM]: '997005562' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer('https://helseid.test').setAudience('ipbro').setExpirationTime('5m').sign(privateKey), 401],
+  ['no exp (a token that would never expire)', async () => new SignJWT({ scope: 'ipbro:message.write', [ORGNR_CLAIM]: '997005562' }).setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' }).setIssuer('https://helseid.test').setAudience('ipbro').sign(privateKey), 401],
+  ['a DPoP-bound token sent as a plain bearer token', async () => token({ cnf: { jkt: 'abc' } }), 401],
+  ['a message scope without an organisation', async () => token({ [ORGNR_CLAIM]: undefined }), 403],
   ['missing scope', async () => token({ scope: 'ipbro:message.read' }), 403],
   ['scope only as a prefix', async () => token({ scope: 'ipbro:message.writer' }), 403],
   ['a malformed token', async () => 'not.a.jwt', 401],
@@ -119,7 +123,7 @@ test.each(['ES256', 'EdDSA'] as const)('%s keys are accepted from a JWKS file', 
   const jwksFile = join(dir, 'jwks.json');
   writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'e1', alg }] }));
   const auth = createAuthenticator({ mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksFile });
-  const jwt = await new SignJWT({ scope: 'ipbro:ops', [ORGNR_CLAIM]: '974557746' }).setProtectedHeader({ alg, kid: 'e1' }).setIssuer('https://helseid.test').setAudience('ipbro').setExpirationTime('5m').sign(pair.privateKey);
+  const jwt = await new SignJWT({ scope: 'ipbro:ops', [ORGNR_CLAIM]: '974557746' }).setProtectedHeader({ alg, kid: 'e1', typ: 'JWT' }).setIssuer('https://helseid.test').setAudience('ipbro').setExpirationTime('5m').sign(pair.privateKey);
   expect(await auth.authenticate({ headers: { authorization: `Bearer ${jwt}` } } as never)).toEqual({ subject: undefined, clientId: undefined, orgnr: '974557746', scopes: ['ipbro:ops'], insecure: false });
 });
 
@@ -170,8 +174,74 @@ describe('a remote JWKS (AUTH_JWKS_URL)', () => {
 });
 
 test('authConfigSpec composes with the other specs', () => {
-  expect(loadConfig({ ...redisConfigSpec, ...authConfigSpec }, { AUTH_MODE: 'insecure-dev' })).toEqual({ REDIS_URL: 'redis://127.0.0.1:6379', auth: { mode: 'insecure-dev' } });
+  expect(loadConfig({ ...redisConfigSpec, ...authConfigSpec }, { AUTH_MODE: 'insecure-dev' })).toEqual({ REDIS_URL: 'redis://127.0.0.1:6379', auth: { mode: 'insecure-dev', rateLimit: { requests: 100000, windowSeconds: 60 } } });
   expect(loadConfig(authConfigSpec, { AUTH_ISSUER: 'https://helseid.test', AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_URL: 'https://helseid.test/jwks' }).auth).toEqual({
     mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksUrl: 'https://helseid.test/jwks', jwksFile: undefined,
+    clockToleranceSeconds: 30, dpopWindowSeconds: 60, rateLimit: { requests: 100000, windowSeconds: 60 },
   });
+  expect(loadConfig(authConfigSpec, {
+    AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a', AUTH_JWKS_URL: 'https://x.test/jwks', AUTH_CLOCK_SKEW_SECONDS: '10', AUTH_DPOP_WINDOW_SECONDS: '30',
+    AUTH_PUBLIC_URL: 'https://ipbro.example', RATE_LIMIT_REQUESTS: '50', RATE_LIMIT_WINDOW_SECONDS: '1',
+  }).auth).toMatchObject({ clockToleranceSeconds: 10, dpopWindowSeconds: 30, publicUrl: 'https://ipbro.example', rateLimit: { requests: 50, windowSeconds: 1 } });
+  expect(() => loadConfig(authConfigSpec, { AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a', AUTH_JWKS_URL: 'https://x.test/jwks', AUTH_CLOCK_SKEW_SECONDS: '3600' })).toThrow(/AUTH_CLOCK_SKEW_SECONDS must be small/);
+});
+
+describe('JWKS rotation', () => {
+  let server: Server;
+  let jwksUrl: string;
+  let keys: JWK[];
+  let fetches = 0;
+
+  beforeAll(async () => {
+    server = createServer((_req, res) => {
+      fetches++;
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    jwksUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/jwks`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  const signWith = async (key: KeyLike, kid: string) =>
+    new SignJWT({ scope: 'ipbro:message.write', [ORGNR_CLAIM]: '997005562' }).setProtectedHeader({ alg: 'RS256', kid, typ: 'at+jwt' }).setIssuer('https://helseid.test').setAudience('ipbro').setExpirationTime('5m').sign(key);
+  const authWith = (auth: ReturnType<typeof createAuthenticator>, jwt: string) =>
+    auth.authenticate({ headers: { authorization: `Bearer ${jwt}` } } as never).then(() => 200, (err: { status?: number }) => err.status ?? 500);
+
+  test('a new kid is fetched once; a burst of unknown kids costs one fetch at most, none during the cooldown', async () => {
+    keys = [publicJwk];
+    fetches = 0;
+    const auth = createAuthenticator({ mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksUrl, jwksCooldownMs: 300 }, quiet, { tokenCacheSize: 0 });
+    expect(await authWith(auth, await token())).toBe(200);
+    expect(fetches).toBe(1);
+    // The issuer rotates: a second key appears under a new kid.
+    const next = await generateKeyPair('RS256');
+    keys = [publicJwk, { ...(await exportJWK(next.publicKey)), kid: 'k2', alg: 'RS256', use: 'sig' }];
+    await new Promise((r) => setTimeout(r, 350));
+    expect(await authWith(auth, await signWith(next.privateKey, 'k2'))).toBe(200);
+    expect(fetches).toBe(2);
+    // Within the cooldown: 20 tokens naming a kid nobody has, no fetch at all.
+    const stranger = await generateKeyPair('RS256');
+    const unknown = await signWith(stranger.privateKey, 'k9');
+    expect(await Promise.all(Array.from({ length: 20 }, () => authWith(auth, unknown)))).toEqual(Array(20).fill(401));
+    expect(fetches).toBe(2);
+    // After it: the same burst shares a single fetch.
+    await new Promise((r) => setTimeout(r, 350));
+    expect(await Promise.all(Array.from({ length: 20 }, () => authWith(auth, unknown)))).toEqual(Array(20).fill(401));
+    expect(fetches).toBe(3);
+    // Known keys keep working without fetching.
+    expect(await authWith(auth, await token())).toBe(200);
+    expect(fetches).toBe(3);
+  });
+});
+
+test('a verified token is reused from the cache only until it expires', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipbro-auth-'));
+  writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [publicJwk] }));
+  const cached = createAuthenticator({ mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksFile: join(dir, 'jwks.json'), clockToleranceSeconds: 0 }, quiet);
+  const jwt = await token({}, { exp: Math.floor(Date.now() / 1000) + 2 });
+  const req = { headers: { authorization: `Bearer ${jwt}` } } as never;
+  const first = await cached.authenticate(req);
+  expect(await cached.authenticate(req)).toBe(first); // the same verified context, not a second verification
+  await new Promise((r) => setTimeout(r, 2100));
+  await expect(cached.authenticate(req)).rejects.toMatchObject({ status: 401 });
 });

@@ -7,3 +7,6 @@ export * from './health';
 export * from './auth';
 export * from './service-app';
 export { registerShutdown } from './shutdown';
+export * from './dpop';
+export * from './rate-limit';
+export * from './token-cache';

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   if (!cipher) logger.warn('IPBRO_ENCRYPTION_KEY is not set: message bodies are stored in Redis unencrypted');
   const ledger = new MessageLedger(redis, { prefix: config.QUEUE_PREFIX, cipher });
   const app = createGatewayApp({
-    logger, ledger, queues, directory, auth: createAuthenticator(config.auth, logger), bodyLimit: config.BODY_LIMIT_BYTES,
+    logger, ledger, queues, directory, auth: createAuthenticator(config.auth, logger, { redis, prefix: config.QUEUE_PREFIX }), bodyLimit: config.BODY_LIMIT_BYTES,
     readiness: [
       { name: 'redis', check: async () => void (await redis.ping()) },
       ...(directory ? [{ name: 'directory', check: async () => (directory.loaded ? undefined : 'no directory loaded') }] : []),
