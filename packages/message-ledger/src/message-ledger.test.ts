@@ -189,3 +189,16 @@ describe('bodies encrypted at rest', () => {
     expect(await sealed.bodyIsEncrypted('997005562:enc-4')).toBe(false);
   });
 });
+
+test('transitionIf with force: one operator retry wins out of a final state, the second finds it moved', async () => {
+  await ledger.accept({ sender: '997005562', id: 'forced-1', event: 'meldeplikt', body: '{}', enqueue: async () => undefined });
+  await ledger.transition('997005562:forced-1', 'dead', 'attempts exhausted');
+  expect(await ledger.transitionIf('997005562:forced-1', 'dead', 'queued', 'not forced')).toBeUndefined();
+  const [a, b] = await Promise.all([
+    ledger.transitionIf('997005562:forced-1', 'dead', 'queued', 'retried by ops-a', { attempts: 0 }, { force: true }),
+    ledger.transitionIf('997005562:forced-1', 'dead', 'queued', 'retried by ops-b', { attempts: 0 }, { force: true }),
+  ]);
+  expect([a, b].filter(Boolean)).toHaveLength(1);
+  expect((await ledger.get('997005562:forced-1'))?.history.map((h) => h.state)).toEqual(['queued', 'dead', 'queued']);
+  expect(await ledger.listByState('dead')).not.toContain('997005562:forced-1');
+});

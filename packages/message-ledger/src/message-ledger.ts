@@ -15,7 +15,7 @@ export function bindBodyCipher(redis: Redis, cipher: BodyCipherLike): void {
   boundCiphers.set(redis, cipher);
 }
 
-type Patch = Partial<Pick<MessageRecord, 'attempts' | 'recipient' | 'receipt'>>;
+type Patch = Partial<Pick<MessageRecord, 'attempts' | 'recipient' | 'receipt' | 'discarded'>>;
 
 export interface AcceptInput {
   sender: string;
@@ -156,9 +156,12 @@ export class MessageLedger {
     return (await this.change(key, state, detail, patch, options.force ?? false, '')).record;
   }
 
-  /** Changes the state only from `expected`; undefined when the record was elsewhere (another worker got there first). */
-  async transitionIf(key: string, expected: MessageState, state: MessageState, detail = '', patch: Patch = {}): Promise<MessageRecord | undefined> {
-    const { changed, record } = await this.change(key, state, detail, patch, false, expected);
+  /**
+   * Changes the state only from `expected`; undefined when the record was elsewhere (another worker
+   * got there first). `force` lets an operator's single-winner retry leave a final state.
+   */
+  async transitionIf(key: string, expected: MessageState, state: MessageState, detail = '', patch: Patch = {}, options: { force?: boolean } = {}): Promise<MessageRecord | undefined> {
+    const { changed, record } = await this.change(key, state, detail, patch, options.force ?? false, expected);
     return changed ? record : undefined;
   }
 

@@ -25,6 +25,8 @@ export interface MessageRecord {
   receipt?: { code: string; at: string; detail?: string };
   receivedAt: string;
   updatedAt: string;
+  /** An operator ended the message by hand (state dead): who, when and why. */
+  discarded?: { by: string; at: string; reason: string };
   /**
    * Who wrote the record (the seen mark): the gateway's accept(), or a worker that ran the job
    * before the gateway got to it. Internal: tells a repeat from a race (see MessageLedger.accept).

@@ -1,0 +1,7 @@
+export { readLedger } from './ledger-snapshot';
+export { recipientHealth, recipientId, type RecipientHealth } from './recipient-health';
+export { queueOverview, type QueueOverview } from './queue-overview';
+export { searchMessages, messageView, type MessageQuery, type MessageView } from './message-search';
+export { OpsActions, ActionRefused, type Actor, type AuditEntry } from './ops-actions';
+export { evaluateAlerts, DEFAULT_THRESHOLDS, type AlertThresholds, type AlertCondition, type AlertRule } from './alert-rules';
+export { AlertNotifier, type ActiveAlert, type AlertEvent } from './alert-notifier';

@@ -1,0 +1,78 @@
+import type { MessageRecord, MessageState, Recipient } from '@ipbro/message-ledger';
+
+/** One recipient's delivery health, from the ledger's histories: metadata only. */
+export interface RecipientHealth {
+  id: string;
+  name?: string;
+  kommunenummer?: string;
+  orgnr?: string;
+  herId?: string;
+  endpoint?: string;
+  /** Messages for it not yet taken: queued or retrying. */
+  backlog: number;
+  /** Taken (delivered), receipt not yet back. */
+  awaitingReceipt: number;
+  dead: number;
+  lastSuccessAt?: string;
+  lastAttemptAt?: string;
+  /** Failed attempts since the last success, across all its messages. */
+  consecutiveFailures: number;
+  lastError?: string;
+  lastErrorAt?: string;
+}
+
+const SUCCESS: readonly MessageState[] = ['delivered', 'acknowledged'];
+const FAILURE: readonly MessageState[] = ['retrying', 'dead', 'rejected'];
+
+/** The recipient's stable id: HER-id, else organisasjonsnummer, else kommunenummer, else endpoint. */
+export function recipientId(r: Recipient): string {
+  return r.herId ? `her:${r.herId}` : r.orgnr ? `org:${r.orgnr}` : r.kommunenummer ? `kommune:${r.kommunenummer}` : `endpoint:${r.endpoint ?? 'unknown'}`;
+}
+
+/** An operator's hand (discard, retry) is not a delivery attempt. */
+const byOperator = (detail?: string) => !!detail && /^(discarded|retried|re-driven) by /.test(detail);
+
+/**
+ * Per recipient: backlog, last success, failures in a row and the last error. Attempts of all its
+ * messages are merged in time order, so one message failing twice and another once is three in a
+ * row, and any success (delivered or a receipt) ends the run.
+ */
+export function recipientHealth(records: MessageRecord[]): RecipientHealth[] {
+  const byId = new Map<string, { health: RecipientHealth; events: { at: string; ok: boolean; detail?: string }[] }>();
+  for (const record of records) {
+    if (!record.recipient) continue;
+    const id = recipientId(record.recipient);
+    let entry = byId.get(id);
+    if (!entry) {
+      const { name, kommunenummer, orgnr, herId, endpoint } = record.recipient;
+      const health: RecipientHealth = { id, ...(name ? { name } : {}), ...(kommunenummer ? { kommunenummer } : {}), ...(orgnr ? { orgnr } : {}), ...(herId ? { herId } : {}), ...(endpoint ? { endpoint } : {}), backlog: 0, awaitingReceipt: 0, dead: 0, consecutiveFailures: 0 };
+      entry = { health, events: [] };
+      byId.set(id, entry);
+    }
+    if (record.state === 'queued' || record.state === 'retrying') entry.health.backlog++;
+    if (record.state === 'delivered') entry.health.awaitingReceipt++;
+    if (record.state === 'dead' && !record.discarded) entry.health.dead++;
+    for (const h of record.history) {
+      if (byOperator(h.detail)) continue;
+      if (SUCCESS.includes(h.state)) entry.events.push({ at: h.at, ok: true });
+      else if (FAILURE.includes(h.state)) entry.events.push({ at: h.at, ok: false, ...(h.detail ? { detail: h.detail } : {}) });
+    }
+  }
+  return [...byId.values()]
+    .map(({ health, events }) => {
+      events.sort((a, b) => a.at.localeCompare(b.at));
+      for (const e of events) {
+        health.lastAttemptAt = e.at;
+        if (e.ok) {
+          health.lastSuccessAt = e.at;
+          health.consecutiveFailures = 0;
+        } else {
+          health.consecutiveFailures++;
+          health.lastErrorAt = e.at;
+          if (e.detail) health.lastError = e.detail;
+        }
+      }
+      return health;
+    })
+    .sort((a, b) => b.consecutiveFailures - a.consecutiveFailures || b.backlog - a.backlog || a.id.localeCompare(b.id));
+}
