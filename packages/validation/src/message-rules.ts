@@ -9,6 +9,8 @@ const RESPONSE_CODES = ['ok', 'transient-error', 'fatal-error'];
 const ATTACHMENT_TYPES = /^(application\/pdf|application\/xml|text\/xml|application\/[a-z0-9.+-]*\+xml)$/;
 const entry = (l: Located): string => `Bundle.entry[${l.index}].resource`;
 const HEADER = 'Bundle.entry[0].resource';
+/** FHIR's id datatype: the message id is the dedup key and goes into the Location header and the ledger key. */
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 function patientRules(patient: Located<Patient> | undefined, where: string, needHome: boolean): OperationOutcomeIssue[] {
   if (!patient || patient.resource.resourceType !== 'Patient') {
@@ -112,6 +114,7 @@ export function messageRules(view: MessageView, now: Date): OperationOutcomeIssu
   const issues: OperationOutcomeIssue[] = [];
   const h = view.header;
   if (!view.messageId) issues.push(errorIssue('required', 'MessageHeader.id is the message id (the deduplication key) and is required', `${HEADER}.id`));
+  else if (!FHIR_ID.test(view.messageId)) issues.push(errorIssue('value', 'MessageHeader.id must be a FHIR id: 1 to 64 of A-Z, a-z, 0-9, "-" and "."', `${HEADER}.id`));
   if (h.eventCoding?.system !== CODE_SYSTEMS.messageEvent || !isMessageEvent(view.event)) {
     issues.push(errorIssue('code-invalid', `Unknown event ${JSON.stringify(view.event ?? null)}${h.eventCoding?.system !== CODE_SYSTEMS.messageEvent ? ` in ${JSON.stringify(h.eventCoding?.system ?? null)}` : ''}: events are ${MESSAGE_EVENTS.join(', ')} from ${CODE_SYSTEMS.messageEvent}`, `${HEADER}.eventCoding`));
   }

@@ -207,6 +207,17 @@ describe('broken messages fail with the contract\'s rules', () => {
     expectError(b, /as base64 data/, 'Bundle.entry[1].resource.content[0].attachment.data');
   });
 
+  test('a message id that is not a FHIR id (too long, spaces, other letters) is refused; 64 of the allowed characters pass', () => {
+    for (const id of ['x'.repeat(65), 'a b', 'ø'.repeat(10), 'id/with/slash']) {
+      const b = contractExample('meldeplikt');
+      b.entry![0].resource!.id = id;
+      expectError(b, /must be a FHIR id/, 'Bundle.entry[0].resource.id');
+    }
+    const ok = contractExample('meldeplikt');
+    ok.entry![0].resource!.id = `A-z.0${'9'.repeat(59)}`;
+    expect(errorsOf(ok)).toEqual([]);
+  });
+
   test('a receipt with a code we do not know', () => {
     const b = contractExample('receipt-ok');
     (b.entry?.[0].resource as any).response.code = 'maybe';
