@@ -238,6 +238,16 @@ describe('broken messages fail with the contract\'s rules', () => {
     expect(() => assertValid([1, 2, 3])).toThrow(expect.objectContaining({ status: 400 }));
   });
 
+  test('a reference to an entry whose resourceType is not a string is an error, never an exception (found by the fuzz)', () => {
+    const b = contractExample('epikrise');
+    (b.entry![3].resource as unknown as Record<string, unknown>).resourceType = { toString: ['evil', [null, 1]] };
+    let outcome: OperationOutcome | undefined;
+    expect(() => {
+      outcome = validateMessage(b, { now: NOW });
+    }).not.toThrow();
+    expect(errors(outcome!).length).toBeGreaterThan(0);
+  });
+
   test('not a resource at all is one clear error, never an exception', () => {
     for (const input of [null, 5, 'x', [], {}, { resourceType: 5 }]) {
       expect(errors(validate(input)).length).toBeGreaterThan(0);

@@ -27,7 +27,13 @@ function isResource(input: unknown): input is Resource {
 function resourceIssues(resource: Resource, expression: string, bundle: Bundle | undefined, inIpBundle: boolean, issues: OperationOutcomeIssue[]): void {
   const profile = selectProfile(resource, inIpBundle);
   issues.push(...structuralIssues(resource, profile, expression));
-  walkResource(resource, { expression, bundle, profileUrl: profile ? profileUrl(profile) : undefined }, VISITORS, issues);
+  // The visitors read what a reference points at: an entry that is no resource (a resourceType that
+  // is an object, say) must give an issue, never a 500.
+  guarded(issues, 'The checks of bindings, extensions, identifiers and references', expression, () => {
+    const found: OperationOutcomeIssue[] = [];
+    walkResource(resource, { expression, bundle, profileUrl: profile ? profileUrl(profile) : undefined }, VISITORS, found);
+    return found;
+  });
 }
 
 const BUNDLE_TYPES = ['document', 'message', 'transaction', 'transaction-response', 'batch', 'batch-response', 'history', 'searchset', 'collection'];
