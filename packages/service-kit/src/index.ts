@@ -10,3 +10,4 @@ export { registerShutdown } from './shutdown';
 export * from './dpop';
 export * from './rate-limit';
 export * from './token-cache';
+export * from './ipbro-metrics';

@@ -1,1 +1,1 @@
-export {};
+export { createOpsDashboardApp, type OpsDashboard, type OpsDashboardOptions } from './app';

@@ -1,0 +1,189 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { MESSAGE_STATES, type MessageLedger, type MessageRecord, type MessageState } from '@ipbro/message-ledger';
+import {
+  ActionRefused, AlertNotifier, evaluateAlerts, OpsActions, queueOverview, readLedger, recipientHealth, searchMessages,
+  type Actor, type AlertThresholds, type MessageQuery,
+} from '@ipbro/ops';
+import { badRequest, errorIssue, notFound, OutcomeError } from '@ipbro/outcome';
+import type { DeliveryJobData, QueueName } from '@ipbro/queues';
+import { authOf, createServiceApp, registerOpsGauges, SCOPES, type Authenticator, type Logger, type ReadinessCheck } from '@ipbro/service-kit';
+import type { Queue } from 'bullmq';
+import type { Express, NextFunction, Request, Response } from 'express';
+import type { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import type { Registry } from 'prom-client';
+import { renderPage } from './page';
+
+export interface OpsDashboardOptions {
+  logger: Logger;
+  ledger: MessageLedger;
+  queues: Record<QueueName, Queue<DeliveryJobData>>;
+  redis: Redis;
+  prefix: string;
+  auth: Authenticator;
+  thresholds: AlertThresholds;
+  notifier: AlertNotifier;
+  registry?: Registry;
+  readiness?: ReadinessCheck[];
+}
+
+export interface OpsDashboard {
+  app: Express;
+  /** Evaluates the alert rules now (raise / clear, webhook); the page and a timer call it. */
+  checkAlerts(): Promise<void>;
+}
+
+const actorOf = (res: Response): Actor => {
+  const a = authOf(res);
+  return { id: a.subject ?? a.clientId ?? 'unknown', ...(a.orgnr ? { orgnr: a.orgnr } : {}) };
+};
+
+function isoOrUndefined(v: unknown, name: string): string | undefined {
+  if (typeof v !== 'string' || !v.trim()) return undefined;
+  const t = Date.parse(v.trim());
+  if (Number.isNaN(t)) throw badRequest(`${name} must be a date and time (ISO 8601), got ${JSON.stringify(v)}`, name);
+  return new Date(t).toISOString();
+}
+
+function queryOf(q: Request['query']): MessageQuery {
+  const s = (k: string) => (typeof q[k] === 'string' && (q[k] as string).trim() ? (q[k] as string).trim() : undefined);
+  const state = s('state');
+  if (state && !MESSAGE_STATES.includes(state as MessageState)) throw badRequest(`state must be one of ${MESSAGE_STATES.join(', ')}`, 'state');
+  const limit = s('limit');
+  if (limit && !/^\d{1,4}$/.test(limit)) throw badRequest('limit must be a whole number up to 9999', 'limit');
+  const out: MessageQuery = {};
+  for (const k of ['id', 'event', 'sender', 'recipient'] as const) {
+    const v = s(k);
+    if (v) out[k] = v;
+  }
+  if (state) out.state = state as MessageState;
+  const from = isoOrUndefined(q.from, 'from');
+  const to = isoOrUndefined(q.to, 'to');
+  if (from) out.from = from;
+  if (to) out.to = to;
+  if (limit) out.limit = Number(limit);
+  return out;
+}
+
+const refused = (err: unknown): unknown =>
+  err instanceof ActionRefused ? (err.status === 404 ? notFound(err.message) : new OutcomeError(409, [errorIssue('conflict', err.message)])) : err;
+
+const wrap = (fn: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => {
+  fn(req, res).catch((err) => next(refused(err)));
+};
+
+/**
+ * The operator's view: bull-board for every queue (read-only: actions go through our API, where
+ * they are recorded with who did it), our page at /ops and its JSON API at /ops/api. Everything but
+ * /healthz, /readyz and /metrics needs a token with the ipbro:ops scope. Only metadata is shown.
+ */
+export function createOpsDashboardApp(o: OpsDashboardOptions): OpsDashboard {
+  const kit = createServiceApp({ name: 'ops-dashboard', logger: o.logger, ...(o.registry ? { registry: o.registry } : {}), readiness: o.readiness ?? [], bodyLimit: 64 * 1024 });
+  const { app } = kit;
+  const queues = Object.values(o.queues);
+  const actions = new OpsActions({ ledger: o.ledger, queues: o.queues, redis: o.redis, prefix: o.prefix });
+  const ops = o.auth.requireScope(SCOPES.ops);
+
+  const snapshot = async () => {
+    const records = await readLedger(o.ledger);
+    return { records, health: recipientHealth(records) };
+  };
+  const countStates = (records: MessageRecord[]) => {
+    const states = Object.fromEntries(MESSAGE_STATES.map((s) => [s, 0])) as Record<string, number>;
+    for (const r of records) states[r.state]++;
+    return states;
+  };
+  let checking: Promise<void> = Promise.resolve();
+  /** Serialised, so two page loads never raise the same alert twice. */
+  const checkAlerts = (given?: Awaited<ReturnType<typeof snapshot>>): Promise<void> => {
+    checking = checking.then(async () => {
+      const { records, health } = given ?? (await snapshot());
+      await o.notifier.update(evaluateAlerts({ records, health }, o.thresholds));
+    }).catch((err) => o.logger.error({ err: (err as Error).message }, 'alert check failed'));
+    return checking;
+  };
+  const overview = async () => {
+    const snap = await snapshot();
+    await checkAlerts(snap);
+    const overdue = evaluateAlerts({ records: snap.records, health: [] }, { ...o.thresholds, deadMessages: 0, waitingMinutes: Number.MAX_SAFE_INTEGER }).length;
+    return { ...snap, queues: await queueOverview(queues), states: countStates(snap.records), receiptsOverdue: overdue, alerts: o.notifier.active() };
+  };
+
+  registerOpsGauges(kit.registry, async () => {
+    const v = await overview();
+    return { queues: v.queues, states: v.states, receiptsOverdue: v.receiptsOverdue, recipients: v.health, alerts: v.alerts };
+  });
+
+  // bull-board: every queue, read-only.
+  const board = new ExpressAdapter();
+  board.setBasePath('/queues');
+  createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: true })), serverAdapter: board, options: { uiConfig: { boardTitle: 'IP-bro queues' } } });
+  app.use('/queues', ops, board.getRouter());
+
+  app.get('/', (_req, res) => res.redirect(302, '/ops'));
+  app.get('/ops', ops, wrap(async (req, res) => {
+    const query = queryOf(req.query);
+    const v = await overview();
+    const nonce = randomBytes(16).toString('base64');
+    res.setHeader('Content-Security-Policy', `default-src 'self'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; frame-ancestors 'none'`);
+    res.setHeader('Cache-Control', 'no-store');
+    const actor = actorOf(res);
+    res.type('html').send(renderPage({
+      now: new Date(), queues: v.queues, states: v.states, recipients: v.health, failingThreshold: o.thresholds.recipientFailures, alerts: v.alerts,
+      query, messages: searchMessages(v.records, { limit: 100, ...query }), audit: await actions.auditTrail(20), who: actor.orgnr ? `${actor.id} (${actor.orgnr})` : actor.id, nonce,
+    }));
+  }));
+
+  app.get('/ops/api/overview', ops, wrap(async (_req, res) => {
+    const v = await overview();
+    res.json({ queues: v.queues, states: v.states, receiptsOverdue: v.receiptsOverdue, recipients: v.health, alerts: v.alerts });
+  }));
+  app.get('/ops/api/queues', ops, wrap(async (_req, res) => void res.json(await queueOverview(queues))));
+  app.get('/ops/api/recipients', ops, wrap(async (_req, res) => void res.json((await snapshot()).health)));
+  app.get('/ops/api/alerts', ops, wrap(async (_req, res) => {
+    await checkAlerts();
+    res.json(o.notifier.active());
+  }));
+  app.get('/ops/api/messages', ops, wrap(async (req, res) => void res.json(searchMessages(await readLedger(o.ledger), queryOf(req.query)))));
+  app.get('/ops/api/messages/:key', ops, wrap(async (req, res) => {
+    const record = await o.ledger.get(String(req.params.key));
+    if (!record) throw notFound(`No message ${req.params.key}`);
+    res.json(searchMessages([record], {})[0]);
+  }));
+  app.get('/ops/api/audit', ops, wrap(async (_req, res) => void res.json(await actions.auditTrail(200))));
+
+  const reasonOf = (req: Request, required: boolean): string => {
+    const r = (req.body as { reason?: unknown } | undefined)?.reason;
+    if (r !== undefined && typeof r !== 'string') throw badRequest('reason must be text', 'reason');
+    if (required && !r?.trim()) throw badRequest('A reason is required', 'reason');
+    if (r && r.length > 500) throw badRequest('reason: at most 500 characters', 'reason');
+    return (r ?? '').trim();
+  };
+  const done = (res: Response, message: string, extra: object) => void res.json({ message, ...extra });
+
+  app.post('/ops/api/messages/:key/retry', ops, wrap(async (req, res) => {
+    const actor = actorOf(res);
+    const record = await actions.retry(String(req.params.key), actor, reasonOf(req, false));
+    o.logger.info({ action: 'retry', messageId: record.id, sender: record.sender, event: record.event, by: actor.id, byOrg: actor.orgnr }, 'ops action');
+    done(res, `${record.id} queued again`, { record: searchMessages([record], {})[0] });
+  }));
+  app.post('/ops/api/messages/:key/discard', ops, wrap(async (req, res) => {
+    const actor = actorOf(res);
+    const record = await actions.discard(String(req.params.key), actor, reasonOf(req, true));
+    o.logger.info({ action: 'discard', messageId: record.id, sender: record.sender, event: record.event, by: actor.id, byOrg: actor.orgnr }, 'ops action');
+    done(res, `${record.id} discarded`, { record: searchMessages([record], {})[0] });
+  }));
+  app.post('/ops/api/unroutable/redrive', ops, wrap(async (req, res) => {
+    const actor = actorOf(res);
+    const key = (req.body as { key?: unknown } | undefined)?.key;
+    if (key !== undefined && typeof key !== 'string') throw badRequest('key must be text', 'key');
+    const moved = await actions.redriveUnroutable(actor, key);
+    o.logger.info({ action: 'redrive', count: moved.length, messageIds: moved.map((r) => r.id), by: actor.id, byOrg: actor.orgnr }, 'ops action');
+    done(res, `${moved.length} re-driven`, { redriven: moved.map((r) => r.key) });
+  }));
+
+  kit.finish();
+  return { app, checkAlerts: () => checkAlerts() };
+}
