@@ -3,6 +3,7 @@ import type { Bundle, MessageHeader } from '@medplum/fhirtypes';
 import http from 'node:http';
 import https from 'node:https';
 import type { DeliveryResult } from './delivery-outcome';
+import { observeDelivery } from './delivery-metrics';
 
 // Node's own http client on the hot path: per delivery it costs a fraction of axios' config merging
 // and interceptors (measured in bench/router.bench.js), and nock intercepts it alike in unit tests.
@@ -107,7 +108,8 @@ function targetUrl(endpoint: string): URL | undefined {
  */
 export function postMessage(endpoint: string, message: Bundle | string, options: PostOptions): Promise<DeliveryResult> {
   const body = typeof message === 'string' ? message : JSON.stringify(withDestination(message, options.destination ?? { endpoint }));
-  return new Promise((resolve) => {
+  const started = process.hrtime.bigint();
+  return new Promise<DeliveryResult>((resolve) => {
     const url = targetUrl(endpoint);
     if (!url) {
       resolve({ error: { code: 'EINVALIDURL', message: `not a URL: ${endpoint}` } });
@@ -166,5 +168,8 @@ export function postMessage(endpoint: string, message: Bundle | string, options:
     });
     req.on('error', (err: NodeJS.ErrnoException) => done({ error: { code: err.code, message: err.message } }));
     req.end(body);
+  }).then((result) => {
+    observeDelivery(endpoint, result, options.messageId, started);
+    return result;
   });
 }

@@ -1,9 +1,11 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, register, type Registry } from 'prom-client';
 
 /*
- * The system's own metrics (issue 5), one definition each, registered on the service's registry.
- * Labels are metadata with few values (event, sender orgnr, recipient id, outcome, queue, state),
- * never a message id or anything about the patient.
+ * The system's own metrics (issue 5), one definition each. Labels are metadata with few values
+ * (event, sender orgnr, recipient, outcome, queue, state), never a message id or anything about the
+ * patient. Counters that packages deep in the call path increment (intake, delivery) live on
+ * prom-client's process-wide default registry, as instrumentation libraries do, so no service has
+ * to thread a registry through; every service's /metrics serves that registry too (metricsHandler).
  */
 
 function once<T>(registry: Registry, name: string, make: () => T): T {
@@ -11,7 +13,7 @@ function once<T>(registry: Registry, name: string, make: () => T): T {
 }
 
 /** Messages accepted by the gateway, by event and sender (organisasjonsnummer). */
-export function messagesReceivedCounter(registry: Registry): Counter<'event' | 'sender'> {
+export function messagesReceivedCounter(registry: Registry = register): Counter<'event' | 'sender'> {
   return once(registry, 'ipbro_messages_received_total', () => new Counter({ name: 'ipbro_messages_received_total', help: 'Messages accepted for delivery, by event and sender', labelNames: ['event', 'sender'], registers: [registry] }));
 }
 
@@ -21,7 +23,7 @@ export interface DeliveryMetrics {
 }
 
 /** Delivery attempts by recipient and outcome (acknowledged, delivered, rejected, transient), and how long each took. */
-export function deliveryMetrics(registry: Registry): DeliveryMetrics {
+export function deliveryMetrics(registry: Registry = register): DeliveryMetrics {
   return {
     attempts: once(registry, 'ipbro_delivery_attempts_total', () => new Counter({ name: 'ipbro_delivery_attempts_total', help: 'Delivery attempts by recipient and outcome', labelNames: ['recipient', 'outcome'], registers: [registry] })),
     duration: once(registry, 'ipbro_delivery_duration_seconds', () => new Histogram({ name: 'ipbro_delivery_duration_seconds', help: 'Duration of one delivery request, by recipient and outcome', labelNames: ['recipient', 'outcome'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] })),

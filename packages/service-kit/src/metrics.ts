@@ -1,10 +1,12 @@
 import type { Request, Response } from 'express';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Histogram, register as processRegistry, Registry } from 'prom-client';
 
 /** One Prometheus registry per service, with Node's default metrics, labelled by service. */
 export function createMetricsRegistry(service: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
+  // The process-wide registry (intake and delivery counters, see ipbro-metrics.ts) says which service too.
+  processRegistry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
   return registry;
 }
@@ -25,10 +27,12 @@ export function createHttpMetrics(registry: Registry): Histogram<'method' | 'rou
   });
 }
 
-/** GET /metrics: the registry in Prometheus text format. */
+/** GET /metrics: the service's registry and the process-wide one, in Prometheus text format. */
 export function metricsHandler(registry: Registry) {
   return async (_req: Request, res: Response): Promise<void> => {
     res.setHeader('Content-Type', registry.contentType);
-    res.end(await registry.metrics());
+    const own = await registry.metrics();
+    const shared = registry === processRegistry || processRegistry.getMetricsAsArray().length === 0 ? '' : await processRegistry.metrics();
+    res.end(shared ? `${own.replace(/\n*$/, '\n')}${shared}` : own);
   };
 }
