@@ -3,3 +3,4 @@ export * from './fhir-message-client';
 export * from './client-credentials';
 export * from './message-routing';
 export * from './meldeplikt-delivery';
+export * from './delivery-audit';

@@ -2,6 +2,7 @@ import type { Directory, ResolvedRecipient } from '@ipbro/directory';
 import { FINAL_STATES, type MessageLedger, type MessageRecord } from '@ipbro/message-ledger';
 import type { DeliveryJobData } from '@ipbro/queues';
 import type { Bundle } from '@medplum/fhirtypes';
+import { deliveryAttemptEntry, deliveryAuditOf, deliveryOutcomeEntry, type DeliveryAudit } from './delivery-audit';
 import { classifyDelivery } from './delivery-outcome';
 import { messageTextWithDestination, postMessage, spliceDestination } from './fhir-message-client';
 import { routeByHints, routeMessage, type RoutingDecision } from './message-routing';
@@ -14,6 +15,8 @@ export interface DeliveryStepDeps {
   maxAttempts: number;
   /** A bearer token for a recipient whose directory entry says `requiresToken`. */
   tokenFor?: (recipient: ResolvedRecipient) => Promise<string | undefined>;
+  /** The audit trail of attempts and outcomes (default: the one `useDeliveryAudit` set, if any). */
+  audit?: DeliveryAudit;
 }
 
 /** A delivery job: the ledger key and metadata, never the body (the queues' job data). */
@@ -21,7 +24,7 @@ export type DeliveryJob = DeliveryJobData;
 
 export type StepResult =
   /** Nothing more to do for this job: acknowledged, delivered, unroutable (kept for re-drive), or already final. */
-  | { kind: 'done'; record: MessageRecord }
+  | { kind: 'done'; record: MessageRecord; /** Nothing was done: the message was already final or delivered. */ unchanged?: true }
   /** The ledger says `retrying`: the queue should try again, not before `retryAfterMs` when given. */
   | { kind: 'retry'; reason: string; record: MessageRecord; attempt: number; retryAfterMs?: number }
   /** The ledger says `rejected` or `dead`: never retried. */
@@ -34,13 +37,20 @@ export type StepResult =
  * the ledger's (so it counts on across re-drives and is not bumped by a worker that died mid-way).
  */
 export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps): Promise<StepResult> {
+  const result = await deliveryStep(job, deps);
+  // Every step that moved the message leaves its outcome in the audit trail.
+  if (!(result.kind === 'done' && result.unchanged)) await deliveryAuditOf(deps)?.record(deliveryOutcomeEntry(result.record));
+  return result;
+}
+
+async function deliveryStep(job: DeliveryJob, deps: DeliveryStepDeps): Promise<StepResult> {
   const { key } = job;
   const stored = await deps.ledger.getWithBody(key);
   if (!stored.body) throw new Error(`Message ${key} has no body in the ledger`);
   // The gateway writes the record right after the job; if this worker got there first, it writes it.
   const record = stored.record ?? (await deps.ledger.ensureRecord({ key, id: job.messageId, sender: job.sender, event: job.event })).record;
   // Final, or already taken by the recipient (a job run again after its worker died past the post).
-  if (FINAL_STATES.includes(record.state) || record.state === 'delivered') return { kind: 'done', record };
+  if (FINAL_STATES.includes(record.state) || record.state === 'delivered') return { kind: 'done', record, unchanged: true };
 
   // The gateway puts the routing hints in the job: route by them and splice the destination into the
   // text, without parsing the body (the largest share of a delivery's own CPU). Jobs without hints
@@ -85,6 +95,7 @@ export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps
     }
     outgoing = messageTextWithDestination(stored.body, bundle, destination);
   }
+  await deliveryAuditOf(deps)?.record(deliveryAttemptEntry(record, { ...route.ledgerRecipient, endpoint: route.endpoint }, attempt));
   const result = await postMessage(route.endpoint, outgoing, { messageId: record.id, timeoutMs: deps.timeoutMs, ...(token ? { token } : {}) });
   const outcome = classifyDelivery(result, record.id);
   switch (outcome.kind) {

@@ -27,6 +27,26 @@ export interface IntakeDeps {
   /** The message validation; defaults to @ipbro/validation's validateMessage. */
   validate?: (bundle: Bundle, options: { now?: Date }) => OperationOutcome;
   now?: () => Date;
+  /** The audit trail (@ipbro/audit's AuditTrail): receipt of messages, receipts, refusals, status reads. */
+  audit?: IntakeAudit;
+}
+
+/** What intake tells the audit trail; `personNumber` is hashed by the trail and never stored. */
+export interface IntakeAuditEntry {
+  event: 'message.received' | 'message.repeat' | 'message.refused' | 'receipt.received' | 'status.read' | 'audit.read';
+  messageId: string;
+  outcome: 'success' | 'minor-failure' | 'serious-failure' | 'major-failure';
+  who: { clientId?: string; orgnr?: string };
+  sender?: string;
+  messageEvent?: string;
+  recipient?: { orgnr?: string; herId?: string; name?: string };
+  personNumber?: string;
+  detail?: string;
+}
+
+/** The part of @ipbro/audit's AuditTrail intake uses. */
+export interface IntakeAudit {
+  record(entry: IntakeAuditEntry): Promise<unknown>;
 }
 
 /**
@@ -35,6 +55,8 @@ export interface IntakeDeps {
  */
 export interface IntakeAuth {
   orgnr?: string;
+  /** The OAuth client, for the audit trail. */
+  clientId?: string;
   scopes: readonly string[];
 }
 

@@ -1,4 +1,4 @@
-import { readMessage, type MessageView } from '@ipbro/fhir-message';
+import { personNumberOf, readMessage, type MessageView } from '@ipbro/fhir-message';
 import { ledgerKey, type MessageRecord, type Recipient } from '@ipbro/message-ledger';
 import { errorIssue, forbidden, hasErrors, informationOutcome, OutcomeError } from '@ipbro/outcome';
 import { deliveryJobData, queueForEvent } from '@ipbro/queues';
@@ -49,11 +49,16 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
     // The message rules demand all three; this guards a validation that lets one through.
     throw new OutcomeError(422, [errorIssue('required', 'A message needs MessageHeader.id, eventCoding and a sender with an organisasjonsnummer', `Bundle.entry[${view.headerIndex}].resource`)]);
   }
+  const who = { ...(auth.clientId ? { clientId: auth.clientId } : {}), ...(auth.orgnr ? { orgnr: auth.orgnr } : {}) };
   if (auth.orgnr !== sender) {
+    await deps.audit?.record({ event: 'message.refused', messageId: view.response?.identifier ?? id, outcome: 'serious-failure', who, sender, messageEvent: event, detail: `the token's organisation is not the sender ${sender}` });
     throw forbidden(`The token's organisation (${auth.orgnr ?? 'none'}) is not the MessageHeader.sender (${sender})`);
   }
   if (view.response) {
     const receipt = await applyReceipt(view, sender, deps.ledger);
+    for (const r of receipt.records) {
+      await deps.audit?.record({ event: 'receipt.received', messageId: r.id, outcome: 'success', who, sender: r.sender, messageEvent: r.event, recipient: { orgnr: sender, ...(view.senderIds.herId ? { herId: view.senderIds.herId } : {}) }, detail: `receipt ${view.response.code} (message ${r.state})` });
+    }
     return { status: 200, kind: 'receipt', body: receipt.body, records: receipt.records };
   }
   const key = ledgerKey(sender, id);
@@ -68,6 +73,12 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
       },
     })
   );
+  const personNumber = view.patient ? personNumberOf(view.patient.resource)?.value : undefined;
+  await deps.audit?.record({
+    event: created ? 'message.received' : 'message.repeat', messageId: id, outcome: 'success', who, sender, messageEvent: event,
+    ...(recipient ? { recipient: { ...(recipient.orgnr ? { orgnr: recipient.orgnr } : {}), ...(recipient.herId ? { herId: recipient.herId } : {}), ...(recipient.name ? { name: recipient.name } : {}) } } : {}),
+    ...(personNumber ? { personNumber } : {}), detail: created ? 'queued' : `seen before (${record.state})`,
+  });
   if (!created) return { status: 200, kind: 'repeat', body: statusView(record), record };
   return { status: 202, location: `/messages/${encodeURIComponent(id)}`, outcome: informationOutcome(`Message ${id} accepted for delivery`), record };
 }

@@ -1,5 +1,5 @@
 import type { MessageLedger } from '@ipbro/message-ledger';
-import type { IntakeAuth } from './intake-deps';
+import type { IntakeAudit, IntakeAuth } from './intake-deps';
 import { statusView, type MessageStatus } from './status-view';
 import { durably } from './storage';
 
@@ -9,9 +9,15 @@ export const OPS_SCOPE = 'ipbro:ops';
  * GET /messages/{id}: the sending organisation's record with that id, or any sender's for a token
  * with ipbro:ops. Undefined otherwise, so another organisation cannot tell an id exists.
  */
-export async function messageStatus(id: string, auth: IntakeAuth, ledger: MessageLedger): Promise<MessageStatus | undefined> {
+export async function messageStatus(id: string, auth: IntakeAuth, ledger: MessageLedger, audit?: IntakeAudit): Promise<MessageStatus | undefined> {
   const records = await durably('reading the ledger', () => ledger.findById(id));
   const ops = auth.scopes.includes(OPS_SCOPE);
   const visible = records.find((r) => r.sender === auth.orgnr) ?? (ops ? records[0] : undefined);
+  // Reads of another organisation's id are recorded too (minor failure): probing shows in the trail.
+  await audit?.record({
+    event: 'status.read', messageId: id, outcome: visible ? 'success' : 'minor-failure',
+    who: { ...(auth.clientId ? { clientId: auth.clientId } : {}), ...(auth.orgnr ? { orgnr: auth.orgnr } : {}) },
+    ...(visible ? { sender: visible.sender, messageEvent: visible.event, detail: visible.state } : { detail: 'not found for this reader' }),
+  });
   return visible ? statusView(visible) : undefined;
 }

@@ -3,7 +3,13 @@ import { notFound } from '@ipbro/outcome';
 import { authOf, createServiceApp, SCOPES, sendOutcome, type Authenticator, type Logger, type ReadinessCheck } from '@ipbro/service-kit';
 import type { Express, NextFunction, Request, Response } from 'express';
 
+/** The part of @ipbro/audit's AuditTrail the gateway uses: intake writes to it, ops read a message's trail. */
+export interface GatewayAudit extends NonNullable<IntakeDeps['audit']> {
+  forMessage(messageId: string): Promise<{ event: string }[]>;
+}
+
 export interface GatewayOptions extends IntakeDeps {
+  audit?: GatewayAudit;
   logger: Logger;
   auth: Authenticator;
   readiness?: ReadinessCheck[];
@@ -41,10 +47,24 @@ export function createGatewayApp(options: GatewayOptions): Express {
 
   app.get('/messages/:id', options.auth.requireScope(SCOPES.read, SCOPES.ops), async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const status = await messageStatus(String(req.params.id), authOf(res), options.ledger);
+      const status = await messageStatus(String(req.params.id), authOf(res), options.ledger, options.audit);
       // The same answer for "not yours" as for "no such id": another organisation learns nothing.
       if (!status) throw notFound(`No message ${req.params.id} from your organisation`);
       res.json(status);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // The audit trail of one message id (every sender's): ops only; the read is itself recorded.
+  app.get('/messages/:id/audit', options.auth.requireScope(SCOPES.ops), async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      if (!options.audit) throw notFound('This gateway keeps no audit trail');
+      const id = String(req.params.id);
+      const auth = authOf(res);
+      const records = await options.audit.forMessage(id);
+      await options.audit.record({ event: 'audit.read', messageId: id, outcome: 'success', who: { ...(auth.clientId ? { clientId: auth.clientId } : {}), ...(auth.orgnr ? { orgnr: auth.orgnr } : {}) }, detail: `${records.length} records` });
+      res.json({ messageId: id, records });
     } catch (err) {
       next(err);
     }

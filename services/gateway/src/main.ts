@@ -1,3 +1,4 @@
+import { AuditTrail, auditKeyFrom } from '@ipbro/audit';
 import { Directory } from '@ipbro/directory';
 import { bodyCipherFromConfig, MessageLedger } from '@ipbro/message-ledger';
 import { assertNoEviction, createQueue, createRedisConnection, QUEUES, waitUntilReady } from '@ipbro/queues';
@@ -20,6 +21,7 @@ const config = exitOnConfigError('gateway', () => ({
     IPBRO_ENCRYPTION_KEY: read.optional(read.base64Key32()), IPBRO_ENCRYPTION_PREVIOUS_KEYS: read.optionalString(),
   }),
   auth: loadAuthConfig(),
+  auditKey: auditKeyFrom(),
 }));
 
 async function main(): Promise<void> {
@@ -36,8 +38,9 @@ async function main(): Promise<void> {
   const cipher = bodyCipherFromConfig(config.IPBRO_ENCRYPTION_KEY, config.IPBRO_ENCRYPTION_PREVIOUS_KEYS);
   if (!cipher) logger.warn('IPBRO_ENCRYPTION_KEY is not set: message bodies are stored in Redis unencrypted');
   const ledger = new MessageLedger(redis, { prefix: config.QUEUE_PREFIX, cipher });
+  const audit = new AuditTrail(redis, { prefix: config.QUEUE_PREFIX, logger, source: 'gateway', hmacKey: config.auditKey });
   const app = createGatewayApp({
-    logger, ledger, queues, directory, auth: createAuthenticator(config.auth, logger, { redis, prefix: config.QUEUE_PREFIX }), bodyLimit: config.BODY_LIMIT_BYTES,
+    logger, ledger, queues, directory, audit, auth: createAuthenticator(config.auth, logger, { redis, prefix: config.QUEUE_PREFIX }), bodyLimit: config.BODY_LIMIT_BYTES,
     readiness: [
       { name: 'redis', check: async () => void (await redis.ping()) },
       ...(directory ? [{ name: 'directory', check: async () => (directory.loaded ? undefined : 'no directory loaded') }] : []),

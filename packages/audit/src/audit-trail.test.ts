@@ -1,0 +1,81 @@
+import { makeSyntheticFodselsnummer } from '@ipbro/identifiers';
+import { createLogger } from '@ipbro/service-kit';
+import { Redis } from 'ioredis';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { AuditTrail } from './audit-trail';
+
+const prefix = `{ipbro-test-${randomUUID().slice(0, 8)}}`;
+const fnr = makeSyntheticFodselsnummer('1990-05-17', 123);
+const key = randomBytes(32);
+let redis: Redis;
+const lines: string[] = [];
+const logger = createLogger('audit-test', { destination: new Writable({ write: (c, _e, cb) => { lines.push(String(c)); cb(); } }) });
+
+beforeAll(() => {
+  redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+});
+afterAll(async () => {
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+});
+
+const trail = (over: Partial<ConstructorParameters<typeof AuditTrail>[1]> = {}) => new AuditTrail(redis, { prefix, logger, source: 'gateway', hmacKey: key, ...over });
+
+test('records are appended to the stream and to the message index, and listed per message oldest first', async () => {
+  const t = trail();
+  const id = randomUUID();
+  await t.record({ event: 'message.received', messageId: id, outcome: 'success', who: { clientId: 'hmr-dips', orgnr: '997005562' }, sender: '997005562', messageEvent: 'meldeplikt', personNumber: fnr });
+  await t.record({ event: 'delivery.outcome', messageId: id, outcome: 'success', who: { clientId: 'meldeplikt-router' }, recipient: { orgnr: '942953119', name: 'Ålesund kommune' }, detail: 'delivered' });
+  await t.record({ event: 'status.read', messageId: 'another', outcome: 'success', who: { clientId: 'x', orgnr: '997005562' } });
+  const records = await t.forMessage(id);
+  expect(records.map((r) => r.event)).toEqual(['message.received', 'delivery.outcome']);
+  expect(records[0]).toMatchObject({ action: 'C', outcome: 'success', who: { clientId: 'hmr-dips', orgnr: '997005562' }, source: 'gateway', messageId: id, sender: '997005562', messageEvent: 'meldeplikt' });
+  expect(records[0].patient).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  expect(records[1]).toMatchObject({ action: 'E', recipient: { orgnr: '942953119' }, detail: 'delivered' });
+  expect(records[1].patient).toBeUndefined();
+  // The whole stream has all three, and the message index expires by itself.
+  expect((await t.latest(10)).map((r) => r.messageId)).toEqual(expect.arrayContaining([id, 'another']));
+  expect(await redis.ttl(t.messageKey(id))).toBeGreaterThan(0);
+});
+
+test('the patient is a keyed hash: the same with the same key, different with another, never the number itself', async () => {
+  const id = randomUUID();
+  const a = await trail().record({ event: 'message.received', messageId: id, outcome: 'success', who: {}, personNumber: fnr });
+  const b = await trail({ source: 'router' }).record({ event: 'delivery.attempt', messageId: id, outcome: 'success', who: {}, personNumber: fnr });
+  const other = await trail({ hmacKey: randomBytes(32) }).record({ event: 'delivery.attempt', messageId: id, outcome: 'success', who: {}, personNumber: fnr });
+  expect(a.patient).toBe(b.patient);
+  expect(other.patient).not.toBe(a.patient);
+  const stored = JSON.stringify(await redis.xrange(trail().messageKey(id), '-', '+'));
+  expect(stored).not.toContain(fnr);
+  expect(lines.join('')).not.toContain(fnr);
+  expect(lines.join('')).toContain(a.patient as string);
+});
+
+test('without a key the record names no patient, and the service says so', async () => {
+  lines.length = 0;
+  const r = await trail({ hmacKey: undefined }).record({ event: 'message.received', messageId: randomUUID(), outcome: 'success', who: {}, personNumber: fnr });
+  expect(r.patient).toBeUndefined();
+  expect(lines.join('')).toContain('will not name the patient');
+});
+
+test('the stream is capped by length', async () => {
+  const t = trail({ maxLength: 10, maxPerMessage: 5 });
+  const id = randomUUID();
+  for (let i = 0; i < 300; i++) await t.record({ event: 'status.read', messageId: id, outcome: 'success', who: {} });
+  // Approximate trimming (MAXLEN ~) keeps whole macro nodes: bounded, though a little past the cap.
+  expect(await redis.xlen(t.streamKey)).toBeLessThan(300);
+  expect(await redis.xlen(t.messageKey(id))).toBeLessThan(300);
+});
+
+test('when Redis cannot take a record, the log still holds it', async () => {
+  const down = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  lines.length = 0;
+  const t = new AuditTrail(down, { prefix, logger, source: 'gateway', hmacKey: key });
+  const r = await t.record({ event: 'message.received', messageId: 'm-down', outcome: 'success', who: { orgnr: '997005562' } });
+  expect(r.id).toBeUndefined();
+  const logged = lines.map((l) => JSON.parse(l)).find((l) => l.audit?.messageId === 'm-down');
+  expect(logged).toMatchObject({ level: 50, audit: { event: 'message.received', who: { orgnr: '997005562' } } });
+  down.disconnect();
+});

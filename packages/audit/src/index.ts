@@ -1,0 +1,3 @@
+export * from './audit-record';
+export * from './audit-trail';
+export * from './patient-hash';

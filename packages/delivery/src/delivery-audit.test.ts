@@ -1,0 +1,103 @@
+import { Directory } from '@ipbro/directory';
+import { ledgerKey, MessageLedger } from '@ipbro/message-ledger';
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { useDeliveryAudit, type DeliveryAuditEntry } from './delivery-audit';
+import { deliverFromLedger, type DeliveryStepDeps } from './meldeplikt-delivery';
+
+// Delivery steps on a real ledger and a real HTTP recipient, with a trail that collects what they record.
+const MELDEPLIKT = readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'meldeplikt.json'), 'utf8');
+const SENDER = '997005562';
+const prefix = `{ipbro-test-${randomUUID().slice(0, 8)}}`;
+let status = 200;
+let server: Server;
+let redis: Redis;
+let ledger: MessageLedger;
+let deps: DeliveryStepDeps;
+const trail: DeliveryAuditEntry[] = [];
+const audit = { record: async (e: DeliveryAuditEntry) => void trail.push(e) };
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (c) => (text += c));
+    req.on('end', () => {
+      const id = JSON.parse(text).entry[0].resource.id;
+      if (status !== 200) return void res.writeHead(status).end();
+      res.writeHead(200, { 'Content-Type': 'application/fhir+json' }).end(JSON.stringify({ resourceType: 'Bundle', type: 'message', entry: [{ resource: { resourceType: 'MessageHeader', id: randomUUID(), eventCoding: { code: 'meldeplikt' }, response: { identifier: id, code: 'ok' } } }] }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  ledger = new MessageLedger(redis, { prefix });
+  const directory = Directory.fromObject({
+    kommuner: [{ kommunenummer: '1508', name: 'Ålesund kommune', orgnr: '942953119', koordinerendeEnhet: { herId: '8110021', endpoint: `http://127.0.0.1:${port}/ke`, delivery: 'fhir-message' } }],
+    helseforetak: [],
+  });
+  deps = { ledger, directory, timeoutMs: 2000, maxAttempts: 3, audit };
+});
+afterAll(async () => {
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+  await new Promise((r) => server.close(r));
+});
+beforeEach(() => {
+  trail.length = 0;
+  status = 200;
+});
+
+async function accept(kommune = '1508') {
+  const bundle = JSON.parse(MELDEPLIKT);
+  const id = randomUUID();
+  bundle.entry[0].resource.id = id;
+  bundle.entry[2].resource.address[0]._district.extension[0].valueCoding.code = kommune;
+  await ledger.accept({ sender: SENDER, id, event: 'meldeplikt', body: JSON.stringify(bundle), enqueue: async () => undefined });
+  return { id, job: { key: ledgerKey(SENDER, id), messageId: id, sender: SENDER, event: 'meldeplikt' } };
+}
+
+test('an attempt is recorded before it leaves, and its outcome after; a job run again on a final message records nothing', async () => {
+  const { id, job } = await accept();
+  await deliverFromLedger(job, deps);
+  expect(trail).toEqual([
+    { event: 'delivery.attempt', messageId: id, outcome: 'success', who: {}, sender: SENDER, messageEvent: 'meldeplikt', recipient: { orgnr: '942953119', herId: '8110021', name: 'Ålesund kommune' }, detail: expect.stringMatching(/^attempt 1 to http:/) },
+    { event: 'delivery.outcome', messageId: id, outcome: 'success', who: {}, sender: SENDER, messageEvent: 'meldeplikt', recipient: { orgnr: '942953119', herId: '8110021', name: 'Ålesund kommune' }, detail: 'acknowledged (attempt 1): receipt ok' },
+  ]);
+  await deliverFromLedger(job, deps);
+  expect(trail).toHaveLength(2);
+});
+
+test('a transient failure is a minor failure, the last one a major one (dead)', async () => {
+  status = 503;
+  const { job } = await accept();
+  for (let i = 0; i < 3; i++) await deliverFromLedger(job, deps);
+  expect(trail.filter((e) => e.event === 'delivery.outcome').map((e) => [e.outcome, e.detail?.split(' ')[0]])).toEqual([
+    ['minor-failure', 'retrying'], ['minor-failure', 'retrying'], ['major-failure', 'dead'],
+  ]);
+  expect(trail.filter((e) => e.event === 'delivery.attempt')).toHaveLength(3);
+});
+
+test('a message for a kommune nobody knows: unroutable, no attempt', async () => {
+  const { job } = await accept('0301');
+  await deliverFromLedger(job, deps);
+  expect(trail).toEqual([expect.objectContaining({ event: 'delivery.outcome', outcome: 'minor-failure', detail: expect.stringMatching(/^unroutable/) })]);
+});
+
+test('useDeliveryAudit: the process-wide trail is used when the deps name none', async () => {
+  const { audit: _, ...bare } = deps;
+  useDeliveryAudit(audit);
+  try {
+    const { job } = await accept();
+    await deliverFromLedger(job, bare);
+    expect(trail.map((e) => e.event)).toEqual(['delivery.attempt', 'delivery.outcome']);
+  } finally {
+    useDeliveryAudit(undefined);
+  }
+  const { job } = await accept();
+  await deliverFromLedger(job, bare);
+  expect(trail).toHaveLength(2);
+});
