@@ -33,6 +33,8 @@ export interface Rig {
   gateway: Service;
   router?: Service;
   token: string;
+  /** A token for another organisation (write and read scopes). */
+  tokenFor(orgnr: string): Promise<string>;
   /** The test's own view of the ledger. */
   ledger: MessageLedger;
   redis: Redis;
@@ -79,6 +81,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   const gateway = await startService('gateway', { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, AUTH_ISSUER: issuerUrl, AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: jwksFile, LOG_LEVEL: 'warn', ...(options.gatewayDirectory ? { DIRECTORY_FILE: directoryFile } : {}), ...options.gateway });
   const rig: Rig = {
     prefix, redisUrl, work, directoryFile, gateway, token, redis,
+    tokenFor: (orgnr) => issuer.mint({ orgnr, scope: 'ipbro:message.write ipbro:message.read', clientId: `client-${orgnr}`, expiresInSeconds: 3600 }),
     ledger: new MessageLedger(redis, { prefix }),
     startRouter: async (extra = {}) => {
       rig.router = await startService('meldeplikt-router', { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, DIRECTORY_FILE: directoryFile, ...ROUTER_DEFAULTS, ...options.router, ...extra });
