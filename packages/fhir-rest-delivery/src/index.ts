@@ -1,2 +1,3 @@
 export { planTransactions, transactionBundle, conditionalSearch, referencesIn, UndeliverableError, type PlannedEntry, type TransactionPlan } from './transaction-plan';
-export { deliverTransactions, postTransaction, classifyTransaction, type RestDeliveryOutcome, type TransactionOptions } from './transaction-client';
+export { deliverTransactions, postTransaction, classifyTransaction, httpPost, type RestDeliveryOutcome, type TransactionOptions, type HttpResult } from './transaction-client';
+export { uploadLargeAttachments, MAX_INLINE_ATTACHMENT_CHARS, type UploadOutcome } from './attachment-upload';

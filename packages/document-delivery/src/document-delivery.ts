@@ -1,0 +1,122 @@
+import { ConsentRegistry, decideConsent, summarizeConsents, type GateRecipient } from '@ipbro/consent-gate';
+import { classifyDelivery, messageTextWithDestination, postMessage, routeMessage, type DeliveryStepDeps, type StepResult } from '@ipbro/delivery';
+import type { ResolvedRecipient } from '@ipbro/directory';
+import { personNumberOf, readMessage } from '@ipbro/fhir-message';
+import { deliverTransactions, planTransactions, UndeliverableError, uploadLargeAttachments } from '@ipbro/fhir-rest-delivery';
+import { FINAL_STATES, type MessageRecord } from '@ipbro/message-ledger';
+import type { PatientKeyer } from '@ipbro/plan-index';
+import type { DeliveryJobData } from '@ipbro/queues';
+import type { Bundle } from '@medplum/fhirtypes';
+
+export interface DocumentStepDeps extends DeliveryStepDeps {
+  consents: ConsentRegistry;
+  patientKey: PatientKeyer;
+  /** The moment of sending, for the consent's period (default: now). */
+  now?: () => Date;
+}
+
+/** The recipient as the consent gate sees it: its orgnr and the HER-ids of its endpoints. */
+export function gateRecipient(r: ResolvedRecipient): GateRecipient {
+  const herIds = [r.party.koordinerendeEnhet?.herId, r.party.ehr?.herId].filter((h): h is string => !!h);
+  return { orgnr: r.party.orgnr, herIds, name: r.party.name };
+}
+
+/**
+ * One delivery attempt of an ip-plan-copy, koordinator-handover or epikrise in the ledger:
+ * route it (explicit destination, else the home kommune; the directory says fhir-message or
+ * fhir-rest), ask the consent gate at this moment (the message's Consents, each replaced by a later
+ * version the registry has seen: a withdrawal while the message waited counts), and then deliver:
+ * `blocked` with the reason when the gate says no, and nothing leaves.
+ * fhir-message: as meldeplikt (a receipt in the answer acknowledges, 202 is delivered).
+ * fhir-rest: ordered conditional transactions within the recipient's entry limit; every entry
+ * written is the recipient's acknowledgement, except for a handover, which waits for the
+ * koordinerende enhet's receipt (delivered).
+ */
+export async function deliverDocumentFromLedger(job: DeliveryJobData, deps: DocumentStepDeps): Promise<StepResult> {
+  const { key } = job;
+  const stored = await deps.ledger.getWithBody(key);
+  if (!stored.body) throw new Error(`Message ${key} has no body in the ledger`);
+  const record = stored.record ?? (await deps.ledger.ensureRecord({ key, id: job.messageId, sender: job.sender, event: job.event })).record;
+  if (FINAL_STATES.includes(record.state) || record.state === 'delivered') return { kind: 'done', record };
+
+  let bundle: Bundle;
+  let route: ReturnType<typeof routeMessage>;
+  let view: ReturnType<typeof readMessage>;
+  try {
+    bundle = JSON.parse(stored.body) as Bundle;
+    view = readMessage(bundle);
+    route = routeMessage(record.event, bundle, deps.directory, ['fhir-message', 'fhir-rest']);
+  } catch (err) {
+    const reason = `the stored message cannot be read: ${(err as Error).message}`;
+    return { kind: 'fatal', reason, record: await deps.ledger.transition(key, 'dead', reason) };
+  }
+  if (route.kind === 'unroutable') return { kind: 'done', record: await deps.ledger.transition(key, 'unroutable', route.reason) };
+
+  const attempt = record.attempts + 1;
+  const patch = { attempts: attempt, recipient: route.ledgerRecipient };
+
+  // The consent gate, at the moment of sending.
+  const person = view.patient ? personNumberOf(view.patient.resource) : undefined;
+  const fromMessage = summarizeConsents(bundle);
+  const consents = person ? await deps.consents.current(deps.patientKey(person.value), fromMessage, record.receivedAt) : fromMessage;
+  const decision = decideConsent(record.event, consents, gateRecipient(route.recipient), deps.now?.() ?? new Date());
+  if (!decision.allowed) {
+    const reason = `consent: ${decision.reason}`;
+    return { kind: 'fatal', reason, record: await deps.ledger.transition(key, 'blocked', reason, { recipient: route.ledgerRecipient }) };
+  }
+
+  let token: string | undefined;
+  if (route.recipient.target.requiresToken) {
+    try {
+      token = await deps.tokenFor?.(route.recipient);
+    } catch (err) {
+      return transient(key, `no token for ${route.recipient.party.name}: ${(err as Error).message}`, attempt, deps, patch);
+    }
+    if (!token) return transient(key, `no token source configured for ${route.recipient.party.name}, which requires one`, attempt, deps, patch);
+  }
+
+  if (route.recipient.target.delivery === 'fhir-rest') {
+    const requestOptions = { messageId: record.id, timeoutMs: deps.timeoutMs, ...(token ? { token } : {}) };
+    // Documents too large for a FHIR string go up first as Binary; the DocumentReference points at them.
+    const upload = await uploadLargeAttachments(route.endpoint, bundle, requestOptions);
+    if (upload.kind === 'transient') return transient(key, upload.reason, attempt, deps, patch, upload.retryAfterMs);
+    if (upload.kind === 'rejected') return { kind: 'fatal', reason: upload.reason, record: await deps.ledger.transition(key, 'rejected', upload.reason, patch) };
+    let plan: ReturnType<typeof planTransactions>;
+    try {
+      plan = planTransactions(upload.bundle, route.recipient.target.maxTransactionEntries ?? Number.MAX_SAFE_INTEGER);
+    } catch (err) {
+      if (!(err instanceof UndeliverableError)) throw err;
+      const reason = `cannot be written to ${route.recipient.party.name} by fhir-rest: ${err.message}`;
+      return { kind: 'fatal', reason, record: await deps.ledger.transition(key, 'dead', reason, patch) };
+    }
+    const outcome = await deliverTransactions(route.endpoint, plan, requestOptions);
+    if (outcome.kind === 'transient') return transient(key, outcome.reason, attempt, deps, patch, outcome.retryAfterMs);
+    if (outcome.kind === 'rejected') return { kind: 'fatal', reason: outcome.reason, record: await deps.ledger.transition(key, 'rejected', outcome.reason, patch) };
+    const detail = `written to ${route.recipient.party.name}'s FHIR server: ${outcome.locations.size} resources in ${outcome.transactions} transaction${outcome.transactions === 1 ? '' : 's'}${upload.uploaded ? `, ${upload.uploaded} document${upload.uploaded === 1 ? '' : 's'} as Binary` : ''}`;
+    if (record.event === 'koordinator-handover') return { kind: 'done', record: await deps.ledger.transition(key, 'delivered', `${detail}; waiting for the koordinerende enhet's receipt`, patch) };
+    return { kind: 'done', record: await deps.ledger.transition(key, 'acknowledged', detail, { ...patch, receipt: { code: 'ok', at: new Date().toISOString(), detail } }) };
+  }
+
+  const outgoing = messageTextWithDestination(stored.body, bundle, { endpoint: route.endpoint, name: route.recipient.party.name, orgnr: route.recipient.party.orgnr });
+  const outcome = classifyDelivery(await postMessage(route.endpoint, outgoing, { messageId: record.id, timeoutMs: deps.timeoutMs, ...(token ? { token } : {}) }), record.id);
+  switch (outcome.kind) {
+    case 'acknowledged': {
+      const receipt = { code: 'ok', at: new Date().toISOString(), ...(outcome.receipt.detail ? { detail: outcome.receipt.detail } : {}) };
+      return { kind: 'done', record: await deps.ledger.transition(key, 'acknowledged', 'receipt ok', { ...patch, receipt }) };
+    }
+    case 'delivered':
+      return { kind: 'done', record: await deps.ledger.transition(key, 'delivered', outcome.detail, patch) };
+    case 'rejected':
+      return { kind: 'fatal', reason: outcome.reason, record: await deps.ledger.transition(key, 'rejected', outcome.reason, { ...patch, receipt: { code: 'fatal-error', at: new Date().toISOString(), detail: outcome.reason } }) };
+    case 'transient':
+      return transient(key, outcome.reason, attempt, deps, patch, outcome.retryAfterMs);
+  }
+}
+
+async function transient(key: string, reason: string, attempt: number, deps: DocumentStepDeps, patch: { attempts: number; recipient: MessageRecord['recipient'] }, retryAfterMs?: number): Promise<StepResult> {
+  if (attempt >= deps.maxAttempts) {
+    return { kind: 'fatal', reason, record: await deps.ledger.transition(key, 'dead', `attempts exhausted (${attempt}); last: ${reason}`, patch) };
+  }
+  const record = await deps.ledger.transition(key, 'retrying', `attempt ${attempt} of ${deps.maxAttempts}: ${reason}`, patch);
+  return { kind: 'retry', reason, record, attempt, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+}

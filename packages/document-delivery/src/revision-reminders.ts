@@ -1,0 +1,161 @@
+import { classifyDelivery, postMessage } from '@ipbro/delivery';
+import type { Directory } from '@ipbro/directory';
+import { CODE_SYSTEMS } from '@ipbro/fhir-message';
+import { FINAL_STATES, ledgerKey, type MessageLedger, type MessageRecord } from '@ipbro/message-ledger';
+import type { PlanEntry, PlanIndex } from '@ipbro/plan-index';
+import type { Bundle } from '@medplum/fhirtypes';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createHash } from 'node:crypto';
+
+export const REMINDER_QUEUE = 'revision-reminders';
+/** Not an event of the contract's ip-message-event: a notice IP-bro itself sends, told apart by its own system. */
+export const REMINDER_EVENT = { system: 'http://ipbro.no/fhir/CodeSystem/ip-notification', code: 'revision-reminder' } as const;
+/** The ledger's sender of what IP-bro sends on its own behalf. */
+export const IPBRO_SENDER = 'ipbro';
+
+export interface ReminderJobData {
+  /** Keyed hash of the person (see patientKeyer), never a fødselsnummer. */
+  patientKey: string;
+  plan: string;
+  nextRevision: string;
+}
+
+/** When a revision date has passed: the end of that day (the koordinator has the whole day). */
+export function reminderDueAt(revisionDate: string): number {
+  return Date.parse(`${revisionDate}T00:00:00Z`) + 24 * 3600 * 1000;
+}
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+/** One job per person, plan and revision date: scheduling it again (another copy, a restart) adds nothing. */
+export const reminderJobId = (d: ReminderJobData): string => `rev-${sha(`${d.patientKey}|${d.plan}|${d.nextRevision}`).slice(0, 40)}`;
+/** The reminder's message id, a UUID derived from the job, so a retried reminder is the same message. */
+export function reminderMessageId(d: ReminderJobData): string {
+  const h = sha(`reminder|${reminderJobId(d)}`);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The reminder message: a Task to revise the plan, naming the plan by its identifier (not the person). */
+export function reminderMessage(d: ReminderJobData, to: { endpoint: string; name: string; orgnr: string }, now = new Date()): Bundle {
+  const id = reminderMessageId(d);
+  const taskUrl = `urn:uuid:${sha(`task|${id}`).replace(/^(.{8})(.{4}).(.{3}).(.{3})(.{12}).*$/, '$1-$2-5$3-8$4-$5')}`;
+  const at = d.plan.lastIndexOf('|');
+  const [system, value] = at < 0 ? ['', d.plan] : [d.plan.slice(0, at), d.plan.slice(at + 1)];
+  return {
+    resourceType: 'Bundle',
+    type: 'message',
+    timestamp: now.toISOString(),
+    entry: [
+      {
+        fullUrl: `urn:uuid:${id}`,
+        resource: {
+          resourceType: 'MessageHeader',
+          id,
+          eventCoding: { ...REMINDER_EVENT },
+          source: { name: 'IP-bro', endpoint: 'urn:ipbro:revision-reminders' },
+          destination: [{ endpoint: to.endpoint, name: to.name, receiver: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: to.orgnr }, display: to.name } }],
+          focus: [{ reference: taskUrl }],
+        },
+      },
+      {
+        fullUrl: taskUrl,
+        resource: {
+          resourceType: 'Task',
+          status: 'requested',
+          intent: 'order',
+          code: { coding: [{ system: CODE_SYSTEMS.planReview, code: 'revisjon' }], text: 'Revisjon av individuell plan' },
+          description: `The revision of individuell plan ${value} planned for ${d.nextRevision} has passed, and no newer version of the plan has been seen.`,
+          focus: { type: 'CarePlan', identifier: { ...(system ? { system } : {}), value } },
+          restriction: { period: { end: d.nextRevision } },
+          owner: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: to.orgnr }, display: to.name },
+          authoredOn: now.toISOString(),
+        },
+      },
+    ],
+  };
+}
+
+export type ReminderOutcome =
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'sent'; record: MessageRecord }
+  | { kind: 'retry'; reason: string; record: MessageRecord };
+
+export interface ReminderDeps {
+  ledger: MessageLedger;
+  planIndex: PlanIndex;
+  directory: Directory;
+  timeoutMs: number;
+  now?: () => Date;
+}
+
+/**
+ * Revision reminders: a delayed BullMQ job per plan and revision date (in Redis, so it survives
+ * restarts of every service), due when the date has passed. When it runs, the reminder goes to the
+ * koordinator's koordinerende enhet only if the index still holds that plan with that revision date
+ * (a newer version with a later date has its own job). It is a message of its own in the ledger,
+ * event `revision-reminder`, with the receipt path every message has.
+ */
+export class RevisionReminders {
+  readonly queue: Queue<ReminderJobData>;
+
+  constructor(connection: Redis, prefix = '{ipbro}', private readonly retry = { attempts: 50, firstDelayMs: 1000 }) {
+    this.queue = new Queue<ReminderJobData>(REMINDER_QUEUE, { connection, prefix });
+  }
+
+  /** Schedules the reminder of the entry's next revision (nothing when it has none); idempotent. */
+  async schedule(patientKey: string, entry: PlanEntry, now = Date.now()): Promise<void> {
+    if (!entry.nextRevision) return;
+    const data: ReminderJobData = { patientKey, plan: entry.plan, nextRevision: entry.nextRevision };
+    await this.queue.add('revision-reminder', data, {
+      jobId: reminderJobId(data),
+      delay: Math.max(0, reminderDueAt(entry.nextRevision) - now),
+      attempts: this.retry.attempts,
+      backoff: { type: 'exponential', delay: this.retry.firstDelayMs },
+      // Kept long after: a second add of the same id while it is kept is a no-op (the ledger guards beyond).
+      removeOnComplete: { age: 400 * 24 * 3600 },
+      removeOnFail: { age: 400 * 24 * 3600 },
+    });
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}
+
+/** Runs one due reminder: checks the index, records the message in the ledger once, posts it. */
+export async function sendRevisionReminder(d: ReminderJobData, deps: ReminderDeps): Promise<ReminderOutcome> {
+  const entry = await deps.planIndex.get(d.patientKey);
+  if (!entry || entry.plan !== d.plan) return { kind: 'skipped', reason: 'the person\'s plan is no longer this one' };
+  if (entry.nextRevision !== d.nextRevision) return { kind: 'skipped', reason: `a newer version of the plan moved the revision to ${entry.nextRevision ?? 'none'}` };
+  const id = reminderMessageId(d);
+  const key = ledgerKey(IPBRO_SENDER, id);
+  const orgnr = entry.koordinator?.orgnr ?? entry.owner;
+  const party = orgnr ? deps.directory.byOrgnr(orgnr) : undefined;
+  const target = party?.koordinerendeEnhet;
+  const existing = await deps.ledger.get(key);
+  if (existing && (FINAL_STATES.includes(existing.state) || existing.state === 'delivered')) return { kind: 'sent', record: existing };
+  const endpoint = target?.endpoint ?? target?.fhirBase;
+  const recipient = party ? { orgnr: party.orgnr, name: party.name, ...('kommunenummer' in party ? { kommunenummer: (party as { kommunenummer: string }).kommunenummer } : {}), ...(target?.herId ? { herId: target.herId } : {}), ...(endpoint ? { endpoint } : {}) } : undefined;
+  const message = reminderMessage(d, { endpoint: endpoint ?? '', name: party?.name ?? '', orgnr: party?.orgnr ?? orgnr ?? '' }, deps.now?.());
+  const body = JSON.stringify(message);
+  // The reminder is a message like any other: a record with history, visible to ops and receipts.
+  await deps.ledger.accept({ sender: IPBRO_SENDER, id, event: REMINDER_EVENT.code, body, ...(recipient ? { recipient } : {}), enqueue: async () => undefined });
+  if (!party || !target || !endpoint || target.delivery !== 'fhir-message') {
+    const reason = `no koordinerende enhet taking fhir-message known for organisation ${orgnr ?? '(none)'}`;
+    return { kind: 'sent', record: await deps.ledger.transition(key, 'unroutable', reason) };
+  }
+  const record0 = (await deps.ledger.get(key)) as MessageRecord;
+  const attempt = record0.attempts + 1;
+  const patch = { attempts: attempt, ...(recipient ? { recipient } : {}) };
+  const outcome = classifyDelivery(await postMessage(endpoint, body, { messageId: id, timeoutMs: deps.timeoutMs }), id);
+  switch (outcome.kind) {
+    case 'acknowledged':
+      return { kind: 'sent', record: await deps.ledger.transition(key, 'acknowledged', 'receipt ok', { ...patch, receipt: { code: 'ok', at: new Date().toISOString() } }) };
+    case 'delivered':
+      return { kind: 'sent', record: await deps.ledger.transition(key, 'delivered', outcome.detail, patch) };
+    case 'rejected':
+      return { kind: 'sent', record: await deps.ledger.transition(key, 'rejected', outcome.reason, patch) };
+    case 'transient':
+      return { kind: 'retry', reason: outcome.reason, record: await deps.ledger.transition(key, 'retrying', `attempt ${attempt}: ${outcome.reason}`, patch) };
+  }
+}

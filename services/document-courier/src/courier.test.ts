@@ -1,0 +1,215 @@
+import { Directory } from '@ipbro/directory';
+import { documentIntakeCheck, REMINDER_QUEUE } from '@ipbro/document-delivery';
+import { epikrise, fritakOf, handover, planCopy, syntheticPerson } from '@ipbro/document-delivery/src/test-support/document-fixtures';
+import { readMessage } from '@ipbro/fhir-message';
+import { createFhirPeer, createKommuneSimulator, type FhirPeer } from '@ipbro/kommune-simulator';
+import { ledgerKey, type MessageRecord } from '@ipbro/message-ledger';
+import { patientKeyer } from '@ipbro/plan-index';
+import { createQueue, deliveryJobData, QUEUES } from '@ipbro/queues';
+import { createLogger } from '@ipbro/service-kit';
+import type { Bundle, CarePlan, CareTeam, Consent, DocumentReference, Goal } from '@medplum/fhirtypes';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { startDocumentCourier, type DocumentCourier } from './courier';
+
+// The courier in-process against real Redis (its own prefix), a real kommune-simulator (koordinerende
+// enheter, and Ålesund's EHR as a real FHIR server) and a real FHIR server as the hospital's EHR.
+// The test writes the ledger and the queue itself, standing in for the gateway.
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ROOT = join(__dirname, '..', '..', '..');
+const prefix = `{ipbro-courier-${randomUUID().slice(0, 8)}}`;
+const quiet = createLogger('test', { destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+const patientKey = patientKeyer(randomBytes(32));
+
+let redis: Redis;
+let worker: Redis;
+let sim: ReturnType<typeof createKommuneSimulator>;
+let simServer: Server;
+let hmr: FhirPeer;
+let hmrServer: Server;
+let courier: DocumentCourier;
+let check: ReturnType<typeof documentIntakeCheck>;
+
+const listen = (app: { listen: (p: number, h: string, cb: () => void) => Server }) =>
+  new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+const port = (s: Server) => (s.address() as { port: number }).port;
+
+beforeAll(async () => {
+  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  worker = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  sim = createKommuneSimulator({ logger: quiet });
+  simServer = await listen(sim.app);
+  hmr = createFhirPeer();
+  hmrServer = await listen(hmr.app);
+  const d = JSON.parse(readFileSync(join(ROOT, 'packages', 'directory', 'demo-directory.json'), 'utf8'));
+  for (const k of d.kommuner) {
+    k.koordinerendeEnhet.endpoint = k.koordinerendeEnhet.endpoint.replace(':4101', `:${port(simServer)}`);
+    if (k.ehr) k.ehr.fhirBase = k.ehr.fhirBase.replace(':4101', `:${port(simServer)}`);
+  }
+  d.helseforetak[0].ehr = { fhirBase: `http://127.0.0.1:${port(hmrServer)}`, delivery: 'fhir-rest', maxTransactionEntries: 8 };
+  courier = startDocumentCourier({
+    producer: redis, workerConnection: worker, directory: Directory.fromObject(d), logger: quiet, prefix, patientKey,
+    delivery: { firstDelayMs: 50, ceilingMs: 200, attempts: 200, timeoutMs: 5000 },
+  });
+  check = documentIntakeCheck({ planIndex: courier.planIndex, consents: courier.consents, patientKey, reminders: courier.reminders });
+});
+
+afterAll(async () => {
+  await courier.close();
+  sim.close();
+  simServer.closeAllConnections();
+  await new Promise((r) => simServer.close(r));
+  await new Promise((r) => hmrServer.close(r));
+  for (const name of [QUEUES.documents, REMINDER_QUEUE]) {
+    const q = new Queue(name, { connection: redis, prefix });
+    await q.obliterate({ force: true });
+    await q.close();
+  }
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+  worker.disconnect();
+});
+
+beforeEach(() => {
+  sim.reset();
+  hmr.reset();
+});
+
+/** Stands in for the gateway: the intake checks, then the ledger and the queue. */
+async function accept(bundle: Bundle): Promise<string> {
+  const view = readMessage(bundle);
+  await check(view);
+  const sender = view.senderIds.orgnr as string;
+  const id = view.messageId as string;
+  const key = ledgerKey(sender, id);
+  const queue = createQueue(QUEUES.documents, redis, { firstDelayMs: 50, ceilingMs: 200, attempts: 200 }, prefix);
+  await courier.ledger.accept({
+    sender, id, event: view.event as string, body: JSON.stringify(bundle),
+    enqueue: async (jobId) => void (await queue.add(view.event as string, deliveryJobData({ key, messageId: id, sender, event: view.event as string }), { jobId })),
+  });
+  await queue.close();
+  return key;
+}
+async function until(key: string, states: string[], ms = 15000): Promise<MessageRecord> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const r = await courier.ledger.get(key);
+    if (r && states.includes(r.state)) return r;
+    if (Date.now() > end) throw new Error(`${key} is ${r?.state} (${JSON.stringify(r?.history)}), expected ${states.join('|')}`);
+    await new Promise((res) => setTimeout(res, 25));
+  }
+}
+async function read<T>(base: string, query: string): Promise<T[]> {
+  const b = (await (await fetch(`${base}/${query}`)).json()) as Bundle;
+  return (b.entry ?? []).map((e) => e.resource as T);
+}
+const hmrBase = () => `http://127.0.0.1:${port(hmrServer)}`;
+
+test('the example plan copy lands at the hospital\'s FHIR server as a CarePlan linked to its CareTeam, Goals and Consents; again, and a newer version: one of each', async () => {
+  const first = await until(await accept(planCopy()), ['acknowledged', 'blocked', 'rejected', 'dead']);
+  expect(first.state).toBe('acknowledged');
+  expect(first.recipient).toMatchObject({ orgnr: '997005562', name: 'Helse Møre og Romsdal HF' });
+  expect(first.history.at(-1)?.detail).toMatch(/11 resources in 2 transactions/);
+  await until(await accept(planCopy({ freshId: true })), ['acknowledged']);
+  const newer = planCopy({ freshId: true, timestamp: '2026-11-28T12:00:00+01:00' });
+  (newer.entry![1].resource as CarePlan).title = 'Individuell plan for Ola Nordmann, revidert';
+  await until(await accept(newer), ['acknowledged']);
+  const [plans, teams, goals, consents, patients] = await Promise.all([read<CarePlan>(hmrBase(), 'CarePlan'), read<CareTeam>(hmrBase(), 'CareTeam'), read<Goal>(hmrBase(), 'Goal'), read<Consent>(hmrBase(), 'Consent'), read(hmrBase(), 'Patient')]);
+  expect([plans.length, teams.length, goals.length, consents.length, patients.length]).toEqual([1, 1, 2, 2, 1]);
+  expect(plans[0].title).toBe('Individuell plan for Ola Nordmann, revidert');
+  expect(plans[0].careTeam?.[0].reference).toBe(`CareTeam/${teams[0].id}`);
+  expect(plans[0].goal?.map((g) => g.reference).sort()).toEqual(goals.map((g) => `Goal/${g.id}`).sort());
+  expect(plans[0].supportingInfo?.map((g) => g.reference).sort()).toEqual(consents.map((g) => `Consent/${g.id}`).sort());
+});
+
+test('a plan copy to an organisation the fritak does not name ends blocked with the reason, and nothing leaves', async () => {
+  const r = await until(await accept(planCopy({ freshId: true, to: '944305823' })), ['acknowledged', 'blocked', 'delivered', 'rejected', 'dead']);
+  expect(r.state).toBe('blocked');
+  expect(r.history.at(-1)?.detail).toBe('consent: no taushetsplikt-fritak names Molde kommune (orgnr 944305823)');
+  expect(r.attempts).toBe(0);
+  expect([...sim.received.values()]).toEqual([]);
+  expect(await courier.queue.getJobCountByTypes('waiting', 'active', 'delayed')).toBe(0);
+});
+
+test('consent withdrawn while the message waits (the hospital\'s server down): blocked when it comes back, and nothing was written', async () => {
+  const person = syntheticPerson();
+  hmr.down = true;
+  const key = await accept(planCopy({ freshId: true, person, planValue: 'IP-2026-0500' }));
+  await until(key, ['retrying']);
+  const withdrawal = planCopy({ freshId: true, person, planValue: 'IP-2026-0500', timestamp: '2026-11-29T12:00:00+01:00' });
+  fritakOf(withdrawal).status = 'inactive';
+  const withdrawalKey = await accept(withdrawal);
+  expect((await until(withdrawalKey, ['blocked'])).history.at(-1)?.detail).toMatch(/is inactive, not active/);
+  hmr.down = false;
+  const r = await until(key, ['blocked', 'acknowledged']);
+  expect(r.state).toBe('blocked');
+  expect(r.history.map((h) => h.state)).toContain('retrying');
+  expect(await read(hmrBase(), 'CarePlan')).toHaveLength(0);
+});
+
+test('the example epikrise reaches Ålesund\'s EHR with its attachment byte for byte; a 20 MB one too (15 MB of PDF)', async () => {
+  const r = await until(await accept(epikrise()), ['acknowledged', 'blocked', 'rejected', 'dead']);
+  expect(r.state).toBe('acknowledged');
+  expect(r.recipient).toMatchObject({ kommunenummer: '1508', orgnr: '942953119' });
+  const base = `http://127.0.0.1:${port(simServer)}/kommune/1508/fhir`;
+  const sent = (epikrise().entry![1].resource as DocumentReference).content[0].attachment.data as string;
+  const [doc] = await read<DocumentReference>(base, 'DocumentReference');
+  expect(Buffer.from(doc.content[0].attachment.data as string, 'base64').equals(Buffer.from(sent, 'base64'))).toBe(true);
+  expect(doc.subject?.reference).toMatch(/^Patient\//);
+
+  // 15 MB of PDF is a 20 MB message in base64: what the gateway's 25 MB body limit lets through, with room.
+  const big = randomBytes(15 * 1024 * 1024);
+  const large = epikrise({ freshId: true, attachment: big, documentValue: 'EPI-LARGE-1' });
+  const done = await until(await accept(large), ['acknowledged', 'rejected', 'dead'], 60000);
+  expect(done.history.at(-1)?.detail).toMatch(/written to Ålesund kommune/);
+  expect(done.history.at(-1)?.detail).toMatch(/1 document as Binary/);
+  const stored = (await read<DocumentReference>(base, `DocumentReference?identifier=${encodeURIComponent('urn:oid:2.16.578.1.12.4.1.4.101/997005562/dok|EPI-LARGE-1')}`))[0];
+  const back = Buffer.from(await (await fetch(`${base}/${stored.content[0].attachment.url}`)).arrayBuffer());
+  expect(back.equals(big)).toBe(true);
+}, 90000);
+
+test('a Consent that denies the recipient blocks an epikrise to it', async () => {
+  const person = syntheticPerson();
+  const deny = planCopy({ freshId: true, person, planValue: 'IP-2026-0600' });
+  const fritak = fritakOf(deny);
+  fritak.provision!.type = 'deny';
+  fritak.provision!.actor!.push({ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] }, reference: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: '942953119' } } });
+  expect((await until(await accept(deny), ['blocked'])).state).toBe('blocked');
+  const r = await until(await accept(epikrise({ freshId: true, person })), ['acknowledged', 'blocked']);
+  expect(r.state).toBe('blocked');
+  expect(r.history.at(-1)?.detail).toMatch(/denies Ålesund kommune/);
+  expect(await read(`http://127.0.0.1:${port(simServer)}/kommune/1508/fhir`, 'DocumentReference')).toHaveLength(0);
+});
+
+test('a handover goes to the kommune\'s koordinerende enhet: acknowledged by its receipt, or rejected with the receipt\'s reason', async () => {
+  const ok = await until(await accept(handover({ person: syntheticPerson() })), ['acknowledged', 'rejected', 'blocked', 'dead']);
+  expect(ok.state).toBe('acknowledged');
+  expect(ok.recipient).toMatchObject({ kommunenummer: '1508', herId: '8110021' });
+  expect([...sim.received.values()].map((r) => r.event)).toEqual(['koordinator-handover']);
+  sim.setBehaviour({ sequence: ['fatal-error'] }, '1508');
+  const no = await until(await accept(handover({ person: syntheticPerson() })), ['acknowledged', 'rejected', 'blocked', 'dead']);
+  expect(no.state).toBe('rejected');
+  expect(no.history.at(-1)?.detail).toMatch(/receipt fatal-error/);
+});
+
+test('a revision date in the past gives exactly one reminder to the koordinator\'s koordinerende enhet, however often the plan is sent', async () => {
+  const person = syntheticPerson();
+  const past = new Date(Date.now() - 3 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+  for (let i = 0; i < 3; i++) await accept(planCopy({ freshId: true, person, planValue: 'IP-2026-0700', revision: past }));
+  const end = Date.now() + 10000;
+  while (![...sim.received.values()].some((r) => r.event === 'revision-reminder') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 500)); // time for a wrongful second one
+  const reminders = [...sim.received.values()].filter((r) => r.event === 'revision-reminder');
+  expect(reminders).toEqual([expect.objectContaining({ kommune: '1508', count: 1 })]);
+  const record = await courier.ledger.get(`ipbro:${reminders[0].id}`);
+  expect(record).toMatchObject({ event: 'revision-reminder', state: 'acknowledged', recipient: { orgnr: '942953119' } });
+  expect((await courier.planIndex.get(patientKey(person)))?.nextRevision).toBe(past);
+});

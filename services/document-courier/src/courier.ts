@@ -1,0 +1,144 @@
+import { ConsentRegistry } from '@ipbro/consent-gate';
+import type { DeliveryStepDeps } from '@ipbro/delivery';
+import type { Directory } from '@ipbro/directory';
+import { deliverDocumentFromLedger, REMINDER_QUEUE, RevisionReminders, sendRevisionReminder, type DocumentStepDeps, type ReminderJobData } from '@ipbro/document-delivery';
+import { FINAL_STATES, MessageLedger, type BodyCipherLike } from '@ipbro/message-ledger';
+import { PlanIndex, type PatientKeyer } from '@ipbro/plan-index';
+import { cappedExponentialDelay, createQueue, createWorker, QUEUES, resolveAttempts, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
+import type { Logger } from '@ipbro/service-kit';
+import { DelayedError, UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Counter, type Registry } from 'prom-client';
+
+export interface CourierOptions {
+  /** Connection for the queues, the ledger and the indexes. */
+  producer: Redis;
+  /** The workers' own (blocking) connection. */
+  workerConnection: Redis;
+  directory: Directory;
+  logger: Logger;
+  patientKey: PatientKeyer;
+  /** Message bodies at rest (IPBRO_ENCRYPTION_KEY); the gateway's cipher. */
+  cipher?: BodyCipherLike;
+  delivery: DeliverySettings & { timeoutMs: number };
+  prefix?: string;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  concurrency?: number;
+  closeTimeoutMs?: number;
+  tokenFor?: DeliveryStepDeps['tokenFor'];
+  registry?: Registry;
+  now?: () => Date;
+}
+
+export interface DocumentCourier {
+  worker: Worker<DeliveryJobData>;
+  reminderWorker: Worker<ReminderJobData>;
+  queue: Queue<DeliveryJobData>;
+  ledger: MessageLedger;
+  planIndex: PlanIndex;
+  consents: ConsentRegistry;
+  reminders: RevisionReminders;
+  close(): Promise<void>;
+}
+
+/**
+ * The document courier: a worker on the documents queue (ip-plan-copy, koordinator-handover,
+ * epikrise), one delivery attempt per job (deliverDocumentFromLedger), retried with the capped
+ * backoff; blocked, rejected and dead end the job with UnrecoverableError. A second worker sends the
+ * revision reminders that come due.
+ */
+export function startDocumentCourier(options: CourierOptions): DocumentCourier {
+  const prefix = options.prefix ?? '{ipbro}';
+  const ledger = new MessageLedger(options.producer, { prefix, ...(options.cipher ? { cipher: options.cipher } : {}) });
+  const queue = createQueue(QUEUES.documents, options.producer, options.delivery, prefix);
+  const planIndex = new PlanIndex(options.producer, prefix);
+  const consents = new ConsentRegistry(options.producer, prefix);
+  const reminders = new RevisionReminders(options.producer, prefix, { attempts: resolveAttempts(options.delivery), firstDelayMs: options.delivery.firstDelayMs });
+  const log = options.logger;
+  const maxAttempts = resolveAttempts(options.delivery);
+  const deps: DocumentStepDeps = {
+    ledger, directory: options.directory, timeoutMs: options.delivery.timeoutMs, maxAttempts, consents, patientKey: options.patientKey,
+    ...(options.tokenFor ? { tokenFor: options.tokenFor } : {}), ...(options.now ? { now: options.now } : {}),
+  };
+  const outcomes = options.registry
+    ? ((options.registry.getSingleMetric('ipbro_document_deliveries_total') as Counter<'state' | 'event'> | undefined) ??
+      new Counter({ name: 'ipbro_document_deliveries_total', help: 'document delivery attempts by event and the ledger state they left', labelNames: ['event', 'state'], registers: [options.registry] }))
+    : undefined;
+
+  const process = async (job: Job<DeliveryJobData>, token?: string): Promise<void> => {
+    const step = await deliverDocumentFromLedger(job.data, deps);
+    outcomes?.inc({ event: job.data.event, state: step.record.state });
+    const meta = { messageId: job.data.messageId, sender: job.data.sender, event: job.data.event, attempts: step.record.attempts, state: step.record.state, recipient: step.record.recipient?.orgnr };
+    if (step.kind === 'retry') {
+      log.warn({ ...meta, reason: step.reason }, 'delivery failed, will retry');
+      const backoff = cappedExponentialDelay(step.attempt, options.delivery.firstDelayMs, options.delivery.ceilingMs);
+      if (step.retryAfterMs !== undefined && step.retryAfterMs > backoff && token) {
+        await job.moveToDelayed(Date.now() + Math.min(step.retryAfterMs, options.delivery.ceilingMs), token);
+        throw new DelayedError(step.reason);
+      }
+      throw new Error(step.reason);
+    }
+    if (step.kind === 'fatal') {
+      log.warn({ ...meta, reason: step.reason }, 'delivery ended without success');
+      throw new UnrecoverableError(step.reason);
+    }
+    log.info(meta, 'delivery step done');
+  };
+
+  const worker = createWorker(QUEUES.documents, process, options.workerConnection, options.delivery, {
+    concurrency: options.concurrency ?? 16,
+    ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
+    ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
+  }, prefix);
+  worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+  // A job that failed for good without the ledger saying so must still end in a final state.
+  worker.on('failed', (job, err) => {
+    if (!job || err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || err.name === 'DelayedError') return;
+    if (job.attemptsMade < (job.opts.attempts ?? 1) && !/stalled more than/.test(err.message)) return;
+    void (async () => {
+      const record = await ledger.get(job.data.key);
+      if (record && !FINAL_STATES.includes(record.state)) await ledger.transition(job.data.key, 'dead', `delivery job failed for good: ${err.message}`);
+    })().catch((e) => log.error({ err: (e as Error).message, messageId: job.data.messageId }, 'could not mark the message dead'));
+  });
+
+  const reminderConnection = options.workerConnection.duplicate();
+  const reminderWorker = new Worker<ReminderJobData>(
+    REMINDER_QUEUE,
+    async (job) => {
+      const outcome = await sendRevisionReminder(job.data, { ledger, planIndex, directory: options.directory, timeoutMs: options.delivery.timeoutMs, ...(options.now ? { now: options.now } : {}) });
+      if (outcome.kind === 'retry') throw new Error(outcome.reason);
+      log.info({ plan: job.data.plan, revision: job.data.nextRevision, ...(outcome.kind === 'sent' ? { messageId: outcome.record.id, state: outcome.record.state } : { skipped: outcome.reason }) }, 'revision reminder');
+    },
+    {
+      connection: reminderConnection, prefix, concurrency: 4,
+      ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
+      ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
+    }
+  );
+  reminderWorker.on('error', (err) => log.error({ err: err.message }, 'reminder worker error'));
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      // worker.close() waits for in-flight deliveries; past the timeout their locks lapse and
+      // stalled-job recovery hands them to another courier.
+      const closed = Promise.all([worker.close(), reminderWorker.close()]);
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), options.closeTimeoutMs ?? 20_000);
+      });
+      const result = await Promise.race([closed.then(() => 'closed' as const), timedOut]);
+      clearTimeout(timer);
+      if (result === 'timeout') {
+        closed.catch(() => undefined);
+        log.warn({ timeoutMs: options.closeTimeoutMs ?? 20_000 }, 'in-flight deliveries outlived the close timeout; leaving them to stalled-job recovery');
+      }
+      await Promise.all([queue.close(), reminders.close()]);
+      reminderConnection.disconnect();
+    })();
+    return closing;
+  };
+
+  return { worker, reminderWorker, queue, ledger, planIndex, consents, reminders, close };
+}

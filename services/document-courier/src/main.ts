@@ -1,0 +1,77 @@
+import { clientCredentialsTokenSource } from '@ipbro/delivery';
+import { Directory } from '@ipbro/directory';
+import { bodyCipherFromConfig } from '@ipbro/message-ledger';
+import { patientKeyer } from '@ipbro/plan-index';
+import { assertNoEviction, createRedisConnection, waitUntilReady } from '@ipbro/queues';
+import { createLogger, createServiceApp, deliveryConfigSpec, exitOnConfigError, loadConfig, read, redisConfigSpec, startHttpServer } from '@ipbro/service-kit';
+import { startDocumentCourier } from './courier';
+
+const logger = createLogger('document-courier');
+const config = exitOnConfigError('document-courier', () =>
+  loadConfig({
+    ...redisConfigSpec,
+    ...deliveryConfigSpec,
+    PORT: read.port(8084),
+    DIRECTORY_FILE: read.file(),
+    /** Required here: it keys the plan index and the consent registry (a keyed hash of the person), and decrypts bodies. */
+    IPBRO_ENCRYPTION_KEY: read.base64Key32(),
+    IPBRO_ENCRYPTION_PREVIOUS_KEYS: read.optionalString(),
+    COURIER_LOCK_MS: read.int(30000, 1000),
+    COURIER_STALLED_INTERVAL_MS: read.optional(read.int(undefined, 500)),
+    COURIER_CONCURRENCY: read.int(16, 1),
+    COURIER_CLOSE_TIMEOUT_MS: read.int(20000, 0),
+    QUEUE_PREFIX: read.string('{ipbro}'),
+    DELIVERY_TOKEN_URL: read.optional(read.url()),
+    DELIVERY_CLIENT_ID: read.string('ipbro-courier'),
+    DELIVERY_CLIENT_SECRET: read.optionalString(),
+    DELIVERY_TOKEN_SCOPE: read.optionalString(),
+  })
+);
+
+async function main(): Promise<void> {
+  const producer = createRedisConnection(config.REDIS_URL, 'client');
+  const workerConnection = createRedisConnection(config.REDIS_URL, 'worker');
+  await waitUntilReady(producer);
+  // Evicted queue, ledger or index keys would lose accepted messages silently: refuse to start.
+  await assertNoEviction(producer);
+  const directory = Directory.fromFile(config.DIRECTORY_FILE, { logger });
+  const tokenSource = config.DELIVERY_TOKEN_URL
+    ? clientCredentialsTokenSource({
+        tokenUrl: config.DELIVERY_TOKEN_URL, clientId: config.DELIVERY_CLIENT_ID,
+        ...(config.DELIVERY_CLIENT_SECRET ? { clientSecret: config.DELIVERY_CLIENT_SECRET } : {}),
+        ...(config.DELIVERY_TOKEN_SCOPE ? { scope: config.DELIVERY_TOKEN_SCOPE } : {}),
+      })
+    : undefined;
+  const kit = createServiceApp({
+    name: 'document-courier', logger,
+    readiness: [
+      { name: 'redis', check: async () => void (await producer.ping()) },
+      { name: 'directory', check: async () => (directory.loaded ? undefined : 'not loaded') },
+    ],
+  });
+  const cipher = bodyCipherFromConfig(config.IPBRO_ENCRYPTION_KEY, config.IPBRO_ENCRYPTION_PREVIOUS_KEYS);
+  const courier = startDocumentCourier({
+    producer, workerConnection, directory, logger, prefix: config.QUEUE_PREFIX, registry: kit.registry,
+    patientKey: patientKeyer(config.IPBRO_ENCRYPTION_KEY), ...(cipher ? { cipher } : {}),
+    delivery: { firstDelayMs: config.DELIVERY_BACKOFF_MS, ceilingMs: config.DELIVERY_BACKOFF_MAX_MS, attempts: config.DELIVERY_ATTEMPTS, timeoutMs: config.DELIVERY_TIMEOUT_MS },
+    lockDurationMs: config.COURIER_LOCK_MS,
+    stalledIntervalMs: config.COURIER_STALLED_INTERVAL_MS ?? Math.max(500, Math.floor(config.COURIER_LOCK_MS / 2)),
+    concurrency: config.COURIER_CONCURRENCY,
+    closeTimeoutMs: config.COURIER_CLOSE_TIMEOUT_MS,
+    ...(tokenSource ? { tokenFor: async () => tokenSource() } : {}),
+  });
+  // SIGTERM/SIGINT (handled by startHttpServer): stop serving, then let in-flight deliveries finish.
+  await startHttpServer(kit.finish(), config.PORT, logger, [
+    async () => courier.close(),
+    async () => {
+      directory.close();
+      await Promise.allSettled([producer.quit(), workerConnection.quit()]);
+    },
+  ]);
+  logger.info({ concurrency: config.COURIER_CONCURRENCY, lockMs: config.COURIER_LOCK_MS, attempts: config.DELIVERY_ATTEMPTS || 'until 24 h' }, 'document-courier started');
+}
+
+main().catch((err) => {
+  process.stderr.write(`document-courier: ${(err as Error).message}\n`);
+  process.exit(1);
+});
