@@ -67,3 +67,37 @@ test('/token: wrong grant type, scopes narrowed on request, scopes the client la
     await new Promise<void>((r) => s.close(() => r()));
   }
 });
+
+test('a client with a registered key gets tokens only with private_key_jwt; an assertion is good once', async () => {
+  const { clientCredentialsTokenSource, signClientAssertion } = await import('@ipbro/delivery');
+  const { exportJWK, generateKeyPair } = await import('jose');
+  const clientKey = await generateKeyPair('RS256');
+  const issuer = await createTokenIssuer({
+    issuer: 'http://issuer.test', audience: 'ipbro',
+    clients: [{ clientId: 'ipbro-router', orgnr: '997005562', scopes: ['kommune:ke.write'], publicJwk: { ...(await exportJWK(clientKey.publicKey)), alg: 'RS256' } }],
+  });
+  const s: Server = await new Promise((resolve) => {
+    const x = issuer.app.listen(0, '127.0.0.1', () => resolve(x));
+  });
+  const tokenUrl = `http://127.0.0.1:${(s.address() as { port: number }).port}/token`;
+  const post = (form: Record<string, string>) => fetch(tokenUrl, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
+  try {
+    const token = await clientCredentialsTokenSource({ tokenUrl, clientId: 'ipbro-router', privateKey: clientKey.privateKey })();
+    const auth = createAuthenticator({ mode: 'jwt', issuer: 'http://issuer.test', audience: 'ipbro', jwksUrl: tokenUrl.replace('/token', '/.well-known/jwks.json') });
+    expect(await auth.authenticate({ headers: { authorization: `Bearer ${token}` } } as never)).toMatchObject({ clientId: 'ipbro-router', scopes: ['kommune:ke.write'] });
+
+    const base = { grant_type: 'client_credentials', client_id: 'ipbro-router', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' };
+    const assertion = await signClientAssertion({ tokenUrl, clientId: 'ipbro-router', privateKey: clientKey.privateKey });
+    expect((await post({ ...base, client_assertion: assertion })).status).toBe(200);
+    const replay = await post({ ...base, client_assertion: assertion });
+    expect(replay.status).toBe(401);
+    expect(await replay.json()).toMatchObject({ error: 'invalid_client', error_description: expect.stringMatching(/used before/) });
+    expect((await post({ grant_type: 'client_credentials', client_id: 'ipbro-router' })).status).toBe(401);
+    const stranger = await generateKeyPair('RS256');
+    expect((await post({ ...base, client_assertion: await signClientAssertion({ tokenUrl, clientId: 'ipbro-router', privateKey: stranger.privateKey }) })).status).toBe(401);
+    expect((await post({ ...base, client_assertion: await signClientAssertion({ tokenUrl: 'http://elsewhere.test/token', clientId: 'ipbro-router', privateKey: clientKey.privateKey }) })).status).toBe(401);
+    expect((await post({ ...base, client_assertion: await signClientAssertion({ tokenUrl, clientId: 'ipbro-router', privateKey: clientKey.privateKey, assertionLifetimeSeconds: 3600 }) })).status).toBe(401);
+  } finally {
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+});

@@ -1,6 +1,6 @@
 import { ORGNR_CLAIM } from '@ipbro/service-kit';
 import express, { type Express } from 'express';
-import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importPKCS8, SignJWT, type JWK, type KeyLike } from 'jose';
+import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importJWK, importPKCS8, jwtVerify, SignJWT, type JWK, type KeyLike } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
@@ -8,7 +8,14 @@ export interface DemoClient {
   clientId: string;
   orgnr: string;
   scopes: string[];
+  /**
+   * The client's public key (with `alg`): the client must then authenticate with private_key_jwt,
+   * a client assertion signed by it, as HelseID requires; client_id alone is refused.
+   */
+  publicJwk?: JWK;
 }
+
+const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 export interface MintClaims {
   orgnr?: string;
@@ -77,6 +84,27 @@ export async function createTokenIssuer(options: TokenIssuerOptions): Promise<To
       .setExpirationTime(Math.floor(Date.now() / 1000) + (c.expiresInSeconds ?? lifetime))
       .sign(privateKey);
 
+  // Assertion ids seen, until their exp: an assertion is good for one token request only.
+  const usedAssertions = new Map<string, number>();
+  /** RFC 7523 §3: iss = sub = client_id, aud this issuer or its token endpoint, exp soon, jti never seen. */
+  const checkAssertion = async (client: DemoClient, assertion: string | undefined, tokenEndpoint: string): Promise<string | undefined> => {
+    if (!client.publicJwk) return undefined;
+    if (!assertion) return 'this client must authenticate with private_key_jwt (client_assertion)';
+    try {
+      const key = await importJWK(client.publicJwk, client.publicJwk.alg ?? 'RS256');
+      const { payload } = await jwtVerify(assertion, key, { issuer: client.clientId, subject: client.clientId, audience: [options.issuer, tokenEndpoint], requiredClaims: ['exp', 'jti'] });
+      const now = Math.floor(Date.now() / 1000);
+      if ((payload.exp as number) - now > 300) return 'the client assertion lives too long (over 300 s)';
+      for (const [jti, exp] of usedAssertions) if (exp < now) usedAssertions.delete(jti);
+      const id = `${client.clientId}:${String(payload.jti)}`;
+      if (usedAssertions.has(id)) return 'the client assertion was used before (jti)';
+      usedAssertions.set(id, payload.exp as number);
+      return undefined;
+    } catch (err) {
+      return `the client assertion is not valid: ${(err as Error).message}`;
+    }
+  };
+
   const app = express();
   app.disable('x-powered-by');
   app.get('/.well-known/jwks.json', (_req, res) => {
@@ -93,6 +121,15 @@ export async function createTokenIssuer(options: TokenIssuerOptions): Promise<To
       const client = options.clients.find((c) => c.clientId === body.client_id);
       if (!client) {
         res.status(400).json({ error: 'invalid_client', error_description: `Unknown client_id ${JSON.stringify(body.client_id ?? null)}` });
+        return;
+      }
+      if (body.client_assertion_type !== undefined && body.client_assertion_type !== CLIENT_ASSERTION_TYPE) {
+        res.status(400).json({ error: 'invalid_client', error_description: `client_assertion_type must be ${CLIENT_ASSERTION_TYPE}` });
+        return;
+      }
+      const refused = await checkAssertion(client, body.client_assertion, `${req.protocol}://${req.headers.host}/token`);
+      if (refused) {
+        res.status(401).json({ error: 'invalid_client', error_description: refused });
         return;
       }
       // A requested scope narrows the client's; one it does not have is refused.

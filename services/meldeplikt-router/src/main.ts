@@ -1,8 +1,10 @@
-import { clientCredentialsTokenSource } from '@ipbro/delivery';
+import { AuditTrail } from '@ipbro/audit';
+import { clientCredentialsTokenSource, useDeliveryAudit } from '@ipbro/delivery';
 import { Directory } from '@ipbro/directory';
 import { bindBodyCipher, bodyCipherFromConfig } from '@ipbro/message-ledger';
 import { assertNoEviction, createRedisConnection, waitUntilReady } from '@ipbro/queues';
 import { createLogger, createServiceApp, deliveryConfigSpec, exitOnConfigError, loadConfig, read, redisConfigSpec, startHttpServer } from '@ipbro/service-kit';
+import { readFileSync } from 'node:fs';
 import { startMeldepliktRouter } from './router';
 
 const logger = createLogger('meldeplikt-router');
@@ -26,6 +28,12 @@ const config = exitOnConfigError('meldeplikt-router', () =>
     DELIVERY_CLIENT_ID: read.string('ipbro-router'),
     DELIVERY_CLIENT_SECRET: read.optionalString(),
     DELIVERY_TOKEN_SCOPE: read.optionalString(),
+    /** private_key_jwt (as HelseID requires): the client's PKCS#8 PEM key, its kid, and the assertion's audience. */
+    DELIVERY_CLIENT_KEY_FILE: read.optional(read.file()),
+    DELIVERY_CLIENT_KEY_ID: read.optionalString(),
+    DELIVERY_TOKEN_AUDIENCE: read.optionalString(),
+    /** The key of the patient hash in audit records (default: IPBRO_ENCRYPTION_KEY). */
+    AUDIT_HMAC_KEY: read.optional(read.base64Key32()),
     IPBRO_ENCRYPTION_KEY: read.optional(read.base64Key32()),
     IPBRO_ENCRYPTION_PREVIOUS_KEYS: read.optionalString(),
   })
@@ -47,8 +55,13 @@ async function main(): Promise<void> {
         tokenUrl: config.DELIVERY_TOKEN_URL, clientId: config.DELIVERY_CLIENT_ID,
         ...(config.DELIVERY_CLIENT_SECRET ? { clientSecret: config.DELIVERY_CLIENT_SECRET } : {}),
         ...(config.DELIVERY_TOKEN_SCOPE ? { scope: config.DELIVERY_TOKEN_SCOPE } : {}),
+        ...(config.DELIVERY_CLIENT_KEY_FILE ? { privateKey: readFileSync(config.DELIVERY_CLIENT_KEY_FILE, 'utf8') } : {}),
+        ...(config.DELIVERY_CLIENT_KEY_ID ? { keyId: config.DELIVERY_CLIENT_KEY_ID } : {}),
+        ...(config.DELIVERY_TOKEN_AUDIENCE ? { assertionAudience: config.DELIVERY_TOKEN_AUDIENCE } : {}),
       })
     : undefined;
+  // Every delivery attempt and outcome of this process goes to the audit trail.
+  useDeliveryAudit(new AuditTrail(producer, { prefix: config.QUEUE_PREFIX, logger, source: 'meldeplikt-router', hmacKey: config.AUDIT_HMAC_KEY ?? config.IPBRO_ENCRYPTION_KEY }));
   const kit = createServiceApp({
     name: 'meldeplikt-router', logger,
     readiness: [
