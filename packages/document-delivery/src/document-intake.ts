@@ -1,8 +1,9 @@
 import { ConsentRegistry, summarizeConsents } from '@ipbro/consent-gate';
 import { personNumberOf, type MessageView } from '@ipbro/fhir-message';
 import { errorIssue, OutcomeError } from '@ipbro/outcome';
-import { planEntryOf, type PatientKeyer, type PlanIndex } from '@ipbro/plan-index';
-import type { RevisionReminders } from './revision-reminders';
+import { patientKeyer, planEntryOf, PlanIndex, type PatientKeyer } from '@ipbro/plan-index';
+import type { Redis } from 'ioredis';
+import { RevisionReminders } from './revision-reminders';
 
 const PLAN_EVENTS = new Set(['ip-plan-copy', 'koordinator-handover']);
 const DOCUMENT_EVENTS = new Set([...PLAN_EVENTS, 'epikrise']);
@@ -53,4 +54,16 @@ export function documentIntakeCheck(deps: DocumentIntakeDeps): (view: MessageVie
 function splitIdentifier(plan: string): [string, string] {
   const at = plan.lastIndexOf('|');
   return at < 0 ? ['', plan] : [plan.slice(0, at), plan.slice(at + 1)];
+}
+
+/**
+ * The gateway's wiring in one call: the plan index, the consent registry and the reminder queue on
+ * the gateway's Redis connection and prefix, the person keyed by IPBRO_ENCRYPTION_KEY (the courier
+ * must use the same key). `close` closes the reminder queue.
+ */
+export function createDocumentIntake(redis: Redis, options: { prefix?: string; encryptionKey: Buffer | string; retry?: { attempts: number; firstDelayMs: number } }): { check: (view: MessageView) => Promise<void>; close: () => Promise<void> } {
+  const prefix = options.prefix ?? '{ipbro}';
+  const reminders = new RevisionReminders(redis, prefix, options.retry);
+  const check = documentIntakeCheck({ planIndex: new PlanIndex(redis, prefix), consents: new ConsentRegistry(redis, prefix), patientKey: patientKeyer(options.encryptionKey), reminders });
+  return { check, close: () => reminders.close() };
 }

@@ -1,5 +1,5 @@
 export { deliverDocumentFromLedger, gateRecipient, type DocumentStepDeps } from './document-delivery';
-export { documentIntakeCheck, type DocumentIntakeDeps } from './document-intake';
+export { documentIntakeCheck, createDocumentIntake, type DocumentIntakeDeps } from './document-intake';
 export {
   RevisionReminders, sendRevisionReminder, reminderMessage, reminderJobId, reminderMessageId, reminderDueAt,
   REMINDER_QUEUE, REMINDER_EVENT, IPBRO_SENDER, type ReminderJobData, type ReminderOutcome, type ReminderDeps,

@@ -1,3 +1,4 @@
+import type { MessageView } from '@ipbro/fhir-message';
 import type { MessageLedger, Recipient } from '@ipbro/message-ledger';
 import type { DeliveryJobData, QueueName } from '@ipbro/queues';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
@@ -27,6 +28,12 @@ export interface IntakeDeps {
   /** The message validation; defaults to @ipbro/validation's validateMessage. */
   validate?: (bundle: Bundle, options: { now?: Date }) => OperationOutcome;
   now?: () => Date;
+  /**
+   * Checks and records a valid message must pass before it is queued (not run for receipts): throws
+   * an OutcomeError to refuse it, nothing queued. The gateway's document checks (one plan per person,
+   * the consent registry) live here; see @ipbro/document-delivery's documentIntakeCheck.
+   */
+  beforeAccept?: (view: MessageView) => Promise<void>;
   /** The audit trail (@ipbro/audit's AuditTrail): receipt of messages, receipts, refusals, status reads. */
   audit?: IntakeAudit;
 }

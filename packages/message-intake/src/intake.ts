@@ -61,6 +61,7 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
     }
     return { status: 200, kind: 'receipt', body: receipt.body, records: receipt.records };
   }
+  await deps.beforeAccept?.(view);
   const key = ledgerKey(sender, id);
   const queue = deps.queues[queueForEvent(event)];
   const recipient = recipientNow(view, deps);

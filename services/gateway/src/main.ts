@@ -1,5 +1,6 @@
 import { AuditTrail, auditKeyFrom } from '@ipbro/audit';
 import { Directory } from '@ipbro/directory';
+import { createDocumentIntake } from '@ipbro/document-delivery';
 import { bodyCipherFromConfig, MessageLedger } from '@ipbro/message-ledger';
 import { assertNoEviction, createQueue, createRedisConnection, QUEUES, waitUntilReady } from '@ipbro/queues';
 import { createAuthenticator, createLogger, deliveryConfigSpec, exitOnConfigError, exitOnSignals, loadAuthConfig, loadConfig, read, redisConfigSpec, startHttpServer, type Reader } from '@ipbro/service-kit';
@@ -39,8 +40,11 @@ async function main(): Promise<void> {
   if (!cipher) logger.warn('IPBRO_ENCRYPTION_KEY is not set: message bodies are stored in Redis unencrypted');
   const ledger = new MessageLedger(redis, { prefix: config.QUEUE_PREFIX, cipher });
   const audit = new AuditTrail(redis, { prefix: config.QUEUE_PREFIX, logger, source: 'gateway', hmacKey: config.auditKey });
+  // Documents: one plan per person, the consent registry, revision reminders (keyed by IPBRO_ENCRYPTION_KEY, as the courier is).
+  const documents = config.IPBRO_ENCRYPTION_KEY ? createDocumentIntake(redis, { prefix: config.QUEUE_PREFIX, encryptionKey: config.IPBRO_ENCRYPTION_KEY }) : undefined;
+  if (!documents) logger.warn('IPBRO_ENCRYPTION_KEY is not set: no one-plan-per-person check and no consent registry for documents');
   const app = createGatewayApp({
-    logger, ledger, queues, directory, audit, auth: createAuthenticator(config.auth, logger, { redis, prefix: config.QUEUE_PREFIX }), bodyLimit: config.BODY_LIMIT_BYTES,
+    logger, ledger, queues, directory, audit, ...(documents ? { beforeAccept: documents.check } : {}), auth: createAuthenticator(config.auth, logger, { redis, prefix: config.QUEUE_PREFIX }), bodyLimit: config.BODY_LIMIT_BYTES,
     readiness: [
       { name: 'redis', check: async () => void (await redis.ping()) },
       ...(directory ? [{ name: 'directory', check: async () => (directory.loaded ? undefined : 'no directory loaded') }] : []),
@@ -49,7 +53,7 @@ async function main(): Promise<void> {
   const server = await startHttpServer(app, config.PORT, logger, [
     async () => {
       directory?.close();
-      await Promise.all(Object.values(queues).map((q) => q.close()));
+      await Promise.all([...Object.values(queues).map((q) => q.close()), documents?.close()]);
       redis.disconnect();
     },
   ], config.HOST);
