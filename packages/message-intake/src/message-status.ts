@@ -6,13 +6,14 @@ import { durably } from './storage';
 export const OPS_SCOPE = 'ipbro:ops';
 
 /**
- * GET /messages/{id}: the sending organisation's record with that id, or any sender's for a token
- * with ipbro:ops. Undefined otherwise, so another organisation cannot tell an id exists.
+ * GET /messages/{id}: the sending organisation's record with that id, the recipient's for a
+ * koordinator-handover, or any sender's for a token with ipbro:ops. Undefined otherwise, so another organisation cannot tell an id exists.
  */
 export async function messageStatus(id: string, auth: IntakeAuth, ledger: MessageLedger, audit?: IntakeAudit): Promise<MessageStatus | undefined> {
   const records = await durably('reading the ledger', () => ledger.findById(id));
   const ops = auth.scopes.includes(OPS_SCOPE);
-  const visible = records.find((r) => r.sender === auth.orgnr) ?? (ops ? records[0] : undefined);
+  // A koordinator-handover is pending on both sides: the receiving kommune may follow it too.
+  const visible = records.find((r) => r.sender === auth.orgnr) ?? records.find((r) => r.event === 'koordinator-handover' && !!auth.orgnr && r.recipient?.orgnr === auth.orgnr) ?? (ops ? records[0] : undefined);
   // Reads of another organisation's id are recorded too (minor failure): probing shows in the trail.
   await audit?.record({
     event: 'status.read', messageId: id, outcome: visible ? 'success' : 'minor-failure',
