@@ -35,7 +35,8 @@ export interface OpsStack {
   directoryFile: string;
   encryptionKey: string;
   services(): Service[];
-  send(bundle: string | object): Promise<Response>;
+  /** Posts to the gateway as the hospital, or as the organisation given (a kommune sends plan copies). */
+  send(bundle: string | object, asOrgnr?: string): Promise<Response>;
   state(id: string): Promise<string | undefined>;
   waitForState(id: string, state: string, ms?: number): Promise<void>;
   behave(kommune: string, behaviour: object): Promise<void>;
@@ -95,11 +96,16 @@ export async function startOpsStack(options: { attempts?: number; failuresForAle
     const res = await fetch(`${gateway.url}/messages/${id}`, { headers: { Authorization: `Bearer ${hospitalToken}` } });
     return res.ok ? ((await res.json()) as { state: string }).state : undefined;
   };
+  let stopped = false;
   const stack: OpsStack = {
     prefix, redis, gateway, router, kommune, dashboard, extra, opsToken, hospitalToken, alerts, directoryFile, encryptionKey,
     services: () => [gateway, router, kommune, dashboard, ...extra],
-    send: (bundle) => fetch(`${gateway.url}/fhir/$process-message`, {
-      method: 'POST', headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${hospitalToken}` },
+    send: async (bundle, asOrgnr) => fetch(`${gateway.url}/fhir/$process-message`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/fhir+json',
+        Authorization: `Bearer ${asOrgnr ? await issuer.mint({ orgnr: asOrgnr, scope: 'ipbro:message.write ipbro:message.read', clientId: `kommune-${asOrgnr}` }) : hospitalToken}`,
+      },
       body: typeof bundle === 'string' ? bundle : JSON.stringify(bundle),
     }),
     state,
@@ -111,6 +117,8 @@ export async function startOpsStack(options: { attempts?: number; failuresForAle
       if (!res.ok) throw new Error(`simulator refused the behaviour: ${await res.text()}`);
     },
     stop: async () => {
+      if (stopped) return;
+      stopped = true;
       for (const s of [...extra, dashboard, router, kommune, gateway]) await stopService(s);
       await new Promise<void>((r) => issuerServer.close(() => r()));
       await new Promise<void>((r) => hook.close(() => r()));
