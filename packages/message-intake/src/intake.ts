@@ -2,6 +2,7 @@ import { personNumberOf, readMessage, type MessageView } from '@ipbro/fhir-messa
 import { ledgerKey, type MessageRecord, type Recipient } from '@ipbro/message-ledger';
 import { errorIssue, forbidden, hasErrors, informationOutcome, OutcomeError } from '@ipbro/outcome';
 import { deliveryJobData, queueForEvent } from '@ipbro/queues';
+import { messagesReceivedCounter } from '@ipbro/service-kit';
 import { validateMessage } from '@ipbro/validation';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import type { IntakeAuth, IntakeDeps } from './intake-deps';
@@ -81,5 +82,6 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
     ...(personNumber ? { personNumber } : {}), detail: created ? 'queued' : `seen before (${record.state})`,
   });
   if (!created) return { status: 200, kind: 'repeat', body: statusView(record), record };
+  messagesReceivedCounter().inc({ event, sender });
   return { status: 202, location: `/messages/${encodeURIComponent(id)}`, outcome: informationOutcome(`Message ${id} accepted for delivery`), record };
 }
