@@ -14,7 +14,7 @@ const demo = path.join(root, '.demo');
 fs.mkdirSync(demo, { recursive: true });
 const env = process.env;
 const port = (name, fallback) => Number(env[name] ?? fallback);
-const P = { issuer: port('DEMO_ISSUER_PORT', 4100), kommune: port('DEMO_KOMMUNE_PORT', 4101), hospital: port('DEMO_HOSPITAL_PORT', 4102), gateway: port('DEMO_GATEWAY_PORT', 8080), router: port('DEMO_ROUTER_PORT', 8082), mapper: port('DEMO_MAPPER_PORT', 8083) };
+const P = { issuer: port('DEMO_ISSUER_PORT', 4100), kommune: port('DEMO_KOMMUNE_PORT', 4101), hospital: port('DEMO_HOSPITAL_PORT', 4102), gateway: port('DEMO_GATEWAY_PORT', 8080), router: port('DEMO_ROUTER_PORT', 8082), mapper: port('DEMO_MAPPER_PORT', 8083), ops: port('DEMO_OPS_PORT', 8084), courier: port('DEMO_COURIER_PORT', 8085) };
 const REDIS_URL = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const issuer = `http://127.0.0.1:${P.issuer}`;
 const gateway = `http://127.0.0.1:${P.gateway}`;
@@ -40,9 +40,19 @@ const services = [
   { name: 'hospital-simulator', dir: 'services/hospital-simulator', env: { PORT: P.hospital, TOKEN_ISSUER_PORT: P.issuer, SIM_GATEWAY_URL: gateway, DEMO_TOKEN_OUT: tokenFile }, health: `http://127.0.0.1:${P.hospital}/healthz` },
   { name: 'gateway', dir: 'services/gateway', env: { PORT: P.gateway }, health: `${gateway}/readyz` },
   { name: 'meldeplikt-router', dir: 'services/meldeplikt-router', env: { PORT: P.router }, health: `http://127.0.0.1:${P.router}/readyz` },
+  { name: 'document-courier', dir: 'services/document-courier', env: { PORT: P.courier }, health: `http://127.0.0.1:${P.courier}/readyz` },
   { name: 'kommune-simulator', dir: 'services/kommune-simulator', env: { PORT: P.kommune, SIM_BEHAVIOUR: env.SIM_BEHAVIOUR ?? 'later', SIM_LATER_MS: '1500', SIM_GATEWAY_URL: gateway, SIM_TOKEN_URL: `${issuer}/token` }, health: `http://127.0.0.1:${P.kommune}/healthz` },
   { name: 'plan-mapper', dir: 'services/plan-mapper', env: { PORT: P.mapper }, health: `http://127.0.0.1:${P.mapper}/healthz` },
+  { name: 'ops-dashboard', dir: 'services/ops-dashboard', env: { PORT: P.ops, ALERT_INTERVAL_MS: '5000' }, health: `http://127.0.0.1:${P.ops}/readyz` },
 ];
+const opsTokenFile = path.join(demo, 'ops-token');
+
+/** A token for the demo's `ops` client (scope ipbro:ops) from the local issuer, for the dashboard. */
+async function writeOpsToken() {
+  const res = await fetch(`${issuer}/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=ops&scope=ipbro%3Aops' });
+  if (!res.ok) throw new Error(`the issuer refused the ops token: ${res.status} ${await res.text()}`);
+  fs.writeFileSync(opsTokenFile, (await res.json()).access_token);
+}
 
 const children = [];
 const width = Math.max(...services.map((s) => s.name.length));
@@ -117,6 +127,7 @@ async function clearDemoKeys() {
       throw err;
     });
   }
+  const opsToken = await writeOpsToken().then(() => true, (err) => (console.error(`demo: no ops token: ${err.message}`), false));
   const example = fs.existsSync(path.join(root, '..', 'shared', 'contract', 'examples', 'meldeplikt.json')) ? '../shared/contract/examples/meldeplikt.json' : 'test/fixtures/contract/meldeplikt.json';
   const bearer = `-H "Authorization: Bearer $(cat .demo/token)"`;
   console.log(`
@@ -130,6 +141,11 @@ Watch it travel:
   hospital   curl -s -X POST http://127.0.0.1:${P.hospital}/send/meldeplikt   (another one, with a fresh id)
   mapper     npx ipbro validate ${example}
 The kommune answers 202 and posts its receipt 1.5 s later: queued → delivered → acknowledged.
+
+Operators (scope ipbro:ops${opsToken ? ', token in .demo/ops-token' : ''}):
+  dashboard  http://127.0.0.1:${P.ops}/ops   (queues at /queues/; the browser must send Authorization: Bearer <ops token>)
+  overview   curl -s http://127.0.0.1:${P.ops}/ops/api/overview -H "Authorization: Bearer $(cat .demo/ops-token)"
+  metrics    curl -s http://127.0.0.1:${P.ops}/metrics
 Ctrl-C stops everything.
 `);
 })().catch(() => undefined);
