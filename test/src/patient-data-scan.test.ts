@@ -76,6 +76,9 @@ test('no fødselsnummer, name or clinical text in Redis or in the logs after the
   const wrong = meldepliktFor();
   const text = JSON.stringify(wrong.bundle).replace(FNR, WRONG_FNR);
   expect((await stack.send(text)).status).toBe(422);
+  // Broken JSON whose first bytes are the patient: 400 (the parser's message quotes the text back to
+  // the sender, never to a log).
+  expect((await stack.send(`{"patient": Ola Nordmann ${FNR} hjerneslag`)).status).toBe(400);
   // The plan copy and the epikrise, as the contract gives them.
   const planCopy = fixtureText('ip-plan-copy');
   const epikrise = fixtureText('epikrise');
