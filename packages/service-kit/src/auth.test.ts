@@ -245,3 +245,24 @@ test('a verified token is reused from the cache only until it expires', async ()
   await new Promise((r) => setTimeout(r, 2100));
   await expect(cached.authenticate(req)).rejects.toMatchObject({ status: 401 });
 });
+
+test('a JWKS file is read again for an unknown kid (rotation), at most once per cooldown', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipbro-auth-'));
+  const file = join(dir, 'jwks.json');
+  writeFileSync(file, JSON.stringify({ keys: [publicJwk] }));
+  const auth = createAuthenticator({ mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksFile: file, jwksCooldownMs: 200 }, quiet, { tokenCacheSize: 0 });
+  const next = await generateKeyPair('RS256');
+  const rotated = await new SignJWT({ scope: 'ipbro:message.write', [ORGNR_CLAIM]: '997005562' }).setProtectedHeader({ alg: 'RS256', kid: 'k2', typ: 'at+jwt' }).setIssuer('https://helseid.test').setAudience('ipbro').setExpirationTime('5m').sign(next.privateKey);
+  const status = (jwt: string) => auth.authenticate({ headers: { authorization: `Bearer ${jwt}` } } as never).then(() => 200, (e: { status: number }) => e.status);
+  writeFileSync(file, JSON.stringify({ keys: [publicJwk, { ...(await exportJWK(next.publicKey)), kid: 'k2', alg: 'RS256' }] }));
+  expect(await status(rotated)).toBe(401); // within the cooldown of the first read
+  await new Promise((r) => setTimeout(r, 250));
+  expect(await status(rotated)).toBe(200);
+  expect(await status(await token())).toBe(200);
+  writeFileSync(file, '{"keys": [');
+  await new Promise((r) => setTimeout(r, 250));
+  const stranger = await generateKeyPair('RS256');
+  const unknown = await new SignJWT({ scope: 'ipbro:message.write', [ORGNR_CLAIM]: '997005562' }).setProtectedHeader({ alg: 'RS256', kid: 'k9', typ: 'at+jwt' }).setIssuer('https://helseid.test').setAudience('ipbro').setExpirationTime('5m').sign(stranger.privateKey);
+  expect(await status(unknown)).toBe(401); // a half-written file: the keys we had stay
+  expect(await status(rotated)).toBe(200);
+});

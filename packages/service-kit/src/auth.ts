@@ -120,13 +120,31 @@ function scopesOf(payload: JWTPayload): string[] {
 class KeysUnavailable extends Error {}
 
 function keySource(config: Extract<AuthConfig, { mode: 'jwt' }>): JWTVerifyGetKey {
+  const cooldownMs = config.jwksCooldownMs ?? 30_000;
   if (config.jwksFile) {
-    const jwks = JSON.parse(readFileSync(config.jwksFile, 'utf8')) as JSONWebKeySet;
-    return createLocalJWKSet(jwks);
+    const file = config.jwksFile;
+    const load = () => createLocalJWKSet(JSON.parse(readFileSync(file, 'utf8')) as JSONWebKeySet);
+    let local = load();
+    let loadedAt = Date.now();
+    // Rotation by file: an unknown kid reads the file again, at most once per cooldown.
+    return async (header, token) => {
+      try {
+        return await local(header, token);
+      } catch (err) {
+        if (!(err instanceof joseErrors.JWKSNoMatchingKey) || Date.now() - loadedAt < cooldownMs) throw err;
+        loadedAt = Date.now();
+        try {
+          local = load();
+        } catch {
+          throw err; // a file caught half-written keeps the keys we had
+        }
+        return local(header, token);
+      }
+    };
   }
   // jose caches the JWKS and refetches it once when a token names an unknown `kid` (key rotation).
   // Concurrent requests share one fetch; the cooldown keeps a stream of unknown kids from hammering the issuer.
-  const remote = createRemoteJWKSet(new URL(config.jwksUrl as string), { cooldownDuration: config.jwksCooldownMs ?? 30_000, cacheMaxAge: 10 * 60_000 });
+  const remote = createRemoteJWKSet(new URL(config.jwksUrl as string), { cooldownDuration: cooldownMs, cacheMaxAge: 10 * 60_000 });
   return async (header, token) => {
     try {
       return await remote(header, token);
