@@ -5,6 +5,8 @@ import { loadDefinitions } from './fhir-definitions';
 import type { NodeVisitor } from './resource-walker';
 
 const allowedCache = new Map<string, string[] | null>();
+/** How many paths are cached (for the test that it stays bounded). */
+export const allowedCacheSize = (): number => allowedCache.size;
 
 function elementFor(map: Map<string, ElementDefinition> | undefined, path: string): ElementDefinition | undefined {
   if (!map) return undefined;
@@ -27,7 +29,9 @@ function allowedTargets(profileUrl: string | undefined, resourceType: string, pa
     const types = targets.map((url) => defs.ours.get(url)?.type ?? url.slice(url.lastIndexOf('/') + 1));
     result = types.includes('Resource') ? null : types;
   }
-  allowedCache.set(cacheKey, result);
+  // Only paths the definitions know are cached (a finite set): the path comes from the message's own
+  // keys, and caching unknown ones let any sender grow the gateway's memory without end.
+  if (element) allowedCache.set(cacheKey, result);
   return result;
 }
 
