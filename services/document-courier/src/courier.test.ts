@@ -66,6 +66,7 @@ afterAll(async () => {
   sim.close();
   simServer.closeAllConnections();
   await new Promise((r) => simServer.close(r));
+  hmrServer.closeAllConnections();
   await new Promise((r) => hmrServer.close(r));
   for (const name of [QUEUES.documents, REMINDER_QUEUE]) {
     const q = new Queue(name, { connection: redis, prefix });

@@ -11,7 +11,7 @@ const config = exitOnConfigError('document-courier', () =>
   loadConfig({
     ...redisConfigSpec,
     ...deliveryConfigSpec,
-    PORT: read.port(8084),
+    PORT: read.port(8085),
     DIRECTORY_FILE: read.file(),
     /** Required here: it keys the plan index and the consent registry (a keyed hash of the person), and decrypts bodies. */
     IPBRO_ENCRYPTION_KEY: read.base64Key32(),
