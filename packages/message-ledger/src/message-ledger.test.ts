@@ -202,3 +202,13 @@ test('transitionIf with force: one operator retry wins out of a final state, the
   expect((await ledger.get('997005562:forced-1'))?.history.map((h) => h.state)).toEqual(['queued', 'dead', 'queued']);
   expect(await ledger.listByState('dead')).not.toContain('997005562:forced-1');
 });
+
+test('getMany reads records in batches and leaves out keys that have none', async () => {
+  const keys: string[] = [];
+  for (let i = 0; i < 1003; i++) keys.push(`997005562:many-${i}`);
+  await Promise.all(keys.slice(0, 1002).map((key, i) => ledger.ensureRecord({ key, id: `many-${i}`, sender: '997005562', event: 'meldeplikt' })));
+  const records = await ledger.getMany(keys);
+  expect(records).toHaveLength(1002);
+  expect(records[1001]).toMatchObject({ key: '997005562:many-1001', state: 'queued', history: [{ state: 'queued' }] });
+  expect(await ledger.getMany([])).toEqual([]);
+});

@@ -106,6 +106,16 @@ export class MessageLedger {
     return raw ? normalise(JSON.parse(raw)) : undefined;
   }
 
+  /** Many records by key, in MGETs of 1000 (ops views read the whole ledger); missing keys are left out. */
+  async getMany(keys: string[]): Promise<MessageRecord[]> {
+    const out: MessageRecord[] = [];
+    for (let i = 0; i < keys.length; i += 1000) {
+      const raws = await this.redis.mget(...keys.slice(i, i + 1000).map(this.recordKey));
+      for (const raw of raws) if (raw) out.push(normalise(JSON.parse(raw)));
+    }
+    return out;
+  }
+
   /** The record and the body in one round trip (both keys share the hash-tagged prefix, so one slot). */
   async getWithBody(key: string): Promise<{ record?: MessageRecord; body?: string }> {
     const [raw, body] = await this.redis.mget(this.recordKey(key), this.bodyKey(key));

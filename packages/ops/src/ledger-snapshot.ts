@@ -7,6 +7,5 @@ import { MESSAGE_STATES, type MessageLedger, type MessageRecord } from '@ipbro/m
  */
 export async function readLedger(ledger: MessageLedger): Promise<MessageRecord[]> {
   const keys = (await Promise.all(MESSAGE_STATES.map((s) => ledger.listByState(s)))).flat();
-  const records = await Promise.all([...new Set(keys)].map((k) => ledger.get(k)));
-  return records.filter((r): r is MessageRecord => !!r);
+  return ledger.getMany([...new Set(keys)]);
 }
