@@ -76,6 +76,7 @@ test.each([
   ['no typ at all', async () => new SignJWT({ scope: 'ipbro:message.write', [ORGNR_CLAIM]: '997005562' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer('https://helseid.test').setAudience('ipbro').setExpirationTime('5m').sign(privateKey), 401],
   ['no exp (a token that would never expire)', async () => new SignJWT({ scope: 'ipbro:message.write', [ORGNR_CLAIM]: '997005562' }).setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' }).setIssuer('https://helseid.test').setAudience('ipbro').sign(privateKey), 401],
   ['a DPoP-bound token sent as a plain bearer token', async () => token({ cnf: { jkt: 'abc' } }), 401],
+  ['a token bound to a client certificate (cnf x5t#S256)', async () => token({ cnf: { 'x5t#S256': 'abc' } }), 401],
   ['a message scope without an organisation', async () => token({ [ORGNR_CLAIM]: undefined }), 403],
   ['missing scope', async () => token({ scope: 'ipbro:message.read' }), 403],
   ['scope only as a prefix', async () => token({ scope: 'ipbro:message.writer' }), 403],
@@ -85,7 +86,7 @@ test.each([
     const other = await generateKeyPair('RS256');
     return new SignJWT({ scope: 'ipbro:message.write' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer('https://helseid.test').setAudience('ipbro').setExpirationTime('5m').sign(other.privateKey);
   }, 401],
-])('%s → %i with an OperationOutcome', async (_name, make, status) => {
+])('%s: refused with the right status and an OperationOutcome', async (_name, make, status) => {
   const res = await call(await make());
   expect(res.status).toBe(status);
   const body = (await res.json()) as { resourceType: string };
@@ -208,24 +209,26 @@ describe('JWKS rotation', () => {
     auth.authenticate({ headers: { authorization: `Bearer ${jwt}` } } as never).then(() => 200, (err: { status?: number }) => err.status ?? 500);
 
   test('a new kid is fetched once; a burst of unknown kids costs one fetch at most, none during the cooldown', async () => {
+    // Keys and tokens made first: generating RSA keys takes long enough to run past a cooldown.
+    const next = await generateKeyPair('RS256');
+    const stranger = await generateKeyPair('RS256');
+    const unknown = await signWith(stranger.privateKey, 'k9');
+    const rotated = await signWith(next.privateKey, 'k2');
     keys = [publicJwk];
     fetches = 0;
-    const auth = createAuthenticator({ mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksUrl, jwksCooldownMs: 300 }, quiet, { tokenCacheSize: 0 });
+    const auth = createAuthenticator({ mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksUrl, jwksCooldownMs: 1000 }, quiet, { tokenCacheSize: 0 });
     expect(await authWith(auth, await token())).toBe(200);
     expect(fetches).toBe(1);
     // The issuer rotates: a second key appears under a new kid.
-    const next = await generateKeyPair('RS256');
     keys = [publicJwk, { ...(await exportJWK(next.publicKey)), kid: 'k2', alg: 'RS256', use: 'sig' }];
-    await new Promise((r) => setTimeout(r, 350));
-    expect(await authWith(auth, await signWith(next.privateKey, 'k2'))).toBe(200);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await authWith(auth, rotated)).toBe(200);
     expect(fetches).toBe(2);
     // Within the cooldown: 20 tokens naming a kid nobody has, no fetch at all.
-    const stranger = await generateKeyPair('RS256');
-    const unknown = await signWith(stranger.privateKey, 'k9');
     expect(await Promise.all(Array.from({ length: 20 }, () => authWith(auth, unknown)))).toEqual(Array(20).fill(401));
     expect(fetches).toBe(2);
     // After it: the same burst shares a single fetch.
-    await new Promise((r) => setTimeout(r, 350));
+    await new Promise((r) => setTimeout(r, 1100));
     expect(await Promise.all(Array.from({ length: 20 }, () => authWith(auth, unknown)))).toEqual(Array(20).fill(401));
     expect(fetches).toBe(3);
     // Known keys keep working without fetching.
@@ -250,19 +253,21 @@ test('a JWKS file is read again for an unknown kid (rotation), at most once per 
   const dir = mkdtempSync(join(tmpdir(), 'ipbro-auth-'));
   const file = join(dir, 'jwks.json');
   writeFileSync(file, JSON.stringify({ keys: [publicJwk] }));
-  const auth = createAuthenticator({ mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksFile: file, jwksCooldownMs: 200 }, quiet, { tokenCacheSize: 0 });
+  // Keys and tokens made first: generating RSA keys takes long enough to run past a cooldown.
   const next = await generateKeyPair('RS256');
   const rotated = await new SignJWT({ scope: 'ipbro:message.write', [ORGNR_CLAIM]: '997005562' }).setProtectedHeader({ alg: 'RS256', kid: 'k2', typ: 'at+jwt' }).setIssuer('https://helseid.test').setAudience('ipbro').setExpirationTime('5m').sign(next.privateKey);
+  const stranger = await generateKeyPair('RS256');
+  const unknown = await new SignJWT({ scope: 'ipbro:message.write', [ORGNR_CLAIM]: '997005562' }).setProtectedHeader({ alg: 'RS256', kid: 'k9', typ: 'at+jwt' }).setIssuer('https://helseid.test').setAudience('ipbro').setExpirationTime('5m').sign(stranger.privateKey);
+  const rotatedJwk = { ...(await exportJWK(next.publicKey)), kid: 'k2', alg: 'RS256' };
+  const auth = createAuthenticator({ mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksFile: file, jwksCooldownMs: 1000 }, quiet, { tokenCacheSize: 0 });
   const status = (jwt: string) => auth.authenticate({ headers: { authorization: `Bearer ${jwt}` } } as never).then(() => 200, (e: { status: number }) => e.status);
-  writeFileSync(file, JSON.stringify({ keys: [publicJwk, { ...(await exportJWK(next.publicKey)), kid: 'k2', alg: 'RS256' }] }));
+  writeFileSync(file, JSON.stringify({ keys: [publicJwk, rotatedJwk] }));
   expect(await status(rotated)).toBe(401); // within the cooldown of the first read
-  await new Promise((r) => setTimeout(r, 250));
+  await new Promise((r) => setTimeout(r, 1100));
   expect(await status(rotated)).toBe(200);
   expect(await status(await token())).toBe(200);
   writeFileSync(file, '{"keys": [');
-  await new Promise((r) => setTimeout(r, 250));
-  const stranger = await generateKeyPair('RS256');
-  const unknown = await new SignJWT({ scope: 'ipbro:message.write', [ORGNR_CLAIM]: '997005562' }).setProtectedHeader({ alg: 'RS256', kid: 'k9', typ: 'at+jwt' }).setIssuer('https://helseid.test').setAudience('ipbro').setExpirationTime('5m').sign(stranger.privateKey);
+  await new Promise((r) => setTimeout(r, 1100));
   expect(await status(unknown)).toBe(401); // a half-written file: the keys we had stay
   expect(await status(rotated)).toBe(200);
 });

@@ -217,6 +217,10 @@ export function createAuthenticator(config: AuthConfig, logger?: Logger, stores:
       if (typeof protectedHeader.typ !== 'string' || !ACCESS_TOKEN_TYPES.includes(protectedHeader.typ)) {
         throw new joseErrors.JWTClaimValidationFailed(`typ ${JSON.stringify(protectedHeader.typ ?? null)} is not an access token`, payload, 'typ', 'check_failed');
       }
+      // A token bound some other way (mTLS `x5t#S256` …) cannot be honoured here: not a bearer token either.
+      if (payload.cnf !== undefined && !(typeof payload.cnf === 'object' && payload.cnf && typeof (payload.cnf as { jkt?: unknown }).jkt === 'string')) {
+        throw new joseErrors.JWTClaimValidationFailed('the token is bound to a key in a way this service cannot check (cnf without jkt)', payload, 'cnf', 'check_failed');
+      }
       const verified = contextOf(payload);
       Object.freeze(verified.context);
       cache.set(token, verified, ((payload.exp as number) + tolerance) * 1000);
@@ -242,7 +246,7 @@ export function createAuthenticator(config: AuthConfig, logger?: Logger, stores:
       }
       const reason =
         err instanceof joseErrors.JWTExpired ? 'the token has expired'
-        : err instanceof joseErrors.JWTClaimValidationFailed ? (err.claim === 'typ' ? err.message : err.claim === 'nbf' ? 'the token is not yet valid (nbf)' : `the token's ${err.claim} claim is not accepted`)
+        : err instanceof joseErrors.JWTClaimValidationFailed ? (err.claim === 'typ' || err.claim === 'cnf' ? err.message : err.claim === 'nbf' ? 'the token is not yet valid (nbf)' : `the token's ${err.claim} claim is not accepted`)
         : err instanceof joseErrors.JOSEAlgNotAllowed ? 'the token is signed with an algorithm that is not allowed'
         : err instanceof joseErrors.JWKSNoMatchingKey ? 'no key of the issuer matches the token'
         : 'the token is not valid';
