@@ -33,7 +33,7 @@ const tokens = new Map<string, string>();
 
 function post(v: Variant, token: string): Promise<{ status: number; text: string } | { error: string }> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/fhir/$process-message', method: 'POST', agent, headers: { 'Content-Type': v.contentType, 'Content-Length': v.body.length, Authorization: `Bearer ${token}` } }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path: '/fhir/$process-message', method: 'POST', agent, headers: { 'Content-Type': v.contentType, 'Content-Length': v.body.length, ...(token ? { Authorization: `Bearer ${token}` } : {}) } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
@@ -140,6 +140,19 @@ test('after all variants: the gateway is up and ready, only the accepted ones ar
   expect(rig.gateway.child.exitCode).toBeNull();
   expect((await fetch(`${rig.gateway.url}/healthz`)).status).toBe(200);
   expect((await fetch(`${rig.gateway.url}/readyz`)).status).toBe(200);
+  // Nothing was polluted: a fresh message is accepted as before, its status carries no stray member,
+  // a request without a token is still refused.
+  const fresh = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'contract', 'meldeplikt.json'), 'utf8'));
+  fresh.entry[0].resource.id = 'after-the-fuzz';
+  const ok = await post({ ops: [], body: Buffer.from(JSON.stringify(fresh)), contentType: 'application/fhir+json' }, rig.token);
+  expect('status' in ok && ok.status).toBe(202);
+  accepted++;
+  const status = (await (await fetch(`${rig.gateway.url}/messages/after-the-fuzz`, { headers: { Authorization: `Bearer ${rig.token}` } })).json()) as Record<string, unknown>;
+  expect(Object.keys(status).sort()).toEqual(expect.arrayContaining(['attempts', 'event', 'history', 'id', 'state']));
+  expect(JSON.stringify(status)).not.toMatch(/polluted|isAdmin/);
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  const anonymous = await post({ ops: [], body: Buffer.from(JSON.stringify(fresh)), contentType: 'application/fhir+json' }, '');
+  expect('status' in anonymous && anonymous.status).toBe(401);
   const counts = await rig.ledger.countByState();
   // One record per accepted variant, each queued, or acknowledged by a receipt variant answered 200
   // (the example meldeplikt, and any variant whose id a mutated receipt happened to name).

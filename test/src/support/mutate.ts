@@ -80,7 +80,7 @@ export interface Variant {
   contentType: string;
 }
 
-const TREE_OPS = ['wrongType', 'wrongType', 'delete', 'oddString', 'oddString', 'hugeString', 'deepNesting', 'poisonKey', 'poisonKey', 'emptyContainer', 'duplicateEntry', 'swapResourceType', 'numberEdge'] as const;
+const TREE_OPS = ['wrongType', 'wrongType', 'delete', 'oddString', 'oddString', 'hugeString', 'hugeKey', 'deepNesting', 'poisonKey', 'poisonKey', 'emptyContainer', 'duplicateEntry', 'swapResourceType', 'numberEdge'] as const;
 const TEXT_OPS = ['truncate', 'byteFlip', 'insertJunk', 'invalidUtf8', 'duplicateKey', 'deepText', 'contentType'] as const;
 
 /**
@@ -129,6 +129,18 @@ export function mutate(baseText: string, paths: Path[], r: () => number, withId:
         ops.push(`${where} huge ${size}`);
         break;
       }
+      case 'hugeKey': {
+        // A made-up element with a long, never repeated name, holding a reference into the bundle:
+        // whatever the gateway caches by element path must not keep it (memory is checked at the end).
+        const target = p[key as string];
+        const obj = target && typeof target === 'object' && !Array.isArray(target) ? (target as Record<string, Json>) : (tree as Record<string, Json>);
+        const entries = (tree as { entry?: unknown }).entry;
+        const urls = (Array.isArray(entries) ? entries : []).map((e) => (e as { fullUrl?: unknown } | null)?.fullUrl).filter((u): u is string => typeof u === 'string');
+        const name = `made${Math.floor(r() * 1e9)}${'Up'.repeat(5000 + Math.floor(r() * 20000))}`;
+        setOwn(obj, name, { reference: urls.length ? pick(r, urls) : 'urn:uuid:x' });
+        ops.push(`${where} key of ${name.length}`);
+        break;
+      }
       case 'deepNesting': {
         // Built in the text (JSON.stringify itself would overflow the stack on the deepest ones).
         const depth = pick(r, [20, 64, 100, 500, 5000, 50_000]);
@@ -152,10 +164,10 @@ export function mutate(baseText: string, paths: Path[], r: () => number, withId:
         ops.push(`${where} emptied`);
         break;
       case 'duplicateEntry': {
-        const entries = (tree as { entry?: Json[] }).entry;
-        if (Array.isArray(entries) && entries.length) {
-          const i = Math.floor(r() * entries.length);
-          entries.splice(Math.floor(r() * entries.length), 0, JSON.parse(JSON.stringify(entries[i])) as Json);
+        const list = (tree as { entry?: Json[] }).entry;
+        if (Array.isArray(list) && list.length) {
+          const i = Math.floor(r() * list.length);
+          list.splice(Math.floor(r() * list.length), 0, JSON.parse(JSON.stringify(list[i]) ?? 'null') as Json);
           ops.push(`entry ${i} duplicated`);
         }
         break;
