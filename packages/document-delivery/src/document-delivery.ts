@@ -1,5 +1,5 @@
 import { ConsentRegistry, decideConsent, summarizeConsents, type GateRecipient } from '@ipbro/consent-gate';
-import { classifyDelivery, messageTextWithDestination, postMessage, routeMessage, type DeliveryStepDeps, type StepResult } from '@ipbro/delivery';
+import { classifyDelivery, deliveryAttemptEntry, deliveryAuditOf, deliveryOutcomeEntry, messageTextWithDestination, postMessage, routeMessage, type DeliveryStepDeps, type StepResult } from '@ipbro/delivery';
 import type { ResolvedRecipient } from '@ipbro/directory';
 import { personNumberOf, readMessage } from '@ipbro/fhir-message';
 import { deliverTransactions, planTransactions, UndeliverableError, uploadLargeAttachments } from '@ipbro/fhir-rest-delivery';
@@ -33,11 +33,18 @@ export function gateRecipient(r: ResolvedRecipient): GateRecipient {
  * koordinerende enhet's receipt (delivered).
  */
 export async function deliverDocumentFromLedger(job: DeliveryJobData, deps: DocumentStepDeps): Promise<StepResult> {
+  const result = await documentStep(job, deps);
+  // Every step that moved the message (blocked included) leaves its outcome in the audit trail.
+  if (!(result.kind === 'done' && result.unchanged)) await deliveryAuditOf(deps)?.record(deliveryOutcomeEntry(result.record));
+  return result;
+}
+
+async function documentStep(job: DeliveryJobData, deps: DocumentStepDeps): Promise<StepResult> {
   const { key } = job;
   const stored = await deps.ledger.getWithBody(key);
   if (!stored.body) throw new Error(`Message ${key} has no body in the ledger`);
   const record = stored.record ?? (await deps.ledger.ensureRecord({ key, id: job.messageId, sender: job.sender, event: job.event })).record;
-  if (FINAL_STATES.includes(record.state) || record.state === 'delivered') return { kind: 'done', record };
+  if (FINAL_STATES.includes(record.state) || record.state === 'delivered') return { kind: 'done', record, unchanged: true };
 
   let bundle: Bundle;
   let route: ReturnType<typeof routeMessage>;
@@ -75,6 +82,7 @@ export async function deliverDocumentFromLedger(job: DeliveryJobData, deps: Docu
     if (!token) return transient(key, `no token source configured for ${route.recipient.party.name}, which requires one`, attempt, deps, patch);
   }
 
+  await deliveryAuditOf(deps)?.record(deliveryAttemptEntry(record, { ...route.ledgerRecipient, endpoint: route.endpoint }, attempt));
   if (route.recipient.target.delivery === 'fhir-rest') {
     const requestOptions = { messageId: record.id, timeoutMs: deps.timeoutMs, ...(token ? { token } : {}) };
     // Documents too large for a FHIR string go up first as Binary; the DocumentReference points at them.

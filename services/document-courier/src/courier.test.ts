@@ -11,7 +11,8 @@ import type { Bundle, CarePlan, CareTeam, Consent, DocumentReference, Goal } fro
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -34,6 +35,8 @@ let hmr: FhirPeer;
 let hmrServer: Server;
 let courier: DocumentCourier;
 let check: ReturnType<typeof documentIntakeCheck>;
+let courierDirectory: Directory;
+let directoryFile: string;
 
 const listen = (app: { listen: (p: number, h: string, cb: () => void) => Server }) =>
   new Promise<Server>((resolve) => {
@@ -54,8 +57,11 @@ beforeAll(async () => {
     if (k.ehr) k.ehr.fhirBase = k.ehr.fhirBase.replace(':4101', `:${port(simServer)}`);
   }
   d.helseforetak[0].ehr = { fhirBase: `http://127.0.0.1:${port(hmrServer)}`, delivery: 'fhir-rest', maxTransactionEntries: 8 };
+  directoryFile = join(mkdtempSync(join(tmpdir(), 'ipbro-courier-')), 'directory.json');
+  writeFileSync(directoryFile, JSON.stringify(d));
+  courierDirectory = Directory.fromFile(directoryFile, { pollMs: 100 });
   courier = startDocumentCourier({
-    producer: redis, workerConnection: worker, directory: Directory.fromObject(d), logger: quiet, prefix, patientKey,
+    producer: redis, workerConnection: worker, directory: courierDirectory, logger: quiet, prefix, patientKey,
     delivery: { firstDelayMs: 50, ceilingMs: 200, attempts: 200, timeoutMs: 5000 },
   });
   check = documentIntakeCheck({ planIndex: courier.planIndex, consents: courier.consents, patientKey, reminders: courier.reminders });
@@ -63,6 +69,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await courier.close();
+  courierDirectory.close();
   sim.close();
   simServer.closeAllConnections();
   await new Promise((r) => simServer.close(r));
@@ -213,4 +220,18 @@ test('a revision date in the past gives exactly one reminder to the koordinator\
   const record = await courier.ledger.get(`ipbro:${reminders[0].id}`);
   expect(record).toMatchObject({ event: 'revision-reminder', state: 'acknowledged', recipient: { orgnr: '942953119' } });
   expect((await courier.planIndex.get(patientKey(person)))?.nextRevision).toBe(past);
+});
+
+test('an epikrise for a kommune the directory does not know waits unroutable, and goes when the directory learns it', async () => {
+  const d = JSON.parse(JSON.stringify(courierDirectory.snapshot()));
+  const b = epikrise({ freshId: true, person: syntheticPerson() });
+  const patient = b.entry!.find((e) => e.resource?.resourceType === 'Patient')!.resource as { address: { _district: { extension: { valueCoding: { code: string } }[] } }[] };
+  patient.address[0]._district.extension[0].valueCoding.code = '1577'; // Volda: not in the directory
+  const key = await accept(b);
+  expect((await until(key, ['unroutable'])).history.at(-1)?.detail).toBe('no koordinerende enhet known for kommune 1577');
+  expect(await courier.redriveUnroutable()).toBe(0);
+  d.kommuner.push({ kommunenummer: '1577', name: 'Volda kommune', orgnr: '939760946', koordinerendeEnhet: { endpoint: `http://127.0.0.1:${port(simServer)}/kommune/1577/ke`, delivery: 'fhir-message' } });
+  writeFileSync(directoryFile, JSON.stringify(d)); // the directory reloads and the courier re-drives
+  const r = await until(key, ['acknowledged', 'delivered'], 15000);
+  expect(r.history.map((h) => h.state)).toEqual(['queued', 'unroutable', 'queued', 'acknowledged']);
 });

@@ -1,4 +1,5 @@
-import { clientCredentialsTokenSource } from '@ipbro/delivery';
+import { AuditTrail } from '@ipbro/audit';
+import { clientCredentialsTokenSource, useDeliveryAudit } from '@ipbro/delivery';
 import { Directory } from '@ipbro/directory';
 import { bodyCipherFromConfig } from '@ipbro/message-ledger';
 import { patientKeyer } from '@ipbro/plan-index';
@@ -20,6 +21,7 @@ const config = exitOnConfigError('document-courier', () =>
     COURIER_STALLED_INTERVAL_MS: read.optional(read.int(undefined, 500)),
     COURIER_CONCURRENCY: read.int(16, 1),
     COURIER_CLOSE_TIMEOUT_MS: read.int(20000, 0),
+    COURIER_SWEEP_MS: read.int(60000, 100),
     QUEUE_PREFIX: read.string('{ipbro}'),
     DELIVERY_TOKEN_URL: read.optional(read.url()),
     DELIVERY_CLIENT_ID: read.string('ipbro-courier'),
@@ -49,6 +51,8 @@ async function main(): Promise<void> {
       { name: 'directory', check: async () => (directory.loaded ? undefined : 'not loaded') },
     ],
   });
+  // Every delivery attempt and outcome of this process goes to the audit trail.
+  useDeliveryAudit(new AuditTrail(producer, { prefix: config.QUEUE_PREFIX, logger, source: 'document-courier', hmacKey: config.IPBRO_ENCRYPTION_KEY }));
   const cipher = bodyCipherFromConfig(config.IPBRO_ENCRYPTION_KEY, config.IPBRO_ENCRYPTION_PREVIOUS_KEYS);
   const courier = startDocumentCourier({
     producer, workerConnection, directory, logger, prefix: config.QUEUE_PREFIX, registry: kit.registry,
@@ -58,8 +62,11 @@ async function main(): Promise<void> {
     stalledIntervalMs: config.COURIER_STALLED_INTERVAL_MS ?? Math.max(500, Math.floor(config.COURIER_LOCK_MS / 2)),
     concurrency: config.COURIER_CONCURRENCY,
     closeTimeoutMs: config.COURIER_CLOSE_TIMEOUT_MS,
+    sweepMs: config.COURIER_SWEEP_MS,
     ...(tokenSource ? { tokenFor: async () => tokenSource() } : {}),
   });
+  // Documents parked while this courier was down, for recipients the directory has learnt since.
+  await courier.redriveUnroutable();
   // SIGTERM/SIGINT (handled by startHttpServer): stop serving, then let in-flight deliveries finish.
   await startHttpServer(kit.finish(), config.PORT, logger, [
     async () => courier.close(),
