@@ -225,7 +225,7 @@ test('a revision date in the past gives exactly one reminder to the koordinator\
 test('an epikrise for a kommune the directory does not know waits unroutable, and goes when the directory learns it', async () => {
   const d = JSON.parse(JSON.stringify(courierDirectory.snapshot()));
   const b = epikrise({ freshId: true, person: syntheticPerson() });
-  const patient = b.entry!.find((e) => e.resource?.resourceType === 'Patient')!.resource as { address: { _district: { extension: { valueCoding: { code: string } }[] } }[] };
+  const patient = b.entry!.find((e) => e.resource?.resourceType === 'Patient')!.resource as unknown as { address: { _district: { extension: { valueCoding: { code: string } }[] } }[] };
   patient.address[0]._district.extension[0].valueCoding.code = '1577'; // Volda: not in the directory
   const key = await accept(b);
   expect((await until(key, ['unroutable'])).history.at(-1)?.detail).toBe('no koordinerende enhet known for kommune 1577');
