@@ -60,6 +60,11 @@ test(`Redis SIGKILLed and restarted twice with ${N} meldeplikt in flight: ${N} s
   expect(sent.retries).toBeGreaterThan(0); // the kill was felt by the sender
 
   const records = await finalRecords(rig.ledger, ids, 120000);
+  // Neither service died with Redis, and both are ready again.
+  expect(rig.gateway.child.exitCode).toBeNull();
+  expect(rig.router?.child.exitCode).toBeNull();
+  expect((await fetch(`${rig.gateway.url}/readyz`)).status).toBe(200);
+  expect((await fetch(`${rig.router!.url}/readyz`)).status).toBe(200);
   expect(statesOf(records)).toEqual({ acknowledged: N });
   const summary = receiverSummary(receiver, ids);
   expect(summary.missing).toEqual([]);
