@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // `npm run bench [-- --quick]`: runs every bench/*.bench.js in a process of its own (pinned to one
 // core where `taskset` exists), prints one table, and writes bench/results.json with the machine.
+// Starts what it needs: a local Redis when none answers at REDIS_URL (scripts/ensure-redis.js), and
+// the build when a service has no dist yet; the benches start the services and peers they measure
+// (backlog.bench.js also its own redis-server). `--only=<prefix>` runs some (results.tmp.json),
+// `--out=<file>` writes the results elsewhere. `--quick` is meant to finish in under two minutes.
 // A bench file exports { name, run: async ({ quick }) => [{ metric, value, unit, anchor?, anchorValue?, target? }] }.
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -10,6 +14,17 @@ const path = require('node:path');
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const outFile = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length);
+const root = path.join(__dirname, '..');
+const suiteStarted = Date.now();
+
+// What the benches need: Redis, and the built services and packages they require.
+if (spawnSync(process.execPath, [path.join(root, 'scripts', 'ensure-redis.js')], { stdio: 'inherit' }).status !== 0) process.exit(1);
+const services = fs.readdirSync(path.join(root, 'services')).filter((s) => fs.existsSync(path.join(root, 'services', s, 'src', 'main.ts')));
+if (services.some((s) => !fs.existsSync(path.join(root, 'services', s, 'dist', 'main.js')))) {
+  process.stderr.write('bench: building first (npx turbo run build)\n');
+  if (spawnSync('npx', ['turbo', 'run', 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] }).status !== 0) process.exit(1);
+}
 const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.bench.js')).filter((f) => !only || f.startsWith(only)).sort();
 const hasTaskset = spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' }).status === 0;
 
@@ -58,6 +73,8 @@ const machine = {
   cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version,
   pinnedToOneCore: hasTaskset,
 };
-const out = { date: new Date().toISOString(), quick, machine, results };
-fs.writeFileSync(path.join(__dirname, only ? 'results.tmp.json' : 'results.json'), JSON.stringify(out, null, 2) + '\n');
+const totalSeconds = (Date.now() - suiteStarted) / 1000;
+console.log(`\n${results.length} benches in ${totalSeconds.toFixed(0)} s${quick ? (totalSeconds > 120 ? ' (over the two minutes --quick should take)' : ' (--quick)') : ''}`);
+const out = { date: new Date().toISOString(), quick, machine, seconds: totalSeconds, results };
+fs.writeFileSync(outFile ? path.resolve(outFile) : path.join(__dirname, only ? 'results.tmp.json' : 'results.json'), JSON.stringify(out, null, 2) + '\n');
 process.exit(results.some((r) => r.error) ? 1 : 0);
