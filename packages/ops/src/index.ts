@@ -5,3 +5,4 @@ export { searchMessages, messageView, type MessageQuery, type MessageView } from
 export { OpsActions, ActionRefused, type Actor, type AuditEntry } from './ops-actions';
 export { evaluateAlerts, DEFAULT_THRESHOLDS, type AlertThresholds, type AlertCondition, type AlertRule } from './alert-rules';
 export { AlertNotifier, type ActiveAlert, type AlertEvent } from './alert-notifier';
+export { MemoryAlertStore, RedisAlertStore, type AlertStore } from './alert-store';

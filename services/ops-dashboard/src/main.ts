@@ -1,5 +1,5 @@
 import { bodyCipherFromConfig, MessageLedger } from '@ipbro/message-ledger';
-import { AlertNotifier, DEFAULT_THRESHOLDS } from '@ipbro/ops';
+import { AlertNotifier, DEFAULT_THRESHOLDS, RedisAlertStore } from '@ipbro/ops';
 import { assertNoEviction, createQueue, createRedisConnection, QUEUES, waitUntilReady } from '@ipbro/queues';
 import { createAuthenticator, createLogger, deliveryConfigSpec, encryptionKeyConfigSpec, exitOnConfigError, loadAuthConfig, loadConfig, read, redisConfigSpec, startHttpServer } from '@ipbro/service-kit';
 import { createOpsDashboardApp } from './app';
@@ -33,7 +33,8 @@ async function main(): Promise<void> {
     [QUEUES.documents]: createQueue(QUEUES.documents, redis, delivery, config.QUEUE_PREFIX),
   };
   const ledger = new MessageLedger(redis, { prefix: config.QUEUE_PREFIX, cipher: bodyCipherFromConfig(config.IPBRO_ENCRYPTION_KEY, config.IPBRO_ENCRYPTION_PREVIOUS_KEYS) });
-  const notifier = new AlertNotifier({ logger, ...(config.ALERT_WEBHOOK_URL ? { webhookUrl: config.ALERT_WEBHOOK_URL } : {}) });
+  // Active alerts in Redis: two dashboards (or a restarted one) raise and clear each alert once.
+  const notifier = new AlertNotifier({ logger, store: new RedisAlertStore(redis, config.QUEUE_PREFIX), ...(config.ALERT_WEBHOOK_URL ? { webhookUrl: config.ALERT_WEBHOOK_URL } : {}) });
   const thresholds = {
     waitingMinutes: config.ALERT_WAITING_MINUTES, recipientFailures: config.ALERT_RECIPIENT_FAILURES,
     deadMessages: config.ALERT_DEAD_MESSAGES, receiptOverdueMinutes: config.ALERT_RECEIPT_OVERDUE_MINUTES,

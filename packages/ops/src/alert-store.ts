@@ -1,0 +1,61 @@
+import type { Redis } from 'ioredis';
+import type { ActiveAlert } from './alert-notifier';
+
+/**
+ * Where the active alerts are kept. The claims are single-winner, so dashboards running side by side
+ * (or one restarted) raise and clear each alert once, and an alert keeps its `since` across restarts.
+ */
+export interface AlertStore {
+  all(): Promise<ActiveAlert[]>;
+  /** Adds the alert unless one with its id is active; true when this call added it. */
+  claimRaise(alert: ActiveAlert): Promise<boolean>;
+  /** Removes the alert; the removed one when this call removed it. */
+  claimClear(id: string): Promise<ActiveAlert | undefined>;
+  /** Refreshes the summary of an active alert (keeps `since`). */
+  refresh(alert: ActiveAlert): Promise<void>;
+}
+
+export class MemoryAlertStore implements AlertStore {
+  private readonly alerts = new Map<string, ActiveAlert>();
+  async all() {
+    return [...this.alerts.values()];
+  }
+  async claimRaise(alert: ActiveAlert) {
+    if (this.alerts.has(alert.id)) return false;
+    this.alerts.set(alert.id, alert);
+    return true;
+  }
+  async claimClear(id: string) {
+    const a = this.alerts.get(id);
+    this.alerts.delete(id);
+    return a;
+  }
+  async refresh(alert: ActiveAlert) {
+    if (this.alerts.has(alert.id)) this.alerts.set(alert.id, alert);
+  }
+}
+
+/** Only if present: HSET keeps `since` from the caller, which read it from the store. */
+const REFRESH = `if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end return 1`;
+const CLEAR = `local v = redis.call('HGET', KEYS[1], ARGV[1]) if v then redis.call('HDEL', KEYS[1], ARGV[1]) end return v`;
+
+/** A Redis hash `{prefix}:ops:alerts` (id → alert JSON), under the system's hash-tagged prefix. */
+export class RedisAlertStore implements AlertStore {
+  private readonly key: string;
+  constructor(private readonly redis: Redis, prefix: string) {
+    this.key = `${prefix}:ops:alerts`;
+  }
+  async all() {
+    return Object.values(await this.redis.hgetall(this.key)).map((v) => JSON.parse(v) as ActiveAlert);
+  }
+  async claimRaise(alert: ActiveAlert) {
+    return (await this.redis.hsetnx(this.key, alert.id, JSON.stringify(alert))) === 1;
+  }
+  async claimClear(id: string) {
+    const v = (await this.redis.eval(CLEAR, 1, this.key, id)) as string | null;
+    return v ? (JSON.parse(v) as ActiveAlert) : undefined;
+  }
+  async refresh(alert: ActiveAlert) {
+    await this.redis.eval(REFRESH, 1, this.key, alert.id, JSON.stringify(alert));
+  }
+}
