@@ -54,6 +54,11 @@ export interface AuditInput {
   /** Short, free of patient data: a state, an HTTP status, a reason. */
   detail?: string;
   at?: Date;
+  /**
+   * False: keep the record in the stream only, not in the message's index (a read of an id that
+   * does not exist, so that probing with made-up ids cannot fill Redis with index keys).
+   */
+  indexByMessage?: boolean;
 }
 
 /** What the trail keeps. */

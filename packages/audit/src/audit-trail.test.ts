@@ -79,3 +79,12 @@ test('when Redis cannot take a record, the log still holds it', async () => {
   expect(logged).toMatchObject({ level: 50, audit: { event: 'message.received', who: { orgnr: '997005562' } } });
   down.disconnect();
 });
+
+test('a record not indexed by message (a read of an id nobody sent) is in the stream only', async () => {
+  const t = trail();
+  const id = `made-up-${randomUUID()}`;
+  const r = await t.record({ event: 'status.read', messageId: id, outcome: 'minor-failure', who: { orgnr: '942953119' }, indexByMessage: false });
+  expect(r.id).toBeDefined();
+  expect(await redis.exists(t.messageKey(id))).toBe(0);
+  expect((await t.latest(5)).map((x) => x.messageId)).toContain(id);
+});

@@ -63,12 +63,13 @@ export class AuditTrail {
     const record = this.toRecord(input);
     const text = JSON.stringify(record);
     try {
-      const results = await this.redis
-        .multi()
-        .xadd(this.streamKey, 'MAXLEN', '~', String(this.options.maxLength ?? 1_000_000), '*', 'record', text)
-        .xadd(this.messageKey(record.messageId), 'MAXLEN', '~', String(this.options.maxPerMessage ?? 1000), '*', 'record', text)
-        .expire(this.messageKey(record.messageId), this.options.messageIndexTtlSeconds ?? 90 * 24 * 3600)
-        .exec();
+      const step = this.redis.multi().xadd(this.streamKey, 'MAXLEN', '~', String(this.options.maxLength ?? 1_000_000), '*', 'record', text);
+      if (input.indexByMessage !== false) {
+        step
+          .xadd(this.messageKey(record.messageId), 'MAXLEN', '~', String(this.options.maxPerMessage ?? 1000), '*', 'record', text)
+          .expire(this.messageKey(record.messageId), this.options.messageIndexTtlSeconds ?? 90 * 24 * 3600);
+      }
+      const results = await step.exec();
       const failed = results?.find(([err]) => err);
       if (!results || failed) throw failed?.[0] ?? new Error('the transaction was discarded');
       record.id = String(results[0][1]);

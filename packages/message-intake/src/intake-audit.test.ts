@@ -69,4 +69,7 @@ test('status reads are recorded, a read of someone else\'s id as a minor failure
     { event: 'status.read', messageId: id, outcome: 'success', who: { clientId: 'hmr-dips', orgnr: '997005562' }, sender: '997005562', messageEvent: 'meldeplikt', detail: 'queued' },
     { event: 'status.read', messageId: id, outcome: 'minor-failure', who: { clientId: 'alesund-ke', orgnr: '942953119' }, detail: 'not found for this reader' },
   ]);
+  // An id nobody sent: recorded, but not indexed under that id.
+  await messageStatus('no-such-id', ALESUND, fx.ledger, deps.audit);
+  expect(trail[2]).toMatchObject({ event: 'status.read', messageId: 'no-such-id', outcome: 'minor-failure', indexByMessage: false });
 });

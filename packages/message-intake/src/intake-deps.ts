@@ -49,6 +49,8 @@ export interface IntakeAuditEntry {
   recipient?: { orgnr?: string; herId?: string; name?: string };
   personNumber?: string;
   detail?: string;
+  /** False: the id names no message at all; the trail keeps the record without indexing it by that id. */
+  indexByMessage?: boolean;
 }
 
 /** The part of @ipbro/audit's AuditTrail intake uses. */

@@ -19,6 +19,7 @@ export async function messageStatus(id: string, auth: IntakeAuth, ledger: Messag
     event: 'status.read', messageId: id, outcome: visible ? 'success' : 'minor-failure',
     who: { ...(auth.clientId ? { clientId: auth.clientId } : {}), ...(auth.orgnr ? { orgnr: auth.orgnr } : {}) },
     ...(visible ? { sender: visible.sender, messageEvent: visible.event, detail: visible.state } : { detail: 'not found for this reader' }),
+    ...(records.length === 0 ? { indexByMessage: false } : {}),
   });
   return visible ? statusView(visible) : undefined;
 }
