@@ -52,3 +52,11 @@ test('periods: bare dates cover their whole day; open ends are open', () => {
   expect(periodCovers({ end: '2026-11-30' }, new Date('2026-12-01T00:00:00Z'))).toBe(false);
   expect(periodCovers(undefined, AT)).toBe(true);
 });
+
+test('only the message\'s patient\'s Consents count when the patient is named', () => {
+  const b = planCopy();
+  fritakOf(b).patient = { reference: 'urn:uuid:00000000-0000-4000-8000-000000000000' };
+  expect(summarizeConsents(b, undefined, 'urn:uuid:84888afb-63c2-5e73-981f-57cd7a1e8217').map((c) => c.category)).toEqual(['ip-samtykke']);
+  expect(decideConsent('ip-plan-copy', summarizeConsents(b, undefined, 'urn:uuid:84888afb-63c2-5e73-981f-57cd7a1e8217'), HMR, AT).allowed).toBe(false);
+  expect(summarizeConsents(b)).toHaveLength(2);
+});

@@ -29,9 +29,15 @@ function actorsOf(bundle: Bundle, provision: ConsentProvision | undefined): Orga
   return (provision?.actor ?? []).map((a) => actorIds(bundle, a.reference)).filter((a): a is OrganizationIds => !!a);
 }
 
-/** Every Consent of the bundle, summarised (category from ip-consent-category). */
-export function summarizeConsents(bundle: Bundle, seenAt?: string): ConsentSummary[] {
-  const consents = (bundle.entry ?? []).map((e) => e.resource).filter((r): r is Consent => r?.resourceType === 'Consent');
+/**
+ * Every Consent of the bundle, summarised (category from ip-consent-category). With `patient` (the
+ * fullUrl of the message's Patient), only that person's Consents: another person's fritak in the
+ * same bundle permits nothing for this one.
+ */
+export function summarizeConsents(bundle: Bundle, seenAt?: string, patient?: string): ConsentSummary[] {
+  const consents = (bundle.entry ?? [])
+    .filter((e) => e.resource?.resourceType === 'Consent' && (!patient || (e.resource as Consent).patient?.reference === patient))
+    .map((e) => e.resource as Consent);
   return consents.map((c) => {
     const id = c.identifier?.find((i) => i.system && i.value);
     const category = c.category?.flatMap((cc) => cc.coding ?? []).find((cd) => cd.system === CODE_SYSTEMS.consentCategory)?.code;

@@ -64,7 +64,7 @@ async function documentStep(job: DeliveryJobData, deps: DocumentStepDeps): Promi
 
   // The consent gate, at the moment of sending.
   const person = view.patient ? personNumberOf(view.patient.resource) : undefined;
-  const fromMessage = summarizeConsents(bundle);
+  const fromMessage = summarizeConsents(bundle, undefined, view.patient ? bundle.entry?.[view.patient.index]?.fullUrl : undefined);
   const consents = person ? await deps.consents.current(deps.patientKey(person.value), fromMessage, record.receivedAt) : fromMessage;
   const decision = decideConsent(record.event, consents, gateRecipient(route.recipient), deps.now?.() ?? new Date());
   if (!decision.allowed) {

@@ -47,7 +47,7 @@ export function documentIntakeCheck(deps: DocumentIntakeDeps): (view: MessageVie
         if (claim.kind !== 'older') await deps.reminders?.schedule(who, claim.entry);
       }
     }
-    await deps.consents.record(who, summarizeConsents(view.bundle));
+    await deps.consents.record(who, summarizeConsents(view.bundle, undefined, view.bundle.entry?.[view.patient.index]?.fullUrl));
   };
 }
 
