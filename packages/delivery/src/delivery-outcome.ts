@@ -16,11 +16,16 @@ function responseHeader(body: unknown, messageId: string): MessageHeader['respon
   return header.response;
 }
 
-/** The diagnostics of an OperationOutcome, joined; undefined for anything else. */
+/**
+ * The diagnostics of an OperationOutcome, joined; undefined for anything else. The recipient's text
+ * goes into the ledger's history, the logs and the ops views, so a person number it echoes back (an
+ * 11-digit run: fødselsnummer or D-nummer) is masked and the text kept short.
+ */
 function outcomeText(body: unknown): string | undefined {
   const o = body as OperationOutcome | undefined;
   if (o?.resourceType !== 'OperationOutcome' || !o.issue?.length) return undefined;
-  return o.issue.map((i) => i.diagnostics ?? i.details?.text ?? i.code).join('; ');
+  const text = o.issue.map((i) => i.diagnostics ?? i.details?.text ?? i.code).join('; ').replace(/(?<!\d)\d{6}\s?\d{5}(?!\d)/g, '[person number]');
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
 /** Retry-After in delta-seconds or as an HTTP date (RFC 9110 §10.2.3), in ms from now. */
