@@ -47,6 +47,12 @@ describe('deploy/', () => {
       expect(k8sProblems(noHpa, services)).toEqual(['document-courier: no HorizontalPodAutoscaler']);
     });
 
+    it("fail the check when a service loses the contract's settings", () => {
+      const mutated = clone(manifests);
+      delete containerOf(mutated, 'gateway').envFrom;
+      expect(k8sProblems(mutated, services)).toEqual(['gateway: not given DIRECTORY_FILE, DELIVERY_BACKOFF_MS, QUEUE_PREFIX, AUTH_ISSUER, AUTH_AUDIENCE, AUTH_JWKS_URL or AUTH_JWKS_FILE']);
+    });
+
     it('fail the check for a service folder that gains a main.ts but has no Deployment', () => {
       expect(k8sProblems(manifests, [...services, 'new-worker'])).toEqual(['new-worker: no Deployment']);
     });
@@ -87,6 +93,10 @@ describe('deploy/', () => {
         'compose: redis runs without --appendonly yes',
         'compose: redis runs without --maxmemory-policy noeviction',
       ]);
+
+      const unconfigured = clone(compose);
+      delete unconfigured.services['meldeplikt-router'].environment.IPBRO_ENCRYPTION_KEY;
+      expect(composeProblems(unconfigured, services)).toEqual(['compose: meldeplikt-router is not given IPBRO_ENCRYPTION_KEY']);
 
       const unchecked = clone(compose);
       delete unchecked.services['kommune-simulator'].healthcheck;

@@ -15,6 +15,10 @@ export const CONTRACT_SERVICES = ['gateway', 'meldeplikt-router', 'document-cour
 export const DEMO_ONLY_SIMULATORS = ['kommune-simulator', 'hospital-simulator'];
 /** Workers that scale with the queue and get a HorizontalPodAutoscaler. */
 export const WORKERS = ['meldeplikt-router', 'document-courier'];
+/** The services on Redis and the ledger: the contract's settings ("Running") each must be given. */
+export const LEDGER_SERVICES = ['gateway', 'meldeplikt-router', 'document-courier', 'ops-dashboard'];
+export const LEDGER_ENV = ['REDIS_URL', 'PORT', 'DIRECTORY_FILE', 'IPBRO_ENCRYPTION_KEY', 'DELIVERY_BACKOFF_MS', 'QUEUE_PREFIX'];
+export const AUTH_ENV = ['AUTH_ISSUER', 'AUTH_AUDIENCE'];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Manifest = Record<string, any>;
@@ -82,6 +86,14 @@ export function k8sProblems(manifests: Manifest[], services: string[]): string[]
     const env: Manifest[] = container.env ?? [];
     const port = env.find((e) => e.name === 'PORT')?.value;
     if (port === undefined || !ports.some((p) => String(p.containerPort) === String(port))) problems.push(`${name}: PORT is not the container port`);
+    const given = new Set<string>([
+      ...env.map((e) => String(e.name)),
+      ...(container.envFrom ?? []).flatMap((from: Manifest) => Object.keys(find(manifests, 'ConfigMap', from.configMapRef?.name)?.data ?? find(manifests, 'Secret', from.secretRef?.name)?.stringData ?? {})),
+    ]);
+    const required = LEDGER_SERVICES.includes(name) ? [...LEDGER_ENV, ...(name === 'gateway' ? AUTH_ENV : [])] : [];
+    const missing = required.filter((v) => !given.has(v));
+    if (name === 'gateway' && !given.has('AUTH_JWKS_URL') && !given.has('AUTH_JWKS_FILE')) missing.push('AUTH_JWKS_URL or AUTH_JWKS_FILE');
+    if (missing.length) problems.push(`${name}: not given ${missing.join(', ')}`);
     const service = manifests.find((m) => m.kind === 'Service' && matches(m.spec?.selector, podLabels));
     if (!service) problems.push(`${name}: no Service selects its pods`);
     const pdb = manifests.find((m) => m.kind === 'PodDisruptionBudget' && matches(m.spec?.selector?.matchLabels, podLabels));
@@ -134,6 +146,9 @@ export function composeProblems(compose: Manifest, services: string[]): string[]
     if (!/\/(readyz|healthz)/.test(test)) problems.push(`compose: ${name} has no healthcheck on /readyz or /healthz`);
     const env: Record<string, string> = entry.environment ?? {};
     if (!env.PORT || !test.includes(`:${env.PORT}/`)) problems.push(`compose: ${name}'s healthcheck does not ask its own PORT`);
+    const required = LEDGER_SERVICES.includes(name) ? [...LEDGER_ENV, ...(name === 'gateway' ? AUTH_ENV : [])] : [];
+    for (const variable of required) if (!env[variable]) problems.push(`compose: ${name} is not given ${variable}`);
+    if (name === 'gateway' && !env.AUTH_JWKS_URL && !env.AUTH_JWKS_FILE) problems.push('compose: gateway is given neither AUTH_JWKS_URL nor AUTH_JWKS_FILE');
     if (env.REDIS_URL) {
       const dependsOn = Array.isArray(entry.depends_on) ? entry.depends_on : Object.keys(entry.depends_on ?? {});
       if (!dependsOn.includes('redis')) problems.push(`compose: ${name} uses Redis but does not depend on it`);
