@@ -153,6 +153,14 @@ test('after all variants: the gateway is up and ready, only the accepted ones ar
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   const anonymous = await post({ ops: [], body: Buffer.from(JSON.stringify(fresh)), contentType: 'application/fhir+json' }, '');
   expect('status' in anonymous && anonymous.status).toBe(401);
+  // Nor did it log an error of its own (pino level 50 error, 60 fatal) for any variant.
+  const levels: Record<string, number> = {};
+  for (const line of rig.gateway.output.join('').split('\n')) {
+    const m = /"level":(\d+)/.exec(line);
+    if (m) levels[m[1]] = (levels[m[1]] ?? 0) + 1;
+  }
+  process.stdout.write(`fuzz: gateway log lines by level ${JSON.stringify(levels)}\n`);
+  expect(rig.gateway.output.join('').split('\n').filter((l) => /"level":(50|60)/.test(l)).slice(0, 5)).toEqual([]);
   const counts = await rig.ledger.countByState();
   // One record per accepted variant, each queued, or acknowledged by a receipt variant answered 200
   // (the example meldeplikt, and any variant whose id a mutated receipt happened to name).
