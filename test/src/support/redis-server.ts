@@ -48,8 +48,13 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--dir', dir, '--save', '', '--maxmemory-policy', 'noeviction', '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (d) => output.push(String(d)));
     child.stderr?.on('data', (d) => output.push(String(d)));
+    let failed: Error | undefined;
+    child.once('error', (err) => {
+      failed = err;
+    });
     const end = Date.now() + 15000;
     for (;;) {
+      if (failed) throw new Error(`cannot start redis-server (this test needs the binary on PATH to run a Redis of its own): ${failed.message}`);
       if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${output.join('')}`);
       if (await ping(port)) return;
       if (Date.now() > end) throw new Error(`redis-server did not start on ${port}: ${output.join('')}`);
