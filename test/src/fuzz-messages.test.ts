@@ -11,7 +11,7 @@ import { startRig, type Rig } from './support/rig';
 // Fuzz: VARIANTS mutated variants of each example message of the contract (wrong types, deleted
 // and emptied elements, truncation, flipped bytes, invalid UTF-8, huge strings, deep nesting, odd
 // unicode, __proto__ / constructor keys, other content types) posted to a real gateway process with
-// real tokens. Never a 5xx, never a dropped connection, the gateway stays up, every variant it
+// real tokens. Never a 5xx, never a dropped connection, every refusal an OperationOutcome, the gateway stays up, every variant it
 // accepts (202) passes the shared validator when validated again, nothing else is queued, and its
 // memory stays bounded. Reproduce a failure with FUZZ_SEED (and FUZZ_VARIANTS) from the output.
 const SEED = Number(process.env.FUZZ_SEED ?? 20261130);
@@ -43,6 +43,15 @@ function post(v: Variant, token: string): Promise<{ status: number; text: string
     req.on('error', (err) => resolve({ error: err.message }));
     req.end(v.body);
   });
+}
+
+function isOutcome(text: string): boolean {
+  try {
+    const o = JSON.parse(text);
+    return o?.resourceType === 'OperationOutcome' && Array.isArray(o.issue) && o.issue.length > 0;
+  } catch {
+    return false;
+  }
 }
 
 function rssOf(pid: number): number {
@@ -110,6 +119,9 @@ describe.each(EXAMPLES)('%s', (name) => {
         statuses[key] = (statuses[key] ?? 0) + 1;
         if (!('status' in res) || !ALLOWED.has(res.status)) {
           failures.push(`seed ${seed} variant ${i} [${v.ops.join('; ')}]: ${'status' in res ? `${res.status} ${res.text.slice(0, 300)}` : res.error}`);
+        } else if (!isOutcome(res.text) && res.status !== 200) {
+          // Every refusal says why, as an OperationOutcome (never an HTML page or an empty body).
+          failures.push(`seed ${seed} variant ${i} [${v.ops.join('; ')}]: ${res.status} without an OperationOutcome: ${res.text.slice(0, 200)}`);
         } else if (res.status === 202) acceptedHere.push({ i, v });
         else if (res.status === 200 && name === 'receipt-ok') receipts++;
       }
