@@ -9,7 +9,7 @@
 // 3. The receiver comes back and the real meldeplikt-router (dist/main.js, its own process, as
 //    deployed, default concurrency) drains the backlog: messages/s from the moment it is ready until
 //    the ledger has every one delivered. Anchor: a bare BullMQ worker POSTing the same bytes to the
-//    same receiver, same Redis, same concurrency.
+//    same receiver, same Redis, same concurrency, in a process of its own too.
 // Messages that were *retrying* through an outage drain at the pace of their retry timers instead
 // (docs/scaling.md); this is the rate once they are due.
 'use strict';
@@ -21,7 +21,7 @@ const { join } = require('node:path');
 const { tmpdir } = require('node:os');
 const { randomBytes, randomUUID } = require('node:crypto');
 const { Redis } = require('ioredis');
-const { Queue, Worker } = require('bullmq');
+const { Queue } = require('bullmq');
 const { MessageLedger, BodyCipher, jobIdFor } = require('../packages/message-ledger/dist');
 const { createQueue, deliveryJobData, QUEUES } = require('../packages/queues/dist');
 const { readMessage } = require('../packages/fhir-message/dist');
@@ -59,6 +59,21 @@ async function startRedis(dir) {
 const progress = (text) => process.stderr.write(`backlog: ${text}\n`);
 
 const usedMemory = async (redis) => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))[1]);
+
+/** The anchor's worker process: argv = redis url, prefix, endpoint, concurrency. */
+const BARE_WORKER = `
+  const http = require('node:http');
+  const { Redis } = require(${JSON.stringify(require.resolve('ioredis'))});
+  const { Worker } = require(${JSON.stringify(require.resolve('bullmq'))});
+  const [url, prefix, endpoint, concurrency] = process.argv.slice(1);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const worker = new Worker('bare', (job) => new Promise((resolve, reject) => {
+    const req = http.request(endpoint, { method: 'POST', agent, headers: { 'Content-Type': 'application/fhir+json', 'X-Request-Id': job.data.id } }, (res) => { res.resume(); res.on('end', resolve); });
+    req.on('error', reject);
+    req.end(job.data.body);
+  }), { connection: new Redis(url, { maxRetriesPerRequest: null }), prefix, concurrency: Number(concurrency) });
+  worker.waitUntilReady().then(() => process.stdout.write('ready\\n'));
+`;
 
 async function startRouter(env) {
   const port = await freePort();
@@ -165,21 +180,19 @@ module.exports = {
       await new Promise((r) => receiver.listen(receiverPort, '127.0.0.1', r));
       cleanup.push(() => new Promise((r) => receiver.close(r)));
 
-      // anchor: a bare worker POSTing the bytes its job carries, same concurrency
-      const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-      cleanup.push(() => agent.destroy());
-      const bareConnection = new Redis(own.url, { maxRetriesPerRequest: null });
-      cleanup.push(() => bareConnection.disconnect());
-      const bare = new Worker('bare', (job) => new Promise((resolve, reject) => {
-        const req = http.request(endpoint, { method: 'POST', agent, headers: { 'Content-Type': 'application/fhir+json', 'X-Request-Id': job.data.id } }, (res) => { res.resume(); res.on('end', resolve); });
-        req.on('error', reject);
-        req.end(job.data.body);
-      }), { connection: bareConnection, prefix: barePrefix, concurrency: CONCURRENCY, autorun: false });
+      // anchor: a bare worker POSTing the bytes its job carries, same concurrency, in a process of
+      // its own like the router, measured the same way (from its start, less what it did before)
+      const bare = spawn(process.execPath, ['-e', BARE_WORKER, own.url, barePrefix, endpoint, String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      cleanup.push(() => bare.kill());
+      await new Promise((resolve, reject) => {
+        bare.stdout.on('data', (d) => { if (String(d).includes('ready')) resolve(); });
+        bare.on('exit', (code) => reject(new Error(`the bare worker exited (${code})`)));
+      });
       const bareStarted = process.hrtime.bigint();
-      void bare.run();
+      const bareDoneAtStart = await bareQueue.getJobCountByTypes('completed');
       while ((await bareQueue.getJobCountByTypes('waiting', 'active')) > 0) await sleep(20);
-      const bareRate = anchorN / seconds(bareStarted);
-      await bare.close();
+      const bareRate = (anchorN - bareDoneAtStart) / seconds(bareStarted);
+      bare.kill();
       const receivedByBare = received;
 
       // the real router, as deployed
@@ -203,7 +216,7 @@ module.exports = {
       if (received - receivedByBare < n) throw new Error(`the receiver got ${received - receivedByBare} of ${n}`);
 
       return [
-        { metric: `backlog drain: ${label} waiting meldeplikt after the receiver comes back (meldeplikt-router process, concurrency ${CONCURRENCY}; ${drainSeconds.toFixed(1)} s${quick ? '; quick: 10,000, the full run 100,000' : ''})`, value: drainRate, unit: 'messages/s', anchor: `bare BullMQ worker POSTing the same bytes (${anchorN} jobs, same Redis and receiver)`, anchorValue: bareRate },
+        { metric: `backlog drain: ${label} waiting meldeplikt after the receiver comes back (meldeplikt-router process, concurrency ${CONCURRENCY}; ${drainSeconds.toFixed(1)} s${quick ? '; quick: 10,000, the full run 100,000' : ''})`, value: drainRate, unit: 'messages/s', anchor: `bare BullMQ worker process POSTing the same bytes (${anchorN} jobs, same Redis, receiver and concurrency)`, anchorValue: bareRate },
         { metric: `Redis memory per waiting meldeplikt (INFO used_memory growth / ${label}; ${template.length} B message, body ${encrypting ? 'encrypted' : 'in clear'})`, value: perMessage, unit: 'bytes', anchor: 'bare BullMQ job carrying the same body', anchorValue: barePerJob },
         { metric: `  of which, by MEMORY USAGE of one message: body ${parts.body}, record ${parts.record}, job ${parts.job}, indexes ${Math.round(parts.indexes)}`, value: sampled, unit: 'bytes' },
         { metric: `accepting the backlog (ledger.accept + the gateway's queue add, 200 in flight, AOF everysec)`, value: fillRate, unit: 'messages/s' },
