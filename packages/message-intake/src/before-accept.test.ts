@@ -29,3 +29,10 @@ test('beforeAccept sees the valid message; when it refuses, the sender gets its 
   const ok = await acceptMessage(b, HMR, { ledger: fx.ledger, queues: fx.queues, now: NOW, beforeAccept: async () => undefined });
   expect(ok.status).toBe(202);
 });
+
+test('beforeAccept failing for want of Redis: 503, nothing queued', async () => {
+  const b = fixture('epikrise');
+  b.entry[0].resource.id = randomUUID();
+  const err = await acceptMessage(b, HMR, { ledger: fx.ledger, queues: fx.queues, now: NOW, beforeAccept: async () => { throw new Error('Connection is closed.'); } }).then(() => undefined, (e: unknown) => e);
+  expect((err as OutcomeError).status).toBe(503);
+});

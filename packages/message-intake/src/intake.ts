@@ -62,7 +62,8 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
     }
     return { status: 200, kind: 'receipt', body: receipt.body, records: receipt.records };
   }
-  await deps.beforeAccept?.(view);
+  // Its own refusals (OutcomeError) pass through; Redis trouble inside it is a 503 like any store call.
+  if (deps.beforeAccept) await durably('checking the message', () => deps.beforeAccept!(view));
   const key = ledgerKey(sender, id);
   const queue = deps.queues[queueForEvent(event)];
   const recipient = recipientNow(view, deps);
