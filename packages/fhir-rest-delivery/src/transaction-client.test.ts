@@ -1,7 +1,7 @@
 import { createFhirPeer, type FhirPeer } from '@ipbro/kommune-simulator';
 import type { Bundle, CarePlan, CareTeam, Consent, Goal } from '@medplum/fhirtypes';
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { classifyTransaction, deliverTransactions } from './transaction-client';
 import { planTransactions } from './transaction-plan';
@@ -59,4 +59,25 @@ test('a recipient that is down: transient; a failed entry in a 200 transaction-r
   expect(classifyTransaction({ status: 200, body: answer, headers: {} }, sent)).toMatchObject({ kind: 'transient' });
   expect(classifyTransaction({ status: 200, body: { ...answer, entry: [answer.entry[0]] }, headers: {} }, { ...sent, entry: [sent.entry![0]] })).toEqual({ kind: 'written', locations: new Map([['urn:uuid:a', 'Patient/1']]) });
   expect(classifyTransaction({ error: { code: 'ECONNREFUSED', message: 'refused' } }, sent)).toMatchObject({ kind: 'transient' });
+});
+
+test('a server that answers without locations: later transactions refer to earlier resources by conditional reference', async () => {
+  const got: Bundle[] = [];
+  const minimal = createServer((req, res) => {
+    let text = '';
+    req.on('data', (c) => (text += c));
+    req.on('end', () => {
+      const b = JSON.parse(text) as Bundle;
+      got.push(b);
+      res.writeHead(200, { 'Content-Type': 'application/fhir+json' });
+      res.end(JSON.stringify({ resourceType: 'Bundle', type: 'transaction-response', entry: b.entry!.map(() => ({ response: { status: '200 OK' } })) }));
+    });
+  });
+  await new Promise<void>((r) => minimal.listen(0, '127.0.0.1', () => r()));
+  const outcome = await deliverTransactions(`http://127.0.0.1:${(minimal.address() as { port: number }).port}`, planTransactions(JSON.parse(PLAN_COPY), 8), options);
+  minimal.close();
+  expect(outcome).toMatchObject({ kind: 'written', transactions: 2 });
+  const plan = got[1].entry!.find((e) => e.resource?.resourceType === 'CarePlan')!.resource as CarePlan;
+  expect(plan.subject?.reference).toBe(`Patient?identifier=${encodeURIComponent('urn:oid:2.16.578.1.12.4.1.4.1|12830551210')}`);
+  expect(plan.goal?.[0].reference).toBe(`Goal?identifier=${encodeURIComponent('urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip|IP-2026-0042-goal-g1')}`);
 });

@@ -1,7 +1,7 @@
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import http from 'node:http';
 import https from 'node:https';
-import { transactionBundle, type TransactionPlan } from './transaction-plan';
+import { transactionBundle, type PlannedEntry, type TransactionPlan } from './transaction-plan';
 
 const agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }) };
 /** A transaction-response may echo every resource (Medplum does): room for a 20 MB epikrise twice over. */
@@ -155,6 +155,15 @@ export async function deliverTransactions(fhirBase: string, plan: TransactionPla
       return { ...outcome, reason: `${where}${outcome.reason}` };
     }
     for (const [k, v] of outcome.locations) written.set(k, v);
+    // A server that answered without a location (Prefer: return=minimal taken strictly): later
+    // transactions name the resource by a conditional reference, which FHIR servers resolve in a transaction.
+    for (const e of plan.batches[i]) if (!written.has(e.fullUrl)) written.set(e.fullUrl, conditionalReference(e));
   }
   return { kind: 'written', locations: written, transactions: plan.batches.length };
+}
+
+/** `Type?identifier=system|value`: the planned entry's own conditional search, as a reference. */
+function conditionalReference(e: PlannedEntry): string {
+  const search = e.request.ifNoneExist ?? e.request.url.slice(e.request.url.indexOf('?') + 1);
+  return `${e.resource.resourceType}?${search}`;
 }
