@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { documentIntakeCheck } from './document-intake';
 import { REMINDER_QUEUE, reminderJobId, RevisionReminders } from './revision-reminders';
-import { epikrise, planCopy, syntheticPerson } from './test-support/document-fixtures';
+import { epikrise, fritakOf, planCopy, syntheticPerson } from './test-support/document-fixtures';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `{ipbro-test-${randomUUID().slice(0, 8)}}`;
@@ -68,4 +68,14 @@ test('an epikrise records the person\'s Consents (none here) and touches no plan
     'urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip|IP-2026-0042-consent-fritak',
     'urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip|IP-2026-0042-consent-ipsamtykke',
   ]);
+});
+
+test('an older version of the plan arriving late does not bring back a Consent withdrawn since', async () => {
+  const person = syntheticPerson();
+  const newer = planCopy({ freshId: true, person, planValue: 'IP-E', timestamp: '2026-11-29T10:00:00Z' });
+  fritakOf(newer).status = 'inactive';
+  await check(readMessage(newer));
+  await check(readMessage(planCopy({ freshId: true, person, planValue: 'IP-E', timestamp: '2026-11-21T10:00:00Z' })));
+  const fritak = (await consents.all(patientKey(person))).find((c) => c.category === 'taushetsplikt-fritak');
+  expect(fritak?.status).toBe('inactive');
 });

@@ -44,7 +44,9 @@ export function documentIntakeCheck(deps: DocumentIntakeDeps): (view: MessageVie
             ),
           ]);
         }
-        if (claim.kind !== 'older') await deps.reminders?.schedule(who, claim.entry);
+        // An older version arriving late neither reschedules nor brings back Consents since withdrawn.
+        if (claim.kind === 'older') return;
+        await deps.reminders?.schedule(who, claim.entry);
       }
     }
     await deps.consents.record(who, summarizeConsents(view.bundle, undefined, view.bundle.entry?.[view.patient.index]?.fullUrl));
