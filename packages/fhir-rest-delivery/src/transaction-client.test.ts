@@ -81,3 +81,10 @@ test('a server that answers without locations: later transactions refer to earli
   expect(plan.subject?.reference).toBe(`Patient?identifier=${encodeURIComponent('urn:oid:2.16.578.1.12.4.1.4.1|12830551210')}`);
   expect(plan.goal?.[0].reference).toBe(`Goal?identifier=${encodeURIComponent('urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip|IP-2026-0042-goal-g1')}`);
 });
+
+test('a person number the server echoes in its error is masked before it becomes the reason', () => {
+  const sent: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: [{ fullUrl: 'urn:uuid:a', request: { method: 'POST', url: 'Patient' } }] };
+  const answer = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'invalid', diagnostics: 'Patient 12830551210 is already registered as 128305 51210' }] };
+  const outcome = classifyTransaction({ status: 422, body: answer, headers: {} }, sent);
+  expect(outcome).toEqual({ kind: 'rejected', reason: 'HTTP 422: Patient [person number] is already registered as [person number]' });
+});

@@ -89,10 +89,16 @@ export function httpPost(target: string, body: string | Buffer, contentType: str
   });
 }
 
+/**
+ * The diagnostics of an OperationOutcome, joined. It becomes the reason in the ledger, the logs and
+ * the ops views: a person number the server echoes (an 11-digit run) is masked and the text kept
+ * short, as @ipbro/delivery does for fhir-message answers.
+ */
 export function outcomeText(o: unknown): string | undefined {
   const oo = o as OperationOutcome | undefined;
   if (oo?.resourceType !== 'OperationOutcome' || !oo.issue?.length) return undefined;
-  return oo.issue.map((i) => i.diagnostics ?? i.details?.text ?? i.code).join('; ');
+  const text = oo.issue.map((i) => i.diagnostics ?? i.details?.text ?? i.code).join('; ').replace(/(?<!\d)\d{6}\s?\d{5}(?!\d)/g, '[person number]');
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
 export function retryAfter(headers: Record<string, unknown>): number | undefined {
