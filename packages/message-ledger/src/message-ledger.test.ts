@@ -212,3 +212,23 @@ test('getMany reads records in batches and leaves out keys that have none', asyn
   expect(records[1001]).toMatchObject({ key: '997005562:many-1001', state: 'queued', history: [{ state: 'queued' }] });
   expect(await ledger.getMany([])).toEqual([]);
 });
+
+test('the body of an acknowledged message expires after the retention; other states keep it; a forced re-drive keeps it again', async () => {
+  const short = new MessageLedger(redis, { prefix, bodyRetentionSeconds: 60 });
+  const bodyKey = (id: string) => `${prefix}:body:997005562:${id}`;
+  for (const id of ['ret-ack', 'ret-dead']) await short.accept({ sender: '997005562', id, event: 'meldeplikt', body: '{"r":1}', enqueue });
+  await short.transition('997005562:ret-ack', 'delivered', 'taken');
+  expect(await redis.ttl(bodyKey('ret-ack'))).toBe(-1);
+  await short.transition('997005562:ret-ack', 'acknowledged', 'receipt ok');
+  const ttl = await redis.ttl(bodyKey('ret-ack'));
+  expect(ttl).toBeGreaterThan(50);
+  expect(ttl).toBeLessThanOrEqual(60);
+  await short.transition('997005562:ret-dead', 'dead', 'attempts exhausted');
+  expect(await redis.ttl(bodyKey('ret-dead'))).toBe(-1); // ops may retry it: the body stays
+  await short.transition('997005562:ret-ack', 'queued', 'ops re-drive', {}, { force: true });
+  expect(await redis.ttl(bodyKey('ret-ack'))).toBe(-1);
+  const keep = new MessageLedger(redis, { prefix, bodyRetentionSeconds: 0 });
+  await keep.accept({ sender: '997005562', id: 'ret-keep', event: 'meldeplikt', body: '{"r":2}', enqueue });
+  await keep.transition('997005562:ret-keep', 'acknowledged', 'receipt ok');
+  expect(await redis.ttl(bodyKey('ret-keep'))).toBe(-1);
+});

@@ -15,6 +15,9 @@ export function bindBodyCipher(redis: Redis, cipher: BodyCipherLike): void {
   boundCiphers.set(redis, cipher);
 }
 
+/** A week: long enough for ops to look at what was sent, short enough that Redis does not keep every message ever sent. */
+export const DEFAULT_BODY_RETENTION_SECONDS = 7 * 24 * 3600;
+
 type Patch = Partial<Pick<MessageRecord, 'attempts' | 'recipient' | 'receipt' | 'discarded'>>;
 
 export interface AcceptInput {
@@ -53,15 +56,22 @@ export interface AcceptInput {
 export class MessageLedger {
   private readonly prefix: string;
   private readonly cipher?: BodyCipherLike;
+  private readonly bodyRetention: string;
 
   constructor(
     private readonly redis: Redis,
-    options: { prefix?: string; cipher?: BodyCipherLike } = {}
+    options: {
+      prefix?: string;
+      cipher?: BodyCipherLike;
+      /** How long the body of an acknowledged message is kept (seconds; default 7 days; 0 keeps it for good). The record stays. */
+      bodyRetentionSeconds?: number;
+    } = {}
   ) {
     this.prefix = options.prefix ?? '{ipbro}';
+    this.bodyRetention = options.bodyRetentionSeconds === 0 ? '' : String(options.bodyRetentionSeconds ?? DEFAULT_BODY_RETENTION_SECONDS);
     this.cipher = options.cipher ?? boundCiphers.get(redis);
-    const commands = redis as unknown as { ipbroTransition?: unknown; ipbroEnsureRecord?: unknown };
-    if (!commands.ipbroTransition) redis.defineCommand('ipbroTransition', { numberOfKeys: 2, lua: TRANSITION_SCRIPT });
+    const commands = redis as unknown as { ipbroTransition3?: unknown; ipbroEnsureRecord?: unknown };
+    if (!commands.ipbroTransition3) redis.defineCommand('ipbroTransition3', { numberOfKeys: 3, lua: TRANSITION_SCRIPT });
     if (!commands.ipbroEnsureRecord) redis.defineCommand('ipbroEnsureRecord', { numberOfKeys: 3, lua: ENSURE_RECORD_SCRIPT });
   }
 
@@ -176,8 +186,8 @@ export class MessageLedger {
   }
 
   private async change(key: string, state: MessageState, detail: string, patch: Patch, force: boolean, expected: string): Promise<{ changed: boolean; record: MessageRecord }> {
-    const raw = await (this.redis as unknown as { ipbroTransition: (...a: string[]) => Promise<string | null> }).ipbroTransition(
-      this.recordKey(key), `${this.prefix}:state:`, state, detail, new Date().toISOString(), JSON.stringify(patch), force ? '1' : '0', expected
+    const raw = await (this.redis as unknown as { ipbroTransition3: (...a: string[]) => Promise<string | null> }).ipbroTransition3(
+      this.recordKey(key), `${this.prefix}:state:`, this.bodyKey(key), state, detail, new Date().toISOString(), JSON.stringify(patch), force ? '1' : '0', expected, this.bodyRetention
     );
     if (!raw) throw new Error(`No message ${key} in the ledger`);
     return { changed: raw[0] === '1', record: normalise(JSON.parse(raw.slice(1))) };

@@ -1,7 +1,10 @@
 /**
- * Atomic state change of one record (Redis Lua, cjson). KEYS: record, state-set prefix.
+ * Atomic state change of one record (Redis Lua, cjson). KEYS: record, state-set prefix, body.
  * ARGV: new state, detail, at, patch JSON, force ('1' lets an operator re-drive a final state),
- * expected state ('' = any: the change happens only from that state).
+ * expected state ('' = any: the change happens only from that state), body retention seconds after
+ * `acknowledged` ('' = keep: the body of a message the recipient took and confirmed is no longer
+ * needed for delivery, and keeping every body for good would grow Redis without bound; a forced
+ * change out of `acknowledged` keeps the body again).
  * Returns '1' + the new record JSON, or '0' + the unchanged record when the change is not allowed:
  * - a final state (acknowledged, rejected, blocked, dead) is left only when forced;
  * - `delivered` after `acknowledged` is ignored: a receipt may overtake the delivery bookkeeping.
@@ -27,6 +30,13 @@ redis.call('SET', KEYS[1], out)
 if oldState ~= newState then
   redis.call('SREM', KEYS[2] .. oldState, rec.key)
   redis.call('SADD', KEYS[2] .. newState, rec.key)
+end
+if ARGV[7] ~= '' then
+  if newState == 'acknowledged' then
+    redis.call('EXPIRE', KEYS[3], tonumber(ARGV[7]))
+  elseif oldState == 'acknowledged' then
+    redis.call('PERSIST', KEYS[3])
+  end
 end
 return '1' .. out
 `;
