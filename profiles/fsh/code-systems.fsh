@@ -10,6 +10,7 @@ Description: "The events of IP-bro's FHIR messages."
 * #ip-plan-copy "Kopi av individuell plan" "A copy of an individuell plan for the other party."
 * #koordinator-handover "Overføring av koordinatoransvar" "The hospital's temporary koordinator hands over to the kommune's koordinator."
 * #epikrise "Epikrise" "The discharge summary for the home kommune."
+* #revision-reminder "Påminnelse om revisjon av individuell plan" "IP-bro's own notice to the koordinator's koordinerende enhet that the plan's revision date has passed with no newer version seen. Sent by IP-bro only: a receipt may answer it, no one else may send it."
 
 CodeSystem: IpNeed
 Id: ip-need

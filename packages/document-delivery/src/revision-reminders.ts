@@ -9,8 +9,8 @@ import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
 
 export const REMINDER_QUEUE = 'revision-reminders';
-/** Not an event of the contract's ip-message-event: a notice IP-bro itself sends, told apart by its own system. */
-export const REMINDER_EVENT = { system: 'http://ipbro.no/fhir/CodeSystem/ip-notification', code: 'revision-reminder' } as const;
+/** ip-message-event#revision-reminder: an event IP-bro alone sends (the validator refuses it from anyone else, and takes a receipt for it). */
+export const REMINDER_EVENT = { system: CODE_SYSTEMS.messageEvent, code: 'revision-reminder' } as const;
 /** The ledger's sender of what IP-bro sends on its own behalf. */
 export const IPBRO_SENDER = 'ipbro';
 

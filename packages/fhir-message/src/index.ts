@@ -1,5 +1,5 @@
 export { IPBRO_BASE, CODE_SYSTEMS, DOCUMENT_TYPE_SYSTEM } from './code-systems';
-export { MESSAGE_EVENTS, isMessageEvent, type MessageEvent } from './events';
+export { MESSAGE_EVENTS, OWN_EVENTS, isMessageEvent, isOwnEvent, type MessageEvent, type OwnEvent } from './events';
 export { resolveReference, entriesOfType, type Located } from './resolve-reference';
 export { homeKommuneOf } from './home-kommune';
 export { personNumberOf } from './person-number-of';

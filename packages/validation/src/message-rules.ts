@@ -1,4 +1,4 @@
-import { CODE_SYSTEMS, DOCUMENT_TYPE_SYSTEM, homeKommuneOf, isMessageEvent, MESSAGE_EVENTS, organizationIds, personNumberOf, resolveReference, type Located, type MessageView } from '@ipbro/fhir-message';
+import { CODE_SYSTEMS, DOCUMENT_TYPE_SYSTEM, homeKommuneOf, isMessageEvent, isOwnEvent, MESSAGE_EVENTS, organizationIds, personNumberOf, resolveReference, type Located, type MessageView } from '@ipbro/fhir-message';
 import { checkKommunenummer } from '@ipbro/identifiers';
 import { errorIssue } from '@ipbro/outcome';
 import type { CarePlan, CareTeam, Consent, DocumentReference, OperationOutcomeIssue, Patient, Task } from '@medplum/fhirtypes';
@@ -115,7 +115,9 @@ export function messageRules(view: MessageView, now: Date): OperationOutcomeIssu
   const h = view.header;
   if (!view.messageId) issues.push(errorIssue('required', 'MessageHeader.id is the message id (the deduplication key) and is required', `${HEADER}.id`));
   else if (!FHIR_ID.test(view.messageId)) issues.push(errorIssue('value', 'MessageHeader.id must be a FHIR id: 1 to 64 of A-Z, a-z, 0-9, "-" and "."', `${HEADER}.id`));
-  if (h.eventCoding?.system !== CODE_SYSTEMS.messageEvent || !isMessageEvent(view.event)) {
+  if (h.eventCoding?.system === CODE_SYSTEMS.messageEvent && isOwnEvent(view.event) && !h.response) {
+    issues.push(errorIssue('code-invalid', `The event ${view.event} is sent by IP-bro only; a receipt may answer one, no one may send one`, `${HEADER}.eventCoding`));
+  } else if (h.eventCoding?.system !== CODE_SYSTEMS.messageEvent || !(isMessageEvent(view.event) || (h.response && isOwnEvent(view.event)))) {
     issues.push(errorIssue('code-invalid', `Unknown event ${JSON.stringify(view.event ?? null)}${h.eventCoding?.system !== CODE_SYSTEMS.messageEvent ? ` in ${JSON.stringify(h.eventCoding?.system ?? null)}` : ''}: events are ${MESSAGE_EVENTS.join(', ')} from ${CODE_SYSTEMS.messageEvent}`, `${HEADER}.eventCoding`));
   }
   if (!view.sender) {

@@ -224,6 +224,15 @@ describe('broken messages fail with the contract\'s rules', () => {
     expectError(b, /Receipt code "maybe"/, 'Bundle.entry[0].resource.response.code');
   });
 
+  test('a receipt may answer IP-bro\'s own revision-reminder; no sender may send one', () => {
+    const receipt = contractExample('receipt-ok');
+    (receipt.entry?.[0].resource as any).eventCoding.code = 'revision-reminder';
+    expect(errorsOf(receipt)).toEqual([]);
+    const sent = contractExample('meldeplikt');
+    (sent.entry?.[0].resource as any).eventCoding.code = 'revision-reminder';
+    expectError(sent, /sent by IP-bro only/, 'Bundle.entry[0].resource.eventCoding');
+  });
+
   test('validateMessage refuses what is not a message; assertValid throws 422 with every issue', () => {
     expect(() => validateMessage({ resourceType: 'Bundle', type: 'collection' } as Bundle)).toThrow(OutcomeError);
     const b = contractExample('meldeplikt');
