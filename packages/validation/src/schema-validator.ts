@@ -207,6 +207,12 @@ class SchemaValidation {
     }
     if (extension === null) this.issues.push(createStructureIssue(`${path}`, 'Invalid null value'));
     if (isEmptyValue(value) && isEmptyValue(extension)) {
+      // An empty container of the wrong shape ({} where a list or a primitive belongs, [] where one
+      // value does) is broken, not absent: code after validation would call list or string methods on it.
+      if (typeof value === 'object' && value !== null && (Array.isArray(value) !== element.isArray || (prop.primitive && !element.isArray))) {
+        this.issues.push(createStructureIssue(path, `Invalid JSON type: an empty ${Array.isArray(value) ? 'array' : 'object'} where ${element.isArray ? 'an array' : prop.primitive ? `a ${prop.typeCode}` : 'an object'} belongs`));
+        return;
+      }
       if (element.min > 0) this.issues.push(createStructureIssue(path, 'Missing required property'));
       return;
     }
