@@ -13,6 +13,8 @@ const config = exitOnConfigError('document-courier', () =>
     ...redisConfigSpec,
     ...deliveryConfigSpec,
     PORT: read.port(8085),
+    /** Interface for /healthz, /readyz, /metrics (0.0.0.0 in containers, where the probes come from outside). */
+    HOST: read.string('127.0.0.1'),
     DIRECTORY_FILE: read.file(),
     /** Required here: it keys the plan index and the consent registry (a keyed hash of the person), and decrypts bodies. */
     IPBRO_ENCRYPTION_KEY: read.base64Key32(),
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
       directory.close();
       await Promise.allSettled([producer.quit(), workerConnection.quit()]);
     },
-  ]);
+  ], config.HOST);
   logger.info({ concurrency: config.COURIER_CONCURRENCY, lockMs: config.COURIER_LOCK_MS, attempts: config.DELIVERY_ATTEMPTS || 'until 24 h' }, 'document-courier started');
 }
 

@@ -15,6 +15,7 @@ const logger = createLogger('kommune-simulator');
 const config = exitOnConfigError('kommune-simulator', () =>
   loadConfig({
     PORT: read.port(4101),
+    HOST: read.string('127.0.0.1'),
     /** `ok`, `later`, or a sequence such as `503,503,503,ok` (see Behaviour). */
     SIM_BEHAVIOUR: behaviourReader('ok'),
     SIM_LATER_MS: read.int(1500),
@@ -35,7 +36,7 @@ const sim = createKommuneSimulator({
   ...(config.SIM_GATEWAY_URL ? { gatewayUrl: config.SIM_GATEWAY_URL } : {}),
   ...(token ? { token } : {}),
 });
-startHttpServer(sim.app, config.PORT, logger, [() => sim.close()]).catch((err) => {
+startHttpServer(sim.app, config.PORT, logger, [() => sim.close()], config.HOST).catch((err) => {
   logger.error({ err }, 'failed to start');
   process.exit(1);
 });

@@ -13,6 +13,8 @@ const config = exitOnConfigError('meldeplikt-router', () =>
     ...redisConfigSpec,
     ...deliveryConfigSpec,
     PORT: read.port(8082),
+    /** Interface for /healthz, /readyz, /metrics (0.0.0.0 in containers, where the probes come from outside). */
+    HOST: read.string('127.0.0.1'),
     DIRECTORY_FILE: read.file(),
     /** Job lock; a SIGKILLed router's delivery is taken over by another after about this long. */
     ROUTER_LOCK_MS: read.int(30000, 1000),
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
       directory.close();
       await Promise.allSettled([producer.quit(), workerConnection.quit()]);
     },
-  ]);
+  ], config.HOST);
   logger.info({ concurrency: config.ROUTER_CONCURRENCY, lockMs: config.ROUTER_LOCK_MS, attempts: config.DELIVERY_ATTEMPTS || 'until 24 h' }, 'meldeplikt-router started');
 }
 
