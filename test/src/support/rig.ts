@@ -1,7 +1,7 @@
 import { createTokenIssuer } from '@ipbro/hospital-simulator';
 import { FINAL_STATES, ledgerKey, MessageLedger, type MessageRecord } from '@ipbro/message-ledger';
 import { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -76,15 +76,17 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   const token = await issuer.mint({ orgnr: HOSPITAL_ORGNR, scope: 'ipbro:message.write ipbro:message.read', clientId: 'hmr-dips', expiresInSeconds: 3600 });
   const directoryFile = join(work, 'directory.json');
   writeFileSync(directoryFile, JSON.stringify(directoryWith(options.receiver)));
+  // As in production: message bodies encrypted at rest, the same key in gateway and router.
+  const encryption = { IPBRO_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   redis.on('error', () => undefined);
-  const gateway = await startService('gateway', { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, AUTH_ISSUER: issuerUrl, AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: jwksFile, LOG_LEVEL: 'warn', ...(options.gatewayDirectory ? { DIRECTORY_FILE: directoryFile } : {}), ...options.gateway });
+  const gateway = await startService('gateway', { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, AUTH_ISSUER: issuerUrl, AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: jwksFile, LOG_LEVEL: 'warn', ...encryption, ...(options.gatewayDirectory ? { DIRECTORY_FILE: directoryFile } : {}), ...options.gateway });
   const rig: Rig = {
     prefix, redisUrl, work, directoryFile, gateway, token, redis,
     tokenFor: (orgnr) => issuer.mint({ orgnr, scope: 'ipbro:message.write ipbro:message.read', clientId: `client-${orgnr}`, expiresInSeconds: 3600 }),
     ledger: new MessageLedger(redis, { prefix }),
     startRouter: async (extra = {}) => {
-      rig.router = await startService('meldeplikt-router', { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, DIRECTORY_FILE: directoryFile, ...ROUTER_DEFAULTS, ...options.router, ...extra });
+      rig.router = await startService('meldeplikt-router', { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, DIRECTORY_FILE: directoryFile, ...encryption, ...ROUTER_DEFAULTS, ...options.router, ...extra });
       return rig.router;
     },
     stop: async () => {
