@@ -47,6 +47,8 @@ export interface RigOptions {
   receiver: Receiver;
   router?: Record<string, string | number>;
   gateway?: Record<string, string | number>;
+  /** Every recipient of the directory at the receiver (default: Ålesund's koordinerende enhet only). */
+  everyoneAtReceiver?: boolean;
   /** Give the gateway the directory too (DIRECTORY_FILE is optional there). */
   gatewayDirectory?: boolean;
   /** Leave the router to the test (default: started). */
@@ -55,9 +57,16 @@ export interface RigOptions {
 
 export const ROUTER_DEFAULTS = { DELIVERY_BACKOFF_MS: 100, DELIVERY_BACKOFF_MAX_MS: 500, DELIVERY_TIMEOUT_MS: 5000, ROUTER_LOCK_MS: 2000, ROUTER_SWEEP_MS: 1000, LOG_LEVEL: 'warn' };
 
-export function directoryWith(receiver: Receiver): object {
+/** The demo directory with Ålesund's koordinerende enhet at `receiver`; with `everyone`, every endpoint there. */
+export function directoryWith(receiver: Receiver, everyone = false): object {
   const directory = JSON.parse(readFileSync(join(ROOT, 'packages', 'directory', 'demo-directory.json'), 'utf8'));
-  for (const k of directory.kommuner) if (k.kommunenummer === '1508') k.koordinerendeEnhet.endpoint = receiver.endpoint;
+  for (const k of directory.kommuner) if (everyone || k.kommunenummer === '1508') k.koordinerendeEnhet.endpoint = receiver.endpoint;
+  if (everyone) {
+    for (const p of [...directory.kommuner, ...directory.helseforetak]) {
+      if (p.koordinerendeEnhet) p.koordinerendeEnhet.endpoint = receiver.endpoint;
+      if (p.ehr) p.ehr = { ...p.ehr, fhirBase: receiver.endpoint };
+    }
+  }
   return directory;
 }
 
@@ -75,7 +84,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   writeFileSync(jwksFile, JSON.stringify(issuer.jwks));
   const token = await issuer.mint({ orgnr: HOSPITAL_ORGNR, scope: 'ipbro:message.write ipbro:message.read', clientId: 'hmr-dips', expiresInSeconds: 3600 });
   const directoryFile = join(work, 'directory.json');
-  writeFileSync(directoryFile, JSON.stringify(directoryWith(options.receiver)));
+  writeFileSync(directoryFile, JSON.stringify(directoryWith(options.receiver, options.everyoneAtReceiver)));
   // As in production: message bodies encrypted at rest, the same key in gateway and router.
   const encryption = { IPBRO_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
