@@ -39,6 +39,8 @@ export interface Rig {
   ledger: MessageLedger;
   redis: Redis;
   startRouter(extra?: Record<string, string | number>): Promise<Service>;
+  /** Starts the gateway again on its port (after the test stopped or killed it). */
+  restartGateway(): Promise<Service>;
   stop(): Promise<void>;
 }
 
@@ -89,18 +91,24 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   const encryption = { IPBRO_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   redis.on('error', () => undefined);
-  const gateway = await startService('gateway', { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, AUTH_ISSUER: issuerUrl, AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: jwksFile, LOG_LEVEL: 'warn', ...encryption, ...(options.gatewayDirectory ? { DIRECTORY_FILE: directoryFile } : {}), ...options.gateway });
+  const gatewayEnv = { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, AUTH_ISSUER: issuerUrl, AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: jwksFile, LOG_LEVEL: 'warn', ...encryption, ...(options.gatewayDirectory ? { DIRECTORY_FILE: directoryFile } : {}), ...options.gateway };
+  const gateway = await startService('gateway', gatewayEnv);
   const rig: Rig = {
     prefix, redisUrl, work, directoryFile, gateway, token, redis,
     tokenFor: (orgnr) => issuer.mint({ orgnr, scope: 'ipbro:message.write ipbro:message.read', clientId: `client-${orgnr}`, expiresInSeconds: 3600 }),
     ledger: new MessageLedger(redis, { prefix }),
+    restartGateway: async () => {
+      // Same port: the hospital keeps posting to the address it knows.
+      rig.gateway = await startService('gateway', gatewayEnv, rig.gateway.port);
+      return rig.gateway;
+    },
     startRouter: async (extra = {}) => {
       rig.router = await startService('meldeplikt-router', { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, DIRECTORY_FILE: directoryFile, ...encryption, ...ROUTER_DEFAULTS, ...options.router, ...extra });
       return rig.router;
     },
     stop: async () => {
       await stopService(rig.router);
-      await stopService(gateway);
+      await stopService(rig.gateway);
       await new Promise<void>((r) => issuerServer.close(() => r()));
       let cursor = '0';
       do {
