@@ -36,3 +36,11 @@ test('beforeAccept failing for want of Redis: 503, nothing queued', async () => 
   const err = await acceptMessage(b, HMR, { ledger: fx.ledger, queues: fx.queues, now: NOW, beforeAccept: async () => { throw new Error('Connection is closed.'); } }).then(() => undefined, (e: unknown) => e);
   expect((err as OutcomeError).status).toBe(503);
 });
+
+test('beforeAccept crashing on a defect is not a 503 (the sender would retry for ever): the error goes on', async () => {
+  const b = fixture('epikrise');
+  b.entry[0].resource.id = randomUUID();
+  const err = await acceptMessage(b, HMR, { ledger: fx.ledger, queues: fx.queues, now: NOW, beforeAccept: async () => { throw new TypeError('system.match is not a function'); } }).then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(TypeError);
+  expect(await fx.ledger.get(`${HMR.orgnr}:${b.entry[0].resource.id}`)).toBeUndefined();
+});

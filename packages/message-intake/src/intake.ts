@@ -8,7 +8,7 @@ import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import type { IntakeAuth, IntakeDeps } from './intake-deps';
 import { applyReceipt } from './receipt';
 import { statusView, type MessageStatus } from './status-view';
-import { durably } from './storage';
+import { durably, storeChecked } from './storage';
 
 export type IntakeResult =
   /** Accepted now: the job is durably queued. */
@@ -62,8 +62,9 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
     }
     return { status: 200, kind: 'receipt', body: receipt.body, records: receipt.records };
   }
-  // Its own refusals (OutcomeError) pass through; Redis trouble inside it is a 503 like any store call.
-  if (deps.beforeAccept) await durably('checking the message', () => deps.beforeAccept!(view));
+  // Its own refusals (OutcomeError) pass through; Redis trouble inside it is a 503 like any store
+  // call; anything else is a defect (500), not a reason for the sender to retry.
+  if (deps.beforeAccept) await storeChecked('checking the message', () => deps.beforeAccept!(view));
   const key = ledgerKey(sender, id);
   const queue = deps.queues[queueForEvent(event)];
   const recipient = recipientNow(view, deps);
