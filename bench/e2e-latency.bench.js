@@ -15,12 +15,14 @@ const { SignJWT, exportJWK, generateKeyPair } = require('jose');
 const { percentile } = require('./support');
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+// One body key for the gateway that encrypts and the router that reads, as deployed.
+const BENCH_KEY = require('node:crypto').randomBytes(32).toString('base64');
 const ROOT = join(__dirname, '..');
 const freePort = () => new Promise((resolve) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
 
 async function start(name, env) {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'services', name, 'dist', 'main.js')], { env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [join(ROOT, 'services', name, 'dist', 'main.js')], { env: { ...process.env, LOG_LEVEL: 'warn', IPBRO_ENCRYPTION_KEY: BENCH_KEY, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
   for (let i = 0; i < 200; i++) {
     try { if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return { child, port }; } catch { /* not yet */ }
     await new Promise((r) => setTimeout(r, 100));

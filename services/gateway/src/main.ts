@@ -19,7 +19,7 @@ const config = exitOnConfigError('gateway', () => ({
     ...redisConfigSpec, ...deliveryConfigSpec,
     PORT: read.port(8080), HOST: read.string('127.0.0.1'), QUEUE_PREFIX: read.string('{ipbro}'),
     BODY_LIMIT_BYTES: read.int(25 * 1024 * 1024, 1024), DIRECTORY_FILE: optionalFile,
-    IPBRO_ENCRYPTION_KEY: read.optional(read.base64Key32()), IPBRO_ENCRYPTION_PREVIOUS_KEYS: read.optionalString(),
+    IPBRO_ENCRYPTION_KEY: read.base64Key32(), IPBRO_ENCRYPTION_PREVIOUS_KEYS: read.optionalString(),
   }),
   auth: loadAuthConfig(),
   auditKey: auditKeyFrom(),
@@ -37,14 +37,12 @@ async function main(): Promise<void> {
     [QUEUES.documents]: createQueue(QUEUES.documents, redis, delivery, config.QUEUE_PREFIX),
   };
   const cipher = bodyCipherFromConfig(config.IPBRO_ENCRYPTION_KEY, config.IPBRO_ENCRYPTION_PREVIOUS_KEYS);
-  if (!cipher) logger.warn('IPBRO_ENCRYPTION_KEY is not set: message bodies are stored in Redis unencrypted');
   const ledger = new MessageLedger(redis, { prefix: config.QUEUE_PREFIX, cipher });
   const audit = new AuditTrail(redis, { prefix: config.QUEUE_PREFIX, logger, source: 'gateway', hmacKey: config.auditKey });
   // Documents: one plan per person, the consent registry, revision reminders (keyed by IPBRO_ENCRYPTION_KEY, as the courier is).
-  const documents = config.IPBRO_ENCRYPTION_KEY ? createDocumentIntake(redis, { prefix: config.QUEUE_PREFIX, encryptionKey: config.IPBRO_ENCRYPTION_KEY }) : undefined;
-  if (!documents) logger.warn('IPBRO_ENCRYPTION_KEY is not set: no one-plan-per-person check and no consent registry for documents');
+  const documents = createDocumentIntake(redis, { prefix: config.QUEUE_PREFIX, encryptionKey: config.IPBRO_ENCRYPTION_KEY });
   const app = createGatewayApp({
-    logger, ledger, queues, directory, audit, ...(documents ? { beforeAccept: documents.check } : {}), auth: createAuthenticator(config.auth, logger, { redis, prefix: config.QUEUE_PREFIX }), bodyLimit: config.BODY_LIMIT_BYTES,
+    logger, ledger, queues, directory, audit, beforeAccept: documents.check, auth: createAuthenticator(config.auth, logger, { redis, prefix: config.QUEUE_PREFIX }), bodyLimit: config.BODY_LIMIT_BYTES,
     readiness: [
       { name: 'redis', check: async () => void (await redis.ping()) },
       ...(directory ? [{ name: 'directory', check: async () => (directory.loaded ? undefined : 'no directory loaded') }] : []),
@@ -53,7 +51,7 @@ async function main(): Promise<void> {
   const server = await startHttpServer(app, config.PORT, logger, [
     async () => {
       directory?.close();
-      await Promise.all([...Object.values(queues).map((q) => q.close()), documents?.close()]);
+      await Promise.all([...Object.values(queues).map((q) => q.close()), documents.close()]);
       redis.disconnect();
     },
   ], config.HOST);

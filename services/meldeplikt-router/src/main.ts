@@ -36,7 +36,8 @@ const config = exitOnConfigError('meldeplikt-router', () =>
     DELIVERY_TOKEN_AUDIENCE: read.optionalString(),
     /** The key of the patient hash in audit records (default: IPBRO_ENCRYPTION_KEY). */
     AUDIT_HMAC_KEY: read.optional(read.base64Key32()),
-    IPBRO_ENCRYPTION_KEY: read.optional(read.base64Key32()),
+    /** Message bodies are stored encrypted (the gateway writes them): without the key nothing can be delivered. */
+    IPBRO_ENCRYPTION_KEY: read.base64Key32(),
     IPBRO_ENCRYPTION_PREVIOUS_KEYS: read.optionalString(),
   })
 );
@@ -48,7 +49,6 @@ async function main(): Promise<void> {
   // The router's ledger is built on the producer connection: bodies are read (and decrypted) there.
   const cipher = bodyCipherFromConfig(config.IPBRO_ENCRYPTION_KEY, config.IPBRO_ENCRYPTION_PREVIOUS_KEYS);
   if (cipher) bindBodyCipher(producer, cipher);
-  else logger.warn('IPBRO_ENCRYPTION_KEY is not set: message bodies are stored in Redis unencrypted');
   // Evicted queue or ledger keys would lose accepted messages silently: refuse to start.
   await assertNoEviction(producer);
   const directory = Directory.fromFile(config.DIRECTORY_FILE, { logger });

@@ -1,10 +1,10 @@
 import { createKommuneSimulator } from '@ipbro/kommune-simulator';
-import { ledgerKey, MessageLedger, type MessageRecord } from '@ipbro/message-ledger';
+import { BodyCipher, ledgerKey, MessageLedger, type MessageRecord } from '@ipbro/message-ledger';
 import { createQueue, QUEUES } from '@ipbro/queues';
 import { createLogger } from '@ipbro/service-kit';
 import { Redis } from 'ioredis';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import type { Server } from 'node:http';
@@ -25,6 +25,7 @@ const quiet = createLogger('test', { destination: new Writable({ write: (_c, _e,
 
 let redis: Redis;
 let ledger: MessageLedger;
+const KEY = randomBytes(32).toString('base64');
 let simServer: Server;
 let sim: ReturnType<typeof createKommuneSimulator>;
 let directoryFile: string;
@@ -48,7 +49,7 @@ async function startRouter(env: Record<string, string> = {}): Promise<RouterProc
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], {
     env: {
-      ...process.env, REDIS_URL, DIRECTORY_FILE: directoryFile, QUEUE_PREFIX: prefix, PORT: String(port),
+      ...process.env, REDIS_URL, DIRECTORY_FILE: directoryFile, QUEUE_PREFIX: prefix, PORT: String(port), IPBRO_ENCRYPTION_KEY: KEY,
       ROUTER_LOCK_MS: '1500', ROUTER_STALLED_INTERVAL_MS: '500', DELIVERY_BACKOFF_MS: '50', DELIVERY_BACKOFF_MAX_MS: '200', DELIVERY_ATTEMPTS: '6', DELIVERY_TIMEOUT_MS: '30000', LOG_LEVEL: 'info',
       ...env,
     },
@@ -73,7 +74,8 @@ const exited = (child: ChildProcess) => new Promise<{ code: number | null; signa
 
 beforeAll(async () => {
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  ledger = new MessageLedger(redis, { prefix });
+  // Encrypted as the gateway writes them: the router reads them with the same key.
+  ledger = new MessageLedger(redis, { prefix, cipher: new BodyCipher(Buffer.from(KEY, 'base64')) });
   sim = createKommuneSimulator({ logger: quiet });
   simServer = await new Promise<Server>((resolve) => {
     const s = sim.app.listen(0, '127.0.0.1', () => resolve(s));
@@ -160,10 +162,21 @@ test('SIGTERM: the in-flight delivery finishes and is booked before the router e
 }, 60000);
 
 test('a wrong setting: the router refuses to start with a one-line reason', async () => {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, REDIS_URL, DIRECTORY_FILE: '/nonexistent/directory.json', PORT: String(await freePort()) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, REDIS_URL, DIRECTORY_FILE: '/nonexistent/directory.json', PORT: String(await freePort()), IPBRO_ENCRYPTION_KEY: KEY }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   expect((await exited(child)).code).toBe(1);
   expect(err.trim().split('\n')).toHaveLength(1);
   expect(err).toMatch(/^meldeplikt-router: DIRECTORY_FILE/);
+});
+
+test('without IPBRO_ENCRYPTION_KEY the router refuses to start, saying so in one line (the bodies it reads are encrypted)', async () => {
+  const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL, DIRECTORY_FILE: directoryFile, PORT: String(await freePort()) };
+  delete env.IPBRO_ENCRYPTION_KEY;
+  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  expect((await exited(child)).code).toBe(1);
+  expect(err.trim().split('\n')).toHaveLength(1);
+  expect(err).toMatch(/^meldeplikt-router: IPBRO_ENCRYPTION_KEY/);
 });

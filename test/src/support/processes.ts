@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -23,11 +24,14 @@ export interface Service {
   url: string;
 }
 
-/** Starts a built service (services/<name>/dist/main.js) as its own process and waits for /healthz. */
+/** One body key for every service a test file starts (the gateway encrypts what the router and courier read). */
+export const TEST_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+
+/** Starts a built service (services/<name>/dist/main.js) as its own process and waits for /healthz; IPBRO_ENCRYPTION_KEY defaults to TEST_ENCRYPTION_KEY. */
 export async function startService(name: string, env: Record<string, string | number>, port?: number): Promise<Service> {
   const p = port ?? (await freePort());
   const child = spawn(process.execPath, [join(ROOT, 'services', name, 'dist', 'main.js')], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])), PORT: String(p) },
+    env: { ...process.env, LOG_LEVEL: 'info', IPBRO_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])), PORT: String(p) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
