@@ -110,3 +110,26 @@ test('receipts posted to /fhir/$process-message are listed at /_sim/received', a
   expect(listed[0].body).toEqual(receipt);
   expect(Number.isNaN(Date.parse(listed[0].at))).toBe(false);
 });
+
+test('POST /send/ip-plan-copy?to=… sends the example plan copy with a fresh id to that organisation; the message stays valid', async () => {
+  const res = await fetch(`${hospital}/send/ip-plan-copy?to=944305823`, { method: 'POST' });
+  expect(res.status).toBe(202);
+  const { id } = (await res.json()) as { id: string };
+  const got = arrived.at(-1) as (typeof arrived)[number];
+  const header = got.body.entry?.[0].resource as MessageHeader;
+  expect(header).toMatchObject({ id, eventCoding: { code: 'ip-plan-copy' }, destination: [{ receiver: { identifier: { value: '944305823' } } }] });
+  expect(validateMessage(got.body).issue?.filter((i) => i.severity === 'error')).toEqual([]);
+  const epikrise = await fetch(`${hospital}/send/epikrise`, { method: 'POST' });
+  expect(epikrise.status).toBe(202);
+  expect(((arrived.at(-1) as (typeof arrived)[number]).body.entry?.[0].resource as MessageHeader).eventCoding?.code).toBe('epikrise');
+});
+
+test('an event it cannot send, or a `to` that is not an organisasjonsnummer: 400 with an OperationOutcome, nothing sent', async () => {
+  const before = arrived.length;
+  for (const url of [`${hospital}/send/receipt`, `${hospital}/send/ip-plan-copy?to=molde`]) {
+    const res = await fetch(url, { method: 'POST' });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { resourceType: string }).resourceType).toBe('OperationOutcome');
+  }
+  expect(arrived.length).toBe(before);
+});

@@ -24,7 +24,24 @@ export interface SentMessage {
   location?: string;
 }
 
-const EXAMPLE = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'meldeplikt.json');
+const EXAMPLES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract');
+const EXAMPLE = join(EXAMPLES, 'meldeplikt.json');
+/** The document examples /send/:event can send. */
+const DOCUMENT_EXAMPLES: Record<string, string> = { 'ip-plan-copy': 'ip-plan-copy.json', epikrise: 'epikrise.json' };
+
+/**
+ * A document example with a fresh MessageHeader.id and, when `toOrgnr` is given, that organisation as
+ * the explicit destination (CONTRACT.md: it wins over the home kommune).
+ */
+export function buildDocument(template: Bundle, toOrgnr?: string, receiptEndpoint?: string): Bundle {
+  const bundle = buildMeldeplikt(template, undefined, receiptEndpoint);
+  if (toOrgnr !== undefined) {
+    if (!/^\d{9}$/.test(toOrgnr)) throw badRequest('to must be an organisasjonsnummer (9 digits)', 'to');
+    const header = bundle.entry![0].resource as MessageHeader;
+    header.destination = [{ endpoint: `urn:oid:2.16.578.1.12.4.1.4.101:${toOrgnr}`, receiver: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: toOrgnr } } }];
+  }
+  return bundle;
+}
 
 /** The patient to send: a Patient resource, `{ "patient": Patient }`, or nothing (the template's). */
 function patientFrom(body: unknown): Patient | undefined {
@@ -60,6 +77,7 @@ export function buildMeldeplikt(template: Bundle, patient?: Patient, receiptEndp
  * A simulated hospital system (demo and tests):
  *   POST /send/meldeplikt        sends a meldeplikt (a fresh message id each time) with a token;
  *                                the body may name the patient; answers what the gateway answered
+ *   POST /send/ip-plan-copy|epikrise[?to=orgnr]   the contract's example with a fresh id, to `to` when given
  *   POST /fhir/$process-message  takes receipts (the address in MessageHeader.source.endpoint)
  *   GET  /_sim/received          the receipts taken, oldest first
  *   GET  /_sim/sent              the messages sent and the gateway's status for each
@@ -90,6 +108,30 @@ export function createHospitalSimulator(options: HospitalSimulatorOptions): Expr
       }
       sent.push({ id, status: answer.status, ...(location ? { location } : {}) });
       options.logger.info({ messageId: id, status: answer.status }, 'meldeplikt sent');
+      res.status(answer.status).json({ id, status: answer.status, ...(location ? { location } : {}), answer: parsed });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // A plan copy or an epikrise from the contract's examples, optionally to another organisation
+  // (?to=944305823 sends the plan copy to Molde, which the example's consent does not name: blocked).
+  kit.app.post('/send/:event', async (req, res, next) => {
+    try {
+      const file = DOCUMENT_EXAMPLES[String(req.params.event)];
+      if (!file) throw badRequest(`Send meldeplikt, ${Object.keys(DOCUMENT_EXAMPLES).join(' or ')}`, 'event');
+      const to = typeof req.query.to === 'string' ? req.query.to : undefined;
+      const bundle = buildDocument(JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8')) as Bundle, to, options.receiptEndpoint);
+      const id = (bundle.entry?.[0].resource as MessageHeader).id as string;
+      const answer = await fetch(`${options.gatewayUrl}/fhir/$process-message`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${await options.token()}`, 'X-Request-Id': id },
+        body: JSON.stringify(bundle),
+      });
+      const location = answer.headers.get('location') ?? undefined;
+      const parsed: unknown = await answer.json().catch(() => undefined);
+      sent.push({ id, status: answer.status, ...(location ? { location } : {}) });
+      options.logger.info({ messageId: id, event: req.params.event, status: answer.status }, 'document sent');
       res.status(answer.status).json({ id, status: answer.status, ...(location ? { location } : {}), answer: parsed });
     } catch (err) {
       next(err);
