@@ -14,7 +14,7 @@ const demo = path.join(root, '.demo');
 fs.mkdirSync(demo, { recursive: true });
 const env = process.env;
 const port = (name, fallback) => Number(env[name] ?? fallback);
-const P = { issuer: port('DEMO_ISSUER_PORT', 4100), kommune: port('DEMO_KOMMUNE_PORT', 4101), hospital: port('DEMO_HOSPITAL_PORT', 4102), gateway: port('DEMO_GATEWAY_PORT', 8080), router: port('DEMO_ROUTER_PORT', 8082), mapper: port('DEMO_MAPPER_PORT', 8083), ops: port('DEMO_OPS_PORT', 8084), courier: port('DEMO_COURIER_PORT', 8085) };
+const P = { issuer: port('DEMO_ISSUER_PORT', 4100), kommune: port('DEMO_KOMMUNE_PORT', 4101), hospital: port('DEMO_HOSPITAL_PORT', 4102), gateway: port('DEMO_GATEWAY_PORT', 8080), router: port('DEMO_ROUTER_PORT', 8082), mapper: port('DEMO_MAPPER_PORT', 8083), ops: port('DEMO_OPS_PORT', 8084), opsView: port('DEMO_OPS_VIEW_PORT', 8086), courier: port('DEMO_COURIER_PORT', 8085) };
 const REDIS_URL = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const issuer = `http://127.0.0.1:${P.issuer}`;
 const gateway = `http://127.0.0.1:${P.gateway}`;
@@ -47,11 +47,30 @@ const services = [
 ];
 const opsTokenFile = path.join(demo, 'ops-token');
 
-/** A token for the demo's `ops` client (scope ipbro:ops) from the local issuer, for the dashboard. */
-async function writeOpsToken() {
-  const res = await fetch(`${issuer}/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=ops&scope=ipbro%3Aops' });
-  if (!res.ok) throw new Error(`the issuer refused the ops token: ${res.status} ${await res.text()}`);
-  fs.writeFileSync(opsTokenFile, (await res.json()).access_token);
+/** A token for one of the demo issuer's clients, written to `file`. */
+async function writeToken(clientId, scope, file) {
+  const res = await fetch(`${issuer}/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `grant_type=client_credentials&client_id=${encodeURIComponent(clientId)}&scope=${encodeURIComponent(scope)}` });
+  if (!res.ok) throw new Error(`the issuer refused a token for ${clientId}: ${res.status} ${await res.text()}`);
+  fs.writeFileSync(file, (await res.json()).access_token);
+}
+/** The ops client (scope ipbro:ops), for the dashboard. */
+const writeOpsToken = () => writeToken('ops', 'ipbro:ops', opsTokenFile);
+
+/**
+ * The contract's plan copy is sent by Ålesund kommune to Helse Møre og Romsdal; its consent names
+ * both. For the walkthrough: Ålesund's token, and the same plan copy addressed to Molde kommune,
+ * which the consent does not name (a fresh message id each start).
+ */
+const alesundTokenFile = path.join(demo, 'alesund-token');
+const toMoldeFile = path.join(demo, 'ip-plan-copy-to-molde.json');
+async function writePlanCopyDemo() {
+  await writeToken('kommune-942953119', 'ipbro:message.write ipbro:message.read', alesundTokenFile);
+  const copy = JSON.parse(fs.readFileSync(path.join(root, 'test', 'fixtures', 'contract', 'ip-plan-copy.json'), 'utf8'));
+  const header = copy.entry[0].resource;
+  header.id = crypto.randomUUID();
+  header.destination = [{ endpoint: 'urn:oid:2.16.578.1.12.4.1.4.101:944305823', name: 'Molde kommune', receiver: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: '944305823' }, display: 'Molde kommune' } }];
+  fs.writeFileSync(toMoldeFile, JSON.stringify(copy, null, 2));
+  return header.id;
 }
 
 const children = [];
@@ -111,6 +130,26 @@ async function clearDemoKeys() {
   redis.disconnect();
 }
 
+/**
+ * Demo only: a local view of the ops dashboard that adds the ops token to each request, so a browser
+ * can open the page (in production an authenticating proxy in front of the dashboard does this).
+ */
+function startOpsView() {
+  const http = require('node:http');
+  const token = fs.readFileSync(opsTokenFile, 'utf8').trim();
+  const server = http.createServer((req, res) => {
+    const upstream = http.request({ host: '127.0.0.1', port: P.ops, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${P.ops}`, authorization: `Bearer ${token}` } }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', (err) => res.writeHead(502, { 'Content-Type': 'text/plain' }).end(`ops dashboard: ${err.message}`));
+    req.pipe(upstream);
+  });
+  server.on('error', (err) => console.error(`demo: no ops view on :${P.opsView}: ${err.message}`));
+  server.listen(P.opsView, '127.0.0.1');
+  server.unref();
+}
+
 (async () => {
   await clearDemoKeys();
   for (const s of services) {
@@ -128,6 +167,10 @@ async function clearDemoKeys() {
     });
   }
   const opsToken = await writeOpsToken().then(() => true, (err) => (console.error(`demo: no ops token: ${err.message}`), false));
+  if (opsToken) startOpsView();
+  const moldeId = await writePlanCopyDemo().catch((err) => (console.error(`demo: no plan-copy walkthrough: ${err.message}`), undefined));
+  const planExample = fs.existsSync(path.join(root, '..', 'shared', 'contract', 'examples', 'ip-plan-copy.json')) ? '../shared/contract/examples/ip-plan-copy.json' : 'test/fixtures/contract/ip-plan-copy.json';
+  const alesund = `-H "Authorization: Bearer $(cat .demo/alesund-token)"`;
   const example = fs.existsSync(path.join(root, '..', 'shared', 'contract', 'examples', 'meldeplikt.json')) ? '../shared/contract/examples/meldeplikt.json' : 'test/fixtures/contract/meldeplikt.json';
   const bearer = `-H "Authorization: Bearer $(cat .demo/token)"`;
   console.log(`
@@ -142,8 +185,18 @@ Watch it travel:
   mapper     npx ipbro validate ${example}
 The kommune answers 202 and posts its receipt 1.5 s later: queued → delivered → acknowledged.
 
+Plan copies from Ålesund kommune (the document-courier delivers them only where the patient's consent allows):
+  to HMR     curl -si -X POST '${gateway}/fhir/$process-message' ${alesund} -H 'Content-Type: application/fhir+json' --data-binary @${planExample}
+             (the consent names Helse Møre og Romsdal: delivered to the hospital simulator)
+  to Molde   curl -si -X POST '${gateway}/fhir/$process-message' ${alesund} -H 'Content-Type: application/fhir+json' --data-binary @.demo/ip-plan-copy-to-molde.json
+             (the consent does not name Molde: blocked, nothing leaves)
+  status     curl -s ${gateway}/messages/${moldeId ?? '<id>'} ${alesund}
+An epikrise from the hospital into Ålesund's EHR (a FHIR server): curl -s -X POST http://127.0.0.1:${P.hospital}/send/epikrise
+  then       curl -s 'http://127.0.0.1:${P.kommune}/kommune/1508/fhir/DocumentReference'
+
 Operators (scope ipbro:ops${opsToken ? ', token in .demo/ops-token' : ''}):
-  dashboard  http://127.0.0.1:${P.ops}/ops   (queues at /queues/; the browser must send Authorization: Bearer <ops token>)
+  dashboard  http://127.0.0.1:${P.opsView}/ops   in a browser (queues at /queues/): the demo's view adds the ops token;
+             the dashboard itself (:${P.ops}) takes only requests with Authorization: Bearer <ops token>
   overview   curl -s http://127.0.0.1:${P.ops}/ops/api/overview -H "Authorization: Bearer $(cat .demo/ops-token)"
   metrics    curl -s http://127.0.0.1:${P.ops}/metrics
 Ctrl-C stops everything.

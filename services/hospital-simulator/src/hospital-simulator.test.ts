@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createAuthenticator, createLogger, createServiceApp, SCOPES, authOf, type AuthContext } from '@ipbro/service-kit';
 import { validateMessage } from '@ipbro/validation';
 import type { Bundle, MessageHeader, Patient } from '@medplum/fhirtypes';
@@ -111,22 +113,24 @@ test('receipts posted to /fhir/$process-message are listed at /_sim/received', a
   expect(Number.isNaN(Date.parse(listed[0].at))).toBe(false);
 });
 
-test('POST /send/ip-plan-copy?to=… sends the example plan copy with a fresh id to that organisation; the message stays valid', async () => {
-  const res = await fetch(`${hospital}/send/ip-plan-copy?to=944305823`, { method: 'POST' });
+test('POST /send/epikrise sends the example epikrise with a fresh id, to ?to=… when given; the message stays valid', async () => {
+  const res = await fetch(`${hospital}/send/epikrise`, { method: 'POST' });
   expect(res.status).toBe(202);
   const { id } = (await res.json()) as { id: string };
   const got = arrived.at(-1) as (typeof arrived)[number];
-  const header = got.body.entry?.[0].resource as MessageHeader;
-  expect(header).toMatchObject({ id, eventCoding: { code: 'ip-plan-copy' }, destination: [{ receiver: { identifier: { value: '944305823' } } }] });
+  expect(got.body.entry?.[0].resource).toMatchObject({ id, eventCoding: { code: 'epikrise' } });
+  expect(id).not.toBe(JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'epikrise.json'), 'utf8')).entry[0].resource.id);
   expect(validateMessage(got.body).issue?.filter((i) => i.severity === 'error')).toEqual([]);
-  const epikrise = await fetch(`${hospital}/send/epikrise`, { method: 'POST' });
-  expect(epikrise.status).toBe(202);
-  expect(((arrived.at(-1) as (typeof arrived)[number]).body.entry?.[0].resource as MessageHeader).eventCoding?.code).toBe('epikrise');
+  const toMolde = await fetch(`${hospital}/send/epikrise?to=944305823`, { method: 'POST' });
+  expect(toMolde.status).toBe(202);
+  const moldeBody = (arrived.at(-1) as (typeof arrived)[number]).body;
+  expect(moldeBody.entry?.[0].resource).toMatchObject({ destination: [{ receiver: { identifier: { value: '944305823' } } }] });
+  expect(validateMessage(moldeBody).issue?.filter((i) => i.severity === 'error')).toEqual([]);
 });
 
 test('an event it cannot send, or a `to` that is not an organisasjonsnummer: 400 with an OperationOutcome, nothing sent', async () => {
   const before = arrived.length;
-  for (const url of [`${hospital}/send/receipt`, `${hospital}/send/ip-plan-copy?to=molde`]) {
+  for (const url of [`${hospital}/send/receipt`, `${hospital}/send/epikrise?to=molde`]) {
     const res = await fetch(url, { method: 'POST' });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { resourceType: string }).resourceType).toBe('OperationOutcome');

@@ -26,8 +26,8 @@ export interface SentMessage {
 
 const EXAMPLES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract');
 const EXAMPLE = join(EXAMPLES, 'meldeplikt.json');
-/** The document examples /send/:event can send. */
-const DOCUMENT_EXAMPLES: Record<string, string> = { 'ip-plan-copy': 'ip-plan-copy.json', epikrise: 'epikrise.json' };
+/** The document examples a hospital sends (the contract's plan copy comes from a kommune). */
+const DOCUMENT_EXAMPLES: Record<string, string> = { epikrise: 'epikrise.json' };
 
 /**
  * A document example with a fresh MessageHeader.id and, when `toOrgnr` is given, that organisation as
@@ -77,7 +77,7 @@ export function buildMeldeplikt(template: Bundle, patient?: Patient, receiptEndp
  * A simulated hospital system (demo and tests):
  *   POST /send/meldeplikt        sends a meldeplikt (a fresh message id each time) with a token;
  *                                the body may name the patient; answers what the gateway answered
- *   POST /send/ip-plan-copy|epikrise[?to=orgnr]   the contract's example with a fresh id, to `to` when given
+ *   POST /send/epikrise[?to=orgnr] the contract's epikrise with a fresh id, to `to` when given
  *   POST /fhir/$process-message  takes receipts (the address in MessageHeader.source.endpoint)
  *   GET  /_sim/received          the receipts taken, oldest first
  *   GET  /_sim/sent              the messages sent and the gateway's status for each
@@ -114,8 +114,7 @@ export function createHospitalSimulator(options: HospitalSimulatorOptions): Expr
     }
   });
 
-  // A plan copy or an epikrise from the contract's examples, optionally to another organisation
-  // (?to=944305823 sends the plan copy to Molde, which the example's consent does not name: blocked).
+  // The contract's epikrise, optionally to another organisation than the home kommune (?to=orgnr).
   kit.app.post('/send/:event', async (req, res, next) => {
     try {
       const file = DOCUMENT_EXAMPLES[String(req.params.event)];
