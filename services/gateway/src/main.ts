@@ -1,60 +1,12 @@
-import { AuditTrail, auditKeyFrom } from '@ipbro/audit';
-import { Directory } from '@ipbro/directory';
-import { createDocumentIntake } from '@ipbro/document-delivery';
-import { bodyCipherFromConfig, MessageLedger } from '@ipbro/message-ledger';
-import { assertNoEviction, createQueue, createRedisConnection, QUEUES, waitUntilReady } from '@ipbro/queues';
-import { createAuthenticator, createLogger, deliveryConfigSpec, exitOnConfigError, exitOnSignals, loadAuthConfig, loadConfig, read, redisConfigSpec, startHttpServer, type Reader } from '@ipbro/service-kit';
-import { loadDefinitions } from '@ipbro/validation';
-import { createGatewayApp } from './app';
-
-/**
- * DIRECTORY_FILE is optional for the gateway: the router decides where a message goes. When given,
- * the status shows the recipient from `queued` on and an early receipt is matched to it.
- */
-const optionalFile: Reader<string | undefined> = (name, env) => (env[name]?.trim() ? read.file()(name, env) : undefined);
+import { createLogger, exitOnConfigError, exitOnSignals, startHttpServer } from '@ipbro/service-kit';
+import { loadGatewayConfig, wireGateway } from './gateway';
 
 const logger = createLogger('gateway');
-const config = exitOnConfigError('gateway', () => ({
-  ...loadConfig({
-    ...redisConfigSpec, ...deliveryConfigSpec,
-    PORT: read.port(8080), HOST: read.string('127.0.0.1'), QUEUE_PREFIX: read.string('{ipbro}'),
-    BODY_LIMIT_BYTES: read.int(25 * 1024 * 1024, 1024), DIRECTORY_FILE: optionalFile,
-    IPBRO_ENCRYPTION_KEY: read.base64Key32(), IPBRO_ENCRYPTION_PREVIOUS_KEYS: read.optionalString(),
-  }),
-  auth: loadAuthConfig(),
-  auditKey: auditKeyFrom(),
-}));
+const config = exitOnConfigError('gateway', () => loadGatewayConfig());
 
 async function main(): Promise<void> {
-  const redis = createRedisConnection(config.REDIS_URL, 'producer');
-  await waitUntilReady(redis);
-  await assertNoEviction(redis);
-  const directory = config.DIRECTORY_FILE ? Directory.fromFile(config.DIRECTORY_FILE, { logger }) : undefined;
-  loadDefinitions(); // FHIR definitions and our profiles, once, before the first message waits for them
-  const delivery = { firstDelayMs: config.DELIVERY_BACKOFF_MS, ceilingMs: config.DELIVERY_BACKOFF_MAX_MS, attempts: config.DELIVERY_ATTEMPTS };
-  const queues = {
-    [QUEUES.meldeplikt]: createQueue(QUEUES.meldeplikt, redis, delivery, config.QUEUE_PREFIX),
-    [QUEUES.documents]: createQueue(QUEUES.documents, redis, delivery, config.QUEUE_PREFIX),
-  };
-  const cipher = bodyCipherFromConfig(config.IPBRO_ENCRYPTION_KEY, config.IPBRO_ENCRYPTION_PREVIOUS_KEYS);
-  const ledger = new MessageLedger(redis, { prefix: config.QUEUE_PREFIX, cipher });
-  const audit = new AuditTrail(redis, { prefix: config.QUEUE_PREFIX, logger, source: 'gateway', hmacKey: config.auditKey });
-  // Documents: one plan per person, the consent registry, revision reminders (keyed by IPBRO_ENCRYPTION_KEY, as the courier is).
-  const documents = createDocumentIntake(redis, { prefix: config.QUEUE_PREFIX, encryptionKey: config.IPBRO_ENCRYPTION_KEY });
-  const app = createGatewayApp({
-    logger, ledger, queues, directory, audit, beforeAccept: documents.check, auth: createAuthenticator(config.auth, logger, { redis, prefix: config.QUEUE_PREFIX }), bodyLimit: config.BODY_LIMIT_BYTES,
-    readiness: [
-      { name: 'redis', check: async () => void (await redis.ping()) },
-      ...(directory ? [{ name: 'directory', check: async () => (directory.loaded ? undefined : 'no directory loaded') }] : []),
-    ],
-  });
-  const server = await startHttpServer(app, config.PORT, logger, [
-    async () => {
-      directory?.close();
-      await Promise.all([...Object.values(queues).map((q) => q.close()), documents.close()]);
-      redis.disconnect();
-    },
-  ], config.HOST);
+  const gateway = await wireGateway(config, logger);
+  const server = await startHttpServer(gateway.app, config.PORT, logger, [gateway.close], config.HOST);
   exitOnSignals(logger, server.close);
 }
 
