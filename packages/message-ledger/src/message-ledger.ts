@@ -18,6 +18,14 @@ export function bindBodyCipher(redis: Redis, cipher: BodyCipherLike): void {
 /** A week: long enough for ops to look at what was sent, short enough that Redis does not keep every message ever sent. */
 export const DEFAULT_BODY_RETENTION_SECONDS = 7 * 24 * 3600;
 
+/** KEYS: record, body. ARGV: the (sealed) body. The record when one exists (a repeat: the body is left alone), else writes the body and returns nil. */
+const BODY_UNLESS_RECORDED_SCRIPT = `
+local rec = redis.call('GET', KEYS[1])
+if rec then return rec end
+redis.call('SET', KEYS[2], ARGV[1])
+return false
+`;
+
 type Patch = Partial<Pick<MessageRecord, 'attempts' | 'recipient' | 'receipt' | 'discarded'>>;
 
 export interface AcceptInput {
@@ -72,6 +80,7 @@ export class MessageLedger {
     this.cipher = options.cipher ?? boundCiphers.get(redis);
     const commands = redis as unknown as { ipbroTransition3?: unknown; ipbroEnsureRecord?: unknown };
     if (!commands.ipbroTransition3) redis.defineCommand('ipbroTransition3', { numberOfKeys: 3, lua: TRANSITION_SCRIPT });
+    if (!(redis as unknown as { ipbroBodyUnlessRecorded?: unknown }).ipbroBodyUnlessRecorded) redis.defineCommand('ipbroBodyUnlessRecorded', { numberOfKeys: 2, lua: BODY_UNLESS_RECORDED_SCRIPT });
     if (!commands.ipbroEnsureRecord) redis.defineCommand('ipbroEnsureRecord', { numberOfKeys: 3, lua: ENSURE_RECORD_SCRIPT });
   }
 
@@ -82,9 +91,11 @@ export class MessageLedger {
 
   async accept(input: AcceptInput): Promise<{ created: boolean; record: MessageRecord }> {
     const key = ledgerKey(input.sender, input.id);
-    const existing = await this.get(key);
-    if (existing) return { created: false, record: existing };
-    await this.redis.set(this.bodyKey(key), this.seal(key, input.body));
+    // Steps 1 and 2 in one call: the record if there is one, else the body written.
+    const existing = await (this.redis as unknown as { ipbroBodyUnlessRecorded: (...a: string[]) => Promise<string | null> }).ipbroBodyUnlessRecorded(
+      this.recordKey(key), this.bodyKey(key), this.seal(key, input.body)
+    );
+    if (existing) return { created: false, record: normalise(JSON.parse(existing)) };
     await input.enqueue(jobIdFor(key));
     const { created, record } = await this.ensureRecord({ key, id: input.id, sender: input.sender, event: input.event, recipient: input.recipient }, 'gateway');
     // This request queued the job: it was accepted now, even if a fast worker wrote the record first.

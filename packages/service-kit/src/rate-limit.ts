@@ -20,9 +20,9 @@ export interface RedisEval {
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
 }
 
-// INCR and, for the first request of a window, its expiry, in one step; answers [count, ms left].
-const TAKE = `local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+// INCRBY a lease and, for the first lease of a window, its expiry, in one step; answers [count, ms left].
+const LEASE = `local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+if n == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return { n, redis.call('PTTL', KEYS[1]) }`;
 
 function windowOf(limit: RateLimit, nowMs: number): { index: number; endsMs: number } {
@@ -31,15 +31,53 @@ function windowOf(limit: RateLimit, nowMs: number): { index: number; endsMs: num
   return { index, endsMs: (index + 1) * ms };
 }
 
-export function redisRateLimiter(redis: RedisEval, prefix: string, limit: RateLimit): RateLimiter {
+interface Lease {
+  index: number;
+  left: number;
+  /** Set once the shared budget of this window is spent: the answer until the window ends. */
+  spentUntilMs?: number;
+  pending?: Promise<void>;
+}
+
+/**
+ * The shared budget in Redis, leased to each process in blocks (default: 1 % of the budget, at most
+ * 100, at least 1), so a busy client costs one Redis call per block instead of one per request.
+ * Replicas never spend more than the budget between them (a lease grants only what is left); what
+ * a replica leased and did not spend is lost to its client for the rest of that window.
+ */
+export function redisRateLimiter(redis: RedisEval, prefix: string, limit: RateLimit, block = Math.max(1, Math.min(100, Math.floor(limit.requests / 100)))): RateLimiter {
+  let leases = new Map<string, Lease>();
+  const refill = async (client: string, lease: Lease, endsMs: number): Promise<void> => {
+    const now = Date.now();
+    const [count, ttl] = (await redis.eval(LEASE, 1, `${prefix}:rate:${client}:${lease.index}`, endsMs - now + 1000, block)) as [number, number];
+    const granted = Math.max(0, Math.min(block, limit.requests - (count - block)));
+    lease.left += granted;
+    if (granted === 0) lease.spentUntilMs = now + Math.min(endsMs - now, ttl > 0 ? ttl : endsMs - now);
+  };
   return {
     take: async (client) => {
       if (limit.requests <= 0) return { ok: true };
-      const now = Date.now();
-      const { index, endsMs } = windowOf(limit, now);
-      const [count, ttl] = (await redis.eval(TAKE, 1, `${prefix}:rate:${client}:${index}`, endsMs - now + 1000)) as [number, number];
-      if (count <= limit.requests) return { ok: true };
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(Math.min(endsMs - now, ttl > 0 ? ttl : endsMs - now) / 1000)) };
+      const { index, endsMs } = windowOf(limit, Date.now());
+      let lease = leases.get(client);
+      if (!lease || lease.index !== index) {
+        // Bounded: a new window starts a new map once it is large (old windows' leases are worthless).
+        if (leases.size >= 100_000) leases = new Map();
+        lease = { index, left: 0 };
+        leases.set(client, lease);
+      }
+      while (lease.left <= 0 && lease.spentUntilMs === undefined) {
+        // One lease request at a time per client; concurrent requests wait for it.
+        const current = lease;
+        current.pending ??= refill(client, current, endsMs).finally(() => {
+          current.pending = undefined;
+        });
+        await current.pending;
+      }
+      if (lease.left > 0) {
+        lease.left--;
+        return { ok: true };
+      }
+      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(((lease.spentUntilMs ?? endsMs) - Date.now()) / 1000)) };
     },
   };
 }

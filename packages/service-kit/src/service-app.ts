@@ -32,6 +32,8 @@ const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const app = express();
   app.disable('x-powered-by');
+  // Answers are per request (statuses, OperationOutcomes): an ETag hashed from each body buys nothing.
+  app.set('etag', false);
   app.set('query parser', 'simple');
   app.locals.logger = options.logger;
   const registry = options.registry ?? createMetricsRegistry(options.name);

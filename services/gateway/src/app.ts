@@ -31,7 +31,7 @@ export function createGatewayApp(options: GatewayOptions): Express {
       const auth = authOf(res);
       const result = await acceptMessage(req.body, auth, options);
       if (result.status === 202) {
-        options.logger.info({ requestId: res.locals.requestId, event: result.record.event, sender: result.record.sender, messageId: result.record.id }, 'message accepted');
+        // Logged once, by the audit trail's `message.received` line (with the request's request log).
         sendOutcome(res, 202, result.outcome, { Location: result.location });
       } else if (result.kind === 'repeat') {
         options.logger.info({ requestId: res.locals.requestId, sender: result.record.sender, messageId: result.record.id, state: result.record.state }, 'message seen before');
