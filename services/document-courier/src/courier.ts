@@ -87,7 +87,8 @@ export function startDocumentCourier(options: CourierOptions): DocumentCourier {
       log.warn({ ...meta, reason: step.reason }, 'delivery ended without success');
       throw new UnrecoverableError(step.reason);
     }
-    log.info(meta, 'delivery step done');
+    // At debug: the audit trail's delivery.outcome line says the same at info, once per step.
+    log.debug(meta, 'delivery step done');
   };
 
   const worker = createWorker(QUEUES.documents, process, options.workerConnection, options.delivery, {
