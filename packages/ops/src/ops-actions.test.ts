@@ -67,3 +67,11 @@ test('discard: needs a reason, ends the message dead and marked, refused for an 
   await expect(actions.discard(acked, anne, 'no')).rejects.toMatchObject({ status: 409 });
   expect((await actions.auditTrail(1))[0]).toMatchObject({ action: 'discard', by: 'ops-anne', orgnr: '997005562', reason: 'sent again by the hospital as a new message' });
 });
+
+test('every action is also written to the system\'s audit trail, with who did it', async () => {
+  const written: Parameters<NonNullable<ConstructorParameters<typeof OpsActions>[0]['trail']>['record']>[0][] = [];
+  const audited = new OpsActions({ ledger: fx.ledger, queues: { meldeplikt, documents }, redis: fx.redis, prefix: fx.prefix, trail: { record: async (input) => void written.push(input) } });
+  const key = await fx.message('r-audit', [['dead', 'attempts exhausted (2); last: HTTP 503']], ALESUND);
+  await audited.retry(key, { id: 'ola.operator', orgnr: '997005562' }, 'recipient is back');
+  expect(written).toEqual([expect.objectContaining({ event: 'operator.action', messageId: 'r-audit', outcome: 'success', who: { clientId: 'ola.operator', orgnr: '997005562' }, detail: expect.stringMatching(/^retry: queued; recipient is back$/) })]);
+});

@@ -28,6 +28,11 @@ export class ActionRefused extends Error {
   }
 }
 
+/** The system's audit trail, as far as operator actions need it (@ipbro/audit's AuditTrail fits). */
+export interface OperatorAuditTrail {
+  record(input: { event: 'operator.action'; messageId: string; outcome: 'success'; who: { clientId?: string; orgnr?: string }; sender?: string; messageEvent?: string; detail?: string }): Promise<unknown>;
+}
+
 const AUDIT_KEEP = 1000;
 const by = (actor: Actor) => (actor.orgnr ? `${actor.id} (${actor.orgnr})` : actor.id);
 
@@ -41,7 +46,7 @@ export class OpsActions {
   private readonly auditKey: string;
 
   constructor(
-    private readonly deps: { ledger: MessageLedger; queues: Partial<Record<QueueName, Queue<DeliveryJobData>>>; redis: Redis; prefix: string }
+    private readonly deps: { ledger: MessageLedger; queues: Partial<Record<QueueName, Queue<DeliveryJobData>>>; redis: Redis; prefix: string; trail?: OperatorAuditTrail }
   ) {
     this.auditKey = `${deps.prefix}:ops:audit`;
   }
@@ -112,5 +117,10 @@ export class OpsActions {
   private async audit(e: { by: Actor; action: AuditEntry['action']; record: MessageRecord; reason?: string; result: string }): Promise<void> {
     const entry: AuditEntry = { at: new Date().toISOString(), by: e.by.id, ...(e.by.orgnr ? { orgnr: e.by.orgnr } : {}), action: e.action, key: e.record.key, messageId: e.record.id, ...(e.reason ? { reason: e.reason } : {}), result: e.result };
     await this.deps.redis.multi().lpush(this.auditKey, JSON.stringify(entry)).ltrim(this.auditKey, 0, AUDIT_KEEP - 1).exec();
+    // The same action in the system's audit trail, beside the message's receipt and deliveries.
+    await this.deps.trail?.record({
+      event: 'operator.action', messageId: e.record.id, outcome: 'success', who: { clientId: e.by.id, ...(e.by.orgnr ? { orgnr: e.by.orgnr } : {}) },
+      sender: e.record.sender, messageEvent: e.record.event, detail: `${e.action}: ${e.result}${e.reason ? `; ${e.reason}` : ''}`,
+    });
   }
 }

@@ -4,7 +4,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import { MESSAGE_STATES, type MessageLedger, type MessageRecord, type MessageState } from '@ipbro/message-ledger';
 import {
   ActionRefused, AlertNotifier, evaluateAlerts, OpsActions, queueOverview, readLedger, recipientHealth, searchMessages,
-  type Actor, type AlertThresholds, type MessageQuery,
+  type Actor, type AlertThresholds, type MessageQuery, type OperatorAuditTrail,
 } from '@ipbro/ops';
 import { badRequest, errorIssue, notFound, OutcomeError } from '@ipbro/outcome';
 import type { DeliveryJobData, QueueName } from '@ipbro/queues';
@@ -27,6 +27,8 @@ export interface OpsDashboardOptions {
   notifier: AlertNotifier;
   registry?: Registry;
   readiness?: ReadinessCheck[];
+  /** The audit trail operator actions are written to as well (who, what, which message). */
+  trail?: OperatorAuditTrail;
 }
 
 export interface OpsDashboard {
@@ -83,7 +85,7 @@ export function createOpsDashboardApp(o: OpsDashboardOptions): OpsDashboard {
   const kit = createServiceApp({ name: 'ops-dashboard', logger: o.logger, ...(o.registry ? { registry: o.registry } : {}), readiness: o.readiness ?? [], bodyLimit: 64 * 1024 });
   const { app } = kit;
   const queues = Object.values(o.queues);
-  const actions = new OpsActions({ ledger: o.ledger, queues: o.queues, redis: o.redis, prefix: o.prefix });
+  const actions = new OpsActions({ ledger: o.ledger, queues: o.queues, redis: o.redis, prefix: o.prefix, ...(o.trail ? { trail: o.trail } : {}) });
   const ops = o.auth.requireScope(SCOPES.ops);
 
   // Concurrent readers (page, scrape, alert timer) share one read of the ledger: it is the costly part

@@ -1,3 +1,4 @@
+import { AuditTrail, auditKeyFrom } from '@ipbro/audit';
 import { bodyCipherFromConfig, MessageLedger } from '@ipbro/message-ledger';
 import { AlertNotifier, DEFAULT_THRESHOLDS, RedisAlertStore } from '@ipbro/ops';
 import { assertNoEviction, createQueue, createRedisConnection, QUEUES, waitUntilReady } from '@ipbro/queues';
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
   };
   const dashboard = createOpsDashboardApp({
     logger, ledger, queues, redis, prefix: config.QUEUE_PREFIX, auth: createAuthenticator(config.auth, logger), thresholds, notifier,
+    trail: new AuditTrail(redis, { prefix: config.QUEUE_PREFIX, logger, source: 'ops-dashboard', hmacKey: auditKeyFrom() ?? config.IPBRO_ENCRYPTION_KEY }),
     readiness: [{ name: 'redis', check: async () => void (await redis.ping()) }],
   });
   const timer = setInterval(() => void dashboard.checkAlerts(), config.ALERT_INTERVAL_MS);
