@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { runCli } from './cli';
 
 // The built bin, run as a process: what `npx ipbro` runs.
-const BIN = join(__dirname, '..', 'dist', 'cli.js');
+// The installed command: the bin shim, which runs dist/cli.js.
+const BIN = join(__dirname, '..', 'bin', 'ipbro.js');
 const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract');
 // The contract examples are dated for November 2026 – 2027; the rules are checked as of then.
 const NOW = '--now=2026-11-24T12:00:00+01:00';
