@@ -2,11 +2,14 @@ import { badRequest, payloadTooLarge, unsupportedMediaType } from '@ipbro/outcom
 import type { NextFunction, Request, Response } from 'express';
 
 export interface FhirBodyOptions {
-  /** Bytes; default 25 MB (an epikrise of 20 MB in base64 fits). */
+  /** Bytes; default 32 MB (an epikrise carrying a 20 MB PDF is about 27 MB in base64). */
   limit?: number;
   /** Deepest JSON nesting accepted; default 64 (FHIR resources are shallow). */
   maxDepth?: number;
 }
+
+/** 32 MB: an epikrise carrying a 20 MB PDF is about 27 MB of FHIR JSON (base64). */
+export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
 
 const ACCEPTED = ['application/fhir+json', 'application/json'];
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -63,7 +66,7 @@ export function parseJsonSafely(text: string): unknown {
  * The parsed value is `req.body`; the raw size is `res.locals.bodyBytes`.
  */
 export function fhirJsonBody(options: FhirBodyOptions = {}) {
-  const limit = options.limit ?? 25 * 1024 * 1024;
+  const limit = options.limit ?? DEFAULT_BODY_LIMIT;
   const maxDepth = options.maxDepth ?? 64;
   return (req: Request, res: Response, next: NextFunction): void => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE') return next();

@@ -14,7 +14,7 @@ export interface ServiceAppOptions {
   logger: Logger;
   registry?: Registry;
   readiness?: ReadinessCheck[];
-  /** Body limit in bytes (default 25 MB); short for `body.limit`. */
+  /** Body limit in bytes (default 32 MB, DEFAULT_BODY_LIMIT); short for `body.limit`. */
   bodyLimit?: number;
   body?: FhirBodyOptions;
 }

@@ -1,6 +1,6 @@
 import { acceptMessage, messageStatus, type IntakeDeps } from '@ipbro/message-intake';
 import { notFound } from '@ipbro/outcome';
-import { authOf, createServiceApp, SCOPES, sendOutcome, type Authenticator, type Logger, type ReadinessCheck } from '@ipbro/service-kit';
+import { authOf, createServiceApp, DEFAULT_BODY_LIMIT, SCOPES, sendOutcome, type Authenticator, type Logger, type ReadinessCheck } from '@ipbro/service-kit';
 import type { Express, NextFunction, Request, Response } from 'express';
 
 /** The part of @ipbro/audit's AuditTrail the gateway uses: intake writes to it, ops read a message's trail. */
@@ -13,7 +13,7 @@ export interface GatewayOptions extends IntakeDeps {
   logger: Logger;
   auth: Authenticator;
   readiness?: ReadinessCheck[];
-  /** Largest body accepted, in bytes (413 past it); default 25 MB. */
+  /** Largest body accepted, in bytes (413 past it); default 32 MB. */
   bodyLimit?: number;
 }
 
@@ -23,7 +23,7 @@ export interface GatewayOptions extends IntakeDeps {
  *   GET  /messages/:id            scope ipbro:message.read (own messages) or ipbro:ops (any)
  */
 export function createGatewayApp(options: GatewayOptions): Express {
-  const kit = createServiceApp({ name: 'gateway', logger: options.logger, readiness: options.readiness, body: { limit: options.bodyLimit ?? 25 * 1024 * 1024 } });
+  const kit = createServiceApp({ name: 'gateway', logger: options.logger, readiness: options.readiness, body: { limit: options.bodyLimit ?? DEFAULT_BODY_LIMIT } });
   const { app } = kit;
 
   app.post('/fhir/$process-message', options.auth.requireScope(SCOPES.write), async (req: Request, res: Response, next: NextFunction) => {

@@ -6,7 +6,7 @@ import { createAuthenticator, createLogger } from '@ipbro/service-kit';
 import type { Queue } from 'bullmq';
 import type { Express } from 'express';
 import { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -32,12 +32,12 @@ let redis: Redis;
 const running: { server: Server; close: () => Promise<void> }[] = [];
 
 /** A gateway as main.ts makes one: its own Redis connection, ledger and queues under `prefix`. */
-async function startGateway(): Promise<{ base: string; queues: Record<'meldeplikt' | 'documents', Queue<DeliveryJobData>>; stop: () => Promise<void> }> {
+async function startGateway(options: { defaultBodyLimit?: boolean } = {}): Promise<{ base: string; queues: Record<'meldeplikt' | 'documents', Queue<DeliveryJobData>>; stop: () => Promise<void> }> {
   const conn = createRedisConnection(REDIS_URL, 'producer');
   await waitUntilReady(conn); // as main.ts does: a producer connection does not queue commands before it is up
   const queues = { [QUEUES.meldeplikt]: createQueue(QUEUES.meldeplikt, conn, delivery, prefix), [QUEUES.documents]: createQueue(QUEUES.documents, conn, delivery, prefix) };
   const app: Express = createGatewayApp({
-    logger: quiet, ledger: new MessageLedger(conn, { prefix }), queues, directory, bodyLimit: 512 * 1024,
+    logger: quiet, ledger: new MessageLedger(conn, { prefix }), queues, directory, ...(options.defaultBodyLimit ? {} : { bodyLimit: 512 * 1024 }),
     now: () => new Date('2026-11-24T12:00:00+01:00'),
     auth: createAuthenticator({ mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksFile }),
   });
@@ -147,6 +147,24 @@ test('the receipt-ok example with Ålesund\'s token moves the meldeplikt to ackn
   expect(status).toMatchObject({ state: 'acknowledged', receipt: { code: 'ok' } });
   expect(status.history.map((h) => h.state)).toEqual(['queued', 'delivered', 'acknowledged']);
 });
+
+test('with the default body limit an epikrise carrying a 20 MB PDF is accepted (27 MB in base64); past 32 MB it is 413', async () => {
+  const big = await startGateway({ defaultBodyLimit: true });
+  try {
+    const b = fixture('epikrise');
+    b.entry[0].resource.id = randomUUID();
+    b.entry[1].resource.content[0].attachment.data = randomBytes(20 * 1024 * 1024).toString('base64');
+    const res = await post(b, await token(HMR), 'application/fhir+json', big.base);
+    expect(res.status).toBe(202);
+    b.entry[0].resource.id = randomUUID();
+    b.entry[1].resource.content[0].attachment.data = randomBytes(25 * 1024 * 1024).toString('base64');
+    const over = await post(b, await token(HMR), 'application/fhir+json', big.base);
+    expect(over.status).toBe(413);
+  } finally {
+    await big.queues.documents.drain(); // the tests below count the documents queue from empty
+    await big.stop();
+  }
+}, 60000);
 
 test('the other events are validated and queued for the courier', async () => {
   const res = await post(fixture('epikrise'), await token(HMR));

@@ -3,7 +3,7 @@ import { Directory } from '@ipbro/directory';
 import { createDocumentIntake } from '@ipbro/document-delivery';
 import { bodyCipherFromConfig, MessageLedger } from '@ipbro/message-ledger';
 import { assertNoEviction, createQueue, createRedisConnection, QUEUES, waitUntilReady } from '@ipbro/queues';
-import { createAuthenticator, deliveryConfigSpec, loadAuthConfig, loadConfig, read, redisConfigSpec, type Env, type Logger, type Reader } from '@ipbro/service-kit';
+import { createAuthenticator, DEFAULT_BODY_LIMIT, deliveryConfigSpec, loadAuthConfig, loadConfig, read, redisConfigSpec, type Env, type Logger, type Reader } from '@ipbro/service-kit';
 import { loadDefinitions } from '@ipbro/validation';
 import type { Express } from 'express';
 import { createGatewayApp } from './app';
@@ -20,7 +20,7 @@ export function loadGatewayConfig(env: Env = process.env) {
     ...loadConfig({
       ...redisConfigSpec, ...deliveryConfigSpec,
       PORT: read.port(8080), HOST: read.string('127.0.0.1'), QUEUE_PREFIX: read.string('{ipbro}'),
-      BODY_LIMIT_BYTES: read.int(25 * 1024 * 1024, 1024), DIRECTORY_FILE: optionalFile,
+      BODY_LIMIT_BYTES: read.int(DEFAULT_BODY_LIMIT, 1024), DIRECTORY_FILE: optionalFile,
       IPBRO_ENCRYPTION_KEY: read.base64Key32(), IPBRO_ENCRYPTION_PREVIOUS_KEYS: read.optionalString(),
     }, env),
     auth: loadAuthConfig(env),

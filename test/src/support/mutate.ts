@@ -123,7 +123,7 @@ export function mutate(baseText: string, paths: Path[], r: () => number, withId:
         break;
       }
       case 'hugeString': {
-        // Mostly tens of kilobytes, now and then a few megabytes (still under the 25 MB limit).
+        // Mostly tens of kilobytes, now and then a few megabytes (still under the 32 MB limit).
         const size = r() < 0.02 ? 2_000_000 + Math.floor(r() * 3_000_000) : 1000 + Math.floor(r() * 60_000);
         p[key as string] = pick(r, ['x', 'ø', '\u202e', '9', '😀']).repeat(size);
         ops.push(`${where} huge ${size}`);
