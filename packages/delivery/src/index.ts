@@ -4,3 +4,4 @@ export * from './client-credentials';
 export * from './message-routing';
 export * from './meldeplikt-delivery';
 export * from './delivery-audit';
+export * from './delivery-worker';

@@ -1,12 +1,12 @@
 import { ConsentRegistry } from '@ipbro/consent-gate';
-import { routeMessage, type DeliveryStepDeps } from '@ipbro/delivery';
+import { markDeadWhenFailedForGood, routeMessage, settleDeliveryStep, type DeliveryStepDeps } from '@ipbro/delivery';
 import type { Directory } from '@ipbro/directory';
 import { deliverDocumentFromLedger, REMINDER_QUEUE, RevisionReminders, sendRevisionReminder, type DocumentStepDeps, type ReminderJobData } from '@ipbro/document-delivery';
-import { FINAL_STATES, jobIdFor, MessageLedger, type BodyCipherLike } from '@ipbro/message-ledger';
+import { jobIdFor, MessageLedger, type BodyCipherLike } from '@ipbro/message-ledger';
 import { PlanIndex, type PatientKeyer } from '@ipbro/plan-index';
-import { cappedExponentialDelay, createQueue, createWorker, QUEUES, resolveAttempts, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
+import { createQueue, createWorker, QUEUES, resolveAttempts, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
 import type { Logger } from '@ipbro/service-kit';
-import { DelayedError, UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import { Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
 
@@ -74,21 +74,7 @@ export function startDocumentCourier(options: CourierOptions): DocumentCourier {
     const step = await deliverDocumentFromLedger(job.data, deps);
     outcomes?.inc({ event: job.data.event, state: step.record.state });
     const meta = { messageId: job.data.messageId, sender: job.data.sender, event: job.data.event, attempts: step.record.attempts, state: step.record.state, recipient: step.record.recipient?.orgnr };
-    if (step.kind === 'retry') {
-      log.warn({ ...meta, reason: step.reason }, 'delivery failed, will retry');
-      const backoff = cappedExponentialDelay(step.attempt, options.delivery.firstDelayMs, options.delivery.ceilingMs);
-      if (step.retryAfterMs !== undefined && step.retryAfterMs > backoff && token) {
-        await job.moveToDelayed(Date.now() + Math.min(step.retryAfterMs, options.delivery.ceilingMs), token);
-        throw new DelayedError(step.reason);
-      }
-      throw new Error(step.reason);
-    }
-    if (step.kind === 'fatal') {
-      log.warn({ ...meta, reason: step.reason }, 'delivery ended without success');
-      throw new UnrecoverableError(step.reason);
-    }
-    // At debug: the audit trail's delivery.outcome line says the same at info, once per step.
-    log.debug(meta, 'delivery step done');
+    await settleDeliveryStep(step, job, token, options.delivery, log, meta);
   };
 
   const worker = createWorker(QUEUES.documents, process, options.workerConnection, options.delivery, {
@@ -98,14 +84,7 @@ export function startDocumentCourier(options: CourierOptions): DocumentCourier {
   }, prefix);
   worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
   // A job that failed for good without the ledger saying so must still end in a final state.
-  worker.on('failed', (job, err) => {
-    if (!job || err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || err.name === 'DelayedError') return;
-    if (job.attemptsMade < (job.opts.attempts ?? 1) && !/stalled more than/.test(err.message)) return;
-    void (async () => {
-      const record = await ledger.get(job.data.key);
-      if (record && !FINAL_STATES.includes(record.state)) await ledger.transition(job.data.key, 'dead', `delivery job failed for good: ${err.message}`);
-    })().catch((e) => log.error({ err: (e as Error).message, messageId: job.data.messageId }, 'could not mark the message dead'));
-  });
+  markDeadWhenFailedForGood(worker, ledger, log);
 
   const reminderConnection = options.workerConnection.duplicate();
   const reminderWorker = new Worker<ReminderJobData>(

@@ -1,9 +1,9 @@
-import { deliverFromLedger, routeMessage, type DeliveryStepDeps } from '@ipbro/delivery';
+import { deliverFromLedger, markDeadWhenFailedForGood, routeMessage, settleDeliveryStep, type DeliveryStepDeps } from '@ipbro/delivery';
 import type { Directory } from '@ipbro/directory';
-import { FINAL_STATES, jobIdFor, MessageLedger } from '@ipbro/message-ledger';
-import { cappedExponentialDelay, createQueue, createWorker, QUEUES, resolveAttempts, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
+import { jobIdFor, MessageLedger } from '@ipbro/message-ledger';
+import { createQueue, createWorker, QUEUES, resolveAttempts, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
 import type { Logger } from '@ipbro/service-kit';
-import { DelayedError, UnrecoverableError, type Job, type Queue, type Worker } from 'bullmq';
+import type { Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
 
@@ -59,23 +59,7 @@ export function startMeldepliktRouter(options: RouterOptions): MeldepliktRouter 
     const step = await deliverFromLedger(job.data, deps);
     outcomes?.inc({ state: step.record.state });
     const meta = { messageId: job.data.messageId, sender: job.data.sender, attempts: step.record.attempts, state: step.record.state, recipient: step.record.recipient?.kommunenummer };
-    if (step.kind === 'retry') {
-      log.warn({ ...meta, reason: step.reason }, 'delivery failed, will retry');
-      // Retry-After longer than our backoff wins (up to the backoff ceiling). Moving the job to
-      // delayed does not spend a BullMQ attempt; the ledger's count is the one that ends in dead.
-      const backoff = cappedExponentialDelay(step.attempt, options.delivery.firstDelayMs, options.delivery.ceilingMs);
-      if (step.retryAfterMs !== undefined && step.retryAfterMs > backoff && token) {
-        await job.moveToDelayed(Date.now() + Math.min(step.retryAfterMs, options.delivery.ceilingMs), token);
-        throw new DelayedError(step.reason);
-      }
-      throw new Error(step.reason);
-    }
-    if (step.kind === 'fatal') {
-      log.warn({ ...meta, reason: step.reason }, 'delivery ended without success');
-      throw new UnrecoverableError(step.reason);
-    }
-    // At debug: the audit trail's delivery.outcome line says the same at info, once per step.
-    log.debug(meta, 'delivery step done');
+    await settleDeliveryStep(step, job, token, options.delivery, log, meta);
   };
 
   const worker = createWorker(QUEUES.meldeplikt, process, options.workerConnection, options.delivery, {
@@ -86,14 +70,7 @@ export function startMeldepliktRouter(options: RouterOptions): MeldepliktRouter 
   worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
   // A job that failed for good without the ledger saying so (Redis trouble every attempt, a missing
   // body, a job that stalled too often) must still end in a final state: nothing disappears.
-  worker.on('failed', (job, err) => {
-    if (!job || err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || err.name === 'DelayedError') return;
-    if (job.attemptsMade < (job.opts.attempts ?? 1) && !/stalled more than/.test(err.message)) return;
-    void (async () => {
-      const record = await ledger.get(job.data.key);
-      if (record && !FINAL_STATES.includes(record.state)) await ledger.transition(job.data.key, 'dead', `delivery job failed for good: ${err.message}`);
-    })().catch((e) => log.error({ err: (e as Error).message, messageId: job.data.messageId }, 'could not mark the message dead'));
-  });
+  markDeadWhenFailedForGood(worker, ledger, log);
 
   let sweeping: Promise<number> | undefined;
   const redriveUnroutable = (): Promise<number> => {
