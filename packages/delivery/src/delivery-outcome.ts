@@ -17,11 +17,12 @@ function responseHeader(body: unknown, messageId: string): MessageHeader['respon
 }
 
 /**
- * The diagnostics of an OperationOutcome, joined; undefined for anything else. The recipient's text
- * goes into the ledger's history, the logs and the ops views, so a person number it echoes back (an
+ * The diagnostics of an OperationOutcome, joined; undefined for anything else. A recipient's text
+ * (a fhir-message answer, a transaction's or an entry's outcome) goes into the ledger's history, the
+ * logs and the ops views, so a person number it echoes back (an
  * 11-digit run: fødselsnummer or D-nummer) is masked and the text kept short.
  */
-function outcomeText(body: unknown): string | undefined {
+export function outcomeText(body: unknown): string | undefined {
   const o = body as OperationOutcome | undefined;
   if (o?.resourceType !== 'OperationOutcome' || !o.issue?.length) return undefined;
   const text = o.issue.map((i) => i.diagnostics ?? i.details?.text ?? i.code).join('; ').replace(/(?<!\d)\d{6}\s?\d{5}(?!\d)/g, '[person number]');
@@ -29,7 +30,7 @@ function outcomeText(body: unknown): string | undefined {
 }
 
 /** Retry-After in delta-seconds or as an HTTP date (RFC 9110 §10.2.3), in ms from now. */
-function retryAfter(headers: Record<string, unknown> | undefined): number | undefined {
+export function retryAfter(headers: Record<string, unknown> | undefined): number | undefined {
   const v = headers?.['retry-after'];
   if (typeof v !== 'string') return undefined;
   if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;

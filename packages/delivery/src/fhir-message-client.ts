@@ -1,13 +1,9 @@
 import { IDENTIFIER_SYSTEMS } from '@ipbro/identifiers';
 import type { Bundle, MessageHeader } from '@medplum/fhirtypes';
-import http from 'node:http';
-import https from 'node:https';
 import type { DeliveryResult } from './delivery-outcome';
 import { observeDelivery } from './delivery-metrics';
+import { httpPostText } from './http-post';
 
-// Node's own http client on the hot path: per delivery it costs a fraction of axios' config merging
-// and interceptors (measured in bench/router.bench.js), and nock intercepts it alike in unit tests.
-const agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }) };
 const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 
 /** Who a message goes to, as MessageHeader.destination names it. */
@@ -109,67 +105,35 @@ function targetUrl(endpoint: string): URL | undefined {
 export function postMessage(endpoint: string, message: Bundle | string, options: PostOptions): Promise<DeliveryResult> {
   const body = typeof message === 'string' ? message : JSON.stringify(withDestination(message, options.destination ?? { endpoint }));
   const started = process.hrtime.bigint();
-  return new Promise<DeliveryResult>((resolve) => {
-    const url = targetUrl(endpoint);
-    if (!url) {
-      resolve({ error: { code: 'EINVALIDURL', message: `not a URL: ${endpoint}` } });
-      return;
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      resolve({ error: { code: 'EINVALIDURL', message: `not an http(s) URL: ${endpoint}` } });
-      return;
-    }
-    const client = url.protocol === 'https:' ? https : http;
-    let settled = false;
-    const done = (r: DeliveryResult) => {
-      if (!settled) {
-        settled = true;
-        resolve(r);
-      }
-    };
-    const req = client.request(
-      url,
-      {
-        method: 'POST',
-        agent: agents[url.protocol],
-        headers: {
-          'Content-Type': 'application/fhir+json',
-          Accept: 'application/fhir+json',
-          'Content-Length': Buffer.byteLength(body),
-          'X-Request-Id': options.messageId,
-          ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size <= MAX_RESPONSE_BYTES) chunks.push(c);
-        });
-        res.on('error', (err) => done({ error: { code: (err as NodeJS.ErrnoException).code, message: err.message } }));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          if (text && /json/.test(String(res.headers['content-type']))) {
-            try {
-              parsed = JSON.parse(text);
-            } catch {
-              parsed = text;
-            }
-          }
-          done({ status: res.statusCode ?? 0, body: parsed, headers: res.headers as Record<string, unknown> });
-        });
-      }
-    );
-    // An idle socket for timeoutMs (connect, or waiting for the answer) ends the attempt.
-    req.setTimeout(options.timeoutMs, () => {
-      req.destroy(Object.assign(new Error(`timeout of ${options.timeoutMs}ms exceeded`), { code: 'ETIMEDOUT' }));
-    });
-    req.on('error', (err: NodeJS.ErrnoException) => done({ error: { code: err.code, message: err.message } }));
-    req.end(body);
-  }).then((result) => {
+  return send(endpoint, body, options).then((result) => {
     observeDelivery(endpoint, result, options.messageId, started);
     return result;
   });
+}
+
+async function send(endpoint: string, body: string, options: PostOptions): Promise<DeliveryResult> {
+  const url = targetUrl(endpoint);
+  if (!url) return { error: { code: 'EINVALIDURL', message: `not a URL: ${endpoint}` } };
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { error: { code: 'EINVALIDURL', message: `not an http(s) URL: ${endpoint}` } };
+  const r = await httpPostText(url, body, {
+    headers: {
+      'Content-Type': 'application/fhir+json',
+      Accept: 'application/fhir+json',
+      'X-Request-Id': options.messageId,
+      ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}),
+    },
+    timeoutMs: options.timeoutMs,
+    maxResponseBytes: MAX_RESPONSE_BYTES,
+  });
+  if ('error' in r) return r;
+  // Read as JSON only when it says so: a text answer stays text for the classification.
+  let parsed: unknown = r.text;
+  if (r.text && /json/.test(String(r.headers['content-type']))) {
+    try {
+      parsed = JSON.parse(r.text);
+    } catch {
+      parsed = r.text;
+    }
+  }
+  return { status: r.status, body: parsed, headers: r.headers };
 }

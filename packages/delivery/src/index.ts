@@ -5,3 +5,4 @@ export * from './message-routing';
 export * from './meldeplikt-delivery';
 export * from './delivery-audit';
 export * from './delivery-worker';
+export * from './http-post';

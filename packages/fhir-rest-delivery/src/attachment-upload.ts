@@ -1,6 +1,7 @@
 import type { Attachment, Bundle, DocumentReference } from '@medplum/fhirtypes';
 import { createHash } from 'node:crypto';
-import { httpPost, outcomeText, retryAfter, type TransactionOptions } from './transaction-client';
+import { outcomeText, retryAfter } from '@ipbro/delivery';
+import { httpPost, type TransactionOptions } from './transaction-client';
 
 /**
  * Longest base64 text left inline. FHIR servers cap string sizes (Medplum refuses strings over

@@ -1,9 +1,7 @@
-import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
-import http from 'node:http';
-import https from 'node:https';
+import type { Bundle } from '@medplum/fhirtypes';
+import { httpPostText, outcomeText, retryAfter } from '@ipbro/delivery';
 import { transactionBundle, type PlannedEntry, type TransactionPlan } from './transaction-plan';
 
-const agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }) };
 /** A transaction-response may echo every resource (Medplum does): room for a 20 MB epikrise twice over. */
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
@@ -29,84 +27,38 @@ export function postTransaction(fhirBase: string, bundle: Bundle, options: Trans
 }
 
 /** POST a body to a URL; never throws: a network error or timeout comes back as `{ error }`. */
-export function httpPost(target: string, body: string | Buffer, contentType: string, options: TransactionOptions): Promise<HttpResult> {
-  return new Promise((resolve) => {
-    let url: URL;
-    try {
-      url = new URL(target);
-    } catch {
-      return resolve({ error: { code: 'EINVALIDURL', message: `not a URL: ${target}` } });
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return resolve({ error: { code: 'EINVALIDURL', message: `not an http(s) URL: ${target}` } });
-    let settled = false;
-    const done = (r: HttpResult) => {
-      if (!settled) {
-        settled = true;
-        resolve(r);
-      }
-    };
-    const req = (url.protocol === 'https:' ? https : http).request(
-      url,
-      {
-        method: 'POST',
-        agent: agents[url.protocol],
-        headers: {
-          'Content-Type': contentType,
-          Accept: 'application/fhir+json',
-          'Content-Length': Buffer.byteLength(body),
-          'X-Request-Id': options.messageId,
-          // Servers that honour it answer without echoing every resource back.
-          Prefer: 'return=minimal',
-          ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size <= MAX_RESPONSE_BYTES) chunks.push(c);
-        });
-        res.on('error', (err) => done({ error: { code: (err as NodeJS.ErrnoException).code, message: err.message } }));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          if (size > MAX_RESPONSE_BYTES) parsed = undefined;
-          else if (text) {
-            try {
-              parsed = JSON.parse(text);
-            } catch {
-              parsed = text;
-            }
-          }
-          done({ status: res.statusCode ?? 0, body: parsed, headers: res.headers as Record<string, unknown> });
-        });
-      }
-    );
-    req.setTimeout(options.timeoutMs, () => req.destroy(Object.assign(new Error(`timeout of ${options.timeoutMs}ms exceeded`), { code: 'ETIMEDOUT' })));
-    req.on('error', (err: NodeJS.ErrnoException) => done({ error: { code: err.code, message: err.message } }));
-    req.end(body);
+export async function httpPost(target: string, body: string | Buffer, contentType: string, options: TransactionOptions): Promise<HttpResult> {
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    return { error: { code: 'EINVALIDURL', message: `not a URL: ${target}` } };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { error: { code: 'EINVALIDURL', message: `not an http(s) URL: ${target}` } };
+  const r = await httpPostText(url, body, {
+    headers: {
+      'Content-Type': contentType,
+      Accept: 'application/fhir+json',
+      'X-Request-Id': options.messageId,
+      // Servers that honour it answer without echoing every resource back.
+      Prefer: 'return=minimal',
+      ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}),
+    },
+    timeoutMs: options.timeoutMs,
+    maxResponseBytes: MAX_RESPONSE_BYTES,
   });
-}
-
-/**
- * The diagnostics of an OperationOutcome, joined. It becomes the reason in the ledger, the logs and
- * the ops views: a person number the server echoes (an 11-digit run) is masked and the text kept
- * short, as @ipbro/delivery does for fhir-message answers.
- */
-export function outcomeText(o: unknown): string | undefined {
-  const oo = o as OperationOutcome | undefined;
-  if (oo?.resourceType !== 'OperationOutcome' || !oo.issue?.length) return undefined;
-  const text = oo.issue.map((i) => i.diagnostics ?? i.details?.text ?? i.code).join('; ').replace(/(?<!\d)\d{6}\s?\d{5}(?!\d)/g, '[person number]');
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
-}
-
-export function retryAfter(headers: Record<string, unknown>): number | undefined {
-  const v = headers['retry-after'];
-  if (typeof v !== 'string') return undefined;
-  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+  if ('error' in r) return r;
+  // An answer past the limit is not read at all; JSON is read whatever the content type says.
+  let parsed: unknown = r.text;
+  if (r.truncated) parsed = undefined;
+  else if (r.text) {
+    try {
+      parsed = JSON.parse(r.text);
+    } catch {
+      parsed = r.text;
+    }
+  }
+  return { status: r.status, body: parsed, headers: r.headers };
 }
 
 /**
