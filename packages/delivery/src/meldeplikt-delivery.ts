@@ -37,20 +37,33 @@ export type StepResult =
  * the ledger's (so it counts on across re-drives and is not bumped by a worker that died mid-way).
  */
 export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps): Promise<StepResult> {
-  const result = await deliveryStep(job, deps);
-  // Every step that moved the message leaves its outcome in the audit trail.
+  return audited(await deliveryStep(job, deps), deps);
+}
+
+/** Every step that moved the message (blocked included) leaves its outcome in the audit trail. */
+export async function audited(result: StepResult, deps: { audit?: DeliveryAudit }): Promise<StepResult> {
   if (!(result.kind === 'done' && result.unchanged)) await deliveryAuditOf(deps)?.record(deliveryOutcomeEntry(result.record));
   return result;
 }
 
+/**
+ * The start of every delivery step: the stored message and its record (written here when this
+ * worker got to the job before the gateway wrote it), or `done` when there is nothing to do: final,
+ * or already taken by the recipient (a job run again after its worker died past the post).
+ */
+export async function loadForDelivery(job: DeliveryJob, ledger: MessageLedger): Promise<{ body: string; record: MessageRecord } | StepResult> {
+  const stored = await ledger.getWithBody(job.key);
+  if (!stored.body) throw new Error(`Message ${job.key} has no body in the ledger`);
+  const record = stored.record ?? (await ledger.ensureRecord({ key: job.key, id: job.messageId, sender: job.sender, event: job.event })).record;
+  if (FINAL_STATES.includes(record.state) || record.state === 'delivered') return { kind: 'done', record, unchanged: true };
+  return { body: stored.body, record };
+}
+
 async function deliveryStep(job: DeliveryJob, deps: DeliveryStepDeps): Promise<StepResult> {
   const { key } = job;
-  const stored = await deps.ledger.getWithBody(key);
-  if (!stored.body) throw new Error(`Message ${key} has no body in the ledger`);
-  // The gateway writes the record right after the job; if this worker got there first, it writes it.
-  const record = stored.record ?? (await deps.ledger.ensureRecord({ key, id: job.messageId, sender: job.sender, event: job.event })).record;
-  // Final, or already taken by the recipient (a job run again after its worker died past the post).
-  if (FINAL_STATES.includes(record.state) || record.state === 'delivered') return { kind: 'done', record, unchanged: true };
+  const loaded = await loadForDelivery(job, deps.ledger);
+  if ('kind' in loaded) return loaded;
+  const { record, body } = loaded;
 
   // The gateway puts the routing hints in the job: route by them and splice the destination into the
   // text, without parsing the body (the largest share of a delivery's own CPU). Jobs without hints
@@ -59,10 +72,10 @@ async function deliveryStep(job: DeliveryJob, deps: DeliveryStepDeps): Promise<S
   let bundle: Bundle | undefined;
   let route: RoutingDecision;
   try {
-    if (hinted && looksWhole(stored.body)) {
+    if (hinted && looksWhole(body)) {
       route = routeByHints(record.event, { homeKommune: job.homeKommune, destination: job.destination }, deps.directory);
     } else {
-      bundle = JSON.parse(stored.body) as Bundle;
+      bundle = JSON.parse(body) as Bundle;
       route = routeMessage(record.event, bundle, deps.directory);
     }
   } catch (err) {
@@ -80,20 +93,20 @@ async function deliveryStep(job: DeliveryJob, deps: DeliveryStepDeps): Promise<S
       token = await deps.tokenFor?.(route.recipient);
     } catch (err) {
       const reason = `no token for ${route.recipient.party.name}: ${(err as Error).message}`;
-      return transient(key, reason, attempt, deps, patch);
+      return transientStep(key, reason, attempt, deps, patch);
     }
-    if (!token) return transient(key, `no token source configured for ${route.recipient.party.name}, which requires one`, attempt, deps, patch);
+    if (!token) return transientStep(key, `no token source configured for ${route.recipient.party.name}, which requires one`, attempt, deps, patch);
   }
   const destination = { endpoint: route.endpoint, name: route.recipient.party.name, orgnr: route.recipient.party.orgnr };
-  let outgoing = bundle ? undefined : spliceDestination(stored.body, destination);
+  let outgoing = bundle ? undefined : spliceDestination(body, destination);
   if (outgoing === undefined) {
     try {
-      bundle ??= JSON.parse(stored.body) as Bundle;
+      bundle ??= JSON.parse(body) as Bundle;
     } catch (err) {
       const reason = `the stored message cannot be read: ${(err as Error).message}`;
       return { kind: 'fatal', reason, record: await deps.ledger.transition(key, 'dead', reason) };
     }
-    outgoing = messageTextWithDestination(stored.body, bundle, destination);
+    outgoing = messageTextWithDestination(body, bundle, destination);
   }
   await deliveryAuditOf(deps)?.record(deliveryAttemptEntry(record, { ...route.ledgerRecipient, endpoint: route.endpoint }, attempt));
   const result = await postMessage(route.endpoint, outgoing, { messageId: record.id, timeoutMs: deps.timeoutMs, ...(token ? { token } : {}) });
@@ -108,11 +121,15 @@ async function deliveryStep(job: DeliveryJob, deps: DeliveryStepDeps): Promise<S
     case 'rejected':
       return { kind: 'fatal', reason: outcome.reason, record: await deps.ledger.transition(key, 'rejected', outcome.reason, patch) };
     case 'transient':
-      return transient(key, outcome.reason, attempt, deps, patch, outcome.retryAfterMs);
+      return transientStep(key, outcome.reason, attempt, deps, patch, outcome.retryAfterMs);
   }
 }
 
-async function transient(key: string, reason: string, attempt: number, deps: DeliveryStepDeps, patch: { attempts: number; recipient: MessageRecord['recipient'] }, retryAfterMs?: number): Promise<StepResult> {
+/**
+ * A transient failure of attempt `attempt`: `retrying` with the reason, or `dead` once the attempts
+ * are spent (a step of the router's and the courier's alike).
+ */
+export async function transientStep(key: string, reason: string, attempt: number, deps: Pick<DeliveryStepDeps, 'ledger' | 'maxAttempts'>, patch: { attempts: number; recipient: MessageRecord['recipient'] }, retryAfterMs?: number): Promise<StepResult> {
   if (attempt >= deps.maxAttempts) {
     return { kind: 'fatal', reason, record: await deps.ledger.transition(key, 'dead', `attempts exhausted (${attempt}); last: ${reason}`, patch) };
   }

@@ -1,9 +1,8 @@
 import { ConsentRegistry, decideConsent, summarizeConsents, type GateRecipient } from '@ipbro/consent-gate';
-import { classifyDelivery, deliveryAttemptEntry, deliveryAuditOf, deliveryOutcomeEntry, messageTextWithDestination, postMessage, routeMessage, type DeliveryStepDeps, type StepResult } from '@ipbro/delivery';
+import { audited, classifyDelivery, deliveryAttemptEntry, deliveryAuditOf, loadForDelivery, messageTextWithDestination, postMessage, routeMessage, transientStep, type DeliveryStepDeps, type StepResult } from '@ipbro/delivery';
 import type { ResolvedRecipient } from '@ipbro/directory';
 import { personNumberOf, readMessage } from '@ipbro/fhir-message';
 import { deliverTransactions, planTransactions, UndeliverableError, uploadLargeAttachments } from '@ipbro/fhir-rest-delivery';
-import { FINAL_STATES, type MessageRecord } from '@ipbro/message-ledger';
 import type { PatientKeyer } from '@ipbro/plan-index';
 import type { DeliveryJobData } from '@ipbro/queues';
 import type { Bundle } from '@medplum/fhirtypes';
@@ -33,24 +32,20 @@ export function gateRecipient(r: ResolvedRecipient): GateRecipient {
  * koordinerende enhet's receipt (delivered).
  */
 export async function deliverDocumentFromLedger(job: DeliveryJobData, deps: DocumentStepDeps): Promise<StepResult> {
-  const result = await documentStep(job, deps);
-  // Every step that moved the message (blocked included) leaves its outcome in the audit trail.
-  if (!(result.kind === 'done' && result.unchanged)) await deliveryAuditOf(deps)?.record(deliveryOutcomeEntry(result.record));
-  return result;
+  return audited(await documentStep(job, deps), deps);
 }
 
 async function documentStep(job: DeliveryJobData, deps: DocumentStepDeps): Promise<StepResult> {
   const { key } = job;
-  const stored = await deps.ledger.getWithBody(key);
-  if (!stored.body) throw new Error(`Message ${key} has no body in the ledger`);
-  const record = stored.record ?? (await deps.ledger.ensureRecord({ key, id: job.messageId, sender: job.sender, event: job.event })).record;
-  if (FINAL_STATES.includes(record.state) || record.state === 'delivered') return { kind: 'done', record, unchanged: true };
+  const loaded = await loadForDelivery(job, deps.ledger);
+  if ('kind' in loaded) return loaded;
+  const { record, body } = loaded;
 
   let bundle: Bundle;
   let route: ReturnType<typeof routeMessage>;
   let view: ReturnType<typeof readMessage>;
   try {
-    bundle = JSON.parse(stored.body) as Bundle;
+    bundle = JSON.parse(body) as Bundle;
     view = readMessage(bundle);
     route = routeMessage(record.event, bundle, deps.directory, ['fhir-message', 'fhir-rest']);
   } catch (err) {
@@ -77,9 +72,9 @@ async function documentStep(job: DeliveryJobData, deps: DocumentStepDeps): Promi
     try {
       token = await deps.tokenFor?.(route.recipient);
     } catch (err) {
-      return transient(key, `no token for ${route.recipient.party.name}: ${(err as Error).message}`, attempt, deps, patch);
+      return transientStep(key, `no token for ${route.recipient.party.name}: ${(err as Error).message}`, attempt, deps, patch);
     }
-    if (!token) return transient(key, `no token source configured for ${route.recipient.party.name}, which requires one`, attempt, deps, patch);
+    if (!token) return transientStep(key, `no token source configured for ${route.recipient.party.name}, which requires one`, attempt, deps, patch);
   }
 
   await deliveryAuditOf(deps)?.record(deliveryAttemptEntry(record, { ...route.ledgerRecipient, endpoint: route.endpoint }, attempt));
@@ -87,7 +82,7 @@ async function documentStep(job: DeliveryJobData, deps: DocumentStepDeps): Promi
     const requestOptions = { messageId: record.id, timeoutMs: deps.timeoutMs, ...(token ? { token } : {}) };
     // Documents too large for a FHIR string go up first as Binary; the DocumentReference points at them.
     const upload = await uploadLargeAttachments(route.endpoint, bundle, requestOptions);
-    if (upload.kind === 'transient') return transient(key, upload.reason, attempt, deps, patch, upload.retryAfterMs);
+    if (upload.kind === 'transient') return transientStep(key, upload.reason, attempt, deps, patch, upload.retryAfterMs);
     if (upload.kind === 'rejected') return { kind: 'fatal', reason: upload.reason, record: await deps.ledger.transition(key, 'rejected', upload.reason, patch) };
     let plan: ReturnType<typeof planTransactions>;
     try {
@@ -98,14 +93,14 @@ async function documentStep(job: DeliveryJobData, deps: DocumentStepDeps): Promi
       return { kind: 'fatal', reason, record: await deps.ledger.transition(key, 'dead', reason, patch) };
     }
     const outcome = await deliverTransactions(route.endpoint, plan, requestOptions);
-    if (outcome.kind === 'transient') return transient(key, outcome.reason, attempt, deps, patch, outcome.retryAfterMs);
+    if (outcome.kind === 'transient') return transientStep(key, outcome.reason, attempt, deps, patch, outcome.retryAfterMs);
     if (outcome.kind === 'rejected') return { kind: 'fatal', reason: outcome.reason, record: await deps.ledger.transition(key, 'rejected', outcome.reason, patch) };
     const detail = `written to ${route.recipient.party.name}'s FHIR server: ${outcome.locations.size} resources in ${outcome.transactions} transaction${outcome.transactions === 1 ? '' : 's'}${upload.uploaded ? `, ${upload.uploaded} document${upload.uploaded === 1 ? '' : 's'} as Binary` : ''}`;
     if (record.event === 'koordinator-handover') return { kind: 'done', record: await deps.ledger.transition(key, 'delivered', `${detail}; waiting for the koordinerende enhet's receipt`, patch) };
     return { kind: 'done', record: await deps.ledger.transition(key, 'acknowledged', detail, { ...patch, receipt: { code: 'ok', at: new Date().toISOString(), detail } }) };
   }
 
-  const outgoing = messageTextWithDestination(stored.body, bundle, { endpoint: route.endpoint, name: route.recipient.party.name, orgnr: route.recipient.party.orgnr });
+  const outgoing = messageTextWithDestination(body, bundle, { endpoint: route.endpoint, name: route.recipient.party.name, orgnr: route.recipient.party.orgnr });
   const outcome = classifyDelivery(await postMessage(route.endpoint, outgoing, { messageId: record.id, timeoutMs: deps.timeoutMs, ...(token ? { token } : {}) }), record.id);
   switch (outcome.kind) {
     case 'acknowledged': {
@@ -117,14 +112,7 @@ async function documentStep(job: DeliveryJobData, deps: DocumentStepDeps): Promi
     case 'rejected':
       return { kind: 'fatal', reason: outcome.reason, record: await deps.ledger.transition(key, 'rejected', outcome.reason, { ...patch, receipt: { code: 'fatal-error', at: new Date().toISOString(), detail: outcome.reason } }) };
     case 'transient':
-      return transient(key, outcome.reason, attempt, deps, patch, outcome.retryAfterMs);
+      return transientStep(key, outcome.reason, attempt, deps, patch, outcome.retryAfterMs);
   }
 }
 
-async function transient(key: string, reason: string, attempt: number, deps: DocumentStepDeps, patch: { attempts: number; recipient: MessageRecord['recipient'] }, retryAfterMs?: number): Promise<StepResult> {
-  if (attempt >= deps.maxAttempts) {
-    return { kind: 'fatal', reason, record: await deps.ledger.transition(key, 'dead', `attempts exhausted (${attempt}); last: ${reason}`, patch) };
-  }
-  const record = await deps.ledger.transition(key, 'retrying', `attempt ${attempt} of ${deps.maxAttempts}: ${reason}`, patch);
-  return { kind: 'retry', reason, record, attempt, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
-}
