@@ -6,3 +6,4 @@ export * from './meldeplikt-delivery';
 export * from './delivery-audit';
 export * from './delivery-worker';
 export * from './http-post';
+export * from './outbound-token-config';

@@ -1,5 +1,5 @@
 import { AuditTrail } from '@ipbro/audit';
-import { clientCredentialsTokenSource, useDeliveryAudit } from '@ipbro/delivery';
+import { outboundTokenConfigSpec, outboundTokenSource, useDeliveryAudit } from '@ipbro/delivery';
 import { Directory } from '@ipbro/directory';
 import { bodyCipherFromConfig } from '@ipbro/message-ledger';
 import { patientKeyer } from '@ipbro/plan-index';
@@ -25,10 +25,7 @@ const config = exitOnConfigError('document-courier', () =>
     COURIER_CLOSE_TIMEOUT_MS: read.int(20000, 0),
     COURIER_SWEEP_MS: read.int(60000, 100),
     QUEUE_PREFIX: read.string('{ipbro}'),
-    DELIVERY_TOKEN_URL: read.optional(read.url()),
-    DELIVERY_CLIENT_ID: read.string('ipbro-courier'),
-    DELIVERY_CLIENT_SECRET: read.optionalString(),
-    DELIVERY_TOKEN_SCOPE: read.optionalString(),
+    ...outboundTokenConfigSpec('ipbro-courier'),
   })
 );
 
@@ -39,13 +36,7 @@ async function main(): Promise<void> {
   // Evicted queue, ledger or index keys would lose accepted messages silently: refuse to start.
   await assertNoEviction(producer);
   const directory = Directory.fromFile(config.DIRECTORY_FILE, { logger });
-  const tokenSource = config.DELIVERY_TOKEN_URL
-    ? clientCredentialsTokenSource({
-        tokenUrl: config.DELIVERY_TOKEN_URL, clientId: config.DELIVERY_CLIENT_ID,
-        ...(config.DELIVERY_CLIENT_SECRET ? { clientSecret: config.DELIVERY_CLIENT_SECRET } : {}),
-        ...(config.DELIVERY_TOKEN_SCOPE ? { scope: config.DELIVERY_TOKEN_SCOPE } : {}),
-      })
-    : undefined;
+  const tokenSource = outboundTokenSource(config);
   const kit = createServiceApp({
     name: 'document-courier', logger,
     readiness: [

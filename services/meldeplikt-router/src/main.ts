@@ -1,10 +1,9 @@
 import { AuditTrail } from '@ipbro/audit';
-import { clientCredentialsTokenSource, useDeliveryAudit } from '@ipbro/delivery';
+import { outboundTokenConfigSpec, outboundTokenSource, useDeliveryAudit } from '@ipbro/delivery';
 import { Directory } from '@ipbro/directory';
 import { bindBodyCipher, bodyCipherFromConfig } from '@ipbro/message-ledger';
 import { assertNoEviction, createRedisConnection, waitUntilReady } from '@ipbro/queues';
 import { createLogger, createServiceApp, deliveryConfigSpec, exitOnConfigError, loadConfig, read, redisConfigSpec, startHttpServer } from '@ipbro/service-kit';
-import { readFileSync } from 'node:fs';
 import { startMeldepliktRouter } from './router';
 
 const logger = createLogger('meldeplikt-router');
@@ -25,15 +24,7 @@ const config = exitOnConfigError('meldeplikt-router', () =>
     ROUTER_CLOSE_TIMEOUT_MS: read.int(20000, 0),
     ROUTER_SWEEP_MS: read.int(60000, 100),
     QUEUE_PREFIX: read.string('{ipbro}'),
-    /** Client credentials for recipients whose directory entry says requiresToken. */
-    DELIVERY_TOKEN_URL: read.optional(read.url()),
-    DELIVERY_CLIENT_ID: read.string('ipbro-router'),
-    DELIVERY_CLIENT_SECRET: read.optionalString(),
-    DELIVERY_TOKEN_SCOPE: read.optionalString(),
-    /** private_key_jwt (as HelseID requires): the client's PKCS#8 PEM key, its kid, and the assertion's audience. */
-    DELIVERY_CLIENT_KEY_FILE: read.optional(read.file()),
-    DELIVERY_CLIENT_KEY_ID: read.optionalString(),
-    DELIVERY_TOKEN_AUDIENCE: read.optionalString(),
+    ...outboundTokenConfigSpec('ipbro-router'),
     /** The key of the patient hash in audit records (default: IPBRO_ENCRYPTION_KEY). */
     AUDIT_HMAC_KEY: read.optional(read.base64Key32()),
     /** Message bodies are stored encrypted (the gateway writes them): without the key nothing can be delivered. */
@@ -52,16 +43,7 @@ async function main(): Promise<void> {
   // Evicted queue or ledger keys would lose accepted messages silently: refuse to start.
   await assertNoEviction(producer);
   const directory = Directory.fromFile(config.DIRECTORY_FILE, { logger });
-  const tokenSource = config.DELIVERY_TOKEN_URL
-    ? clientCredentialsTokenSource({
-        tokenUrl: config.DELIVERY_TOKEN_URL, clientId: config.DELIVERY_CLIENT_ID,
-        ...(config.DELIVERY_CLIENT_SECRET ? { clientSecret: config.DELIVERY_CLIENT_SECRET } : {}),
-        ...(config.DELIVERY_TOKEN_SCOPE ? { scope: config.DELIVERY_TOKEN_SCOPE } : {}),
-        ...(config.DELIVERY_CLIENT_KEY_FILE ? { privateKey: readFileSync(config.DELIVERY_CLIENT_KEY_FILE, 'utf8') } : {}),
-        ...(config.DELIVERY_CLIENT_KEY_ID ? { keyId: config.DELIVERY_CLIENT_KEY_ID } : {}),
-        ...(config.DELIVERY_TOKEN_AUDIENCE ? { assertionAudience: config.DELIVERY_TOKEN_AUDIENCE } : {}),
-      })
-    : undefined;
+  const tokenSource = outboundTokenSource(config);
   // Every delivery attempt and outcome of this process goes to the audit trail.
   useDeliveryAudit(new AuditTrail(producer, { prefix: config.QUEUE_PREFIX, logger, source: 'meldeplikt-router', hmacKey: config.AUDIT_HMAC_KEY ?? config.IPBRO_ENCRYPTION_KEY }));
   const kit = createServiceApp({
