@@ -14,6 +14,7 @@ const { join } = require('node:path');
 const { randomUUID, randomBytes } = require('node:crypto');
 const { Redis } = require('ioredis');
 const { Queue, Worker } = require('bullmq');
+const { bestOf, drain } = require('./support');
 const { Directory } = require('../packages/directory/dist');
 const { startDocumentCourier } = require('../services/document-courier/dist');
 const { createFhirPeer } = require('../services/kommune-simulator/dist');
@@ -28,19 +29,6 @@ const CONCURRENCY = Number(process.env.BENCH_COURIER_CONCURRENCY ?? 8);
 const ROOT = join(__dirname, '..');
 const PLAN_ID = '0d5e3b0c-7d6b-4f0e-8b5a-3c2d1e0f9a02';
 
-async function drain(queue, n, resume) {
-  const cpu = process.cpuUsage();
-  const started = process.hrtime.bigint();
-  resume();
-  for (;;) {
-    const left = await queue.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized');
-    if (left === 0) break;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const used = process.cpuUsage(cpu);
-  return { rate: n / seconds, cpuUs: (used.user + used.system) / n };
-}
 
 function post(agent, url, body) {
   return new Promise((resolve, reject) => {
@@ -152,13 +140,12 @@ module.exports = {
     const rounds = 2;
     let anchor = { rate: 0, cpuUs: Infinity };
     let measured = { rate: 0, cpuUs: Infinity };
-    const best = (a, b) => ({ rate: Math.max(a.rate, b.rate), cpuUs: Math.min(a.cpuUs, b.cpuUs) });
     for (let round = 0; round < rounds; round++) {
       await fillBare(n, `b${round}-`);
-      anchor = best(anchor, await drain(bareQueue, n, () => bare.resume()));
+      anchor = bestOf(anchor, await drain(bareQueue, n, () => bare.resume()));
       await bare.pause();
       await fillCourier(n, `c${round}-`);
-      measured = best(measured, await drain(courier.queue, n, () => courier.worker.resume()));
+      measured = bestOf(measured, await drain(courier.queue, n, () => courier.worker.resume()));
       await courier.worker.pause();
     }
     const counts = await courier.ledger.countByState();

@@ -11,6 +11,7 @@ const { randomBytes, randomUUID } = require('node:crypto');
 const pino = require('pino');
 const { Redis } = require('ioredis');
 const { Queue, Worker } = require('bullmq');
+const { bestOf, drain } = require('./support');
 const { Directory } = require('../packages/directory/dist');
 const { startMeldepliktRouter } = require('../services/meldeplikt-router/dist');
 const { createLogger } = require('../packages/service-kit/dist');
@@ -23,21 +24,6 @@ const { deliveryJobData } = require('../packages/queues/dist');
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CONCURRENCY = Number(process.env.BENCH_ROUTER_CONCURRENCY ?? 16);
 const TEMPLATE_ID = '6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01';
-
-/** Starts the worker (resume), waits until the queue is empty; deliveries/s and CPU µs per delivery. */
-async function drain(queue, n, resume) {
-  const cpu = process.cpuUsage();
-  const started = process.hrtime.bigint();
-  resume();
-  for (;;) {
-    const left = await queue.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized');
-    if (left === 0) break;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const used = process.cpuUsage(cpu);
-  return { rate: n / seconds, cpuUs: (used.user + used.system) / n };
-}
 
 module.exports = {
   name: 'router',
@@ -128,13 +114,12 @@ module.exports = {
     const rounds = 2;
     let anchor = { rate: 0, cpuUs: Infinity };
     let measured = { rate: 0, cpuUs: Infinity };
-    const best = (a, b) => ({ rate: Math.max(a.rate, b.rate), cpuUs: Math.min(a.cpuUs, b.cpuUs) });
     for (let round = 0; round < rounds; round++) {
       await fillBare(n, `b${round}-`);
-      anchor = best(anchor, await drain(bareQueue, n, () => bare.resume()));
+      anchor = bestOf(anchor, await drain(bareQueue, n, () => bare.resume()));
       await bare.pause();
       await fillRouter(n, `r${round}-`);
-      measured = best(measured, await drain(router.queue, n, () => router.worker.resume()));
+      measured = bestOf(measured, await drain(router.queue, n, () => router.worker.resume()));
       await router.worker.pause();
     }
     const counts = await router.ledger.countByState();
