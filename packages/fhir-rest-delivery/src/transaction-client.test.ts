@@ -1,36 +1,25 @@
-import { createFhirPeer, type FhirPeer } from '@ipbro/kommune-simulator';
 import type { Bundle, CarePlan, CareTeam, Consent, Goal } from '@medplum/fhirtypes';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { classifyTransaction, deliverTransactions } from './transaction-client';
 import { planTransactions } from './transaction-plan';
+import { listeningPeer } from './test-support/listening-peer';
 
 // A real FHIR server (Medplum's FhirRouter over its MemoryRepository, validation on) on port 0.
 const PLAN_COPY = readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'ip-plan-copy.json'), 'utf8');
-let peer: FhirPeer;
-let server: Server;
-let base: string;
 const options = { messageId: 'm-1', timeoutMs: 5000 };
 
-beforeAll(async () => {
-  peer = createFhirPeer();
-  server = await new Promise<Server>((resolve) => {
-    const s = peer.app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-});
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
-beforeEach(() => peer.reset());
+const at = listeningPeer();
 
 async function search<T>(query: string): Promise<T[]> {
-  const b = (await (await fetch(`${base}/${query}`)).json()) as Bundle;
+  const b = (await (await fetch(`${at.base}/${query}`)).json()) as Bundle;
   return (b.entry ?? []).map((e) => e.resource as T);
 }
 
 test('the example plan copy lands as a readable CarePlan linked to its CareTeam, Goals and Consents; again and again, still one of each', async () => {
   for (let round = 0; round < 3; round++) {
-    const outcome = await deliverTransactions(base, planTransactions(JSON.parse(PLAN_COPY), 8), options);
+    const outcome = await deliverTransactions(at.base, planTransactions(JSON.parse(PLAN_COPY), 8), options);
     expect(outcome).toMatchObject({ kind: 'written', transactions: 2 });
   }
   const [plans, teams, goals, consents, patients] = await Promise.all([search<CarePlan>('CarePlan'), search<CareTeam>('CareTeam'), search<Goal>('Goal'), search<Consent>('Consent'), search('Patient')]);
@@ -44,14 +33,14 @@ test('the example plan copy lands as a readable CarePlan linked to its CareTeam,
 });
 
 test('one transaction with all eleven conditional entries is refused by the server, as the entry limit says', async () => {
-  const outcome = await deliverTransactions(base, planTransactions(JSON.parse(PLAN_COPY), 20), options);
+  const outcome = await deliverTransactions(at.base, planTransactions(JSON.parse(PLAN_COPY), 20), options);
   expect(outcome).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/HTTP 400/) });
   expect(await search('CarePlan')).toHaveLength(0);
 });
 
 test('a recipient that is down: transient; a failed entry in a 200 transaction-response fails the delivery', async () => {
-  peer.down = true;
-  expect(await deliverTransactions(base, planTransactions(JSON.parse(PLAN_COPY), 8), options)).toMatchObject({ kind: 'transient', reason: expect.stringContaining('HTTP 503') });
+  at.peer.down = true;
+  expect(await deliverTransactions(at.base, planTransactions(JSON.parse(PLAN_COPY), 8), options)).toMatchObject({ kind: 'transient', reason: expect.stringContaining('HTTP 503') });
   const sent: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: [{ fullUrl: 'urn:uuid:a', request: { method: 'POST', url: 'Patient' } }, { fullUrl: 'urn:uuid:b', request: { method: 'POST', url: 'Patient' } }] };
   const answer = { resourceType: 'Bundle', type: 'transaction-response', entry: [{ response: { status: '201 Created', location: 'Patient/1/_history/1' } }, { response: { status: '422', outcome: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'invalid', diagnostics: 'bad name' }] } } }] };
   expect(classifyTransaction({ status: 200, body: answer, headers: {} }, sent)).toEqual({ kind: 'rejected', reason: 'entry 2 (POST Patient) failed: 422: bad name' });
