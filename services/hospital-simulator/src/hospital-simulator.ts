@@ -1,7 +1,7 @@
 import { badRequest } from '@ipbro/outcome';
 import { createServiceApp, type Logger } from '@ipbro/service-kit';
 import type { Bundle, BundleEntry, MessageHeader, Patient } from '@medplum/fhirtypes';
-import type { Express } from 'express';
+import type { Express, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -88,27 +88,31 @@ export function createHospitalSimulator(options: HospitalSimulatorOptions): Expr
   const sent: SentMessage[] = [];
   let template: Bundle | undefined = options.meldepliktTemplate;
 
+  /** Posts a message to the gateway with the hospital's token; answers what the gateway answered, and keeps it in /_sim/sent. */
+  async function send(bundle: Bundle, res: Response, what: string): Promise<void> {
+    const id = (bundle.entry?.[0].resource as MessageHeader).id as string;
+    const answer = await fetch(`${options.gatewayUrl}/fhir/$process-message`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${await options.token()}`, 'X-Request-Id': id },
+      body: JSON.stringify(bundle),
+    });
+    const location = answer.headers.get('location') ?? undefined;
+    const text = await answer.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Not JSON: shown as the text it was.
+    }
+    sent.push({ id, status: answer.status, ...(location ? { location } : {}) });
+    options.logger.info({ messageId: id, event: what, status: answer.status }, 'message sent');
+    res.status(answer.status).json({ id, status: answer.status, ...(location ? { location } : {}), answer: parsed });
+  }
+
   kit.app.post('/send/meldeplikt', async (req, res, next) => {
     try {
       template ??= JSON.parse(readFileSync(EXAMPLE, 'utf8')) as Bundle;
-      const bundle = buildMeldeplikt(template, patientFrom(req.body), options.receiptEndpoint);
-      const id = (bundle.entry?.[0].resource as MessageHeader).id as string;
-      const answer = await fetch(`${options.gatewayUrl}/fhir/$process-message`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${await options.token()}`, 'X-Request-Id': id },
-        body: JSON.stringify(bundle),
-      });
-      const location = answer.headers.get('location') ?? undefined;
-      const text = await answer.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // Not JSON: shown as the text it was.
-      }
-      sent.push({ id, status: answer.status, ...(location ? { location } : {}) });
-      options.logger.info({ messageId: id, status: answer.status }, 'meldeplikt sent');
-      res.status(answer.status).json({ id, status: answer.status, ...(location ? { location } : {}), answer: parsed });
+      await send(buildMeldeplikt(template, patientFrom(req.body), options.receiptEndpoint), res, 'meldeplikt');
     } catch (err) {
       next(err);
     }
@@ -120,18 +124,7 @@ export function createHospitalSimulator(options: HospitalSimulatorOptions): Expr
       const file = DOCUMENT_EXAMPLES[String(req.params.event)];
       if (!file) throw badRequest(`Send meldeplikt, ${Object.keys(DOCUMENT_EXAMPLES).join(' or ')}`, 'event');
       const to = typeof req.query.to === 'string' ? req.query.to : undefined;
-      const bundle = buildDocument(JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8')) as Bundle, to, options.receiptEndpoint);
-      const id = (bundle.entry?.[0].resource as MessageHeader).id as string;
-      const answer = await fetch(`${options.gatewayUrl}/fhir/$process-message`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${await options.token()}`, 'X-Request-Id': id },
-        body: JSON.stringify(bundle),
-      });
-      const location = answer.headers.get('location') ?? undefined;
-      const parsed: unknown = await answer.json().catch(() => undefined);
-      sent.push({ id, status: answer.status, ...(location ? { location } : {}) });
-      options.logger.info({ messageId: id, event: req.params.event, status: answer.status }, 'document sent');
-      res.status(answer.status).json({ id, status: answer.status, ...(location ? { location } : {}), answer: parsed });
+      await send(buildDocument(JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8')) as Bundle, to, options.receiptEndpoint), res, String(req.params.event));
     } catch (err) {
       next(err);
     }
