@@ -87,16 +87,9 @@ async function deliveryStep(job: DeliveryJob, deps: DeliveryStepDeps): Promise<S
 
   const attempt = record.attempts + 1;
   const patch = { attempts: attempt, recipient: route.ledgerRecipient };
-  let token: string | undefined;
-  if (route.recipient.target.requiresToken) {
-    try {
-      token = await deps.tokenFor?.(route.recipient);
-    } catch (err) {
-      const reason = `no token for ${route.recipient.party.name}: ${(err as Error).message}`;
-      return transientStep(key, reason, attempt, deps, patch);
-    }
-    if (!token) return transientStep(key, `no token source configured for ${route.recipient.party.name}, which requires one`, attempt, deps, patch);
-  }
+  const auth = await recipientToken(route.recipient, deps);
+  if ('failure' in auth) return transientStep(key, auth.failure, attempt, deps, patch);
+  const { token } = auth;
   const destination = { endpoint: route.endpoint, name: route.recipient.party.name, orgnr: route.recipient.party.orgnr };
   let outgoing = bundle ? undefined : spliceDestination(body, destination);
   if (outgoing === undefined) {
@@ -123,6 +116,21 @@ async function deliveryStep(job: DeliveryJob, deps: DeliveryStepDeps): Promise<S
     case 'transient':
       return transientStep(key, outcome.reason, attempt, deps, patch, outcome.retryAfterMs);
   }
+}
+
+/**
+ * The bearer token for a recipient whose directory entry says `requiresToken` (none for the others),
+ * or why there is none: a transient failure, as the token server may answer next time.
+ */
+export async function recipientToken(recipient: ResolvedRecipient, deps: Pick<DeliveryStepDeps, 'tokenFor'>): Promise<{ token?: string } | { failure: string }> {
+  if (!recipient.target.requiresToken) return {};
+  let token: string | undefined;
+  try {
+    token = await deps.tokenFor?.(recipient);
+  } catch (err) {
+    return { failure: `no token for ${recipient.party.name}: ${(err as Error).message}` };
+  }
+  return token ? { token } : { failure: `no token source configured for ${recipient.party.name}, which requires one` };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ConsentRegistry, decideConsent, summarizeConsents, type GateRecipient } from '@ipbro/consent-gate';
-import { audited, classifyDelivery, deliveryAttemptEntry, deliveryAuditOf, loadForDelivery, messageTextWithDestination, postMessage, routeMessage, transientStep, type DeliveryStepDeps, type StepResult } from '@ipbro/delivery';
+import { audited, classifyDelivery, deliveryAttemptEntry, deliveryAuditOf, loadForDelivery, messageTextWithDestination, postMessage, recipientToken, routeMessage, transientStep, type DeliveryStepDeps, type StepResult } from '@ipbro/delivery';
 import type { ResolvedRecipient } from '@ipbro/directory';
 import { personNumberOf, readMessage } from '@ipbro/fhir-message';
 import { deliverTransactions, planTransactions, UndeliverableError, uploadLargeAttachments } from '@ipbro/fhir-rest-delivery';
@@ -67,15 +67,9 @@ async function documentStep(job: DeliveryJobData, deps: DocumentStepDeps): Promi
     return { kind: 'fatal', reason, record: await deps.ledger.transition(key, 'blocked', reason, { recipient: route.ledgerRecipient }) };
   }
 
-  let token: string | undefined;
-  if (route.recipient.target.requiresToken) {
-    try {
-      token = await deps.tokenFor?.(route.recipient);
-    } catch (err) {
-      return transientStep(key, `no token for ${route.recipient.party.name}: ${(err as Error).message}`, attempt, deps, patch);
-    }
-    if (!token) return transientStep(key, `no token source configured for ${route.recipient.party.name}, which requires one`, attempt, deps, patch);
-  }
+  const auth = await recipientToken(route.recipient, deps);
+  if ('failure' in auth) return transientStep(key, auth.failure, attempt, deps, patch);
+  const { token } = auth;
 
   await deliveryAuditOf(deps)?.record(deliveryAttemptEntry(record, { ...route.ledgerRecipient, endpoint: route.endpoint }, attempt));
   if (route.recipient.target.delivery === 'fhir-rest') {
