@@ -1,8 +1,10 @@
-import { FINAL_STATES, type MessageLedger } from '@ipbro/message-ledger';
+import type { DeliveryMode, Directory } from '@ipbro/directory';
+import { FINAL_STATES, jobIdFor, type MessageLedger } from '@ipbro/message-ledger';
 import { cappedExponentialDelay, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
 import type { Logger } from '@ipbro/service-kit';
-import { DelayedError, UnrecoverableError, type Job, type Worker } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job, type Queue, type Worker } from 'bullmq';
 import type { StepResult } from './meldeplikt-delivery';
+import { routeMessage } from './message-routing';
 
 /**
  * What a worker's processor does with a delivery step's result (the router's and the courier's
@@ -49,4 +51,61 @@ export function markDeadWhenFailedForGood(worker: Worker<DeliveryJobData>, ledge
       if (record && !FINAL_STATES.includes(record.state)) await ledger.transition(job.data.key, 'dead', `delivery job failed for good: ${err.message}`);
     })().catch((e) => log.error({ err: (e as Error).message, messageId: job.data.messageId }, 'could not mark the message dead'));
   });
+}
+
+/**
+ * Waits for a worker's close (in-flight deliveries finishing) at most `timeoutMs`. Past it we stop
+ * waiting (a second, forced close would only return the first close's promise): the caller goes on
+ * to exit, those jobs' locks lapse and stalled-job recovery hands them to another worker.
+ */
+export async function closeWithin(closing: Promise<unknown>, timeoutMs: number, log: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  const result = await Promise.race([closing.then(() => 'closed' as const), timedOut]);
+  clearTimeout(timer);
+  if (result === 'timeout') {
+    closing.catch(() => undefined);
+    log.warn({ timeoutMs }, 'in-flight deliveries outlived the close timeout; leaving them to stalled-job recovery');
+  }
+}
+
+export interface UnroutableRedriveOptions {
+  ledger: MessageLedger;
+  queue: Queue<DeliveryJobData>;
+  directory: Directory;
+  /** The events this worker delivers; other unroutable messages are left to their own worker. */
+  events: readonly string[];
+  /** The delivery modes this worker speaks (routeMessage's). */
+  modes?: readonly DeliveryMode[];
+  log: Logger;
+}
+
+/**
+ * Re-drives this worker's `unroutable` messages the directory can now route: back to `queued` (only
+ * one worker wins each move, several may sweep at once) with a fresh job. One sweep at a time in a
+ * process; `sweeping()` is the one under way, for a close to wait on.
+ */
+export function unroutableRedriver(o: UnroutableRedriveOptions): { redrive(): Promise<number>; sweeping(): Promise<unknown> | undefined } {
+  let sweeping: Promise<number> | undefined;
+  const redrive = (): Promise<number> => {
+    sweeping ??= (async () => {
+      let count = 0;
+      for (const key of await o.ledger.listByState('unroutable')) {
+        const { record, body } = await o.ledger.getWithBody(key);
+        if (!body || !record || !o.events.includes(record.event)) continue;
+        if (routeMessage(record.event, JSON.parse(body), o.directory, o.modes).kind !== 'recipient') continue;
+        if (!(await o.ledger.transitionIf(key, 'unroutable', 'queued', 're-driven: the directory now knows the recipient'))) continue;
+        await o.queue.add(record.event, { key, messageId: record.id, sender: record.sender, event: record.event }, { jobId: `${jobIdFor(key)}_r${Date.now()}` });
+        count++;
+      }
+      if (count) o.log.info({ count, events: o.events }, 're-drove unroutable messages');
+      return count;
+    })().finally(() => {
+      sweeping = undefined;
+    });
+    return sweeping;
+  };
+  return { redrive, sweeping: () => sweeping };
 }

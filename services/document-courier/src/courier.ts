@@ -1,8 +1,8 @@
 import { ConsentRegistry } from '@ipbro/consent-gate';
-import { markDeadWhenFailedForGood, routeMessage, settleDeliveryStep, type DeliveryStepDeps } from '@ipbro/delivery';
+import { closeWithin, markDeadWhenFailedForGood, settleDeliveryStep, unroutableRedriver, type DeliveryStepDeps } from '@ipbro/delivery';
 import type { Directory } from '@ipbro/directory';
 import { deliverDocumentFromLedger, REMINDER_QUEUE, RevisionReminders, sendRevisionReminder, type DocumentStepDeps, type ReminderJobData } from '@ipbro/document-delivery';
-import { jobIdFor, MessageLedger, type BodyCipherLike } from '@ipbro/message-ledger';
+import { MessageLedger, type BodyCipherLike } from '@ipbro/message-ledger';
 import { PlanIndex, type PatientKeyer } from '@ipbro/plan-index';
 import { createQueue, createWorker, QUEUES, resolveAttempts, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
 import type { Logger } from '@ipbro/service-kit';
@@ -102,27 +102,8 @@ export function startDocumentCourier(options: CourierOptions): DocumentCourier {
   );
   reminderWorker.on('error', (err) => log.error({ err: err.message }, 'reminder worker error'));
 
-  const DOCUMENT_EVENTS = ['ip-plan-copy', 'koordinator-handover', 'epikrise'];
-  let sweeping: Promise<number> | undefined;
-  const redriveUnroutable = (): Promise<number> => {
-    sweeping ??= (async () => {
-      let count = 0;
-      for (const key of await ledger.listByState('unroutable')) {
-        const { record, body } = await ledger.getWithBody(key);
-        if (!body || !record || !DOCUMENT_EVENTS.includes(record.event)) continue;
-        if (routeMessage(record.event, JSON.parse(body), options.directory, ['fhir-message', 'fhir-rest']).kind !== 'recipient') continue;
-        // Only one courier wins the move (several may sweep at once); it adds a fresh job.
-        if (!(await ledger.transitionIf(key, 'unroutable', 'queued', 're-driven: the directory now knows the recipient'))) continue;
-        await queue.add(record.event, { key, messageId: record.id, sender: record.sender, event: record.event }, { jobId: `${jobIdFor(key)}_r${Date.now()}` });
-        count++;
-      }
-      if (count) log.info({ count }, 're-drove unroutable documents');
-      return count;
-    })().finally(() => {
-      sweeping = undefined;
-    });
-    return sweeping;
-  };
+  const redriver = unroutableRedriver({ ledger, queue, directory: options.directory, events: ['ip-plan-copy', 'koordinator-handover', 'epikrise'], modes: ['fhir-message', 'fhir-rest'], log });
+  const redriveUnroutable = redriver.redrive;
   const onReload = () => void redriveUnroutable().catch((err) => log.error({ err: (err as Error).message }, 're-drive failed'));
   options.directory.on('reloaded', onReload);
   const sweep = setInterval(onReload, options.sweepMs ?? 60_000);
@@ -133,20 +114,8 @@ export function startDocumentCourier(options: CourierOptions): DocumentCourier {
     closing ??= (async () => {
       clearInterval(sweep);
       options.directory.off('reloaded', onReload);
-      // worker.close() waits for in-flight deliveries; past the timeout their locks lapse and
-      // stalled-job recovery hands them to another courier.
-      const closed = Promise.all([worker.close(), reminderWorker.close()]);
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), options.closeTimeoutMs ?? 20_000);
-      });
-      const result = await Promise.race([closed.then(() => 'closed' as const), timedOut]);
-      clearTimeout(timer);
-      if (result === 'timeout') {
-        closed.catch(() => undefined);
-        log.warn({ timeoutMs: options.closeTimeoutMs ?? 20_000 }, 'in-flight deliveries outlived the close timeout; leaving them to stalled-job recovery');
-      }
-      await sweeping?.catch(() => undefined);
+      await closeWithin(Promise.all([worker.close(), reminderWorker.close()]), options.closeTimeoutMs ?? 20_000, log);
+      await redriver.sweeping()?.catch(() => undefined);
       await Promise.all([queue.close(), reminders.close()]);
       reminderConnection.disconnect();
     })();

@@ -1,6 +1,6 @@
-import { deliverFromLedger, markDeadWhenFailedForGood, routeMessage, settleDeliveryStep, type DeliveryStepDeps } from '@ipbro/delivery';
+import { closeWithin, deliverFromLedger, markDeadWhenFailedForGood, settleDeliveryStep, unroutableRedriver, type DeliveryStepDeps } from '@ipbro/delivery';
 import type { Directory } from '@ipbro/directory';
-import { jobIdFor, MessageLedger } from '@ipbro/message-ledger';
+import { MessageLedger } from '@ipbro/message-ledger';
 import { createQueue, createWorker, QUEUES, resolveAttempts, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
 import type { Logger } from '@ipbro/service-kit';
 import type { Job, Queue, Worker } from 'bullmq';
@@ -72,27 +72,8 @@ export function startMeldepliktRouter(options: RouterOptions): MeldepliktRouter 
   // body, a job that stalled too often) must still end in a final state: nothing disappears.
   markDeadWhenFailedForGood(worker, ledger, log);
 
-  let sweeping: Promise<number> | undefined;
-  const redriveUnroutable = (): Promise<number> => {
-    sweeping ??= (async () => {
-      let count = 0;
-      for (const key of await ledger.listByState('unroutable')) {
-        const { record, body } = await ledger.getWithBody(key);
-        if (!body || !record || record.event !== 'meldeplikt') continue;
-        if (routeMessage(record.event, JSON.parse(body), options.directory).kind !== 'recipient') continue;
-        // Only one router wins the move (several may sweep at once); it adds a fresh job.
-        const moved = await ledger.transitionIf(key, 'unroutable', 'queued', 're-driven: the directory now knows the recipient');
-        if (!moved) continue;
-        await queue.add('deliver', { key, messageId: record.id, sender: record.sender, event: record.event }, { jobId: `${jobIdFor(key)}_r${Date.now()}` });
-        count++;
-      }
-      if (count) log.info({ count }, 're-drove unroutable messages');
-      return count;
-    })().finally(() => {
-      sweeping = undefined;
-    });
-    return sweeping;
-  };
+  const redriver = unroutableRedriver({ ledger, queue, directory: options.directory, events: ['meldeplikt'], log });
+  const redriveUnroutable = redriver.redrive;
   const onReload = () => void redriveUnroutable().catch((err) => log.error({ err: (err as Error).message }, 're-drive failed'));
   options.directory.on('reloaded', onReload);
   const sweep = setInterval(onReload, options.sweepMs ?? 60_000);
@@ -103,21 +84,8 @@ export function startMeldepliktRouter(options: RouterOptions): MeldepliktRouter 
     closing ??= (async () => {
       clearInterval(sweep);
       options.directory.off('reloaded', onReload);
-      // worker.close() waits for in-flight deliveries. Past the timeout we stop waiting (a second,
-      // forced close would only return the first close's promise): the caller goes on to exit, and
-      // those jobs' locks lapse and stalled-job recovery hands them to another router.
-      const workerClosed = worker.close();
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), options.closeTimeoutMs ?? 20_000);
-      });
-      const result = await Promise.race([workerClosed.then(() => 'closed' as const), timedOut]);
-      clearTimeout(timer);
-      if (result === 'timeout') {
-        workerClosed.catch(() => undefined);
-        log.warn({ timeoutMs: options.closeTimeoutMs ?? 20_000 }, 'in-flight deliveries outlived the close timeout; leaving them to stalled-job recovery');
-      }
-      await sweeping?.catch(() => undefined);
+      await closeWithin(worker.close(), options.closeTimeoutMs ?? 20_000, log);
+      await redriver.sweeping()?.catch(() => undefined);
       await queue.close();
     })();
     return closing;
