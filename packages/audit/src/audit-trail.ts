@@ -1,3 +1,4 @@
+import { APPEND_ENTRY_LUA, appendArguments, type StreamAppend } from '@ipbro/message-ledger';
 import type { Logger } from '@ipbro/service-kit';
 import type { Redis } from 'ioredis';
 import { actionOf, type AuditInput, type AuditRecord } from './audit-record';
@@ -19,19 +20,17 @@ export interface AuditTrailOptions {
   messageIndexTtlSeconds?: number;
 }
 
-/**
- * Appends one record (ARGV[4]) to the whole trail (KEYS[1], capped near ARGV[1]) and, when ARGV[5]
- * is '1', to the message's own stream (KEYS[2], capped near ARGV[2], living ARGV[3] seconds after its
- * last entry). Both keys carry the hash-tagged prefix: one cluster slot. Returns the trail entry id.
- */
-const AUDIT_APPEND_SCRIPT = `
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'record', ARGV[4])
-if ARGV[5] == '1' then
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'record', ARGV[4])
-  redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
-end
-return id
+/** Appends one record to the trail and, when indexed, to the message's own stream (appendEntry's keys and arguments). */
+const AUDIT_APPEND_SCRIPT = `${APPEND_ENTRY_LUA}
+return appendEntry(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 `;
+
+/** A record ready to be appended by a ledger write (`append`); `stored` logs it once it landed there. */
+export interface PreparedAuditRecord {
+  record: AuditRecord;
+  append: StreamAppend;
+  stored(entryId: string | undefined): AuditRecord;
+}
 
 /**
  * The audit trail: each record is appended (XADD, never changed) to the stream `{prefix}:audit`,
@@ -74,24 +73,42 @@ export class AuditTrail {
     return record;
   }
 
-  async record(input: AuditInput): Promise<AuditRecord> {
+  /**
+   * The record and its stream entry, for a ledger write to append in the same step as the change it
+   * records (MessageLedger.accept, transitionRecorded, getForAttempt); `stored` then writes the log
+   * line. A write that fails changed nothing, so there is nothing to record.
+   */
+  prepare(input: AuditInput): PreparedAuditRecord {
     const record = this.toRecord(input);
-    const text = JSON.stringify(record);
+    const indexed = input.indexByMessage !== false;
+    const append: StreamAppend = {
+      stream: this.streamKey,
+      maxLength: this.options.maxLength ?? 1_000_000,
+      ...(indexed ? { indexed: { stream: this.messageKey(record.messageId), maxLength: this.options.maxPerMessage ?? 1000, ttlSeconds: this.options.messageIndexTtlSeconds ?? 90 * 24 * 3600 } } : {}),
+      text: JSON.stringify(record),
+    };
+    return {
+      record,
+      append,
+      stored: (entryId) => {
+        if (entryId) record.id = String(entryId);
+        this.options.logger.info({ audit: record }, 'audit');
+        return record;
+      },
+    };
+  }
+
+  async record(input: AuditInput): Promise<AuditRecord> {
+    const prepared = this.prepare(input);
     try {
-      // One script call appends to both streams atomically (a MULTI of the same costs five commands
-      // on the gateway's request path: see bench/gateway.bench.js).
-      const indexed = input.indexByMessage !== false;
-      const id = await (this.redis as unknown as { ipbroAuditAppend: (...a: string[]) => Promise<string> }).ipbroAuditAppend(
-        this.streamKey, indexed ? this.messageKey(record.messageId) : this.streamKey,
-        String(this.options.maxLength ?? 1_000_000), String(this.options.maxPerMessage ?? 1000),
-        String(this.options.messageIndexTtlSeconds ?? 90 * 24 * 3600), text, indexed ? '1' : '0'
-      );
-      record.id = String(id);
-      this.options.logger.info({ audit: record }, 'audit');
+      // One script call appends to both streams atomically (a MULTI of the same costs five commands).
+      const { keys, args } = appendArguments(prepared.append, this.streamKey);
+      const id = await (this.redis as unknown as { ipbroAuditAppend: (...a: string[]) => Promise<string> }).ipbroAuditAppend(...keys, ...args);
+      return prepared.stored(id);
     } catch (err) {
-      this.options.logger.error({ audit: record, err: (err as Error).message }, 'audit record could not be stored in Redis; this log line is the record');
+      this.options.logger.error({ audit: prepared.record, err: (err as Error).message }, 'audit record could not be stored in Redis; this log line is the record');
     }
-    return record;
+    return prepared.record;
   }
 
   /** The trail of one message id (every sender's), oldest first. */

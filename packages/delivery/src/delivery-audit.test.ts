@@ -1,3 +1,4 @@
+import { AuditTrail } from '@ipbro/audit';
 import { Directory } from '@ipbro/directory';
 import { ledgerKey, MessageLedger } from '@ipbro/message-ledger';
 import { Redis } from 'ioredis';
@@ -5,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createLogger } from '@ipbro/service-kit';
 import { useDeliveryAudit, type DeliveryAuditEntry } from './delivery-audit';
 import { deliverFromLedger, type DeliveryStepDeps } from './meldeplikt-delivery';
 
@@ -100,4 +103,27 @@ test('useDeliveryAudit: the process-wide trail is used when the deps name none',
   const { job } = await accept();
   await deliverFromLedger(job, bare);
   expect(trail).toHaveLength(2);
+});
+
+test("with the system's trail, each outcome is appended in the ledger's own step, and logged with the entry's id", async () => {
+  const lines: string[] = [];
+  const logger = createLogger('delivery-test', { destination: new Writable({ write: (c, _e, cb) => { lines.push(String(c)); cb(); } }) });
+  const system = new AuditTrail(redis, { prefix, logger, source: 'meldeplikt-router' });
+  status = 503;
+  const { id, job } = await accept();
+  await deliverFromLedger(job, { ...deps, audit: system });
+  status = 200;
+  await deliverFromLedger(job, { ...deps, audit: system });
+  const records = await system.forMessage(id);
+  expect(records.map((r) => [r.event, r.detail?.split(':')[0]])).toEqual([
+    ['delivery.attempt', 'attempt 1 to http'],
+    ['delivery.outcome', 'retrying (attempt 1)'],
+    ['delivery.attempt', 'attempt 2 to http'],
+    ['delivery.outcome', 'acknowledged (attempt 2)'],
+  ]);
+  const logged = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'audit').map((l) => l.audit);
+  expect(logged.map((r) => r.id)).toEqual(records.map((r) => r.id));
+  expect(logged[3]).toMatchObject({ event: 'delivery.outcome', outcome: 'success', recipient: { orgnr: '942953119' }, source: 'meldeplikt-router' });
+  // The outcome's record is the ledger's move: the same attempt count and state.
+  expect(await ledger.get(job.key)).toMatchObject({ state: 'acknowledged', attempts: 2 });
 });

@@ -1,4 +1,4 @@
-import type { MessageRecord } from '@ipbro/message-ledger';
+import type { MessageRecord, StreamAppend } from '@ipbro/message-ledger';
 
 /** What a delivery tells the audit trail (@ipbro/audit's AuditTrail takes it as is). */
 export interface DeliveryAuditEntry {
@@ -15,6 +15,11 @@ export interface DeliveryAuditEntry {
 /** The part of @ipbro/audit's AuditTrail deliveries use. */
 export interface DeliveryAudit {
   record(entry: DeliveryAuditEntry): Promise<unknown>;
+  /**
+   * The record as an entry a ledger write appends in the same step (see transitionAudited);
+   * `stored` logs it once it landed. A trail without it is written to after each move instead.
+   */
+  prepare?(entry: DeliveryAuditEntry): { append: StreamAppend; stored(entryId: string | undefined): unknown };
 }
 
 let processAudit: DeliveryAudit | undefined;
@@ -57,10 +62,10 @@ export function deliveryOutcomeEntry(record: MessageRecord): DeliveryAuditEntry 
   };
 }
 
-/** The record of an attempt about to leave, to a recipient. */
-export function deliveryAttemptEntry(record: MessageRecord, recipient: { orgnr?: string; herId?: string; name?: string; endpoint?: string }, attempt: number): DeliveryAuditEntry {
+/** The record of an attempt about to leave, to a recipient (`message`: the record's, or the job's id, sender and event). */
+export function deliveryAttemptEntry(message: Pick<MessageRecord, 'id' | 'sender' | 'event'>, recipient: { orgnr?: string; herId?: string; name?: string; endpoint?: string }, attempt: number): DeliveryAuditEntry {
   return {
-    event: 'delivery.attempt', messageId: record.id, outcome: 'success', who: {}, sender: record.sender, messageEvent: record.event,
+    event: 'delivery.attempt', messageId: message.id, outcome: 'success', who: {}, sender: message.sender, messageEvent: message.event,
     recipient: { ...(recipient.orgnr ? { orgnr: recipient.orgnr } : {}), ...(recipient.herId ? { herId: recipient.herId } : {}), ...(recipient.name ? { name: recipient.name } : {}) },
     detail: `attempt ${attempt}${recipient.endpoint ? ` to ${recipient.endpoint}` : ''}`,
   };

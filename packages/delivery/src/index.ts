@@ -4,6 +4,7 @@ export * from './client-credentials';
 export * from './message-routing';
 export * from './meldeplikt-delivery';
 export * from './delivery-audit';
+export * from './audited-transition';
 export * from './delivery-worker';
 export * from './http-post';
 export * from './outbound-token-config';

@@ -1,5 +1,5 @@
 import { ConsentRegistry, decideConsent, summarizeConsents, type GateRecipient } from '@ipbro/consent-gate';
-import { audited, classifyDelivery, deliveryAttemptEntry, deliveryAuditOf, loadForDelivery, messageTextWithDestination, postMessage, recipientToken, routeMessage, transientStep, type DeliveryStepDeps, type StepResult } from '@ipbro/delivery';
+import { classifyDelivery, deliveryAttemptEntry, deliveryAuditOf, loadForDelivery, messageTextWithDestination, postMessage, recipientToken, routeMessage, transientStep, transitionAudited, type DeliveryStepDeps, type StepResult } from '@ipbro/delivery';
 import type { ResolvedRecipient } from '@ipbro/directory';
 import { personNumberOf, readMessage } from '@ipbro/fhir-message';
 import { deliverTransactions, planTransactions, UndeliverableError, uploadLargeAttachments } from '@ipbro/fhir-rest-delivery';
@@ -32,11 +32,6 @@ export function gateRecipient(r: ResolvedRecipient): GateRecipient {
  * koordinerende enhet's receipt (delivered).
  */
 export async function deliverDocumentFromLedger(job: DeliveryJobData, deps: DocumentStepDeps): Promise<StepResult> {
-  return audited(await documentStep(job, deps), deps);
-}
-
-async function documentStep(job: DeliveryJobData, deps: DocumentStepDeps): Promise<StepResult> {
-  const { key } = job;
   const loaded = await loadForDelivery(job, deps.ledger);
   if ('kind' in loaded) return loaded;
   const { record, body } = loaded;
@@ -50,9 +45,9 @@ async function documentStep(job: DeliveryJobData, deps: DocumentStepDeps): Promi
     route = routeMessage(record.event, bundle, deps.directory, ['fhir-message', 'fhir-rest']);
   } catch (err) {
     const reason = `the stored message cannot be read: ${(err as Error).message}`;
-    return { kind: 'fatal', reason, record: await deps.ledger.transition(key, 'dead', reason) };
+    return { kind: 'fatal', reason, record: await transitionAudited(deps, record, 'dead', reason) };
   }
-  if (route.kind === 'unroutable') return { kind: 'done', record: await deps.ledger.transition(key, 'unroutable', route.reason) };
+  if (route.kind === 'unroutable') return { kind: 'done', record: await transitionAudited(deps, record, 'unroutable', route.reason) };
 
   const attempt = record.attempts + 1;
   const patch = { attempts: attempt, recipient: route.ledgerRecipient };
@@ -64,11 +59,11 @@ async function documentStep(job: DeliveryJobData, deps: DocumentStepDeps): Promi
   const decision = decideConsent(record.event, consents, gateRecipient(route.recipient), deps.now?.() ?? new Date());
   if (!decision.allowed) {
     const reason = `consent: ${decision.reason}`;
-    return { kind: 'fatal', reason, record: await deps.ledger.transition(key, 'blocked', reason, { recipient: route.ledgerRecipient }) };
+    return { kind: 'fatal', reason, record: await transitionAudited(deps, record, 'blocked', reason, { recipient: route.ledgerRecipient }) };
   }
 
   const auth = await recipientToken(route.recipient, deps);
-  if ('failure' in auth) return transientStep(key, auth.failure, attempt, deps, patch);
+  if ('failure' in auth) return transientStep(record, auth.failure, attempt, deps, patch);
   const { token } = auth;
 
   await deliveryAuditOf(deps)?.record(deliveryAttemptEntry(record, { ...route.ledgerRecipient, endpoint: route.endpoint }, attempt));
@@ -76,22 +71,22 @@ async function documentStep(job: DeliveryJobData, deps: DocumentStepDeps): Promi
     const requestOptions = { messageId: record.id, timeoutMs: deps.timeoutMs, ...(token ? { token } : {}) };
     // Documents too large for a FHIR string go up first as Binary; the DocumentReference points at them.
     const upload = await uploadLargeAttachments(route.endpoint, bundle, requestOptions);
-    if (upload.kind === 'transient') return transientStep(key, upload.reason, attempt, deps, patch, upload.retryAfterMs);
-    if (upload.kind === 'rejected') return { kind: 'fatal', reason: upload.reason, record: await deps.ledger.transition(key, 'rejected', upload.reason, patch) };
+    if (upload.kind === 'transient') return transientStep(record, upload.reason, attempt, deps, patch, upload.retryAfterMs);
+    if (upload.kind === 'rejected') return { kind: 'fatal', reason: upload.reason, record: await transitionAudited(deps, record, 'rejected', upload.reason, patch) };
     let plan: ReturnType<typeof planTransactions>;
     try {
       plan = planTransactions(upload.bundle, route.recipient.target.maxTransactionEntries ?? Number.MAX_SAFE_INTEGER);
     } catch (err) {
       if (!(err instanceof UndeliverableError)) throw err;
       const reason = `cannot be written to ${route.recipient.party.name} by fhir-rest: ${err.message}`;
-      return { kind: 'fatal', reason, record: await deps.ledger.transition(key, 'dead', reason, patch) };
+      return { kind: 'fatal', reason, record: await transitionAudited(deps, record, 'dead', reason, patch) };
     }
     const outcome = await deliverTransactions(route.endpoint, plan, requestOptions);
-    if (outcome.kind === 'transient') return transientStep(key, outcome.reason, attempt, deps, patch, outcome.retryAfterMs);
-    if (outcome.kind === 'rejected') return { kind: 'fatal', reason: outcome.reason, record: await deps.ledger.transition(key, 'rejected', outcome.reason, patch) };
+    if (outcome.kind === 'transient') return transientStep(record, outcome.reason, attempt, deps, patch, outcome.retryAfterMs);
+    if (outcome.kind === 'rejected') return { kind: 'fatal', reason: outcome.reason, record: await transitionAudited(deps, record, 'rejected', outcome.reason, patch) };
     const detail = `written to ${route.recipient.party.name}'s FHIR server: ${outcome.locations.size} resources in ${outcome.transactions} transaction${outcome.transactions === 1 ? '' : 's'}${upload.uploaded ? `, ${upload.uploaded} document${upload.uploaded === 1 ? '' : 's'} as Binary` : ''}`;
-    if (record.event === 'koordinator-handover') return { kind: 'done', record: await deps.ledger.transition(key, 'delivered', `${detail}; waiting for the koordinerende enhet's receipt`, patch) };
-    return { kind: 'done', record: await deps.ledger.transition(key, 'acknowledged', detail, { ...patch, receipt: { code: 'ok', at: new Date().toISOString(), detail } }) };
+    if (record.event === 'koordinator-handover') return { kind: 'done', record: await transitionAudited(deps, record, 'delivered', `${detail}; waiting for the koordinerende enhet's receipt`, patch) };
+    return { kind: 'done', record: await transitionAudited(deps, record, 'acknowledged', detail, { ...patch, receipt: { code: 'ok', at: new Date().toISOString(), detail } }) };
   }
 
   const outgoing = messageTextWithDestination(body, bundle, { endpoint: route.endpoint, name: route.recipient.party.name, orgnr: route.recipient.party.orgnr });
@@ -99,14 +94,14 @@ async function documentStep(job: DeliveryJobData, deps: DocumentStepDeps): Promi
   switch (outcome.kind) {
     case 'acknowledged': {
       const receipt = { code: 'ok', at: new Date().toISOString(), ...(outcome.receipt.detail ? { detail: outcome.receipt.detail } : {}) };
-      return { kind: 'done', record: await deps.ledger.transition(key, 'acknowledged', 'receipt ok', { ...patch, receipt }) };
+      return { kind: 'done', record: await transitionAudited(deps, record, 'acknowledged', 'receipt ok', { ...patch, receipt }) };
     }
     case 'delivered':
-      return { kind: 'done', record: await deps.ledger.transition(key, 'delivered', outcome.detail, patch) };
+      return { kind: 'done', record: await transitionAudited(deps, record, 'delivered', outcome.detail, patch) };
     case 'rejected':
-      return { kind: 'fatal', reason: outcome.reason, record: await deps.ledger.transition(key, 'rejected', outcome.reason, { ...patch, receipt: { code: 'fatal-error', at: new Date().toISOString(), detail: outcome.reason } }) };
+      return { kind: 'fatal', reason: outcome.reason, record: await transitionAudited(deps, record, 'rejected', outcome.reason, { ...patch, receipt: { code: 'fatal-error', at: new Date().toISOString(), detail: outcome.reason } }) };
     case 'transient':
-      return transientStep(key, outcome.reason, attempt, deps, patch, outcome.retryAfterMs);
+      return transientStep(record, outcome.reason, attempt, deps, patch, outcome.retryAfterMs);
   }
 }
 

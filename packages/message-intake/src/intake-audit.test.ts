@@ -1,4 +1,6 @@
+import { AuditTrail } from '@ipbro/audit';
 import { Directory } from '@ipbro/directory';
+import { createLogger } from '@ipbro/service-kit';
 import { personNumberOf, readMessage } from '@ipbro/fhir-message';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -72,4 +74,21 @@ test('status reads are recorded, a read of someone else\'s id as a minor failure
   // An id nobody sent: recorded, but not indexed under that id.
   await messageStatus('no-such-id', ALESUND, fx.ledger, deps.audit);
   expect(trail[2]).toMatchObject({ event: 'status.read', messageId: 'no-such-id', outcome: 'minor-failure', indexByMessage: false });
+});
+
+test("with the system's trail, the receipt of a message is appended with its seen mark, and a repeat on its own", async () => {
+  const logger = createLogger('intake-test', { level: 'silent' });
+  const system = new AuditTrail(fx.redis, { prefix: fx.prefix, logger, source: 'gateway' });
+  const appended: string[] = [];
+  const watched = { record: system.record.bind(system), prepare: (e: IntakeAuditEntry) => {
+    const prepared = system.prepare(e);
+    return { ...prepared, stored: (entryId: string | undefined) => (appended.push(String(entryId)), prepared.stored(entryId)) };
+  } };
+  const id = randomUUID();
+  await acceptMessage(meldeplikt(id), HMR, { ...deps, audit: watched });
+  await acceptMessage(meldeplikt(id), HMR, { ...deps, audit: watched });
+  const records = await system.forMessage(id);
+  expect(records.map((r) => [r.event, r.detail])).toEqual([['message.received', 'queued'], ['message.repeat', 'seen before (queued)']]);
+  // The first was written by the ledger's accept (one step with the seen mark), the repeat by the trail itself.
+  expect(appended).toEqual([records[0].id]);
 });

@@ -5,7 +5,7 @@ import { deliveryJobData, queueForEvent } from '@ipbro/queues';
 import { messagesReceivedCounter } from '@ipbro/service-kit';
 import { validateMessage } from '@ipbro/validation';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
-import type { IntakeAuth, IntakeDeps } from './intake-deps';
+import type { IntakeAuditEntry, IntakeAuth, IntakeDeps } from './intake-deps';
 import { applyReceipt } from './receipt';
 import { statusView, type MessageStatus } from './status-view';
 import { durably, storeChecked } from './storage';
@@ -68,21 +68,28 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
   const key = ledgerKey(sender, id);
   const queue = deps.queues[queueForEvent(event)];
   const recipient = recipientNow(view, deps);
-  const { created, record } = await durably('queueing the message', () =>
+  const personNumber = view.patient ? personNumberOf(view.patient.resource)?.value : undefined;
+  const receivedEntry = (state: string | undefined): IntakeAuditEntry => ({
+    event: state === undefined ? 'message.received' : 'message.repeat', messageId: id, outcome: 'success', who, sender, messageEvent: event,
+    ...(recipient ? { recipient: { ...(recipient.orgnr ? { orgnr: recipient.orgnr } : {}), ...(recipient.herId ? { herId: recipient.herId } : {}), ...(recipient.name ? { name: recipient.name } : {}) } } : {}),
+    ...(personNumber ? { personNumber } : {}), detail: state === undefined ? 'queued' : `seen before (${state})`,
+  });
+  // The record of its receipt goes in with the seen mark, in the same Redis step. The body stored is the
+  // parsed message serialised again, not the text as sent: what goes on is exactly what was validated
+  // (a text with a key twice could read differently to a recipient's parser).
+  const received = deps.audit?.prepare?.(receivedEntry(undefined));
+  const { created, record, entryId } = await durably('queueing the message', () =>
     deps.ledger.accept({
-      sender, id, event, body: JSON.stringify(bundle), ...(recipient ? { recipient } : {}),
+      sender, id, event, body: JSON.stringify(bundle), ...(recipient ? { recipient } : {}), ...(received ? { append: received.append } : {}),
       enqueue: async (jobId) => {
         const hints = { ...(view.homeKommune ? { homeKommune: view.homeKommune } : {}), ...(view.destination?.orgnr || view.destination?.herId ? { destination: { ...(view.destination.orgnr ? { orgnr: view.destination.orgnr } : {}), ...(view.destination.herId ? { herId: view.destination.herId } : {}) } } : {}) };
         await queue.add(event, deliveryJobData({ key, messageId: id, sender, event, ...hints }), { jobId });
       },
     })
   );
-  const personNumber = view.patient ? personNumberOf(view.patient.resource)?.value : undefined;
-  await deps.audit?.record({
-    event: created ? 'message.received' : 'message.repeat', messageId: id, outcome: 'success', who, sender, messageEvent: event,
-    ...(recipient ? { recipient: { ...(recipient.orgnr ? { orgnr: recipient.orgnr } : {}), ...(recipient.herId ? { herId: recipient.herId } : {}), ...(recipient.name ? { name: recipient.name } : {}) } } : {}),
-    ...(personNumber ? { personNumber } : {}), detail: created ? 'queued' : `seen before (${record.state})`,
-  });
+  // A repeat, or a seen mark another writer got to first, is recorded on its own.
+  if (created && received && entryId) received.stored(entryId);
+  else await deps.audit?.record(receivedEntry(created ? undefined : record.state));
   if (!created) return { status: 200, kind: 'repeat', body: statusView(record), record };
   messagesReceivedCounter().inc({ event, sender });
   return { status: 202, location: `/messages/${encodeURIComponent(id)}`, outcome: informationOutcome(`Message ${id} accepted for delivery`), record };

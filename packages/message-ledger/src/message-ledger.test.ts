@@ -232,3 +232,38 @@ test('the body of an acknowledged message expires after the retention; other sta
   await keep.transition('997005562:ret-keep', 'acknowledged', 'receipt ok');
   expect(await redis.ttl(bodyKey('ret-keep'))).toBe(-1);
 });
+
+describe('an entry appended with the write it records (the audit record of a change)', () => {
+  const stream = `${prefix}:trail`;
+  const own = `${prefix}:trail:own`;
+  const entry = (text: string) => ({ stream, maxLength: 1000, indexed: { stream: own, maxLength: 100, ttlSeconds: 60 }, text });
+  const texts = async (key: string) => (await redis.xrange(key, '-', '+')).map(([, fields]) => fields[1]);
+
+  test('accept appends it with the seen mark it writes, and a repeat appends nothing', async () => {
+    const first = await ledger.accept({ sender: '997005562', id: 'm-append', event: 'meldeplikt', body: '{}', enqueue, append: entry('received m-append') });
+    expect(first.created).toBe(true);
+    expect(first.entryId).toMatch(/^\d+-\d+$/);
+    const again = await ledger.accept({ sender: '997005562', id: 'm-append', event: 'meldeplikt', body: '{}', enqueue, append: entry('received m-append again') });
+    expect(again).toMatchObject({ created: false });
+    expect(again.entryId).toBeUndefined();
+    expect(await texts(stream)).toEqual(['received m-append']);
+    expect(await texts(own)).toEqual(['received m-append']);
+    expect(await redis.ttl(own)).toBeGreaterThan(0);
+  });
+
+  test('transitionRecorded appends only when the change happens', async () => {
+    await redis.del(stream, own);
+    const key = '997005562:m-append-move';
+    await ledger.accept({ sender: '997005562', id: 'm-append-move', event: 'meldeplikt', body: '{}', enqueue });
+    const moved = await ledger.transitionRecorded(key, 'acknowledged', 'receipt ok', { attempts: 1 }, entry('acknowledged'));
+    expect(moved).toMatchObject({ changed: true, record: { state: 'acknowledged', attempts: 1 } });
+    expect(moved.entryId).toMatch(/^\d+-\d+$/);
+    // Acknowledged is final: a late `delivered` is refused, and so is its record.
+    const refused = await ledger.transitionRecorded(key, 'delivered', 'late', {}, entry('delivered'));
+    expect(refused).toEqual({ changed: false, record: expect.objectContaining({ state: 'acknowledged' }) });
+    // Without an entry nothing is appended (the stream keys are not touched).
+    await ledger.transitionRecorded(key, 'dead', 'forced?', {}, undefined);
+    expect(await texts(stream)).toEqual(['acknowledged']);
+    expect((await ledger.get(key))?.history.map((h) => h.state)).toEqual(['queued', 'acknowledged']);
+  });
+});

@@ -4,6 +4,7 @@ import { ENSURE_RECORD_SCRIPT } from './ensure-record-script';
 import { jobIdFor } from './job-id';
 import { TRANSITION_SCRIPT } from './transition-script';
 import { storedKeyId, type BodyCipherLike } from './body-cipher';
+import { appendArguments, type StreamAppend } from './stream-append';
 
 /**
  * A cipher bound to a Redis connection, for services whose ledger is built deeper inside (the router
@@ -26,7 +27,16 @@ redis.call('SET', KEYS[2], ARGV[1])
 return false
 `;
 
-type Patch = Partial<Pick<MessageRecord, 'attempts' | 'recipient' | 'receipt' | 'discarded'>>;
+/** What a transition may change besides the state. */
+export type TransitionPatch = Partial<Pick<MessageRecord, 'attempts' | 'recipient' | 'receipt' | 'discarded'>>;
+type Patch = TransitionPatch;
+
+/** A state change as it came out: whether it happened, the record now, and the id of the entry appended with it. */
+export interface TransitionResult {
+  changed: boolean;
+  record: MessageRecord;
+  entryId?: string;
+}
 
 export interface AcceptInput {
   sender: string;
@@ -36,6 +46,8 @@ export interface AcceptInput {
   recipient?: Recipient;
   /** Adds the delivery job with this job id; must be idempotent for the same id (BullMQ jobId). */
   enqueue: (jobId: string) => Promise<void>;
+  /** Appended with the seen mark, in the same step, when this call writes it (the audit record of the receipt). */
+  append?: StreamAppend;
 }
 
 /**
@@ -78,10 +90,13 @@ export class MessageLedger {
     this.prefix = options.prefix ?? '{ipbro}';
     this.bodyRetention = options.bodyRetentionSeconds === 0 ? '' : String(options.bodyRetentionSeconds ?? DEFAULT_BODY_RETENTION_SECONDS);
     this.cipher = options.cipher ?? boundCiphers.get(redis);
-    const commands = redis as unknown as { ipbroTransition3?: unknown; ipbroEnsureRecord?: unknown };
-    if (!commands.ipbroTransition3) redis.defineCommand('ipbroTransition3', { numberOfKeys: 3, lua: TRANSITION_SCRIPT });
-    if (!(redis as unknown as { ipbroBodyUnlessRecorded?: unknown }).ipbroBodyUnlessRecorded) redis.defineCommand('ipbroBodyUnlessRecorded', { numberOfKeys: 2, lua: BODY_UNLESS_RECORDED_SCRIPT });
-    if (!commands.ipbroEnsureRecord) redis.defineCommand('ipbroEnsureRecord', { numberOfKeys: 3, lua: ENSURE_RECORD_SCRIPT });
+    const commands = redis as unknown as Record<string, unknown>;
+    const define = (name: string, numberOfKeys: number, lua: string) => {
+      if (!commands[name]) redis.defineCommand(name, { numberOfKeys, lua });
+    };
+    define('ipbroTransition5', 5, TRANSITION_SCRIPT);
+    define('ipbroBodyUnlessRecorded', 2, BODY_UNLESS_RECORDED_SCRIPT);
+    define('ipbroEnsureRecord5', 5, ENSURE_RECORD_SCRIPT);
   }
 
   private recordKey = (key: string) => `${this.prefix}:msg:${key}`;
@@ -89,7 +104,11 @@ export class MessageLedger {
   private stateKey = (state: MessageState) => `${this.prefix}:state:${state}`;
   private idKey = (id: string) => `${this.prefix}:id:${id}`;
 
-  async accept(input: AcceptInput): Promise<{ created: boolean; record: MessageRecord }> {
+  /**
+   * `entryId`: the id of `input.append` when it landed with the seen mark this call wrote (not when
+   * another request or a fast worker wrote the mark: the caller then records on its own).
+   */
+  async accept(input: AcceptInput): Promise<{ created: boolean; record: MessageRecord; entryId?: string }> {
     const key = ledgerKey(input.sender, input.id);
     // Steps 1 and 2 in one call: the record if there is one, else the body written.
     const existing = await (this.redis as unknown as { ipbroBodyUnlessRecorded: (...a: string[]) => Promise<string | null> }).ipbroBodyUnlessRecorded(
@@ -97,9 +116,9 @@ export class MessageLedger {
     );
     if (existing) return { created: false, record: normalise(JSON.parse(existing)) };
     await input.enqueue(jobIdFor(key));
-    const { created, record } = await this.ensureRecord({ key, id: input.id, sender: input.sender, event: input.event, recipient: input.recipient }, 'gateway');
+    const { created, record, entryId } = await this.ensureRecord({ key, id: input.id, sender: input.sender, event: input.event, recipient: input.recipient }, 'gateway', input.append);
     // This request queued the job: it was accepted now, even if a fast worker wrote the record first.
-    return { created: created || record.recordedBy === 'worker', record };
+    return { created: created || record.recordedBy === 'worker', record, ...(entryId ? { entryId } : {}) };
   }
 
   /**
@@ -108,18 +127,20 @@ export class MessageLedger {
    */
   async ensureRecord(
     r: { key: string; id: string; sender: string; event: string; recipient?: Recipient },
-    by: 'gateway' | 'worker' = 'worker'
-  ): Promise<{ created: boolean; record: MessageRecord }> {
+    by: 'gateway' | 'worker' = 'worker',
+    append?: StreamAppend
+  ): Promise<{ created: boolean; record: MessageRecord; entryId?: string }> {
     const at = new Date().toISOString();
     const record: MessageRecord = {
       key: r.key, id: r.id, sender: r.sender, event: r.event, state: 'queued', attempts: 0,
       ...(r.recipient ? { recipient: r.recipient } : {}),
       history: [{ at, state: 'queued', detail: 'accepted' }], receivedAt: at, updatedAt: at, recordedBy: by,
     };
-    const [set, raw] = await (this.redis as unknown as { ipbroEnsureRecord: (...a: string[]) => Promise<[number, string]> }).ipbroEnsureRecord(
-      this.recordKey(r.key), this.stateKey('queued'), this.idKey(r.id), JSON.stringify(record), r.key
+    const entry = appendArguments(append, this.recordKey(r.key));
+    const [set, raw, entryId] = await (this.redis as unknown as { ipbroEnsureRecord5: (...a: string[]) => Promise<[number, string, string | null]> }).ipbroEnsureRecord5(
+      this.recordKey(r.key), this.stateKey('queued'), this.idKey(r.id), ...entry.keys, JSON.stringify(record), r.key, ...entry.args
     );
-    return set === 1 ? { created: true, record } : { created: false, record: normalise(JSON.parse(raw)) };
+    return set === 1 ? { created: true, record, ...(entryId ? { entryId } : {}) } : { created: false, record: normalise(JSON.parse(raw)) };
   }
 
   async get(key: string): Promise<MessageRecord | undefined> {
@@ -187,6 +208,11 @@ export class MessageLedger {
     return (await this.change(key, state, detail, patch, options.force ?? false, '')).record;
   }
 
+  /** transition, with `append` written in the same step when the change happens (its audit record); says whether it did. */
+  async transitionRecorded(key: string, state: MessageState, detail: string, patch: Patch, append: StreamAppend | undefined): Promise<TransitionResult> {
+    return this.change(key, state, detail, patch, false, '', append);
+  }
+
   /**
    * Changes the state only from `expected`; undefined when the record was elsewhere (another worker
    * got there first). `force` lets an operator's single-winner retry leave a final state.
@@ -196,12 +222,14 @@ export class MessageLedger {
     return changed ? record : undefined;
   }
 
-  private async change(key: string, state: MessageState, detail: string, patch: Patch, force: boolean, expected: string): Promise<{ changed: boolean; record: MessageRecord }> {
-    const raw = await (this.redis as unknown as { ipbroTransition3: (...a: string[]) => Promise<string | null> }).ipbroTransition3(
-      this.recordKey(key), `${this.prefix}:state:`, this.bodyKey(key), state, detail, new Date().toISOString(), JSON.stringify(patch), force ? '1' : '0', expected, this.bodyRetention
+  private async change(key: string, state: MessageState, detail: string, patch: Patch, force: boolean, expected: string, append?: StreamAppend): Promise<TransitionResult> {
+    const entry = appendArguments(append, this.recordKey(key));
+    const reply = await (this.redis as unknown as { ipbroTransition5: (...a: string[]) => Promise<[string, string | null] | null> }).ipbroTransition5(
+      this.recordKey(key), `${this.prefix}:state:`, this.bodyKey(key), ...entry.keys, state, detail, new Date().toISOString(), JSON.stringify(patch), force ? '1' : '0', expected, this.bodyRetention, ...entry.args
     );
-    if (!raw) throw new Error(`No message ${key} in the ledger`);
-    return { changed: raw[0] === '1', record: normalise(JSON.parse(raw.slice(1))) };
+    if (!reply) throw new Error(`No message ${key} in the ledger`);
+    const [raw, entryId] = reply;
+    return { changed: raw[0] === '1', record: normalise(JSON.parse(raw.slice(1))), ...(entryId ? { entryId } : {}) };
   }
 
   async listByState(state: MessageState): Promise<string[]> {
