@@ -1,6 +1,8 @@
 import { planCopy } from '@ipbro/document-delivery/src/test-support/document-fixtures';
 import { createFhirPeer, type FhirPeer } from '@ipbro/kommune-simulator';
-import { ledgerKey, MessageLedger, type MessageRecord } from '@ipbro/message-ledger';
+import { ledgerKey, MessageLedger } from '@ipbro/message-ledger';
+import { untilState } from '@ipbro/message-ledger/src/test-support/until-state';
+import { exited, freePort, startServiceProcess } from '@ipbro/service-kit/src/test-support/process';
 import { createQueue, deliveryJobData, QUEUES } from '@ipbro/queues';
 import type { Bundle } from '@medplum/fhirtypes';
 import { Queue } from 'bullmq';
@@ -10,7 +12,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -32,37 +33,10 @@ const children: ChildProcess[] = [];
 /** Requests to hold open, and for how long; the held message ids. */
 const door = { hold: 0, holdMs: 0, held: [] as string[] };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createNetServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 async function startCourier(): Promise<ChildProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, REDIS_URL, DIRECTORY_FILE: directoryFile, QUEUE_PREFIX: prefix, PORT: String(port), IPBRO_ENCRYPTION_KEY: KEY, COURIER_LOCK_MS: '1500', COURIER_STALLED_INTERVAL_MS: '500', DELIVERY_BACKOFF_MS: '50', DELIVERY_BACKOFF_MAX_MS: '200', DELIVERY_ATTEMPTS: '6', DELIVERY_TIMEOUT_MS: '30000' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const output: string[] = [];
-  child.stdout?.on('data', (d) => output.push(String(d)));
-  child.stderr?.on('data', (d) => output.push(String(d)));
-  const end = Date.now() + 20000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`courier exited (${child.exitCode}): ${output.join('')}`);
-    if ((await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok) return child;
-    if (Date.now() > end) throw new Error(`courier did not start: ${output.join('')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const env = { REDIS_URL, DIRECTORY_FILE: directoryFile, QUEUE_PREFIX: prefix, IPBRO_ENCRYPTION_KEY: KEY, COURIER_LOCK_MS: '1500', COURIER_STALLED_INTERVAL_MS: '500', DELIVERY_BACKOFF_MS: '50', DELIVERY_BACKOFF_MAX_MS: '200', DELIVERY_ATTEMPTS: '6', DELIVERY_TIMEOUT_MS: '30000' };
+  return (await startServiceProcess(MAIN, env, (child) => children.push(child))).child;
 }
-const exited = (child: ChildProcess) => new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-  if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
-  else child.once('exit', (code, signal) => resolve({ code, signal }));
-});
 
 beforeAll(async () => {
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -113,15 +87,7 @@ async function accept(bundle: Bundle): Promise<{ key: string; id: string }> {
   await queue.close();
   return { key, id };
 }
-async function until(key: string, states: string[], ms = 20000): Promise<MessageRecord> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const r = await ledger.get(key);
-    if (r && states.includes(r.state)) return r;
-    if (Date.now() > end) throw new Error(`${key} is ${r?.state}, expected ${states.join('|')}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
-}
+const until = (key: string, states: string[]) => untilState(ledger, key, states);
 async function heldNow(id: string): Promise<void> {
   for (let i = 0; i < 400; i++) {
     if (door.held.includes(id)) return;

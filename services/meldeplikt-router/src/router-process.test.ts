@@ -1,12 +1,13 @@
 import { createKommuneSimulator } from '@ipbro/kommune-simulator';
-import { BodyCipher, ledgerKey, MessageLedger, type MessageRecord } from '@ipbro/message-ledger';
+import { BodyCipher, ledgerKey, MessageLedger } from '@ipbro/message-ledger';
 import { createQueue, QUEUES } from '@ipbro/queues';
 import { createLogger } from '@ipbro/service-kit';
+import { exited, freePort, startServiceProcess, type ServiceProcess } from '@ipbro/service-kit/src/test-support/process';
+import { untilState } from '@ipbro/message-ledger/src/test-support/until-state';
 import { Redis } from 'ioredis';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,47 +32,13 @@ let sim: ReturnType<typeof createKommuneSimulator>;
 let directoryFile: string;
 const children: ChildProcess[] = [];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createNetServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+function startRouter(env: Record<string, string> = {}): Promise<ServiceProcess> {
+  return startServiceProcess(MAIN, {
+    REDIS_URL, DIRECTORY_FILE: directoryFile, QUEUE_PREFIX: prefix, IPBRO_ENCRYPTION_KEY: KEY,
+    ROUTER_LOCK_MS: '1500', ROUTER_STALLED_INTERVAL_MS: '500', DELIVERY_BACKOFF_MS: '50', DELIVERY_BACKOFF_MAX_MS: '200', DELIVERY_ATTEMPTS: '6', DELIVERY_TIMEOUT_MS: '30000', LOG_LEVEL: 'info',
+    ...env,
+  }, (child) => children.push(child));
 }
-
-interface RouterProcess {
-  child: ChildProcess;
-  output: string[];
-  url: string;
-}
-async function startRouter(env: Record<string, string> = {}): Promise<RouterProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env, REDIS_URL, DIRECTORY_FILE: directoryFile, QUEUE_PREFIX: prefix, PORT: String(port), IPBRO_ENCRYPTION_KEY: KEY,
-      ROUTER_LOCK_MS: '1500', ROUTER_STALLED_INTERVAL_MS: '500', DELIVERY_BACKOFF_MS: '50', DELIVERY_BACKOFF_MAX_MS: '200', DELIVERY_ATTEMPTS: '6', DELIVERY_TIMEOUT_MS: '30000', LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const output: string[] = [];
-  child.stdout?.on('data', (d) => output.push(String(d)));
-  child.stderr?.on('data', (d) => output.push(String(d)));
-  const end = Date.now() + 20000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`router exited (${child.exitCode}): ${output.join('')}`);
-    if ((await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok) return { child, output, url: `http://127.0.0.1:${port}` };
-    if (Date.now() > end) throw new Error(`router did not start: ${output.join('')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-const exited = (child: ChildProcess) => new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-  if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
-  else child.once('exit', (code, signal) => resolve({ code, signal }));
-});
-
 beforeAll(async () => {
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   // Encrypted as the gateway writes them: the router reads them with the same key.
@@ -111,15 +78,7 @@ async function accept(): Promise<{ key: string; id: string }> {
   await queue.close();
   return { key, id };
 }
-async function until(key: string, states: string[], ms = 20000): Promise<MessageRecord> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const r = await ledger.get(key);
-    if (r && states.includes(r.state)) return r;
-    if (Date.now() > end) throw new Error(`${key} is ${r?.state}, expected ${states.join('|')}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
-}
+const until = (key: string, states: string[]) => untilState(ledger, key, states);
 async function heldNow(id: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (sim.received.get(`1508:${id}`)) return;
