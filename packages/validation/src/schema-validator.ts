@@ -25,6 +25,13 @@ import {
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { shortcutFor } from './invariant-shortcuts';
 
+// Medplum's CommonJS bundle exports every name through a getter, so each use of an imported table or
+// function costs a call: the ones used for every value are read once here.
+const JS_TYPES = fhirTypeToJsType as Record<string, string>;
+const REGEXES = validationRegexes as Record<string, RegExp | undefined>;
+const dataTypeOf = tryGetDataType;
+const evaluate = evalFhirPathTyped;
+
 /** base64 as Medplum's pattern accepts it (groups of four, `=` padding only at the end), without backtracking. */
 const BASE64 = /^[A-Za-z\d+/]*={0,2}$/;
 
@@ -144,7 +151,7 @@ class SchemaValidation {
   }
 
   private schemaOf(type: string): InternalTypeSchema | undefined {
-    return tryGetDataType(type, this.profileUrl);
+    return dataTypeOf(type, this.profileUrl);
   }
 
   private object(obj: Record<string, unknown>, schema: InternalTypeSchema, path: string): void {
@@ -305,7 +312,7 @@ class SchemaValidation {
   }
 
   private primitive(value: unknown, type: string, path: string): void {
-    const expected = (fhirTypeToJsType as Record<string, string>)[type];
+    const expected = JS_TYPES[type];
     if (!expected) {
       this.issues.push(createStructureIssue(path, `Invalid JSON type: ${type} is not a valid FHIR type`));
       return;
@@ -322,7 +329,7 @@ class SchemaValidation {
         // base64 pattern overflows the regexp stack on such a value, so the check here is linear.
         if (s.length % 4 !== 0 || !BASE64.test(s)) this.issues.push(createStructureIssue(path, 'Invalid base64Binary format'));
       } else if (s.length > 1024 * 1024) this.issues.push(createStructureIssue(path, 'String cannot be larger than 1 MB'));
-      else if (validationRegexes[type] && !validationRegexes[type].test(s)) this.issues.push(createStructureIssue(path, `Invalid ${type} format`));
+      else if (REGEXES[type]?.test(s) === false) this.issues.push(createStructureIssue(path, `Invalid ${type} format`));
     } else if (expected === 'number') {
       const n = value as number;
       if (!Number.isFinite(n)) this.issues.push(createStructureIssue(path, 'Invalid numeric value'));
@@ -351,7 +358,7 @@ class SchemaValidation {
       };
       let ok: boolean;
       try {
-        const result = evalFhirPathTyped(atom(constraint.expression), [value], variables);
+        const result = evaluate(atom(constraint.expression), [value], variables);
         ok = (result.length === 1 && result[0].value === true) || (emptyPasses && result.length === 0);
       } catch (err) {
         this.issues.push(createProcessingIssue(path, 'Error evaluating invariant expression', err as Error, { fhirpath: constraint.expression }));
