@@ -2,7 +2,8 @@
 // loop, same process, same core. The gateway is wired exactly as main.ts wires it (wireGateway):
 // RS256 tokens against a JWKS, the rate limit, validation, the document check, the audit trail, the
 // body encrypted at rest, dedup and durable queueing on real Redis, and request logs at `info`
-// (written to /dev/null instead of stdout).
+// (written to /dev/null instead of stdout). After a warm-up of both, they are measured in short
+// alternating rounds and the best of each side is compared.
 'use strict';
 const express = require('express');
 const pino = require('pino');
@@ -65,11 +66,27 @@ module.exports = {
     }));
 
     const headers = { Authorization: `Bearer ${token}` };
-    await loadLoop(`http://127.0.0.1:${gwServer.address().port}/fhir/$process-message`, (i) => body(`warm-${i}`), { seconds: 1, headers });
-    const anchor = await loadLoop(`http://127.0.0.1:${helloServer.address().port}/fhir/$process-message`, body, { seconds, headers });
-    const measured = await loadLoop(`http://127.0.0.1:${gwServer.address().port}/fhir/$process-message`, body, { seconds, headers });
-    const unvalidated = await loadLoop(`http://127.0.0.1:${noValidation.address().port}/fhir/$process-message`, (i) => body(`nv-${i}`), { seconds, headers });
-    for (const m of [measured, unvalidated]) if (Object.keys(m.statuses).some((s) => s !== '202')) throw new Error(`gateway answered ${JSON.stringify(m.statuses)}`);
+    const helloUrl = `http://127.0.0.1:${helloServer.address().port}/fhir/$process-message`;
+    const gatewayUrl = `http://127.0.0.1:${gwServer.address().port}/fhir/$process-message`;
+    // Warm-up: the gateway's code paths (validation above all) take several seconds of load to be
+    // optimised by V8; a service runs for days, so its steady state is what is compared.
+    await loadLoop(helloUrl, body, { seconds: 2, headers });
+    await loadLoop(gatewayUrl, (i) => body(`warm-${i}`), { seconds: quick ? 4 : 8, headers });
+    // Short alternating rounds, the best of each side: on a shared VM the machine's speed drifts by a
+    // third within a minute, and one long round each would measure the drift as much as the gateway.
+    const rounds = quick ? 3 : 6;
+    const roundSeconds = seconds / rounds;
+    let anchor = { rate: 0 };
+    let measured = { rate: 0, statuses: {} };
+    for (let round = 0; round < rounds; round++) {
+      const a = await loadLoop(helloUrl, body, { seconds: roundSeconds, headers });
+      const m = await loadLoop(gatewayUrl, (i) => body(`r${round}-${i}`), { seconds: roundSeconds, headers });
+      if (Object.keys(m.statuses).some((s) => s !== '202')) throw new Error(`gateway answered ${JSON.stringify(m.statuses)}`);
+      if (a.rate > anchor.rate) anchor = a;
+      if (m.rate > measured.rate) measured = m;
+    }
+    const unvalidated = await loadLoop(`http://127.0.0.1:${noValidation.address().port}/fhir/$process-message`, (i) => body(`nv-${i}`), { seconds: seconds / 2, headers });
+    if (Object.keys(unvalidated.statuses).some((s) => s !== '202')) throw new Error(`gateway answered ${JSON.stringify(unvalidated.statuses)}`);
     helloServer.close();
     gwServer.close();
     noValidation.close();
@@ -82,7 +99,7 @@ module.exports = {
     const parsed = Array.from({ length: 50 }, (_, i) => JSON.parse(body(`v-${i}`)));
     const validations = rate((b) => validateMessage(b), parsed, quick ? 2 : 5);
     return [
-      { metric: 'gateway accepted meldeplikt messages (202, queued; wired as main.ts: auth, rate limit, validation, audit, encryption, info logs)', value: measured.rate, unit: 'messages/s', anchor: 'express hello-world JSON POST', anchorValue: anchor.rate, target: 'ratio ≥ 0.4' },
+      { metric: `gateway accepted meldeplikt messages (202, queued; wired as main.ts: auth, rate limit, validation, audit, encryption, info logs; best of ${rounds} alternating rounds of ${roundSeconds} s)`, value: measured.rate, unit: 'messages/s', anchor: 'express hello-world JSON POST', anchorValue: anchor.rate, target: 'ratio ≥ 0.4' },
       { metric: 'diagnostic: bare intake with validation skipped (auth, dedup, durable queueing)', value: unvalidated.rate, unit: 'messages/s', anchor: 'express hello-world JSON POST', anchorValue: anchor.rate },
       { metric: 'validateMessage alone (the same meldeplikt), the ceiling for the gateway', value: validations, unit: 'messages/s' },
     ];
