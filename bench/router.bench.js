@@ -111,7 +111,7 @@ module.exports = {
 
     // Alternating rounds, the best of each side: neither gains from going second (a warmer JIT) or
     // from a burst of load elsewhere on the machine.
-    const rounds = 2;
+    const rounds = 3;
     let anchor = { rate: 0, cpuUs: Infinity };
     let measured = { rate: 0, cpuUs: Infinity };
     for (let round = 0; round < rounds; round++) {

@@ -62,7 +62,8 @@ export interface AcceptInput {
  *    overwrites it).
  * 3. Enqueue the job with job id = jobIdFor(key). BullMQ keeps one job per id, so a second add of
  *    the same id is a no-op: this step is idempotent.
- * 4. Write the record — the "seen" mark — with its indexes, atomically and only if absent.
+ * 4. Write the record — the "seen" mark — with its indexes (and the audit record of the receipt,
+ *    when given), atomically and only if absent.
  * The mark is written only after the job is durably queued, never before: if the gateway or Redis
  * dies between 3 and 4, the sender (who got no 202) retries, finds no record, re-adds (still one
  * job) and writes the record. Written the other way round, a crash would leave a mark without a job
