@@ -1,8 +1,13 @@
-import type { MessageRecord } from '@ipbro/message-ledger';
-import type { DeliveryJobData } from '@ipbro/queues';
+import { Directory } from '@ipbro/directory';
+import { ledgerKey, MessageLedger, type MessageRecord } from '@ipbro/message-ledger';
+import { createQueue, QUEUES, type DeliveryJobData } from '@ipbro/queues';
 import { createLogger } from '@ipbro/service-kit';
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { settleDeliveryStep } from './delivery-worker';
+import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { settleDeliveryStep, unroutableRedriver } from './delivery-worker';
 
 const log = createLogger('test', { level: 'silent' });
 const delivery = { firstDelayMs: 1000, ceilingMs: 60_000, attempts: 5 };
@@ -28,4 +33,45 @@ test('a fatal step ends the job for good; a done step resolves', async () => {
   const { job } = jobWithDelays();
   await expect(settleDeliveryStep({ kind: 'fatal', reason: 'HTTP 400', record: { ...record, state: 'rejected' } }, job, 'tok', delivery, log, {})).rejects.toBeInstanceOf(UnrecoverableError);
   await expect(settleDeliveryStep({ kind: 'done', record: { ...record, state: 'delivered' } }, job, 'tok', delivery, log, {})).resolves.toBeUndefined();
+});
+
+describe('unroutableRedriver', () => {
+  const prefix = `{ipbro-test-${randomUUID().slice(0, 8)}}`;
+  let redis: Redis;
+  let ledger: MessageLedger;
+  let queue: Queue<DeliveryJobData>;
+  beforeAll(() => {
+    redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+    ledger = new MessageLedger(redis, { prefix });
+    queue = createQueue(QUEUES.meldeplikt, redis, delivery, prefix);
+  });
+  afterAll(async () => {
+    await queue.obliterate({ force: true });
+    await queue.close();
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  test('on a directory reload it re-queues what the directory can now route, and after stop() it no longer listens', async () => {
+    const bundle = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'meldeplikt.json'), 'utf8'));
+    const id = randomUUID();
+    bundle.entry[0].resource.id = id;
+    const key = ledgerKey('997005562', id);
+    await ledger.accept({ sender: '997005562', id, event: 'meldeplikt', body: JSON.stringify(bundle), enqueue: async () => undefined });
+    await ledger.transition(key, 'unroutable', 'no koordinerende enhet known for kommune 1508');
+    const data = { kommuner: [{ kommunenummer: '1508', name: 'Ålesund kommune', orgnr: '942953119', koordinerendeEnhet: { herId: '8110021', endpoint: 'http://127.0.0.1:9/ke', delivery: 'fhir-message' } }], helseforetak: [] };
+    const directory = Directory.fromObject(data);
+    const redriver = unroutableRedriver({ ledger, queue, directory, events: ['meldeplikt'], log, sweepMs: 3_600_000 });
+    redriver.stop();
+    directory.emit('reloaded');
+    expect(redriver.sweeping()).toBeUndefined();
+    const again = unroutableRedriver({ ledger, queue, directory, events: ['meldeplikt'], log, sweepMs: 3_600_000 });
+    directory.emit('reloaded');
+    await again.sweeping();
+    again.stop();
+    expect((await ledger.get(key))?.state).toBe('queued');
+    expect(await queue.getJobCountByTypes('waiting')).toBe(1);
+    expect(directory.listenerCount('reloaded')).toBe(0);
+  });
 });

@@ -80,14 +80,17 @@ export interface UnroutableRedriveOptions {
   /** The delivery modes this worker speaks (routeMessage's). */
   modes?: readonly DeliveryMode[];
   log: Logger;
+  /** How often to look again besides directory reloads (default 60 s). */
+  sweepMs?: number;
 }
 
 /**
  * Re-drives this worker's `unroutable` messages the directory can now route: back to `queued` (only
- * one worker wins each move, several may sweep at once) with a fresh job. One sweep at a time in a
- * process; `sweeping()` is the one under way, for a close to wait on.
+ * one worker wins each move, several may sweep at once) with a fresh job; on every directory reload
+ * and every `sweepMs`, until `stop()`. One sweep at a time in a process; `sweeping()` is the one
+ * under way, for a close to wait on.
  */
-export function unroutableRedriver(o: UnroutableRedriveOptions): { redrive(): Promise<number>; sweeping(): Promise<unknown> | undefined } {
+export function unroutableRedriver(o: UnroutableRedriveOptions): { redrive(): Promise<number>; sweeping(): Promise<unknown> | undefined; stop(): void } {
   let sweeping: Promise<number> | undefined;
   const redrive = (): Promise<number> => {
     sweeping ??= (async () => {
@@ -107,5 +110,13 @@ export function unroutableRedriver(o: UnroutableRedriveOptions): { redrive(): Pr
     });
     return sweeping;
   };
-  return { redrive, sweeping: () => sweeping };
+  const onReload = () => void redrive().catch((err) => o.log.error({ err: (err as Error).message }, 're-drive failed'));
+  o.directory.on('reloaded', onReload);
+  const sweep = setInterval(onReload, o.sweepMs ?? 60_000);
+  sweep.unref();
+  const stop = () => {
+    clearInterval(sweep);
+    o.directory.off('reloaded', onReload);
+  };
+  return { redrive, sweeping: () => sweeping, stop };
 }

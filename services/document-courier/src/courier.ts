@@ -102,18 +102,13 @@ export function startDocumentCourier(options: CourierOptions): DocumentCourier {
   );
   reminderWorker.on('error', (err) => log.error({ err: err.message }, 'reminder worker error'));
 
-  const redriver = unroutableRedriver({ ledger, queue, directory: options.directory, events: ['ip-plan-copy', 'koordinator-handover', 'epikrise'], modes: ['fhir-message', 'fhir-rest'], log });
+  const redriver = unroutableRedriver({ ledger, queue, directory: options.directory, events: ['ip-plan-copy', 'koordinator-handover', 'epikrise'], modes: ['fhir-message', 'fhir-rest'], log, ...(options.sweepMs ? { sweepMs: options.sweepMs } : {}) });
   const redriveUnroutable = redriver.redrive;
-  const onReload = () => void redriveUnroutable().catch((err) => log.error({ err: (err as Error).message }, 're-drive failed'));
-  options.directory.on('reloaded', onReload);
-  const sweep = setInterval(onReload, options.sweepMs ?? 60_000);
-  sweep.unref();
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      clearInterval(sweep);
-      options.directory.off('reloaded', onReload);
+      redriver.stop();
       await closeWithin(Promise.all([worker.close(), reminderWorker.close()]), options.closeTimeoutMs ?? 20_000, log);
       await redriver.sweeping()?.catch(() => undefined);
       await Promise.all([queue.close(), reminders.close()]);

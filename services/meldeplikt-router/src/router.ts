@@ -72,18 +72,13 @@ export function startMeldepliktRouter(options: RouterOptions): MeldepliktRouter 
   // body, a job that stalled too often) must still end in a final state: nothing disappears.
   markDeadWhenFailedForGood(worker, ledger, log);
 
-  const redriver = unroutableRedriver({ ledger, queue, directory: options.directory, events: ['meldeplikt'], log });
+  const redriver = unroutableRedriver({ ledger, queue, directory: options.directory, events: ['meldeplikt'], log, ...(options.sweepMs ? { sweepMs: options.sweepMs } : {}) });
   const redriveUnroutable = redriver.redrive;
-  const onReload = () => void redriveUnroutable().catch((err) => log.error({ err: (err as Error).message }, 're-drive failed'));
-  options.directory.on('reloaded', onReload);
-  const sweep = setInterval(onReload, options.sweepMs ?? 60_000);
-  sweep.unref();
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      clearInterval(sweep);
-      options.directory.off('reloaded', onReload);
+      redriver.stop();
       await closeWithin(worker.close(), options.closeTimeoutMs ?? 20_000, log);
       await redriver.sweeping()?.catch(() => undefined);
       await queue.close();
