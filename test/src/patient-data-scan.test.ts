@@ -107,7 +107,7 @@ test('no fødselsnummer, name or clinical text in Redis or in the logs after the
   expect(dump.length).toBeGreaterThan(10);
   const bodies = dump.filter((d) => d.key.startsWith(`${stack.prefix}:body:`));
   expect(bodies.length).toBeGreaterThanOrEqual(4);
-  for (const b of bodies) expect(b.text.split('\n')[1]).toMatch(/^ipbro-enc:v1:[0-9a-f]{16}:/);
+  for (const b of bodies) expect(b.text.split('\n')[1]).toMatch(/^ipbro-enc:v2:[0-9a-f]{16}:/);
   expect(dump.flatMap((d) => findings(`Redis key ${d.key}`, d.text))).toEqual([]);
 
   await stack.stop();

@@ -5,29 +5,39 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
  * ledger key, so a body copied onto another record fails to decrypt instead of being delivered there.
  */
 export interface BodyCipherLike {
-  encrypt(plain: string, aad: string): string;
-  decrypt(stored: string, aad: string): string;
-  /** True when the stored text is one of this cipher's envelopes (not a body written in clear). */
-  isEnvelope(stored: string): boolean;
+  encrypt(plain: string, aad: string): Buffer;
+  decrypt(stored: Buffer | string, aad: string): string;
+  /** True when the stored bytes are one of this cipher's envelopes (not a body written in clear). */
+  isEnvelope(stored: Buffer | string): boolean;
 }
 
-const MAGIC = 'ipbro-enc:v1:';
+/** The envelope written now: the ciphertext as bytes. */
+const MAGIC = 'ipbro-enc:v2:';
+/** The envelope written before: the same, base64 text (a third larger); still read. */
+const MAGIC_V1 = 'ipbro-enc:v1:';
+const KEY_ID_CHARS = 16;
+const HEADER_BYTES = MAGIC.length + KEY_ID_CHARS + 1;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 /** A key's id: derived from the key itself, so no separate setting can disagree with it. */
 export function keyIdOf(key: Buffer): string {
-  return createHash('sha256').update('ipbro-body-key:').update(key).digest('hex').slice(0, 16);
+  return createHash('sha256').update('ipbro-body-key:').update(key).digest('hex').slice(0, KEY_ID_CHARS);
 }
 
+const startsWith = (stored: Buffer | string, magic: string): boolean =>
+  typeof stored === 'string' ? stored.startsWith(magic) : stored.length >= magic.length && stored.toString('latin1', 0, magic.length) === magic;
+
 /**
- * AES-256-GCM for message bodies. The stored form is `ipbro-enc:v1:<keyId>:<base64 iv|tag|ciphertext>`:
- * the key id travels with the data, so after a rotation (new key current, the old one among
- * `previous`) bodies written under the old key still read, and new ones use the new key.
+ * AES-256-GCM for message bodies. The stored form is the bytes `ipbro-enc:v2:<keyId>:` followed by
+ * iv|tag|ciphertext: the key id travels with the data, so after a rotation (new key current, the
+ * old one among `previous`) bodies written under the old key still read, and new ones use the new
+ * key. Bodies stored as `ipbro-enc:v1:<keyId>:<base64 iv|tag|ciphertext>` (before 2026-11-30) read too.
  */
 export class BodyCipher implements BodyCipherLike {
   readonly keyId: string;
   private readonly keys: Map<string, Buffer>;
+  private readonly header: Buffer;
 
   constructor(
     private readonly current: Buffer,
@@ -36,6 +46,7 @@ export class BodyCipher implements BodyCipherLike {
     for (const k of [current, ...previous]) if (k.length !== 32) throw new RangeError(`An AES-256 key is 32 bytes, got ${k.length}`);
     this.keyId = keyIdOf(current);
     this.keys = new Map([...previous, current].map((k) => [keyIdOf(k), k]));
+    this.header = Buffer.from(`${MAGIC}${this.keyId}:`, 'latin1');
   }
 
   /** From base64 keys as the environment holds them (IPBRO_ENCRYPTION_KEY, and older ones while rotating). */
@@ -43,22 +54,31 @@ export class BodyCipher implements BodyCipherLike {
     return new BodyCipher(Buffer.from(current, 'base64'), previous.filter((p) => p.trim()).map((p) => Buffer.from(p.trim(), 'base64')));
   }
 
-  encrypt(plain: string, aad: string): string {
+  encrypt(plain: string, aad: string): Buffer {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.current, iv);
     cipher.setAAD(Buffer.from(aad, 'utf8'));
-    const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    return `${MAGIC}${this.keyId}:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;
+    const body = cipher.update(plain, 'utf8');
+    const last = cipher.final();
+    return Buffer.concat([this.header, iv, cipher.getAuthTag(), body, last]);
   }
 
-  decrypt(stored: string, aad: string): string {
-    if (!this.isEnvelope(stored)) throw new Error('not an encrypted body');
-    const rest = stored.slice(MAGIC.length);
-    const colon = rest.indexOf(':');
-    const keyId = rest.slice(0, colon);
+  decrypt(stored: Buffer | string, aad: string): string {
+    let keyId: string;
+    let raw: Buffer;
+    if (startsWith(stored, MAGIC) && typeof stored !== 'string') {
+      keyId = stored.toString('latin1', MAGIC.length, MAGIC.length + KEY_ID_CHARS);
+      raw = stored.subarray(HEADER_BYTES);
+    } else if (startsWith(stored, MAGIC_V1)) {
+      const rest = stored.toString('latin1').slice(MAGIC_V1.length);
+      const colon = rest.indexOf(':');
+      keyId = rest.slice(0, colon);
+      raw = Buffer.from(rest.slice(colon + 1), 'base64');
+    } else {
+      throw new Error('not an encrypted body');
+    }
     const key = this.keys.get(keyId);
     if (!key) throw new Error(`body encrypted under key ${keyId}, which is not configured (rotate with the old key among the previous ones)`);
-    const raw = Buffer.from(rest.slice(colon + 1), 'base64');
     const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
     decipher.setAAD(Buffer.from(aad, 'utf8'));
     decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
@@ -69,16 +89,21 @@ export class BodyCipher implements BodyCipherLike {
     }
   }
 
-  isEnvelope(stored: string): boolean {
-    return stored.startsWith(MAGIC);
+  isEnvelope(stored: Buffer | string): boolean {
+    return storedKeyId(stored) !== undefined;
   }
 }
 
 /** Key id of a stored body, or undefined for one written in clear (before encryption was turned on). */
-export function storedKeyId(stored: string): string | undefined {
-  if (!stored.startsWith(MAGIC)) return undefined;
-  const rest = stored.slice(MAGIC.length);
-  return rest.slice(0, rest.indexOf(':'));
+export function storedKeyId(stored: Buffer | string): string | undefined {
+  for (const magic of [MAGIC, MAGIC_V1]) {
+    if (!startsWith(stored, magic)) continue;
+    const head = typeof stored === 'string' ? stored.slice(0, magic.length + KEY_ID_CHARS + 1) : stored.toString('latin1', 0, magic.length + KEY_ID_CHARS + 1);
+    const rest = head.slice(magic.length);
+    const colon = rest.indexOf(':');
+    return colon < 0 ? undefined : rest.slice(0, colon);
+  }
+  return undefined;
 }
 
 /**

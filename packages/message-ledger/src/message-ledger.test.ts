@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createCipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { bindBodyCipher, BodyCipher, jobIdFor, MESSAGE_STATES, MessageLedger, storedKeyId } from './index';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -180,6 +180,23 @@ describe('bodies encrypted at rest', () => {
     await new MessageLedger(conn, { prefix, cipher: other }).accept({ sender: '997005562', id: 'enc-3', event: 'meldeplikt', body: secretBody, enqueue: enqueueNothing });
     expect(storedKeyId((await redis.get(`${prefix}:body:997005562:enc-3`)) as string)).toBe(other.keyId);
     conn.disconnect();
+  });
+
+  test('a body stored in the earlier base64 envelope still reads; new bodies are bytes, 58 more than the text', async () => {
+    const key = randomBytes(32);
+    const cipher = new BodyCipher(key);
+    const sealed = new MessageLedger(redis, { prefix, cipher });
+    await sealed.accept({ sender: '997005562', id: 'enc-5', event: 'meldeplikt', body: secretBody, enqueue: enqueueNothing });
+    expect(await redis.strlen(`${prefix}:body:997005562:enc-5`)).toBe(Buffer.byteLength(secretBody) + 58);
+    // As the ledger wrote bodies before 2026-11-30: `ipbro-enc:v1:<keyId>:` + base64(iv|tag|ciphertext).
+    const iv = randomBytes(12);
+    const gcm = createCipheriv('aes-256-gcm', key, iv);
+    gcm.setAAD(Buffer.from('997005562:enc-6', 'utf8'));
+    const ciphertext = Buffer.concat([gcm.update(secretBody, 'utf8'), gcm.final()]);
+    await sealed.accept({ sender: '997005562', id: 'enc-6', event: 'meldeplikt', body: '{}', enqueue: enqueueNothing });
+    await redis.set(`${prefix}:body:997005562:enc-6`, `ipbro-enc:v1:${cipher.keyId}:${Buffer.concat([iv, gcm.getAuthTag(), ciphertext]).toString('base64')}`);
+    expect((await sealed.getWithBody('997005562:enc-6')).body).toBe(secretBody);
+    expect(await sealed.bodyIsEncrypted('997005562:enc-6')).toBe(true);
   });
 
   test('a body written in clear before encryption was turned on still reads', async () => {

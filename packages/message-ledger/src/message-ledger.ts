@@ -112,7 +112,7 @@ export class MessageLedger {
   async accept(input: AcceptInput): Promise<{ created: boolean; record: MessageRecord; entryId?: string }> {
     const key = ledgerKey(input.sender, input.id);
     // Steps 1 and 2 in one call: the record if there is one, else the body written.
-    const existing = await (this.redis as unknown as { ipbroBodyUnlessRecorded: (...a: string[]) => Promise<string | null> }).ipbroBodyUnlessRecorded(
+    const existing = await (this.redis as unknown as { ipbroBodyUnlessRecorded: (...a: (string | Buffer)[]) => Promise<string | null> }).ipbroBodyUnlessRecorded(
       this.recordKey(key), this.bodyKey(key), this.seal(key, input.body)
     );
     if (existing) return { created: false, record: normalise(JSON.parse(existing)) };
@@ -161,22 +161,24 @@ export class MessageLedger {
 
   /** The record and the body in one round trip (both keys share the hash-tagged prefix, so one slot). */
   async getWithBody(key: string): Promise<{ record?: MessageRecord; body?: string }> {
-    const [raw, body] = await this.redis.mget(this.recordKey(key), this.bodyKey(key));
-    return { ...(raw ? { record: normalise(JSON.parse(raw)) } : {}), ...(body ? { body: this.open(key, body) } : {}) };
+    // As bytes: an encrypted body is binary (the record is UTF-8 JSON either way).
+    const [raw, body] = await this.redis.mgetBuffer(this.recordKey(key), this.bodyKey(key));
+    return { ...(raw ? { record: normalise(JSON.parse(raw.toString('utf8'))) } : {}), ...(body && body.length ? { body: this.open(key, body) } : {}) };
   }
 
   async body(key: string): Promise<string | undefined> {
-    const stored = await this.redis.get(this.bodyKey(key));
-    return stored ? this.open(key, stored) : undefined;
+    const stored = await this.redis.getBuffer(this.bodyKey(key));
+    return stored && stored.length ? this.open(key, stored) : undefined;
   }
 
   /** True when the body is stored encrypted (for ops and tests; never the body itself). */
   async bodyIsEncrypted(key: string): Promise<boolean | undefined> {
-    const stored = await this.redis.get(this.bodyKey(key));
+    const stored = await this.redis.getBuffer(this.bodyKey(key));
     return stored === null ? undefined : storedKeyId(stored) !== undefined;
   }
 
-  private seal(key: string, body: string): string {
+  /** The body as stored: AES-256-GCM bytes (a third smaller than base64 text) with a cipher, else the text. */
+  private seal(key: string, body: string): Buffer | string {
     return this.cipher ? this.cipher.encrypt(body, key) : body;
   }
 
@@ -184,12 +186,12 @@ export class MessageLedger {
    * A body written in clear before encryption was turned on still reads (the next write of it is
    * encrypted); an encrypted one without a cipher is an error, not ciphertext handed on as a message.
    */
-  private open(key: string, stored: string): string {
+  private open(key: string, stored: Buffer): string {
     if (storedKeyId(stored) !== undefined) {
       if (!this.cipher) throw new Error(`The body of ${key} is encrypted and this ledger has no key (IPBRO_ENCRYPTION_KEY)`);
       return this.cipher.decrypt(stored, key);
     }
-    return stored;
+    return stored.toString('utf8');
   }
 
   /** Records with this message id, across senders (a receipt names only our id). */
