@@ -1,6 +1,7 @@
 import { Directory } from '@ipbro/directory';
 import { ledgerKey, MessageLedger, type MessageRecord } from '@ipbro/message-ledger';
 import { createQueue, QUEUES, type DeliveryJobData } from '@ipbro/queues';
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { createLogger } from '@ipbro/service-kit';
 import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -45,13 +46,7 @@ describe('unroutableRedriver', () => {
     ledger = new MessageLedger(redis, { prefix });
     queue = createQueue(QUEUES.meldeplikt, redis, delivery, prefix);
   });
-  afterAll(async () => {
-    await queue.obliterate({ force: true });
-    await queue.close();
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
-  });
+  afterAll(() => removeTestData(redis, prefix, queue));
 
   test('on a directory reload it re-queues what the directory can now route, and after stop() it no longer listens', async () => {
     const bundle = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'meldeplikt.json'), 'utf8'));

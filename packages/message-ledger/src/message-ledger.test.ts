@@ -1,3 +1,4 @@
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createCipheriv, randomBytes, randomUUID } from 'node:crypto';
@@ -14,13 +15,7 @@ beforeAll(() => {
   queue = new Queue('ledger-test', { connection: redis, prefix });
   ledger = new MessageLedger(redis, { prefix });
 });
-afterAll(async () => {
-  await queue.obliterate({ force: true });
-  await queue.close();
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
-});
+afterAll(() => removeTestData(redis, prefix, queue));
 
 const enqueue = (jobId: string) => queue.add('deliver', { jobId }, { jobId }).then(() => undefined);
 
