@@ -2,13 +2,13 @@ import { planCopy } from '@ipbro/document-delivery/src/test-support/document-fix
 import { createFhirPeer, type FhirPeer } from '@ipbro/kommune-simulator';
 import { ledgerKey, MessageLedger } from '@ipbro/message-ledger';
 import { untilState } from '@ipbro/message-ledger/src/test-support/until-state';
-import { exited, freePort, startServiceProcess } from '@ipbro/service-kit/src/test-support/process';
+import { exited, refusedStart, startServiceProcess } from '@ipbro/service-kit/src/test-support/process';
 import { createQueue, deliveryJobData, QUEUES } from '@ipbro/queues';
 import type { Bundle } from '@medplum/fhirtypes';
 import { Queue } from 'bullmq';
 import express from 'express';
 import { Redis } from 'ioredis';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -128,12 +128,10 @@ test('SIGTERM: the in-flight delivery finishes and is booked before the courier 
 }, 60000);
 
 test('no IPBRO_ENCRYPTION_KEY: the courier refuses to start with a one-line reason', async () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL, DIRECTORY_FILE: directoryFile, PORT: String(await freePort()) };
+  const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL, DIRECTORY_FILE: directoryFile };
   delete env.IPBRO_ENCRYPTION_KEY;
-  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (d) => (err += d));
-  expect((await exited(child)).code).toBe(1);
-  expect(err.trim().split('\n')).toHaveLength(1);
-  expect(err).toMatch(/^document-courier: IPBRO_ENCRYPTION_KEY/);
+  const { code, stderr } = await refusedStart(MAIN, env);
+  expect(code).toBe(1);
+  expect(stderr.trim().split('\n')).toHaveLength(1);
+  expect(stderr).toMatch(/^document-courier: IPBRO_ENCRYPTION_KEY/);
 });

@@ -2,10 +2,10 @@ import { createKommuneSimulator } from '@ipbro/kommune-simulator';
 import { BodyCipher, ledgerKey, MessageLedger } from '@ipbro/message-ledger';
 import { createQueue, QUEUES } from '@ipbro/queues';
 import { createLogger } from '@ipbro/service-kit';
-import { exited, freePort, startServiceProcess, type ServiceProcess } from '@ipbro/service-kit/src/test-support/process';
+import { exited, refusedStart, startServiceProcess, type ServiceProcess } from '@ipbro/service-kit/src/test-support/process';
 import { untilState } from '@ipbro/message-ledger/src/test-support/until-state';
 import { Redis } from 'ioredis';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -121,21 +121,17 @@ test('SIGTERM: the in-flight delivery finishes and is booked before the router e
 }, 60000);
 
 test('a wrong setting: the router refuses to start with a one-line reason', async () => {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, REDIS_URL, DIRECTORY_FILE: '/nonexistent/directory.json', PORT: String(await freePort()), IPBRO_ENCRYPTION_KEY: KEY }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (d) => (err += d));
-  expect((await exited(child)).code).toBe(1);
-  expect(err.trim().split('\n')).toHaveLength(1);
-  expect(err).toMatch(/^meldeplikt-router: DIRECTORY_FILE/);
+  const { code, stderr } = await refusedStart(MAIN, { ...process.env, REDIS_URL, DIRECTORY_FILE: '/nonexistent/directory.json', IPBRO_ENCRYPTION_KEY: KEY });
+  expect(code).toBe(1);
+  expect(stderr.trim().split('\n')).toHaveLength(1);
+  expect(stderr).toMatch(/^meldeplikt-router: DIRECTORY_FILE/);
 });
 
 test('without IPBRO_ENCRYPTION_KEY the router refuses to start, saying so in one line (the bodies it reads are encrypted)', async () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL, DIRECTORY_FILE: directoryFile, PORT: String(await freePort()) };
+  const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL, DIRECTORY_FILE: directoryFile };
   delete env.IPBRO_ENCRYPTION_KEY;
-  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (d) => (err += d));
-  expect((await exited(child)).code).toBe(1);
-  expect(err.trim().split('\n')).toHaveLength(1);
-  expect(err).toMatch(/^meldeplikt-router: IPBRO_ENCRYPTION_KEY/);
+  const { code, stderr } = await refusedStart(MAIN, env);
+  expect(code).toBe(1);
+  expect(stderr.trim().split('\n')).toHaveLength(1);
+  expect(stderr).toMatch(/^meldeplikt-router: IPBRO_ENCRYPTION_KEY/);
 });

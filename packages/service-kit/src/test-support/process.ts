@@ -49,3 +49,12 @@ export function exited(child: ChildProcess): Promise<{ code: number | null; sign
     else child.once('exit', (code, signal) => resolve({ code, signal }));
   });
 }
+
+/** Runs a built service that should refuse to start: its exit code and what it wrote to stderr. `env` is the whole environment. */
+export async function refusedStart(main: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [main], { env: { ...env, PORT: String(await freePort()) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr += d));
+  const { code } = await exited(child);
+  return { code, stderr };
+}
