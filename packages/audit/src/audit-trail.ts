@@ -1,4 +1,4 @@
-import { APPEND_ENTRY_LUA, appendArguments, type StreamAppend } from '@ipbro/message-ledger';
+import { APPEND_ENTRY_LUA, appendArguments, type PreparedEntry, type StreamAppend } from '@ipbro/message-ledger';
 import type { Logger } from '@ipbro/service-kit';
 import type { Redis } from 'ioredis';
 import { actionOf, type AuditInput, type AuditRecord } from './audit-record';
@@ -26,9 +26,8 @@ return appendEntry(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 `;
 
 /** A record ready to be appended by a ledger write (`append`); `stored` logs it once it landed there. */
-export interface PreparedAuditRecord {
+export interface PreparedAuditRecord extends PreparedEntry {
   record: AuditRecord;
-  append: StreamAppend;
   stored(entryId: string | undefined): AuditRecord;
 }
 
@@ -75,7 +74,7 @@ export class AuditTrail {
 
   /**
    * The record and its stream entry, for a ledger write to append in the same step as the change it
-   * records (MessageLedger.accept, transitionRecorded, getForAttempt); `stored` then writes the log
+   * records (MessageLedger.accept, transitionRecorded); `stored` then writes the log
    * line. A write that fails changed nothing, so there is nothing to record.
    */
   prepare(input: AuditInput): PreparedAuditRecord {

@@ -1,4 +1,4 @@
-import type { MessageRecord, StreamAppend } from '@ipbro/message-ledger';
+import type { MessageRecord, PreparedEntry } from '@ipbro/message-ledger';
 
 /** What a delivery tells the audit trail (@ipbro/audit's AuditTrail takes it as is). */
 export interface DeliveryAuditEntry {
@@ -19,7 +19,7 @@ export interface DeliveryAudit {
    * The record as an entry a ledger write appends in the same step (see transitionAudited);
    * `stored` logs it once it landed. A trail without it is written to after each move instead.
    */
-  prepare?(entry: DeliveryAuditEntry): { append: StreamAppend; stored(entryId: string | undefined): unknown };
+  prepare?(entry: DeliveryAuditEntry): PreparedEntry;
 }
 
 let processAudit: DeliveryAudit | undefined;

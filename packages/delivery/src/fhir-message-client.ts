@@ -114,7 +114,7 @@ export function postMessage(endpoint: string, message: Bundle | string, options:
 async function send(endpoint: string, body: string, options: PostOptions): Promise<DeliveryResult> {
   const url = targetUrl(endpoint);
   if (!url) return { error: { code: 'EINVALIDURL', message: `not a URL: ${endpoint}` } };
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { error: { code: 'EINVALIDURL', message: `not an http(s) URL: ${endpoint}` } };
+  // httpPostText refuses any other scheme than http(s).
   const r = await httpPostText(url, body, {
     headers: {
       'Content-Type': 'application/fhir+json',

@@ -57,7 +57,7 @@ export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps
       route = routeMessage(record.event, bundle, deps.directory);
     }
   } catch (err) {
-    return unreadable(record, err, deps);
+    return unreadableStep(record, err, deps);
   }
   if (route.kind === 'unroutable') return { kind: 'done', record: await transitionAudited(deps, record, 'unroutable', route.reason) };
 
@@ -71,7 +71,7 @@ export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps
     try {
       bundle ??= JSON.parse(body) as Bundle;
     } catch (err) {
-      return unreadable(record, err, deps);
+      return unreadableStep(record, err, deps);
     }
     outgoing = messageTextWithDestination(body, bundle, destination);
   }
@@ -92,8 +92,8 @@ export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps
   }
 }
 
-/** No retry can mend a stored message that cannot be read: it ends dead, where ops can see it. */
-async function unreadable(record: MessageRecord, err: unknown, deps: DeliveryStepDeps): Promise<StepResult> {
+/** No retry can mend a stored message that cannot be read: it ends dead, where ops can see it (the router's and the courier's step alike). */
+export async function unreadableStep(record: MessageRecord, err: unknown, deps: Pick<DeliveryStepDeps, 'ledger' | 'audit'>): Promise<StepResult> {
   const reason = `the stored message cannot be read: ${(err as Error).message}`;
   return { kind: 'fatal', reason, record: await transitionAudited(deps, record, 'dead', reason) };
 }

@@ -1,4 +1,4 @@
-import { read } from '@ipbro/service-kit';
+import { read, type Reader } from '@ipbro/service-kit';
 import { readFileSync } from 'node:fs';
 import { clientCredentialsTokenSource, type TokenSource } from './client-credentials';
 
@@ -19,15 +19,8 @@ export function outboundTokenConfigSpec(defaultClientId: string) {
   };
 }
 
-export interface OutboundTokenConfig {
-  DELIVERY_TOKEN_URL?: string;
-  DELIVERY_CLIENT_ID: string;
-  DELIVERY_CLIENT_SECRET?: string;
-  DELIVERY_TOKEN_SCOPE?: string;
-  DELIVERY_CLIENT_KEY_FILE?: string;
-  DELIVERY_CLIENT_KEY_ID?: string;
-  DELIVERY_TOKEN_AUDIENCE?: string;
-}
+/** The values those settings read to (a service's whole config fits). */
+export type OutboundTokenConfig = { [K in keyof ReturnType<typeof outboundTokenConfigSpec>]: ReturnType<typeof outboundTokenConfigSpec>[K] extends Reader<infer T> ? T : never };
 
 /** The token source those settings describe, or undefined when no token URL is set. */
 export function outboundTokenSource(config: OutboundTokenConfig): TokenSource | undefined {

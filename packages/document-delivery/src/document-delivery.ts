@@ -1,5 +1,5 @@
 import { ConsentRegistry, decideConsent, summarizeConsents, type GateRecipient } from '@ipbro/consent-gate';
-import { classifyDelivery, deliveryAttemptEntry, deliveryAuditOf, loadForDelivery, messageTextWithDestination, postMessage, recipientToken, routeMessage, transientStep, transitionAudited, type DeliveryStepDeps, type StepResult } from '@ipbro/delivery';
+import { classifyDelivery, deliveryAttemptEntry, deliveryAuditOf, loadForDelivery, messageTextWithDestination, postMessage, recipientToken, routeMessage, transientStep, transitionAudited, unreadableStep, type DeliveryStepDeps, type StepResult } from '@ipbro/delivery';
 import type { ResolvedRecipient } from '@ipbro/directory';
 import { personNumberOf, readMessage } from '@ipbro/fhir-message';
 import { deliverTransactions, planTransactions, UndeliverableError, uploadLargeAttachments } from '@ipbro/fhir-rest-delivery';
@@ -44,8 +44,7 @@ export async function deliverDocumentFromLedger(job: DeliveryJobData, deps: Docu
     view = readMessage(bundle);
     route = routeMessage(record.event, bundle, deps.directory, ['fhir-message', 'fhir-rest']);
   } catch (err) {
-    const reason = `the stored message cannot be read: ${(err as Error).message}`;
-    return { kind: 'fatal', reason, record: await transitionAudited(deps, record, 'dead', reason) };
+    return unreadableStep(record, err, deps);
   }
   if (route.kind === 'unroutable') return { kind: 'done', record: await transitionAudited(deps, record, 'unroutable', route.reason) };
 

@@ -34,7 +34,7 @@ export async function httpPost(target: string, body: string | Buffer, contentTyp
   } catch {
     return { error: { code: 'EINVALIDURL', message: `not a URL: ${target}` } };
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { error: { code: 'EINVALIDURL', message: `not an http(s) URL: ${target}` } };
+  // httpPostText refuses any other scheme than http(s).
   const r = await httpPostText(url, body, {
     headers: {
       'Content-Type': contentType,

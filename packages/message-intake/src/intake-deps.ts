@@ -1,5 +1,5 @@
 import type { MessageView } from '@ipbro/fhir-message';
-import type { MessageLedger, Recipient, StreamAppend } from '@ipbro/message-ledger';
+import type { MessageLedger, PreparedEntry, Recipient } from '@ipbro/message-ledger';
 import type { DeliveryJobData, QueueName } from '@ipbro/queues';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 
@@ -57,7 +57,7 @@ export interface IntakeAuditEntry {
 export interface IntakeAudit {
   record(entry: IntakeAuditEntry): Promise<unknown>;
   /** The record as an entry the ledger appends with the seen mark (one step); `stored` logs it. Without it, intake records after the write. */
-  prepare?(entry: IntakeAuditEntry): { append: StreamAppend; stored(entryId: string | undefined): unknown };
+  prepare?(entry: IntakeAuditEntry): PreparedEntry;
 }
 
 /**

@@ -29,7 +29,6 @@ return false
 
 /** What a transition may change besides the state. */
 export type TransitionPatch = Partial<Pick<MessageRecord, 'attempts' | 'recipient' | 'receipt' | 'discarded'>>;
-type Patch = TransitionPatch;
 
 /** A state change as it came out: whether it happened, the record now, and the id of the entry appended with it. */
 export interface TransitionResult {
@@ -207,12 +206,12 @@ export class MessageLedger {
    * dead) unless `force` (an operator's re-drive) — so a late `delivered` after a receipt's
    * `acknowledged` is ignored. Throws when there is no such record.
    */
-  async transition(key: string, state: MessageState, detail = '', patch: Patch = {}, options: { force?: boolean } = {}): Promise<MessageRecord> {
+  async transition(key: string, state: MessageState, detail = '', patch: TransitionPatch = {}, options: { force?: boolean } = {}): Promise<MessageRecord> {
     return (await this.change(key, state, detail, patch, options.force ?? false, '')).record;
   }
 
   /** transition, with `append` written in the same step when the change happens (its audit record); says whether it did. */
-  async transitionRecorded(key: string, state: MessageState, detail: string, patch: Patch, append: StreamAppend | undefined): Promise<TransitionResult> {
+  async transitionRecorded(key: string, state: MessageState, detail: string, patch: TransitionPatch, append: StreamAppend | undefined): Promise<TransitionResult> {
     return this.change(key, state, detail, patch, false, '', append);
   }
 
@@ -220,12 +219,12 @@ export class MessageLedger {
    * Changes the state only from `expected`; undefined when the record was elsewhere (another worker
    * got there first). `force` lets an operator's single-winner retry leave a final state.
    */
-  async transitionIf(key: string, expected: MessageState, state: MessageState, detail = '', patch: Patch = {}, options: { force?: boolean } = {}): Promise<MessageRecord | undefined> {
+  async transitionIf(key: string, expected: MessageState, state: MessageState, detail = '', patch: TransitionPatch = {}, options: { force?: boolean } = {}): Promise<MessageRecord | undefined> {
     const { changed, record } = await this.change(key, state, detail, patch, options.force ?? false, expected);
     return changed ? record : undefined;
   }
 
-  private async change(key: string, state: MessageState, detail: string, patch: Patch, force: boolean, expected: string, append?: StreamAppend): Promise<TransitionResult> {
+  private async change(key: string, state: MessageState, detail: string, patch: TransitionPatch, force: boolean, expected: string, append?: StreamAppend): Promise<TransitionResult> {
     const entry = appendArguments(append, this.recordKey(key));
     const reply = await (this.redis as unknown as { ipbroTransition5: (...a: string[]) => Promise<[string, string | null] | null> }).ipbroTransition5(
       this.recordKey(key), `${this.prefix}:state:`, this.bodyKey(key), ...entry.keys, state, detail, new Date().toISOString(), JSON.stringify(patch), force ? '1' : '0', expected, this.bodyRetention, ...entry.args

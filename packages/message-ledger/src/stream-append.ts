@@ -13,6 +13,12 @@ export interface StreamAppend {
   text: string;
 }
 
+/** An entry prepared for a ledger write to append (`append`), and what to do once it landed (`stored`: log it, with its id). */
+export interface PreparedEntry {
+  append: StreamAppend;
+  stored(entryId: string | undefined): unknown;
+}
+
 /**
  * The Lua function every appending script carries: `appendEntry(trail, own, maxLen, maxPer, ttl,
  * text, indexed)` adds `text` to `trail` and, when indexed is '1', to `own`; returns the trail's id.
