@@ -59,3 +59,20 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, ms = 15000
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * A full garbage collection in a service started with NODE_OPTIONS=--inspect=127.0.0.1:0, through its
+ * inspector (HeapProfiler.collectGarbage), so a heap reading after it counts live objects only.
+ */
+export async function collectGarbage(service: Service): Promise<void> {
+  const url = /ws:\/\/127\.0\.0\.1:\d+\/[\w-]+/.exec(service.output.join(''))?.[0];
+  if (!url) throw new Error(`${service.name} has no inspector (start it with NODE_OPTIONS=--inspect=127.0.0.1:0)`);
+  const script = `const ws = new WebSocket(${JSON.stringify(url)});
+ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+ws.onmessage = (e) => { if (JSON.parse(e.data).id === 1) { ws.close(); process.exit(0); } };
+ws.onerror = () => process.exit(1);
+setTimeout(() => process.exit(2), 10000);`;
+  const child = spawn(process.execPath, ['--experimental-websocket', '--no-warnings', '-e', script], { stdio: 'ignore' });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`garbage collection in ${service.name} through its inspector failed (${code})`);
+}
