@@ -19,7 +19,7 @@ const { readMessage } = require('../packages/fhir-message/dist');
 const { AuditTrail } = require('../packages/audit/dist');
 const { useDeliveryAudit } = require('../packages/delivery/dist');
 const { BodyCipher, bindBodyCipher } = require('../packages/message-ledger/dist');
-const { deliveryJobData } = require('../packages/queues/dist');
+const { createRedisConnection, deliveryJobData } = require('../packages/queues/dist');
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CONCURRENCY = Number(process.env.BENCH_ROUTER_CONCURRENCY ?? 16);
@@ -73,13 +73,19 @@ module.exports = {
     // to the audit trail, logs at info, here to /dev/null), the messages accepted into the ledger and
     // the queue as the gateway does. (An auto-pipelined ledger connection measured slower: 0.62 vs 0.66.)
     const prefix = `{ipbro-bench-router-${run}}`;
-    const producer = connect();
+    // The router's connections as main.ts makes them (createRedisConnection: writes coalesced per turn).
+    const connectAs = (role) => {
+      const c = createRedisConnection(REDIS_URL, role);
+      connections.push(c);
+      return c;
+    };
+    const producer = connectAs('client');
     const key = randomBytes(32);
     bindBodyCipher(producer, new BodyCipher(key));
     const logger = createLogger('meldeplikt-router', { level: 'info', destination: pino.destination({ dest: '/dev/null', sync: true }) });
     useDeliveryAudit(new AuditTrail(producer, { prefix, logger, source: 'meldeplikt-router', hmacKey: key }));
     const router = startMeldepliktRouter({
-      producer, workerConnection: connect(), directory,
+      producer, workerConnection: connectAs('worker'), directory,
       logger, prefix,
       delivery: { firstDelayMs: 1000, ceilingMs: 3600000, attempts: 0, timeoutMs: 10000 }, concurrency: CONCURRENCY,
     });

@@ -1,4 +1,5 @@
 export * from './redis-connection';
+export * from './write-coalescing';
 export * from './eviction-policy';
 export * from './backoffs';
 export * from './queue-names';

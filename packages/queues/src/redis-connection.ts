@@ -1,9 +1,11 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { coalesceWrites } from './write-coalescing';
 
 /**
  * The one Redis connection factory. BullMQ requires `maxRetriesPerRequest: null` for workers (their
  * blocking commands must wait out a reconnect); producers fail fast instead (`enableOfflineQueue:
  * false`, one retry) so an HTTP request is answered 503 rather than hanging while Redis is down.
+ * Every connection sends a turn's commands in one write (coalesceWrites).
  */
 export type RedisRole = 'producer' | 'worker' | 'client';
 
@@ -18,6 +20,7 @@ export function createRedisConnection(url: string, role: RedisRole): Redis {
   const redis = new Redis(url, redisOptionsFor(role));
   // An error event without a listener would crash the process; reconnects are ioredis' job.
   redis.on('error', () => undefined);
+  coalesceWrites(redis);
   return redis;
 }
 

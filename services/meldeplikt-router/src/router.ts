@@ -25,6 +25,8 @@ export interface RouterOptions {
   /** close(): how long in-flight deliveries may take before the worker is closed anyway (default 20 s). */
   closeTimeoutMs?: number;
   tokenFor?: DeliveryStepDeps['tokenFor'];
+  /** The audit trail of attempts and outcomes (default: the process's, useDeliveryAudit). */
+  audit?: DeliveryStepDeps['audit'];
   /** Where deliveries_total{outcome} is counted. */
   registry?: Registry;
 }
@@ -49,7 +51,7 @@ export function startMeldepliktRouter(options: RouterOptions): MeldepliktRouter 
   const queue = createQueue(QUEUES.meldeplikt, options.producer, options.delivery, options.prefix);
   const log = options.logger;
   const maxAttempts = resolveAttempts(options.delivery);
-  const deps: DeliveryStepDeps = { ledger, directory: options.directory, timeoutMs: options.delivery.timeoutMs, maxAttempts, ...(options.tokenFor ? { tokenFor: options.tokenFor } : {}) };
+  const deps: DeliveryStepDeps = { ledger, directory: options.directory, timeoutMs: options.delivery.timeoutMs, maxAttempts, ...(options.tokenFor ? { tokenFor: options.tokenFor } : {}), ...(options.audit ? { audit: options.audit } : {}) };
   const outcomes = options.registry
     ? ((options.registry.getSingleMetric('ipbro_deliveries_total') as Counter<'state'> | undefined) ??
       new Counter({ name: 'ipbro_deliveries_total', help: 'meldeplikt delivery attempts by the ledger state they left', labelNames: ['state'], registers: [options.registry] }))
