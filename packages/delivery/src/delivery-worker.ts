@@ -3,6 +3,8 @@ import { FINAL_STATES, jobIdFor, type MessageLedger } from '@ipbro/message-ledge
 import { cappedExponentialDelay, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
 import type { Logger } from '@ipbro/service-kit';
 import { DelayedError, UnrecoverableError, type Job, type Queue, type Worker } from 'bullmq';
+import { transitionAudited } from './audited-transition';
+import type { DeliveryAudit } from './delivery-audit';
 import type { StepResult } from './meldeplikt-delivery';
 import { routeMessage } from './message-routing';
 
@@ -40,15 +42,16 @@ export async function settleDeliveryStep(
 
 /**
  * A job that failed for good without the ledger saying so (Redis trouble every attempt, a missing
- * body, a job that stalled too often) still ends in a final state: the message is marked dead.
+ * body, a job that stalled too often) still ends in a final state: the message is marked dead, with
+ * the outcome's audit record written in the same step like every other delivery outcome.
  */
-export function markDeadWhenFailedForGood(worker: Worker<DeliveryJobData>, ledger: MessageLedger, log: Logger): void {
+export function markDeadWhenFailedForGood(worker: Worker<DeliveryJobData>, deps: { ledger: MessageLedger; audit?: DeliveryAudit }, log: Logger): void {
   worker.on('failed', (job, err) => {
     if (!job || err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || err.name === 'DelayedError') return;
     if (job.attemptsMade < (job.opts.attempts ?? 1) && !/stalled more than/.test(err.message)) return;
     void (async () => {
-      const record = await ledger.get(job.data.key);
-      if (record && !FINAL_STATES.includes(record.state)) await ledger.transition(job.data.key, 'dead', `delivery job failed for good: ${err.message}`);
+      const record = await deps.ledger.get(job.data.key);
+      if (record && !FINAL_STATES.includes(record.state)) await transitionAudited(deps, record, 'dead', `delivery job failed for good: ${err.message}`);
     })().catch((e) => log.error({ err: (e as Error).message, messageId: job.data.messageId }, 'could not mark the message dead'));
   });
 }

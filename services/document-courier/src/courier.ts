@@ -84,7 +84,7 @@ export function startDocumentCourier(options: CourierOptions): DocumentCourier {
   }, prefix);
   worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
   // A job that failed for good without the ledger saying so must still end in a final state.
-  markDeadWhenFailedForGood(worker, ledger, log);
+  markDeadWhenFailedForGood(worker, deps, log);
 
   const reminderConnection = options.workerConnection.duplicate();
   const reminderWorker = new Worker<ReminderJobData>(

@@ -1,6 +1,7 @@
 import { Directory } from '@ipbro/directory';
 import { createKommuneSimulator } from '@ipbro/kommune-simulator';
-import { ledgerKey, type MessageRecord } from '@ipbro/message-ledger';
+import { AuditTrail } from '@ipbro/audit';
+import { jobIdFor, ledgerKey, type MessageRecord } from '@ipbro/message-ledger';
 import { createQueue, QUEUES } from '@ipbro/queues';
 import { createLogger } from '@ipbro/service-kit';
 import express from 'express';
@@ -183,6 +184,24 @@ test('a receiver that keeps failing: dead once the attempts are spent', async ()
   expect(r.attempts).toBe(6);
   expect(r.history.filter((h) => h.state === 'retrying')).toHaveLength(5);
   expect(r.history.at(-1)?.detail).toContain('attempts exhausted (6)');
+});
+
+test('a job that fails for good without a delivery outcome (its body is gone): dead, with the audit record of that outcome', async () => {
+  const prefix = `{ipbro-router-${randomUUID().slice(0, 8)}}`;
+  const trail = new AuditTrail(connection(), { prefix, logger: quiet, source: 'meldeplikt-router' });
+  const own = startRouter(directory, { prefix, audit: trail, delivery: { firstDelayMs: 20, ceilingMs: 50, attempts: 2, timeoutMs: 2000 } });
+  const id = randomUUID();
+  const key = ledgerKey(SENDER, id);
+  // A record without a body: every attempt throws before it could post.
+  await own.ledger.ensureRecord({ key, id, sender: SENDER, event: 'meldeplikt' });
+  await own.queue.add('deliver', { key, messageId: id, sender: SENDER, event: 'meldeplikt' }, { jobId: jobIdFor(key) });
+  const r = await until(key, ['dead'], own);
+  expect(r.history.at(-1)?.detail).toBe(`delivery job failed for good: Message ${key} has no body in the ledger`);
+  for (let i = 0; i < 50 && (await trail.forMessage(id)).length === 0; i++) await pause(20);
+  expect(await trail.forMessage(id)).toEqual([
+    expect.objectContaining({ event: 'delivery.outcome', outcome: 'major-failure', messageId: id, detail: `dead (attempt 0): delivery job failed for good: Message ${key} has no body in the ledger` }),
+  ]);
+  expect(sim.received.size).toBe(0);
 });
 
 test('later: delivered at once (202); the receipt goes to the gateway, not to the router', async () => {

@@ -72,7 +72,7 @@ export function startMeldepliktRouter(options: RouterOptions): MeldepliktRouter 
   worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
   // A job that failed for good without the ledger saying so (Redis trouble every attempt, a missing
   // body, a job that stalled too often) must still end in a final state: nothing disappears.
-  markDeadWhenFailedForGood(worker, ledger, log);
+  markDeadWhenFailedForGood(worker, deps, log);
 
   const redriver = unroutableRedriver({ ledger, queue, directory: options.directory, events: ['meldeplikt'], log, ...(options.sweepMs ? { sweepMs: options.sweepMs } : {}) });
   const redriveUnroutable = redriver.redrive;
