@@ -224,6 +224,11 @@ export class MessageLedger {
     return changed ? record : undefined;
   }
 
+  /** transitionIf, with `append` written in the same step when the change happens (its audit record); says whether it did. */
+  async transitionIfRecorded(key: string, expected: MessageState, state: MessageState, detail: string, patch: TransitionPatch, options: { force?: boolean; append?: StreamAppend }): Promise<TransitionResult> {
+    return this.change(key, state, detail, patch, options.force ?? false, expected, options.append);
+  }
+
   private async change(key: string, state: MessageState, detail: string, patch: TransitionPatch, force: boolean, expected: string, append?: StreamAppend): Promise<TransitionResult> {
     const entry = appendArguments(append, this.recordKey(key));
     const reply = await (this.redis as unknown as { ipbroTransition5: (...a: string[]) => Promise<[string, string | null] | null> }).ipbroTransition5(

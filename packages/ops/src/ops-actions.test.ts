@@ -75,3 +75,34 @@ test('every action is also written to the system\'s audit trail, with who did it
   await audited.retry(key, { id: 'ola.operator', orgnr: '997005562' }, 'recipient is back');
   expect(written).toEqual([expect.objectContaining({ event: 'operator.action', messageId: 'r-audit', outcome: 'success', who: { clientId: 'ola.operator', orgnr: '997005562' }, detail: expect.stringMatching(/^retry: queued; recipient is back$/) })]);
 });
+
+test('with a trail that prepares entries, an action\'s record lands in the same step as its ledger move, and a move that loses records nothing', async () => {
+  const stream = `${fx.prefix}:trail`;
+  const stored: string[] = [];
+  const recordedApart: string[] = [];
+  const trail = {
+    record: async (input: { messageId: string }) => void recordedApart.push(input.messageId),
+    prepare: (input: { messageId: string; detail?: string }) => ({
+      append: { stream, maxLength: 100, text: JSON.stringify(input) },
+      stored: (entryId: string | undefined) => void stored.push(String(entryId)),
+    }),
+  };
+  const audited = new OpsActions({ ledger: fx.ledger, queues: { meldeplikt, documents }, redis: fx.redis, prefix: fx.prefix, trail });
+  const ola = { id: 'ola.operator', orgnr: '997005562' };
+  const dead = await fx.message('t-retry', [['dead', 'attempts exhausted (2); last: HTTP 503']], ALESUND);
+  const parked = await fx.message('t-redrive', [['unroutable', 'no recipient for kommune 9999']]);
+  const live = await fx.message('t-discard', [['retrying', 'attempt 1 of 3: HTTP 503']], ALESUND);
+  // Two operators at once: one move wins, and only its record is written.
+  await Promise.allSettled([audited.retry(dead, ola, 'back up'), audited.retry(dead, { id: 'per' })]);
+  await audited.redriveUnroutable(ola, parked);
+  await audited.discard(live, ola, 'sent again');
+
+  const entries = (await fx.redis.xrange(stream, '-', '+')).map(([id, fields]) => ({ id, ...JSON.parse(fields[1]) }));
+  expect(entries.map((e) => [e.messageId, e.detail])).toEqual([
+    ['t-retry', expect.stringMatching(/^retry: queued/)],
+    ['t-redrive', 'redrive: queued'],
+    ['t-discard', 'discard: dead (discarded); sent again'],
+  ]);
+  expect(stored).toEqual(entries.map((e) => e.id));
+  expect(recordedApart).toEqual([]);
+});

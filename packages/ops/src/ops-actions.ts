@@ -1,4 +1,4 @@
-import { jobIdFor, type MessageLedger, type MessageRecord } from '@ipbro/message-ledger';
+import { jobIdFor, type MessageLedger, type MessageRecord, type MessageState, type PreparedEntry, type TransitionPatch } from '@ipbro/message-ledger';
 import { deliveryJobData, queueForEvent, type DeliveryJobData, type QueueName } from '@ipbro/queues';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -28,9 +28,25 @@ export class ActionRefused extends Error {
   }
 }
 
-/** The system's audit trail, as far as operator actions need it (@ipbro/audit's AuditTrail fits). */
+/** What an operator action tells the system's audit trail. */
+export interface OperatorAuditInput {
+  event: 'operator.action';
+  messageId: string;
+  outcome: 'success';
+  who: { clientId?: string; orgnr?: string };
+  sender?: string;
+  messageEvent?: string;
+  detail?: string;
+}
+
+/**
+ * The system's audit trail, as far as operator actions need it (@ipbro/audit's AuditTrail fits):
+ * with `prepare`, an action's record is appended in the same Redis step as the ledger move it
+ * records; without, it is written after the move.
+ */
 export interface OperatorAuditTrail {
-  record(input: { event: 'operator.action'; messageId: string; outcome: 'success'; who: { clientId?: string; orgnr?: string }; sender?: string; messageEvent?: string; detail?: string }): Promise<unknown>;
+  record(input: OperatorAuditInput): Promise<unknown>;
+  prepare?(input: OperatorAuditInput): PreparedEntry;
 }
 
 const AUDIT_KEEP = 1000;
@@ -56,10 +72,11 @@ export class OpsActions {
     const record = await this.existing(key);
     if (record.state !== 'dead' && record.state !== 'rejected') throw new ActionRefused(`Only a dead or rejected message can be retried; ${record.id} is ${record.state}`, 409);
     const detail = `retried by ${by(actor)}${reason ? `: ${reason}` : ''} (attempts were ${record.attempts})`;
-    const moved = await this.deps.ledger.transitionIf(key, record.state, 'queued', detail, { attempts: 0 }, { force: true });
+    const action = { by: actor, action: 'retry' as const, reason, result: 'queued' };
+    const moved = await this.move(record, record.state, 'queued', detail, { attempts: 0 }, true, action);
     if (!moved) throw new ActionRefused(`${record.id} changed meanwhile; look again`, 409);
     await this.enqueue(moved, `ops${moved.history.length}`);
-    await this.audit({ by: actor, action: 'retry', record: moved, reason, result: 'queued' });
+    await this.listAction({ ...action, record: moved });
     return moved;
   }
 
@@ -68,11 +85,14 @@ export class OpsActions {
     const keys = key ? [key] : await this.deps.ledger.listByState('unroutable');
     if (key && (await this.existing(key)).state !== 'unroutable') throw new ActionRefused(`${key} is not unroutable`, 409);
     const moved: MessageRecord[] = [];
+    const action = { by: actor, action: 'redrive' as const, result: 'queued' };
     for (const k of keys) {
-      const record = await this.deps.ledger.transitionIf(k, 'unroutable', 'queued', `re-driven by ${by(actor)}`);
+      const found = await this.deps.ledger.get(k);
+      if (!found) continue;
+      const record = await this.move(found, 'unroutable', 'queued', `re-driven by ${by(actor)}`, {}, false, action);
       if (!record) continue;
       await this.enqueue(record, `ops${record.history.length}`);
-      await this.audit({ by: actor, action: 'redrive', record, result: 'queued' });
+      await this.listAction({ ...action, record });
       moved.push(record);
     }
     return moved;
@@ -89,9 +109,10 @@ export class OpsActions {
     if (record.state === 'acknowledged') throw new ActionRefused(`${record.id} was acknowledged by its recipient; there is nothing to discard`, 409);
     if (record.discarded) throw new ActionRefused(`${record.id} was discarded already`, 409);
     const discarded = { by: by(actor), at: new Date().toISOString(), reason: reason.trim() };
-    const moved = await this.deps.ledger.transitionIf(key, record.state, 'dead', `discarded by ${by(actor)}: ${reason.trim()}`, { discarded }, { force: true });
+    const action = { by: actor, action: 'discard' as const, reason: reason.trim(), result: 'dead (discarded)' };
+    const moved = await this.move(record, record.state, 'dead', `discarded by ${by(actor)}: ${reason.trim()}`, { discarded }, true, action);
     if (!moved) throw new ActionRefused(`${record.id} changed meanwhile; look again`, 409);
-    await this.audit({ by: actor, action: 'discard', record: moved, reason: reason.trim(), result: 'dead (discarded)' });
+    await this.listAction({ ...action, record: moved });
     return moved;
   }
 
@@ -114,13 +135,40 @@ export class OpsActions {
     await queue.add('deliver', data, { jobId: `${jobIdFor(record.key)}_${suffix}` });
   }
 
-  private async audit(e: { by: Actor; action: AuditEntry['action']; record: MessageRecord; reason?: string; result: string }): Promise<void> {
+  /**
+   * The single-winner ledger move of an action, with the action's record in the system's audit
+   * trail: in the same Redis step when the trail can prepare one, else right after. Undefined when
+   * the record was no longer in `expected` (nothing moved, nothing recorded).
+   */
+  private async move(record: MessageRecord, expected: MessageState, state: MessageState, detail: string, patch: TransitionPatch, force: boolean, action: Omit<ActionDone, 'record'>): Promise<MessageRecord | undefined> {
+    const input = trailInput({ ...action, record });
+    const prepared = this.deps.trail?.prepare?.(input);
+    const moved = await this.deps.ledger.transitionIfRecorded(record.key, expected, state, detail, patch, { force, ...(prepared ? { append: prepared.append } : {}) });
+    if (!moved.changed) return undefined;
+    if (prepared && moved.entryId) prepared.stored(moved.entryId);
+    else await this.deps.trail?.record(input);
+    return moved.record;
+  }
+
+  /** The action in the ops' own list (the dashboard's "recent actions"). */
+  private async listAction(e: ActionDone): Promise<void> {
     const entry: AuditEntry = { at: new Date().toISOString(), by: e.by.id, ...(e.by.orgnr ? { orgnr: e.by.orgnr } : {}), action: e.action, key: e.record.key, messageId: e.record.id, ...(e.reason ? { reason: e.reason } : {}), result: e.result };
     await this.deps.redis.multi().lpush(this.auditKey, JSON.stringify(entry)).ltrim(this.auditKey, 0, AUDIT_KEEP - 1).exec();
-    // The same action in the system's audit trail, beside the message's receipt and deliveries.
-    await this.deps.trail?.record({
-      event: 'operator.action', messageId: e.record.id, outcome: 'success', who: { clientId: e.by.id, ...(e.by.orgnr ? { orgnr: e.by.orgnr } : {}) },
-      sender: e.record.sender, messageEvent: e.record.event, detail: `${e.action}: ${e.result}${e.reason ? `; ${e.reason}` : ''}`,
-    });
   }
+}
+
+interface ActionDone {
+  by: Actor;
+  action: AuditEntry['action'];
+  record: MessageRecord;
+  reason?: string;
+  result: string;
+}
+
+/** An action as the system's audit trail keeps it, beside the message's receipt and deliveries. */
+function trailInput(e: ActionDone): OperatorAuditInput {
+  return {
+    event: 'operator.action', messageId: e.record.id, outcome: 'success', who: { clientId: e.by.id, ...(e.by.orgnr ? { orgnr: e.by.orgnr } : {}) },
+    sender: e.record.sender, messageEvent: e.record.event, detail: `${e.action}: ${e.result}${e.reason ? `; ${e.reason}` : ''}`,
+  };
 }
