@@ -119,31 +119,26 @@ module.exports = {
 
     // Alternating rounds, the best of each side: neither gains from going second (a warmer JIT) or
     // from a burst of load elsewhere on the machine.
+    const alternate = async (count, tag) => {
+      let bareBest = { rate: 0, cpuUs: Infinity };
+      let routerBest = { rate: 0, cpuUs: Infinity };
+      for (let round = 0; round < count; round++) {
+        await fillBare(n, `${tag}b${round}-`);
+        bareBest = bestOf(bareBest, await drain(bareQueue, n, () => bare.resume()));
+        await bare.pause();
+        await fillRouter(n, `${tag}r${round}-`);
+        routerBest = bestOf(routerBest, await drain(router.queue, n, () => router.worker.resume()));
+        await router.worker.pause();
+      }
+      return { anchor: bareBest, measured: routerBest };
+    };
     const rounds = 3;
-    let anchor = { rate: 0, cpuUs: Infinity };
-    let measured = { rate: 0, cpuUs: Infinity };
-    for (let round = 0; round < rounds; round++) {
-      await fillBare(n, `b${round}-`);
-      anchor = bestOf(anchor, await drain(bareQueue, n, () => bare.resume()));
-      await bare.pause();
-      await fillRouter(n, `r${round}-`);
-      measured = bestOf(measured, await drain(router.queue, n, () => router.worker.resume()));
-      await router.worker.pause();
-    }
+    const { anchor, measured } = await alternate(rounds, '');
     // The same at 64 in flight (both sides): the bare worker is already busy at 16, the router is not.
     const WIDE = 64;
     bare.concurrency = WIDE;
     router.worker.concurrency = WIDE;
-    let wideAnchor = { rate: 0, cpuUs: Infinity };
-    let wide = { rate: 0, cpuUs: Infinity };
-    for (let round = 0; round < 2; round++) {
-      await fillBare(n, `wb${round}-`);
-      wideAnchor = bestOf(wideAnchor, await drain(bareQueue, n, () => bare.resume()));
-      await bare.pause();
-      await fillRouter(n, `wr${round}-`);
-      wide = bestOf(wide, await drain(router.queue, n, () => router.worker.resume()));
-      await router.worker.pause();
-    }
+    const { anchor: wideAnchor, measured: wide } = await alternate(2, 'w');
     const counts = await router.ledger.countByState();
     if (counts.delivered < (rounds + 2) * n + warm) throw new Error(`only ${counts.delivered} of ${(rounds + 2) * n + warm} delivered: ${JSON.stringify(counts)}`);
 

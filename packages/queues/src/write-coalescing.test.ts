@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { removeTestData } from './test-support/test-data';
 import { coalesceWrites } from './write-coalescing';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -24,9 +25,8 @@ async function ready(redis: Redis): Promise<void> {
 
 const connections: Redis[] = [];
 afterAll(async () => {
-  const keys = await connections[0].keys(`${prefix}*`);
-  if (keys.length) await connections[0].del(...keys);
-  for (const c of connections) c.disconnect();
+  await removeTestData(connections[0], prefix);
+  for (const c of connections.slice(1)) c.disconnect();
 });
 
 function connect(coalesce: boolean): Redis {
