@@ -1,5 +1,5 @@
 import { Directory } from '@ipbro/directory';
-import { ledgerKey, MessageLedger, type MessageRecord } from '@ipbro/message-ledger';
+import { ledgerKey, MessageLedger, requeueJobIdFor, type MessageRecord } from '@ipbro/message-ledger';
 import { createQueue, QUEUES, type DeliveryJobData } from '@ipbro/queues';
 import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { createLogger } from '@ipbro/service-kit';
@@ -68,5 +68,36 @@ describe('unroutableRedriver', () => {
     expect((await ledger.get(key))?.state).toBe('queued');
     expect(await queue.getJobCountByTypes('waiting')).toBe(1);
     expect(directory.listenerCount('reloaded')).toBe(0);
+  });
+
+  test('a re-drive adds its job before the ledger move: a sweep that dies between the two leaves a held job, not a queued message without one', async () => {
+    const bundle = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'meldeplikt.json'), 'utf8'));
+    const id = randomUUID();
+    bundle.entry[0].resource.id = id;
+    const key = ledgerKey('997005562', id);
+    await ledger.accept({ sender: '997005562', id, event: 'meldeplikt', body: JSON.stringify(bundle), enqueue: async () => undefined });
+    await ledger.transition(key, 'unroutable', 'no koordinerende enhet known for kommune 1508');
+    const parked = (await ledger.get(key))!;
+    const data = { kommuner: [{ kommunenummer: '1508', name: 'Ålesund kommune', orgnr: '942953119', koordinerendeEnhet: { herId: '8110021', endpoint: 'http://127.0.0.1:9/ke', delivery: 'fhir-message' } }], helseforetak: [] };
+    const directory = Directory.fromObject(data);
+    const move = jest.spyOn(ledger, 'transitionIf').mockRejectedValueOnce(new Error('Connection is closed.'));
+    const redriver = unroutableRedriver({ ledger, queue, directory, events: ['meldeplikt'], log, sweepMs: 3_600_000, holdMs: 5_000 });
+    try {
+      await expect(redriver.redrive()).rejects.toThrow('Connection is closed.');
+      const held = await queue.getJob(requeueJobIdFor(parked));
+      expect(await held?.getState()).toBe('delayed');
+      expect(held?.delay).toBe(5_000);
+      expect(held?.data).toEqual({ key, messageId: id, sender: '997005562', event: 'meldeplikt' });
+      expect((await ledger.get(key))?.state).toBe('unroutable');
+      // The next sweep moves it and releases that same job: still one job, now due.
+      move.mockRestore();
+      expect(await redriver.redrive()).toBe(1);
+      expect((await ledger.get(key))?.state).toBe('queued');
+      expect(await held?.getState()).toBe('waiting');
+      expect((await queue.getJobs(['waiting', 'delayed'])).filter((j) => j.data.key === key)).toHaveLength(1);
+    } finally {
+      move.mockRestore();
+      redriver.stop();
+    }
   });
 });

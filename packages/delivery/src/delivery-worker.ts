@@ -1,6 +1,6 @@
 import type { DeliveryMode, Directory } from '@ipbro/directory';
-import { FINAL_STATES, jobIdFor, type MessageLedger } from '@ipbro/message-ledger';
-import { cappedExponentialDelay, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
+import { FINAL_STATES, requeueJobIdFor, type MessageLedger } from '@ipbro/message-ledger';
+import { addHeldJob, cappedExponentialDelay, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
 import type { Logger } from '@ipbro/service-kit';
 import { DelayedError, UnrecoverableError, type Job, type Queue, type Worker } from 'bullmq';
 import { transitionAudited } from './audited-transition';
@@ -85,6 +85,8 @@ export interface UnroutableRedriveOptions {
   log: Logger;
   /** How often to look again besides directory reloads (default 60 s). */
   sweepMs?: number;
+  /** How long a re-drive's job waits if its release is lost (addHeldJob; default 30 s). */
+  holdMs?: number;
 }
 
 /**
@@ -102,8 +104,10 @@ export function unroutableRedriver(o: UnroutableRedriveOptions): { redrive(): Pr
         const { record, body } = await o.ledger.getWithBody(key);
         if (!body || !record || !o.events.includes(record.event)) continue;
         if (routeMessage(record.event, JSON.parse(body), o.directory, o.modes).kind !== 'recipient') continue;
+        // The job first, held until the move: whoever races to re-drive it adds the same one.
+        const job = await addHeldJob(o.queue, record.event, { key, messageId: record.id, sender: record.sender, event: record.event }, requeueJobIdFor(record), o.holdMs);
         if (!(await o.ledger.transitionIf(key, 'unroutable', 'queued', 're-driven: the directory now knows the recipient'))) continue;
-        await o.queue.add(record.event, { key, messageId: record.id, sender: record.sender, event: record.event }, { jobId: `${jobIdFor(key)}_r${Date.now()}` });
+        await job.release();
         count++;
       }
       if (count) o.log.info({ count, events: o.events }, 're-drove unroutable messages');

@@ -1,5 +1,5 @@
 export * from './message-record';
-export { jobIdFor, keyForJobId } from './job-id';
+export { jobIdFor, keyForJobId, requeueJobIdFor } from './job-id';
 export { MessageLedger, bindBodyCipher, type AcceptInput, type TransitionPatch, type TransitionResult } from './message-ledger';
 export { APPEND_ENTRY_LUA, appendArguments, type PreparedEntry, type StreamAppend } from './stream-append';
 export { BodyCipher, bodyCipherFromConfig, keyIdOf, storedKeyId, type BodyCipherLike } from './body-cipher';

@@ -1,3 +1,4 @@
+import { requeueJobIdFor } from '@ipbro/message-ledger';
 import { createQueue, QUEUES } from '@ipbro/queues';
 import { ActionRefused, OpsActions } from './ops-actions';
 import { ALESUND, ledgerFixture } from './test-support/ledger-fixture';
@@ -105,4 +106,22 @@ test('with a trail that prepares entries, an action\'s record lands in the same 
   ]);
   expect(stored).toEqual(entries.map((e) => e.id));
   expect(recordedApart).toEqual([]);
+});
+
+test('a retry adds its job before the ledger move: one that dies between the two leaves a held job, and the next click releases that same job', async () => {
+  const key = await fx.message('r-crash', [['dead', 'attempts exhausted (2); last: HTTP 503']], ALESUND);
+  const dead = (await fx.ledger.get(key))!;
+  const move = jest.spyOn(fx.ledger, 'transitionIfRecorded').mockRejectedValueOnce(new Error('Connection is closed.'));
+  try {
+    await expect(actions.retry(key, anne)).rejects.toThrow('Connection is closed.');
+  } finally {
+    move.mockRestore();
+  }
+  const held = await meldeplikt.getJob(requeueJobIdFor(dead));
+  expect(await held?.getState()).toBe('delayed'); // if nobody clicks again, it runs when the hold ends and finds the message dead
+  expect((await fx.ledger.get(key))?.state).toBe('dead');
+  await actions.retry(key, anne, 'second try');
+  expect((await fx.ledger.get(key))?.state).toBe('queued');
+  expect(await held?.getState()).toBe('waiting');
+  expect((await meldeplikt.getJobs(['waiting', 'delayed'])).filter((j) => j.data.key === key)).toHaveLength(1);
 });

@@ -1,5 +1,5 @@
-import { jobIdFor, type MessageLedger, type MessageRecord, type MessageState, type PreparedEntry, type TransitionPatch } from '@ipbro/message-ledger';
-import { deliveryJobData, queueForEvent, type DeliveryJobData, type QueueName } from '@ipbro/queues';
+import { requeueJobIdFor, type MessageLedger, type MessageRecord, type MessageState, type PreparedEntry, type TransitionPatch } from '@ipbro/message-ledger';
+import { addHeldJob, deliveryJobData, queueForEvent, type DeliveryJobData, type QueueName } from '@ipbro/queues';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
@@ -54,7 +54,7 @@ const by = (actor: Actor) => (actor.orgnr ? `${actor.id} (${actor.orgnr})` : act
 
 /**
  * The operator's actions, through the ledger and the queues only (never BullMQ internals): the
- * ledger move is single-winner (transitionIf), and the job added after it carries the same routing
+ * ledger move is single-winner (transitionIf), and the job held for it carries the same routing
  * data the gateway gave the original, so the worker handles it as any other. Every action lands in
  * the message's history and in the audit list with who did it.
  */
@@ -62,7 +62,7 @@ export class OpsActions {
   private readonly auditKey: string;
 
   constructor(
-    private readonly deps: { ledger: MessageLedger; queues: Partial<Record<QueueName, Queue<DeliveryJobData>>>; redis: Redis; prefix: string; trail?: OperatorAuditTrail }
+    private readonly deps: { ledger: MessageLedger; queues: Partial<Record<QueueName, Queue<DeliveryJobData>>>; redis: Redis; prefix: string; trail?: OperatorAuditTrail; /** addHeldJob's hold (default 30 s). */ holdMs?: number }
   ) {
     this.auditKey = `${deps.prefix}:ops:audit`;
   }
@@ -73,9 +73,10 @@ export class OpsActions {
     if (record.state !== 'dead' && record.state !== 'rejected') throw new ActionRefused(`Only a dead or rejected message can be retried; ${record.id} is ${record.state}`, 409);
     const detail = `retried by ${by(actor)}${reason ? `: ${reason}` : ''} (attempts were ${record.attempts})`;
     const action = { by: actor, action: 'retry' as const, reason, result: 'queued' };
+    const job = await this.holdJob(record);
     const moved = await this.move(record, record.state, 'queued', detail, { attempts: 0 }, true, action);
     if (!moved) throw new ActionRefused(`${record.id} changed meanwhile; look again`, 409);
-    await this.enqueue(moved, `ops${moved.history.length}`);
+    await job.release();
     await this.listAction({ ...action, record: moved });
     return moved;
   }
@@ -89,9 +90,11 @@ export class OpsActions {
     for (const k of keys) {
       const found = await this.deps.ledger.get(k);
       if (!found) continue;
+      if (found.state !== 'unroutable') continue;
+      const job = await this.holdJob(found);
       const record = await this.move(found, 'unroutable', 'queued', `re-driven by ${by(actor)}`, {}, false, action);
       if (!record) continue;
-      await this.enqueue(record, `ops${record.history.length}`);
+      await job.release();
       await this.listAction({ ...action, record });
       moved.push(record);
     }
@@ -126,13 +129,17 @@ export class OpsActions {
     return record;
   }
 
-  /** Job id: the message's, plus the history length of the move (two clicks on one state give one job). */
-  private async enqueue(record: MessageRecord, suffix: string): Promise<void> {
+  /**
+   * The new job of a retry or re-drive, added before the ledger move and held until it (addHeldJob):
+   * a crash between the two never leaves a message queued without a job. One job id for everyone who
+   * races to queue it again (requeueJobIdFor: two clicks, an operator and a router's sweep).
+   */
+  private async holdJob(record: MessageRecord): Promise<{ release(): Promise<boolean> }> {
     const name = queueForEvent(record.event);
     const queue = this.deps.queues[name];
     if (!queue) throw new Error(`No queue ${name} configured`);
     const data = deliveryJobData({ key: record.key, messageId: record.id, sender: record.sender, event: record.event });
-    await queue.add('deliver', data, { jobId: `${jobIdFor(record.key)}_${suffix}` });
+    return addHeldJob(queue, 'deliver', data, requeueJobIdFor(record), this.deps.holdMs);
   }
 
   /**
