@@ -48,15 +48,20 @@ describe('unroutableRedriver', () => {
   });
   afterAll(() => removeTestData(redis, prefix, queue));
 
-  test('on a directory reload it re-queues what the directory can now route, and after stop() it no longer listens', async () => {
+  /** The example meldeplikt parked unroutable for Ålesund, and a directory that now knows Ålesund. */
+  async function parkedMessage(): Promise<{ id: string; key: string; directory: Directory }> {
     const bundle = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'meldeplikt.json'), 'utf8'));
     const id = randomUUID();
     bundle.entry[0].resource.id = id;
     const key = ledgerKey('997005562', id);
     await ledger.accept({ sender: '997005562', id, event: 'meldeplikt', body: JSON.stringify(bundle), enqueue: async () => undefined });
     await ledger.transition(key, 'unroutable', 'no koordinerende enhet known for kommune 1508');
-    const data = { kommuner: [{ kommunenummer: '1508', name: 'Ålesund kommune', orgnr: '942953119', koordinerendeEnhet: { herId: '8110021', endpoint: 'http://127.0.0.1:9/ke', delivery: 'fhir-message' } }], helseforetak: [] };
-    const directory = Directory.fromObject(data);
+    const directory = Directory.fromObject({ kommuner: [{ kommunenummer: '1508', name: 'Ålesund kommune', orgnr: '942953119', koordinerendeEnhet: { herId: '8110021', endpoint: 'http://127.0.0.1:9/ke', delivery: 'fhir-message' } }], helseforetak: [] });
+    return { id, key, directory };
+  }
+
+  test('on a directory reload it re-queues what the directory can now route, and after stop() it no longer listens', async () => {
+    const { key, directory } = await parkedMessage();
     const redriver = unroutableRedriver({ ledger, queue, directory, events: ['meldeplikt'], log, sweepMs: 3_600_000 });
     redriver.stop();
     directory.emit('reloaded');
@@ -71,15 +76,8 @@ describe('unroutableRedriver', () => {
   });
 
   test('a re-drive adds its job before the ledger move: a sweep that dies between the two leaves a held job, not a queued message without one', async () => {
-    const bundle = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'meldeplikt.json'), 'utf8'));
-    const id = randomUUID();
-    bundle.entry[0].resource.id = id;
-    const key = ledgerKey('997005562', id);
-    await ledger.accept({ sender: '997005562', id, event: 'meldeplikt', body: JSON.stringify(bundle), enqueue: async () => undefined });
-    await ledger.transition(key, 'unroutable', 'no koordinerende enhet known for kommune 1508');
+    const { id, key, directory } = await parkedMessage();
     const parked = (await ledger.get(key))!;
-    const data = { kommuner: [{ kommunenummer: '1508', name: 'Ålesund kommune', orgnr: '942953119', koordinerendeEnhet: { herId: '8110021', endpoint: 'http://127.0.0.1:9/ke', delivery: 'fhir-message' } }], helseforetak: [] };
-    const directory = Directory.fromObject(data);
     const move = jest.spyOn(ledger, 'transitionIf').mockRejectedValueOnce(new Error('Connection is closed.'));
     const redriver = unroutableRedriver({ ledger, queue, directory, events: ['meldeplikt'], log, sweepMs: 3_600_000, holdMs: 5_000 });
     try {
