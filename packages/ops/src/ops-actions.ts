@@ -54,7 +54,7 @@ const by = (actor: Actor) => (actor.orgnr ? `${actor.id} (${actor.orgnr})` : act
 
 /**
  * The operator's actions, through the ledger and the queues only (never BullMQ internals): the
- * ledger move is single-winner (transitionIf), and the job held for it carries the same routing
+ * ledger move is single-winner (transitionIfRecorded), and the job held for it carries the same routing
  * data the gateway gave the original, so the worker handles it as any other. Every action lands in
  * the message's history and in the audit list with who did it.
  */
@@ -83,13 +83,11 @@ export class OpsActions {
 
   /** Unroutable messages (one, or all) back to queued with a new job; the router routes them again. */
   async redriveUnroutable(actor: Actor, key?: string): Promise<MessageRecord[]> {
-    const keys = key ? [key] : await this.deps.ledger.listByState('unroutable');
-    if (key && (await this.existing(key)).state !== 'unroutable') throw new ActionRefused(`${key} is not unroutable`, 409);
+    const candidates = key ? [await this.existing(key)] : await this.deps.ledger.getMany(await this.deps.ledger.listByState('unroutable'));
+    if (key && candidates[0].state !== 'unroutable') throw new ActionRefused(`${key} is not unroutable`, 409);
     const moved: MessageRecord[] = [];
     const action = { by: actor, action: 'redrive' as const, result: 'queued' };
-    for (const k of keys) {
-      const found = await this.deps.ledger.get(k);
-      if (!found) continue;
+    for (const found of candidates) {
       if (found.state !== 'unroutable') continue;
       const job = await this.holdJob(found);
       const record = await this.move(found, 'unroutable', 'queued', `re-driven by ${by(actor)}`, {}, false, action);
