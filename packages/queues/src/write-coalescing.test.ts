@@ -29,10 +29,11 @@ afterAll(async () => {
   for (const c of connections.slice(1)) c.disconnect();
 });
 
-function connect(coalesce: boolean): Redis {
+// A long hold in most tests: the fifty commands of a turn must not outlast it on a slow machine.
+function connect(coalesce: boolean, maxHoldMs = 1000): Redis {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, retryStrategy: () => 50 });
   redis.on('error', () => undefined);
-  if (coalesce) coalesceWrites(redis);
+  if (coalesce) coalesceWrites(redis, { maxHoldMs });
   connections.push(redis);
   return redis;
 }
@@ -64,7 +65,7 @@ test('the commands of one turn leave in one write, in order, each with its own r
 
 test('a reconnected connection coalesces on its new socket too, and calling twice changes nothing', async () => {
   const redis = connect(true);
-  coalesceWrites(redis);
+  coalesceWrites(redis, { maxHoldMs: 0 });
   await ready(redis);
   const first = redis.stream;
   const id = await redis.client('ID');
@@ -78,4 +79,21 @@ test('a reconnected connection coalesces on its new socket too, and calling twic
   const expected = Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? 'OK' : String(i - 1)));
   expect(await fiftyInOneTurn(redis)).toEqual(expected);
   expect(writes.writes()).toBe(1);
+});
+
+test('a batch is not held past maxHoldMs: a turn that goes on longer sends what it has, still in order', async () => {
+  const redis = connect(true, 2);
+  await ready(redis);
+  const writes = countSocketWrites(redis);
+  const key = `${prefix}:held:${Math.random()}`;
+  const replies: Promise<unknown>[] = [];
+  // One turn, three batches: a command, then 5 ms of work, so the next write finds the batch too old.
+  for (let batch = 0; batch < 3; batch++) {
+    replies.push(redis.set(key, String(batch)), redis.get(key));
+    const until = Date.now() + 5;
+    while (Date.now() < until);
+  }
+  expect(await Promise.all(replies)).toEqual(['OK', '0', 'OK', '1', 'OK', '2']);
+  // Each batch's second command found it 5 ms old and sent both; the turn's end had nothing left.
+  expect(writes.writes()).toBe(3);
 });
