@@ -8,3 +8,4 @@ export * from './audited-transition';
 export * from './delivery-worker';
 export * from './http-post';
 export * from './outbound-token-config';
+export * from './recipient-limit';

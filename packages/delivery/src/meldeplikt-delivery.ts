@@ -7,6 +7,7 @@ import { deliveryAttemptEntry, deliveryAuditOf, type DeliveryAudit } from './del
 import { classifyDelivery } from './delivery-outcome';
 import { messageTextWithDestination, postMessage, spliceDestination } from './fhir-message-client';
 import { routeByHints, routeMessage, type RoutingDecision } from './message-routing';
+import type { RecipientLimit } from './recipient-limit';
 
 export interface DeliveryStepDeps {
   ledger: MessageLedger;
@@ -18,6 +19,8 @@ export interface DeliveryStepDeps {
   tokenFor?: (recipient: ResolvedRecipient) => Promise<string | undefined>;
   /** The audit trail of attempts and outcomes (default: the one `useDeliveryAudit` set, if any). */
   audit?: DeliveryAudit;
+  /** Caps this process's parallel posts to each recipient (none: as many as the worker runs). */
+  recipientLimit?: RecipientLimit;
 }
 
 /** A delivery job: the ledger key and metadata, never the body (the queues' job data). */
@@ -76,7 +79,8 @@ export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps
     outgoing = messageTextWithDestination(body, bundle, destination);
   }
   await deliveryAuditOf(deps)?.record(deliveryAttemptEntry(record, { ...route.ledgerRecipient, endpoint: route.endpoint }, attempt));
-  const result = await postMessage(route.endpoint, outgoing, { messageId: record.id, timeoutMs: deps.timeoutMs, ...(auth.token ? { token: auth.token } : {}) });
+  const post = () => postMessage(route.endpoint, outgoing, { messageId: record.id, timeoutMs: deps.timeoutMs, ...(auth.token ? { token: auth.token } : {}) });
+  const result = await (deps.recipientLimit ? deps.recipientLimit.run(route.endpoint, post) : post());
   const outcome = classifyDelivery(result, record.id);
   switch (outcome.kind) {
     case 'acknowledged': {

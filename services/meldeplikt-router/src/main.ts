@@ -19,7 +19,10 @@ const config = exitOnConfigError('meldeplikt-router', () =>
     ROUTER_LOCK_MS: read.int(30000, 1000),
     /** How often stalled jobs are looked for (default: half the lock). */
     ROUTER_STALLED_INTERVAL_MS: read.optional(read.int(undefined, 500)),
-    ROUTER_CONCURRENCY: read.int(16, 1),
+    /** Deliveries in progress at once: while some wait on Redis, others post. */
+    ROUTER_CONCURRENCY: read.int(64, 1),
+    /** Posts in flight to one recipient at once, whatever ROUTER_CONCURRENCY: what a kommune gets from one router. */
+    ROUTER_CONCURRENCY_PER_RECIPIENT: read.int(16, 1),
     /** SIGTERM: how long in-flight deliveries may take before the worker closes anyway. */
     ROUTER_CLOSE_TIMEOUT_MS: read.int(20000, 0),
     ROUTER_SWEEP_MS: read.int(60000, 100),
@@ -59,6 +62,7 @@ async function main(): Promise<void> {
     lockDurationMs: config.ROUTER_LOCK_MS,
     stalledIntervalMs: config.ROUTER_STALLED_INTERVAL_MS ?? Math.max(500, Math.floor(config.ROUTER_LOCK_MS / 2)),
     concurrency: config.ROUTER_CONCURRENCY,
+    concurrencyPerRecipient: config.ROUTER_CONCURRENCY_PER_RECIPIENT,
     closeTimeoutMs: config.ROUTER_CLOSE_TIMEOUT_MS,
     sweepMs: config.ROUTER_SWEEP_MS,
     ...(tokenSource ? { tokenFor: async () => tokenSource() } : {}),
@@ -73,7 +77,7 @@ async function main(): Promise<void> {
       await Promise.allSettled([producer.quit(), workerConnection.quit()]);
     },
   ], config.HOST);
-  logger.info({ concurrency: config.ROUTER_CONCURRENCY, lockMs: config.ROUTER_LOCK_MS, attempts: config.DELIVERY_ATTEMPTS || 'until 24 h' }, 'meldeplikt-router started');
+  logger.info({ concurrency: config.ROUTER_CONCURRENCY, perRecipient: config.ROUTER_CONCURRENCY_PER_RECIPIENT, lockMs: config.ROUTER_LOCK_MS, attempts: config.DELIVERY_ATTEMPTS || 'until 24 h' }, 'meldeplikt-router started');
 }
 
 main().catch((err) => {

@@ -269,6 +269,44 @@ test('Retry-After longer than the backoff is honoured', async () => {
   }
 });
 
+test('many deliveries in progress, but no more than concurrencyPerRecipient posts at once to one kommune; the others go on', async () => {
+  // Ålesund's koordinerende enhet holds every request 600 ms and counts how many it has open.
+  let open = 0;
+  let most = 0;
+  const received: string[] = [];
+  const slow = createServer((req, res) => {
+    open++;
+    most = Math.max(most, open);
+    req.resume();
+    req.on('end', () => setTimeout(() => {
+      open--;
+      received.push(String(req.headers['x-request-id']));
+      res.writeHead(202).end();
+    }, 600));
+  });
+  await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
+  const data = directoryData() as { kommuner: Array<{ kommunenummer: string; koordinerendeEnhet: { endpoint: string } }> };
+  data.kommuner.find((k) => k.kommunenummer === '1508')!.koordinerendeEnhet.endpoint = `http://127.0.0.1:${(slow.address() as { port: number }).port}/ke`;
+  const registry = new (await import('prom-client')).Registry();
+  const r2 = startRouter(Directory.fromObject(data), { concurrency: 12, concurrencyPerRecipient: 3, registry });
+  try {
+    const toAlesund = await Promise.all(Array.from({ length: 9 }, () => accept(r2)));
+    const waiting = async () => (await registry.getSingleMetric('ipbro_deliveries_waiting_for_recipient')!.get()).values[0].value;
+    for (let i = 0; i < 100 && (await waiting()) < 6; i++) await pause(10);
+    expect(await waiting()).toBe(6); // 3 posting, 6 in line
+    // Oslo's messages are not held up behind Ålesund's line: done before Ålesund's first answer.
+    const toOslo = await Promise.all(Array.from({ length: 2 }, () => accept(r2, toKommune('0301'))));
+    for (const { key } of toOslo) expect((await until(key, ['acknowledged', 'delivered'], r2, 2000)).recipient?.kommunenummer).toBe('0301');
+    expect(received).toEqual([]);
+    for (const { key } of toAlesund) await until(key, ['delivered'], r2);
+    expect(await waiting()).toBe(0);
+    expect(most).toBe(3);
+    expect(received.sort()).toEqual(toAlesund.map((m) => m.id).sort());
+  } finally {
+    await new Promise((r) => slow.close(r));
+  }
+});
+
 test('close() lets an in-flight delivery finish and books it; past the close timeout it returns anyway', async () => {
   sim.setBehaviour({ sequence: ['timeout', 'ok'], holdMs: 400 }, '1508');
   const prefix = `{ipbro-router-${randomUUID().slice(0, 8)}}`;

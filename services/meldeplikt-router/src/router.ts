@@ -1,11 +1,11 @@
-import { closeWithin, deliverFromLedger, markDeadWhenFailedForGood, settleDeliveryStep, unroutableRedriver, type DeliveryStepDeps } from '@ipbro/delivery';
+import { closeWithin, deliverFromLedger, markDeadWhenFailedForGood, RecipientLimit, settleDeliveryStep, unroutableRedriver, type DeliveryStepDeps } from '@ipbro/delivery';
 import type { Directory } from '@ipbro/directory';
 import { MessageLedger } from '@ipbro/message-ledger';
 import { createQueue, createWorker, QUEUES, resolveAttempts, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
 import type { Logger } from '@ipbro/service-kit';
 import type { Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 
 export interface RouterOptions {
   /** Connection for the queue and the ledger. */
@@ -19,7 +19,10 @@ export interface RouterOptions {
   /** How long a job is locked to its worker; a SIGKILLed worker's job is taken over after about this. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** Deliveries in progress at once (default 64). */
   concurrency?: number;
+  /** Posts in flight to one recipient at once, whatever the concurrency (default 16). */
+  concurrencyPerRecipient?: number;
   /** How often unroutable messages are looked at again, besides directory reloads (default 60 s). */
   sweepMs?: number;
   /** close(): how long in-flight deliveries may take before the worker is closed anyway (default 20 s). */
@@ -51,11 +54,18 @@ export function startMeldepliktRouter(options: RouterOptions): MeldepliktRouter 
   const queue = createQueue(QUEUES.meldeplikt, options.producer, options.delivery, options.prefix);
   const log = options.logger;
   const maxAttempts = resolveAttempts(options.delivery);
-  const deps: DeliveryStepDeps = { ledger, directory: options.directory, timeoutMs: options.delivery.timeoutMs, maxAttempts, ...(options.tokenFor ? { tokenFor: options.tokenFor } : {}), ...(options.audit ? { audit: options.audit } : {}) };
+  const recipientLimit = new RecipientLimit(options.concurrencyPerRecipient ?? 16);
+  const deps: DeliveryStepDeps = { ledger, directory: options.directory, timeoutMs: options.delivery.timeoutMs, maxAttempts, recipientLimit, ...(options.tokenFor ? { tokenFor: options.tokenFor } : {}), ...(options.audit ? { audit: options.audit } : {}) };
   const outcomes = options.registry
     ? ((options.registry.getSingleMetric('ipbro_deliveries_total') as Counter<'state'> | undefined) ??
       new Counter({ name: 'ipbro_deliveries_total', help: 'meldeplikt delivery attempts by the ledger state they left', labelNames: ['state'], registers: [options.registry] }))
     : undefined;
+  if (options.registry && !options.registry.getSingleMetric('ipbro_deliveries_waiting_for_recipient')) {
+    // Read at scrape time: deliveries held back because their recipient has its share of posts in flight.
+    new Gauge({ name: 'ipbro_deliveries_waiting_for_recipient', help: 'meldeplikt deliveries waiting for a free slot to their recipient (ROUTER_CONCURRENCY_PER_RECIPIENT)', registers: [options.registry], collect() {
+      this.set(recipientLimit.waiting());
+    } });
+  }
 
   const process = async (job: Job<DeliveryJobData>, token?: string): Promise<void> => {
     const step = await deliverFromLedger(job.data, deps);
@@ -65,7 +75,7 @@ export function startMeldepliktRouter(options: RouterOptions): MeldepliktRouter 
   };
 
   const worker = createWorker(QUEUES.meldeplikt, process, options.workerConnection, options.delivery, {
-    concurrency: options.concurrency ?? 16,
+    concurrency: options.concurrency ?? 64,
     ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
     ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
   }, options.prefix);
