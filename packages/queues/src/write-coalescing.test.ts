@@ -81,19 +81,37 @@ test('a reconnected connection coalesces on its new socket too, and calling twic
   expect(writes.writes()).toBe(1);
 });
 
-test('a batch is not held past maxHoldMs: a turn that goes on longer sends what it has, still in order', async () => {
+test('a batch begun with nothing pending is not held past maxHoldMs; one begun while replies are pending waits for the turn', async () => {
   const redis = connect(true, 2);
   await ready(redis);
   const writes = countSocketWrites(redis);
   const key = `${prefix}:held:${Math.random()}`;
+  const busy = (ms: number) => {
+    const until = Date.now() + ms;
+    while (Date.now() < until);
+  };
+  // Nothing pending: a command, then 5 ms of work, so the next write finds the batch too old and
+  // sends it in the middle of the turn; what follows has replies pending, so it waits for the turn's end.
   const replies: Promise<unknown>[] = [];
-  // One turn, three batches: a command, then 5 ms of work, so the next write finds the batch too old.
   for (let batch = 0; batch < 3; batch++) {
     replies.push(redis.set(key, String(batch)), redis.get(key));
-    const until = Date.now() + 5;
-    while (Date.now() < until);
+    busy(5);
   }
+  expect(writes.writes()).toBe(1);
   expect(await Promise.all(replies)).toEqual(['OK', '0', 'OK', '1', 'OK', '2']);
-  // Each batch's second command found it 5 ms old and sent both; the turn's end had nothing left.
-  expect(writes.writes()).toBe(3);
+  expect(writes.writes()).toBe(2);
+
+  // A reply pending (a blocking pop on another key, answered later): the same turn leaves in one write.
+  const waiting = redis.blpop(`${prefix}:never:${Math.random()}`, 0.3);
+  await new Promise((r) => setImmediate(r));
+  const before = writes.writes();
+  const more: Promise<unknown>[] = [];
+  for (let batch = 0; batch < 3; batch++) {
+    more.push(redis.set(key, String(batch)), redis.get(key));
+    busy(5);
+  }
+  await new Promise((r) => setImmediate(r));
+  expect(writes.writes() - before).toBe(1);
+  expect(await waiting).toBeNull();
+  expect(await Promise.all(more)).toEqual(['OK', '0', 'OK', '1', 'OK', '2']);
 });
