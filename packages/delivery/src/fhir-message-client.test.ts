@@ -2,7 +2,7 @@ import type { Bundle, MessageHeader } from '@medplum/fhirtypes';
 import nock from 'nock';
 import { createServer, type Server } from 'node:http';
 import { classifyDelivery } from './delivery-outcome';
-import { messageTextWithDestination, postMessage, processMessageUrl, spliceDestination, withDestination } from './fhir-message-client';
+import { messageWithDestination, postMessage, processMessageUrl, spliceDestination, withDestination } from './fhir-message-client';
 
 const ID = '6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01';
 const message = (destination?: MessageHeader['destination']): Bundle => ({
@@ -130,11 +130,13 @@ describe('postMessage', () => {
   });
 });
 
-describe('messageTextWithDestination', () => {
+const bytes = (text: string) => Buffer.from(text, 'utf8');
+
+describe('messageWithDestination', () => {
   const recipient = { endpoint: 'http://ke.test/kommune/1508/ke', name: 'Ålesund kommune', orgnr: '942953119' };
   const same = (text: string) => {
     const bundle = JSON.parse(text) as Bundle;
-    const out = messageTextWithDestination(text, bundle, recipient);
+    const out = messageWithDestination(bytes(text), bundle, recipient).toString('utf8');
     expect(JSON.parse(out)).toEqual(withDestination(bundle, recipient));
     return out;
   };
@@ -152,9 +154,21 @@ describe('messageTextWithDestination', () => {
     same(JSON.stringify(b));
   });
 
+  test('non-ASCII text before and after the header keeps its bytes; whitespace around the colon is still a key', () => {
+    const b = message();
+    (b.entry![1].resource as any).name = [{ text: 'Åse Ørnes Ærø' }];
+    const out = same(JSON.stringify(b));
+    expect(out).toContain('Åse Ørnes Ærø');
+    const spaced = JSON.stringify(message(), null, 2).replace('"resourceType": "MessageHeader"', '"resourceType" \t:\n "MessageHeader"');
+    expect(spaced).toContain('\t:\n');
+    expect(spliceDestination(bytes(spaced), recipient)).toBeDefined();
+    same(spaced);
+  });
+
   test('an explicit destination leaves the text as it is; anything unusual is serialised', () => {
     const given = JSON.stringify(message([{ endpoint: 'http://explicit.test' }]));
-    expect(messageTextWithDestination(given, JSON.parse(given), recipient)).toBe(given);
+    const givenBytes = bytes(given);
+    expect(messageWithDestination(givenBytes, JSON.parse(given), recipient)).toBe(givenBytes);
     const twoHeaders = message();
     twoHeaders.entry!.push({ resource: { resourceType: 'MessageHeader', eventCoding: { code: 'x' }, source: { endpoint: 'y' } } });
     same(JSON.stringify(twoHeaders));
@@ -163,16 +177,23 @@ describe('messageTextWithDestination', () => {
 
 describe('spliceDestination (no parsed bundle)', () => {
   const recipient = { endpoint: 'http://ke.test/kommune/1508/ke', name: 'Ålesund kommune', orgnr: '942953119' };
-  test('gives the same text as messageTextWithDestination when it can be sure', () => {
+  test('gives the same bytes as messageWithDestination when it can be sure', () => {
     for (const text of [JSON.stringify(message()), JSON.stringify(message(), null, 2)]) {
-      expect(spliceDestination(text, recipient)).toBe(messageTextWithDestination(text, JSON.parse(text), recipient));
+      expect(spliceDestination(bytes(text), recipient)).toEqual(messageWithDestination(bytes(text), JSON.parse(text), recipient));
     }
   });
-  test('declines (undefined) a text that holds a destination already or two headers', () => {
-    expect(spliceDestination(JSON.stringify(message([{ endpoint: 'http://explicit.test' }])), recipient)).toBeUndefined();
+  test('declines (undefined) a text that holds a destination already, two headers, or no header key', () => {
+    expect(spliceDestination(bytes(JSON.stringify(message([{ endpoint: 'http://explicit.test' }]))), recipient)).toBeUndefined();
     const twoHeaders = message();
     twoHeaders.entry!.push({ resource: { resourceType: 'MessageHeader', eventCoding: { code: 'x' }, source: { endpoint: 'y' } } });
-    expect(spliceDestination(JSON.stringify(twoHeaders), recipient)).toBeUndefined();
+    expect(spliceDestination(bytes(JSON.stringify(twoHeaders)), recipient)).toBeUndefined();
+    // "MessageHeader" as a value of another key, or with the key's quote escaped (inside a string).
+    expect(spliceDestination(bytes('{"type":"MessageHeader","entry":[]}'), recipient)).toBeUndefined();
+    expect(spliceDestination(bytes('{"x":"\\"resourceType\\":\\"MessageHeader\\""}'), recipient)).toBeUndefined();
+    // A "destination" that is a value, not a key, does not stop the splice.
+    const valued = message();
+    (valued.entry![1].resource as any).note = 'destination';
+    expect(spliceDestination(bytes(JSON.stringify(valued)), recipient)).toBeDefined();
   });
 });
 

@@ -36,45 +36,69 @@ export function withDestination(bundle: Bundle, destination: MessageRecipient): 
   return { ...bundle, entry: [{ ...bundle.entry![0], resource: { ...header, destination: [filled] } }, ...bundle.entry!.slice(1)] };
 }
 
-const HEADER_KEY = /"resourceType"\s*:\s*"MessageHeader"/g;
-const DESTINATION_KEY = /"destination"\s*:/;
+const HEADER_VALUE = Buffer.from('"MessageHeader"');
+const RESOURCE_TYPE_KEY = Buffer.from('"resourceType"');
+const DESTINATION_KEY = Buffer.from('"destination"');
+const COLON = 0x3a;
+/** JSON's whitespace between tokens: space, tab, LF, CR. */
+const isJsonSpace = (b: number | undefined) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 
 /**
- * The message text with MessageHeader.destination filled in, as withDestination does, but spliced
- * into the text as received instead of serialising the whole bundle again (that costs more than
- * the rest of a delivery's own work). `bundle` is the same text parsed. The splice is used only
- * when it cannot go wrong: one MessageHeader key in the text (inside a JSON string every quote is
- * escaped, so the pattern only matches real keys), entry 0 is that header, and no destination key
- * anywhere; otherwise the bundle is serialised.
+ * The message with MessageHeader.destination filled in, as withDestination does, but spliced into
+ * the bytes as stored instead of serialising the whole bundle again (that costs more than the rest of
+ * a delivery's own work). `bundle` is the same message parsed. The splice is used only when it
+ * cannot go wrong: one MessageHeader key in the text (inside a JSON string every quote is escaped, so
+ * the pattern only matches real keys), entry 0 is that header, and no destination key anywhere;
+ * otherwise the bundle is serialised.
  */
-export function messageTextWithDestination(text: string, bundle: Bundle, destination: MessageRecipient): string {
+export function messageWithDestination(bytes: Buffer, bundle: Bundle, destination: MessageRecipient): Buffer {
   const filled = withDestination(bundle, destination);
-  if (filled === bundle) return text;
-  const at = headerSpliceAt(text);
-  if (at === undefined) return JSON.stringify(filled);
-  const value = JSON.stringify((filled.entry![0].resource as MessageHeader).destination);
-  return `${text.slice(0, at)},"destination":${value}${text.slice(at)}`;
-}
-
-/** Just past the one `"resourceType":"MessageHeader"` of a text that holds no `destination` key; else undefined. */
-function headerSpliceAt(text: string): number | undefined {
-  HEADER_KEY.lastIndex = 0;
-  const first = HEADER_KEY.exec(text);
-  if (!first || HEADER_KEY.exec(text) || DESTINATION_KEY.test(text)) return undefined;
-  return first.index + first[0].length;
+  if (filled === bundle) return bytes;
+  const at = headerSpliceAt(bytes);
+  if (at === undefined) return Buffer.from(JSON.stringify(filled), 'utf8');
+  return splice(bytes, at, (filled.entry![0].resource as MessageHeader).destination);
 }
 
 /**
- * messageTextWithDestination without the parsed bundle, for a message the gateway validated (so its
- * entry 0 is the MessageHeader): the text with the destination spliced in, or undefined when the
+ * messageWithDestination without the parsed bundle, for a message the gateway validated (so its
+ * entry 0 is the MessageHeader): the bytes with the destination spliced in, or undefined when the
  * text holds a destination already or the splice is not certain (the caller then parses).
  */
-export function spliceDestination(text: string, destination: MessageRecipient): string | undefined {
-  const at = headerSpliceAt(text);
+export function spliceDestination(bytes: Buffer, destination: MessageRecipient): Buffer | undefined {
+  const at = headerSpliceAt(bytes);
   if (at === undefined) return undefined;
   const header = withDestination({ resourceType: 'Bundle', type: 'message', entry: [{ resource: { resourceType: 'MessageHeader' } as MessageHeader }] }, destination);
-  const value = JSON.stringify((header.entry![0].resource as MessageHeader).destination);
-  return `${text.slice(0, at)},"destination":${value}${text.slice(at)}`;
+  return splice(bytes, at, (header.entry![0].resource as MessageHeader).destination);
+}
+
+function splice(bytes: Buffer, at: number, destination: MessageHeader['destination']): Buffer {
+  return Buffer.concat([bytes.subarray(0, at), Buffer.from(`,"destination":${JSON.stringify(destination)}`, 'utf8'), bytes.subarray(at)]);
+}
+
+/**
+ * Just past the one `"resourceType"\s*:\s*"MessageHeader"` of a text that holds no `"destination"\s*:`
+ * key; else undefined. Searched in the bytes (indexOf is native), so the body is never decoded.
+ */
+function headerSpliceAt(bytes: Buffer): number | undefined {
+  let found: number | undefined;
+  for (let at = bytes.indexOf(HEADER_VALUE); at >= 0; at = bytes.indexOf(HEADER_VALUE, at + 1)) {
+    let i = at - 1;
+    while (isJsonSpace(bytes[i])) i--;
+    if (bytes[i] !== COLON) continue;
+    i--;
+    while (isJsonSpace(bytes[i])) i--;
+    const keyStart = i + 1 - RESOURCE_TYPE_KEY.length;
+    if (keyStart < 0 || bytes.compare(RESOURCE_TYPE_KEY, 0, RESOURCE_TYPE_KEY.length, keyStart, i + 1) !== 0) continue;
+    if (found !== undefined) return undefined;
+    found = at + HEADER_VALUE.length;
+  }
+  if (found === undefined) return undefined;
+  for (let at = bytes.indexOf(DESTINATION_KEY); at >= 0; at = bytes.indexOf(DESTINATION_KEY, at + 1)) {
+    let i = at + DESTINATION_KEY.length;
+    while (isJsonSpace(bytes[i])) i++;
+    if (bytes[i] === COLON) return undefined;
+  }
+  return found;
 }
 
 /** `{endpoint}/$process-message`, whether or not the endpoint ends in a slash. */
@@ -99,11 +123,11 @@ function targetUrl(endpoint: string): URL | undefined {
 
 /**
  * POST {endpoint}/$process-message with the message (a Bundle, whose destination is filled in when
- * absent, or its JSON text as is). Never throws: a network error or timeout comes back as `{ error }`
- * for classifyDelivery.
+ * absent, or its JSON as is, text or bytes). Never throws: a network error or timeout comes back as
+ * `{ error }` for classifyDelivery.
  */
-export function postMessage(endpoint: string, message: Bundle | string, options: PostOptions): Promise<DeliveryResult> {
-  const body = typeof message === 'string' ? message : JSON.stringify(withDestination(message, options.destination ?? { endpoint }));
+export function postMessage(endpoint: string, message: Bundle | string | Buffer, options: PostOptions): Promise<DeliveryResult> {
+  const body = typeof message === 'string' || Buffer.isBuffer(message) ? message : JSON.stringify(withDestination(message, options.destination ?? { endpoint }));
   const started = process.hrtime.bigint();
   return send(endpoint, body, options).then((result) => {
     observeDelivery(endpoint, result, options.messageId, started);
@@ -111,7 +135,7 @@ export function postMessage(endpoint: string, message: Bundle | string, options:
   });
 }
 
-async function send(endpoint: string, body: string, options: PostOptions): Promise<DeliveryResult> {
+async function send(endpoint: string, body: string | Buffer, options: PostOptions): Promise<DeliveryResult> {
   const url = targetUrl(endpoint);
   if (!url) return { error: { code: 'EINVALIDURL', message: `not a URL: ${endpoint}` } };
   // httpPostText refuses any other scheme than http(s).

@@ -5,7 +5,7 @@ import type { Bundle } from '@medplum/fhirtypes';
 import { transitionAudited } from './audited-transition';
 import { deliveryAttemptEntry, deliveryAuditOf, type DeliveryAudit } from './delivery-audit';
 import { classifyDelivery } from './delivery-outcome';
-import { messageTextWithDestination, postMessage, spliceDestination } from './fhir-message-client';
+import { messageWithDestination, postMessage, spliceDestination } from './fhir-message-client';
 import { routeByHints, routeMessage, type RoutingDecision } from './message-routing';
 import type { RecipientLimit } from './recipient-limit';
 
@@ -47,8 +47,8 @@ export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps
   const { record, body } = loaded;
 
   // The gateway puts the routing hints in the job: route by them and splice the destination into the
-  // text, without parsing the body (the largest share of a delivery's own CPU). Jobs without hints
-  // (re-drives) and texts the splice cannot be sure of take the parsing path.
+  // stored bytes, without decoding or parsing the body (the largest share of a delivery's own CPU).
+  // Jobs without hints (re-drives) and texts the splice cannot be sure of take the parsing path.
   const hinted = job.homeKommune !== undefined || job.destination !== undefined;
   let bundle: Bundle | undefined;
   let route: RoutingDecision;
@@ -56,7 +56,7 @@ export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps
     if (hinted && looksWhole(body)) {
       route = routeByHints(record.event, { homeKommune: job.homeKommune, destination: job.destination }, deps.directory);
     } else {
-      bundle = JSON.parse(body) as Bundle;
+      bundle = JSON.parse(body.toString('utf8')) as Bundle;
       route = routeMessage(record.event, bundle, deps.directory);
     }
   } catch (err) {
@@ -72,11 +72,11 @@ export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps
   let outgoing = bundle ? undefined : spliceDestination(body, destination);
   if (outgoing === undefined) {
     try {
-      bundle ??= JSON.parse(body) as Bundle;
+      bundle ??= JSON.parse(body.toString('utf8')) as Bundle;
     } catch (err) {
       return unreadableStep(record, err, deps);
     }
-    outgoing = messageTextWithDestination(body, bundle, destination);
+    outgoing = messageWithDestination(body, bundle, destination);
   }
   await deliveryAuditOf(deps)?.record(deliveryAttemptEntry(record, { ...route.ledgerRecipient, endpoint: route.endpoint }, attempt));
   const post = () => postMessage(route.endpoint, outgoing, { messageId: record.id, timeoutMs: deps.timeoutMs, ...(auth.token ? { token: auth.token } : {}) });
@@ -103,12 +103,13 @@ export async function unreadableStep(record: MessageRecord, err: unknown, deps: 
 }
 
 /**
- * The start of every delivery step: the stored message and its record (written here when this
- * worker got to the job before the gateway wrote it), or `done` when there is nothing to do: final,
- * or already taken by the recipient (a job run again after its worker died past the post).
+ * The start of every delivery step: the stored message (its UTF-8 bytes, decrypted) and its record
+ * (written here when this worker got to the job before the gateway wrote it), or `done` when there
+ * is nothing to do: final, or already taken by the recipient (a job run again after its worker died
+ * past the post).
  */
-export async function loadForDelivery(job: DeliveryJob, ledger: MessageLedger): Promise<{ body: string; record: MessageRecord } | StepResult> {
-  const stored = await ledger.getWithBody(job.key);
+export async function loadForDelivery(job: DeliveryJob, ledger: MessageLedger): Promise<{ body: Buffer; record: MessageRecord } | StepResult> {
+  const stored = await ledger.getWithBodyBytes(job.key);
   if (!stored.body) throw new Error(`Message ${job.key} has no body in the ledger`);
   const record = stored.record ?? (await ledger.ensureRecord({ key: job.key, id: job.messageId, sender: job.sender, event: job.event })).record;
   if (FINAL_STATES.includes(record.state) || record.state === 'delivered') return { kind: 'done', record, unchanged: true };
@@ -143,6 +144,8 @@ export async function transientStep(record: MessageRecord, reason: string, attem
 }
 
 /** A stored text cut short (a write torn mid-way) does not end its object: such a text takes the parsing path, which says why. */
-function looksWhole(text: string): boolean {
-  return text.trimEnd().endsWith('}');
+function looksWhole(bytes: Buffer): boolean {
+  let i = bytes.length - 1;
+  while (i >= 0 && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i--;
+  return bytes[i] === 0x7d; // }
 }

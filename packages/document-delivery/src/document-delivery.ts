@@ -1,5 +1,5 @@
 import { ConsentRegistry, decideConsent, summarizeConsents, type GateRecipient } from '@ipbro/consent-gate';
-import { classifyDelivery, deliveryAttemptEntry, deliveryAuditOf, loadForDelivery, messageTextWithDestination, postMessage, recipientToken, routeMessage, transientStep, transitionAudited, unreadableStep, type DeliveryStepDeps, type StepResult } from '@ipbro/delivery';
+import { classifyDelivery, deliveryAttemptEntry, deliveryAuditOf, loadForDelivery, messageWithDestination, postMessage, recipientToken, routeMessage, transientStep, transitionAudited, unreadableStep, type DeliveryStepDeps, type StepResult } from '@ipbro/delivery';
 import type { ResolvedRecipient } from '@ipbro/directory';
 import { personNumberOf, readMessage } from '@ipbro/fhir-message';
 import { deliverTransactions, planTransactions, UndeliverableError, uploadLargeAttachments } from '@ipbro/fhir-rest-delivery';
@@ -40,7 +40,7 @@ export async function deliverDocumentFromLedger(job: DeliveryJobData, deps: Docu
   let route: ReturnType<typeof routeMessage>;
   let view: ReturnType<typeof readMessage>;
   try {
-    bundle = JSON.parse(body) as Bundle;
+    bundle = JSON.parse(body.toString('utf8')) as Bundle;
     view = readMessage(bundle);
     route = routeMessage(record.event, bundle, deps.directory, ['fhir-message', 'fhir-rest']);
   } catch (err) {
@@ -88,7 +88,7 @@ export async function deliverDocumentFromLedger(job: DeliveryJobData, deps: Docu
     return { kind: 'done', record: await transitionAudited(deps, record, 'acknowledged', detail, { ...patch, receipt: { code: 'ok', at: new Date().toISOString(), detail } }) };
   }
 
-  const outgoing = messageTextWithDestination(body, bundle, { endpoint: route.endpoint, name: route.recipient.party.name, orgnr: route.recipient.party.orgnr });
+  const outgoing = messageWithDestination(body, bundle, { endpoint: route.endpoint, name: route.recipient.party.name, orgnr: route.recipient.party.orgnr });
   const outcome = classifyDelivery(await postMessage(route.endpoint, outgoing, { messageId: record.id, timeoutMs: deps.timeoutMs, ...(token ? { token } : {}) }), record.id);
   switch (outcome.kind) {
     case 'acknowledged': {

@@ -6,7 +6,8 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
  */
 export interface BodyCipherLike {
   encrypt(plain: string, aad: string): Buffer;
-  decrypt(stored: Buffer | string, aad: string): string;
+  /** The plain bytes (UTF-8). */
+  decrypt(stored: Buffer | string, aad: string): Buffer;
   /** True when the stored bytes are one of this cipher's envelopes (not a body written in clear). */
   isEnvelope(stored: Buffer | string): boolean;
 }
@@ -63,7 +64,8 @@ export class BodyCipher implements BodyCipherLike {
     return Buffer.concat([this.header, iv, cipher.getAuthTag(), body, last]);
   }
 
-  decrypt(stored: Buffer | string, aad: string): string {
+  /** The plain bytes (the message's UTF-8 JSON): a delivery sends them on without decoding them. */
+  decrypt(stored: Buffer | string, aad: string): Buffer {
     let keyId: string;
     let raw: Buffer;
     if (startsWith(stored, MAGIC) && typeof stored !== 'string') {
@@ -83,7 +85,10 @@ export class BodyCipher implements BodyCipherLike {
     decipher.setAAD(Buffer.from(aad, 'utf8'));
     decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
     try {
-      return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+      const plain = decipher.update(raw.subarray(IV_BYTES + TAG_BYTES));
+      const rest = decipher.final();
+      // GCM is a stream mode: final() brings nothing more, and the copy a concat makes is saved.
+      return rest.length ? Buffer.concat([plain, rest]) : plain;
     } catch {
       throw new Error(`body under key ${keyId} failed authentication (altered, or stored under another message)`);
     }

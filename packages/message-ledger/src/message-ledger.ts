@@ -160,6 +160,12 @@ export class MessageLedger {
 
   /** The record and the body in one round trip (both keys share the hash-tagged prefix, so one slot). */
   async getWithBody(key: string): Promise<{ record?: MessageRecord; body?: string }> {
+    const { record, body } = await this.getWithBodyBytes(key);
+    return { ...(record ? { record } : {}), ...(body ? { body: body.toString('utf8') } : {}) };
+  }
+
+  /** getWithBody with the body as its UTF-8 bytes (decrypted), for a delivery that sends it on. */
+  async getWithBodyBytes(key: string): Promise<{ record?: MessageRecord; body?: Buffer }> {
     // As bytes: an encrypted body is binary (the record is UTF-8 JSON either way).
     const [raw, body] = await this.redis.mgetBuffer(this.recordKey(key), this.bodyKey(key));
     return { ...(raw ? { record: normalise(JSON.parse(raw.toString('utf8'))) } : {}), ...(body && body.length ? { body: this.open(key, body) } : {}) };
@@ -167,7 +173,7 @@ export class MessageLedger {
 
   async body(key: string): Promise<string | undefined> {
     const stored = await this.redis.getBuffer(this.bodyKey(key));
-    return stored && stored.length ? this.open(key, stored) : undefined;
+    return stored && stored.length ? this.open(key, stored).toString('utf8') : undefined;
   }
 
   /** True when the body is stored encrypted (for ops and tests; never the body itself). */
@@ -185,12 +191,12 @@ export class MessageLedger {
    * A body written in clear before encryption was turned on still reads (the next write of it is
    * encrypted); an encrypted one without a cipher is an error, not ciphertext handed on as a message.
    */
-  private open(key: string, stored: Buffer): string {
+  private open(key: string, stored: Buffer): Buffer {
     if (storedKeyId(stored) !== undefined) {
       if (!this.cipher) throw new Error(`The body of ${key} is encrypted and this ledger has no key (IPBRO_ENCRYPTION_KEY)`);
       return this.cipher.decrypt(stored, key);
     }
-    return stored.toString('utf8');
+    return stored;
   }
 
   /** Records with this message id, across senders (a receipt names only our id). */
