@@ -9,7 +9,8 @@
 // 3. The receiver comes back and the real meldeplikt-router (dist/main.js, its own process, as
 //    deployed, default concurrency) drains the backlog: messages/s from the moment it is ready until
 //    the ledger has every one delivered. Anchor: a bare BullMQ worker POSTing the same bytes to the
-//    same receiver, same Redis, same concurrency, in a process of its own too.
+//    same receiver, same Redis, same concurrency (64 jobs in progress; the router posts at most 16 of
+//    them at a time to the one recipient, the bare worker all 64), in a process of its own too.
 // Messages that were *retrying* through an outage drain at the pace of their retry timers instead
 // (docs/scaling.md); this is the rate once they are due.
 'use strict';
@@ -27,7 +28,7 @@ const { createQueue, deliveryJobData, QUEUES } = require('../packages/queues/dis
 const { readMessage } = require('../packages/fhir-message/dist');
 
 const ROOT = join(__dirname, '..');
-const CONCURRENCY = 16; // the router's default (ROUTER_CONCURRENCY)
+const CONCURRENCY = 64; // the router's default (ROUTER_CONCURRENCY; at most 16 posts in flight to the one recipient)
 const TEMPLATE_ID = '6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01';
 const SENDER = '997005562';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -162,6 +162,7 @@ module.exports = {
     return [
       { metric: `router deliveries, wired as main.ts with its defaults (${CONCURRENCY} in progress, ≤ ${PER_RECIPIENT} posts in flight to the one recipient): bodies decrypted, attempt and outcome audited, info logs (best of ${rounds} rounds of ${n} meldeplikt, receiver answers 202)`, value: measured.rate, unit: 'deliveries/s', anchor: `bare BullMQ worker POSTing the same bytes (the better of 16 and 64 in flight: ${anchor.concurrency}; the other ${Math.round(anchor.concurrency === 64 ? bare16.rate : bare64.rate)}/s)`, anchorValue: anchor.rate, target: 'ratio ≥ 0.7' },
       { metric: 'router CPU per delivery (this process: worker, ledger client, receiver)', value: measured.cpuUs, unit: 'µs', anchor: `bare BullMQ worker, ${anchor.concurrency} in flight`, anchorValue: anchor.cpuUs },
+      { metric: `the same router rate against the bare worker at 16 in flight: as many posts in flight to the receiver as the router allows itself (${PER_RECIPIENT})`, value: measured.rate, unit: 'deliveries/s', anchor: 'bare BullMQ worker, 16 in flight', anchorValue: bare16.rate },
       { metric: 'diagnostic: the router at 16 in progress (best of 2 rounds)', value: narrow.rate, unit: 'deliveries/s', anchor: 'bare BullMQ worker, 16 in flight', anchorValue: bare16.rate },
     ];
   },
