@@ -48,7 +48,9 @@ module.exports = {
       AUTH_ISSUER: 'bench', AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: join(dir, 'jwks.json'),
       DIRECTORY_FILE: join(__dirname, '..', 'packages', 'directory', 'demo-directory.json'),
     };
-    const logger = createLogger('gateway', { level: 'info', destination: pino.destination({ dest: '/dev/null', sync: true }) });
+    // As main.ts logs: pino's default destination for stdout is an asynchronous SonicBoom (sync: false,
+    // flushed on exit); here the same kind of stream to /dev/null.
+    const logger = createLogger('gateway', { level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
     const gateway = await wireGateway(loadGatewayConfig(env), logger);
     const gwServer = await listen(gateway.app);
 

@@ -88,7 +88,9 @@ module.exports = {
     const producer = connectAs('client');
     const key = randomBytes(32);
     bindBodyCipher(producer, new BodyCipher(key));
-    const logger = createLogger('meldeplikt-router', { level: 'info', destination: pino.destination({ dest: '/dev/null', sync: true }) });
+    // As main.ts logs: pino's default destination for stdout is an asynchronous SonicBoom (sync: false,
+    // flushed on exit); here the same kind of stream to /dev/null.
+    const logger = createLogger('meldeplikt-router', { level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
     useDeliveryAudit(new AuditTrail(producer, { prefix, logger, source: 'meldeplikt-router', hmacKey: key }));
     const router = startMeldepliktRouter({
       producer, workerConnection: connectAs('worker'), directory,
