@@ -1,6 +1,6 @@
 import type { DeliveryMode, Directory } from '@ipbro/directory';
 import { FINAL_STATES, requeueJobIdFor, type MessageLedger } from '@ipbro/message-ledger';
-import { addHeldJob, cappedExponentialDelay, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
+import { addHeldJob, cappedExponentialDelay, deliveryJobData, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
 import type { Logger } from '@ipbro/service-kit';
 import { DelayedError, UnrecoverableError, type Job, type Queue, type Worker } from 'bullmq';
 import { transitionAudited } from './audited-transition';
@@ -105,7 +105,7 @@ export function unroutableRedriver(o: UnroutableRedriveOptions): { redrive(): Pr
         if (!body || !record || !o.events.includes(record.event)) continue;
         if (routeMessage(record.event, JSON.parse(body), o.directory, o.modes).kind !== 'recipient') continue;
         // The job first, held until the move: whoever races to re-drive it adds the same one.
-        const job = await addHeldJob(o.queue, record.event, { key, messageId: record.id, sender: record.sender, event: record.event }, requeueJobIdFor(record), o.holdMs);
+        const job = await addHeldJob(o.queue, record.event, deliveryJobData({ key, messageId: record.id, sender: record.sender, event: record.event }), requeueJobIdFor(record), o.holdMs);
         if (!(await o.ledger.transitionIf(key, 'unroutable', 'queued', 're-driven: the directory now knows the recipient'))) continue;
         await job.release();
         count++;

@@ -71,6 +71,13 @@ export function spliceDestination(bytes: Buffer, destination: MessageRecipient):
   return splice(bytes, at, (header.entry![0].resource as MessageHeader).destination);
 }
 
+/** A stored text cut short (a write torn mid-way) does not end its object: such a text takes the parsing path, which says why. */
+export function looksWhole(bytes: Buffer): boolean {
+  let i = bytes.length - 1;
+  while (isJsonSpace(bytes[i])) i--;
+  return bytes[i] === 0x7d; // }
+}
+
 function splice(bytes: Buffer, at: number, destination: MessageHeader['destination']): Buffer {
   return Buffer.concat([bytes.subarray(0, at), Buffer.from(`,"destination":${JSON.stringify(destination)}`, 'utf8'), bytes.subarray(at)]);
 }

@@ -5,7 +5,7 @@ import type { Bundle } from '@medplum/fhirtypes';
 import { transitionAudited } from './audited-transition';
 import { deliveryAttemptEntry, deliveryAuditOf, type DeliveryAudit } from './delivery-audit';
 import { classifyDelivery } from './delivery-outcome';
-import { messageWithDestination, postMessage, spliceDestination } from './fhir-message-client';
+import { looksWhole, messageWithDestination, postMessage, spliceDestination } from './fhir-message-client';
 import { routeByHints, routeMessage, type RoutingDecision } from './message-routing';
 import type { RecipientLimit } from './recipient-limit';
 
@@ -141,11 +141,4 @@ export async function transientStep(record: MessageRecord, reason: string, attem
   }
   const moved = await transitionAudited(deps, record, 'retrying', `attempt ${attempt} of ${deps.maxAttempts}: ${reason}`, patch);
   return { kind: 'retry', reason, record: moved, attempt, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
-}
-
-/** A stored text cut short (a write torn mid-way) does not end its object: such a text takes the parsing path, which says why. */
-function looksWhole(bytes: Buffer): boolean {
-  let i = bytes.length - 1;
-  while (i >= 0 && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i--;
-  return bytes[i] === 0x7d; // }
 }

@@ -10,7 +10,6 @@
 export class RecipientLimit {
   private readonly inFlight = new Map<string, number>();
   private readonly queued = new Map<string, Array<() => void>>();
-  private waitingCount = 0;
 
   constructor(readonly perRecipient: number) {
     if (!Number.isInteger(perRecipient) || perRecipient < 1) throw new RangeError(`perRecipient must be a whole number ≥ 1, got ${perRecipient}`);
@@ -30,7 +29,9 @@ export class RecipientLimit {
 
   /** Deliveries waiting for a slot, all recipients together (a gauge for ops). */
   waiting(): number {
-    return this.waitingCount;
+    let count = 0;
+    for (const line of this.queued.values()) count += line.length;
+    return count;
   }
 
   /** Requests in flight to one recipient. */
@@ -39,7 +40,6 @@ export class RecipientLimit {
   }
 
   private waitFor(recipient: string): Promise<void> {
-    this.waitingCount++;
     return new Promise((resolve) => {
       const line = this.queued.get(recipient);
       if (line) line.push(resolve);
@@ -53,7 +53,6 @@ export class RecipientLimit {
     const next = line?.shift();
     if (next) {
       if (line!.length === 0) this.queued.delete(recipient);
-      this.waitingCount--;
       next();
       return;
     }

@@ -30,6 +30,16 @@ export function deliveryMetrics(registry: Registry = register): DeliveryMetrics 
   };
 }
 
+/** Deliveries waiting for a free slot to their recipient (the router's per-recipient limit), read at scrape time. */
+export function registerRecipientWaitGauge(registry: Registry, waiting: () => number): void {
+  once(registry, 'ipbro_deliveries_waiting_for_recipient', () => new Gauge({
+    name: 'ipbro_deliveries_waiting_for_recipient', help: 'meldeplikt deliveries waiting for a free slot to their recipient (ROUTER_CONCURRENCY_PER_RECIPIENT)', registers: [registry],
+    collect() {
+      this.set(waiting());
+    },
+  }));
+}
+
 /** What the ops gauges show, read when Prometheus scrapes (so never stale). */
 export interface OpsGaugeValues {
   queues: { name: string; counts: Record<string, number>; oldestWaitingMs?: number }[];

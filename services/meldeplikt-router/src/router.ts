@@ -2,10 +2,10 @@ import { closeWithin, deliverFromLedger, markDeadWhenFailedForGood, RecipientLim
 import type { Directory } from '@ipbro/directory';
 import { MessageLedger } from '@ipbro/message-ledger';
 import { createQueue, createWorker, QUEUES, resolveAttempts, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
-import type { Logger } from '@ipbro/service-kit';
+import { registerRecipientWaitGauge, type Logger } from '@ipbro/service-kit';
 import type { Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 
 export interface RouterOptions {
   /** Connection for the queue and the ledger. */
@@ -60,12 +60,7 @@ export function startMeldepliktRouter(options: RouterOptions): MeldepliktRouter 
     ? ((options.registry.getSingleMetric('ipbro_deliveries_total') as Counter<'state'> | undefined) ??
       new Counter({ name: 'ipbro_deliveries_total', help: 'meldeplikt delivery attempts by the ledger state they left', labelNames: ['state'], registers: [options.registry] }))
     : undefined;
-  if (options.registry && !options.registry.getSingleMetric('ipbro_deliveries_waiting_for_recipient')) {
-    // Read at scrape time: deliveries held back because their recipient has its share of posts in flight.
-    new Gauge({ name: 'ipbro_deliveries_waiting_for_recipient', help: 'meldeplikt deliveries waiting for a free slot to their recipient (ROUTER_CONCURRENCY_PER_RECIPIENT)', registers: [options.registry], collect() {
-      this.set(recipientLimit.waiting());
-    } });
-  }
+  if (options.registry) registerRecipientWaitGauge(options.registry, () => recipientLimit.waiting());
 
   const process = async (job: Job<DeliveryJobData>, token?: string): Promise<void> => {
     const step = await deliverFromLedger(job.data, deps);
