@@ -6,7 +6,6 @@
 // alternating rounds and the best of each side is compared.
 'use strict';
 const express = require('express');
-const pino = require('pino');
 const { readFileSync, writeFileSync, mkdtempSync } = require('node:fs');
 const { join } = require('node:path');
 const { tmpdir } = require('node:os');
@@ -15,7 +14,7 @@ const { Redis } = require('ioredis');
 const { createGatewayApp, loadGatewayConfig, wireGateway } = require('../services/gateway/dist');
 const { MessageLedger } = require('../packages/message-ledger/dist');
 const { createQueue, QUEUES } = require('../packages/queues/dist');
-const { createAuthenticator, createLogger } = require('../packages/service-kit/dist');
+const { createAuthenticator, createLogger, logDestination } = require('../packages/service-kit/dist');
 const { loadDefinitions, validateMessage } = require('../packages/validation/dist');
 const { createTokenIssuer } = require('../services/hospital-simulator/dist');
 const { loadLoop, rate } = require('./support');
@@ -48,9 +47,8 @@ module.exports = {
       AUTH_ISSUER: 'bench', AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: join(dir, 'jwks.json'),
       DIRECTORY_FILE: join(__dirname, '..', 'packages', 'directory', 'demo-directory.json'),
     };
-    // As main.ts logs: pino's default destination for stdout is an asynchronous SonicBoom (sync: false,
-    // flushed on exit); here the same kind of stream to /dev/null.
-    const logger = createLogger('gateway', { level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
+    // As main.ts logs (createLogger's default, logDestination: batched asynchronous writes), to /dev/null.
+    const logger = createLogger('gateway', { level: 'info', destination: logDestination('/dev/null') });
     const gateway = await wireGateway(loadGatewayConfig(env), logger);
     const gwServer = await listen(gateway.app);
 

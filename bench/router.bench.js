@@ -12,13 +12,12 @@ const http = require('node:http');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { randomBytes, randomUUID } = require('node:crypto');
-const pino = require('pino');
 const { Redis } = require('ioredis');
 const { Queue, Worker } = require('bullmq');
 const { bestOf, drain } = require('./support');
 const { Directory } = require('../packages/directory/dist');
 const { startMeldepliktRouter } = require('../services/meldeplikt-router/dist');
-const { createLogger } = require('../packages/service-kit/dist');
+const { createLogger, logDestination } = require('../packages/service-kit/dist');
 const { readMessage } = require('../packages/fhir-message/dist');
 const { AuditTrail } = require('../packages/audit/dist');
 const { useDeliveryAudit } = require('../packages/delivery/dist');
@@ -88,9 +87,8 @@ module.exports = {
     const producer = connectAs('client');
     const key = randomBytes(32);
     bindBodyCipher(producer, new BodyCipher(key));
-    // As main.ts logs: pino's default destination for stdout is an asynchronous SonicBoom (sync: false,
-    // flushed on exit); here the same kind of stream to /dev/null.
-    const logger = createLogger('meldeplikt-router', { level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
+    // As main.ts logs (createLogger's default, logDestination: batched asynchronous writes), to /dev/null.
+    const logger = createLogger('meldeplikt-router', { level: 'info', destination: logDestination('/dev/null') });
     useDeliveryAudit(new AuditTrail(producer, { prefix, logger, source: 'meldeplikt-router', hmacKey: key }));
     const router = startMeldepliktRouter({
       producer, workerConnection: connectAs('worker'), directory,

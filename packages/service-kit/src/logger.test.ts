@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ConfigError } from './config';
 import { createLogger } from './logger';
@@ -44,4 +47,33 @@ test('below the level nothing is written', () => {
   logger.info('quiet');
   logger.warn('loud');
   expect(lines.map((l) => l.msg)).toEqual(['loud']);
+});
+
+describe('the default destination (stdout, written in batches)', () => {
+  // Real processes on the built kit: what reaches a pipe, and when, is the point.
+  const KIT = join(__dirname, '..', 'dist', 'index.js');
+  const run = (body: string) => {
+    const child = spawn(process.execPath, ['-e', `const kit = require(${JSON.stringify(KIT)}); const logger = kit.createLogger('child', { level: 'info' });\n${body}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += String(c)));
+    return { child, out: () => out };
+  };
+
+  test('a lone line is written within the flush interval, while the process goes on', async () => {
+    const { child, out } = run(`logger.info('lonely'); setInterval(() => {}, 1000);`);
+    try {
+      const started = Date.now();
+      while (!out().includes('lonely') && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 20));
+      expect(JSON.parse(out().trim())).toMatchObject({ service: 'child', msg: 'lonely' });
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  test('lines still waiting in the batch are written when the process exits', async () => {
+    const { child, out } = run(`for (let i = 0; i < 50; i++) logger.info({ i }, 'line'); process.exit(3);`);
+    const [code] = await once(child, 'close'); // after its stdout has ended
+    expect(code).toBe(3);
+    expect(out().trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
 });

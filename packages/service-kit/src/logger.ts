@@ -14,8 +14,22 @@ export const REDACTED_PATHS = [
   'req.body',
 ];
 
+/** A log write waits for this many bytes, or for the next flush (LOG_FLUSH_MS apart), whichever comes first. */
+const LOG_BATCH_BYTES = 4096;
+const LOG_FLUSH_MS = 100;
+
 /**
- * The one logger: JSON lines to stdout, level from LOG_LEVEL (a wrong level is a ConfigError).
+ * Where log lines go: stdout, or `dest` (a path or a file descriptor), through pino's asynchronous
+ * SonicBoom, written in batches of 4 kB or every 100 ms. A write per line cost the router and the
+ * gateway a file-system request each (two per message); a line now waits at most 100 ms, and pino
+ * flushes what is left when the process exits.
+ */
+export function logDestination(dest: string | number = 1): pino.DestinationStream {
+  return pino.destination({ dest, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS });
+}
+
+/**
+ * The one logger: JSON lines to stdout (logDestination), level from LOG_LEVEL (a wrong level is a ConfigError).
  * Authorization headers and message bodies never reach the log; log metadata (event, sender,
  * recipient, state), not content.
  */
@@ -29,6 +43,6 @@ export function createLogger(service: string, options: { level?: string; destina
       base: { service },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    options.destination
+    options.destination ?? logDestination()
   );
 }
