@@ -40,6 +40,30 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
   return false;
 }
 
+/**
+ * Whether a parsed JSON value nests deeper than `max` (the top-level object or array is level 1), as
+ * jsonDepthExceeds counts brackets; the walk stops at `max`, so it never recurses deeper than that.
+ */
+export function valueDepthExceeds(value: unknown, max: number, depth = 1): boolean {
+  if (depth > max) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (typeof item === 'object' && item !== null && valueDepthExceeds(item, max, depth + 1)) return true;
+    return false;
+  }
+  for (const key in value as Record<string, unknown>) {
+    const item = (value as Record<string, unknown>)[key];
+    if (typeof item === 'object' && item !== null && valueDepthExceeds(item, max, depth + 1)) return true;
+  }
+  return false;
+}
+
+/**
+ * Up to this size the nesting is checked on the parsed value (a tenth of the cost of scanning the
+ * text: 0.7 against 10 µs for a 7 kB meldeplikt); a larger text is scanned before it is parsed,
+ * because parsing 32 MB of brackets would take seconds and gigabytes. 64 kB of them parse in a few ms.
+ */
+const SCAN_BEFORE_PARSE_BYTES = 64 * 1024;
+
 /** Well-formed JSON carrying a key that could reach an object's prototype when merged somewhere. */
 export class ForbiddenKeyError extends SyntaxError {
   constructor(readonly key: string) {
@@ -116,16 +140,21 @@ export function fhirJsonBody(options: FhirBodyOptions = {}) {
     });
     req.on('end', () => {
       if (failed) return;
-      const text = Buffer.concat(chunks, size).toString('utf8');
+      // One chunk (most bodies under 64 kB) is decoded as it is, without a copy.
+      const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)).toString('utf8');
       res.locals.bodyBytes = size;
       if (text.trim() === '') return next(badRequest('The body is empty: expected FHIR JSON'));
-      if (jsonDepthExceeds(text, maxDepth)) return next(badRequest(`The JSON is nested deeper than ${maxDepth} levels`));
+      const tooDeep = () => next(badRequest(`The JSON is nested deeper than ${maxDepth} levels`));
+      if (size > SCAN_BEFORE_PARSE_BYTES && jsonDepthExceeds(text, maxDepth)) return tooDeep();
+      let body: unknown;
       try {
-        req.body = parseJsonSafely(text);
+        body = parseJsonSafely(text);
       } catch (err) {
         if (err instanceof ForbiddenKeyError) return next(badRequest(`The body carries a key that is not allowed: ${JSON.stringify(err.key)}`));
         return next(badRequest(`The body is not valid JSON: ${(err as Error).message}`));
       }
+      if (size <= SCAN_BEFORE_PARSE_BYTES && valueDepthExceeds(body, maxDepth)) return tooDeep();
+      req.body = body;
       next();
     });
   };

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { Registry } from 'prom-client';
-import { ForbiddenKeyError, jsonDepthExceeds, parseJsonSafely } from './fhir-body';
+import { ForbiddenKeyError, jsonDepthExceeds, parseJsonSafely, valueDepthExceeds } from './fhir-body';
 import { createLogger } from './logger';
 import express from 'express';
 import { createServiceApp, finishServiceApp, startHttpServer } from './service-app';
@@ -9,8 +9,8 @@ import { listen } from './test-support/http';
 
 const quiet = createLogger('test', { destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 
-async function startApp(readinessOk = true) {
-  const kit = createServiceApp({ name: 'test', logger: quiet, body: { limit: 1000 }, readiness: [{ name: 'redis', check: async () => (readinessOk ? undefined : 'connection refused') }] });
+async function startApp(readinessOk = true, limit = 1000) {
+  const kit = createServiceApp({ name: 'test', logger: quiet, body: { limit }, readiness: [{ name: 'redis', check: async () => (readinessOk ? undefined : 'connection refused') }] });
   kit.app.post('/echo', (req, res) => {
     res.json({ got: req.body });
   });
@@ -109,6 +109,32 @@ test('jsonDepthExceeds ignores brackets inside strings', () => {
   expect(jsonDepthExceeds('{"a":"\\\\\\"[[[["}', 1)).toBe(false); // \\ then \" stays inside
   expect(jsonDepthExceeds('{"a":"[[[[', 1)).toBe(false); // unterminated: left to JSON.parse
   expect(jsonDepthExceeds(`{"a":"${'x'.repeat(100000)}","b":[[[[1]]]]}`, 3)).toBe(true);
+});
+
+test('valueDepthExceeds counts levels as jsonDepthExceeds counts brackets', () => {
+  for (const text of ['{}', '[]', '{"a":[{"b":[]}]}', '['.repeat(64) + ']'.repeat(64), '['.repeat(65) + ']'.repeat(65), '{"a":' + '{"b":'.repeat(63) + '1' + '}'.repeat(64), '{"a":' + '{"b":'.repeat(64) + '1' + '}'.repeat(65), '[1,"[[[[",{"a":null}]']) {
+    for (const max of [1, 2, 3, 64]) expect([text.slice(0, 12), max, valueDepthExceeds(JSON.parse(text), max)]).toEqual([text.slice(0, 12), max, jsonDepthExceeds(text, max)]);
+  }
+  expect(valueDepthExceeds(JSON.parse('['.repeat(65) + ']'.repeat(65)), 64)).toBe(true);
+  expect(valueDepthExceeds({ a: [1, 2, { b: null }] }, 3)).toBe(false);
+  expect(valueDepthExceeds({ a: [1, 2, { b: {} }] }, 3)).toBe(true);
+});
+
+test('too deep JSON is refused whether it is checked before parsing (over 64 kB) or after (smaller)', async () => {
+  const s = await startApp(true, 1024 * 1024);
+  try {
+    const deep = '['.repeat(70) + ']'.repeat(70);
+    const shallow = '['.repeat(60) + ']'.repeat(60);
+    const pad = 'x'.repeat(70 * 1024);
+    for (const [body, status] of [[`{"a":${deep}}`, 400], [`{"pad":"${pad}","a":${deep}}`, 400], [`{"a":${shallow}}`, 200], [`{"pad":"${pad}","a":${shallow}}`, 200]] as const) {
+      const res = await post(`${s.url}/echo`, body);
+      expect([body.length > 64 * 1024, res.status]).toEqual([body.length > 64 * 1024, status]);
+      if (status === 400) expect(((await res.json()) as { issue: { diagnostics: string }[] }).issue[0].diagnostics).toContain('nested deeper than 64');
+      else expect(JSON.stringify(((await res.json()) as { got: { a: unknown } }).got.a)).toBe(shallow);
+    }
+  } finally {
+    await s.close();
+  }
 });
 
 test('a POST with no body and no content type is an action, not a 415', async () => {
