@@ -10,8 +10,12 @@ type Node = Record<string, unknown>;
 /** True when the invariant certainly holds for this value. */
 export type Shortcut = (value: Node) => boolean;
 
+/** `_start` for `start`, made once per name: a key built for each lookup is hashed each time. */
+const extensionKeys = new Map<string, string>();
+const extensionKey = (key: string): string => extensionKeys.get(key) ?? extensionKeys.set(key, `_${key}`).get(key)!;
+
 /** No value and no primitive extension under this name: FHIRPath sees it as empty. */
-const absent = (o: Node, key: string): boolean => o[key] === undefined && o[`_${key}`] === undefined;
+const absent = (o: Node, key: string): boolean => o[key] === undefined && o[extensionKey(key)] === undefined;
 
 /** A value FHIRPath certainly sees as existing. */
 function present(o: Node, key: string): boolean {

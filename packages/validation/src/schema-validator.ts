@@ -61,6 +61,8 @@ interface Property {
   /** The FHIR type this JSON key carries, e.g. `string` for `valueString`. */
   typeCode: string;
   primitive: boolean;
+  /** `_valueString` for `valueString`: a primitive's extension key, made once (a key built per lookup costs a hash each time). */
+  extensionKey: string;
 }
 
 interface CompiledSchema {
@@ -99,16 +101,51 @@ function compile(schema: InternalTypeSchema): CompiledSchema {
       const base = elementKey.slice(0, -3);
       for (const t of element.type) {
         const key = base + capitalize(t.code);
-        if (!byKey.has(key)) byKey.set(key, { elementKey, element, typeCode: t.code, primitive: isPrimitiveType(t.code) });
+        if (!byKey.has(key)) byKey.set(key, { elementKey, element, typeCode: t.code, primitive: isPrimitiveType(t.code), extensionKey: `_${key}` });
       }
     } else {
       const typeCode = element.type[0]?.code ?? 'undefined';
-      byKey.set(elementKey, { elementKey, element, typeCode, primitive: isPrimitiveType(typeCode) });
+      byKey.set(elementKey, { elementKey, element, typeCode, primitive: isPrimitiveType(typeCode), extensionKey: `_${elementKey}` });
     }
   }
   c = { byKey, required, deep };
   compiled.set(schema, c);
   return c;
+}
+
+/** An error invariant to evaluate, with its shortcut when it has one. */
+interface CheckedConstraint {
+  constraint: Constraint;
+  shortcut: ReturnType<typeof shortcutFor>;
+}
+const checkedCache = new WeakMap<Constraint[], CheckedConstraint[]>();
+
+/**
+ * The error invariants of a schema's or element's list (not the skipped ones), once per list: most
+ * elements carry only ele-1, which is skipped, so they are walked past without a look at each.
+ */
+function checkedConstraints(all: Constraint[]): CheckedConstraint[] {
+  let checked = checkedCache.get(all);
+  if (!checked) {
+    checked = all.filter((c) => c.severity === 'error' && !SKIPPED_CONSTRAINTS.has(c.key)).map((constraint) => ({ constraint, shortcut: shortcutFor(constraint.expression) }));
+    checkedCache.set(all, checked);
+  }
+  return checked;
+}
+
+const typeOnlyCache = new WeakMap<InternalSchemaElement, Map<InternalTypeSchema, Constraint[]>>();
+
+/** A data type's invariants that its element does not carry already (those were checked as the element's), once per pair. */
+function typeOnlyConstraints(schema: InternalTypeSchema, element: InternalSchemaElement): Constraint[] {
+  let byType = typeOnlyCache.get(element);
+  if (!byType) typeOnlyCache.set(element, (byType = new Map()));
+  let extra = byType.get(schema);
+  if (!extra) {
+    const own = element.constraints ?? [];
+    extra = (schema.constraints ?? []).filter((c) => !own.some((o) => o.key === c.key));
+    byType.set(schema, extra);
+  }
+  return extra;
 }
 
 function atom(expression: string): FhirPathAtom {
@@ -157,7 +194,11 @@ class SchemaValidation {
   private object(obj: Record<string, unknown>, schema: InternalTypeSchema, path: string): void {
     const { byKey, required, deep } = compile(schema);
     const seen = new Map<string, string>(); // element key → the JSON key that carried it
-    for (const rawKey of Object.keys(obj)) {
+    const keys = Object.keys(obj);
+    // Most objects carry no primitive extension (`_status`): then none is looked up for each value.
+    let hasExtensions = false;
+    for (const k of keys) if (k.charCodeAt(0) === 95 /* _ */) hasExtensions = true;
+    for (const rawKey of keys) {
       if (rawKey === 'resourceType') continue;
       const key = rawKey.charCodeAt(0) === 95 /* _ */ ? rawKey.slice(1) : rawKey;
       const prop = byKey.get(key);
@@ -172,7 +213,7 @@ class SchemaValidation {
         continue;
       }
       seen.set(prop.elementKey, key);
-      this.property(obj, key, prop, `${path}.${key}`);
+      this.property(obj, key, prop, `${path}.${key}`, false, hasExtensions);
     }
     for (const elementKey of required) {
       if (!seen.has(elementKey)) this.issues.push(createStructureIssue(`${path}.${elementKey.endsWith('[x]') ? elementKey.slice(0, -3) : elementKey}`, 'Missing required property'));
@@ -203,14 +244,14 @@ class SchemaValidation {
         if (t) typeCode = t.code;
         key = `${base}${capitalize(typeCode)}`;
       }
-      this.property(o, key, { elementKey: d.last, element, typeCode, primitive: isPrimitiveType(typeCode) }, `${p}.${key}`, true);
+      this.property(o, key, { elementKey: d.last, element, typeCode, primitive: isPrimitiveType(typeCode), extensionKey: `_${key}` }, `${p}.${key}`, true);
     }
   }
 
-  private property(obj: Record<string, unknown>, key: string, prop: Property, path: string, shallow = false): void {
+  private property(obj: Record<string, unknown>, key: string, prop: Property, path: string, shallow = false, hasExtensions = true): void {
     const { element } = prop;
     let value = obj[key];
-    const extension = prop.primitive ? obj[`_${key}`] : undefined;
+    const extension = prop.primitive && hasExtensions ? obj[prop.extensionKey] : undefined;
     if (value === null) {
       this.issues.push(createStructureIssue(path, 'Invalid null value'));
       value = undefined;
@@ -303,9 +344,7 @@ class SchemaValidation {
     // The data type's own invariants (per-1 on a Period, att-1 on an Attachment …), which Medplum
     // checks only on the root; a backbone type's are its element's, checked above.
     if (!schema.parentType && schema.constraints?.length) {
-      const own = element.constraints;
-      const extra = own?.length ? schema.constraints.filter((c) => !own.some((o) => o.key === c.key)) : schema.constraints;
-      this.constraints(extra, { type, value }, path, true);
+      this.constraints(typeOnlyConstraints(schema, element), { type, value }, path, true);
     }
     this.object(obj, schema, path);
     if (isResource) this.resources.pop();
@@ -344,11 +383,9 @@ class SchemaValidation {
    * result as broken; for the nested types' invariants, which Medplum never evaluates, only `false`
    * is (`emptyPasses`): R4's ref-1 is empty for a Reference with only a display, which is valid.
    */
-  private constraints(constraints: Constraint[] | undefined, value: TypedValue, path: string, emptyPasses = false): void {
-    if (!constraints) return;
-    for (const constraint of constraints) {
-      if (constraint.severity !== 'error' || SKIPPED_CONSTRAINTS.has(constraint.key)) continue;
-      const shortcut = shortcutFor(constraint.expression);
+  private constraints(all: Constraint[] | undefined, value: TypedValue, path: string, emptyPasses = false): void {
+    if (!all) return;
+    for (const { constraint, shortcut } of checkedConstraints(all)) {
       if (shortcut && value.value !== null && typeof value.value === 'object' && shortcut(value.value as Record<string, unknown>)) continue;
       const variables: Record<string, TypedValue> = {
         '%context': value,
