@@ -29,6 +29,10 @@ const CASES: [string, string, Record<string, unknown>[]][] = [
   ['period.exists() implies period >= 0', 'TimingRepeat', [{ period: 1 }, { period: 0 }, { period: -1 }, {}]],
   ['duration.exists() implies duration >= 0', 'TimingRepeat', [{ duration: 2 }, { duration: -2 }]],
   ['data.empty() or contentType.exists()', 'Attachment', [{ url: 'x' }, { data: 'AAAA' }, { data: 'AAAA', contentType: 'application/pdf' }]],
+  ['lastModified.exists().not() or authoredOn.exists().not() or lastModified >= authoredOn', 'Task', [
+    { authoredOn: '2026-11-20T10:20:00+01:00' }, { lastModified: '2026-11-20T10:20:00+01:00' }, { _authoredOn: { extension: [{ url: 'x', valueString: 'y' }] }, lastModified: '2026-11-20' },
+    { authoredOn: '2026-11-21', lastModified: '2026-11-20' }, {},
+  ]],
   ['timeOfDay.empty() or when.empty()', 'TimingRepeat', [{ when: ['MORN'] }, { timeOfDay: ['08:00:00'] }, { when: ['MORN'], timeOfDay: ['08:00:00'] }]],
 ];
 
@@ -50,6 +54,7 @@ describe('an invariant shortcut never says "holds" where FHIRPath says it does n
     expect(shortcutFor('start.hasValue().not() or end.hasValue().not() or (start <= end)')?.({ start: '2027-01-01', end: '2026-01-01' })).toBe(false);
     expect(shortcutFor('extension.exists() != value.exists()')?.({ url: 'x', valueString: 'a', extension: [{ url: 'y' }] })).toBe(false);
     expect(shortcutFor("reference.startsWith('#').not() or (reference.substring(1).trace('url') in %rootResource.contained.id.trace('ids'))")?.({ reference: '#p1' })).toBe(false);
+    expect(shortcutFor('lastModified.exists().not() or authoredOn.exists().not() or lastModified >= authoredOn')?.({ authoredOn: '2026-11-21', lastModified: '2026-11-20' })).toBe(false);
     expect(shortcutFor('no such invariant')).toBeUndefined();
   });
 });

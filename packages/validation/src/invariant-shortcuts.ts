@@ -65,6 +65,8 @@ const SHORTCUTS = new Map<string, Shortcut>([
   ['value.empty() or system.exists()', whenAbsent('value')], // cpt-2
   ['code.empty() or system.exists()', whenAbsent('code')], // qty-3
   ['(detail.exists() and measure.exists()) or detail.exists().not()', whenAbsent('detail')], // gol-1
+  // inv-1 (Task): a meldeplikt's Task has authoredOn and seldom lastModified.
+  ['lastModified.exists().not() or authoredOn.exists().not() or lastModified >= authoredOn', (o) => absent(o, 'lastModified') || absent(o, 'authoredOn')],
 ]);
 
 /** The shortcut for an invariant's expression, if there is one. */

@@ -4,9 +4,10 @@ import type { ElementDefinition } from '@medplum/fhirtypes';
 import { loadDefinitions } from './fhir-definitions';
 import type { NodeVisitor } from './resource-walker';
 
-const allowedCache = new Map<string, string[] | null>();
+/** Profile URL (or resource type) → element path → the answer: no key is built per lookup. */
+const allowedCache = new Map<string, Map<string, string[] | null>>();
 /** How many paths are cached (for the test that it stays bounded). */
-export const allowedCacheSize = (): number => allowedCache.size;
+export const allowedCacheSize = (): number => [...allowedCache.values()].reduce((n, paths) => n + paths.size, 0);
 
 function elementFor(map: Map<string, ElementDefinition> | undefined, path: string): ElementDefinition | undefined {
   if (!map) return undefined;
@@ -18,8 +19,9 @@ function elementFor(map: Map<string, ElementDefinition> | undefined, path: strin
 
 /** The resource types a reference at `path` may point at; null when any type is allowed. */
 function allowedTargets(profileUrl: string | undefined, resourceType: string, path: string): string[] | null {
-  const cacheKey = `${profileUrl ?? resourceType}|${path}`;
-  const cached = allowedCache.get(cacheKey);
+  const owner = profileUrl ?? resourceType;
+  let paths = allowedCache.get(owner);
+  const cached = paths?.get(path);
   if (cached !== undefined) return cached;
   const defs = loadDefinitions();
   const element = elementFor(profileUrl ? defs.elements.get(profileUrl) : undefined, path) ?? elementFor(defs.elements.get(resourceType), path);
@@ -31,7 +33,10 @@ function allowedTargets(profileUrl: string | undefined, resourceType: string, pa
   }
   // Only paths the definitions know are cached (a finite set): the path comes from the message's own
   // keys, and caching unknown ones let any sender grow the gateway's memory without end.
-  if (element) allowedCache.set(cacheKey, result);
+  if (element) {
+    if (!paths) allowedCache.set(owner, (paths = new Map()));
+    paths.set(path, result);
+  }
   return result;
 }
 

@@ -187,8 +187,14 @@ class SchemaValidation {
     return this.issues;
   }
 
+  /** Medplum builds a lookup key per call; one resource asks for the same few types again and again. */
+  private readonly schemas = new Map<string, InternalTypeSchema | undefined>();
+
   private schemaOf(type: string): InternalTypeSchema | undefined {
-    return dataTypeOf(type, this.profileUrl);
+    if (this.schemas.has(type)) return this.schemas.get(type);
+    const schema = dataTypeOf(type, this.profileUrl);
+    this.schemas.set(type, schema);
+    return schema;
   }
 
   private object(obj: Record<string, unknown>, schema: InternalTypeSchema, path: string): void {
