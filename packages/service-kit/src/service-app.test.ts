@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { Registry } from 'prom-client';
-import { ForbiddenKeyError, jsonDepthExceeds, parseJsonSafely, valueDepthExceeds } from './fhir-body';
+import { ForbiddenKeyError, jsonDepthExceeds, JsonTooDeepError, parsedJsonProblem, parseJsonSafely } from './fhir-body';
 import { createLogger } from './logger';
 import express from 'express';
 import { createServiceApp, finishServiceApp, startHttpServer } from './service-app';
@@ -111,13 +111,17 @@ test('jsonDepthExceeds ignores brackets inside strings', () => {
   expect(jsonDepthExceeds(`{"a":"${'x'.repeat(100000)}","b":[[[[1]]]]}`, 3)).toBe(true);
 });
 
-test('valueDepthExceeds counts levels as jsonDepthExceeds counts brackets', () => {
+test('parsedJsonProblem counts levels as jsonDepthExceeds counts brackets', () => {
+  const tooDeep = (value: unknown, max: number) => parsedJsonProblem(value, max)?.kind === 'too-deep';
   for (const text of ['{}', '[]', '{"a":[{"b":[]}]}', '['.repeat(64) + ']'.repeat(64), '['.repeat(65) + ']'.repeat(65), '{"a":' + '{"b":'.repeat(63) + '1' + '}'.repeat(64), '{"a":' + '{"b":'.repeat(64) + '1' + '}'.repeat(65), '[1,"[[[[",{"a":null}]']) {
-    for (const max of [1, 2, 3, 64]) expect([text.slice(0, 12), max, valueDepthExceeds(JSON.parse(text), max)]).toEqual([text.slice(0, 12), max, jsonDepthExceeds(text, max)]);
+    for (const max of [1, 2, 3, 64]) expect([text.slice(0, 12), max, tooDeep(JSON.parse(text), max)]).toEqual([text.slice(0, 12), max, jsonDepthExceeds(text, max)]);
   }
-  expect(valueDepthExceeds(JSON.parse('['.repeat(65) + ']'.repeat(65)), 64)).toBe(true);
-  expect(valueDepthExceeds({ a: [1, 2, { b: null }] }, 3)).toBe(false);
-  expect(valueDepthExceeds({ a: [1, 2, { b: {} }] }, 3)).toBe(true);
+  expect(tooDeep(JSON.parse('['.repeat(65) + ']'.repeat(65)), 64)).toBe(true);
+  expect(parsedJsonProblem({ a: [1, 2, { b: null }] }, 3)).toBeUndefined();
+  expect(parsedJsonProblem({ a: [1, 2, { b: {} }] }, 3)).toEqual({ kind: 'too-deep' });
+  expect(parsedJsonProblem({ a: [1, { b: { constructor: 1 } }] }, 64)).toEqual({ kind: 'forbidden-key', key: 'constructor' });
+  expect(() => parseJsonSafely('[[[1]]]', 2)).toThrow(JsonTooDeepError);
+  expect(parseJsonSafely('[[[1]]]', 3)).toEqual([[[1]]]);
 });
 
 test('too deep JSON is refused whether it is checked before parsing (over 64 kB) or after (smaller)', async () => {
