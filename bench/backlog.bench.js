@@ -113,6 +113,8 @@ module.exports = {
     try {
       const receiverPort = await freePort(); // nothing listens here until the receiver "comes back"
       const template = readFileSync(join(ROOT, 'test', 'fixtures', 'contract', 'meldeplikt.json'), 'utf8');
+      // A message as the gateway stores it: the parsed bundle serialised again (message-intake).
+      const stored = (id) => JSON.stringify(JSON.parse(template.replace(TEMPLATE_ID, id)));
       const directory = JSON.parse(readFileSync(join(ROOT, 'packages', 'directory', 'demo-directory.json'), 'utf8'));
       for (const k of directory.kommuner) k.koordinerendeEnhet.endpoint = k.koordinerendeEnhet.endpoint.replace(':4101', `:${receiverPort}`);
       writeFileSync(join(work, 'directory.json'), JSON.stringify(directory));
@@ -137,7 +139,7 @@ module.exports = {
       await inParallel(n, 200, (i) => {
         const id = `${prefix.slice(1, -1)}-${i}`;
         const k = `${SENDER}:${id}`;
-        return ledger.accept({ sender: SENDER, id, event: 'meldeplikt', body: template.replace(TEMPLATE_ID, id), enqueue: (jobId) => queue.add('meldeplikt', deliveryJobData({ key: k, messageId: id, sender: SENDER, event: 'meldeplikt', ...hints }), { jobId }).then(() => undefined) });
+        return ledger.accept({ sender: SENDER, id, event: 'meldeplikt', body: stored(id), enqueue: (jobId) => queue.add('meldeplikt', deliveryJobData({ key: k, messageId: id, sender: SENDER, event: 'meldeplikt', ...hints }), { jobId }).then(() => undefined) });
       });
       const fillRate = n / seconds(fillStarted);
       const waiting = await queue.getJobCountByTypes('waiting');
@@ -163,7 +165,7 @@ module.exports = {
       cleanup.push(() => bareQueue.close());
       const bareBefore = await usedMemory(redis);
       for (let i = 0; i < anchorN; i += 500) {
-        await bareQueue.addBulk(Array.from({ length: Math.min(500, anchorN - i) }, (_, j) => ({ name: 'post', data: { id: `bare-${i + j}`, body: template.replace(TEMPLATE_ID, `bare-${i + j}`) } })));
+        await bareQueue.addBulk(Array.from({ length: Math.min(500, anchorN - i) }, (_, j) => ({ name: 'post', data: { id: `bare-${i + j}`, body: stored(`bare-${i + j}`) } })));
       }
       const barePerJob = ((await usedMemory(redis)) - bareBefore) / anchorN;
 
@@ -218,7 +220,7 @@ module.exports = {
 
       return [
         { metric: `backlog drain: ${label} waiting meldeplikt after the receiver comes back (meldeplikt-router process, concurrency ${CONCURRENCY}; ${drainSeconds.toFixed(1)} s${quick ? '; quick: 10,000, the full run 100,000' : ''})`, value: drainRate, unit: 'messages/s', anchor: `bare BullMQ worker process POSTing the same bytes (${anchorN} jobs, same Redis, receiver and concurrency)`, anchorValue: bareRate },
-        { metric: `Redis memory per waiting meldeplikt (INFO used_memory growth / ${label}; ${template.length} B message, body ${encrypting ? 'encrypted' : 'in clear'})`, value: perMessage, unit: 'bytes', anchor: 'bare BullMQ job carrying the same body', anchorValue: barePerJob },
+        { metric: `Redis memory per waiting meldeplikt (INFO used_memory growth / ${label}; ${stored(sampleId).length} B message as stored, body ${encrypting ? 'encrypted' : 'in clear'})`, value: perMessage, unit: 'bytes', anchor: 'bare BullMQ job carrying the same body', anchorValue: barePerJob },
         { metric: `  of which, by MEMORY USAGE of one message: body ${parts.body}, record ${parts.record}, job ${parts.job}, indexes ${Math.round(parts.indexes)}`, value: sampled, unit: 'bytes' },
         { metric: `accepting the backlog (ledger.accept + the gateway's queue add, 200 in flight, AOF everysec)`, value: fillRate, unit: 'messages/s' },
       ];
