@@ -182,6 +182,13 @@ describe('spliceDestination (no parsed bundle)', () => {
       expect(spliceDestination(bytes(text), recipient)).toEqual(messageWithDestination(bytes(text), JSON.parse(text), recipient));
     }
   });
+  test('each recipient gets its own destination: the text made once per recipient is never another recipient\'s', () => {
+    const text = JSON.stringify(message());
+    const others = [recipient, { endpoint: 'http://ke.test/kommune/4601/ke', name: 'Bergen kommune', orgnr: '964338531' }, { endpoint: 'http://ke.test/kommune/1508/ke' }];
+    for (let round = 0; round < 2; round++) {
+      for (const r of others) expect(spliceDestination(bytes(text), r)).toEqual(messageWithDestination(bytes(text), JSON.parse(text), r));
+    }
+  });
   test('declines (undefined) a text that holds a destination already, two headers, or no header key', () => {
     expect(spliceDestination(bytes(JSON.stringify(message([{ endpoint: 'http://explicit.test' }]))), recipient)).toBeUndefined();
     const twoHeaders = message();

@@ -67,9 +67,24 @@ export function messageWithDestination(bytes: Buffer, bundle: Bundle, destinatio
 export function spliceDestination(bytes: Buffer, destination: MessageRecipient): Buffer | undefined {
   const at = headerSpliceAt(bytes);
   if (at === undefined) return undefined;
-  const header = withDestination({ resourceType: 'Bundle', type: 'message', entry: [{ resource: { resourceType: 'MessageHeader' } as MessageHeader }] }, destination);
-  return splice(bytes, at, (header.entry![0].resource as MessageHeader).destination);
+  return Buffer.concat([bytes.subarray(0, at), destinationBytes(destination), bytes.subarray(at)]);
 }
+
+// Recipients are few: the `,"destination":[…]` text of each is made once (a bounded cache, like the URLs').
+const destinations = new Map<string, Buffer>();
+function destinationBytes(destination: MessageRecipient): Buffer {
+  const cacheKey = `${destination.endpoint}\u0000${destination.name ?? ''}\u0000${destination.orgnr ?? ''}`;
+  let text = destinations.get(cacheKey);
+  if (!text) {
+    const header = withDestination({ resourceType: 'Bundle', type: 'message', entry: [{ resource: { resourceType: 'MessageHeader' } as MessageHeader }] }, destination);
+    text = destinationField((header.entry![0].resource as MessageHeader).destination);
+    if (destinations.size > 10_000) destinations.clear();
+    destinations.set(cacheKey, text);
+  }
+  return text;
+}
+
+const destinationField = (destination: MessageHeader['destination']): Buffer => Buffer.from(`,"destination":${JSON.stringify(destination)}`, 'utf8');
 
 /** A stored text cut short (a write torn mid-way) does not end its object: such a text takes the parsing path, which says why. */
 export function looksWhole(bytes: Buffer): boolean {
@@ -79,7 +94,7 @@ export function looksWhole(bytes: Buffer): boolean {
 }
 
 function splice(bytes: Buffer, at: number, destination: MessageHeader['destination']): Buffer {
-  return Buffer.concat([bytes.subarray(0, at), Buffer.from(`,"destination":${JSON.stringify(destination)}`, 'utf8'), bytes.subarray(at)]);
+  return Buffer.concat([bytes.subarray(0, at), destinationField(destination), bytes.subarray(at)]);
 }
 
 /**
