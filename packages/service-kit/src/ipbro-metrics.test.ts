@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
-import { deliveryMetrics, messagesReceivedCounter, registerOpsGauges } from './ipbro-metrics';
+import { deliveryMetrics, documentOutcomesCounter, meldepliktOutcomesCounter, messagesReceivedCounter, registerOpsGauges } from './ipbro-metrics';
 import { createLogger } from './logger';
 import { createServiceApp } from './service-app';
 
@@ -43,4 +43,15 @@ test('ops gauges are read once per scrape and show queue, ledger, recipient and 
     'ipbro_recipient_consecutive_failures{recipient="her:8110021"} 4', 'ipbro_recipient_backlog{recipient="her:8110021"} 5',
     'ipbro_alerts_active{rule="recipient-failing"} 2', 'ipbro_alerts_active{rule="dead-messages"} 1',
   ]) expect(text).toContain(line);
+});
+
+test('the router\'s and the courier\'s outcome counters are one each per registry, however often a worker asks', async () => {
+  const registry = new Registry();
+  meldepliktOutcomesCounter(registry).inc({ state: 'acknowledged' });
+  meldepliktOutcomesCounter(registry).inc({ state: 'acknowledged' });
+  documentOutcomesCounter(registry).inc({ event: 'plan-copy', state: 'delivered' });
+  documentOutcomesCounter(registry).inc({ event: 'plan-copy', state: 'delivered' });
+  const text = await registry.metrics();
+  expect(text).toMatch(/^ipbro_deliveries_total\{state="acknowledged"\} 2$/m);
+  expect(text).toMatch(/^ipbro_document_deliveries_total\{event="plan-copy",state="delivered"\} 2$/m);
 });

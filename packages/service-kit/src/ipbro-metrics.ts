@@ -30,6 +30,16 @@ export function deliveryMetrics(registry: Registry = register): DeliveryMetrics 
   };
 }
 
+/** The router's delivery steps by the ledger state each left the message in. */
+export function meldepliktOutcomesCounter(registry: Registry): Counter<'state'> {
+  return once(registry, 'ipbro_deliveries_total', () => new Counter({ name: 'ipbro_deliveries_total', help: 'meldeplikt delivery attempts by the ledger state they left', labelNames: ['state'], registers: [registry] }));
+}
+
+/** The courier's delivery steps by event and the ledger state each left the message in. */
+export function documentOutcomesCounter(registry: Registry): Counter<'event' | 'state'> {
+  return once(registry, 'ipbro_document_deliveries_total', () => new Counter({ name: 'ipbro_document_deliveries_total', help: 'document delivery attempts by event and the ledger state they left', labelNames: ['event', 'state'], registers: [registry] }));
+}
+
 /** Deliveries waiting for a free slot to their recipient (the router's per-recipient limit), read at scrape time. */
 export function registerRecipientWaitGauge(registry: Registry, waiting: () => number): void {
   once(registry, 'ipbro_deliveries_waiting_for_recipient', () => new Gauge({

@@ -5,10 +5,10 @@ import { deliverDocumentFromLedger, REMINDER_QUEUE, RevisionReminders, sendRevis
 import { MessageLedger, type BodyCipherLike } from '@ipbro/message-ledger';
 import { PlanIndex, type PatientKeyer } from '@ipbro/plan-index';
 import { createQueue, createWorker, QUEUES, resolveAttempts, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
-import type { Logger } from '@ipbro/service-kit';
+import { documentOutcomesCounter, type Logger } from '@ipbro/service-kit';
 import { Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 
 export interface CourierOptions {
   /** Connection for the queues, the ledger and the indexes. */
@@ -65,10 +65,7 @@ export function startDocumentCourier(options: CourierOptions): DocumentCourier {
     ledger, directory: options.directory, timeoutMs: options.delivery.timeoutMs, maxAttempts, consents, patientKey: options.patientKey,
     ...(options.tokenFor ? { tokenFor: options.tokenFor } : {}), ...(options.now ? { now: options.now } : {}),
   };
-  const outcomes = options.registry
-    ? ((options.registry.getSingleMetric('ipbro_document_deliveries_total') as Counter<'state' | 'event'> | undefined) ??
-      new Counter({ name: 'ipbro_document_deliveries_total', help: 'document delivery attempts by event and the ledger state they left', labelNames: ['event', 'state'], registers: [options.registry] }))
-    : undefined;
+  const outcomes = options.registry ? documentOutcomesCounter(options.registry) : undefined;
 
   const process = async (job: Job<DeliveryJobData>, token?: string): Promise<void> => {
     const step = await deliverDocumentFromLedger(job.data, deps);

@@ -2,10 +2,10 @@ import { closeWithin, deliverFromLedger, markDeadWhenFailedForGood, RecipientLim
 import type { Directory } from '@ipbro/directory';
 import { MessageLedger } from '@ipbro/message-ledger';
 import { createQueue, createWorker, QUEUES, resolveAttempts, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
-import { registerRecipientWaitGauge, type Logger } from '@ipbro/service-kit';
+import { meldepliktOutcomesCounter, registerRecipientWaitGauge, type Logger } from '@ipbro/service-kit';
 import type { Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 
 export interface RouterOptions {
   /** Connection for the queue and the ledger. */
@@ -56,10 +56,7 @@ export function startMeldepliktRouter(options: RouterOptions): MeldepliktRouter 
   const maxAttempts = resolveAttempts(options.delivery);
   const recipientLimit = new RecipientLimit(options.concurrencyPerRecipient ?? 16);
   const deps: DeliveryStepDeps = { ledger, directory: options.directory, timeoutMs: options.delivery.timeoutMs, maxAttempts, recipientLimit, ...(options.tokenFor ? { tokenFor: options.tokenFor } : {}), ...(options.audit ? { audit: options.audit } : {}) };
-  const outcomes = options.registry
-    ? ((options.registry.getSingleMetric('ipbro_deliveries_total') as Counter<'state'> | undefined) ??
-      new Counter({ name: 'ipbro_deliveries_total', help: 'meldeplikt delivery attempts by the ledger state they left', labelNames: ['state'], registers: [options.registry] }))
-    : undefined;
+  const outcomes = options.registry ? meldepliktOutcomesCounter(options.registry) : undefined;
   if (options.registry) registerRecipientWaitGauge(options.registry, () => recipientLimit.waiting());
 
   const process = async (job: Job<DeliveryJobData>, token?: string): Promise<void> => {
