@@ -1,4 +1,5 @@
 import { makeSyntheticFodselsnummer } from '@ipbro/identifiers';
+import { APPEND_ENTRY_LUA, appendArguments } from '@ipbro/message-ledger';
 import { createLogger } from '@ipbro/service-kit';
 import { Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -87,4 +88,24 @@ test('a record not indexed by message (a read of an id nobody sent) is in the st
   expect(r.id).toBeDefined();
   expect(await redis.exists(t.messageKey(id))).toBe(0);
   expect((await t.latest(5)).map((x) => x.messageId)).toContain(id);
+});
+
+test('a record has one id: in the trail, in its message\'s stream and in its log line, even when the trail has taken others in the same millisecond', async () => {
+  const t = trail();
+  const id = randomUUID();
+  // Another record at the same millisecond (the whole system writes to one trail): put the trail ahead.
+  await redis.xadd(t.streamKey, `${Date.now() + 60_000}-0`, 'record', '{}');
+  lines.length = 0;
+  const recorded = await t.record({ event: 'delivery.attempt', messageId: id, outcome: 'success', who: {} });
+  const prepared = t.prepare({ event: 'delivery.outcome', messageId: id, outcome: 'success', who: {} });
+  // As a ledger write appends it (ensureRecord, transitionRecorded): the script's appendEntry.
+  const { keys, args } = appendArguments(prepared.append, t.streamKey);
+  const entryId = await redis.eval(`${APPEND_ENTRY_LUA}\nreturn appendEntry(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])`, 2, ...keys, ...args);
+  prepared.stored(String(entryId));
+  const own = (await t.forMessage(id)).map((r) => r.id);
+  const inTrail = (await redis.xrange(t.streamKey, '-', '+')).filter(([, f]) => f[1].includes(id)).map(([entry]) => entry);
+  const logged = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'audit').map((l) => l.audit.id);
+  expect(own).toEqual([recorded.id, String(entryId)]);
+  expect(inTrail).toEqual(own);
+  expect(logged).toEqual(own);
 });

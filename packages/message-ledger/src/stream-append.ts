@@ -21,13 +21,17 @@ export interface PreparedEntry {
 
 /**
  * The Lua function every appending script carries: `appendEntry(trail, own, maxLen, maxPer, ttl,
- * text, indexed)` adds `text` to `trail` and, when indexed is '1', to `own`; returns the trail's id.
+ * text, indexed)` adds `text` to `trail` and, when indexed is '1', to `own` under the same id;
+ * returns that id. One id per record: the log line, the trail and the message's own stream agree.
+ * (Each with its own `*`, the two ids differed whenever the trail had taken another record in the
+ * same millisecond.) The trail's id is always above the own stream's last: every entry of the own
+ * stream is in the trail, with an id no greater than it has there.
  */
 export const APPEND_ENTRY_LUA = `
 local function appendEntry(trail, own, maxLen, maxPer, ttl, text, indexed)
   local id = redis.call('XADD', trail, 'MAXLEN', '~', maxLen, '*', 'record', text)
   if indexed == '1' then
-    redis.call('XADD', own, 'MAXLEN', '~', maxPer, '*', 'record', text)
+    redis.call('XADD', own, 'MAXLEN', '~', maxPer, id, 'record', text)
     redis.call('EXPIRE', own, tonumber(ttl))
   end
   return id
