@@ -2,7 +2,7 @@ import type { MessageRecord, PreparedEntry } from '@ipbro/message-ledger';
 
 /** What a delivery tells the audit trail (@ipbro/audit's AuditTrail takes it as is). */
 export interface DeliveryAuditEntry {
-  event: 'delivery.attempt' | 'delivery.outcome' | 'message.blocked';
+  event: 'delivery.attempt' | 'delivery.outcome' | 'message.blocked' | 'message.redriven';
   messageId: string;
   outcome: 'success' | 'minor-failure' | 'serious-failure' | 'major-failure';
   who: { clientId?: string; orgnr?: string };
@@ -69,4 +69,9 @@ export function deliveryAttemptEntry(message: Pick<MessageRecord, 'id' | 'sender
     recipient: { ...(recipient.orgnr ? { orgnr: recipient.orgnr } : {}), ...(recipient.herId ? { herId: recipient.herId } : {}), ...(recipient.name ? { name: recipient.name } : {}) },
     detail: `attempt ${attempt}${recipient.endpoint ? ` to ${recipient.endpoint}` : ''}`,
   };
+}
+
+/** The record of an unroutable message the worker re-queued itself, once the directory knows its recipient (an operator's re-drive is an operator.action). */
+export function redriveEntry(message: Pick<MessageRecord, 'id' | 'sender' | 'event'>): DeliveryAuditEntry {
+  return { event: 'message.redriven', messageId: message.id, outcome: 'success', who: {}, sender: message.sender, messageEvent: message.event, detail: 'queued: the directory now knows the recipient' };
 }

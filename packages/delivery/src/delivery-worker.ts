@@ -1,10 +1,10 @@
 import type { DeliveryMode, Directory } from '@ipbro/directory';
-import { FINAL_STATES, requeueJobIdFor, type MessageLedger } from '@ipbro/message-ledger';
+import { FINAL_STATES, requeueJobIdFor, transitionIfWithRecord, type MessageLedger } from '@ipbro/message-ledger';
 import { addHeldJob, cappedExponentialDelay, deliveryJobData, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
 import type { Logger } from '@ipbro/service-kit';
 import { DelayedError, UnrecoverableError, type Job, type Queue, type Worker } from 'bullmq';
 import { transitionAudited } from './audited-transition';
-import type { DeliveryAudit } from './delivery-audit';
+import { deliveryAuditOf, redriveEntry, type DeliveryAudit } from './delivery-audit';
 import type { StepResult } from './meldeplikt-delivery';
 import { routeMessage } from './message-routing';
 
@@ -87,12 +87,15 @@ export interface UnroutableRedriveOptions {
   sweepMs?: number;
   /** How long a re-drive's job waits if its release is lost (addHeldJob; default 30 s). */
   holdMs?: number;
+  /** Where each re-drive is recorded (default: the process's trail, useDeliveryAudit). */
+  audit?: DeliveryAudit;
 }
 
 /**
  * Re-drives this worker's `unroutable` messages the directory can now route: back to `queued` (only
  * one worker wins each move, several may sweep at once) with a fresh job; on every directory reload
- * and every `sweepMs`, until `stop()`. One sweep at a time in a process; `sweeping()` is the one
+ * and every `sweepMs`, until `stop()`. Each re-drive is recorded in the audit trail (`message.redriven`),
+ * with the move. One sweep at a time in a process; `sweeping()` is the one
  * under way, for a close to wait on.
  */
 export function unroutableRedriver(o: UnroutableRedriveOptions): { redrive(): Promise<number>; sweeping(): Promise<unknown> | undefined; stop(): void } {
@@ -106,7 +109,8 @@ export function unroutableRedriver(o: UnroutableRedriveOptions): { redrive(): Pr
         if (routeMessage(record.event, JSON.parse(body), o.directory, o.modes).kind !== 'recipient') continue;
         // The job first, held until the move: whoever races to re-drive it adds the same one.
         const job = await addHeldJob(o.queue, record.event, deliveryJobData({ key, messageId: record.id, sender: record.sender, event: record.event }), requeueJobIdFor(record), o.holdMs);
-        if (!(await o.ledger.transitionIf(key, 'unroutable', 'queued', 're-driven: the directory now knows the recipient'))) continue;
+        const moved = await transitionIfWithRecord(o.ledger, { key, expected: 'unroutable', state: 'queued', detail: 're-driven: the directory now knows the recipient' }, deliveryAuditOf(o), redriveEntry(record));
+        if (!moved.changed) continue;
         await job.release();
         count++;
       }

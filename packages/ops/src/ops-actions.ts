@@ -1,4 +1,4 @@
-import { requeueJobIdFor, type MessageLedger, type MessageRecord, type MessageState, type PreparedEntry, type TransitionPatch } from '@ipbro/message-ledger';
+import { requeueJobIdFor, transitionIfWithRecord, type MessageLedger, type MessageRecord, type MessageState, type PreparedEntry, type TransitionPatch } from '@ipbro/message-ledger';
 import { addHeldJob, deliveryJobData, queueForEvent, type DeliveryJobData, type QueueName } from '@ipbro/queues';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -146,13 +146,8 @@ export class OpsActions {
    * the record was no longer in `expected` (nothing moved, nothing recorded).
    */
   private async move(record: MessageRecord, expected: MessageState, state: MessageState, detail: string, patch: TransitionPatch, force: boolean, action: Omit<ActionDone, 'record'>): Promise<MessageRecord | undefined> {
-    const input = trailInput({ ...action, record });
-    const prepared = this.deps.trail?.prepare?.(input);
-    const moved = await this.deps.ledger.transitionIfRecorded(record.key, expected, state, detail, patch, { force, ...(prepared ? { append: prepared.append } : {}) });
-    if (!moved.changed) return undefined;
-    if (prepared && moved.entryId) prepared.stored(moved.entryId);
-    else await this.deps.trail?.record(input);
-    return moved.record;
+    const moved = await transitionIfWithRecord(this.deps.ledger, { key: record.key, expected, state, detail, patch, force }, this.deps.trail, trailInput({ ...action, record }));
+    return moved.changed ? moved.record : undefined;
   }
 
   /** The action in the ops' own list (the dashboard's "recent actions"). */
