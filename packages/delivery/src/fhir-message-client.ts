@@ -56,7 +56,7 @@ export function messageWithDestination(bytes: Buffer, bundle: Bundle, destinatio
   if (filled === bundle) return bytes;
   const at = headerSpliceAt(bytes);
   if (at === undefined) return Buffer.from(JSON.stringify(filled), 'utf8');
-  return splice(bytes, at, (filled.entry![0].resource as MessageHeader).destination);
+  return splice(bytes, at, destination);
 }
 
 /**
@@ -66,25 +66,23 @@ export function messageWithDestination(bytes: Buffer, bundle: Bundle, destinatio
  */
 export function spliceDestination(bytes: Buffer, destination: MessageRecipient): Buffer | undefined {
   const at = headerSpliceAt(bytes);
-  if (at === undefined) return undefined;
-  return Buffer.concat([bytes.subarray(0, at), destinationBytes(destination), bytes.subarray(at)]);
+  return at === undefined ? undefined : splice(bytes, at, destination);
 }
 
-// Recipients are few: the `,"destination":[…]` text of each is made once (a bounded cache, like the URLs').
+// Recipients are few: the `,"destination":[…]` text of each (what withDestination fills in for it) is
+// made once, in a bounded cache like the URLs'.
 const destinations = new Map<string, Buffer>();
 function destinationBytes(destination: MessageRecipient): Buffer {
   const cacheKey = `${destination.endpoint}\u0000${destination.name ?? ''}\u0000${destination.orgnr ?? ''}`;
   let text = destinations.get(cacheKey);
   if (!text) {
     const header = withDestination({ resourceType: 'Bundle', type: 'message', entry: [{ resource: { resourceType: 'MessageHeader' } as MessageHeader }] }, destination);
-    text = destinationField((header.entry![0].resource as MessageHeader).destination);
+    text = Buffer.from(`,"destination":${JSON.stringify((header.entry![0].resource as MessageHeader).destination)}`, 'utf8');
     if (destinations.size > 10_000) destinations.clear();
     destinations.set(cacheKey, text);
   }
   return text;
 }
-
-const destinationField = (destination: MessageHeader['destination']): Buffer => Buffer.from(`,"destination":${JSON.stringify(destination)}`, 'utf8');
 
 /** A stored text cut short (a write torn mid-way) does not end its object: such a text takes the parsing path, which says why. */
 export function looksWhole(bytes: Buffer): boolean {
@@ -93,8 +91,8 @@ export function looksWhole(bytes: Buffer): boolean {
   return bytes[i] === 0x7d; // }
 }
 
-function splice(bytes: Buffer, at: number, destination: MessageHeader['destination']): Buffer {
-  return Buffer.concat([bytes.subarray(0, at), destinationField(destination), bytes.subarray(at)]);
+function splice(bytes: Buffer, at: number, destination: MessageRecipient): Buffer {
+  return Buffer.concat([bytes.subarray(0, at), destinationBytes(destination), bytes.subarray(at)]);
 }
 
 /**
