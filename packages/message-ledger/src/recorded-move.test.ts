@@ -1,3 +1,4 @@
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { MessageLedger, transitionIfWithRecord, type MoveRecorder, type StreamAppend } from './index';
@@ -9,11 +10,7 @@ beforeAll(() => {
   redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   ledger = new MessageLedger(redis, { prefix });
 });
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
-});
+afterAll(() => removeTestData(redis, prefix));
 
 /** A trail that can prepare its entries (appended with the move) or not (written after it), and says what happened. */
 function recorder(canPrepare: boolean) {
