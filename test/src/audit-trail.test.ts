@@ -1,5 +1,6 @@
 import { patientHasher } from '@ipbro/audit';
 import { createTokenIssuer, type TokenIssuer } from '@ipbro/hospital-simulator';
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -52,9 +53,7 @@ afterAll(async () => {
   await stopService(kommune);
   await stopService(gateway);
   await new Promise<void>((r) => issuerServer.close(() => r()));
-  const keys = await redis.keys(`${prefix}*`);
-  for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-  redis.disconnect();
+  await removeTestData(redis, prefix);
 });
 
 test('the example meldeplikt\'s trail lists its receipt, its delivery and the kommune\'s receipt, with who and the patient as a keyed hash only', async () => {

@@ -1,6 +1,7 @@
 import { epikrise, fritakOf, handover, planCopy, syntheticPerson } from '@ipbro/document-delivery/src/test-support/document-fixtures';
 import { createTokenIssuer, type TokenIssuer } from '@ipbro/hospital-simulator';
 import { createFhirPeer, receiptFor, type FhirPeer } from '@ipbro/kommune-simulator';
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import type { Bundle, CarePlan, CareTeam, Consent, DocumentReference, Goal, OperationOutcome } from '@medplum/fhirtypes';
 import { Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -67,9 +68,7 @@ afterAll(async () => {
   await stopService(gateway);
   await new Promise<void>((r) => issuerServer.close(() => r()));
   await new Promise<void>((r) => hmrServer.close(() => r()));
-  const keys = await redis.keys(`${prefix}*`);
-  for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-  redis.disconnect();
+  await removeTestData(redis, prefix);
 });
 
 type Status = { id: string; state: string; event: string; history: { state: string; detail?: string }[]; recipient?: { orgnr?: string; kommunenummer?: string }; receipt?: { code: string; detail?: string } };

@@ -1,4 +1,5 @@
 import { createTokenIssuer, type TokenIssuer } from '@ipbro/hospital-simulator';
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -53,9 +54,7 @@ afterAll(async () => {
   await stopService(kommune);
   await stopService(gateway);
   await new Promise<void>((r) => issuerServer.close(() => r()));
-  const keys = await redis.keys(`${prefix}*`);
-  for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-  redis.disconnect();
+  await removeTestData(redis, prefix);
 });
 
 const send = (body: string) => fetch(`${gateway.url}/fhir/$process-message`, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${hospitalToken}` }, body });

@@ -1,4 +1,5 @@
 import { createTokenIssuer, type TokenIssuer } from '@ipbro/hospital-simulator';
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import express from 'express';
 import { Redis } from 'ioredis';
 import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
@@ -82,9 +83,7 @@ afterAll(async () => {
   await stopService(gateway);
   await new Promise<void>((r) => issuerServer.close(() => r()));
   await new Promise<void>((r) => recipient.close(() => r()));
-  const keys = await redis.keys(`${prefix}*`);
-  for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-  redis.disconnect();
+  await removeTestData(redis, prefix);
 });
 
 test('the router authenticates with private_key_jwt, the recipient accepts its token, and one token serves several deliveries', async () => {

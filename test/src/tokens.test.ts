@@ -1,3 +1,4 @@
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { signDpopProof } from '@ipbro/service-kit';
 import { createTokenIssuer, type TokenIssuer } from '@ipbro/hospital-simulator';
 import { Redis } from 'ioredis';
@@ -37,9 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([stopService(gateway), stopService(limited)]);
   await new Promise<void>((r) => issuerServer.close(() => r()));
-  const keys = await redis.keys(`${prefix}*`);
-  for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-  redis.disconnect();
+  await removeTestData(redis, prefix);
 });
 
 /** The example meldeplikt with a fresh message id. */

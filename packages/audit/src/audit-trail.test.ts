@@ -1,5 +1,6 @@
 import { makeSyntheticFodselsnummer } from '@ipbro/identifiers';
 import { APPEND_ENTRY_LUA, appendArguments } from '@ipbro/message-ledger';
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { createLogger } from '@ipbro/service-kit';
 import { Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -17,9 +18,7 @@ beforeAll(() => {
   redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await removeTestData(redis, prefix);
 });
 
 const trail = (over: Partial<ConstructorParameters<typeof AuditTrail>[1]> = {}) => new AuditTrail(redis, { prefix, logger, source: 'gateway', hmacKey: key, ...over });

@@ -1,3 +1,4 @@
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import type { Bundle, Consent } from '@medplum/fhirtypes';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
@@ -17,9 +18,7 @@ beforeAll(() => {
   redis = new Redis(REDIS_URL);
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await removeTestData(redis, prefix);
 });
 
 test('a withdrawal seen after a message was received is what that message is judged by; an older one is not', async () => {

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '@ipbro/service-kit';
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { useDeliveryAudit, type DeliveryAuditEntry } from './delivery-audit';
 import { deliverFromLedger, type DeliveryStepDeps } from './meldeplikt-delivery';
 
@@ -44,9 +45,7 @@ beforeAll(async () => {
   deps = { ledger, directory, timeoutMs: 2000, maxAttempts: 3, audit };
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await removeTestData(redis, prefix);
   await new Promise((r) => server.close(r));
 });
 beforeEach(() => {

@@ -2,6 +2,7 @@ import { ConsentRegistry } from '@ipbro/consent-gate';
 import { Directory } from '@ipbro/directory';
 import { ledgerKey, MessageLedger } from '@ipbro/message-ledger';
 import { patientKeyer } from '@ipbro/plan-index';
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import type { Bundle, Goal } from '@medplum/fhirtypes';
 import { Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -26,9 +27,7 @@ beforeAll(() => {
   deps = { ledger: new MessageLedger(redis, { prefix }), directory: Directory.fromObject(d), timeoutMs: 1000, maxAttempts: 3, consents: new ConsentRegistry(redis, prefix), patientKey: patientKeyer(randomBytes(32)) };
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await removeTestData(redis, prefix);
 });
 
 async function stored(body: Bundle | string, event = 'ip-plan-copy') {

@@ -2,6 +2,7 @@ import { ConsentRegistry } from '@ipbro/consent-gate';
 import { readMessage } from '@ipbro/fhir-message';
 import { OutcomeError } from '@ipbro/outcome';
 import { patientKeyer, PlanIndex } from '@ipbro/plan-index';
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -26,11 +27,7 @@ beforeAll(() => {
   check = documentIntakeCheck({ planIndex: index, consents, patientKey, reminders });
 });
 afterAll(async () => {
-  await reminders.queue.obliterate({ force: true });
-  await reminders.close();
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await removeTestData(redis, prefix, reminders.queue);
 });
 
 test('a different plan for a person who has one: 409 naming the existing plan at the CarePlan\'s identifier; the index keeps the first', async () => {

@@ -2,6 +2,7 @@ import { Directory } from '@ipbro/directory';
 import { createKommuneSimulator } from '@ipbro/kommune-simulator';
 import { MessageLedger } from '@ipbro/message-ledger';
 import { PlanIndex } from '@ipbro/plan-index';
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { createLogger } from '@ipbro/service-kit';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
@@ -34,9 +35,7 @@ afterAll(async () => {
   sim.close();
   server.closeAllConnections();
   await new Promise((r) => server.close(r));
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await removeTestData(redis, prefix);
 });
 
 test('ids: one job and one message id per person, plan and date, the message id a UUID; due the day after the date', () => {

@@ -1,4 +1,5 @@
 import { createQueue, QUEUES } from '@ipbro/queues';
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { queueOverview } from './queue-overview';
@@ -11,11 +12,7 @@ const meldeplikt = createQueue(QUEUES.meldeplikt, redis, settings, prefix);
 const documents = createQueue(QUEUES.documents, redis, settings, prefix);
 
 afterAll(async () => {
-  await Promise.all([meldeplikt.obliterate({ force: true }), documents.obliterate({ force: true })]);
-  await Promise.all([meldeplikt.close(), documents.close()]);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await removeTestData(redis, prefix, meldeplikt, documents);
 });
 
 test('counts per state and the oldest waiting job of each queue', async () => {

@@ -1,4 +1,5 @@
 import { makeSyntheticFodselsnummer } from '@ipbro/identifiers';
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { patientKeyer } from './patient-key';
@@ -13,9 +14,7 @@ beforeAll(() => {
   redis = new Redis(REDIS_URL);
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await removeTestData(redis, prefix);
 });
 
 const entry = (plan: string, version: string) => ({ plan, owner: '942953119', version });

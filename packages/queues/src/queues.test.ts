@@ -5,15 +5,14 @@ import { deliveryJobData, type DeliveryJobData } from './job-data';
 import { QUEUES } from './queue-names';
 import { createQueue, createWorker, deliveryJobOptions, KEEP_COMPLETED_SECONDS, KEEP_FAILED_SECONDS, resolveAttempts } from './queues';
 import { createRedisConnection, waitUntilReady } from './redis-connection';
+import { removeTestData } from './test-support/test-data';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `{ipbro-queues-test-${randomUUID().slice(0, 8)}}`;
 const redis = createRedisConnection(REDIS_URL, 'worker');
 
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await removeTestData(redis, prefix);
 });
 
 const data = (id: string): DeliveryJobData => deliveryJobData({ key: `997005562:${id}`, messageId: id, event: 'meldeplikt', sender: '997005562', homeKommune: '1508' });

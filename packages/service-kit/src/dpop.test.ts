@@ -1,3 +1,4 @@
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import express from 'express';
 import { Redis } from 'ioredis';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
@@ -42,9 +43,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await removeTestData(redis, prefix);
 });
 
 const boundToken = (jkt = client.jkt) =>

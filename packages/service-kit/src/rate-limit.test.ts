@@ -1,3 +1,4 @@
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import express from 'express';
 import { Redis } from 'ioredis';
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
@@ -28,9 +29,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await removeTestData(redis, prefix);
 });
 
 const tokenOf = (clientId: string) =>

@@ -2,6 +2,7 @@ import { planCopy } from '@ipbro/document-delivery/src/test-support/document-fix
 import { createFhirPeer, type FhirPeer } from '@ipbro/kommune-simulator';
 import { ledgerKey, MessageLedger } from '@ipbro/message-ledger';
 import { untilState } from '@ipbro/message-ledger/src/test-support/until-state';
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { exited, refusedStart, startServiceProcess } from '@ipbro/service-kit/src/test-support/process';
 import { createQueue, deliveryJobData, QUEUES } from '@ipbro/queues';
 import type { Bundle } from '@medplum/fhirtypes';
@@ -64,12 +65,7 @@ afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   server.closeAllConnections();
   await new Promise((r) => server.close(r));
-  const q = new Queue(QUEUES.documents, { connection: redis, prefix });
-  await q.obliterate({ force: true });
-  await q.close();
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await removeTestData(redis, prefix, new Queue(QUEUES.documents, { connection: redis, prefix }));
 });
 
 beforeEach(() => {

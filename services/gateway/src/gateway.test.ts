@@ -2,6 +2,7 @@ import { createTokenIssuer, type TokenIssuer } from '@ipbro/hospital-simulator';
 import { Directory } from '@ipbro/directory';
 import { ledgerKey, MessageLedger } from '@ipbro/message-ledger';
 import { createQueue, createRedisConnection, QUEUES, waitUntilReady, type DeliveryJobData } from '@ipbro/queues';
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { createAuthenticator, createLogger } from '@ipbro/service-kit';
 import type { Queue } from 'bullmq';
 import type { Express } from 'express';
@@ -71,9 +72,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const r of running) await r.close();
-  const keys = await redis.keys(`${prefix}*`);
-  for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-  redis.disconnect();
+  await removeTestData(redis, prefix);
 });
 
 const post = async (body: unknown, bearer?: string, type = 'application/fhir+json', base = gw.base) =>

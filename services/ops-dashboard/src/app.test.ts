@@ -3,6 +3,7 @@ import { createTokenIssuer, type TokenIssuer } from '@ipbro/hospital-simulator';
 import { MessageLedger, type MessageState, type Recipient } from '@ipbro/message-ledger';
 import { AlertNotifier, type AlertEvent } from '@ipbro/ops';
 import { createQueue, QUEUES } from '@ipbro/queues';
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { createAuthenticator, createLogger } from '@ipbro/service-kit';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
@@ -64,13 +65,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await close();
   await new Promise<void>((r) => hook.close(() => r()));
-  for (const q of Object.values(queues)) {
-    await q.obliterate({ force: true });
-    await q.close();
-  }
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await removeTestData(redis, prefix, ...Object.values(queues));
 });
 
 const get = (path: string, token = ops) => fetch(`${base}${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });

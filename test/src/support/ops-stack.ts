@@ -1,4 +1,5 @@
 import { createTokenIssuer, type TokenIssuer } from '@ipbro/hospital-simulator';
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -122,9 +123,7 @@ export async function startOpsStack(options: { attempts?: number; failuresForAle
       for (const s of [...extra, dashboard, router, kommune, gateway]) await stopService(s);
       await new Promise<void>((r) => issuerServer.close(() => r()));
       await new Promise<void>((r) => hook.close(() => r()));
-      const keys = await redis.keys(`${prefix}*`);
-      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-      redis.disconnect();
+      await removeTestData(redis, prefix);
     },
   };
   return stack;

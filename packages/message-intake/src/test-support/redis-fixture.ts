@@ -1,5 +1,6 @@
 import { MessageLedger } from '@ipbro/message-ledger';
 import { createQueue, QUEUES, type DeliveryJobData } from '@ipbro/queues';
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
@@ -35,13 +36,7 @@ export function redisFixture() {
     },
     recordCount: async () => (await redis.keys(`${prefix}:msg:*`)).length,
     close: async () => {
-      for (const q of Object.values(queues)) {
-        await q.obliterate({ force: true });
-        await q.close();
-      }
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length) await redis.del(...keys);
-      redis.disconnect();
+      await removeTestData(redis, prefix, ...Object.values(queues));
     },
   };
 }

@@ -1,4 +1,5 @@
 import { MessageLedger, type MessageState, type Recipient } from '@ipbro/message-ledger';
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 
@@ -27,9 +28,7 @@ export function ledgerFixture() {
       return key;
     },
     async close() {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length) await redis.del(...keys);
-      redis.disconnect();
+      await removeTestData(redis, prefix);
     },
   };
 }
