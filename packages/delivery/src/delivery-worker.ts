@@ -13,7 +13,8 @@ import { routeMessage } from './message-routing';
  * alike): a transient failure throws, so BullMQ retries with the capped exponential backoff, or
  * after the recipient's Retry-After when that is longer (up to the ceiling: moving the job to
  * delayed does not spend a BullMQ attempt; the ledger's count is the one that ends in dead);
- * rejected and dead end the job with UnrecoverableError; anything else is done.
+ * rejected and dead end the job with UnrecoverableError; a deferred delivery goes back to the
+ * delayed set (no attempt spent, in BullMQ or in the ledger); anything else is done.
  */
 export async function settleDeliveryStep(
   step: StepResult,
@@ -31,6 +32,13 @@ export async function settleDeliveryStep(
       throw new DelayedError(step.reason);
     }
     throw new Error(step.reason);
+  }
+  if (step.kind === 'defer') {
+    log.debug({ ...meta, delayMs: step.delayMs, reason: step.reason }, 'delivery deferred');
+    // A job without its lock token cannot be moved; it fails this round like a transient error (BullMQ retries it).
+    if (!token) throw new Error(step.reason);
+    await job.moveToDelayed(Date.now() + step.delayMs, token);
+    throw new DelayedError(step.reason);
   }
   if (step.kind === 'fatal') {
     log.warn({ ...meta, reason: step.reason }, 'delivery ended without success');

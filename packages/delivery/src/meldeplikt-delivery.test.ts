@@ -1,11 +1,14 @@
 import { Directory, type ResolvedRecipient } from '@ipbro/directory';
 import { ledgerKey, MessageLedger } from '@ipbro/message-ledger';
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import type { DeliveryAuditEntry } from './delivery-audit';
 import { deliverFromLedger, type DeliveryStepDeps } from './meldeplikt-delivery';
+import { RecipientLimit } from './recipient-limit';
 
 // The delivery step against a real ledger in Redis (unique prefix) and a real HTTP recipient.
 const ROOT = join(__dirname, '..', '..', '..');
@@ -20,6 +23,8 @@ let server: Server;
 let redis: Redis;
 let ledger: MessageLedger;
 let deps: DeliveryStepDeps;
+/** Ålesund's koordinerende enhet as the directory names it (the recipient limit's key). */
+let alesund: string;
 
 const receipt = (id: string, code: string) => ({ resourceType: 'Bundle', type: 'message', entry: [{ resource: { resourceType: 'MessageHeader', id: randomUUID(), eventCoding: { code: 'meldeplikt' }, response: { identifier: id, code } } }] });
 const json = (res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}) => res.writeHead(status, { 'Content-Type': 'application/fhir+json', ...headers }).end(JSON.stringify(body));
@@ -36,6 +41,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as { port: number }).port;
+  alesund = `http://127.0.0.1:${port}/kommune/1508/ke`;
   redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   ledger = new MessageLedger(redis, { prefix });
   const directory = Directory.fromObject({
@@ -49,9 +55,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await removeTestData(redis, prefix);
   await new Promise((r) => server.close(r));
 });
 
@@ -178,4 +182,47 @@ test('a hinted job whose stored body was cut short still ends dead, saying why',
   const step = await deliverFromLedger({ key, messageId: id, sender: SENDER, event: 'meldeplikt', homeKommune: '1508' }, deps);
   expect(step).toMatchObject({ kind: 'fatal', record: { state: 'dead' } });
   expect(seen).toHaveLength(0);
+});
+
+test('a recipient busy for longer than deferAfterMs: defer, before any attempt (no post; the ledger and the trail unchanged); once its line is short, posted as usual', async () => {
+  let now = 0;
+  const limit = new RecipientLimit(1, () => now);
+  const recorded: DeliveryAuditEntry[] = [];
+  const stepDeps: DeliveryStepDeps = { ...deps, recipientLimit: limit, deferAfterMs: 1000, audit: { record: async (e) => void recorded.push(e) } };
+  // Ålesund's one slot, taken by a send that has been going for 5 s.
+  let finish!: () => void;
+  const holding = limit.run(alesund, () => new Promise<void>((r) => (finish = r)));
+  now = 5000;
+  const { job, key } = await accept();
+  const step = await deliverFromLedger(job, stepDeps);
+  expect(step).toMatchObject({ kind: 'defer', endpoint: alesund, record: { state: 'queued', attempts: 0 } });
+  // About the 5 s the line takes, spread by a fifth either way.
+  expect(step.kind === 'defer' && step.delayMs >= 4000 && step.delayMs <= 6000).toBe(true);
+  expect(seen).toHaveLength(0);
+  expect(recorded).toEqual([]);
+  expect(await ledger.get(key)).toMatchObject({ state: 'queued', attempts: 0, history: [{ state: 'queued' }] });
+
+  finish();
+  await holding;
+  const again = await deliverFromLedger(job, stepDeps);
+  expect(again.kind).toBe('done');
+  expect(again.record).toMatchObject({ state: 'acknowledged', attempts: 1 });
+  expect(seen).toHaveLength(1);
+  expect(recorded.map((e) => e.event)).toEqual(['delivery.attempt', 'delivery.outcome']);
+});
+
+test('without deferAfterMs a delivery waits its turn however long the line', async () => {
+  let now = 0;
+  const limit = new RecipientLimit(1, () => now);
+  let finish!: () => void;
+  const holding = limit.run(alesund, () => new Promise<void>((r) => (finish = r)));
+  now = 60_000;
+  const { job } = await accept();
+  const step = deliverFromLedger(job, { ...deps, recipientLimit: limit });
+  await new Promise((r) => setTimeout(r, 100));
+  expect(seen).toHaveLength(0);
+  expect(limit.waiting()).toBe(1);
+  finish();
+  await holding;
+  expect((await step).record).toMatchObject({ state: 'acknowledged', attempts: 1 });
 });

@@ -21,7 +21,18 @@ export interface DeliveryStepDeps {
   audit?: DeliveryAudit;
   /** Caps this process's parallel posts to each recipient (none: as many as the worker runs). */
   recipientLimit?: RecipientLimit;
+  /**
+   * A delivery that would wait longer than this (ms) for a slot to its recipient (recipientLimit's
+   * estimate) is handed back to the queue for about that long (`defer`) instead of holding a worker
+   * slot while deliveries to other recipients wait behind it. Unset: every delivery waits its turn.
+   */
+  deferAfterMs?: number;
 }
+
+/** The longest a deferred delivery stays away before it looks at its recipient again. */
+export const MAX_DEFER_MS = 60_000;
+/** The router's deferAfterMs unless configured (ROUTER_DEFER_AFTER_MS): far above a healthy recipient's line. */
+export const DEFAULT_DEFER_AFTER_MS = 2000;
 
 /** A delivery job: the ledger key and metadata, never the body (the queues' job data). */
 export type DeliveryJob = DeliveryJobData;
@@ -32,7 +43,9 @@ export type StepResult =
   /** The ledger says `retrying`: the queue should try again, not before `retryAfterMs` when given. */
   | { kind: 'retry'; reason: string; record: MessageRecord; attempt: number; retryAfterMs?: number }
   /** The ledger says `rejected` or `dead`: never retried. */
-  | { kind: 'fatal'; reason: string; record: MessageRecord };
+  | { kind: 'fatal'; reason: string; record: MessageRecord }
+  /** Not attempted (the ledger is unchanged): its recipient is busy for longer than `deferAfterMs`; run the job again in `delayMs`. */
+  | { kind: 'defer'; reason: string; record: MessageRecord; delayMs: number; endpoint: string };
 
 /**
  * One delivery attempt of a message in the ledger, to the koordinerende enhet of the patient's home
@@ -63,6 +76,8 @@ export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps
     return unreadableStep(record, err, deps);
   }
   if (route.kind === 'unroutable') return { kind: 'done', record: await transitionAudited(deps, record, 'unroutable', route.reason) };
+  const deferral = deferralFor(route.endpoint, record, deps);
+  if (deferral) return deferral;
 
   const attempt = record.attempts + 1;
   const patch = { attempts: attempt, recipient: route.ledgerRecipient };
@@ -94,6 +109,19 @@ export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps
     case 'transient':
       return transientStep(record, outcome.reason, attempt, deps, patch, outcome.retryAfterMs);
   }
+}
+
+/**
+ * `defer` when the recipient's line is longer than deps.deferAfterMs: back in about the time the
+ * line takes (at most MAX_DEFER_MS, spread by a fifth either way so that deferred deliveries do not
+ * all come back at once). Before the attempt is recorded: a deferred delivery was never attempted.
+ */
+function deferralFor(endpoint: string, record: MessageRecord, deps: DeliveryStepDeps): StepResult | undefined {
+  if (deps.deferAfterMs === undefined || !deps.recipientLimit) return undefined;
+  const waitMs = deps.recipientLimit.expectedWaitMs(endpoint);
+  if (waitMs <= deps.deferAfterMs) return undefined;
+  const delayMs = Math.round(Math.min(waitMs, MAX_DEFER_MS) * (0.8 + 0.4 * Math.random()));
+  return { kind: 'defer', reason: `the recipient is busy: about ${Math.round(waitMs)} ms before a slot frees`, record, delayMs, endpoint };
 }
 
 /** No retry can mend a stored message that cannot be read: it ends dead, where ops can see it (the router's and the courier's step alike). */

@@ -35,6 +35,11 @@ export function meldepliktOutcomesCounter(registry: Registry): Counter<'state'> 
   return once(registry, 'ipbro_deliveries_total', () => new Counter({ name: 'ipbro_deliveries_total', help: 'meldeplikt delivery attempts by the ledger state they left', labelNames: ['state'], registers: [registry] }));
 }
 
+/** meldeplikt deliveries handed back to the queue, not attempted, because their recipient was busy for longer than ROUTER_DEFER_AFTER_MS. */
+export function deliveryDeferralsCounter(registry: Registry): Counter<'recipient'> {
+  return once(registry, 'ipbro_deliveries_deferred_total', () => new Counter({ name: 'ipbro_deliveries_deferred_total', help: 'meldeplikt deliveries handed back to the queue (not attempted) because their recipient was busy for longer than ROUTER_DEFER_AFTER_MS', labelNames: ['recipient'], registers: [registry] }));
+}
+
 /** The courier's delivery steps by event and the ledger state each left the message in. */
 export function documentOutcomesCounter(registry: Registry): Counter<'event' | 'state'> {
   return once(registry, 'ipbro_document_deliveries_total', () => new Counter({ name: 'ipbro_document_deliveries_total', help: 'document delivery attempts by event and the ledger state they left', labelNames: ['event', 'state'], registers: [registry] }));

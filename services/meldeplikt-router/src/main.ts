@@ -1,5 +1,5 @@
 import { AuditTrail } from '@ipbro/audit';
-import { outboundTokenConfigSpec, outboundTokenSource, useDeliveryAudit } from '@ipbro/delivery';
+import { DEFAULT_DEFER_AFTER_MS, outboundTokenConfigSpec, outboundTokenSource, useDeliveryAudit } from '@ipbro/delivery';
 import { Directory } from '@ipbro/directory';
 import { bindBodyCipher, bodyCipherFromConfig } from '@ipbro/message-ledger';
 import { assertNoEviction, createRedisConnection, waitUntilReady } from '@ipbro/queues';
@@ -23,6 +23,8 @@ const config = exitOnConfigError('meldeplikt-router', () =>
     ROUTER_CONCURRENCY: read.int(64, 1),
     /** Posts in flight to one recipient at once, whatever ROUTER_CONCURRENCY: what a kommune gets from one router. */
     ROUTER_CONCURRENCY_PER_RECIPIENT: read.int(16, 1),
+    /** A delivery whose recipient is busy for longer than this goes back to the queue for about that long, leaving its slot to other recipients' deliveries. */
+    ROUTER_DEFER_AFTER_MS: read.int(DEFAULT_DEFER_AFTER_MS, 100),
     /** SIGTERM: how long in-flight deliveries may take before the worker closes anyway. */
     ROUTER_CLOSE_TIMEOUT_MS: read.int(20000, 0),
     ROUTER_SWEEP_MS: read.int(60000, 100),
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
     stalledIntervalMs: config.ROUTER_STALLED_INTERVAL_MS ?? Math.max(500, Math.floor(config.ROUTER_LOCK_MS / 2)),
     concurrency: config.ROUTER_CONCURRENCY,
     concurrencyPerRecipient: config.ROUTER_CONCURRENCY_PER_RECIPIENT,
+    deferAfterMs: config.ROUTER_DEFER_AFTER_MS,
     closeTimeoutMs: config.ROUTER_CLOSE_TIMEOUT_MS,
     sweepMs: config.ROUTER_SWEEP_MS,
     ...(tokenSource ? { tokenFor: async () => tokenSource() } : {}),
@@ -77,7 +80,7 @@ async function main(): Promise<void> {
       await Promise.allSettled([producer.quit(), workerConnection.quit()]);
     },
   ], config.HOST);
-  logger.info({ concurrency: config.ROUTER_CONCURRENCY, perRecipient: config.ROUTER_CONCURRENCY_PER_RECIPIENT, lockMs: config.ROUTER_LOCK_MS, attempts: config.DELIVERY_ATTEMPTS || 'until 24 h' }, 'meldeplikt-router started');
+  logger.info({ concurrency: config.ROUTER_CONCURRENCY, perRecipient: config.ROUTER_CONCURRENCY_PER_RECIPIENT, deferAfterMs: config.ROUTER_DEFER_AFTER_MS, lockMs: config.ROUTER_LOCK_MS, attempts: config.DELIVERY_ATTEMPTS || 'until 24 h' }, 'meldeplikt-router started');
 }
 
 main().catch((err) => {

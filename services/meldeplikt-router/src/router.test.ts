@@ -307,6 +307,42 @@ test('many deliveries in progress, but no more than concurrencyPerRecipient post
   }
 });
 
+test('a recipient slow enough to keep a long line: its deliveries beyond deferAfterMs go back to the queue, so they do not take every slot from other kommuner', async () => {
+  // Ålesund's koordinerende enhet answers each request after 800 ms, one at a time (concurrencyPerRecipient 1).
+  const answered: Array<{ id: string; at: number }> = [];
+  const slow = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => setTimeout(() => {
+      answered.push({ id: String(req.headers['x-request-id']), at: Date.now() });
+      res.writeHead(202).end();
+    }, 800));
+  });
+  await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
+  const data = directoryData() as { kommuner: Array<{ kommunenummer: string; koordinerendeEnhet: { endpoint: string } }> };
+  data.kommuner.find((k) => k.kommunenummer === '1508')!.koordinerendeEnhet.endpoint = `http://127.0.0.1:${(slow.address() as { port: number }).port}/ke`;
+  const registry = new (await import('prom-client')).Registry();
+  const r2 = startRouter(Directory.fromObject(data), { concurrency: 4, concurrencyPerRecipient: 1, deferAfterMs: 300, registry });
+  try {
+    // Six for Ålesund take all four slots (one posting, three in line); the line is 2.4 s long.
+    const toAlesund = await Promise.all(Array.from({ length: 6 }, () => accept(r2)));
+    for (let i = 0; i < 100 && (await r2.queue.getJobCountByTypes('active')) < 4; i++) await pause(10);
+    const toOslo = await Promise.all(Array.from({ length: 2 }, () => accept(r2, toKommune('0301'))));
+    // Oslo's are done within about one of Ålesund's answers: the deliveries that came to Ålesund's
+    // line after it was known to be slow went back to the queue instead of waiting in a slot.
+    // (Without deferral Oslo's would wait for slots until Ålesund's third answer, 2.4 s in.)
+    for (const { key } of toOslo) await until(key, ['acknowledged', 'delivered'], r2, 5000);
+    expect(answered.length).toBeLessThan(3);
+    // Every one of Ålesund's is delivered once, on its first attempt: a deferral is not an attempt.
+    for (const { key } of toAlesund) expect(await until(key, ['delivered'], r2, 20000)).toMatchObject({ attempts: 1, history: [{ state: 'queued' }, { state: 'delivered' }] });
+    expect(answered.map((a) => a.id).sort()).toEqual(toAlesund.map((m) => m.id).sort());
+    const deferred = (await registry.getSingleMetric('ipbro_deliveries_deferred_total')!.get()).values;
+    expect(deferred.reduce((sum, v) => sum + v.value, 0)).toBeGreaterThan(0);
+    expect(deferred.every((v) => String(v.labels.recipient).endsWith('/ke'))).toBe(true);
+  } finally {
+    await new Promise((r) => slow.close(r));
+  }
+}, 30000);
+
 test('close() lets an in-flight delivery finish and books it; past the close timeout it returns anyway', async () => {
   sim.setBehaviour({ sequence: ['timeout', 'ok'], holdMs: 400 }, '1508');
   const prefix = `{ipbro-router-${randomUUID().slice(0, 8)}}`;

@@ -1,8 +1,8 @@
-import { closeWithin, deliverFromLedger, markDeadWhenFailedForGood, RecipientLimit, settleDeliveryStep, unroutableRedriver, type DeliveryStepDeps } from '@ipbro/delivery';
+import { closeWithin, DEFAULT_DEFER_AFTER_MS, deliverFromLedger, markDeadWhenFailedForGood, RecipientLimit, settleDeliveryStep, unroutableRedriver, type DeliveryStepDeps } from '@ipbro/delivery';
 import type { Directory } from '@ipbro/directory';
 import { MessageLedger } from '@ipbro/message-ledger';
 import { createQueue, createWorker, QUEUES, resolveAttempts, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
-import { meldepliktOutcomesCounter, registerRecipientWaitGauge, type Logger } from '@ipbro/service-kit';
+import { deliveryDeferralsCounter, meldepliktOutcomesCounter, registerRecipientWaitGauge, type Logger } from '@ipbro/service-kit';
 import type { Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
@@ -23,6 +23,11 @@ export interface RouterOptions {
   concurrency?: number;
   /** Posts in flight to one recipient at once, whatever the concurrency (default 16). */
   concurrencyPerRecipient?: number;
+  /**
+   * A delivery whose recipient is busy for longer than this (ms) goes back to the queue for about that
+   * long instead of holding one of the `concurrency` slots (default DEFAULT_DEFER_AFTER_MS, 2 s; see DeliveryStepDeps.deferAfterMs).
+   */
+  deferAfterMs?: number;
   /** How often unroutable messages are looked at again, besides directory reloads (default 60 s). */
   sweepMs?: number;
   /** close(): how long in-flight deliveries may take before the worker is closed anyway (default 20 s). */
@@ -55,13 +60,15 @@ export function startMeldepliktRouter(options: RouterOptions): MeldepliktRouter 
   const log = options.logger;
   const maxAttempts = resolveAttempts(options.delivery);
   const recipientLimit = new RecipientLimit(options.concurrencyPerRecipient ?? 16);
-  const deps: DeliveryStepDeps = { ledger, directory: options.directory, timeoutMs: options.delivery.timeoutMs, maxAttempts, recipientLimit, ...(options.tokenFor ? { tokenFor: options.tokenFor } : {}), ...(options.audit ? { audit: options.audit } : {}) };
+  const deps: DeliveryStepDeps = { ledger, directory: options.directory, timeoutMs: options.delivery.timeoutMs, maxAttempts, recipientLimit, deferAfterMs: options.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS, ...(options.tokenFor ? { tokenFor: options.tokenFor } : {}), ...(options.audit ? { audit: options.audit } : {}) };
   const outcomes = options.registry ? meldepliktOutcomesCounter(options.registry) : undefined;
+  const deferrals = options.registry ? deliveryDeferralsCounter(options.registry) : undefined;
   if (options.registry) registerRecipientWaitGauge(options.registry, () => recipientLimit.waiting());
 
   const process = async (job: Job<DeliveryJobData>, token?: string): Promise<void> => {
     const step = await deliverFromLedger(job.data, deps);
-    outcomes?.inc({ state: step.record.state });
+    if (step.kind === 'defer') deferrals?.inc({ recipient: step.endpoint });
+    else outcomes?.inc({ state: step.record.state });
     const meta = { messageId: job.data.messageId, sender: job.data.sender, attempts: step.record.attempts, state: step.record.state, recipient: step.record.recipient?.kommunenummer };
     await settleDeliveryStep(step, job, token, options.delivery, log, meta);
   };
