@@ -132,6 +132,30 @@ async function until(key: string, states: string[], via: MeldepliktRouter = rout
 }
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Ålesund's koordinerende enhet replaced by a server that answers every request 202 after `delayMs`:
+ * the demo directory pointing at it, the request ids in the order answered, and the most requests
+ * it had open at once.
+ */
+async function slowAlesund(delayMs: number): Promise<{ directory: object; answered: string[]; mostOpen: () => number; close: () => Promise<void> }> {
+  const answered: string[] = [];
+  let open = 0;
+  let most = 0;
+  const server = createServer((req, res) => {
+    most = Math.max(most, ++open);
+    req.resume();
+    req.on('end', () => setTimeout(() => {
+      open--;
+      answered.push(String(req.headers['x-request-id']));
+      res.writeHead(202).end();
+    }, delayMs));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const directory = directoryData() as { kommuner: Array<{ kommunenummer: string; koordinerendeEnhet: { endpoint: string } }> };
+  directory.kommuner.find((k) => k.kommunenummer === '1508')!.koordinerendeEnhet.endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}/ke`;
+  return { directory, answered, mostOpen: () => most, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
 test('the example meldeplikt reaches Ålesund exactly once and ends acknowledged, with history', async () => {
   const { key, id } = await accept();
   const r = await until(key, ['acknowledged']);
@@ -270,25 +294,11 @@ test('Retry-After longer than the backoff is honoured', async () => {
 });
 
 test('many deliveries in progress, but no more than concurrencyPerRecipient posts at once to one kommune; the others go on', async () => {
-  // Ålesund's koordinerende enhet holds every request 600 ms and counts how many it has open.
-  let open = 0;
-  let most = 0;
-  const received: string[] = [];
-  const slow = createServer((req, res) => {
-    open++;
-    most = Math.max(most, open);
-    req.resume();
-    req.on('end', () => setTimeout(() => {
-      open--;
-      received.push(String(req.headers['x-request-id']));
-      res.writeHead(202).end();
-    }, 600));
-  });
-  await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
-  const data = directoryData() as { kommuner: Array<{ kommunenummer: string; koordinerendeEnhet: { endpoint: string } }> };
-  data.kommuner.find((k) => k.kommunenummer === '1508')!.koordinerendeEnhet.endpoint = `http://127.0.0.1:${(slow.address() as { port: number }).port}/ke`;
+  // Ålesund's koordinerende enhet holds every request 600 ms.
+  const slow = await slowAlesund(600);
+  const received = slow.answered;
   const registry = new (await import('prom-client')).Registry();
-  const r2 = startRouter(Directory.fromObject(data), { concurrency: 12, concurrencyPerRecipient: 3, registry });
+  const r2 = startRouter(Directory.fromObject(slow.directory), { concurrency: 12, concurrencyPerRecipient: 3, registry });
   try {
     const toAlesund = await Promise.all(Array.from({ length: 9 }, () => accept(r2)));
     const waiting = async () => (await registry.getSingleMetric('ipbro_deliveries_waiting_for_recipient')!.get()).values[0].value;
@@ -300,28 +310,19 @@ test('many deliveries in progress, but no more than concurrencyPerRecipient post
     expect(received).toEqual([]);
     for (const { key } of toAlesund) await until(key, ['delivered'], r2);
     expect(await waiting()).toBe(0);
-    expect(most).toBe(3);
+    expect(slow.mostOpen()).toBe(3);
     expect(received.sort()).toEqual(toAlesund.map((m) => m.id).sort());
   } finally {
-    await new Promise((r) => slow.close(r));
+    await slow.close();
   }
 });
 
 test('a recipient slow enough to keep a long line: its deliveries beyond deferAfterMs go back to the queue, so they do not take every slot from other kommuner', async () => {
   // Ålesund's koordinerende enhet answers each request after 800 ms, one at a time (concurrencyPerRecipient 1).
-  const answered: Array<{ id: string; at: number }> = [];
-  const slow = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => setTimeout(() => {
-      answered.push({ id: String(req.headers['x-request-id']), at: Date.now() });
-      res.writeHead(202).end();
-    }, 800));
-  });
-  await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
-  const data = directoryData() as { kommuner: Array<{ kommunenummer: string; koordinerendeEnhet: { endpoint: string } }> };
-  data.kommuner.find((k) => k.kommunenummer === '1508')!.koordinerendeEnhet.endpoint = `http://127.0.0.1:${(slow.address() as { port: number }).port}/ke`;
+  const slow = await slowAlesund(800);
+  const answered = slow.answered;
   const registry = new (await import('prom-client')).Registry();
-  const r2 = startRouter(Directory.fromObject(data), { concurrency: 4, concurrencyPerRecipient: 1, deferAfterMs: 300, registry });
+  const r2 = startRouter(Directory.fromObject(slow.directory), { concurrency: 4, concurrencyPerRecipient: 1, deferAfterMs: 300, registry });
   try {
     // Six for Ålesund take all four slots (one posting, three in line); the line is 2.4 s long.
     const toAlesund = await Promise.all(Array.from({ length: 6 }, () => accept(r2)));
@@ -334,12 +335,12 @@ test('a recipient slow enough to keep a long line: its deliveries beyond deferAf
     expect(answered.length).toBeLessThan(3);
     // Every one of Ålesund's is delivered once, on its first attempt: a deferral is not an attempt.
     for (const { key } of toAlesund) expect(await until(key, ['delivered'], r2, 20000)).toMatchObject({ attempts: 1, history: [{ state: 'queued' }, { state: 'delivered' }] });
-    expect(answered.map((a) => a.id).sort()).toEqual(toAlesund.map((m) => m.id).sort());
+    expect([...answered].sort()).toEqual(toAlesund.map((m) => m.id).sort());
     const deferred = (await registry.getSingleMetric('ipbro_deliveries_deferred_total')!.get()).values;
     expect(deferred.reduce((sum, v) => sum + v.value, 0)).toBeGreaterThan(0);
     expect(deferred.every((v) => String(v.labels.recipient).endsWith('/ke'))).toBe(true);
   } finally {
-    await new Promise((r) => slow.close(r));
+    await slow.close();
   }
 }, 30000);
 
