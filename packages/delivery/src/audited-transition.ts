@@ -1,5 +1,5 @@
 import type { MessageLedger, MessageRecord, MessageState, TransitionPatch } from '@ipbro/message-ledger';
-import { deliveryAuditOf, deliveryOutcomeEntry, type DeliveryAudit } from './delivery-audit';
+import { deliveryAuditOf, deliveryMoveEntry, deliveryOutcomeEntry, type DeliveryAudit } from './delivery-audit';
 
 /**
  * A delivery step's move of a message in the ledger, with the audit record of its outcome written in
@@ -15,8 +15,8 @@ export async function transitionAudited(
   patch: TransitionPatch = {}
 ): Promise<MessageRecord> {
   const audit = deliveryAuditOf(deps);
-  // The record as the move will leave it: what the outcome's audit record says.
-  const prepared = audit?.prepare?.(deliveryOutcomeEntry({ ...prior, ...patch, state, history: [{ at: '', state, ...(detail ? { detail } : {}) }] }));
+  // What the outcome's audit record says: the record as the move will leave it.
+  const prepared = audit?.prepare?.(deliveryMoveEntry(prior, state, detail, patch));
   const moved = await deps.ledger.transitionRecorded(prior.key, state, detail, patch, prepared?.append);
   if (prepared && moved.entryId) prepared.stored(moved.entryId);
   else await audit?.record(deliveryOutcomeEntry(moved.record));

@@ -1,4 +1,4 @@
-import type { MessageRecord, PreparedEntry } from '@ipbro/message-ledger';
+import type { MessageRecord, MessageState, PreparedEntry, TransitionPatch } from '@ipbro/message-ledger';
 
 /** What a delivery tells the audit trail (@ipbro/audit's AuditTrail takes it as is). */
 export interface DeliveryAuditEntry {
@@ -40,33 +40,45 @@ const OUTCOMES: Partial<Record<MessageRecord['state'], DeliveryAuditEntry['outco
   acknowledged: 'success', delivered: 'success', retrying: 'minor-failure', unroutable: 'minor-failure', rejected: 'serious-failure', blocked: 'serious-failure', dead: 'major-failure',
 };
 
-function recipientOf(record: MessageRecord): DeliveryAuditEntry['recipient'] {
-  const r = record.recipient;
-  if (!r) return undefined;
-  return { ...(r.orgnr ? { orgnr: r.orgnr } : {}), ...(r.herId ? { herId: r.herId } : {}), ...(r.name ? { name: r.name } : {}) };
+/** The parties' fields an audit record names (orgnr, herId, name), without the ledger's others. Built
+ * field by field: this runs twice per delivery, and conditional spreads cost several times more. */
+function partyOf(r: { orgnr?: string; herId?: string; name?: string }): NonNullable<DeliveryAuditEntry['recipient']> {
+  const party: NonNullable<DeliveryAuditEntry['recipient']> = {};
+  if (r.orgnr) party.orgnr = r.orgnr;
+  if (r.herId) party.herId = r.herId;
+  if (r.name) party.name = r.name;
+  return party;
+}
+
+function outcomeEntry(message: Pick<MessageRecord, 'id' | 'sender' | 'event'>, state: MessageState, attempts: number, recipient: MessageRecord['recipient'], detail: string | undefined): DeliveryAuditEntry {
+  const entry: DeliveryAuditEntry = {
+    event: state === 'blocked' ? 'message.blocked' : 'delivery.outcome',
+    messageId: message.id,
+    outcome: OUTCOMES[state] ?? 'success',
+    who: {},
+    sender: message.sender,
+    messageEvent: message.event,
+    detail: `${state} (attempt ${attempts})${detail ? `: ${detail}` : ''}`,
+  };
+  if (recipient) entry.recipient = partyOf(recipient);
+  return entry;
 }
 
 /** The record of a delivery step's result: the state it left the message in, and the latest detail. */
 export function deliveryOutcomeEntry(record: MessageRecord): DeliveryAuditEntry {
-  const recipient = recipientOf(record);
-  const detail = record.history.at(-1)?.detail;
-  return {
-    event: record.state === 'blocked' ? 'message.blocked' : 'delivery.outcome',
-    messageId: record.id,
-    outcome: OUTCOMES[record.state] ?? 'success',
-    who: {},
-    sender: record.sender,
-    messageEvent: record.event,
-    ...(recipient ? { recipient } : {}),
-    detail: `${record.state} (attempt ${record.attempts})${detail ? `: ${detail}` : ''}`,
-  };
+  return outcomeEntry(record, record.state, record.attempts, record.recipient, record.history.at(-1)?.detail);
+}
+
+/** deliveryOutcomeEntry of the record a move will leave (`prior` moved to `state` with `detail` and `patch`), without building that record. */
+export function deliveryMoveEntry(prior: MessageRecord, state: MessageState, detail: string, patch: TransitionPatch): DeliveryAuditEntry {
+  return outcomeEntry(prior, state, patch.attempts ?? prior.attempts, 'recipient' in patch ? patch.recipient : prior.recipient, detail || undefined);
 }
 
 /** The record of an attempt about to leave, to a recipient (`message`: the record's, or the job's id, sender and event). */
 export function deliveryAttemptEntry(message: Pick<MessageRecord, 'id' | 'sender' | 'event'>, recipient: { orgnr?: string; herId?: string; name?: string; endpoint?: string }, attempt: number): DeliveryAuditEntry {
   return {
     event: 'delivery.attempt', messageId: message.id, outcome: 'success', who: {}, sender: message.sender, messageEvent: message.event,
-    recipient: { ...(recipient.orgnr ? { orgnr: recipient.orgnr } : {}), ...(recipient.herId ? { herId: recipient.herId } : {}), ...(recipient.name ? { name: recipient.name } : {}) },
+    recipient: partyOf(recipient),
     detail: `attempt ${attempt}${recipient.endpoint ? ` to ${recipient.endpoint}` : ''}`,
   };
 }
