@@ -76,7 +76,7 @@ export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps
     return unreadableStep(record, err, deps);
   }
   if (route.kind === 'unroutable') return { kind: 'done', record: await transitionAudited(deps, record, 'unroutable', route.reason) };
-  const deferral = deferralFor(route.endpoint, record, deps);
+  const deferral = deferralIfBusy(route.endpoint, record, deps);
   if (deferral) return deferral;
 
   const attempt = record.attempts + 1;
@@ -95,7 +95,7 @@ export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps
   }
   await deliveryAuditOf(deps)?.record(deliveryAttemptEntry(record, { ...route.ledgerRecipient, endpoint: route.endpoint }, attempt));
   const post = () => postMessage(route.endpoint, outgoing, { messageId: record.id, timeoutMs: deps.timeoutMs, ...(auth.token ? { token: auth.token } : {}) });
-  const result = await (deps.recipientLimit ? deps.recipientLimit.run(route.endpoint, post) : post());
+  const result = await inRecipientSlot(route.endpoint, deps, post);
   const outcome = classifyDelivery(result, record.id);
   switch (outcome.kind) {
     case 'acknowledged': {
@@ -114,14 +114,20 @@ export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps
 /**
  * `defer` when the recipient's line is longer than deps.deferAfterMs: back in about the time the
  * line takes (at most MAX_DEFER_MS, spread by a fifth either way so that deferred deliveries do not
- * all come back at once). Before the attempt is recorded: a deferred delivery was never attempted.
+ * all come back at once). A step asks before it records the attempt: a deferred delivery was never
+ * attempted (the router's and the courier's step alike).
  */
-function deferralFor(endpoint: string, record: MessageRecord, deps: DeliveryStepDeps): StepResult | undefined {
+export function deferralIfBusy(endpoint: string, record: MessageRecord, deps: Pick<DeliveryStepDeps, 'recipientLimit' | 'deferAfterMs'>): StepResult | undefined {
   if (deps.deferAfterMs === undefined || !deps.recipientLimit) return undefined;
   const waitMs = deps.recipientLimit.expectedWaitMs(endpoint);
   if (waitMs <= deps.deferAfterMs) return undefined;
   const delayMs = Math.round(Math.min(waitMs, MAX_DEFER_MS) * (0.8 + 0.4 * Math.random()));
   return { kind: 'defer', reason: `the recipient is busy: about ${Math.round(waitMs)} ms before a slot frees`, record, delayMs, endpoint };
+}
+
+/** Runs `send` in one of the recipient's slots (deps.recipientLimit), or at once without a limit. */
+export function inRecipientSlot<T>(endpoint: string, deps: Pick<DeliveryStepDeps, 'recipientLimit'>, send: () => Promise<T>): Promise<T> {
+  return deps.recipientLimit ? deps.recipientLimit.run(endpoint, send) : send();
 }
 
 /** No retry can mend a stored message that cannot be read: it ends dead, where ops can see it (the router's and the courier's step alike). */

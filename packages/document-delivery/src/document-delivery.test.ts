@@ -1,4 +1,5 @@
 import { ConsentRegistry } from '@ipbro/consent-gate';
+import { RecipientLimit, routeMessage } from '@ipbro/delivery';
 import { Directory } from '@ipbro/directory';
 import { ledgerKey, MessageLedger } from '@ipbro/message-ledger';
 import { patientKeyer } from '@ipbro/plan-index';
@@ -66,4 +67,51 @@ test('unroutable (a destination nobody knows), unreadable (dead), and blocked be
   expect(await deliverDocumentFromLedger(await stored('{"not":"json'), deps)).toMatchObject({ kind: 'fatal', record: { state: 'dead' } });
   const blocked = await deliverDocumentFromLedger(await stored(planCopy({ freshId: true, to: '944305823' })), deps);
   expect(blocked).toMatchObject({ kind: 'fatal', record: { state: 'blocked', attempts: 0, recipient: { orgnr: '944305823' } } });
+});
+
+/** The endpoint a stored plan copy goes to (the recipient limit's key). */
+function endpointOf(bundle: Bundle): string {
+  const route = routeMessage('ip-plan-copy', bundle, deps.directory, ['fhir-message', 'fhir-rest']);
+  if (route.kind !== 'recipient') throw new Error('unroutable');
+  return route.endpoint;
+}
+/** Takes the recipient's one slot until `finish()`. */
+function holdSlot(limit: RecipientLimit, endpoint: string): { finish: () => void; done: Promise<void> } {
+  let finish!: () => void;
+  const done = limit.run(endpoint, () => new Promise<void>((r) => (finish = r)));
+  return { finish: () => finish(), done };
+}
+
+test('a recipient busy for longer than deferAfterMs: defer before the attempt (no token asked, nothing sent, the ledger unchanged); the consent gate comes first, so a blocked message is never deferred', async () => {
+  let now = 0;
+  const limit = new RecipientLimit(1, () => now);
+  const toHospital = planCopy({ freshId: true });
+  const toMolde = planCopy({ freshId: true, to: '944305823' });
+  const slots = [holdSlot(limit, endpointOf(toHospital)), holdSlot(limit, endpointOf(toMolde))];
+  now = 5000; // both slots taken 5 s ago
+  let asked = 0;
+  const busy = { ...deps, recipientLimit: limit, deferAfterMs: 1000, tokenFor: async () => `token-${++asked}` };
+  const job = await stored(toHospital);
+  const step = await deliverDocumentFromLedger(job, busy);
+  expect(step).toMatchObject({ kind: 'defer', endpoint: endpointOf(toHospital), record: { state: 'queued', attempts: 0 } });
+  expect(asked).toBe(0);
+  expect(await deps.ledger.get(job.key)).toMatchObject({ state: 'queued', attempts: 0, history: [{ state: 'queued' }] });
+  expect(await deliverDocumentFromLedger(await stored(toMolde), busy)).toMatchObject({ kind: 'fatal', record: { state: 'blocked' } });
+  for (const s of slots) s.finish();
+  await Promise.all(slots.map((s) => s.done));
+});
+
+test('the exchange takes one of the recipient\'s slots: a delivery waits for it, then goes (here to a server nobody runs: retrying)', async () => {
+  const limit = new RecipientLimit(1);
+  const bundle = planCopy({ freshId: true });
+  const slot = holdSlot(limit, endpointOf(bundle));
+  let settled = false;
+  const step = deliverDocumentFromLedger(await stored(bundle), { ...deps, recipientLimit: limit, tokenFor: async () => 'token' }).finally(() => (settled = true));
+  await new Promise((r) => setTimeout(r, 100));
+  expect(settled).toBe(false);
+  expect(limit.waiting()).toBe(1);
+  slot.finish();
+  await slot.done;
+  expect(await step).toMatchObject({ kind: 'retry', record: { state: 'retrying', attempts: 1 } });
+  expect(limit.inFlightTo(endpointOf(bundle))).toBe(0);
 });

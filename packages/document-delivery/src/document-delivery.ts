@@ -1,9 +1,10 @@
 import { ConsentRegistry, decideConsent, summarizeConsents, type GateRecipient } from '@ipbro/consent-gate';
-import { classifyDelivery, deliveryAttemptEntry, deliveryAuditOf, loadForDelivery, messageWithDestination, postMessage, recipientToken, routeMessage, transientStep, transitionAudited, unreadableStep, type DeliveryStepDeps, type StepResult } from '@ipbro/delivery';
+import { classifyDelivery, deferralIfBusy, deliveryAttemptEntry, deliveryAuditOf, inRecipientSlot, loadForDelivery, messageWithDestination, postMessage, recipientToken, routeMessage, transientStep, transitionAudited, unreadableStep, type DeliveryStepDeps, type RoutingDecision, type StepResult } from '@ipbro/delivery';
 import type { ResolvedRecipient } from '@ipbro/directory';
 import { personNumberOf, readMessage } from '@ipbro/fhir-message';
 import { deliverTransactions, planTransactions, UndeliverableError, uploadLargeAttachments } from '@ipbro/fhir-rest-delivery';
 import type { PatientKeyer } from '@ipbro/plan-index';
+import type { MessageRecord } from '@ipbro/message-ledger';
 import type { DeliveryJobData } from '@ipbro/queues';
 import type { Bundle } from '@medplum/fhirtypes';
 
@@ -30,6 +31,8 @@ export function gateRecipient(r: ResolvedRecipient): GateRecipient {
  * fhir-rest: ordered conditional transactions within the recipient's entry limit; every entry
  * written is the recipient's acknowledgement, except for a handover, which waits for the
  * koordinerende enhet's receipt (delivered).
+ * With deps.recipientLimit the exchange takes one of the recipient's slots, and with deferAfterMs a
+ * recipient busy for longer gives `defer` (not attempted), as the router's step does.
  */
 export async function deliverDocumentFromLedger(job: DeliveryJobData, deps: DocumentStepDeps): Promise<StepResult> {
   const loaded = await loadForDelivery(job, deps.ledger);
@@ -61,10 +64,17 @@ export async function deliverDocumentFromLedger(job: DeliveryJobData, deps: Docu
     return { kind: 'fatal', reason, record: await transitionAudited(deps, record, 'blocked', reason, { recipient: route.ledgerRecipient }) };
   }
 
+  const deferral = deferralIfBusy(route.endpoint, record, deps);
+  if (deferral) return deferral;
   const auth = await recipientToken(route.recipient, deps);
   if ('failure' in auth) return transientStep(record, auth.failure, attempt, deps, patch);
-  const { token } = auth;
+  // The exchange with the recipient, from the attempt's record to the outcome's, in one of its slots.
+  return inRecipientSlot(route.endpoint, deps, () => exchange(record, body, bundle, route, auth.token, attempt, deps));
+}
 
+/** One attempt's exchange with a routed recipient: recorded, sent by the recipient's delivery mode, and its outcome written to the ledger. */
+async function exchange(record: MessageRecord, body: Buffer, bundle: Bundle, route: Extract<RoutingDecision, { kind: 'recipient' }>, token: string | undefined, attempt: number, deps: DocumentStepDeps): Promise<StepResult> {
+  const patch = { attempts: attempt, recipient: route.ledgerRecipient };
   await deliveryAuditOf(deps)?.record(deliveryAttemptEntry(record, { ...route.ledgerRecipient, endpoint: route.endpoint }, attempt));
   if (route.recipient.target.delivery === 'fhir-rest') {
     const requestOptions = { messageId: record.id, timeoutMs: deps.timeoutMs, ...(token ? { token } : {}) };

@@ -35,9 +35,9 @@ export function meldepliktOutcomesCounter(registry: Registry): Counter<'state'> 
   return once(registry, 'ipbro_deliveries_total', () => new Counter({ name: 'ipbro_deliveries_total', help: 'meldeplikt delivery attempts by the ledger state they left', labelNames: ['state'], registers: [registry] }));
 }
 
-/** meldeplikt deliveries handed back to the queue, not attempted, because their recipient was busy for longer than ROUTER_DEFER_AFTER_MS. */
+/** Deliveries handed back to the queue, not attempted, because their recipient was busy for longer than the worker's defer threshold (the router's and the courier's). */
 export function deliveryDeferralsCounter(registry: Registry): Counter<'recipient'> {
-  return once(registry, 'ipbro_deliveries_deferred_total', () => new Counter({ name: 'ipbro_deliveries_deferred_total', help: 'meldeplikt deliveries handed back to the queue (not attempted) because their recipient was busy for longer than ROUTER_DEFER_AFTER_MS', labelNames: ['recipient'], registers: [registry] }));
+  return once(registry, 'ipbro_deliveries_deferred_total', () => new Counter({ name: 'ipbro_deliveries_deferred_total', help: 'deliveries handed back to the queue (not attempted) because their recipient was busy for longer than ROUTER_DEFER_AFTER_MS / COURIER_DEFER_AFTER_MS', labelNames: ['recipient'], registers: [registry] }));
 }
 
 /** The courier's delivery steps by event and the ledger state each left the message in. */
@@ -45,10 +45,10 @@ export function documentOutcomesCounter(registry: Registry): Counter<'event' | '
   return once(registry, 'ipbro_document_deliveries_total', () => new Counter({ name: 'ipbro_document_deliveries_total', help: 'document delivery attempts by event and the ledger state they left', labelNames: ['event', 'state'], registers: [registry] }));
 }
 
-/** Deliveries waiting for a free slot to their recipient (the router's per-recipient limit), read at scrape time. */
+/** Deliveries waiting for a free slot to their recipient (the router's or the courier's per-recipient limit), read at scrape time. */
 export function registerRecipientWaitGauge(registry: Registry, waiting: () => number): void {
   once(registry, 'ipbro_deliveries_waiting_for_recipient', () => new Gauge({
-    name: 'ipbro_deliveries_waiting_for_recipient', help: 'meldeplikt deliveries waiting for a free slot to their recipient (ROUTER_CONCURRENCY_PER_RECIPIENT)', registers: [registry],
+    name: 'ipbro_deliveries_waiting_for_recipient', help: 'deliveries waiting for a free slot to their recipient (ROUTER_CONCURRENCY_PER_RECIPIENT / COURIER_CONCURRENCY_PER_RECIPIENT)', registers: [registry],
     collect() {
       this.set(waiting());
     },

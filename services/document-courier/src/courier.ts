@@ -1,11 +1,11 @@
 import { ConsentRegistry } from '@ipbro/consent-gate';
-import { closeWithin, markDeadWhenFailedForGood, settleDeliveryStep, unroutableRedriver, type DeliveryStepDeps } from '@ipbro/delivery';
+import { closeWithin, DEFAULT_DEFER_AFTER_MS, markDeadWhenFailedForGood, RecipientLimit, settleDeliveryStep, unroutableRedriver, type DeliveryStepDeps } from '@ipbro/delivery';
 import type { Directory } from '@ipbro/directory';
 import { deliverDocumentFromLedger, REMINDER_QUEUE, RevisionReminders, sendRevisionReminder, type DocumentStepDeps, type ReminderJobData } from '@ipbro/document-delivery';
 import { MessageLedger, type BodyCipherLike } from '@ipbro/message-ledger';
 import { PlanIndex, type PatientKeyer } from '@ipbro/plan-index';
 import { createQueue, createWorker, QUEUES, resolveAttempts, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
-import { documentOutcomesCounter, type Logger } from '@ipbro/service-kit';
+import { deliveryDeferralsCounter, documentOutcomesCounter, registerRecipientWaitGauge, type Logger } from '@ipbro/service-kit';
 import { Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
@@ -24,7 +24,12 @@ export interface CourierOptions {
   prefix?: string;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** Deliveries in progress at once (default 16). */
   concurrency?: number;
+  /** Exchanges in flight with one recipient at once, whatever the concurrency (default 8): a slow one leaves the other slots to the rest. */
+  concurrencyPerRecipient?: number;
+  /** A delivery whose recipient is busy for longer than this (ms) goes back to the queue for about that long (default DEFAULT_DEFER_AFTER_MS, 2 s). */
+  deferAfterMs?: number;
   closeTimeoutMs?: number;
   /** How often unroutable documents are looked at again, besides directory reloads (default 60 s). */
   sweepMs?: number;
@@ -61,15 +66,20 @@ export function startDocumentCourier(options: CourierOptions): DocumentCourier {
   const reminders = new RevisionReminders(options.producer, prefix, { attempts: resolveAttempts(options.delivery), firstDelayMs: options.delivery.firstDelayMs });
   const log = options.logger;
   const maxAttempts = resolveAttempts(options.delivery);
+  const recipientLimit = new RecipientLimit(options.concurrencyPerRecipient ?? 8);
   const deps: DocumentStepDeps = {
     ledger, directory: options.directory, timeoutMs: options.delivery.timeoutMs, maxAttempts, consents, patientKey: options.patientKey,
+    recipientLimit, deferAfterMs: options.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS,
     ...(options.tokenFor ? { tokenFor: options.tokenFor } : {}), ...(options.now ? { now: options.now } : {}),
   };
   const outcomes = options.registry ? documentOutcomesCounter(options.registry) : undefined;
+  const deferrals = options.registry ? deliveryDeferralsCounter(options.registry) : undefined;
+  if (options.registry) registerRecipientWaitGauge(options.registry, () => recipientLimit.waiting());
 
   const process = async (job: Job<DeliveryJobData>, token?: string): Promise<void> => {
     const step = await deliverDocumentFromLedger(job.data, deps);
-    outcomes?.inc({ event: job.data.event, state: step.record.state });
+    if (step.kind === 'defer') deferrals?.inc({ recipient: step.endpoint });
+    else outcomes?.inc({ event: job.data.event, state: step.record.state });
     const meta = { messageId: job.data.messageId, sender: job.data.sender, event: job.data.event, attempts: step.record.attempts, state: step.record.state, recipient: step.record.recipient?.orgnr };
     await settleDeliveryStep(step, job, token, options.delivery, log, meta);
   };

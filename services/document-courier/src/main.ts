@@ -1,5 +1,5 @@
 import { AuditTrail } from '@ipbro/audit';
-import { outboundTokenConfigSpec, outboundTokenSource, useDeliveryAudit } from '@ipbro/delivery';
+import { DEFAULT_DEFER_AFTER_MS, outboundTokenConfigSpec, outboundTokenSource, useDeliveryAudit } from '@ipbro/delivery';
 import { Directory } from '@ipbro/directory';
 import { bodyCipherFromConfig } from '@ipbro/message-ledger';
 import { patientKeyer } from '@ipbro/plan-index';
@@ -22,6 +22,10 @@ const config = exitOnConfigError('document-courier', () =>
     COURIER_LOCK_MS: read.int(30000, 1000),
     COURIER_STALLED_INTERVAL_MS: read.optional(read.int(undefined, 500)),
     COURIER_CONCURRENCY: read.int(16, 1),
+    /** Exchanges in flight with one recipient at once, whatever COURIER_CONCURRENCY: a slow recipient leaves the other slots to the rest. */
+    COURIER_CONCURRENCY_PER_RECIPIENT: read.int(8, 1),
+    /** A delivery whose recipient is busy for longer than this goes back to the queue for about that long, leaving its slot to other recipients' deliveries. */
+    COURIER_DEFER_AFTER_MS: read.int(DEFAULT_DEFER_AFTER_MS, 100),
     COURIER_CLOSE_TIMEOUT_MS: read.int(20000, 0),
     COURIER_SWEEP_MS: read.int(60000, 100),
     QUEUE_PREFIX: read.string('{ipbro}'),
@@ -54,6 +58,8 @@ async function main(): Promise<void> {
     lockDurationMs: config.COURIER_LOCK_MS,
     stalledIntervalMs: config.COURIER_STALLED_INTERVAL_MS ?? Math.max(500, Math.floor(config.COURIER_LOCK_MS / 2)),
     concurrency: config.COURIER_CONCURRENCY,
+    concurrencyPerRecipient: config.COURIER_CONCURRENCY_PER_RECIPIENT,
+    deferAfterMs: config.COURIER_DEFER_AFTER_MS,
     closeTimeoutMs: config.COURIER_CLOSE_TIMEOUT_MS,
     sweepMs: config.COURIER_SWEEP_MS,
     ...(tokenSource ? { tokenFor: async () => tokenSource() } : {}),
@@ -68,7 +74,7 @@ async function main(): Promise<void> {
       await Promise.allSettled([producer.quit(), workerConnection.quit()]);
     },
   ], config.HOST);
-  logger.info({ concurrency: config.COURIER_CONCURRENCY, lockMs: config.COURIER_LOCK_MS, attempts: config.DELIVERY_ATTEMPTS || 'until 24 h' }, 'document-courier started');
+  logger.info({ concurrency: config.COURIER_CONCURRENCY, perRecipient: config.COURIER_CONCURRENCY_PER_RECIPIENT, deferAfterMs: config.COURIER_DEFER_AFTER_MS, lockMs: config.COURIER_LOCK_MS, attempts: config.DELIVERY_ATTEMPTS || 'until 24 h' }, 'document-courier started');
 }
 
 main().catch((err) => {
