@@ -31,7 +31,7 @@ export interface DeliveryStepDeps {
 
 /** The longest a deferred delivery stays away before it looks at its recipient again. */
 export const MAX_DEFER_MS = 60_000;
-/** The router's deferAfterMs unless configured (ROUTER_DEFER_AFTER_MS): far above a healthy recipient's line. */
+/** The router's and the courier's deferAfterMs unless configured (ROUTER_DEFER_AFTER_MS, COURIER_DEFER_AFTER_MS): far above a healthy recipient's line. */
 export const DEFAULT_DEFER_AFTER_MS = 2000;
 
 /** A delivery job: the ledger key and metadata, never the body (the queues' job data). */

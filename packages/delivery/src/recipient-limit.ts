@@ -15,10 +15,10 @@ const MEAN_WEIGHT = 0.2;
  * rest wait their turn, first come first served. A worker can then keep many deliveries going (the
  * Redis steps of some overlap the posts of others) without a kommune's koordinerende enhet getting
  * more parallel requests than it did before: a slow or just-recovered recipient sees `perRecipient`
- * per router process, whatever the worker's concurrency.
+ * per worker process (router or courier), whatever the worker's concurrency.
  * A delivery waiting here holds its worker slot (and its job lock, which BullMQ keeps renewing), as
  * one waiting on a slow answer does; `expectedWaitMs` tells a caller how long a new one would wait,
- * so that it can hand a long wait back to the queue instead (see deliverFromLedger's `deferAfterMs`).
+ * so that it can hand a long wait back to the queue instead (deferralIfBusy, DeliveryStepDeps.deferAfterMs).
  */
 export class RecipientLimit {
   private readonly lines = new Map<string, RecipientLine>();

@@ -69,12 +69,12 @@ export async function deliverDocumentFromLedger(job: DeliveryJobData, deps: Docu
   const auth = await recipientToken(route.recipient, deps);
   if ('failure' in auth) return transientStep(record, auth.failure, attempt, deps, patch);
   // The exchange with the recipient, from the attempt's record to the outcome's, in one of its slots.
-  return inRecipientSlot(route.endpoint, deps, () => exchange(record, body, bundle, route, auth.token, attempt, deps));
+  return inRecipientSlot(route.endpoint, deps, () => exchange(record, body, bundle, route, auth.token, patch, deps));
 }
 
 /** One attempt's exchange with a routed recipient: recorded, sent by the recipient's delivery mode, and its outcome written to the ledger. */
-async function exchange(record: MessageRecord, body: Buffer, bundle: Bundle, route: Extract<RoutingDecision, { kind: 'recipient' }>, token: string | undefined, attempt: number, deps: DocumentStepDeps): Promise<StepResult> {
-  const patch = { attempts: attempt, recipient: route.ledgerRecipient };
+async function exchange(record: MessageRecord, body: Buffer, bundle: Bundle, route: Extract<RoutingDecision, { kind: 'recipient' }>, token: string | undefined, patch: { attempts: number; recipient: MessageRecord['recipient'] }, deps: DocumentStepDeps): Promise<StepResult> {
+  const attempt = patch.attempts;
   await deliveryAuditOf(deps)?.record(deliveryAttemptEntry(record, { ...route.ledgerRecipient, endpoint: route.endpoint }, attempt));
   if (route.recipient.target.delivery === 'fhir-rest') {
     const requestOptions = { messageId: record.id, timeoutMs: deps.timeoutMs, ...(token ? { token } : {}) };
