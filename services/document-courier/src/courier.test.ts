@@ -6,6 +6,7 @@ import { createFhirPeer, createKommuneSimulator, type FhirPeer } from '@ipbro/ko
 import { ledgerKey, type MessageRecord } from '@ipbro/message-ledger';
 import { patientKeyer } from '@ipbro/plan-index';
 import { createQueue, deliveryJobData, QUEUES } from '@ipbro/queues';
+import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { createLogger } from '@ipbro/service-kit';
 import type { Bundle, CarePlan, CareTeam, Consent, DocumentReference, Goal } from '@medplum/fhirtypes';
 import { Queue } from 'bullmq';
@@ -91,25 +92,33 @@ beforeEach(() => {
   hmr.reset();
 });
 
+/** A courier under test, with its prefix and the gateway's intake check for it. */
+interface CourierUnderTest {
+  courier: DocumentCourier;
+  prefix: string;
+  check: ReturnType<typeof documentIntakeCheck>;
+}
+const main = (): CourierUnderTest => ({ courier, prefix, check });
+
 /** Stands in for the gateway: the intake checks, then the ledger and the queue. */
-async function accept(bundle: Bundle): Promise<string> {
+async function accept(bundle: Bundle, to: CourierUnderTest = main()): Promise<string> {
   const view = readMessage(bundle);
-  await check(view);
+  await to.check(view);
   const sender = view.senderIds.orgnr as string;
   const id = view.messageId as string;
   const key = ledgerKey(sender, id);
-  const queue = createQueue(QUEUES.documents, redis, { firstDelayMs: 50, ceilingMs: 200, attempts: 200 }, prefix);
-  await courier.ledger.accept({
+  const queue = createQueue(QUEUES.documents, redis, { firstDelayMs: 50, ceilingMs: 200, attempts: 200 }, to.prefix);
+  await to.courier.ledger.accept({
     sender, id, event: view.event as string, body: JSON.stringify(bundle),
     enqueue: async (jobId) => void (await queue.add(view.event as string, deliveryJobData({ key, messageId: id, sender, event: view.event as string }), { jobId })),
   });
   await queue.close();
   return key;
 }
-async function until(key: string, states: string[], ms = 15000): Promise<MessageRecord> {
+async function until(key: string, states: string[], ms = 15000, of: DocumentCourier = courier): Promise<MessageRecord> {
   const end = Date.now() + ms;
   for (;;) {
-    const r = await courier.ledger.get(key);
+    const r = await of.ledger.get(key);
     if (r && states.includes(r.state)) return r;
     if (Date.now() > end) throw new Error(`${key} is ${r?.state} (${JSON.stringify(r?.history)}), expected ${states.join('|')}`);
     await new Promise((res) => setTimeout(res, 25));
@@ -235,3 +244,39 @@ test('an epikrise for a kommune the directory does not know waits unroutable, an
   const r = await until(key, ['acknowledged', 'delivered'], 15000);
   expect(r.history.map((h) => h.state)).toEqual(['queued', 'unroutable', 'queued', 'acknowledged']);
 });
+
+test('a slow FHIR server: the deliveries to it beyond deferAfterMs go back to the queue, so a document to a kommune does not wait behind them', async () => {
+  // A second courier, on its own prefix: three deliveries in progress, one exchange at a time with a recipient.
+  const slowPrefix = `{ipbro-courier-slow-${randomUUID().slice(0, 8)}}`;
+  const producer = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const workerConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const registry = new (await import('prom-client')).Registry();
+  const slow = startDocumentCourier({
+    producer, workerConnection, directory: courierDirectory, logger: quiet, prefix: slowPrefix, patientKey, registry,
+    delivery: { firstDelayMs: 50, ceilingMs: 200, attempts: 200, timeoutMs: 5000 }, concurrency: 3, concurrencyPerRecipient: 1, deferAfterMs: 300,
+  });
+  const to: CourierUnderTest = { courier: slow, prefix: slowPrefix, check: documentIntakeCheck({ planIndex: slow.planIndex, consents: slow.consents, patientKey, reminders: slow.reminders }) };
+  // The hospital's FHIR server answers each request after 400 ms: a plan copy (two transactions) takes about 0.8 s.
+  hmr.holdMs = 400;
+  try {
+    const toHospital: string[] = [];
+    for (let i = 0; i < 5; i++) toHospital.push(await accept(planCopy({ freshId: true }), to));
+    for (let i = 0; i < 100 && (await slow.queue.getJobCountByTypes('active')) < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    const toKommune = await accept(epikrise({ freshId: true }), to);
+    // The epikrise is written to Ålesund's EHR while the hospital's line is still long. Without
+    // deferral it would wait for a slot behind the first three plan copies (jobs are taken in order).
+    expect((await until(toKommune, ['acknowledged', 'blocked', 'rejected', 'dead'], 15000, slow)).state).toBe('acknowledged');
+    const hospitalDone = await Promise.all(toHospital.map(async (key) => (await slow.ledger.get(key))?.state === 'acknowledged'));
+    expect(hospitalDone.filter(Boolean).length).toBeLessThan(3);
+    // Every plan copy is written once, on its first attempt: a deferral is not an attempt.
+    for (const key of toHospital) expect(await until(key, ['acknowledged', 'blocked', 'rejected', 'dead'], 20000, slow)).toMatchObject({ state: 'acknowledged', attempts: 1 });
+    const deferred = (await registry.getSingleMetric('ipbro_deliveries_deferred_total')!.get()).values;
+    expect(deferred.reduce((sum, v) => sum + v.value, 0)).toBeGreaterThan(0);
+    expect(deferred.every((v) => String(v.labels.recipient) === hmrBase())).toBe(true);
+  } finally {
+    hmr.holdMs = 0;
+    await slow.close();
+    await removeTestData(producer, slowPrefix, new Queue(QUEUES.documents, { connection: producer, prefix: slowPrefix }), new Queue(REMINDER_QUEUE, { connection: producer, prefix: slowPrefix }));
+    workerConnection.disconnect();
+  }
+}, 40000);

@@ -51,3 +51,15 @@ test('validation is on: a resource Medplum refuses is refused; a raw Binary uplo
   expect(((await (await fetch(`${base}/kommune/1508/fhir/Patient`)).json()) as Bundle).entry ?? []).toHaveLength(0);
   expect((await fetch(`${base}/kommune/1508/fhir/${location}`)).status).toBe(404);
 });
+
+test('holdMs makes a slow server: each answer comes that long after its request, until reset', async () => {
+  const peer = sim.fhirPeer('1508');
+  peer.holdMs = 300;
+  const started = Date.now();
+  const answers = await Promise.all([fetch(`${base}/kommune/1508/fhir/Patient`), fetch(`${base}/kommune/1508/fhir/Patient`)]);
+  const took = Date.now() - started;
+  expect(answers.map((a) => a.status)).toEqual([200, 200]);
+  expect(took).toBeGreaterThanOrEqual(290);
+  sim.reset();
+  expect(peer.holdMs).toBe(0);
+});

@@ -37,6 +37,8 @@ export interface FhirPeer {
   binaries: Map<string, { contentType: string; data: Buffer }>;
   /** While true every request gets 503 (a recipient that is down). */
   down: boolean;
+  /** When above 0, every request is answered this many ms after it arrived (a slow server). */
+  holdMs: number;
   reset(): void;
 }
 
@@ -54,17 +56,20 @@ export function createFhirPeer(options: { bodyLimit?: string } = {}): FhirPeer {
     requests: [],
     binaries: new Map(),
     down: false,
+    holdMs: 0,
     reset() {
       peer.repo.clear();
       peer.binaries.clear();
       peer.requests.length = 0;
       peer.down = false;
+      peer.holdMs = 0;
     },
   };
   const app = peer.app;
   app.use((req: Request, res: Response, next: NextFunction) => {
     peer.requests.push({ method: req.method, path: req.path, at: new Date().toISOString() });
     if (peer.down) return void res.status(503).json({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient', diagnostics: 'simulated: down' }] });
+    if (peer.holdMs > 0) return void setTimeout(next, peer.holdMs);
     next();
   });
   // Documents too large for a FHIR string (Medplum refuses strings over 1 MB) come as raw Binary
