@@ -211,6 +211,32 @@ test('a recipient busy for longer than deferAfterMs: defer, before any attempt (
   expect(recorded.map((e) => e.event)).toEqual(['delivery.attempt', 'delivery.outcome']);
 });
 
+test('a job with the gateway\'s routing hints is deferred from them, before the ledger is read (a bounce reads and decrypts nothing)', async () => {
+  let now = 0;
+  const limit = new RecipientLimit(1, () => now);
+  let finish!: () => void;
+  const holding = limit.run(alesund, () => new Promise<void>((r) => (finish = r)));
+  now = 5000;
+  const { job, key } = await accept();
+  const reads = jest.spyOn(ledger, 'getWithBodyBytes');
+  try {
+    const step = await deliverFromLedger({ ...job, homeKommune: '1508' }, { ...deps, recipientLimit: limit, deferAfterMs: 1000 });
+    expect(step).toMatchObject({ kind: 'defer', endpoint: alesund });
+    expect(step.record).toBeUndefined();
+    expect(reads).not.toHaveBeenCalled();
+    expect(seen).toHaveLength(0);
+    // Once the line is short, the same job is read and delivered as usual.
+    finish();
+    await holding;
+    const again = await deliverFromLedger({ ...job, homeKommune: '1508' }, { ...deps, recipientLimit: limit, deferAfterMs: 1000 });
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(again.record).toMatchObject({ state: 'acknowledged', attempts: 1 });
+    expect(await ledger.get(key)).toMatchObject({ history: [{ state: 'queued' }, { state: 'acknowledged' }] });
+  } finally {
+    reads.mockRestore();
+  }
+});
+
 test('without deferAfterMs a delivery waits its turn however long the line', async () => {
   let now = 0;
   const limit = new RecipientLimit(1, () => now);

@@ -44,8 +44,11 @@ export type StepResult =
   | { kind: 'retry'; reason: string; record: MessageRecord; attempt: number; retryAfterMs?: number }
   /** The ledger says `rejected` or `dead`: never retried. */
   | { kind: 'fatal'; reason: string; record: MessageRecord }
-  /** Not attempted (the ledger is unchanged): its recipient is busy for longer than `deferAfterMs`; run the job again in `delayMs`. */
-  | { kind: 'defer'; reason: string; record: MessageRecord; delayMs: number; endpoint: string };
+  /**
+   * Not attempted (the ledger is unchanged): its recipient is busy for longer than `deferAfterMs`;
+   * run the job again in `delayMs`. Without `record` when decided from the job's hints, before the ledger was read.
+   */
+  | { kind: 'defer'; reason: string; record?: MessageRecord; delayMs: number; endpoint: string };
 
 /**
  * One delivery attempt of a message in the ledger, to the koordinerende enhet of the patient's home
@@ -55,19 +58,26 @@ export type StepResult =
  * worker that died mid-way).
  */
 export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps): Promise<StepResult> {
-  const loaded = await loadForDelivery(job, deps.ledger);
-  if ('kind' in loaded) return loaded;
-  const { record, body } = loaded;
-
   // The gateway puts the routing hints in the job: route by them and splice the destination into the
   // stored bytes, without decoding or parsing the body (the largest share of a delivery's own CPU).
   // Jobs without hints (re-drives) and texts the splice cannot be sure of take the parsing path.
   const hinted = job.homeKommune !== undefined || job.destination !== undefined;
+  const hintedRoute = hinted ? routeByHints(job.event, { homeKommune: job.homeKommune, destination: job.destination }, deps.directory) : undefined;
+  // A recipient known to be busy sends the job back before the ledger is read: a backlog to a
+  // kommune that stopped answering bounces without reading and decrypting each body every time.
+  if (hintedRoute?.kind === 'recipient') {
+    const deferral = deferralIfBusy(hintedRoute.endpoint, undefined, deps);
+    if (deferral) return deferral;
+  }
+  const loaded = await loadForDelivery(job, deps.ledger);
+  if ('kind' in loaded) return loaded;
+  const { record, body } = loaded;
+
   let bundle: Bundle | undefined;
   let route: RoutingDecision;
   try {
-    if (hinted && looksWhole(body)) {
-      route = routeByHints(record.event, { homeKommune: job.homeKommune, destination: job.destination }, deps.directory);
+    if (hintedRoute && looksWhole(body)) {
+      route = hintedRoute;
     } else {
       bundle = JSON.parse(body.toString('utf8')) as Bundle;
       route = routeMessage(record.event, bundle, deps.directory);
@@ -76,8 +86,10 @@ export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps
     return unreadableStep(record, err, deps);
   }
   if (route.kind === 'unroutable') return { kind: 'done', record: await transitionAudited(deps, record, 'unroutable', route.reason) };
-  const deferral = deferralIfBusy(route.endpoint, record, deps);
-  if (deferral) return deferral;
+  if (route !== hintedRoute) {
+    const deferral = deferralIfBusy(route.endpoint, record, deps);
+    if (deferral) return deferral;
+  }
 
   const attempt = record.attempts + 1;
   const patch = { attempts: attempt, recipient: route.ledgerRecipient };
@@ -117,12 +129,13 @@ export async function deliverFromLedger(job: DeliveryJob, deps: DeliveryStepDeps
  * all come back at once). A step asks before it records the attempt: a deferred delivery was never
  * attempted (the router's and the courier's step alike).
  */
-export function deferralIfBusy(endpoint: string, record: MessageRecord, deps: Pick<DeliveryStepDeps, 'recipientLimit' | 'deferAfterMs'>): StepResult | undefined {
+export function deferralIfBusy(endpoint: string, record: MessageRecord | undefined, deps: Pick<DeliveryStepDeps, 'recipientLimit' | 'deferAfterMs'>): StepResult | undefined {
   if (deps.deferAfterMs === undefined || !deps.recipientLimit) return undefined;
   const waitMs = deps.recipientLimit.expectedWaitMs(endpoint);
   if (waitMs <= deps.deferAfterMs) return undefined;
   const delayMs = Math.round(Math.min(waitMs, MAX_DEFER_MS) * (0.8 + 0.4 * Math.random()));
-  return { kind: 'defer', reason: `the recipient is busy: about ${Math.round(waitMs)} ms before a slot frees`, record, delayMs, endpoint };
+  const reason = `the recipient is busy: about ${Math.round(waitMs)} ms before a slot frees`;
+  return record ? { kind: 'defer', reason, record, delayMs, endpoint } : { kind: 'defer', reason, delayMs, endpoint };
 }
 
 /** Runs `send` in one of the recipient's slots (deps.recipientLimit), or at once without a limit. */

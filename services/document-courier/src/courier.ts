@@ -80,7 +80,7 @@ export function startDocumentCourier(options: CourierOptions): DocumentCourier {
     const step = await deliverDocumentFromLedger(job.data, deps);
     if (step.kind === 'defer') deferrals?.inc({ recipient: step.endpoint });
     else outcomes?.inc({ event: job.data.event, state: step.record.state });
-    const meta = { messageId: job.data.messageId, sender: job.data.sender, event: job.data.event, attempts: step.record.attempts, state: step.record.state, recipient: step.record.recipient?.orgnr };
+    const meta = { messageId: job.data.messageId, sender: job.data.sender, event: job.data.event, attempts: step.record?.attempts, state: step.record?.state, recipient: step.record?.recipient?.orgnr };
     await settleDeliveryStep(step, job, token, options.delivery, log, meta);
   };
 

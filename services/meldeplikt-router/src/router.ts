@@ -69,7 +69,8 @@ export function startMeldepliktRouter(options: RouterOptions): MeldepliktRouter 
     const step = await deliverFromLedger(job.data, deps);
     if (step.kind === 'defer') deferrals?.inc({ recipient: step.endpoint });
     else outcomes?.inc({ state: step.record.state });
-    const meta = { messageId: job.data.messageId, sender: job.data.sender, attempts: step.record.attempts, state: step.record.state, recipient: step.record.recipient?.kommunenummer };
+    // A deferral decided from the job's hints has no record: the ledger was not read.
+    const meta = { messageId: job.data.messageId, sender: job.data.sender, attempts: step.record?.attempts, state: step.record?.state, recipient: step.record?.recipient?.kommunenummer };
     await settleDeliveryStep(step, job, token, options.delivery, log, meta);
   };
 
