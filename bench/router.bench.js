@@ -5,7 +5,8 @@
 // default: 64 deliveries in progress, at most 16 posts in flight to one recipient (all of these go to
 // one); the bare worker is measured at 16 and at 64 in flight and the better of the two is the
 // anchor, so neither the receiver's load nor the anchor's concurrency favours the router. CPU per
-// delivery is reported beside the rates, and a diagnostic row has the router at 16 in progress.
+// delivery is reported beside the rates. Diagnostic rows: the router at 16 in progress, and the
+// router without issue 6's audit trail, body encryption and info logs (what the rest costs alone).
 // The messages are stored as the gateway stores them (the bundle serialised again: 3.8 kB of compact
 // JSON for the contract's example); the bare worker posts exactly the bytes the router posts (checked
 // on one delivery). Until 2026-11-30 both used the example's indented 6.8 kB text, which the gateway
@@ -165,13 +166,45 @@ module.exports = {
     const anchor = bare64.rate >= bare16.rate ? { ...bare64, concurrency: 64 } : { ...bare16, concurrency: 16 };
     const counts = await router.ledger.countByState();
     if (counts.delivered < (rounds + 2) * n + warm) throw new Error(`only ${counts.delivered} of ${(rounds + 2) * n + warm} delivered: ${JSON.stringify(counts)}`);
-
     await router.close();
+
+    // Diagnostic: the same router without what issue 6 added (no audit trail, bodies in clear, logs
+    // at warn): what the ledger, routing, splice and classification cost by themselves. Not the
+    // measured figure: main.ts always runs with all three.
+    const corePrefix = `{ipbro-bench-router-core-${run}}`;
+    useDeliveryAudit(undefined);
+    const core = startMeldepliktRouter({
+      producer: connectAs('client'), workerConnection: connectAs('worker'), directory,
+      logger: createLogger('meldeplikt-router', { level: 'warn', destination: logDestination('/dev/null') }), prefix: corePrefix,
+      delivery: { firstDelayMs: 1000, ceilingMs: 3600000, attempts: 0, timeoutMs: 10000 }, concurrency: CONCURRENCY, concurrencyPerRecipient: PER_RECIPIENT,
+    });
+    await core.worker.pause();
+    const fillCore = async (count, tag) => {
+      for (let i = 0; i < count; i += 200) {
+        await Promise.all(Array.from({ length: Math.min(200, count - i) }, (_, j) => {
+          const id = `${run}-${tag}${i + j}`;
+          const key = `997005562:${id}`;
+          return core.ledger.accept({ sender: '997005562', id, event: 'meldeplikt', body: stored(id), enqueue: (jobId) => core.queue.add('meldeplikt', deliveryJobData({ key, messageId: id, sender: '997005562', event: 'meldeplikt', ...hints }), { jobId }).then(() => undefined) });
+        }));
+      }
+    };
+    await fillCore(warm, 'cw');
+    await drain(core.queue, warm, () => core.worker.resume());
+    await core.worker.pause();
+    let coreOnly = { rate: 0, cpuUs: Infinity };
+    let bareBeside = bare64;
+    for (let i = 0; i < 2; i++) {
+      coreOnly = bestOf(coreOnly, await round(core.queue, core.worker, fillCore, `c-${i}-`, CONCURRENCY));
+      bareBeside = bestOf(bareBeside, await round(bareQueue, bare, fillBare, `bc-${i}-`, 64));
+    }
+    const coreCounts = await core.ledger.countByState();
+    if (coreCounts.delivered < 2 * n + warm) throw new Error(`the diagnostic router delivered only ${coreCounts.delivered} of ${2 * n + warm}: ${JSON.stringify(coreCounts)}`);
+    await core.close();
     if (bareStarted) await bare.close();
     await bareQueue.obliterate({ force: true });
     await bareQueue.close();
     await new Promise((r) => receiver.close(r));
-    for (const p of [prefix, barePrefix]) {
+    for (const p of [prefix, corePrefix, barePrefix]) {
       const keys = await producer.keys(`${p}*`);
       for (let i = 0; i < keys.length; i += 1000) await producer.del(...keys.slice(i, i + 1000));
     }
@@ -183,6 +216,7 @@ module.exports = {
       { metric: 'router CPU per delivery (this process: worker, ledger client, receiver)', value: measured.cpuUs, unit: 'µs', anchor: `bare BullMQ worker, ${anchor.concurrency} in flight`, anchorValue: anchor.cpuUs },
       { metric: `the same router rate against the bare worker at 16 in flight: as many posts in flight to the receiver as the router allows itself (${PER_RECIPIENT})`, value: measured.rate, unit: 'deliveries/s', anchor: 'bare BullMQ worker, 16 in flight', anchorValue: bare16.rate },
       { metric: 'diagnostic: the router at 16 in progress (best of 2 rounds)', value: narrow.rate, unit: 'deliveries/s', anchor: 'bare BullMQ worker, 16 in flight', anchorValue: bare16.rate },
+      { metric: `diagnostic: the router without issue 6's audit trail, body encryption and info logs (best of 2 rounds; not how main.ts runs it; CPU ${Math.round(coreOnly.cpuUs)} µs per delivery)`, value: coreOnly.rate, unit: 'deliveries/s', anchor: `bare BullMQ worker, 64 in flight (best of its rounds above and 2 beside these; CPU ${Math.round(bareBeside.cpuUs)} µs)`, anchorValue: bareBeside.rate },
     ];
   },
 };
