@@ -47,7 +47,7 @@ test('a recipient that requires a token, and no token source: retrying, nothing 
   const job = await stored(planCopy({ freshId: true }));
   const first = await deliverDocumentFromLedger(job, deps);
   expect(first).toMatchObject({ kind: 'retry', record: { state: 'retrying', attempts: 1 } });
-  expect(first.record.history.at(-1)?.detail).toMatch(/no token source configured for Helse Møre og Romsdal HF/);
+  expect(first.record?.history.at(-1)?.detail).toMatch(/no token source configured for Helse Møre og Romsdal HF/);
   await deliverDocumentFromLedger(job, deps);
   expect(await deliverDocumentFromLedger(job, deps)).toMatchObject({ kind: 'fatal', record: { state: 'dead', attempts: 3 } });
   expect(await deliverDocumentFromLedger(job, deps)).toMatchObject({ kind: 'done', unchanged: true });
@@ -58,7 +58,7 @@ test('a resource without a business identifier cannot be written idempotently: d
   delete byId<Goal>(b, 'g1').identifier;
   const r = await deliverDocumentFromLedger(await stored(b), { ...deps, tokenFor: async () => 'token' });
   expect(r).toMatchObject({ kind: 'fatal', record: { state: 'dead' } });
-  expect(r.record.history.at(-1)?.detail).toMatch(/Goal\/g1 has no business identifier/);
+  expect(r.record?.history.at(-1)?.detail).toMatch(/Goal\/g1 has no business identifier/);
 });
 
 test('unroutable (a destination nobody knows), unreadable (dead), and blocked before anything leaves', async () => {
