@@ -5,8 +5,9 @@
 // default: 64 deliveries in progress, at most 16 posts in flight to one recipient (all of these go to
 // one); the bare worker is measured at 16 and at 64 in flight and the better of the two is the
 // anchor, so neither the receiver's load nor the anchor's concurrency favours the router. CPU per
-// delivery is reported beside the rates. Diagnostic rows: the router at 16 in progress, and the
-// router without issue 6's audit trail, body encryption and info logs (what the rest costs alone).
+// delivery is reported beside the rates. Diagnostic rows: the router at 16 in progress; the router
+// without issue 6's audit trail, body encryption and info logs (what the rest costs alone); and the
+// router against a bare worker that keeps a ledger at its simplest (a GET before, a SET after).
 // The messages are stored as the gateway stores them (the bundle serialised again: 3.8 kB of compact
 // JSON for the contract's example); the bare worker posts exactly the bytes the router posts (checked
 // on one delivery). Until 2026-11-30 both used the example's indented 6.8 kB text, which the gateway
@@ -91,6 +92,31 @@ module.exports = {
       const id = `${run}-${tag}${i}`;
       return { name: 'post', data: { id, body: posted(id) } };
     }));
+
+    // A second anchor, diagnostic: the bare worker with the least a ledger needs, the body read from
+    // Redis before the POST and an outcome record written after (GET and SET, no script, no history).
+    const ledgeredQueue = new Queue('bare-ledgered', { connection: connect(), prefix: barePrefix });
+    const ledgeredRedis = connect();
+    const ledgered = new Worker('bare-ledgered', async (job) => {
+      const body = await ledgeredRedis.getBuffer(`${barePrefix}:body:${job.data.id}`);
+      const status = await new Promise((resolve, reject) => {
+        const req = http.request(endpoint, { method: 'POST', agent, headers: { 'Content-Type': 'application/fhir+json', 'X-Request-Id': job.data.id } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+      await ledgeredRedis.set(`${barePrefix}:record:${job.data.id}`, JSON.stringify({ id: job.data.id, state: 'delivered', status, at: new Date().toISOString() }));
+    }, { connection: connect(), prefix: barePrefix, concurrency: 64, autorun: false });
+    let ledgeredStarted = false;
+    const fillLedgered = async (count, tag) => {
+      const ids = Array.from({ length: count }, (_, i) => `${run}-${tag}${i}`);
+      const pipeline = ledgeredRedis.pipeline();
+      for (const id of ids) pipeline.set(`${barePrefix}:body:${id}`, posted(id));
+      await pipeline.exec();
+      await ledgeredQueue.addBulk(ids.map((id) => ({ name: 'post', data: { id } })));
+    };
 
     // Measured: the router as main.ts makes it (bodies encrypted at rest, every attempt and outcome
     // to the audit trail, logs at info, here to /dev/null), the messages accepted into the ledger and
@@ -191,18 +217,29 @@ module.exports = {
     await fillCore(warm, 'cw');
     await drain(core.queue, warm, () => core.worker.resume());
     await core.worker.pause();
+    await fillLedgered(warm, 'lw');
+    await drain(ledgeredQueue, warm, () => {
+      ledgeredStarted = true;
+      void ledgered.run();
+    });
+    await ledgered.pause();
     let coreOnly = { rate: 0, cpuUs: Infinity };
     let bareBeside = bare64;
+    let bareLedgered = { rate: 0, cpuUs: Infinity };
     for (let i = 0; i < 2; i++) {
       coreOnly = bestOf(coreOnly, await round(core.queue, core.worker, fillCore, `c-${i}-`, CONCURRENCY));
       bareBeside = bestOf(bareBeside, await round(bareQueue, bare, fillBare, `bc-${i}-`, 64));
+      bareLedgered = bestOf(bareLedgered, await round(ledgeredQueue, ledgered, fillLedgered, `bl-${i}-`, 64));
     }
     const coreCounts = await core.ledger.countByState();
     if (coreCounts.delivered < 2 * n + warm) throw new Error(`the diagnostic router delivered only ${coreCounts.delivered} of ${2 * n + warm}: ${JSON.stringify(coreCounts)}`);
     await core.close();
     if (bareStarted) await bare.close();
-    await bareQueue.obliterate({ force: true });
-    await bareQueue.close();
+    if (ledgeredStarted) await ledgered.close();
+    for (const q of [bareQueue, ledgeredQueue]) {
+      await q.obliterate({ force: true });
+      await q.close();
+    }
     await new Promise((r) => receiver.close(r));
     for (const p of [prefix, corePrefix, barePrefix]) {
       const keys = await producer.keys(`${p}*`);
@@ -217,6 +254,7 @@ module.exports = {
       { metric: `the same router rate against the bare worker at 16 in flight: as many posts in flight to the receiver as the router allows itself (${PER_RECIPIENT})`, value: measured.rate, unit: 'deliveries/s', anchor: 'bare BullMQ worker, 16 in flight', anchorValue: bare16.rate },
       { metric: 'diagnostic: the router at 16 in progress (best of 2 rounds)', value: narrow.rate, unit: 'deliveries/s', anchor: 'bare BullMQ worker, 16 in flight', anchorValue: bare16.rate },
       { metric: `diagnostic: the router without issue 6's audit trail, body encryption and info logs (best of 2 rounds; not how main.ts runs it; CPU ${Math.round(coreOnly.cpuUs)} µs per delivery)`, value: coreOnly.rate, unit: 'deliveries/s', anchor: `bare BullMQ worker, 64 in flight (best of its rounds above and 2 beside these; CPU ${Math.round(bareBeside.cpuUs)} µs)`, anchorValue: bareBeside.rate },
+      { metric: `diagnostic: the router as main.ts runs it (the first row) against a bare worker that also keeps a ledger at its simplest (CPU ${Math.round(bareLedgered.cpuUs)} µs per delivery)`, value: measured.rate, unit: 'deliveries/s', anchor: 'bare BullMQ worker, 64 in flight, that GETs the body from Redis before the POST and SETs an outcome record after (best of 2 rounds)', anchorValue: bareLedgered.rate },
     ];
   },
 };
