@@ -143,15 +143,17 @@ module.exports = {
     // The job data as the gateway writes it: the routing hints read from the message once.
     const view = readMessage(JSON.parse(template));
     const hints = { ...(view.homeKommune ? { homeKommune: view.homeKommune } : {}) };
-    const fillRouter = async (count, tag) => {
+    // Fills a router's ledger and queue as the gateway does, 200 at a time.
+    const fillerOf = (r) => async (count, tag) => {
       for (let i = 0; i < count; i += 200) {
         await Promise.all(Array.from({ length: Math.min(200, count - i) }, (_, j) => {
           const id = `${run}-${tag}${i + j}`;
           const key = `997005562:${id}`;
-          return router.ledger.accept({ sender: '997005562', id, event: 'meldeplikt', body: stored(id), enqueue: (jobId) => router.queue.add('meldeplikt', deliveryJobData({ key, messageId: id, sender: '997005562', event: 'meldeplikt', ...hints }), { jobId }).then(() => undefined) });
+          return r.ledger.accept({ sender: '997005562', id, event: 'meldeplikt', body: stored(id), enqueue: (jobId) => r.queue.add('meldeplikt', deliveryJobData({ key, messageId: id, sender: '997005562', event: 'meldeplikt', ...hints }), { jobId }).then(() => undefined) });
         }));
       }
     };
+    const fillRouter = fillerOf(router);
 
     // Warm-up, one round each (JIT, sockets, scripts loaded), then the measured rounds.
     await fillBare(warm, 'wb');
@@ -205,15 +207,7 @@ module.exports = {
       delivery: { firstDelayMs: 1000, ceilingMs: 3600000, attempts: 0, timeoutMs: 10000 }, concurrency: CONCURRENCY, concurrencyPerRecipient: PER_RECIPIENT,
     });
     await core.worker.pause();
-    const fillCore = async (count, tag) => {
-      for (let i = 0; i < count; i += 200) {
-        await Promise.all(Array.from({ length: Math.min(200, count - i) }, (_, j) => {
-          const id = `${run}-${tag}${i + j}`;
-          const key = `997005562:${id}`;
-          return core.ledger.accept({ sender: '997005562', id, event: 'meldeplikt', body: stored(id), enqueue: (jobId) => core.queue.add('meldeplikt', deliveryJobData({ key, messageId: id, sender: '997005562', event: 'meldeplikt', ...hints }), { jobId }).then(() => undefined) });
-        }));
-      }
-    };
+    const fillCore = fillerOf(core);
     await fillCore(warm, 'cw');
     await drain(core.queue, warm, () => core.worker.resume());
     await core.worker.pause();

@@ -184,15 +184,23 @@ test('a hinted job whose stored body was cut short still ends dead, saying why',
   expect(seen).toHaveLength(0);
 });
 
-test('a recipient busy for longer than deferAfterMs: defer, before any attempt (no post; the ledger and the trail unchanged); once its line is short, posted as usual', async () => {
+/** Ålesund's one slot (a RecipientLimit of 1 on a fake clock), taken by a send that has been going for `forMs`; `free()` ends it. */
+function busyAlesund(forMs: number): { limit: RecipientLimit; free: () => Promise<void> } {
   let now = 0;
   const limit = new RecipientLimit(1, () => now);
-  const recorded: DeliveryAuditEntry[] = [];
-  const stepDeps: DeliveryStepDeps = { ...deps, recipientLimit: limit, deferAfterMs: 1000, audit: { record: async (e) => void recorded.push(e) } };
-  // Ålesund's one slot, taken by a send that has been going for 5 s.
   let finish!: () => void;
   const holding = limit.run(alesund, () => new Promise<void>((r) => (finish = r)));
-  now = 5000;
+  now = forMs;
+  return { limit, free: async () => {
+    finish();
+    await holding;
+  } };
+}
+
+test('a recipient busy for longer than deferAfterMs: defer, before any attempt (no post; the ledger and the trail unchanged); once its line is short, posted as usual', async () => {
+  const { limit, free } = busyAlesund(5000);
+  const recorded: DeliveryAuditEntry[] = [];
+  const stepDeps: DeliveryStepDeps = { ...deps, recipientLimit: limit, deferAfterMs: 1000, audit: { record: async (e) => void recorded.push(e) } };
   const { job, key } = await accept();
   const step = await deliverFromLedger(job, stepDeps);
   expect(step).toMatchObject({ kind: 'defer', endpoint: alesund, record: { state: 'queued', attempts: 0 } });
@@ -202,8 +210,7 @@ test('a recipient busy for longer than deferAfterMs: defer, before any attempt (
   expect(recorded).toEqual([]);
   expect(await ledger.get(key)).toMatchObject({ state: 'queued', attempts: 0, history: [{ state: 'queued' }] });
 
-  finish();
-  await holding;
+  await free();
   const again = await deliverFromLedger(job, stepDeps);
   expect(again.kind).toBe('done');
   expect(again.record).toMatchObject({ state: 'acknowledged', attempts: 1 });
@@ -212,11 +219,7 @@ test('a recipient busy for longer than deferAfterMs: defer, before any attempt (
 });
 
 test('a job with the gateway\'s routing hints is deferred from them, before the ledger is read (a bounce reads and decrypts nothing)', async () => {
-  let now = 0;
-  const limit = new RecipientLimit(1, () => now);
-  let finish!: () => void;
-  const holding = limit.run(alesund, () => new Promise<void>((r) => (finish = r)));
-  now = 5000;
+  const { limit, free } = busyAlesund(5000);
   const { job, key } = await accept();
   const reads = jest.spyOn(ledger, 'getWithBodyBytes');
   try {
@@ -226,8 +229,7 @@ test('a job with the gateway\'s routing hints is deferred from them, before the 
     expect(reads).not.toHaveBeenCalled();
     expect(seen).toHaveLength(0);
     // Once the line is short, the same job is read and delivered as usual.
-    finish();
-    await holding;
+    await free();
     const again = await deliverFromLedger({ ...job, homeKommune: '1508' }, { ...deps, recipientLimit: limit, deferAfterMs: 1000 });
     expect(reads).toHaveBeenCalledTimes(1);
     expect(again.record).toMatchObject({ state: 'acknowledged', attempts: 1 });
@@ -238,17 +240,12 @@ test('a job with the gateway\'s routing hints is deferred from them, before the 
 });
 
 test('without deferAfterMs a delivery waits its turn however long the line', async () => {
-  let now = 0;
-  const limit = new RecipientLimit(1, () => now);
-  let finish!: () => void;
-  const holding = limit.run(alesund, () => new Promise<void>((r) => (finish = r)));
-  now = 60_000;
+  const { limit, free } = busyAlesund(60_000);
   const { job } = await accept();
   const step = deliverFromLedger(job, { ...deps, recipientLimit: limit });
   await new Promise((r) => setTimeout(r, 100));
   expect(seen).toHaveLength(0);
   expect(limit.waiting()).toBe(1);
-  finish();
-  await holding;
+  await free();
   expect((await step).record).toMatchObject({ state: 'acknowledged', attempts: 1 });
 });
