@@ -16,7 +16,7 @@ const { MessageLedger } = require('../packages/message-ledger/dist');
 const { createQueue, QUEUES } = require('../packages/queues/dist');
 const { createAuthenticator, createLogger, logDestination } = require('../packages/service-kit/dist');
 const { loadDefinitions, validateMessage } = require('../packages/validation/dist');
-const { createTokenIssuer } = require('../services/hospital-simulator/dist');
+const { createTokenIssuer } = require('../packages/simulated-peers/dist');
 const { loadLoop, rate } = require('./support');
 
 const listen = (app) => new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });

@@ -1,5 +1,5 @@
 import { Directory } from '@ipbro/directory';
-import { createKommuneSimulator } from '@ipbro/kommune-simulator';
+import { createKommuneSimulator } from '@ipbro/simulated-peers';
 import { MessageLedger } from '@ipbro/message-ledger';
 import { PlanIndex } from '@ipbro/plan-index';
 import { removeTestData } from '@ipbro/queues/src/test-support/test-data';

@@ -1,5 +1,5 @@
 import { planCopy } from '@ipbro/document-delivery/src/test-support/document-fixtures';
-import { createFhirPeer, type FhirPeer } from '@ipbro/kommune-simulator';
+import { createFhirPeer, type FhirPeer } from '@ipbro/simulated-peers';
 import { ledgerKey, MessageLedger } from '@ipbro/message-ledger';
 import { untilState } from '@ipbro/message-ledger/src/test-support/until-state';
 import { removeTestData } from '@ipbro/queues/src/test-support/test-data';

@@ -2,7 +2,7 @@ import { Directory } from '@ipbro/directory';
 import { documentIntakeCheck, REMINDER_QUEUE } from '@ipbro/document-delivery';
 import { epikrise, fritakOf, handover, planCopy, syntheticPerson } from '@ipbro/document-delivery/src/test-support/document-fixtures';
 import { readMessage } from '@ipbro/fhir-message';
-import { createFhirPeer, createKommuneSimulator, type FhirPeer } from '@ipbro/kommune-simulator';
+import { createFhirPeer, createKommuneSimulator, type FhirPeer } from '@ipbro/simulated-peers';
 import { ledgerKey, type MessageRecord } from '@ipbro/message-ledger';
 import { patientKeyer } from '@ipbro/plan-index';
 import { createQueue, deliveryJobData, QUEUES } from '@ipbro/queues';

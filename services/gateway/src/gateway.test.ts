@@ -1,4 +1,4 @@
-import { createTokenIssuer, type TokenIssuer } from '@ipbro/hospital-simulator';
+import { createTokenIssuer, type TokenIssuer } from '@ipbro/simulated-peers';
 import { Directory } from '@ipbro/directory';
 import { ledgerKey, MessageLedger } from '@ipbro/message-ledger';
 import { createQueue, createRedisConnection, QUEUES, waitUntilReady, type DeliveryJobData } from '@ipbro/queues';

@@ -1,9 +1,7 @@
 import { createLogger, exitOnConfigError, exitOnSignals, loadConfig, read, startHttpServer } from '@ipbro/service-kit';
 import { writeFileSync } from 'node:fs';
 import { clientCredentialsTokenSource } from '@ipbro/delivery';
-import { DEMO_CLIENTS, DEMO_ORGS } from './demo-clients';
-import { createHospitalSimulator } from './hospital-simulator';
-import { createTokenIssuer } from './token-issuer';
+import { createHospitalSimulator, createTokenIssuer, DEMO_CLIENTS, DEMO_ORGS } from '@ipbro/simulated-peers';
 
 const logger = createLogger('hospital-simulator');
 const config = exitOnConfigError('hospital-simulator', () =>

@@ -1,7 +1,6 @@
 import { ConfigError, createLogger, exitOnConfigError, loadConfig, read, startHttpServer, type Reader } from '@ipbro/service-kit';
 import axios from 'axios';
-import { parseBehaviour, type Behaviour } from './behaviour';
-import { createKommuneSimulator } from './kommune-simulator';
+import { createKommuneSimulator, parseBehaviour, type Behaviour } from '@ipbro/simulated-peers';
 
 const behaviourReader = (fallback: string): Reader<Behaviour> => (name, env) => {
   try {

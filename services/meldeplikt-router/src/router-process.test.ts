@@ -1,4 +1,4 @@
-import { createKommuneSimulator } from '@ipbro/kommune-simulator';
+import { createKommuneSimulator } from '@ipbro/simulated-peers';
 import { BodyCipher, ledgerKey, MessageLedger } from '@ipbro/message-ledger';
 import { createQueue, QUEUES } from '@ipbro/queues';
 import { createLogger } from '@ipbro/service-kit';

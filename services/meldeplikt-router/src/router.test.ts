@@ -1,5 +1,5 @@
 import { Directory } from '@ipbro/directory';
-import { createKommuneSimulator } from '@ipbro/kommune-simulator';
+import { createKommuneSimulator } from '@ipbro/simulated-peers';
 import { AuditTrail } from '@ipbro/audit';
 import { jobIdFor, ledgerKey, type MessageRecord } from '@ipbro/message-ledger';
 import { createQueue, QUEUES } from '@ipbro/queues';

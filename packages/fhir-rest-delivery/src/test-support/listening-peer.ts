@@ -1,4 +1,4 @@
-import { createFhirPeer, type FhirPeer } from '@ipbro/kommune-simulator';
+import { createFhirPeer, type FhirPeer } from '@ipbro/simulated-peers';
 import type { Server } from 'node:http';
 
 export interface ListeningPeer {

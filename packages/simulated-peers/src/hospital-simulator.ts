@@ -1,7 +1,7 @@
 import { badRequest } from '@ipbro/outcome';
 import { createServiceApp, type Logger } from '@ipbro/service-kit';
 import type { Bundle, BundleEntry, MessageHeader, Patient } from '@medplum/fhirtypes';
-import type { Express, Response } from 'express';
+import type { Express, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -84,7 +84,7 @@ export function buildMeldeplikt(template: Bundle, patient?: Patient, receiptEndp
  */
 export function createHospitalSimulator(options: HospitalSimulatorOptions): Express {
   const kit = createServiceApp({ name: 'hospital-simulator', logger: options.logger });
-  const received: { at: string; body: unknown }[] = [];
+  const received: { at: string; hospital?: string; body: unknown }[] = [];
   const sent: SentMessage[] = [];
   let template: Bundle | undefined = options.meldepliktTemplate;
 
@@ -130,12 +130,17 @@ export function createHospitalSimulator(options: HospitalSimulatorOptions): Expr
     }
   });
 
-  kit.app.post('/fhir/$process-message', (req, res) => {
-    received.push({ at: new Date().toISOString(), body: req.body });
+  // The demo directory's koordinerende enheter of the helseforetak: this one at /fhir, the others at
+  // /{ous|stolav|bergen}/fhir. Each takes messages and receipts alike and answers at once.
+  const takeMessage = (req: Request, res: Response) => {
+    const hospital = typeof req.params.hospital === 'string' ? req.params.hospital : undefined;
+    received.push({ at: new Date().toISOString(), ...(hospital ? { hospital } : {}), body: req.body });
     const header = (req.body as Bundle | undefined)?.entry?.[0]?.resource as MessageHeader | undefined;
     options.logger.info({ answers: header?.response?.identifier, code: header?.response?.code }, 'receipt received');
     res.status(200).json({ resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: 'received' }] });
-  });
+  };
+  kit.app.post('/fhir/$process-message', takeMessage);
+  kit.app.post('/:hospital/fhir/$process-message', takeMessage);
   kit.app.get('/_sim/received', (_req, res) => {
     res.json(received);
   });

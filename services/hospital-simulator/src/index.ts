@@ -1,3 +1,0 @@
-export * from './token-issuer';
-export * from './hospital-simulator';
-export * from './demo-clients';
