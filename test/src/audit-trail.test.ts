@@ -1,5 +1,5 @@
 import { patientHasher } from '@ipbro/audit';
-import { createTokenIssuer, type TokenIssuer } from '@ipbro/hospital-simulator';
+import { createTokenIssuer, type TokenIssuer } from '@ipbro/simulated-peers';
 import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';

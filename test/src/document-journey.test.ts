@@ -1,6 +1,5 @@
 import { epikrise, fritakOf, handover, planCopy, syntheticPerson } from '@ipbro/document-delivery/src/test-support/document-fixtures';
-import { createTokenIssuer, type TokenIssuer } from '@ipbro/hospital-simulator';
-import { createFhirPeer, receiptFor, type FhirPeer } from '@ipbro/kommune-simulator';
+import { createFhirPeer, createTokenIssuer, receiptFor, type FhirPeer, type TokenIssuer } from '@ipbro/simulated-peers';
 import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import type { Bundle, CarePlan, CareTeam, Consent, DocumentReference, Goal, OperationOutcome } from '@medplum/fhirtypes';
 import { Redis } from 'ioredis';

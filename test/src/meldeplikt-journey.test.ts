@@ -1,4 +1,4 @@
-import { createTokenIssuer, type TokenIssuer } from '@ipbro/hospital-simulator';
+import { createTokenIssuer, type TokenIssuer } from '@ipbro/simulated-peers';
 import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';

@@ -1,4 +1,4 @@
-import { createTokenIssuer, type TokenIssuer } from '@ipbro/hospital-simulator';
+import { createTokenIssuer, type TokenIssuer } from '@ipbro/simulated-peers';
 import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import express from 'express';
 import { Redis } from 'ioredis';

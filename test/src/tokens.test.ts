@@ -1,6 +1,6 @@
 import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { signDpopProof } from '@ipbro/service-kit';
-import { createTokenIssuer, type TokenIssuer } from '@ipbro/hospital-simulator';
+import { createTokenIssuer, type TokenIssuer } from '@ipbro/simulated-peers';
 import { Redis } from 'ioredis';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
 import { createHmac, randomUUID } from 'node:crypto';

@@ -1,4 +1,4 @@
-import { receiptFor } from '@ipbro/kommune-simulator';
+import { receiptFor } from '@ipbro/simulated-peers';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 

@@ -1,4 +1,4 @@
-import { createTokenIssuer } from '@ipbro/hospital-simulator';
+import { createTokenIssuer } from '@ipbro/simulated-peers';
 import { FINAL_STATES, ledgerKey, MessageLedger, type MessageRecord } from '@ipbro/message-ledger';
 import { Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
