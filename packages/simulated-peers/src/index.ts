@@ -4,6 +4,7 @@ export { createKommuneSimulator, type KommuneSimulator, type KommuneSimulatorOpt
 export { parseBehaviour, type Behaviour } from './behaviour';
 export { receiptFor } from './receipt-message';
 export { createFhirPeer, type FhirPeer } from './fhir-peer';
+export { PendingTimers } from './pending-timers';
 export * from './token-issuer';
 export * from './hospital-simulator';
 export * from './demo-clients';

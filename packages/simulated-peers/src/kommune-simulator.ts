@@ -5,6 +5,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import { parseBehaviour, type Behaviour } from './behaviour';
 import { receiptFor } from './receipt-message';
 import { createFhirPeer, type FhirPeer } from './fhir-peer';
+import { PendingTimers } from './pending-timers';
 
 export interface Received {
   id: string;
@@ -66,7 +67,7 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): Kommun
   const cursor = new Map<string, number>();
   let fallback: Behaviour = options.behaviour ?? { sequence: ['ok'] };
   const orgnrOf = options.orgnrOf ?? ((k: string) => DEMO_ORGNR[k] ?? '942953119');
-  const timers = new Set<NodeJS.Timeout>();
+  const timers = new PendingTimers();
   /** Requests answered 'timeout' and still held open. */
   const held = new Map<string, { id: string; kommune: string; at: string; res: Response }>();
 
@@ -75,13 +76,6 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): Kommun
     const i = cursor.get(kommune) ?? 0;
     cursor.set(kommune, i + 1);
     return { answer: behaviour.sequence[Math.min(i, behaviour.sequence.length - 1)] ?? 'ok', behaviour };
-  };
-  const later = (ms: number, fn: () => void) => {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
   };
 
   const postReceipt = async (messageId: string, event: string, kommune: string): Promise<void> => {
@@ -145,7 +139,7 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): Kommun
       const a = { status: 202, body: informationOutcome('received; the receipt follows') };
       take(a);
       send(res, a);
-      if (answer === 'later') later(behaviour.laterMs ?? 500, () => void postReceipt(id, event, kommune));
+      if (answer === 'later') timers.later(behaviour.laterMs ?? 500, () => void postReceipt(id, event, kommune));
     } else if (answer === 'timeout') {
       // Taken, but the answer does not come in time: the sender times out (or dies) and retries.
       take({ status: 200, body: receiptFor(id, 'ok', kommune, orgnrOf(kommune), event) });
@@ -155,7 +149,7 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): Kommun
         send(res, { status: 504, body: operationOutcome([errorIssue('timeout', 'the koordinerende enhet did not answer in time (simulated)')]) });
       };
       res.on('close', () => held.delete(key));
-      later(behaviour.holdMs ?? 60_000, release);
+      timers.later(behaviour.holdMs ?? 60_000, release);
     } else {
       const status = Number(answer);
       send(res, { status, body: operationOutcome([errorIssue(status >= 500 ? 'transient' : 'invalid', `simulated ${answer}`)]) });
@@ -203,7 +197,6 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): Kommun
     }
   };
   const close = (): void => {
-    for (const t of timers) clearTimeout(t);
     timers.clear();
     for (const h of held.values()) h.res.destroy();
     held.clear();

@@ -1,4 +1,4 @@
-import { receiptFor } from '@ipbro/simulated-peers';
+import { PendingTimers, receiptFor } from '@ipbro/simulated-peers';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -49,20 +49,13 @@ export async function startReceiver(kommune = '1508', orgnr = '942953119', behav
   let react = behaviour;
   const arrivals: string[] = [];
   const counts = new Map<string, number>();
-  const timers = new Set<NodeJS.Timeout>();
+  const timers = new PendingTimers();
   const state = { malformed: 0, held: 0, requestIdMismatch: 0 };
 
   const answer = (res: ServerResponse, id: string) => {
     if (res.writableEnded || res.destroyed) return;
     res.writeHead(200, { 'Content-Type': 'application/fhir+json' });
     res.end(JSON.stringify(receiptFor(id, 'ok', kommune, orgnr, 'meldeplikt')));
-  };
-  const later = (ms: number, fn: () => void) => {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -88,8 +81,8 @@ export async function startReceiver(kommune = '1508', orgnr = '942953119', behav
       const r = react(id, seen);
       if (r.kind === 'hold') {
         state.held++;
-        later(r.holdMs, () => answer(res, id));
-      } else if (r.delayMs) later(r.delayMs, () => answer(res, id));
+        timers.later(r.holdMs, () => answer(res, id));
+      } else if (r.delayMs) timers.later(r.delayMs, () => answer(res, id));
       else answer(res, id);
     });
   };
@@ -165,7 +158,6 @@ export async function startReceiver(kommune = '1508', orgnr = '942953119', behav
       state.requestIdMismatch = 0;
     },
     close: async () => {
-      for (const t of timers) clearTimeout(t);
       timers.clear();
       server = undefined;
       await Promise.all([...all].map((s) => new Promise<void>((r) => {
