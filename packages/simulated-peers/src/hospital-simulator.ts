@@ -78,8 +78,10 @@ export function buildMeldeplikt(template: Bundle, patient?: Patient, receiptEndp
  *   POST /send/meldeplikt        sends a meldeplikt (a fresh message id each time) with a token;
  *                                the body may name the patient; answers what the gateway answered
  *   POST /send/epikrise[?to=orgnr] the contract's epikrise with a fresh id, to `to` when given
- *   POST /fhir/$process-message  takes receipts (the address in MessageHeader.source.endpoint)
- *   GET  /_sim/received          the receipts taken, oldest first
+ *   POST /fhir/$process-message  takes receipts (the address in MessageHeader.source.endpoint) and
+ *                                messages; /{hospital}/fhir/$process-message the same for the demo
+ *                                directory's other helseforetak
+ *   GET  /_sim/received          what was taken, oldest first
  *   GET  /_sim/sent              the messages sent and the gateway's status for each
  */
 export function createHospitalSimulator(options: HospitalSimulatorOptions): Express {
