@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { DeliveryAuditEntry } from './delivery-audit';
 import { deliverFromLedger, type DeliveryStepDeps } from './meldeplikt-delivery';
 import { RecipientLimit } from './recipient-limit';
+import { holdSlot } from './test-support/held-slot';
 
 // The delivery step against a real ledger in Redis (unique prefix) and a real HTTP recipient.
 const ROOT = join(__dirname, '..', '..', '..');
@@ -188,13 +189,9 @@ test('a hinted job whose stored body was cut short still ends dead, saying why',
 function busyAlesund(forMs: number): { limit: RecipientLimit; free: () => Promise<void> } {
   let now = 0;
   const limit = new RecipientLimit(1, () => now);
-  let finish!: () => void;
-  const holding = limit.run(alesund, () => new Promise<void>((r) => (finish = r)));
+  const { free } = holdSlot(limit, alesund);
   now = forMs;
-  return { limit, free: async () => {
-    finish();
-    await holding;
-  } };
+  return { limit, free };
 }
 
 test('a recipient busy for longer than deferAfterMs: defer, before any attempt (no post; the ledger and the trail unchanged); once its line is short, posted as usual', async () => {

@@ -3,6 +3,7 @@ import { RecipientLimit, routeMessage } from '@ipbro/delivery';
 import { Directory } from '@ipbro/directory';
 import { ledgerKey, MessageLedger } from '@ipbro/message-ledger';
 import { patientKeyer } from '@ipbro/plan-index';
+import { holdSlot } from '@ipbro/delivery/src/test-support/held-slot';
 import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import type { Bundle, Goal } from '@medplum/fhirtypes';
 import { Redis } from 'ioredis';
@@ -75,12 +76,6 @@ function endpointOf(bundle: Bundle): string {
   if (route.kind !== 'recipient') throw new Error('unroutable');
   return route.endpoint;
 }
-/** Takes the recipient's one slot until `finish()`. */
-function holdSlot(limit: RecipientLimit, endpoint: string): { finish: () => void; done: Promise<void> } {
-  let finish!: () => void;
-  const done = limit.run(endpoint, () => new Promise<void>((r) => (finish = r)));
-  return { finish: () => finish(), done };
-}
 
 test('a recipient busy for longer than deferAfterMs: defer before the attempt (no token asked, nothing sent, the ledger unchanged); the consent gate comes first, so a blocked message is never deferred', async () => {
   let now = 0;
@@ -97,8 +92,7 @@ test('a recipient busy for longer than deferAfterMs: defer before the attempt (n
   expect(asked).toBe(0);
   expect(await deps.ledger.get(job.key)).toMatchObject({ state: 'queued', attempts: 0, history: [{ state: 'queued' }] });
   expect(await deliverDocumentFromLedger(await stored(toMolde), busy)).toMatchObject({ kind: 'fatal', record: { state: 'blocked' } });
-  for (const s of slots) s.finish();
-  await Promise.all(slots.map((s) => s.done));
+  await Promise.all(slots.map((s) => s.free()));
 });
 
 test('the exchange takes one of the recipient\'s slots: a delivery waits for it, then goes (here to a server nobody runs: retrying)', async () => {
@@ -110,8 +104,7 @@ test('the exchange takes one of the recipient\'s slots: a delivery waits for it,
   await new Promise((r) => setTimeout(r, 100));
   expect(settled).toBe(false);
   expect(limit.waiting()).toBe(1);
-  slot.finish();
-  await slot.done;
+  await slot.free();
   expect(await step).toMatchObject({ kind: 'retry', record: { state: 'retrying', attempts: 1 } });
   expect(limit.inFlightTo(endpointOf(bundle))).toBe(0);
 });

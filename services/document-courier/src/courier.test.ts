@@ -44,6 +44,8 @@ const listen = (app: { listen: (p: number, h: string, cb: () => void) => Server 
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
 const port = (s: Server) => (s.address() as { port: number }).port;
+/** The gateway's intake check for documents to `c` (its plan index, consents and reminders). */
+const intakeCheckFor = (c: DocumentCourier) => documentIntakeCheck({ planIndex: c.planIndex, consents: c.consents, patientKey, reminders: c.reminders });
 
 beforeAll(async () => {
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -65,7 +67,7 @@ beforeAll(async () => {
     producer: redis, workerConnection: worker, directory: courierDirectory, logger: quiet, prefix, patientKey,
     delivery: { firstDelayMs: 50, ceilingMs: 200, attempts: 200, timeoutMs: 5000 },
   });
-  check = documentIntakeCheck({ planIndex: courier.planIndex, consents: courier.consents, patientKey, reminders: courier.reminders });
+  check = intakeCheckFor(courier);
 });
 
 afterAll(async () => {
@@ -255,7 +257,7 @@ test('a slow FHIR server: the deliveries to it beyond deferAfterMs go back to th
     producer, workerConnection, directory: courierDirectory, logger: quiet, prefix: slowPrefix, patientKey, registry,
     delivery: { firstDelayMs: 50, ceilingMs: 200, attempts: 200, timeoutMs: 5000 }, concurrency: 3, concurrencyPerRecipient: 1, deferAfterMs: 300,
   });
-  const to: CourierUnderTest = { courier: slow, prefix: slowPrefix, check: documentIntakeCheck({ planIndex: slow.planIndex, consents: slow.consents, patientKey, reminders: slow.reminders }) };
+  const to: CourierUnderTest = { courier: slow, prefix: slowPrefix, check: intakeCheckFor(slow) };
   // The hospital's FHIR server answers each request after 400 ms: a plan copy (two transactions) takes about 0.8 s.
   hmr.holdMs = 400;
   try {
