@@ -203,7 +203,12 @@ class SchemaValidation {
     const keys = Object.keys(obj);
     // Most objects carry no primitive extension (`_status`): then none is looked up for each value.
     let hasExtensions = false;
-    for (const k of keys) if (k.charCodeAt(0) === 95 /* _ */) hasExtensions = true;
+    for (const k of keys) {
+      if (k.charCodeAt(0) === 95 /* _ */) {
+        hasExtensions = true;
+        break;
+      }
+    }
     for (const rawKey of keys) {
       if (rawKey === 'resourceType') continue;
       const key = rawKey.charCodeAt(0) === 95 /* _ */ ? rawKey.slice(1) : rawKey;
