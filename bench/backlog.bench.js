@@ -26,10 +26,10 @@ const { Queue } = require('bullmq');
 const { MessageLedger, BodyCipher, jobIdFor } = require('../packages/message-ledger/dist');
 const { createQueue, deliveryJobData, QUEUES } = require('../packages/queues/dist');
 const { readMessage } = require('../packages/fhir-message/dist');
+const { storedMeldeplikt } = require('./support');
 
 const ROOT = join(__dirname, '..');
 const CONCURRENCY = 64; // the router's default (ROUTER_CONCURRENCY; at most 16 posts in flight to the one recipient)
-const TEMPLATE_ID = '6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01';
 const SENDER = '997005562';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const freePort = () => new Promise((resolve) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
@@ -113,8 +113,7 @@ module.exports = {
     try {
       const receiverPort = await freePort(); // nothing listens here until the receiver "comes back"
       const template = readFileSync(join(ROOT, 'test', 'fixtures', 'contract', 'meldeplikt.json'), 'utf8');
-      // A message as the gateway stores it: the parsed bundle serialised again (message-intake).
-      const stored = (id) => JSON.stringify(JSON.parse(template.replace(TEMPLATE_ID, id)));
+      const stored = storedMeldeplikt(template);
       const directory = JSON.parse(readFileSync(join(ROOT, 'packages', 'directory', 'demo-directory.json'), 'utf8'));
       for (const k of directory.kommuner) k.koordinerendeEnhet.endpoint = k.koordinerendeEnhet.endpoint.replace(':4101', `:${receiverPort}`);
       writeFileSync(join(work, 'directory.json'), JSON.stringify(directory));

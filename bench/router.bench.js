@@ -21,7 +21,7 @@ const { join } = require('node:path');
 const { randomBytes, randomUUID } = require('node:crypto');
 const { Redis } = require('ioredis');
 const { Queue, Worker } = require('bullmq');
-const { bestOf, drain } = require('./support');
+const { bestOf, drain, storedMeldeplikt } = require('./support');
 const { Directory } = require('../packages/directory/dist');
 const { startMeldepliktRouter } = require('../services/meldeplikt-router/dist');
 const { createLogger, logDestination } = require('../packages/service-kit/dist');
@@ -35,7 +35,6 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 // The router's defaults (main.ts): deliveries in progress, and posts in flight to one recipient.
 const CONCURRENCY = Number(process.env.BENCH_ROUTER_CONCURRENCY ?? 64);
 const PER_RECIPIENT = 16;
-const TEMPLATE_ID = '6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01';
 
 module.exports = {
   name: 'router',
@@ -66,9 +65,7 @@ module.exports = {
     await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
     const port = receiver.address().port;
     const template = readFileSync(join(__dirname, '..', 'test', 'fixtures', 'contract', 'meldeplikt.json'), 'utf8');
-    // A message as the gateway stores it: the parsed bundle serialised again (message-intake), 3.8 kB
-    // of compact JSON for the contract's 6.8 kB example.
-    const stored = (id) => JSON.stringify(JSON.parse(template.replace(TEMPLATE_ID, id)));
+    const stored = storedMeldeplikt(template);
     const directoryData = JSON.parse(readFileSync(join(__dirname, '..', 'packages', 'directory', 'demo-directory.json'), 'utf8'));
     for (const k of directoryData.kommuner) k.koordinerendeEnhet.endpoint = k.koordinerendeEnhet.endpoint.replace(':4101', `:${port}`);
     const directory = Directory.fromObject(directoryData);

@@ -71,4 +71,15 @@ async function drain(queue, n, resume) {
 /** The better of two drain results, side by side over alternating rounds. */
 const bestOf = (a, b) => ({ rate: Math.max(a.rate, b.rate), cpuUs: Math.min(a.cpuUs, b.cpuUs) });
 
-module.exports = { bestOf, drain, loadLoop, percentile, rate };
+/** The MessageHeader.id of the contract's example meldeplikt, which each bench message replaces. */
+const MELDEPLIKT_EXAMPLE_ID = '6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01';
+
+/**
+ * (id) => the example meldeplikt (`template`, its text) with that id, as the gateway stores it: the
+ * parsed bundle serialised again (message-intake), 3.8 kB of compact JSON for the 6.8 kB example.
+ */
+function storedMeldeplikt(template) {
+  return (id) => JSON.stringify(JSON.parse(template.replace(MELDEPLIKT_EXAMPLE_ID, id)));
+}
+
+module.exports = { bestOf, drain, loadLoop, percentile, rate, storedMeldeplikt };
