@@ -1,6 +1,5 @@
 import type { Bundle, MessageHeader } from '@medplum/fhirtypes';
-import nock from 'nock';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { classifyDelivery } from './delivery-outcome';
 import { messageWithDestination, postMessage, processMessageUrl, spliceDestination, withDestination } from './fhir-message-client';
 
@@ -15,10 +14,39 @@ const message = (destination?: MessageHeader['destination']): Bundle => ({
 const receiptOk = { resourceType: 'Bundle', type: 'message', entry: [{ resource: { resourceType: 'MessageHeader', id: 'r1', eventCoding: { code: 'meldeplikt' }, response: { identifier: ID, code: 'ok' } } }] };
 const header = (b: Bundle) => b.entry?.[0]?.resource as MessageHeader;
 
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
+/**
+ * A recipient on a real socket for the whole file: each test says how it answers (`answer`), and
+ * reads what it was sent (`received`).
+ */
+const recipient = {
+  base: '',
+  answer: (res: ServerResponse): void => void res.writeHead(202).end(),
+  received: [] as { path: string; headers: IncomingHttpHeaders; body: string }[],
+};
+let recipientServer: Server;
+beforeAll(async () => {
+  recipientServer = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      recipient.received.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      recipient.answer(res);
+    });
+  });
+  await new Promise<void>((r) => recipientServer.listen(0, '127.0.0.1', () => r()));
+  recipient.base = `http://127.0.0.1:${(recipientServer.address() as { port: number }).port}`;
 });
+beforeEach(() => {
+  recipient.received = [];
+  recipient.answer = (res) => void res.writeHead(202).end();
+});
+afterAll(async () => {
+  recipientServer.closeAllConnections();
+  await new Promise((r) => recipientServer.close(r));
+});
+const answerWith = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+  recipient.answer = (res) => void res.writeHead(status, headers).end(typeof body === 'string' ? body : JSON.stringify(body));
+};
 
 describe('withDestination', () => {
   test('fills endpoint, name and the receiver (by organisasjonsnummer) when the sender left it out', () => {
@@ -41,47 +69,68 @@ describe('withDestination', () => {
 
 describe('postMessage', () => {
   test('POSTs {endpoint}/$process-message as application/fhir+json, with X-Request-Id, the bearer token and the destination', async () => {
-    let sent: Bundle | undefined;
-    const scope = nock('http://ke.test', { reqheaders: { 'x-request-id': ID, 'content-type': 'application/fhir+json', authorization: 'Bearer t0k' } })
-      .post('/kommune/1508/ke/$process-message', (b: Bundle) => {
-        sent = b;
-        return true;
-      })
-      .reply(200, receiptOk, { 'Content-Type': 'application/fhir+json' });
-    const r = await postMessage('http://ke.test/kommune/1508/ke/', message(), { messageId: ID, timeoutMs: 1000, token: 't0k', destination: { endpoint: 'http://ke.test/kommune/1508/ke', orgnr: '942953119' } });
-    expect(scope.isDone()).toBe(true);
+    answerWith(200, receiptOk, { 'Content-Type': 'application/fhir+json' });
+    const r = await postMessage(`${recipient.base}/kommune/1508/ke/`, message(), { messageId: ID, timeoutMs: 1000, token: 't0k', destination: { endpoint: 'http://ke.test/kommune/1508/ke', orgnr: '942953119' } });
+    expect(recipient.received).toHaveLength(1);
+    const [sent] = recipient.received;
+    expect(sent.path).toBe('/kommune/1508/ke/$process-message');
+    expect(sent.headers).toMatchObject({ 'x-request-id': ID, 'content-type': 'application/fhir+json', accept: 'application/fhir+json', authorization: 'Bearer t0k' });
     expect(classifyDelivery(r, ID).kind).toBe('acknowledged');
-    expect(header(sent as Bundle).destination?.[0]).toMatchObject({ endpoint: 'http://ke.test/kommune/1508/ke', receiver: { identifier: { value: '942953119' } } });
+    expect(header(JSON.parse(sent.body) as Bundle).destination?.[0]).toMatchObject({ endpoint: 'http://ke.test/kommune/1508/ke', receiver: { identifier: { value: '942953119' } } });
   });
 
   test('sends no Authorization header without a token, and text bodies as they are', async () => {
-    const scope = nock('http://ke.test', { badheaders: ['authorization'] }).post('/ke/$process-message', '{"raw":true}').reply(202, '');
-    const r = await postMessage('http://ke.test/ke', '{"raw":true}', { messageId: ID, timeoutMs: 1000 });
-    expect(scope.isDone()).toBe(true);
+    const r = await postMessage(`${recipient.base}/ke`, '{"raw":true}', { messageId: ID, timeoutMs: 1000 });
+    expect(recipient.received).toHaveLength(1);
+    expect(recipient.received[0].headers.authorization).toBeUndefined();
+    expect(recipient.received[0].body).toBe('{"raw":true}');
     expect(r).toMatchObject({ status: 202 });
     expect(classifyDelivery(r, ID).kind).toBe('delivered');
   });
 
   test('answers are parsed as JSON only when they say so; Retry-After reaches the classification', async () => {
-    nock('http://ke.test').post('/ke/$process-message').reply(503, 'Service Unavailable', { 'Content-Type': 'text/plain', 'Retry-After': '3' });
-    const r = await postMessage('http://ke.test/ke', message(), { messageId: ID, timeoutMs: 1000 });
+    answerWith(503, 'Service Unavailable', { 'Content-Type': 'text/plain', 'Retry-After': '3' });
+    const r = await postMessage(`${recipient.base}/ke`, message(), { messageId: ID, timeoutMs: 1000 });
     expect(r).toMatchObject({ status: 503, body: 'Service Unavailable' });
     expect(classifyDelivery(r, ID)).toEqual({ kind: 'transient', reason: 'HTTP 503', retryAfterMs: 3000 });
   });
 
   test('a 400 with an OperationOutcome is a rejection that says why', async () => {
-    nock('http://ke.test').post('/ke/$process-message').reply(400, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'invalid', diagnostics: 'E35 pasient ukjent' }] }, { 'Content-Type': 'application/fhir+json' });
-    const r = await postMessage('http://ke.test/ke', message(), { messageId: ID, timeoutMs: 1000 });
+    answerWith(400, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'invalid', diagnostics: 'E35 pasient ukjent' }] }, { 'Content-Type': 'application/fhir+json' });
+    const r = await postMessage(`${recipient.base}/ke`, message(), { messageId: ID, timeoutMs: 1000 });
     expect(classifyDelivery(r, ID)).toEqual({ kind: 'rejected', reason: 'HTTP 400: E35 pasient ukjent' });
   });
 
-  test('a reset connection and a DNS failure come back as errors, not throws', async () => {
-    nock('http://ke.test').post('/ke/$process-message').replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
-    const reset = await postMessage('http://ke.test/ke', message(), { messageId: ID, timeoutMs: 1000 });
-    expect(classifyDelivery(reset, ID)).toEqual({ kind: 'transient', reason: 'ECONNRESET: socket hang up' });
-    nock('http://no-such-kommune.test').post('/ke/$process-message').replyWithError(Object.assign(new Error('getaddrinfo ENOTFOUND no-such-kommune.test'), { code: 'ENOTFOUND' }));
-    const dns = await postMessage('http://no-such-kommune.test/ke', message(), { messageId: ID, timeoutMs: 1000 });
-    expect(classifyDelivery(dns, ID)).toMatchObject({ kind: 'transient', reason: expect.stringContaining('ENOTFOUND') });
+  test('a connection closed before the answer and a name that does not resolve come back as errors, not throws', async () => {
+    recipient.answer = (res) => res.socket?.destroy();
+    const reset = await postMessage(`${recipient.base}/ke`, message(), { messageId: ID, timeoutMs: 1000 });
+    expect(classifyDelivery(reset, ID)).toMatchObject({ kind: 'transient', reason: expect.stringMatching(/^ECONNRESET: /) });
+    // .invalid never resolves (RFC 6761); a machine without a resolver says EAI_AGAIN instead.
+    const dns = await postMessage('http://no-such-kommune.invalid/ke', message(), { messageId: ID, timeoutMs: 1000 });
+    expect(classifyDelivery(dns, ID)).toMatchObject({ kind: 'transient', reason: expect.stringMatching(/^(ENOTFOUND|EAI_AGAIN): /) });
+  }, 30_000);
+
+  test('the timeout is a pause: an answer that stops half-way times out, one that keeps coming does not', async () => {
+    recipient.answer = (res) => void res.writeHead(200, { 'Content-Type': 'text/plain' }).write('half an ans');
+    const started = Date.now();
+    expect(await postMessage(`${recipient.base}/ke`, message(), { messageId: ID, timeoutMs: 200 })).toEqual({ error: { code: 'ETIMEDOUT', message: 'timeout of 200ms exceeded' } });
+    expect(Date.now() - started).toBeLessThan(1000);
+    recipient.answer = (res) => {
+      res.writeHead(202, { 'Content-Type': 'text/plain' });
+      let sent = 0;
+      const drip = setInterval(() => (++sent < 5 ? res.write('.') : (clearInterval(drip), res.end('.'))), 100);
+    };
+    expect(await postMessage(`${recipient.base}/ke`, message(), { messageId: ID, timeoutMs: 250 })).toMatchObject({ status: 202, body: '.....' });
+  });
+
+  test('an answer past the response limit (10 MB) is cut, and the connection serves the next post', async () => {
+    answerWith(400, 'x'.repeat(11 * 1024 * 1024), { 'Content-Type': 'text/plain' });
+    const big = await postMessage(`${recipient.base}/ke`, message(), { messageId: ID, timeoutMs: 5000 });
+    expect(big).toMatchObject({ status: 400 });
+    expect(String((big as { body: unknown }).body).length).toBeLessThan(11 * 1024 * 1024);
+    expect(String((big as { body: unknown }).body).length).toBeGreaterThan(9 * 1024 * 1024);
+    answerWith(202, '');
+    expect(await postMessage(`${recipient.base}/ke`, message(), { messageId: ID, timeoutMs: 5000 })).toMatchObject({ status: 202 });
   });
 
   describe('on real sockets', () => {
@@ -205,8 +254,6 @@ describe('spliceDestination (no parsed bundle)', () => {
 });
 
 test('postMessage with a Bundle and no recipient named fills the destination with the endpoint', async () => {
-  let sent: Bundle | undefined;
-  nock('http://ke.test').post('/ke/$process-message', (b: Bundle) => ((sent = b), true)).reply(202, '');
-  await postMessage('http://ke.test/ke', message(), { messageId: ID, timeoutMs: 1000 });
-  expect(header(sent as Bundle).destination).toEqual([{ endpoint: 'http://ke.test/ke' }]);
+  await postMessage(`${recipient.base}/ke`, message(), { messageId: ID, timeoutMs: 1000 });
+  expect(header(JSON.parse(recipient.received[0].body) as Bundle).destination).toEqual([{ endpoint: `${recipient.base}/ke` }]);
 });
