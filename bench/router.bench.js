@@ -6,8 +6,10 @@
 // one); the bare worker is measured at 16 and at 64 in flight and the better of the two is the
 // anchor, so neither the receiver's load nor the anchor's concurrency favours the router. CPU per
 // delivery is reported beside the rates. Diagnostic rows: the router at 16 in progress; the router
-// without issue 6's audit trail, body encryption and info logs (what the rest costs alone); and the
-// router against a bare worker that keeps a ledger at its simplest (a GET before, a SET after).
+// without issue 6's audit trail, body encryption and info logs (what the rest costs alone); the
+// router against a bare worker that keeps a ledger at its simplest (a GET before, a SET after); and
+// the router against a bare worker that posts with the router's own HTTP client (undici's dispatch,
+// since 2026-11-30; the anchor posts with node:http, as it has since the issue was filed).
 // The messages are stored as the gateway stores them (the bundle serialised again: 3.8 kB of compact
 // JSON for the contract's example); the bare worker posts exactly the bytes the router posts (checked
 // on one delivery). Until 2026-11-30 both used the example's indented 6.8 kB text, which the gateway
@@ -27,7 +29,7 @@ const { startMeldepliktRouter } = require('../services/meldeplikt-router/dist');
 const { createLogger, logDestination } = require('../packages/service-kit/dist');
 const { readMessage } = require('../packages/fhir-message/dist');
 const { AuditTrail } = require('../packages/audit/dist');
-const { spliceDestination, useDeliveryAudit } = require('../packages/delivery/dist');
+const { httpPostText, spliceDestination, useDeliveryAudit } = require('../packages/delivery/dist');
 const { BodyCipher, bindBodyCipher } = require('../packages/message-ledger/dist');
 const { createRedisConnection, deliveryJobData } = require('../packages/queues/dist');
 
@@ -86,6 +88,20 @@ module.exports = {
       req.end(job.data.body);
     }), { connection: connect(), prefix: barePrefix, concurrency: 16, autorun: false });
     const fillBare = (count, tag) => bareQueue.addBulk(Array.from({ length: count }, (_, i) => {
+      const id = `${run}-${tag}${i}`;
+      return { name: 'post', data: { id, body: posted(id) } };
+    }));
+
+    // A third anchor, diagnostic: the bare worker posting with the router's own HTTP client (undici's
+    // dispatch, httpPostText) instead of node:http: the router's work beside the POST, alone.
+    const undiciQueue = new Queue('bare-undici', { connection: connect(), prefix: barePrefix });
+    const target = new URL(endpoint);
+    const bareUndici = new Worker('bare-undici', async (job) => {
+      const r = await httpPostText(target, job.data.body, { headers: { 'Content-Type': 'application/fhir+json', 'X-Request-Id': job.data.id }, timeoutMs: 10000, maxResponseBytes: 1 << 20 });
+      if ('error' in r) throw new Error(r.error.message);
+    }, { connection: connect(), prefix: barePrefix, concurrency: 64, autorun: false });
+    let undiciStarted = false;
+    const fillUndici = (count, tag) => undiciQueue.addBulk(Array.from({ length: count }, (_, i) => {
       const id = `${run}-${tag}${i}`;
       return { name: 'post', data: { id, body: posted(id) } };
     }));
@@ -188,6 +204,12 @@ module.exports = {
       void ledgered.run();
     });
     await ledgered.pause();
+    await fillUndici(warm, 'uw');
+    await drain(undiciQueue, warm, () => {
+      undiciStarted = true;
+      void bareUndici.run();
+    });
+    await bareUndici.pause();
 
     // Alternating rounds, the best of each: none gains from going later (a warmer JIT) or from a burst
     // of load elsewhere on the machine. The bare worker runs at 16 and at 64 in flight; the two
@@ -206,12 +228,14 @@ module.exports = {
     let measured = { rate: 0, cpuUs: Infinity };
     let coreOnly = { rate: 0, cpuUs: Infinity };
     let bareLedgered = { rate: 0, cpuUs: Infinity };
+    let bareWithUndici = { rate: 0, cpuUs: Infinity };
     for (let i = 0; i < rounds; i++) {
       bare16 = bestOf(bare16, await round(bareQueue, bare, fillBare, `b16-${i}-`, 16));
       bare64 = bestOf(bare64, await round(bareQueue, bare, fillBare, `b64-${i}-`, 64));
       measured = bestOf(measured, await round(router.queue, router.worker, fillRouter, `r-${i}-`, CONCURRENCY));
       coreOnly = bestOf(coreOnly, await round(core.queue, core.worker, fillCore, `c-${i}-`, CONCURRENCY));
       bareLedgered = bestOf(bareLedgered, await round(ledgeredQueue, ledgered, fillLedgered, `bl-${i}-`, 64));
+      bareWithUndici = bestOf(bareWithUndici, await round(undiciQueue, bareUndici, fillUndici, `bu-${i}-`, 64));
     }
     // Diagnostic: the router at 16 in progress (its default before the per-recipient limit), where it
     // waits on Redis more than it works.
@@ -227,7 +251,8 @@ module.exports = {
     await core.close();
     if (bareStarted) await bare.close();
     if (ledgeredStarted) await ledgered.close();
-    for (const q of [bareQueue, ledgeredQueue]) {
+    if (undiciStarted) await bareUndici.close();
+    for (const q of [bareQueue, ledgeredQueue, undiciQueue]) {
       await q.obliterate({ force: true });
       await q.close();
     }
@@ -245,6 +270,7 @@ module.exports = {
       { metric: `the same router rate against the bare worker at 16 in flight: as many posts in flight to the receiver as the router allows itself (${PER_RECIPIENT})`, value: measured.rate, unit: 'deliveries/s', anchor: 'bare BullMQ worker, 16 in flight', anchorValue: bare16.rate },
       { metric: 'diagnostic: the router at 16 in progress (best of 2 rounds)', value: narrow.rate, unit: 'deliveries/s', anchor: 'bare BullMQ worker, 16 in flight', anchorValue: bare16.rate },
       { metric: `diagnostic: the router without issue 6's audit trail, body encryption and info logs (best of ${rounds} rounds; not how main.ts runs it; CPU ${Math.round(coreOnly.cpuUs)} µs per delivery)`, value: coreOnly.rate, unit: 'deliveries/s', anchor: `bare BullMQ worker, 64 in flight (CPU ${Math.round(bare64.cpuUs)} µs)`, anchorValue: bare64.rate },
+      { metric: `diagnostic: the router as main.ts runs it (the first row) against a bare worker that posts with the router's own HTTP client, undici's dispatch (httpPostText), where the anchor uses node:http (CPU ${Math.round(bareWithUndici.cpuUs)} µs per delivery)`, value: measured.rate, unit: 'deliveries/s', anchor: `bare BullMQ worker, 64 in flight, posting with httpPostText (best of ${rounds} rounds)`, anchorValue: bareWithUndici.rate },
       { metric: `diagnostic: the router as main.ts runs it (the first row) against a bare worker that also keeps a ledger at its simplest (CPU ${Math.round(bareLedgered.cpuUs)} µs per delivery)`, value: measured.rate, unit: 'deliveries/s', anchor: `bare BullMQ worker, 64 in flight, that GETs the body from Redis before the POST and SETs an outcome record after (best of ${rounds} rounds)`, anchorValue: bareLedgered.rate },
     ];
   },
