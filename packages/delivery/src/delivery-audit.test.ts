@@ -17,6 +17,8 @@ const MELDEPLIKT = readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtu
 const SENDER = '997005562';
 const prefix = `{ipbro-test-${randomUUID().slice(0, 8)}}`;
 let status = 200;
+/** Called as each post arrives at the recipient. */
+let onPost: (() => void) | undefined;
 let server: Server;
 let redis: Redis;
 let ledger: MessageLedger;
@@ -29,6 +31,7 @@ beforeAll(async () => {
     let text = '';
     req.on('data', (c) => (text += c));
     req.on('end', () => {
+      onPost?.();
       const id = JSON.parse(text).entry[0].resource.id;
       if (status !== 200) return void res.writeHead(status).end();
       res.writeHead(200, { 'Content-Type': 'application/fhir+json' }).end(JSON.stringify({ resourceType: 'Bundle', type: 'message', entry: [{ resource: { resourceType: 'MessageHeader', id: randomUUID(), eventCoding: { code: 'meldeplikt' }, response: { identifier: id, code: 'ok' } } }] }));
@@ -51,6 +54,7 @@ afterAll(async () => {
 beforeEach(() => {
   trail.length = 0;
   status = 200;
+  onPost = undefined;
 });
 
 async function accept(kommune = '1508') {
@@ -71,6 +75,27 @@ test('an attempt is recorded before it leaves, and its outcome after; a job run 
   ]);
   await deliverFromLedger(job, deps);
   expect(trail).toHaveLength(2);
+});
+
+test("the post does not wait for the attempt record's reply from Redis; the outcome is written only after it", async () => {
+  const order: string[] = [];
+  let attemptStored: Promise<void> | undefined;
+  const slow = {
+    record: (e: DeliveryAuditEntry): Promise<void> => {
+      order.push(e.event);
+      if (e.event !== 'delivery.outcome') {
+        // Redis answers the attempt's record late: 150 ms after it was handed over.
+        attemptStored = new Promise<void>((r) => setTimeout(() => r(void order.push('attempt stored')), 150));
+        return attemptStored;
+      }
+      return Promise.resolve();
+    },
+  };
+  onPost = () => order.push('post arrived');
+  const { job } = await accept();
+  const step = await deliverFromLedger(job, { ...deps, audit: slow });
+  expect(step).toMatchObject({ kind: 'done', record: { state: 'acknowledged' } });
+  expect(order).toEqual(['delivery.attempt', 'post arrived', 'attempt stored', 'delivery.outcome']);
 });
 
 test('a transient failure is a minor failure, the last one a major one (dead)', async () => {
