@@ -21,13 +21,21 @@ const header = (b: Bundle) => b.entry?.[0]?.resource as MessageHeader;
 const recipient = {
   base: '',
   answer: (res: ServerResponse): void => void res.writeHead(202).end(),
+  /** A pause after each chunk of a request it reads (a slow link). */
+  readPauseMs: 0,
   received: [] as { path: string; headers: IncomingHttpHeaders; body: string }[],
 };
 let recipientServer: Server;
 beforeAll(async () => {
   recipientServer = createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('data', (c: Buffer) => {
+      chunks.push(c);
+      if (recipient.readPauseMs) {
+        req.pause();
+        setTimeout(() => req.resume(), recipient.readPauseMs);
+      }
+    });
     req.on('end', () => {
       recipient.received.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       recipient.answer(res);
@@ -39,6 +47,7 @@ beforeAll(async () => {
 beforeEach(() => {
   recipient.received = [];
   recipient.answer = (res) => void res.writeHead(202).end();
+  recipient.readPauseMs = 0;
 });
 afterAll(async () => {
   recipientServer.closeAllConnections();
@@ -121,6 +130,15 @@ describe('postMessage', () => {
       const drip = setInterval(() => (++sent < 5 ? res.write('.') : (clearInterval(drip), res.end('.'))), 100);
     };
     expect(await postMessage(`${recipient.base}/ke`, message(), { messageId: ID, timeoutMs: 250 })).toMatchObject({ status: 202, body: '.....' });
+  });
+
+  test('a large body that takes longer than the timeout to send still gets its answer: its upload is allowed for', async () => {
+    recipient.readPauseMs = 15; // about 0.5-1 s to read 3 MB in loopback chunks
+    const body = JSON.stringify({ resourceType: 'Bundle', type: 'message', note: 'x'.repeat(3_000_000) });
+    const started = Date.now();
+    expect(await postMessage(`${recipient.base}/ke`, body, { messageId: ID, timeoutMs: 300 })).toMatchObject({ status: 202 });
+    expect(Date.now() - started).toBeGreaterThan(300);
+    expect(recipient.received[0].body).toHaveLength(body.length);
   });
 
   test('an answer past the response limit (10 MB) is cut, and the connection serves the next post', async () => {
