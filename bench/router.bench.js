@@ -88,10 +88,12 @@ module.exports = {
       req.on('error', reject);
       req.end(job.data.body);
     }), { connection: connect(), prefix: barePrefix, concurrency: 16, autorun: false });
-    const fillBare = (count, tag) => bareQueue.addBulk(Array.from({ length: count }, (_, i) => {
+    // Fills a bare worker's queue: each job carries the bytes the router would post for its id.
+    const bareFiller = (queue) => (count, tag) => queue.addBulk(Array.from({ length: count }, (_, i) => {
       const id = `${run}-${tag}${i}`;
       return { name: 'post', data: { id, body: posted(id) } };
     }));
+    const fillBare = bareFiller(bareQueue);
 
     // A third anchor, diagnostic: the bare worker posting with the router's own HTTP client (undici's
     // dispatch, httpPostText) instead of node:http: the router's work beside the POST, alone.
@@ -102,10 +104,7 @@ module.exports = {
       if ('error' in r) throw new Error(r.error.message);
     }, { connection: connect(), prefix: barePrefix, concurrency: 64, autorun: false });
     let undiciStarted = false;
-    const fillUndici = (count, tag) => undiciQueue.addBulk(Array.from({ length: count }, (_, i) => {
-      const id = `${run}-${tag}${i}`;
-      return { name: 'post', data: { id, body: posted(id) } };
-    }));
+    const fillUndici = bareFiller(undiciQueue);
 
     // A second anchor, diagnostic: the bare worker with the least a ledger needs, the body read from
     // Redis before the POST and an outcome record written after (GET and SET, no script, no history).
@@ -145,7 +144,7 @@ module.exports = {
     const producer = connectAs('client');
     const key = randomBytes(32);
     bindBodyCipher(producer, new BodyCipher(key));
-    // As main.ts logs (createLogger's default, logDestination: batched asynchronous writes), to /dev/null.
+    // As main.ts logs (createLogger's default, logDestination: batched synchronous writes), to /dev/null.
     const logger = createLogger('meldeplikt-router', { level: 'info', destination: logDestination('/dev/null') });
     // main.ts sets the trail process-wide (useDeliveryAudit); here it goes in the router's deps, which
     // the delivery step reads first, so that the diagnostic router below runs beside it without one.
@@ -213,9 +212,9 @@ module.exports = {
     await bareUndici.pause();
 
     // Alternating rounds, the best of each: none gains from going later (a warmer JIT) or from a burst
-    // of load elsewhere on the machine. The bare worker runs at 16 and at 64 in flight; the two
-    // diagnostic sides (the router without issue 6's parts, the bare worker with a ledger) take their
-    // turns in the same rounds.
+    // of load elsewhere on the machine. The bare worker runs at 16 and at 64 in flight; the three
+    // diagnostic sides (the router without issue 6's parts, the bare worker with a ledger, the bare
+    // worker with the router's client) take their turns in the same rounds.
     const round = async (queue, worker, fill, tag, concurrency) => {
       worker.concurrency = concurrency;
       await fill(n, tag);

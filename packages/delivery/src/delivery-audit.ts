@@ -14,6 +14,10 @@ export interface DeliveryAuditEntry {
 
 /** The part of @ipbro/audit's AuditTrail deliveries use. */
 export interface DeliveryAudit {
+  /**
+   * Never rejects: a record the store refuses is kept another way (AuditTrail writes it to the log).
+   * The router's step posts without waiting for it (deliverFromLedger).
+   */
   record(entry: DeliveryAuditEntry): Promise<unknown>;
   /**
    * The record as an entry a ledger write appends in the same step (see transitionAudited);

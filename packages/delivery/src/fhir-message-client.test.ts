@@ -151,32 +151,21 @@ describe('postMessage', () => {
     expect(await postMessage(`${recipient.base}/ke`, message(), { messageId: ID, timeoutMs: 5000 })).toMatchObject({ status: 202 });
   });
 
-  describe('on real sockets', () => {
-    let server: Server;
-    let base: string;
-    beforeAll(async () => {
-      // Answers after 500 ms: longer than the timeouts below.
-      server = createServer((req, res) => {
-        req.resume();
-        setTimeout(() => res.writeHead(200, { 'Content-Type': 'application/fhir+json' }).end(JSON.stringify(receiptOk)), 500);
-      });
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-      base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    });
-    afterAll(async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+  describe('a recipient that answers after 500 ms, and none at all', () => {
+    // Longer than the timeouts below.
+    beforeEach(() => {
+      recipient.answer = (res) => void setTimeout(() => res.writeHead(200, { 'Content-Type': 'application/fhir+json' }).end(JSON.stringify(receiptOk)), 500);
     });
 
     test('a recipient that holds the request open times out', async () => {
       const started = Date.now();
-      const r = await postMessage(`${base}/ke`, message(), { messageId: ID, timeoutMs: 80 });
+      const r = await postMessage(`${recipient.base}/ke`, message(), { messageId: ID, timeoutMs: 80 });
       expect(r).toMatchObject({ error: { code: 'ETIMEDOUT' } });
       expect(Date.now() - started).toBeLessThan(450);
     });
 
     test('the same recipient answering within the timeout is acknowledged', async () => {
-      const r = await postMessage(`${base}/ke`, message(), { messageId: ID, timeoutMs: 5000 });
+      const r = await postMessage(`${recipient.base}/ke`, message(), { messageId: ID, timeoutMs: 5000 });
       expect(classifyDelivery(r, ID).kind).toBe('acknowledged');
     });
 

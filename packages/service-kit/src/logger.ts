@@ -31,7 +31,7 @@ const LOG_FLUSH_MS = 100;
  */
 export function logDestination(dest: string | number = 1): pino.DestinationStream {
   const stream = pino.destination({ dest, sync: true, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS });
-  // pino flushes only asynchronous destinations at exit by itself; held weakly, so a dropped logger is collected.
+  // pino flushes only asynchronous destinations at exit by itself; this is its exit hook, for ours.
   flushOnExit(stream, flushAtExit);
   return stream;
 }
