@@ -47,7 +47,7 @@ module.exports = {
       AUTH_ISSUER: 'bench', AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: join(dir, 'jwks.json'),
       DIRECTORY_FILE: join(__dirname, '..', 'packages', 'directory', 'demo-directory.json'),
     };
-    // As main.ts logs (createLogger's default, logDestination: batched asynchronous writes), to /dev/null.
+    // As main.ts logs (createLogger's default, logDestination: batched synchronous writes), to /dev/null.
     const logger = createLogger('gateway', { level: 'info', destination: logDestination('/dev/null') });
     const gateway = await wireGateway(loadGatewayConfig(env), logger);
     const gwServer = await listen(gateway.app);
