@@ -17,7 +17,7 @@ export async function transitionAudited(
   const audit = deliveryAuditOf(deps);
   // What the outcome's audit record says: the record as the move will leave it.
   const prepared = audit?.prepare?.(deliveryMoveEntry(prior, state, detail, patch));
-  const moved = await deps.ledger.transitionRecorded(prior.key, state, detail, patch, prepared?.append);
+  const moved = await deps.ledger.transitionRecorded(prior.key, state, detail, patch, prepared?.append, prior);
   if (prepared && moved.entryId) prepared.stored(moved.entryId);
   else await audit?.record(deliveryOutcomeEntry(moved.record));
   return moved.record;

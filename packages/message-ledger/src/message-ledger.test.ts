@@ -2,7 +2,7 @@ import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createCipheriv, randomBytes, randomUUID } from 'node:crypto';
-import { bindBodyCipher, BodyCipher, jobIdFor, MESSAGE_STATES, MessageLedger, storedKeyId } from './index';
+import { bindBodyCipher, BodyCipher, jobIdFor, MESSAGE_STATES, MessageLedger, storedKeyId, type MessageState, type TransitionPatch } from './index';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `{ipbro-test-${randomUUID().slice(0, 8)}}`;
@@ -243,6 +243,57 @@ test('the body of an acknowledged message expires after the retention; other sta
   await keep.accept({ sender: '997005562', id: 'ret-keep', event: 'meldeplikt', body: '{"r":2}', enqueue });
   await keep.transition('997005562:ret-keep', 'acknowledged', 'receipt ok');
   expect(await redis.ttl(bodyKey('ret-keep'))).toBe(-1);
+});
+
+describe('transitionRecorded from the record the caller read (the moved record built, not parsed back)', () => {
+  test('each move leaves exactly the record the ledger stores, patch, history and entry id included', async () => {
+    const key = '997005562:m-from';
+    const stream = `${prefix}:trail-from`;
+    let record = (await ledger.accept({ sender: '997005562', id: 'm-from', event: 'meldeplikt', body: '{}', enqueue })).record;
+    const recipient = { kommunenummer: '1508', orgnr: '942953119', herId: '8143101', name: 'Ålesund kommune', endpoint: 'http://ke.example/ålesund' };
+    const moves: [MessageState, string, TransitionPatch][] = [
+      ['retrying', 'attempt 1 of 30: 503', { attempts: 1, recipient }],
+      ['retrying', '', { attempts: 2 }],
+      ['acknowledged', 'receipt ok', { attempts: 3, receipt: { code: 'ok', at: '2026-12-01T03:00:00.000Z', detail: 'tatt imot «ÆØÅ» / ok' } }],
+    ];
+    for (const [state, detail, patch] of moves) {
+      const moved = await ledger.transitionRecorded(key, state, detail, patch, { stream, maxLength: 100, text: `moved to ${state}` }, record);
+      expect(moved.changed).toBe(true);
+      expect(moved.entryId).toMatch(/^\d+-\d+$/);
+      expect(moved.record).toEqual(await ledger.get(key));
+      expect(moved.record.state).toBe(state);
+      record = moved.record;
+    }
+    expect(record.history.map((h) => h.detail ?? '')).toEqual(['accepted', ...moves.map(([, detail]) => detail)]);
+    expect(record).toMatchObject({ attempts: 3, recipient, receipt: { code: 'ok' } });
+    // Built from what the caller passed, not parsed from Redis: a field only the caller's copy has stays.
+    const forced = await ledger.transitionRecorded(key, 'acknowledged', 'again', {}, undefined, { ...record, state: 'queued', marker: 'caller' } as typeof record);
+    expect(forced).toMatchObject({ changed: false, record: { state: 'acknowledged' } }); // final: refused, the stored record
+    expect(forced.record).not.toHaveProperty('marker');
+  });
+
+  test('the moved record is built from the caller\'s copy only when the stored one is that record', async () => {
+    const key = '997005562:m-from-built';
+    const read = (await ledger.accept({ sender: '997005562', id: 'm-from-built', event: 'meldeplikt', body: '{}', enqueue })).record;
+    const moved = await ledger.transitionRecorded(key, 'retrying', 'x', { attempts: 1 }, undefined, { ...read, marker: 'caller' } as typeof read);
+    expect(moved.record).toHaveProperty('marker', 'caller'); // not parsed back
+    const { marker: _marker, ...stored } = moved.record as typeof moved.record & { marker: string };
+    expect(stored).toEqual(await ledger.get(key));
+  });
+
+  test('a record moved by someone else since it was read comes back as stored, with both moves in its history', async () => {
+    const key = '997005562:m-from-stale';
+    const read = (await ledger.accept({ sender: '997005562', id: 'm-from-stale', event: 'meldeplikt', body: '{}', enqueue })).record;
+    await ledger.transition(key, 'retrying', 'another worker', { attempts: 1 });
+    const moved = await ledger.transitionRecorded(key, 'delivered', 'this worker', { attempts: 1 }, undefined, read);
+    expect(moved.record).toEqual(await ledger.get(key));
+    expect(moved.record.history.map((h) => h.detail)).toEqual(['accepted', 'another worker', 'this worker']);
+    // A refused move (the record went final since it was read) answers with the record as it is.
+    await ledger.transition(key, 'rejected', 'fatal-error');
+    const late = await ledger.transitionRecorded(key, 'retrying', 'too late', {}, undefined, moved.record);
+    expect(late).toEqual({ changed: false, record: await ledger.get(key) });
+    expect(late.record.state).toBe('rejected');
+  });
 });
 
 describe('an entry appended with the write it records (the audit record of a change)', () => {

@@ -216,9 +216,13 @@ export class MessageLedger {
     return (await this.change(key, state, detail, patch, options.force ?? false, '')).record;
   }
 
-  /** transition, with `append` written in the same step when the change happens (its audit record); says whether it did. */
-  async transitionRecorded(key: string, state: MessageState, detail: string, patch: TransitionPatch, append: StreamAppend | undefined): Promise<TransitionResult> {
-    return this.change(key, state, detail, patch, false, '', append);
+  /**
+   * transition, with `append` written in the same step when the change happens (its audit record); says
+   * whether it did. `from`: the record as the caller read it, from which the moved record is built when
+   * it is still the stored one (a delivery step's move: saves parsing the record back).
+   */
+  async transitionRecorded(key: string, state: MessageState, detail: string, patch: TransitionPatch, append: StreamAppend | undefined, from?: MessageRecord): Promise<TransitionResult> {
+    return this.change(key, state, detail, patch, false, '', append, from);
   }
 
   /**
@@ -235,14 +239,19 @@ export class MessageLedger {
     return this.change(key, state, detail, patch, options.force ?? false, expected, options.append);
   }
 
-  private async change(key: string, state: MessageState, detail: string, patch: TransitionPatch, force: boolean, expected: string, append?: StreamAppend): Promise<TransitionResult> {
+  private async change(key: string, state: MessageState, detail: string, patch: TransitionPatch, force: boolean, expected: string, append?: StreamAppend, from?: MessageRecord): Promise<TransitionResult> {
     const entry = appendArguments(append, this.recordKey(key));
+    const at = new Date().toISOString();
     const reply = await (this.redis as unknown as { ipbroTransition5: (...a: string[]) => Promise<[string, string | null] | null> }).ipbroTransition5(
-      this.recordKey(key), `${this.prefix}:state:`, this.bodyKey(key), ...entry.keys, state, detail, new Date().toISOString(), JSON.stringify(patch), force ? '1' : '0', expected, this.bodyRetention, ...entry.args
+      this.recordKey(key), `${this.prefix}:state:`, this.bodyKey(key), ...entry.keys, state, detail, at, JSON.stringify(patch), force ? '1' : '0', expected, this.bodyRetention, ...entry.args, from ? String(from.history.length) : ''
     );
     if (!reply) throw new Error(`No message ${key} in the ledger`);
     const [raw, entryId] = reply;
-    return { changed: raw[0] === '1', record: normalise(JSON.parse(raw.slice(1))), ...(entryId ? { entryId } : {}) };
+    // '1' alone: the stored record was `from`, and the script moved it as movedRecord does.
+    const record = raw === '1' && from ? movedRecord(from, state, detail, at, patch) : normalise(JSON.parse(raw.slice(1)));
+    const result: TransitionResult = { changed: raw[0] === '1', record };
+    if (entryId) result.entryId = entryId;
+    return result;
   }
 
   async listByState(state: MessageState): Promise<string[]> {
@@ -255,6 +264,16 @@ export class MessageLedger {
     const replies = (await pipeline.exec()) ?? [];
     return Object.fromEntries(MESSAGE_STATES.map((s, i) => [s, Number(replies[i]?.[1] ?? 0)])) as Record<MessageState, number>;
   }
+}
+
+/**
+ * `from` moved to `state` as the transition script moves it (state, updatedAt, a history entry, the
+ * patch's fields), for a caller that read `from` and was told it was still the stored record.
+ */
+export function movedRecord(from: MessageRecord, state: MessageState, detail: string, at: string, patch: TransitionPatch): MessageRecord {
+  const record: MessageRecord = Object.assign({}, from, { state, updatedAt: at, history: from.history.concat([detail ? { at, state, detail } : { at, state }]) });
+  for (const [k, v] of Object.entries(patch)) if (v !== undefined) (record as unknown as Record<string, unknown>)[k] = v;
+  return record;
 }
 
 /** cjson encodes an empty Lua table as {}; the history is always a list. */

@@ -7,9 +7,12 @@ import { APPEND_ENTRY_LUA } from './stream-append';
  * retention seconds after `acknowledged` ('' = keep: the body of a message the recipient took and
  * confirmed is no longer needed for delivery, and keeping every body for good would grow Redis
  * without bound; a forced change out of `acknowledged` keeps the body again), then appendEntry's
- * maxLen, maxPer, ttl, text ('' = none), indexed: the entry is appended only when the change happens.
- * Returns { '1' + the new record JSON, the entry id or nil }, or { '0' + the unchanged record } when
- * the change is not allowed:
+ * maxLen, maxPer, ttl, text ('' = none), indexed: the entry is appended only when the change happens;
+ * then the history length of the record as the caller read it ('' = not read).
+ * Returns { '1' + the new record JSON, the entry id or nil }, or { '1', the entry id or nil } when the
+ * caller's record was the stored one (the same history length: every write after creation adds one
+ * entry, and records are never deleted), so the caller builds the new record itself (movedRecord)
+ * instead of parsing it back; or { '0' + the unchanged record } when the change is not allowed:
  * - a final state (acknowledged, rejected, blocked, dead) is left only when forced;
  * - `delivered` after `acknowledged` is ignored: a receipt may overtake the delivery bookkeeping.
  */
@@ -22,6 +25,7 @@ local final = { acknowledged = true, rejected = true, blocked = true, dead = tru
 if final[rec.state] and force ~= '1' then return { '0' .. raw } end
 if expected ~= '' and rec.state ~= expected then return { '0' .. raw } end
 local oldState = rec.state
+local known = ARGV[13] ~= '' and type(rec.history) == 'table' and #rec.history == tonumber(ARGV[13])
 rec.state = newState
 rec.updatedAt = at
 local entry = { at = at, state = newState }
@@ -44,5 +48,6 @@ if ARGV[7] ~= '' then
 end
 local id = false
 if ARGV[11] ~= '' then id = appendEntry(KEYS[4], KEYS[5], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]) end
+if known then return { '1', id } end
 return { '1' .. out, id }
 `;
