@@ -1,5 +1,5 @@
 import { APPEND_ENTRY_LUA, appendArguments, type PreparedEntry, type StreamAppend } from '@ipbro/message-ledger';
-import type { Logger } from '@ipbro/service-kit';
+import { isoNow, type Logger } from '@ipbro/service-kit';
 import type { Redis } from 'ioredis';
 import { actionOf, type AuditInput, type AuditRecord } from './audit-record';
 import { patientHasher, type PatientHasher } from './patient-hash';
@@ -62,7 +62,7 @@ export class AuditTrail {
     const who: AuditRecord['who'] = {};
     if (input.who.clientId) who.clientId = input.who.clientId;
     if (input.who.orgnr) who.orgnr = input.who.orgnr;
-    const record: AuditRecord = { at: (input.at ?? new Date()).toISOString(), event: input.event, action: actionOf(input.event), outcome: input.outcome, who, source: this.options.source, messageId: input.messageId };
+    const record: AuditRecord = { at: input.at ? input.at.toISOString() : isoNow(), event: input.event, action: actionOf(input.event), outcome: input.outcome, who, source: this.options.source, messageId: input.messageId };
     if (input.sender) record.sender = input.sender;
     if (input.messageEvent) record.messageEvent = input.messageEvent;
     if (input.recipient) record.recipient = input.recipient;

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 
 /**
  * What the ledger needs to keep message bodies unreadable at rest. `aad` binds a stored body to its
@@ -37,16 +37,16 @@ const startsWith = (stored: Buffer | string, magic: string): boolean =>
  */
 export class BodyCipher implements BodyCipherLike {
   readonly keyId: string;
-  private readonly keys: Map<string, Buffer>;
+  // KeyObjects, made once: a raw key Buffer is imported again on every cipher (0.3 µs of a 4 µs decryption).
+  private readonly keys: Map<string, KeyObject>;
+  private readonly current: KeyObject;
   private readonly header: Buffer;
 
-  constructor(
-    private readonly current: Buffer,
-    previous: Buffer[] = []
-  ) {
+  constructor(current: Buffer, previous: Buffer[] = []) {
     for (const k of [current, ...previous]) if (k.length !== 32) throw new RangeError(`An AES-256 key is 32 bytes, got ${k.length}`);
     this.keyId = keyIdOf(current);
-    this.keys = new Map([...previous, current].map((k) => [keyIdOf(k), k]));
+    this.current = createSecretKey(current);
+    this.keys = new Map([...previous, current].map((k) => [keyIdOf(k), createSecretKey(k)]));
     this.header = Buffer.from(`${MAGIC}${this.keyId}:`, 'latin1');
   }
 

@@ -1,5 +1,6 @@
 export * from './config';
 export * from './logger';
+export { isoNow } from './iso-now';
 export * from './metrics';
 export * from './fhir-body';
 export * from './error-handler';

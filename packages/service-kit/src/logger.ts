@@ -1,6 +1,7 @@
 import { register as flushOnExit } from 'on-exit-leak-free';
 import pino, { type Logger } from 'pino';
 import { loadConfig, logConfigSpec } from './config';
+import { isoNow } from './iso-now';
 
 export type { Logger };
 
@@ -57,7 +58,8 @@ export function createLogger(service: string, options: { level?: string; destina
       level,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       base: { service },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      // pino's isoTime, formatted once per millisecond.
+      timestamp: () => `,"time":"${isoNow()}"`,
     },
     options.destination ?? logDestination()
   );
