@@ -107,4 +107,8 @@ test('a record has one id: in the trail, in its message\'s stream and in its log
   expect(own).toEqual([recorded.id, String(entryId)]);
   expect(inTrail).toEqual(own);
   expect(logged).toEqual(own);
+  // The log line is the record as kept, its id included.
+  const first = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'audit');
+  expect(first).toMatchObject({ level: 30, service: 'audit-test', audit: recorded });
+  expect(first.audit).toEqual(recorded);
 });

@@ -1,5 +1,5 @@
 import { APPEND_ENTRY_LUA, appendArguments, type PreparedEntry, type StreamAppend } from '@ipbro/message-ledger';
-import { isoNow, type Logger } from '@ipbro/service-kit';
+import { isoNow, logSerialised, type Logger } from '@ipbro/service-kit';
 import type { Redis } from 'ioredis';
 import { actionOf, type AuditInput, type AuditRecord } from './audit-record';
 import { patientHasher, type PatientHasher } from './patient-hash';
@@ -89,8 +89,9 @@ export class AuditTrail {
       record,
       append,
       stored: (entryId) => {
+        // The log line reuses the stream's text, with the entry id the stream gave it.
         if (entryId) record.id = String(entryId);
-        this.options.logger.info({ audit: record }, 'audit');
+        logSerialised(this.options.logger, 'audit', record.id ? `{"id":${JSON.stringify(record.id)},${append.text.slice(1)}` : append.text, 'audit');
         return record;
       },
     };

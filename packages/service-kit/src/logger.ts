@@ -64,3 +64,26 @@ export function createLogger(service: string, options: { level?: string; destina
     options.destination ?? logDestination()
   );
 }
+
+type PinoInternals = { [key: symbol]: unknown };
+
+/**
+ * An info line carrying `json`, an object already serialised (an audit record's stream text), under
+ * `key`: the line `logger.info({ [key]: JSON.parse(json) }, msg)` writes, without pino serialising
+ * the object a second time (about half of an audit line's cost). Written to the logger's own stream
+ * with its own time and bindings (pino.symbols), so it sits among the other lines as one of them;
+ * a logger that is not one of createLogger's pino loggers gets the plain call. `json` must be a JSON
+ * object's text and carry nothing to redact (the redacted paths are top-level keys and req).
+ */
+export function logSerialised(logger: Logger, key: string, json: string, msg: string): void {
+  if (!logger.isLevelEnabled('info')) return;
+  const internals = logger as unknown as PinoInternals;
+  const stream = internals[pino.symbols.streamSym] as { write(line: string): unknown } | undefined;
+  const time = internals[pino.symbols.timeSym] as (() => string) | undefined;
+  const bindings = internals[pino.symbols.chindingsSym];
+  if (!stream || typeof time !== 'function' || typeof bindings !== 'string' || internals[pino.symbols.messageKeySym] !== 'msg') {
+    logger.info({ [key]: JSON.parse(json) as unknown }, msg);
+    return;
+  }
+  stream.write(`{"level":${logger.levels.values.info}${time()}${bindings},${JSON.stringify(key)}:${json},"msg":${JSON.stringify(msg)}}\n`);
+}
