@@ -266,10 +266,10 @@ describe('transitionRecorded from the record the caller read (the moved record b
     }
     expect(record.history.map((h) => h.detail ?? '')).toEqual(['accepted', ...moves.map(([, detail]) => detail)]);
     expect(record).toMatchObject({ attempts: 3, recipient, receipt: { code: 'ok' } });
-    // Built from what the caller passed, not parsed from Redis: a field only the caller's copy has stays.
-    const forced = await ledger.transitionRecorded(key, 'acknowledged', 'again', {}, undefined, { ...record, state: 'queued', marker: 'caller' } as typeof record);
-    expect(forced).toMatchObject({ changed: false, record: { state: 'acknowledged' } }); // final: refused, the stored record
-    expect(forced.record).not.toHaveProperty('marker');
+    // A move refused (the record is final) answers with the stored record, never the caller's copy.
+    const refused = await ledger.transitionRecorded(key, 'acknowledged', 'again', {}, undefined, { ...record, state: 'queued', marker: 'caller' } as typeof record);
+    expect(refused).toMatchObject({ changed: false, record: { state: 'acknowledged' } }); // final: refused, the stored record
+    expect(refused.record).not.toHaveProperty('marker');
   });
 
   test('the moved record is built from the caller\'s copy only when the stored one is that record', async () => {
