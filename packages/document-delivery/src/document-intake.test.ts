@@ -93,34 +93,44 @@ test('an older version of the plan arriving late does not bring back a Consent w
 
 /** What `check` throws, or undefined when it passes. */
 const refusal = (b: Bundle) => check(readMessage(b)).then(() => undefined, (e: unknown) => e as OutcomeError);
-const noticeJobs = async () => (await documents.getJobs(['waiting', 'delayed', 'active'])).map((j) => j.data as { key: string; destination?: { orgnr?: string } });
+const noticeJobs = async () => (await documents.getJobs(['waiting', 'delayed',
+  'active'])).map((j) => j.data as { key: string; destination?: { orgnr?: string } });
 
-test('a plan completed, revoked or entered in error frees the person: another kommune\'s plan is accepted without replaces, and nobody is told', async () => {
+test('a plan completed, revoked or entered in error frees the person: another kommune\'s plan is accepted ' +
+  'without replaces, and nobody is told', async () => {
   for (const [i, ended] of (['completed', 'revoked', 'entered-in-error'] as const).entries()) {
     const person = syntheticPerson();
     const before = (await noticeJobs()).length;
     await check(readMessage(ownPlan({ person, planValue: `IP-END-${i}` })));
     expect((await refusal(ownPlan({ person, planValue: `IP-M-END-${i}`, owner: 'molde' })))?.status).toBe(409);
     await check(readMessage(ownPlan({ person, planValue: `IP-END-${i}`, status: ended, timestamp: '2026-12-01T10:00:00Z' })));
-    expect(await refusal(ownPlan({ person, planValue: `IP-M-END-${i}`, owner: 'molde', timestamp: '2026-12-02T10:00:00Z' }))).toBeUndefined();
-    expect(await index.get(patientKey(person))).toMatchObject({ plan: expect.stringMatching(new RegExp(`/${MOLDE.orgnr}/ip\\|IP-M-END-${i}$`)), owner: MOLDE.orgnr });
+    expect(await refusal(ownPlan({ person, planValue: `IP-M-END-${i}`, owner: 'molde', timestamp: '2026-12-02T10:00:00Z' })))
+      .toBeUndefined();
+    expect(await index.get(patientKey(person)))
+      .toMatchObject({ plan: expect.stringMatching(new RegExp(`/${MOLDE.orgnr}/ip\\|IP-M-END-${i}$`)), owner: MOLDE.orgnr });
     expect((await noticeJobs()).length).toBe(before);
   }
 });
 
-test('a plan from the kommune the person moved to, naming the plan in force in replaces, takes its place; the old owner gets one notice: that plan revoked', async () => {
+test('a plan from the kommune the person moved to, naming the plan in force in replaces, takes its place; the ' +
+  'old owner gets one notice: that plan revoked', async () => {
   const person = syntheticPerson();
   const old = ownPlan({ person, planValue: 'IP-A-REPL' });
   await check(readMessage(old));
-  const replacing = ownPlan({ person, planValue: 'IP-M-REPL', owner: 'molde', replaces: [byIdentifier(old)], timestamp: '2026-12-03T10:00:00Z' });
+  const replacing = ownPlan({ person, planValue: 'IP-M-REPL', owner: 'molde', replaces: [byIdentifier(old)],
+    timestamp: '2026-12-03T10:00:00Z' });
   expect(await refusal(replacing)).toBeUndefined();
-  expect(await index.get(patientKey(person))).toMatchObject({ plan: planKeyOf(replacing), replaced: { plan: planKeyOf(old), owner: ORG.alesund } });
+  expect(await index.get(patientKey(person)))
+    .toMatchObject({ plan: planKeyOf(replacing), replaced: { plan: planKeyOf(old), owner: ORG.alesund } });
   const id = replacedPlanNoticeId(planKeyOf(replacing), planKeyOf(old));
   const record = await ledger.get(ledgerKey(MOLDE.orgnr, id));
-  expect(record).toMatchObject({ sender: MOLDE.orgnr, event: 'ip-plan-copy', state: 'queued', recipient: { orgnr: ORG.alesund, name: 'Ålesund kommune' } });
+  expect(record)
+    .toMatchObject({ sender: MOLDE.orgnr, event: 'ip-plan-copy', state: 'queued', recipient: { orgnr: ORG.alesund,
+      name: 'Ålesund kommune' } });
   const notice = JSON.parse((await ledger.body(ledgerKey(MOLDE.orgnr, id)))!) as Bundle;
   const header = notice.entry![0].resource as MessageHeader;
-  expect(header.destination?.[0]).toMatchObject({ endpoint: 'http://127.0.0.1:4101/kommune/1508/fhir', receiver: { identifier: { value: ORG.alesund } } });
+  expect(header.destination?.[0])
+    .toMatchObject({ endpoint: 'http://127.0.0.1:4101/kommune/1508/fhir', receiver: { identifier: { value: ORG.alesund } } });
   const plan = notice.entry!.find((e) => e.resource?.resourceType === 'CarePlan')!.resource as CarePlan;
   expect(plan).toMatchObject({ status: 'revoked', identifier: [planOfIdentifier(old)], meta: { tag: [{ code: 'SUBSETTED' }] } });
   expect(plan.note?.[0].text).toContain('IP-M-REPL');
@@ -128,21 +138,28 @@ test('a plan from the kommune the person moved to, naming the plan in force in r
   // The same message again, and a later version of the new plan: still one notice.
   await check(readMessage(replacing));
   await check(readMessage(ownPlan({ person, planValue: 'IP-M-REPL', owner: 'molde', timestamp: '2026-12-04T10:00:00Z' })));
-  expect((await noticeJobs()).filter((j) => j.key === ledgerKey(MOLDE.orgnr, id))).toEqual([expect.objectContaining({ destination: { orgnr: ORG.alesund } })]);
+  expect((await noticeJobs()).filter((j) => j.key === ledgerKey(MOLDE.orgnr, id)))
+    .toEqual([expect.objectContaining({ destination: { orgnr: ORG.alesund } })]);
 });
 
 const planOfIdentifier = (b: Bundle) => (b.entry![1].resource as CarePlan).identifier![0];
 
-test('replaces naming another plan than the one in force: 409 naming the plan in force, at replaces; replaces without an identifier: 422 at it', async () => {
+test('replaces naming another plan than the one in force: 409 naming the plan in force, at replaces; replaces ' +
+  'without an identifier: 422 at it', async () => {
   const person = syntheticPerson();
   const old = ownPlan({ person, planValue: 'IP-A-WRONG' });
   await check(readMessage(old));
-  const wrong = await refusal(ownPlan({ person, planValue: 'IP-M-WRONG', owner: 'molde', replaces: [{ identifier: { ...planOfIdentifier(old), value: 'IP-SOMETHING-ELSE' } }] }));
+  const wrong = await refusal(ownPlan({ person, planValue: 'IP-M-WRONG', owner: 'molde',
+    replaces: [{ identifier: { ...planOfIdentifier(old), value: 'IP-SOMETHING-ELSE' } }] }));
   expect(wrong?.status).toBe(409);
-  expect(wrong?.outcome.issue?.[0]).toMatchObject({ code: 'conflict', diagnostics: expect.stringMatching(/IP-A-WRONG.*IP-SOMETHING-ELSE/), expression: ['Bundle.entry[1].resource.replaces'] });
-  const unnamed = await refusal(ownPlan({ person, planValue: 'IP-M-WRONG', owner: 'molde', replaces: [byIdentifier(old), { reference: 'CarePlan/123' }] }));
+  expect(wrong?.outcome.issue?.[0])
+    .toMatchObject({ code: 'conflict', diagnostics: expect.stringMatching(/IP-A-WRONG.*IP-SOMETHING-ELSE/),
+      expression: ['Bundle.entry[1].resource.replaces'] });
+  const unnamed = await refusal(ownPlan({ person, planValue: 'IP-M-WRONG', owner: 'molde', replaces: [byIdentifier(old),
+    { reference: 'CarePlan/123' }] }));
   expect(unnamed?.status).toBe(422);
-  expect(unnamed?.outcome.issue).toEqual([expect.objectContaining({ code: 'required', expression: ['Bundle.entry[1].resource.replaces[1].identifier'] })]);
+  expect(unnamed?.outcome.issue)
+    .toEqual([expect.objectContaining({ code: 'required', expression: ['Bundle.entry[1].resource.replaces[1].identifier'] })]);
   expect(await index.get(patientKey(person))).toMatchObject({ plan: planKeyOf(old) });
 });
 

@@ -73,8 +73,10 @@ function planConflict(existing: PlanEntry, entry: PlanEntry, planIndex: number |
   const kept = `${value} (${system}${existing.owner ? `, kept by organisation ${existing.owner}` : ''})`;
   const named = entry.replaces?.map((p) => splitIdentifier(p)[1]).join(', ');
   const text = named
-    ? `The person's individuell plan in force is ${kept}; this plan says it replaces ${named}, which is not it. One plan per person: name the plan in force in CarePlan.replaces, or send a new version of it.`
-    : `The person already has an individuell plan: ${kept}. One plan per person: send a new version of that plan instead, or name it in CarePlan.replaces when this plan takes its place.`;
+    ? `The person's individuell plan in force is ${kept}; this plan says it replaces ${named}, which is not it. ` +
+      'One plan per person: name the plan in force in CarePlan.replaces, or send a new version of it.'
+    : `The person already has an individuell plan: ${kept}. ` +
+      'One plan per person: send a new version of that plan instead, or name it in CarePlan.replaces when this plan takes its place.';
   const at = planIndex === undefined ? undefined : `Bundle.entry[${planIndex}].resource.${named ? 'replaces' : 'identifier'}`;
   return new OutcomeError(409, [errorIssue('conflict', text, at)]);
 }
@@ -97,7 +99,10 @@ export function createDocumentIntake(
   const prefix = options.prefix ?? '{ipbro}';
   const reminders = new RevisionReminders(redis, prefix, options.retry);
   const check = documentIntakeCheck({
-    planIndex: new PlanIndex(redis, prefix), consents: new ConsentRegistry(redis, prefix), patientKey: patientKeyer(options.encryptionKey), reminders,
+    planIndex: new PlanIndex(redis, prefix),
+    consents: new ConsentRegistry(redis, prefix),
+    patientKey: patientKeyer(options.encryptionKey),
+    reminders,
     ...(options.notices ? { notices: options.notices } : {}),
   });
   return { check, close: () => reminders.close() };

@@ -26,7 +26,8 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 /** A name-based UUID (version 5 layout) from a text: the same replacement always gives the same notice. */
 function uuidOf(text: string): string {
   const h = sha(text);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  const variant = ((parseInt(h[16], 16) & 3) | 8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** The notice's message id: one per replacing plan and replaced plan, however often the replacing plan is sent. */
@@ -44,12 +45,17 @@ function splitPlan(plan: string): { system?: string; value: string } {
  * patched, never overwritten). A note and MessageHeader.reason name the replacement. It is sent on
  * behalf of the replacing plan's sender (its Organization and the Patient as that message has them).
  */
-export function replacedPlanNotice(view: MessageView, entry: PlanEntry & { replaced: { plan: string; owner?: string } }, to: { endpoint: string; name?: string }): Bundle {
+export function replacedPlanNotice(
+  view: MessageView,
+  entry: PlanEntry & { replaced: { plan: string; owner?: string } },
+  to: { endpoint: string; name?: string }
+): Bundle {
   const id = replacedPlanNoticeId(entry.plan, entry.replaced.plan);
   const url = (part: string) => `urn:uuid:${uuidOf(`${id}|${part}`)}`;
   const old = splitPlan(entry.replaced.plan);
   const now = splitPlan(entry.plan);
-  const replacement = `individuell plan ${now.value}${now.system ? ` (${now.system})` : ''}${entry.owner ? `, kept by organisation ${entry.owner}` : ''}`;
+  const keptBy = entry.owner ? `, kept by organisation ${entry.owner}` : '';
+  const replacement = `individuell plan ${now.value}${now.system ? ` (${now.system})` : ''}${keptBy}`;
   const plan: CarePlan = {
     resourceType: 'CarePlan',
     meta: { tag: [{ ...SUBSETTED_TAG }] },
@@ -65,8 +71,12 @@ export function replacedPlanNotice(view: MessageView, entry: PlanEntry & { repla
     id,
     eventCoding: { system: CODE_SYSTEMS.messageEvent, code: EVENT },
     destination: [{
-      endpoint: to.endpoint, ...(to.name ? { name: to.name } : {}),
-      receiver: { identifier: { system: IDENTIFIER_SYSTEMS.organisasjonsnummer, value: entry.replaced.owner }, ...(to.name ? { display: to.name } : {}) },
+      endpoint: to.endpoint,
+      ...(to.name ? { name: to.name } : {}),
+      receiver: {
+        identifier: { system: IDENTIFIER_SYSTEMS.organisasjonsnummer, value: entry.replaced.owner },
+        ...(to.name ? { display: to.name } : {}),
+      },
     }],
     ...(view.sender ? { sender: { reference: url('sender') } } : {}),
     source: { ...SOURCE },
@@ -92,7 +102,11 @@ export function replacedPlanNotice(view: MessageView, entry: PlanEntry & { repla
  * other, or replaced its own owner's (who knows). The courier delivers it as any plan copy: to the
  * owner's EHR or koordinerende enhet, and only when a taushetsplikt-fritak the person gave names it.
  */
-export async function queueReplacedPlanNotice(deps: PlanNoticeDeps, view: MessageView, entry: PlanEntry): Promise<{ id: string; created: boolean } | undefined> {
+export async function queueReplacedPlanNotice(
+  deps: PlanNoticeDeps,
+  view: MessageView,
+  entry: PlanEntry
+): Promise<{ id: string; created: boolean } | undefined> {
   const replaced = entry.replaced;
   const sender = view.senderIds.orgnr;
   if (!replaced?.owner || replaced.owner === entry.owner || !sender) return undefined;
@@ -103,12 +117,14 @@ export async function queueReplacedPlanNotice(deps: PlanNoticeDeps, view: Messag
     ...(found.target.herId ? { herId: found.target.herId } : {}), ...(endpoint ? { endpoint } : {}),
   };
   // Without the directory the endpoint is not known here; the courier routes by the receiver.
-  const notice = replacedPlanNotice(view, { ...entry, replaced }, { endpoint: endpoint ?? `urn:ipbro:organisation:${replaced.owner}`, ...(found ? { name: found.party.name } : {}) });
+  const to = { endpoint: endpoint ?? `urn:ipbro:organisation:${replaced.owner}`, ...(found ? { name: found.party.name } : {}) };
+  const notice = replacedPlanNotice(view, { ...entry, replaced }, to);
   const id = (notice.entry![0].resource as MessageHeader).id as string;
   const key = ledgerKey(sender, id);
+  const job = deliveryJobData({ key, messageId: id, sender, event: EVENT, destination: { orgnr: replaced.owner } });
   const { created } = await deps.ledger.accept({
     sender, id, event: EVENT, body: JSON.stringify(notice), ...(recipient ? { recipient } : {}),
-    enqueue: async (jobId) => void (await deps.queue.add(EVENT, deliveryJobData({ key, messageId: id, sender, event: EVENT, destination: { orgnr: replaced.owner } }), { jobId })),
+    enqueue: async (jobId) => void (await deps.queue.add(EVENT, job, { jobId })),
   });
   return { id, created };
 }

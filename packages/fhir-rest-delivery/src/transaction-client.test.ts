@@ -78,17 +78,21 @@ test('a person number the server echoes in its error is masked before it becomes
   expect(outcome).toEqual({ kind: 'rejected', reason: 'HTTP 422: Patient [person number] is already registered as [person number]' });
 });
 
-test('a plan\'s status notice (the CarePlan subsetted) sets the status of the plan the server holds and leaves the rest; a server without that plan refuses it', async () => {
+test('a plan\'s status notice (the CarePlan subsetted) sets the status of the plan the server holds and ' +
+  'leaves the rest; a server without that plan refuses it', async () => {
   const notice = JSON.parse(PLAN_COPY) as Bundle;
   const plan = notice.entry![1].resource as CarePlan;
   notice.entry = [notice.entry![0], {
     fullUrl: notice.entry![1].fullUrl,
-    resource: { resourceType: 'CarePlan', meta: { tag: [SUBSETTED_TAG] }, identifier: plan.identifier, status: 'revoked', intent: 'plan', subject: plan.subject },
+    resource: { resourceType: 'CarePlan', meta: { tag: [SUBSETTED_TAG] }, identifier: plan.identifier, status: 'revoked',
+      intent: 'plan', subject: plan.subject },
   }, notice.entry!.find((e) => e.resource?.resourceType === 'Patient')!];
-  expect(await deliverTransactions(at.base, planTransactions(notice, 8), options)).toMatchObject({ kind: 'rejected', reason: expect.stringContaining('did not match') });
+  expect(await deliverTransactions(at.base, planTransactions(notice, 8), options))
+    .toMatchObject({ kind: 'rejected', reason: expect.stringContaining('did not match') });
   expect(await search('CarePlan')).toHaveLength(0);
   await deliverTransactions(at.base, planTransactions(JSON.parse(PLAN_COPY), 8), options);
-  for (let round = 0; round < 2; round++) expect(await deliverTransactions(at.base, planTransactions(notice, 8), options)).toMatchObject({ kind: 'written', transactions: 1 });
+  for (let round = 0; round < 2; round++) expect(await deliverTransactions(at.base, planTransactions(notice, 8),
+    options)).toMatchObject({ kind: 'written', transactions: 1 });
   const [held] = await search<CarePlan>('CarePlan');
   expect(held.status).toBe('revoked');
   expect(held.title).toBe('Individuell plan for Ola Nordmann');

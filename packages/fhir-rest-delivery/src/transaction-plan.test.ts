@@ -60,15 +60,19 @@ function statusNotice(status: string): Bundle {
   const b = JSON.parse(JSON.stringify(PLAN_COPY)) as Bundle;
   const plan = b.entry![1].resource as CarePlan;
   b.entry = [b.entry![0], { fullUrl: b.entry![1].fullUrl, resource: {
-    resourceType: 'CarePlan', meta: { tag: [SUBSETTED_TAG] }, identifier: plan.identifier, status, intent: 'plan', subject: plan.subject, careTeam: plan.careTeam,
+    resourceType: 'CarePlan', meta: { tag: [SUBSETTED_TAG] }, identifier: plan.identifier, status, intent: 'plan',
+      subject: plan.subject, careTeam: plan.careTeam,
   } as unknown as Resource }, ...b.entry!.filter((e) => e.resource?.resourceType === 'Patient')];
   return b;
 }
 
-test('a subsetted resource is patched, never put: its top-level primitive elements by JSON Patch in a Binary, its lists and identity left alone', () => {
+test('a subsetted resource is patched, never put: its top-level primitive elements by JSON Patch in a Binary, ' +
+  'its lists and identity left alone', () => {
   const { batches } = planTransactions(statusNotice('revoked'));
   const plan = batches.flat().find((e) => e.resource.resourceType === 'CarePlan')!;
-  expect(plan.request).toEqual({ method: 'PATCH', url: `CarePlan?identifier=${encodeURIComponent('urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip|IP-2026-0042')}` });
+  expect(plan.request)
+    .toEqual({ method: 'PATCH',
+      url: `CarePlan?identifier=${encodeURIComponent('urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip|IP-2026-0042')}` });
   expect(plan.patch).toEqual([{ op: 'add', path: '/status', value: 'revoked' }, { op: 'add', path: '/intent', value: 'plan' }]);
   const sent = transactionBundle(batches[0], new Map()).entry!.find((e) => e.request?.method === 'PATCH')!;
   expect(sent.resource).toMatchObject({ resourceType: 'Binary', contentType: 'application/json-patch+json' });

@@ -86,7 +86,9 @@ export function referencesIn(value: unknown, out: string[] = []): string[] {
  * without risking a duplicate on the next delivery.
  */
 export function planTransactions(message: Bundle, maxEntries?: number): TransactionPlan {
-  if (maxEntries !== undefined && (!Number.isInteger(maxEntries) || maxEntries < 1)) throw new RangeError(`maxEntries must be a whole number ≥ 1, got ${maxEntries}`);
+  if (maxEntries !== undefined && (!Number.isInteger(maxEntries) || maxEntries < 1)) {
+    throw new RangeError(`maxEntries must be a whole number ≥ 1, got ${maxEntries}`);
+  }
   const entries = (message.entry ?? []).filter((e) => e.resource && e.resource.resourceType !== 'MessageHeader');
   const byUrl = new Map<string, BundleEntry>();
   for (const e of entries) if (e.fullUrl) byUrl.set(e.fullUrl, e);
@@ -137,7 +139,9 @@ function plannedEntry(fullUrl: string, resource: Resource, search: string): Plan
   const body = rest as Resource;
   const type = resource.resourceType;
   if (CREATE_ONLY.has(type)) return { fullUrl, resource: body, request: { method: 'POST', url: type, ifNoneExist: search } };
-  if (isSubsetted(resource)) return { fullUrl, resource: body, request: { method: 'PATCH', url: `${type}?${search}` }, patch: patchOf(resource) };
+  if (isSubsetted(resource)) {
+    return { fullUrl, resource: body, request: { method: 'PATCH', url: `${type}?${search}` }, patch: patchOf(resource) };
+  }
   return { fullUrl, resource: body, request: { method: 'PUT', url: `${type}?${search}` } };
 }
 
@@ -158,11 +162,16 @@ export function transactionBundle(batch: PlannedEntry[], written: ReadonlyMap<st
   return {
     resourceType: 'Bundle',
     type: 'transaction',
-    entry: batch.map((e) => ({ fullUrl: e.fullUrl, resource: e.patch ? patchBinary(e.patch) : ((written.size ? rewrite(e.resource) : e.resource) as Resource), request: e.request })),
+    entry: batch.map((e) => ({
+      fullUrl: e.fullUrl,
+      resource: e.patch ? patchBinary(e.patch) : ((written.size ? rewrite(e.resource) : e.resource) as Resource),
+      request: e.request,
+    })),
   };
 }
 
 /** A JSON Patch as a transaction entry carries it: a Binary of type application/json-patch+json. */
 function patchBinary(patch: NonNullable<PlannedEntry['patch']>): Binary {
-  return { resourceType: 'Binary', contentType: 'application/json-patch+json', data: Buffer.from(JSON.stringify(patch), 'utf8').toString('base64') };
+  const data = Buffer.from(JSON.stringify(patch), 'utf8').toString('base64');
+  return { resourceType: 'Binary', contentType: 'application/json-patch+json', data };
 }

@@ -7,7 +7,11 @@ import type { HttpResult, TransactionOptions } from './transaction-client';
  * OperationOutcome says so (Medplum: "Transaction requires strict isolation but has too many
  * entries", "… more update operations than allowed").
  */
-const TOO_LARGE = [/too many (entries|resources|operations)/i, /more \w+ operations than allowed/i, /(transaction|bundle|request)( entity)? (is )?too large/i];
+const TOO_LARGE = [
+  /too many (entries|resources|operations)/i,
+  /more \w+ operations than allowed/i,
+  /(transaction|bundle|request)( entity)? (is )?too large/i,
+];
 
 export function refusedAsTooLarge(result: HttpResult): boolean {
   if ('error' in result) return false;
@@ -27,10 +31,14 @@ const KNOWN_SOFTWARE: { name: RegExp; maxEntries: number }[] = [{ name: /medplum
 const MAX_CAPABILITY_BYTES = 16 * 1024 * 1024;
 
 /** The entry limit a server's CapabilityStatement (`GET {fhirBase}/metadata`) tells of; undefined when it tells none or cannot be read. */
-export async function capabilityLimit(fhirBase: string, options: Pick<TransactionOptions, 'timeoutMs' | 'token' | 'messageId'>): Promise<number | undefined> {
+export async function capabilityLimit(
+  fhirBase: string,
+  options: Pick<TransactionOptions, 'timeoutMs' | 'token' | 'messageId'>
+): Promise<number | undefined> {
+  const auth: Record<string, string> = options.token ? { Authorization: `Bearer ${options.token}` } : {};
   try {
     const res = await fetch(`${fhirBase.replace(/\/+$/, '')}/metadata`, {
-      headers: { Accept: 'application/fhir+json', 'X-Request-Id': options.messageId, ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}) },
+      headers: { Accept: 'application/fhir+json', 'X-Request-Id': options.messageId, ...auth },
       signal: AbortSignal.timeout(options.timeoutMs),
     });
     if (!res.ok || Number(res.headers.get('content-length') ?? 0) > MAX_CAPABILITY_BYTES) {

@@ -49,7 +49,8 @@ test('status and replaces are kept; a plan that is over has no revision due; rep
   const b = planCopy();
   const plan = b.entry![1].resource as CarePlan;
   plan.status = 'completed';
-  plan.replaces = [{ identifier: { system: 'http://ipbro.no/fhir/sid/org/942953119/ip', value: 'IP-OLD' } }, { reference: 'CarePlan/123' }, { identifier: { value: 'no-system' } }];
+  plan.replaces = [{ identifier: { system: 'http://ipbro.no/fhir/sid/org/942953119/ip', value: 'IP-OLD' } },
+    { reference: 'CarePlan/123' }, { identifier: { value: 'no-system' } }];
   const entry = planEntryOf(b);
   expect(entry).toMatchObject({ status: 'completed', replaces: ['http://ipbro.no/fhir/sid/org/942953119/ip|IP-OLD'] });
   expect(entry?.nextRevision).toBeUndefined();

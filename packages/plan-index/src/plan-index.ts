@@ -71,9 +71,8 @@ export class PlanIndex {
    * a plan completed, revoked or entered in error frees the person.
    */
   async claim(patientKey: string, entry: PlanEntry): Promise<ClaimResult> {
-    const [kind, raw, before] = await (this.redis as unknown as { ipbroPlanClaim: (...a: string[]) => Promise<[string, string, string?]> }).ipbroPlanClaim(
-      this.key(patientKey), JSON.stringify(entry), entry.plan, entry.version
-    );
+    const script = this.redis as unknown as { ipbroPlanClaim: (...a: string[]) => Promise<[string, string, string?]> };
+    const [kind, raw, before] = await script.ipbroPlanClaim(this.key(patientKey), JSON.stringify(entry), entry.plan, entry.version);
     const stored = JSON.parse(raw) as PlanEntry;
     switch (kind) {
       case 'conflict':

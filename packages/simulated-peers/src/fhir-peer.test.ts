@@ -65,7 +65,8 @@ test('holdMs makes a slow server: each answer comes that long after its request,
   expect(peer.holdMs).toBe(0);
 });
 
-test('GET /metadata answers what a Medplum server says of itself (software medplum, transaction and batch); without it, no CapabilityStatement', async () => {
+test('GET /metadata answers what a Medplum server says of itself (software medplum, transaction and batch); ' +
+  'without it, no CapabilityStatement', async () => {
   const told = createFhirPeer();
   const silent = createFhirPeer({ capabilityStatement: false });
   const servers = await Promise.all([told, silent].map((p) => new Promise<Server>((resolve) => {
@@ -73,8 +74,10 @@ test('GET /metadata answers what a Medplum server says of itself (software medpl
   })));
   try {
     const [a, b] = servers.map((s) => `http://127.0.0.1:${(s.address() as { port: number }).port}`);
-    const statement = (await (await fetch(`${a}/metadata`)).json()) as { resourceType: string; software: { name: string; version: string }; rest: { interaction: { code: string }[] }[] };
-    expect(statement).toMatchObject({ resourceType: 'CapabilityStatement', software: { name: 'medplum', version: expect.stringMatching(/^4\.5\./) } });
+    type Told = { resourceType: string; software: { name: string; version: string }; rest: { interaction: { code: string }[] }[] };
+    const statement = (await (await fetch(`${a}/metadata`)).json()) as Told;
+    expect(statement)
+      .toMatchObject({ resourceType: 'CapabilityStatement', software: { name: 'medplum', version: expect.stringMatching(/^4\.5\./) } });
     expect(statement.rest[0].interaction.map((i) => i.code)).toEqual(['transaction', 'batch']);
     expect(((await (await fetch(`${b}/metadata`)).json()) as { resourceType: string }).resourceType).not.toBe('CapabilityStatement');
   } finally {

