@@ -188,3 +188,19 @@ test('a plan completed or revoked frees the person: Molde\'s new plan, without r
       .toBe(404); // nothing replaced, nobody told
   }
 }, 90000);
+
+test('the old owner without an EHR in the directory (Molde) gets the notice at its koordinerende enhet, once, ' +
+  'and its receipt acknowledges it', async () => {
+  const person = syntheticPerson();
+  const old = ownPlan({ person, planValue: 'IP-2026-0930', owner: 'molde' });
+  expect((await send('molde', old)).status).toBe(202);
+  expect((await until('molde', idOf(old), FINAL)).state).toBe('acknowledged');
+  const replacing = ownPlan({ person, planValue: 'IP-2026-0931', replaces: [byIdentifier(old)], timestamp: '2026-11-28T10:00:00+01:00' });
+  expect((await send('alesund', replacing)).status).toBe(202);
+  const id = replacedPlanNoticeId(planKeyOf(replacing), planKeyOf(old));
+  const notice = await until('alesund', id, FINAL);
+  expect(notice).toMatchObject({ state: 'acknowledged', recipient: { kommunenummer: '1506', name: 'Molde kommune' } });
+  type Received = { id: string; event: string; count: number };
+  const got = ((await (await fetch(`${kommune.url}/_sim/received?kommune=1506`)).json()) as Received[]).filter((r) => r.id === id);
+  expect(got).toEqual([expect.objectContaining({ event: 'ip-plan-copy', count: 1 })]);
+}, 60000);
