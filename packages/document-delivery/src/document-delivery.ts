@@ -84,7 +84,7 @@ async function exchange(record: MessageRecord, body: Buffer, bundle: Bundle, rou
     if (upload.kind === 'rejected') return { kind: 'fatal', reason: upload.reason, record: await transitionAudited(deps, record, 'rejected', upload.reason, patch) };
     let plan: ReturnType<typeof planTransactions>;
     try {
-      plan = planTransactions(upload.bundle, route.recipient.target.maxTransactionEntries ?? Number.MAX_SAFE_INTEGER);
+      plan = planTransactions(upload.bundle, route.recipient.target.maxTransactionEntries);
     } catch (err) {
       if (!(err instanceof UndeliverableError)) throw err;
       const reason = `cannot be written to ${route.recipient.party.name} by fhir-rest: ${err.message}`;

@@ -4,3 +4,4 @@ export {
   RevisionReminders, sendRevisionReminder, reminderMessage, reminderJobId, reminderMessageId, reminderDueAt,
   REMINDER_QUEUE, REMINDER_EVENT, IPBRO_SENDER, type ReminderJobData, type ReminderOutcome, type ReminderDeps,
 } from './revision-reminders';
+export { queueReplacedPlanNotice, replacedPlanNotice, replacedPlanNoticeId, type PlanNoticeDeps } from './plan-replaced-notice';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { classifyTransaction, deliverTransactions } from './transaction-client';
-import { planTransactions } from './transaction-plan';
+import { planTransactions, SUBSETTED_TAG } from './transaction-plan';
 import { listeningPeer } from './test-support/listening-peer';
 
 // A real FHIR server (Medplum's FhirRouter over its MemoryRepository, validation on) on port 0.
@@ -76,4 +76,27 @@ test('a person number the server echoes in its error is masked before it becomes
   const answer = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'invalid', diagnostics: 'Patient 12830551210 is already registered as 128305 51210' }] };
   const outcome = classifyTransaction({ status: 422, body: answer, headers: {} }, sent);
   expect(outcome).toEqual({ kind: 'rejected', reason: 'HTTP 422: Patient [person number] is already registered as [person number]' });
+});
+
+test('a plan\'s status notice (the CarePlan subsetted) sets the status of the plan the server holds and ' +
+  'leaves the rest; a server without that plan refuses it', async () => {
+  const notice = JSON.parse(PLAN_COPY) as Bundle;
+  const plan = notice.entry![1].resource as CarePlan;
+  notice.entry = [notice.entry![0], {
+    fullUrl: notice.entry![1].fullUrl,
+    resource: { resourceType: 'CarePlan', meta: { tag: [SUBSETTED_TAG] }, identifier: plan.identifier, status: 'revoked',
+      intent: 'plan', subject: plan.subject },
+  }, notice.entry!.find((e) => e.resource?.resourceType === 'Patient')!];
+  expect(await deliverTransactions(at.base, planTransactions(notice, 8), options))
+    .toMatchObject({ kind: 'rejected', reason: expect.stringContaining('did not match') });
+  expect(await search('CarePlan')).toHaveLength(0);
+  await deliverTransactions(at.base, planTransactions(JSON.parse(PLAN_COPY), 8), options);
+  for (let round = 0; round < 2; round++) expect(await deliverTransactions(at.base, planTransactions(notice, 8),
+    options)).toMatchObject({ kind: 'written', transactions: 1 });
+  const [held] = await search<CarePlan>('CarePlan');
+  expect(held.status).toBe('revoked');
+  expect(held.title).toBe('Individuell plan for Ola Nordmann');
+  expect(held.goal).toHaveLength(2);
+  expect(await search('CarePlan')).toHaveLength(1);
+  expect(await search('Patient')).toHaveLength(1);
 });

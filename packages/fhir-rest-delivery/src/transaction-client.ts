@@ -1,6 +1,7 @@
 import type { Bundle } from '@medplum/fhirtypes';
 import { httpPostText, outcomeText, retryAfter } from '@ipbro/delivery';
-import { transactionBundle, type PlannedEntry, type TransactionPlan } from './transaction-plan';
+import { cutBatches, transactionBundle, type PlannedEntry, type TransactionPlan } from './transaction-plan';
+import { capabilityLimit, refusedAsTooLarge, transactionSizes, type TransactionSizes } from './transaction-size';
 
 /** A transaction-response may echo every resource (Medplum does): room for a 20 MB epikrise twice over. */
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -10,6 +11,8 @@ export interface TransactionOptions {
   messageId: string;
   timeoutMs: number;
   token?: string;
+  /** Where learned transaction sizes are kept (default: this process's, shared by every delivery). */
+  sizes?: TransactionSizes;
 }
 
 /** What a fhir-rest delivery came to, in the words of the delivery classification. */
@@ -102,22 +105,38 @@ export function classifyTransaction(result: HttpResult, sent: Bundle): { kind: '
  * Posts the plan's transactions in order, each with references to resources the earlier ones wrote
  * rewritten to the server's ids. Stops at the first that fails: the retry posts them all again,
  * which the conditional writes make harmless.
+ * A plan without the directory's limit is cut to the size the server has been learned to take; when
+ * the server refuses a transaction as too large (413, or an OperationOutcome saying so), the rest is
+ * cut smaller (what its CapabilityStatement tells, else half) and posted on in the same attempt,
+ * and the size is remembered for the server. With the directory's limit, a refusal is a refusal.
  */
 export async function deliverTransactions(fhirBase: string, plan: TransactionPlan, options: TransactionOptions): Promise<RestDeliveryOutcome> {
+  const sizes = options.sizes ?? transactionSizes;
+  const learning = plan.maxEntries === undefined;
+  const known = learning ? sizes.limitFor(fhirBase) : undefined;
+  let batches = known ? cutBatches(plan.batches.flat(), known) : plan.batches;
   const written = new Map<string, string>();
-  for (let i = 0; i < plan.batches.length; i++) {
-    const bundle = transactionBundle(plan.batches[i], written);
-    const outcome = classifyTransaction(await postTransaction(fhirBase, bundle, options), bundle);
+  for (let i = 0; i < batches.length; i++) {
+    const bundle = transactionBundle(batches[i], written);
+    const result = await postTransaction(fhirBase, bundle, options);
+    if (learning && batches[i].length > 1 && refusedAsTooLarge(result)) {
+      // Refused before anything of it was written: cut what is left smaller, in the same order.
+      const size = await sizes.learn(fhirBase, batches[i].length, () => capabilityLimit(fhirBase, options));
+      batches = [...batches.slice(0, i), ...cutBatches(batches.slice(i).flat(), size)];
+      i--;
+      continue;
+    }
+    const outcome = classifyTransaction(result, bundle);
     if (outcome.kind !== 'written') {
-      const where = plan.batches.length > 1 ? `transaction ${i + 1} of ${plan.batches.length}: ` : '';
+      const where = batches.length > 1 ? `transaction ${i + 1} of ${batches.length}: ` : '';
       return { ...outcome, reason: `${where}${outcome.reason}` };
     }
     for (const [k, v] of outcome.locations) written.set(k, v);
     // A server that answered without a location (Prefer: return=minimal taken strictly): later
     // transactions name the resource by a conditional reference, which FHIR servers resolve in a transaction.
-    for (const e of plan.batches[i]) if (!written.has(e.fullUrl)) written.set(e.fullUrl, conditionalReference(e));
+    for (const e of batches[i]) if (!written.has(e.fullUrl)) written.set(e.fullUrl, conditionalReference(e));
   }
-  return { kind: 'written', locations: written, transactions: plan.batches.length };
+  return { kind: 'written', locations: written, transactions: batches.length };
 }
 
 /** `Type?identifier=system|value`: the planned entry's own conditional search, as a reference. */

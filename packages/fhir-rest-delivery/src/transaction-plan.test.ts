@@ -1,7 +1,7 @@
-import type { Bundle } from '@medplum/fhirtypes';
+import type { Binary, Bundle, CarePlan, Resource } from '@medplum/fhirtypes';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { conditionalSearch, planTransactions, transactionBundle, UndeliverableError } from './transaction-plan';
+import { conditionalSearch, planTransactions, SUBSETTED_TAG, transactionBundle, UndeliverableError } from './transaction-plan';
 
 const PLAN_COPY = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'ip-plan-copy.json'), 'utf8')) as Bundle;
 const typesOf = (batch: { resource: { resourceType: string } }[]) => batch.map((e) => e.resource.resourceType);
@@ -53,4 +53,29 @@ test('a later transaction refers to what an earlier one wrote by the server\'s i
   expect(plan.subject.reference).toMatch(/^Patient\/id-\d$/);
   expect(plan.careTeam[0].reference).toBe('urn:uuid:63ceaf32-6160-5784-a77f-e03a67917860'); // same transaction: the server resolves it
   expect(second).toMatchObject({ resourceType: 'Bundle', type: 'transaction' });
+});
+
+/** A plan's status notice: the plan named by identifier, tagged SUBSETTED, with only its status to say. */
+function statusNotice(status: string): Bundle {
+  const b = JSON.parse(JSON.stringify(PLAN_COPY)) as Bundle;
+  const plan = b.entry![1].resource as CarePlan;
+  b.entry = [b.entry![0], { fullUrl: b.entry![1].fullUrl, resource: {
+    resourceType: 'CarePlan', meta: { tag: [SUBSETTED_TAG] }, identifier: plan.identifier, status, intent: 'plan',
+      subject: plan.subject, careTeam: plan.careTeam,
+  } as unknown as Resource }, ...b.entry!.filter((e) => e.resource?.resourceType === 'Patient')];
+  return b;
+}
+
+test('a subsetted resource is patched, never put: its top-level primitive elements by JSON Patch in a Binary, ' +
+  'its lists and identity left alone', () => {
+  const { batches } = planTransactions(statusNotice('revoked'));
+  const plan = batches.flat().find((e) => e.resource.resourceType === 'CarePlan')!;
+  expect(plan.request)
+    .toEqual({ method: 'PATCH',
+      url: `CarePlan?identifier=${encodeURIComponent('urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip|IP-2026-0042')}` });
+  expect(plan.patch).toEqual([{ op: 'add', path: '/status', value: 'revoked' }, { op: 'add', path: '/intent', value: 'plan' }]);
+  const sent = transactionBundle(batches[0], new Map()).entry!.find((e) => e.request?.method === 'PATCH')!;
+  expect(sent.resource).toMatchObject({ resourceType: 'Binary', contentType: 'application/json-patch+json' });
+  expect(JSON.parse(Buffer.from((sent.resource as Binary).data!, 'base64').toString('utf8'))).toEqual(plan.patch);
+  expect(planTransactions(PLAN_COPY).batches.flat().find((e) => e.resource.resourceType === 'CarePlan')!.request.method).toBe('PUT');
 });

@@ -1,5 +1,5 @@
 import { IDENTIFIER_SYSTEMS } from '@ipbro/identifiers';
-import type { Bundle, BundleEntry, Identifier, Resource } from '@medplum/fhirtypes';
+import type { Binary, Bundle, BundleEntry, Identifier, Resource } from '@medplum/fhirtypes';
 
 /** Written with a conditional create (never overwritten): the recipient's own record of a person or organisation wins. */
 const CREATE_ONLY = new Set(['Patient', 'Practitioner', 'Organization']);
@@ -16,11 +16,38 @@ export interface PlannedEntry {
   fullUrl: string;
   resource: Resource;
   request: NonNullable<BundleEntry['request']>;
+  /** For a PATCH: the JSON Patch operations (sent as a Binary, as FHIR transactions carry patches). */
+  patch?: { op: 'add'; path: string; value: unknown }[];
+}
+
+/** meta.tag of a resource that holds only some of its elements (FHIR's SUBSETTED): it must never replace the whole. */
+export const SUBSETTED_TAG = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' } as const;
+
+const isSubsetted = (r: Resource) => !!r.meta?.tag?.some((t) => t.system === SUBSETTED_TAG.system && t.code === SUBSETTED_TAG.code);
+
+/** Elements a patch of a subsetted resource leaves alone: its identity, and what says how to read it. */
+const NOT_PATCHED = new Set(['resourceType', 'id', 'meta', 'identifier', 'implicitRules', 'language', 'text', 'contained']);
+
+/**
+ * The JSON Patch of a subsetted resource: each top-level primitive element it carries (a status,
+ * say), set with `add` (which replaces a value that is there). Lists and structures are left out:
+ * setting one would erase what the recipient holds beside it, and adding to one would repeat on
+ * every delivery.
+ */
+function patchOf(resource: Resource): NonNullable<PlannedEntry['patch']> {
+  return Object.entries(resource)
+    .filter(([k, v]) => !NOT_PATCHED.has(k) && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'))
+    .map(([k, v]) => ({ op: 'add' as const, path: `/${k}`, value: v }));
 }
 
 export interface TransactionPlan {
   /** Transactions to post in this order; each within the entry limit; references only to the same or an earlier one. */
   batches: PlannedEntry[][];
+  /**
+   * The limit the batches were cut to (the directory's `maxTransactionEntries`, an override); absent:
+   * one transaction, which deliverTransactions cuts to what the server is learned to take.
+   */
+  maxEntries?: number;
 }
 
 export class UndeliverableError extends Error {}
@@ -53,12 +80,15 @@ export function referencesIn(value: unknown, out: string[] = []): string[] {
  * version updates instead of duplicating. Resources are ordered by reference depth (what nothing
  * references first: people and organisations, then what points at them, the CarePlan last) and cut
  * into transactions of at most `maxEntries`, so everything a resource references is in the same
- * transaction or an earlier one (the client rewrites those references to the server's ids).
+ * transaction or an earlier one (the client rewrites those references to the server's ids). Without
+ * `maxEntries`, one transaction: deliverTransactions learns the server's limit and cuts it.
  * Throws UndeliverableError for a resource without a business identifier: it could not be written
  * without risking a duplicate on the next delivery.
  */
-export function planTransactions(message: Bundle, maxEntries: number): TransactionPlan {
-  if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError(`maxEntries must be a whole number ≥ 1, got ${maxEntries}`);
+export function planTransactions(message: Bundle, maxEntries?: number): TransactionPlan {
+  if (maxEntries !== undefined && (!Number.isInteger(maxEntries) || maxEntries < 1)) {
+    throw new RangeError(`maxEntries must be a whole number ≥ 1, got ${maxEntries}`);
+  }
   const entries = (message.entry ?? []).filter((e) => e.resource && e.resource.resourceType !== 'MessageHeader');
   const byUrl = new Map<string, BundleEntry>();
   for (const e of entries) if (e.fullUrl) byUrl.set(e.fullUrl, e);
@@ -83,19 +113,36 @@ export function planTransactions(message: Bundle, maxEntries: number): Transacti
     if (!e.fullUrl) throw new UndeliverableError(`${resource.resourceType} at entry ${order + 1} has no fullUrl`);
     const search = conditionalSearch(resource);
     if (!search) throw new UndeliverableError(`${resource.resourceType}/${resource.id ?? '?'} has no business identifier, so it cannot be written without risking a duplicate`);
-    // The sender's ids mean nothing at the recipient; the server assigns its own.
-    const { id: _id, meta: _meta, ...body } = resource as Resource & { id?: string; meta?: unknown };
-    void _id;
-    void _meta;
-    const request: PlannedEntry['request'] = CREATE_ONLY.has(resource.resourceType)
-      ? { method: 'POST', url: resource.resourceType, ifNoneExist: search }
-      : { method: 'PUT', url: `${resource.resourceType}?${search}` };
-    return { entry: { fullUrl: e.fullUrl, resource: body as Resource, request }, depth: depthOf(e, new Set()), order };
+    return { entry: plannedEntry(e.fullUrl, resource, search), depth: depthOf(e, new Set()), order };
   });
   planned.sort((a, b) => a.depth - b.depth || a.order - b.order);
+  const ordered = planned.map((p) => p.entry);
+  return maxEntries === undefined ? { batches: ordered.length ? [ordered] : [] } : { batches: cutBatches(ordered, maxEntries), maxEntries };
+}
+
+/** Entries in dependency order cut into transactions of at most `size` (order kept, so references still point backwards). */
+export function cutBatches(ordered: PlannedEntry[], size: number): PlannedEntry[][] {
   const batches: PlannedEntry[][] = [];
-  for (let i = 0; i < planned.length; i += maxEntries) batches.push(planned.slice(i, i + maxEntries).map((p) => p.entry));
-  return { batches };
+  for (let i = 0; i < ordered.length; i += size) batches.push(ordered.slice(i, i + size));
+  return batches;
+}
+
+/**
+ * How a resource is written: people and organisations by conditional create, a subsetted resource (a
+ * plan's status notice) by conditional patch of what the recipient holds, anything else by
+ * conditional update. The sender's ids mean nothing at the recipient; the server assigns its own.
+ */
+function plannedEntry(fullUrl: string, resource: Resource, search: string): PlannedEntry {
+  const { id: _id, meta: _meta, ...rest } = resource as Resource & { id?: string; meta?: unknown };
+  void _id;
+  void _meta;
+  const body = rest as Resource;
+  const type = resource.resourceType;
+  if (CREATE_ONLY.has(type)) return { fullUrl, resource: body, request: { method: 'POST', url: type, ifNoneExist: search } };
+  if (isSubsetted(resource)) {
+    return { fullUrl, resource: body, request: { method: 'PATCH', url: `${type}?${search}` }, patch: patchOf(resource) };
+  }
+  return { fullUrl, resource: body, request: { method: 'PUT', url: `${type}?${search}` } };
 }
 
 /**
@@ -115,6 +162,16 @@ export function transactionBundle(batch: PlannedEntry[], written: ReadonlyMap<st
   return {
     resourceType: 'Bundle',
     type: 'transaction',
-    entry: batch.map((e) => ({ fullUrl: e.fullUrl, resource: (written.size ? rewrite(e.resource) : e.resource) as Resource, request: e.request })),
+    entry: batch.map((e) => ({
+      fullUrl: e.fullUrl,
+      resource: e.patch ? patchBinary(e.patch) : ((written.size ? rewrite(e.resource) : e.resource) as Resource),
+      request: e.request,
+    })),
   };
+}
+
+/** A JSON Patch as a transaction entry carries it: a Binary of type application/json-patch+json. */
+function patchBinary(patch: NonNullable<PlannedEntry['patch']>): Binary {
+  const data = Buffer.from(JSON.stringify(patch), 'utf8').toString('base64');
+  return { resourceType: 'Binary', contentType: 'application/json-patch+json', data };
 }

@@ -16,7 +16,16 @@ export interface PlanEntry {
   version: string;
   /** The message that brought this version. */
   messageId?: string;
+  /** CarePlan.status: `completed`, `revoked` or `entered-in-error` free the person for another plan. */
+  status?: string;
+  /** `system|value` of the plans this one says it replaces (CarePlan.replaces by identifier). */
+  replaces?: string[];
+  /** Set by the index when this plan took the place of the person's plan in force: that plan and its owner. */
+  replaced?: { plan: string; owner?: string };
 }
+
+/** Plan statuses that end a plan: the person is free for another (and no revision is due). */
+export const ENDED_PLAN_STATUSES: readonly string[] = ['completed', 'revoked', 'entered-in-error'];
 
 const REVISION = /revisjon/i;
 const REVIEW_SYSTEM = CODE_SYSTEMS.planReview;
@@ -49,10 +58,23 @@ function koordinatorOf(bundle: Bundle, plan: CarePlan): PlanEntry['koordinator']
   return undefined;
 }
 
-/** The owner: the orgnr in the plan identifier's namespace (`…4.1.4.101/{orgnr}/…`), else the koordinator's organisation, else the sender. */
+/**
+ * The organisasjonsnummer an organisation-scoped identifier system names: `…/{orgnr}/{kind}` (or
+ * ending in `/{orgnr}`), whatever the prefix (`http://ipbro.no/fhir/sid/org/…`, the older
+ * `urn:oid:…4.1.4.101/…`): read from the data, not from one spelling of the system.
+ */
+export function orgnrOfSystem(system: string | undefined): string | undefined {
+  return system?.match(/\/(\d{9})(?:\/[A-Za-z][\w-]*)?\/?$/)?.[1];
+}
+
+/** The owner: the orgnr in the plan identifier's namespace (`…/{orgnr}/ip`), else the koordinator's organisation, else the sender. */
 function ownerOf(system: string | undefined, koordinator: PlanEntry['koordinator'], sender: string | undefined): string | undefined {
-  const fromSystem = system?.match(/^urn:oid:2\.16\.578\.1\.12\.4\.1\.4\.101\/(\d{9})(\/|$)/)?.[1];
-  return fromSystem ?? koordinator?.orgnr ?? sender;
+  return orgnrOfSystem(system) ?? koordinator?.orgnr ?? sender;
+}
+
+/** `system|value` of each plan CarePlan.replaces names by identifier (a reference without one names nothing the index knows). */
+export function replacedPlansOf(plan: CarePlan): string[] {
+  return (plan.replaces ?? []).map((r) => r?.identifier).filter((i) => !!i?.system && !!i.value).map((i) => `${i!.system}|${i!.value}`);
 }
 
 /** The index entry of a plan copy or handover (its focus CarePlan); undefined when it carries no identified plan. */
@@ -63,7 +85,10 @@ export function planEntryOf(bundle: Bundle, now = new Date()): PlanEntry | undef
   if (!plan || !id) return undefined;
   const koordinator = koordinatorOf(bundle, plan);
   const owner = ownerOf(id.system, koordinator, view.senderIds.orgnr);
-  const nextRevision = nextRevisionOf(plan);
+  const status = typeof plan.status === 'string' ? plan.status : undefined;
+  // A plan that is over has no revision due.
+  const nextRevision = status && ENDED_PLAN_STATUSES.includes(status) ? undefined : nextRevisionOf(plan);
+  const replaces = replacedPlansOf(plan);
   const stamp = typeof bundle.timestamp === 'string' && !Number.isNaN(Date.parse(bundle.timestamp)) ? new Date(bundle.timestamp).toISOString() : now.toISOString();
   return {
     plan: `${id.system}|${id.value}`,
@@ -72,5 +97,7 @@ export function planEntryOf(bundle: Bundle, now = new Date()): PlanEntry | undef
     ...(nextRevision ? { nextRevision } : {}),
     version: stamp,
     ...(view.messageId ? { messageId: view.messageId } : {}),
+    ...(status ? { status } : {}),
+    ...(replaces.length ? { replaces } : {}),
   };
 }

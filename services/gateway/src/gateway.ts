@@ -54,8 +54,10 @@ export async function wireGateway(config: GatewayConfig, logger: Logger): Promis
   const cipher = bodyCipherFromConfig(config.IPBRO_ENCRYPTION_KEY, config.IPBRO_ENCRYPTION_PREVIOUS_KEYS);
   const ledger = new MessageLedger(redis, { prefix: config.QUEUE_PREFIX, cipher });
   const audit = new AuditTrail(redis, { prefix: config.QUEUE_PREFIX, logger, source: 'gateway', hmacKey: config.auditKey });
-  // Documents: one plan per person, the consent registry, revision reminders (keyed by IPBRO_ENCRYPTION_KEY, as the courier is).
-  const documents = createDocumentIntake(redis, { prefix: config.QUEUE_PREFIX, encryptionKey: config.IPBRO_ENCRYPTION_KEY });
+  // Documents: one plan per person, the consent registry, revision reminders (keyed by IPBRO_ENCRYPTION_KEY, as the courier is),
+  // and the notice to a replaced plan's owner, queued like any document.
+  const notices = { ledger, queue: queues[QUEUES.documents], ...(directory ? { directory } : {}) };
+  const documents = createDocumentIntake(redis, { prefix: config.QUEUE_PREFIX, encryptionKey: config.IPBRO_ENCRYPTION_KEY, notices });
   const app = createGatewayApp({
     logger, ledger, queues, directory, audit, beforeAccept: documents.check, auth: createAuthenticator(config.auth, logger, { redis, prefix: config.QUEUE_PREFIX }), bodyLimit: config.BODY_LIMIT_BYTES,
     readiness: [

@@ -9,14 +9,15 @@ export interface ListeningPeer {
 
 /**
  * A real FHIR server (Medplum's FhirRouter over its MemoryRepository, validation on) on port 0 for
- * the test file that calls this: started before all its tests, emptied before each, closed after all.
+ * the test file that calls this: started before all its tests, emptied before each, closed after all
+ * (`options` as createFhirPeer takes them).
  * The fields are filled in by beforeAll.
  */
-export function listeningPeer(): ListeningPeer {
+export function listeningPeer(options: Parameters<typeof createFhirPeer>[0] = {}): ListeningPeer {
   const at = {} as ListeningPeer;
   let server: Server;
   beforeAll(async () => {
-    at.peer = createFhirPeer();
+    at.peer = createFhirPeer(options);
     server = await new Promise<Server>((resolve) => {
       const s = at.peer.app.listen(0, '127.0.0.1', () => resolve(s));
     });
