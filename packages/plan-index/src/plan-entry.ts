@@ -1,4 +1,4 @@
-import { CODE_SYSTEMS, readMessage, resolveReference, organizationIds } from '@ipbro/fhir-message';
+import { CODE_SYSTEMS, orgScopedSystem, parseOrgScopedSystem, readMessage, resolveReference, organizationIds } from '@ipbro/fhir-message';
 import { IDENTIFIER_SYSTEMS } from '@ipbro/identifiers';
 import type { Bundle, CarePlan, CareTeam, Organization, Practitioner } from '@medplum/fhirtypes';
 
@@ -49,10 +49,9 @@ function koordinatorOf(bundle: Bundle, plan: CarePlan): PlanEntry['koordinator']
   return undefined;
 }
 
-/** The owner: the orgnr in the plan identifier's namespace (`…4.1.4.101/{orgnr}/…`), else the koordinator's organisation, else the sender. */
-function ownerOf(system: string | undefined, koordinator: PlanEntry['koordinator'], sender: string | undefined): string | undefined {
-  const fromSystem = system?.match(/^urn:oid:2\.16\.578\.1\.12\.4\.1\.4\.101\/(\d{9})(\/|$)/)?.[1];
-  return fromSystem ?? koordinator?.orgnr ?? sender;
+/** The owner: the orgnr of the plan identifier's system (`…/sid/org/{orgnr}/ip`), else the koordinator's organisation, else the sender. */
+function ownerOf(scoped: { orgnr: string } | undefined, koordinator: PlanEntry['koordinator'], sender: string | undefined): string | undefined {
+  return scoped?.orgnr ?? koordinator?.orgnr ?? sender;
 }
 
 /** The index entry of a plan copy or handover (its focus CarePlan); undefined when it carries no identified plan. */
@@ -62,11 +61,14 @@ export function planEntryOf(bundle: Bundle, now = new Date()): PlanEntry | undef
   const id = plan?.identifier?.find((i) => i.system && i.value);
   if (!plan || !id) return undefined;
   const koordinator = koordinatorOf(bundle, plan);
-  const owner = ownerOf(id.system, koordinator, view.senderIds.orgnr);
+  // The former urn:oid form of an organisation's system names the same plan as the http form.
+  const scoped = parseOrgScopedSystem(id.system);
+  const system = scoped ? orgScopedSystem(scoped.orgnr, scoped.kind) : id.system;
+  const owner = ownerOf(scoped, koordinator, view.senderIds.orgnr);
   const nextRevision = nextRevisionOf(plan);
   const stamp = typeof bundle.timestamp === 'string' && !Number.isNaN(Date.parse(bundle.timestamp)) ? new Date(bundle.timestamp).toISOString() : now.toISOString();
   return {
-    plan: `${id.system}|${id.value}`,
+    plan: `${system}|${id.value}`,
     ...(owner ? { owner } : {}),
     ...(koordinator && (koordinator.hpr || koordinator.orgnr) ? { koordinator } : {}),
     ...(nextRevision ? { nextRevision } : {}),
