@@ -30,15 +30,16 @@ const EXAMPLE = join(EXAMPLES, 'meldeplikt.json');
 const DOCUMENT_EXAMPLES: Record<string, string> = { epikrise: 'epikrise.json' };
 
 /**
- * A document example with a fresh MessageHeader.id and, when `toOrgnr` is given, that organisation as
- * the explicit destination (CONTRACT.md: it wins over the home kommune).
+ * A document example with a fresh MessageHeader.id and, when `to` is given, that organisation as the
+ * explicit destination (CONTRACT.md: it wins over the home kommune): named by `receiver`, its
+ * `endpoint` the URL the message goes to (the hospital sends through the gateway, `to.via`).
  */
-export function buildDocument(template: Bundle, toOrgnr?: string, receiptEndpoint?: string): Bundle {
+export function buildDocument(template: Bundle, to?: { orgnr: string; via: string }, receiptEndpoint?: string): Bundle {
   const bundle = buildMeldeplikt(template, undefined, receiptEndpoint);
-  if (toOrgnr !== undefined) {
-    if (!/^\d{9}$/.test(toOrgnr)) throw badRequest('to must be an organisasjonsnummer (9 digits)', 'to');
+  if (to !== undefined) {
+    if (!/^\d{9}$/.test(to.orgnr)) throw badRequest('to must be an organisasjonsnummer (9 digits)', 'to');
     const header = bundle.entry![0].resource as MessageHeader;
-    header.destination = [{ endpoint: `urn:oid:2.16.578.1.12.4.1.4.101:${toOrgnr}`, receiver: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: toOrgnr } } }];
+    header.destination = [{ endpoint: to.via, receiver: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: to.orgnr } } }];
   }
   return bundle;
 }
@@ -125,7 +126,7 @@ export function createHospitalSimulator(options: HospitalSimulatorOptions): Expr
     try {
       const file = DOCUMENT_EXAMPLES[String(req.params.event)];
       if (!file) throw badRequest(`Send meldeplikt, ${Object.keys(DOCUMENT_EXAMPLES).join(' or ')}`, 'event');
-      const to = typeof req.query.to === 'string' ? req.query.to : undefined;
+      const to = typeof req.query.to === 'string' ? { orgnr: req.query.to, via: `${options.gatewayUrl}/fhir` } : undefined;
       await send(buildDocument(JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8')) as Bundle, to, options.receiptEndpoint), res, String(req.params.event));
     } catch (err) {
       next(err);
