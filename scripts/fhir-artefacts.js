@@ -25,7 +25,8 @@ const need = (file) => {
 const { withDestination } = need(path.join(root, 'packages', 'delivery', 'dist', 'index.js'));
 const { reminderMessage } = need(path.join(root, 'packages', 'document-delivery', 'dist', 'index.js'));
 const { planTransactions, transactionBundle } = need(path.join(root, 'packages', 'fhir-rest-delivery', 'dist', 'index.js'));
-const { buildDocument, buildHandover, buildMeldeplikt, receiptFor } = need(path.join(root, 'packages', 'simulated-peers', 'dist', 'index.js'));
+const peers = need(path.join(root, 'packages', 'simulated-peers', 'dist', 'index.js'));
+const { buildDocument, buildHandover, buildMeldeplikt, receiptFor } = peers;
 const { createPlanMapping } = need(path.join(root, 'services', 'plan-mapper', 'dist', 'plan-mapping.js'));
 const { generateIpDocument } = need(path.join(root, 'packages', 'ip-model', 'dist', 'test-support', 'ip-document-generator.js'));
 
@@ -63,13 +64,18 @@ function mapped() {
 
 function simulators() {
   write('simulators', 'hospital-meldeplikt', buildMeldeplikt(example('meldeplikt'), undefined, HOSPITAL_RECEIPTS));
-  write('simulators', 'hospital-epikrise-to-molde', buildDocument(example('epikrise'), { orgnr: ORG.molde, via: GATEWAY }, HOSPITAL_RECEIPTS));
+  const toMolde = buildDocument(example('epikrise'), { orgnr: ORG.molde, via: GATEWAY }, HOSPITAL_RECEIPTS);
+  write('simulators', 'hospital-epikrise-to-molde', toMolde);
   write('simulators', 'hospital-koordinator-handover', buildDocument(buildHandover(example('ip-plan-copy')), undefined, HOSPITAL_RECEIPTS));
   const molde = party(ORG.molde);
-  write('simulators', 'kommune-ip-plan-copy-to-molde', buildDocument(example('ip-plan-copy'), { orgnr: ORG.molde, via: molde.koordinerendeEnhet.endpoint }));
+  const planToMolde = buildDocument(example('ip-plan-copy'), { orgnr: ORG.molde, via: molde.koordinerendeEnhet.endpoint });
+  write('simulators', 'kommune-ip-plan-copy-to-molde', planToMolde);
   const meldepliktId = example('meldeplikt').entry[0].resource.id;
-  for (const code of ['ok', 'transient-error', 'fatal-error']) write('simulators', `kommune-receipt-${code}`, receiptFor(meldepliktId, code, '1508', ORG.alesund));
-  write('simulators', 'kommune-receipt-ok-handover', receiptFor('d7c1a7e2-1b1c-4e57-9d55-2c1f3b0a9e10', 'ok', '1508', ORG.alesund, 'koordinator-handover'));
+  for (const code of ['ok', 'transient-error', 'fatal-error']) {
+    write('simulators', `kommune-receipt-${code}`, receiptFor(meldepliktId, code, '1508', ORG.alesund));
+  }
+  const handoverId = 'd7c1a7e2-1b1c-4e57-9d55-2c1f3b0a9e10';
+  write('simulators', 'kommune-receipt-ok-handover', receiptFor(handoverId, 'ok', '1508', ORG.alesund, 'koordinator-handover'));
 }
 
 function delivered() {
@@ -78,7 +84,8 @@ function delivered() {
   write('delivered', 'meldeplikt-to-alesund-ke', withDestination(example('meldeplikt'), ke));
   write('delivered', 'koordinator-handover-to-alesund-ke', withDestination(buildHandover(example('ip-plan-copy')), ke));
   const plan = 'http://ipbro.no/fhir/sid/org/942953119/ip|IP-2026-0042';
-  write('delivered', 'revision-reminder-to-alesund-ke', reminderMessage({ patientKey: 'k', plan, nextRevision: '2027-05-21' }, ke, new Date('2027-05-22T08:00:00Z')));
+  const reminder = reminderMessage({ patientKey: 'k', plan, nextRevision: '2027-05-21' }, ke, new Date('2027-05-22T08:00:00Z'));
+  write('delivered', 'revision-reminder-to-alesund-ke', reminder);
 }
 
 /** The courier's transactions for one message: one, and cut to `max` entries (earlier ones' resources by the server's ids). */

@@ -50,7 +50,7 @@ function koordinatorOf(bundle: Bundle, plan: CarePlan): PlanEntry['koordinator']
 }
 
 /** The owner: the orgnr of the plan identifier's system (`…/sid/org/{orgnr}/ip`), else the koordinator's organisation, else the sender. */
-function ownerOf(scoped: { orgnr: string } | undefined, koordinator: PlanEntry['koordinator'], sender: string | undefined): string | undefined {
+function ownerOf(scoped: { orgnr: string } | undefined, koordinator: PlanEntry['koordinator'], sender?: string): string | undefined {
   return scoped?.orgnr ?? koordinator?.orgnr ?? sender;
 }
 

@@ -28,11 +28,19 @@ export function buildHandover(planCopy: Bundle, receiptEndpoint?: string): Bundl
   delete header.destination;
   bundle.entry!.push({
     fullUrl: doctorUrl,
-    resource: { resourceType: 'Practitioner', identifier: [{ system: HPR_SYSTEM, value: '9144900' }], name: [{ family: 'Lien', given: ['Kari'] }] },
+    resource: {
+      resourceType: 'Practitioner',
+      identifier: [{ system: HPR_SYSTEM, value: '9144900' }],
+      name: [{ family: 'Lien', given: ['Kari'] }],
+    },
   });
   team.participant = [
     ...(team.participant ?? []),
-    { role: [{ coding: [{ system: ROLE_SYSTEM, code: 'midlertidig-koordinator' }] }], member: { reference: doctorUrl }, onBehalfOf: { reference: hospitalUrl } },
+    {
+      role: [{ coding: [{ system: ROLE_SYSTEM, code: 'midlertidig-koordinator' }] }],
+      member: { reference: doctorUrl },
+      onBehalfOf: { reference: hospitalUrl },
+    },
   ];
   return bundle;
 }

@@ -30,9 +30,8 @@ export const identifierCheck: NodeVisitor = (node, ctx, issues) => {
     const name = NAMES[system as string] ?? system;
     issues.push(errorIssue('value', `Invalid ${name} ${JSON.stringify(raw)}: ${result.message} (rule ${result.rule})`, `${ctx.expression}.${isKommune ? 'code' : 'value'}`));
   } else if (result === undefined && isIdentifier && system?.startsWith('urn:oid:') && !OID_URI.test(system)) {
-    issues.push(
-      issue('warning', 'value', `Identifier.system ${JSON.stringify(system)} is not a valid URI (an urn:oid: holds digits and dots only); ` +
-        'an organisation\'s own identifiers use http://ipbro.no/fhir/sid/org/{organisasjonsnummer}/{kind}', `${ctx.expression}.system`)
-    );
+    const text = `Identifier.system ${JSON.stringify(system)} is not a valid URI (an urn:oid: holds digits and dots only); ` +
+      'an organisation\'s own identifiers use http://ipbro.no/fhir/sid/org/{organisasjonsnummer}/{kind}';
+    issues.push(issue('warning', 'value', text, `${ctx.expression}.system`));
   }
 };
