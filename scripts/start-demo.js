@@ -68,7 +68,9 @@ async function writePlanCopyDemo() {
   const copy = JSON.parse(fs.readFileSync(path.join(root, 'test', 'fixtures', 'contract', 'ip-plan-copy.json'), 'utf8'));
   const header = copy.entry[0].resource;
   header.id = crypto.randomUUID();
-  header.destination = [{ endpoint: 'urn:oid:2.16.578.1.12.4.1.4.101:944305823', name: 'Molde kommune', receiver: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: '944305823' }, display: 'Molde kommune' } }];
+  const molde = directory.kommuner.find((k) => k.orgnr === '944305823');
+  const endpoint = molde.ehr?.fhirBase ?? molde.koordinerendeEnhet.endpoint;
+  header.destination = [{ endpoint, name: 'Molde kommune', receiver: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: '944305823' }, display: 'Molde kommune' } }];
   fs.writeFileSync(toMoldeFile, JSON.stringify(copy, null, 2));
   return header.id;
 }

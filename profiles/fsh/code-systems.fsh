@@ -7,6 +7,7 @@ Description: "The events of IP-bro's FHIR messages."
 * ^caseSensitive = true
 * ^content = #complete
 * #meldeplikt "Melding om behov for individuell plan og koordinator" "Notice to the koordinerende enhet that a patient needs an individuell plan and/or a koordinator."
+* #meldeplikt-svar "Svar på melding om behov for individuell plan og koordinator" "The koordinerende enhet's answer to a meldeplikt, to its sender: the koordinator named, the plan started, or the notice rejected with a reason."
 * #ip-plan-copy "Kopi av individuell plan" "A copy of an individuell plan for the other party."
 * #koordinator-handover "Overføring av koordinatoransvar" "The hospital's temporary koordinator hands over to the kommune's koordinator."
 * #epikrise "Epikrise" "The discharge summary for the home kommune."

@@ -32,7 +32,7 @@ Usage: #example
 Instance: example-goal
 InstanceOf: IpGoal
 Usage: #example
-* identifier[0].system = "urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip"
+* identifier[0].system = "http://ipbro.no/fhir/sid/org/942953119/ip"
 * identifier[0].value = "IP-EX-1-goal-g1"
 * lifecycleStatus = #active
 * category = IpLifeArea#bolig
@@ -42,7 +42,7 @@ Usage: #example
 Instance: example-careteam
 InstanceOf: IpCareTeam
 Usage: #example
-* identifier[0].system = "urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip"
+* identifier[0].system = "http://ipbro.no/fhir/sid/org/942953119/ip"
 * identifier[0].value = "IP-EX-1-team"
 * status = #active
 * subject = Reference(example-patient)
@@ -55,7 +55,7 @@ Usage: #example
 Instance: example-plan-consent
 InstanceOf: IpConsent
 Usage: #example
-* identifier[0].system = "urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip"
+* identifier[0].system = "http://ipbro.no/fhir/sid/org/942953119/ip"
 * identifier[0].value = "IP-EX-1-consent-ip"
 * status = #active
 * scope = $consentscope#treatment
@@ -71,7 +71,7 @@ Usage: #example
 Instance: example-careplan
 InstanceOf: IpCarePlan
 Usage: #example
-* identifier[0].system = "urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip"
+* identifier[0].system = "http://ipbro.no/fhir/sid/org/942953119/ip"
 * identifier[0].value = "IP-EX-1"
 * status = #active
 * intent = #plan
@@ -122,7 +122,7 @@ Usage: #example
 Instance: example-fritak-consent
 InstanceOf: IpConsent
 Usage: #example
-* identifier[0].system = "urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip"
+* identifier[0].system = "http://ipbro.no/fhir/sid/org/942953119/ip"
 * identifier[0].value = "IP-EX-1-consent-fritak"
 * status = #active
 * scope = $consentscope#patient-privacy
@@ -151,7 +151,7 @@ Usage: #example
 Instance: example-melding-consent
 InstanceOf: IpConsent
 Usage: #example
-* identifier[0].system = "urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip"
+* identifier[0].system = "http://ipbro.no/fhir/sid/org/942953119/ip"
 * identifier[0].value = "IP-EX-1-consent-melding"
 * status = #active
 * scope = $consentscope#patient-privacy

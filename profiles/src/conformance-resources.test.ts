@@ -188,7 +188,7 @@ describe('the extensions', () => {
 describe('code systems and value sets', () => {
   test('the code systems have the codes of CONTRACT.md and docs/fhir-mapping.md, each with a display and a definition', () => {
     const codes = (id: string) => resources.codeSystems.find((c) => c.id === id)?.concept?.map((c) => c.code);
-    expect(codes('ip-message-event')).toEqual(['meldeplikt', 'ip-plan-copy', 'koordinator-handover', 'epikrise', 'revision-reminder']);
+    expect(codes('ip-message-event')).toEqual(['meldeplikt', 'meldeplikt-svar', 'ip-plan-copy', 'koordinator-handover', 'epikrise', 'revision-reminder']);
     expect(codes('ip-need')).toEqual(['individuell-plan', 'koordinator', 'har-ip']);
     expect(codes('ip-careteam-role')).toEqual(['koordinator', 'midlertidig-koordinator', 'bruker', 'paarorende', 'verge', 'tjenesteyter']);
     expect(codes('ip-consent-category')).toEqual(['ip-samtykke', 'taushetsplikt-fritak', 'melding-samtykke']);

@@ -143,7 +143,7 @@ test('consent withdrawn while the message waits (the receiver down): blocked whe
   const s = await until('alesund', idOf(waiting), ['blocked', 'acknowledged']);
   expect(s.state).toBe('blocked');
   expect(s.history.at(-1)?.detail).toMatch(/IP-2026-0042-consent-fritak .*is inactive/);
-  expect((await search<CarePlan>(hmrBase(), `CarePlan?identifier=${encodeURIComponent('urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip|IP-2026-0800')}`))).toHaveLength(0);
+  expect((await search<CarePlan>(hmrBase(), `CarePlan?identifier=${encodeURIComponent('http://ipbro.no/fhir/sid/org/942953119/ip|IP-2026-0800')}`))).toHaveLength(0);
 }, 60000);
 
 test('the example epikrise reaches the home kommune\'s EHR with its attachment byte for byte', async () => {

@@ -76,8 +76,8 @@ test('an epikrise records the person\'s Consents (none here) and touches no plan
   expect(await index.get(patientKey(person))).toBeUndefined();
   await check(readMessage(planCopy({ freshId: true, person, planValue: 'IP-D' })));
   expect((await consents.all(patientKey(person))).map((c) => c.identifier).sort()).toEqual([
-    'urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip|IP-2026-0042-consent-fritak',
-    'urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip|IP-2026-0042-consent-ipsamtykke',
+    'http://ipbro.no/fhir/sid/org/942953119/ip|IP-2026-0042-consent-fritak',
+    'http://ipbro.no/fhir/sid/org/942953119/ip|IP-2026-0042-consent-ipsamtykke',
   ]);
 });
 

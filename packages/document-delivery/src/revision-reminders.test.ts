@@ -15,7 +15,7 @@ import { reminderDueAt, reminderJobId, reminderMessage, reminderMessageId, sendR
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `{ipbro-test-${randomUUID().slice(0, 8)}}`;
 const quiet = createLogger('test', { destination: new Writable({ write: (_c, _e, cb) => cb() }) });
-const PLAN = 'urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip|IP-2026-0042';
+const PLAN = 'http://ipbro.no/fhir/sid/org/942953119/ip|IP-2026-0042';
 let redis: Redis;
 let sim: ReturnType<typeof createKommuneSimulator>;
 let server: Server;

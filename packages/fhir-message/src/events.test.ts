@@ -2,8 +2,8 @@ import { CODE_SYSTEMS, DOCUMENT_TYPE_SYSTEM, IPBRO_BASE } from './code-systems';
 import { isMessageEvent, MESSAGE_EVENTS } from './events';
 
 describe('message events', () => {
-  test('the four events of the contract', () => {
-    expect([...MESSAGE_EVENTS]).toEqual(['meldeplikt', 'ip-plan-copy', 'koordinator-handover', 'epikrise']);
+  test('the five events of the contract', () => {
+    expect([...MESSAGE_EVENTS]).toEqual(['meldeplikt', 'meldeplikt-svar', 'ip-plan-copy', 'koordinator-handover', 'epikrise']);
     for (const e of MESSAGE_EVENTS) expect(isMessageEvent(e)).toBe(true);
   });
   test('anything else is not an event', () => {

@@ -4,4 +4,5 @@ export { resolveReference, entriesOfType, type Located } from './resolve-referen
 export { homeKommuneOf } from './home-kommune';
 export { personNumberOf } from './person-number-of';
 export { organizationIds, referencedOrganizationIds, endpointOrganizationIds, type OrganizationIds } from './organization-ids';
+export { ORG_SCOPED_SYSTEM_BASE, orgScopedSystem, parseOrgScopedSystem } from './org-scoped-system';
 export { readMessage, type MessageView, type MessageDestination } from './message-view';

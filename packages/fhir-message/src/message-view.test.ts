@@ -22,7 +22,7 @@ function refusal(input: unknown): { status: number; expression?: string[] } {
 describe('readMessage on every contract example', () => {
   test('there are examples, and each reads with its header, a known event and a sender', () => {
     const names = contractExampleNames();
-    expect(names).toEqual(expect.arrayContaining(['epikrise', 'ip-plan-copy', 'meldeplikt', 'receipt-ok']));
+    expect(names).toEqual(expect.arrayContaining(['epikrise', 'ip-plan-copy', 'meldeplikt', 'meldeplikt-svar', 'receipt-ok']));
     for (const name of names) {
       const b = contractExample(name);
       const v = readMessage(b);
@@ -52,15 +52,27 @@ describe('readMessage on every contract example', () => {
     expect(v.response).toBeUndefined();
   });
 
-  test('ip-plan-copy: focus CarePlan, patient from CarePlan.subject, destination by receiver and endpoint', () => {
+  test('ip-plan-copy: focus CarePlan, patient from CarePlan.subject, destination named by its receiver', () => {
     const v = readMessage(contractExample('ip-plan-copy'));
     expect(v.event).toBe('ip-plan-copy');
     expect(v.senderIds).toEqual({ orgnr: '942953119', herId: '8110021' });
     expect(v.focus.map((f) => f.resource.resourceType)).toEqual(['CarePlan']);
     expect(v.patient?.resource.id).toBe('pas');
     expect(v.homeKommune).toBe('1508');
-    expect(v.destination).toMatchObject({ endpoint: 'urn:oid:2.16.578.1.12.4.1.4.101:997005562', orgnr: '997005562', herId: '8094512' });
+    expect(v.destination).toMatchObject({ endpoint: 'http://hmr.example.test/fhir', orgnr: '997005562', herId: '8094512' });
     expect(v.destination?.receiver?.resource).toMatchObject({ resourceType: 'Organization', id: 'hmr' });
+  });
+
+  test('meldeplikt-svar: from the kommune, focus the answering Task, patient from Task.for, back to the hospital', () => {
+    const v = readMessage(contractExample('meldeplikt-svar'));
+    expect(v.event).toBe('meldeplikt-svar');
+    expect(v.senderIds).toEqual({ orgnr: '942953119', herId: '8110021' });
+    expect(v.author).toBeUndefined();
+    expect(v.focus).toHaveLength(1);
+    expect(v.focus[0]).toMatchObject({ index: 1, resource: { resourceType: 'Task', id: 'svar', status: 'completed' } });
+    expect(v.patient).toMatchObject({ index: 2, resource: { resourceType: 'Patient', id: 'pas' } });
+    expect(v.destination).toMatchObject({ endpoint: 'http://hmr.example.test/fhir', orgnr: '997005562', herId: '8094512' });
+    expect(v.response).toBeUndefined();
   });
 
   test('epikrise: focus DocumentReference, patient from its subject', () => {
@@ -148,7 +160,7 @@ describe('readMessage on broken variants: read what is there, leave the judging 
     expect(v.homeKommune).toBeUndefined();
   });
 
-  test('a destination by HER-id endpoint only, or by a logical receiver', () => {
+  test('a destination by a HER-id endpoint in the former urn:oid form (read on input), or by a logical receiver', () => {
     const b = contractExample('meldeplikt');
     header(b).destination = [{ endpoint: 'urn:oid:2.16.578.1.12.4.1.2:8110021' }];
     expect(readMessage(b).destination).toEqual({ endpoint: 'urn:oid:2.16.578.1.12.4.1.2:8110021', herId: '8110021' });
@@ -156,7 +168,7 @@ describe('readMessage on broken variants: read what is there, leave the judging 
     expect(readMessage(b).destination).toEqual({ endpoint: 'http://alesund.example.test/ke', orgnr: '942953119' });
   });
 
-  test('the receiver\'s own identifiers win over the endpoint\'s', () => {
+  test('the receiver\'s own identifiers win over those of an endpoint in the former urn:oid form', () => {
     const b = contractExample('ip-plan-copy');
     header(b).destination![0].endpoint = 'urn:oid:2.16.578.1.12.4.1.4.101:942953119';
     expect(readMessage(b).destination).toMatchObject({ orgnr: '997005562', herId: '8094512' });

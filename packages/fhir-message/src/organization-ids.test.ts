@@ -27,7 +27,7 @@ describe('referencedOrganizationIds', () => {
   });
 });
 
-describe('endpointOrganizationIds', () => {
+describe('endpointOrganizationIds (the former urn:oid endpoint form, read on input only)', () => {
   test('orgnr and HER-id endpoints', () => {
     expect(endpointOrganizationIds('urn:oid:2.16.578.1.12.4.1.4.101:997005562')).toEqual({ orgnr: '997005562' });
     expect(endpointOrganizationIds('urn:oid:2.16.578.1.12.4.1.2:8094512')).toEqual({ herId: '8094512' });

@@ -29,7 +29,11 @@ export function referencedOrganizationIds(reference: Reference | undefined): Org
   return reference?.identifier ? idsOf([reference.identifier]) : {};
 }
 
-/** Reads an endpoint like `urn:oid:2.16.578.1.12.4.1.4.101:997005562` (orgnr) or `urn:oid:2.16.578.1.12.4.1.2:8094512` (HER-id). */
+/**
+ * Reads an endpoint of the form before the contract made `destination.endpoint` a URL and named the
+ * recipient by `receiver`: `urn:oid:2.16.578.1.12.4.1.4.101:997005562` (orgnr) or `urn:oid:2.16.578.1.12.4.1.2:8094512`
+ * (HER-id). Read on input only; IP-bro never writes it.
+ */
 export function endpointOrganizationIds(endpoint: string | undefined): OrganizationIds {
   if (typeof endpoint !== 'string') return {};
   const after = (system: string): string | undefined => (endpoint.startsWith(`${system}:`) ? endpoint.slice(system.length + 1) || undefined : undefined);

@@ -68,7 +68,7 @@ test('a server that answers without locations: later transactions refer to earli
   expect(outcome).toMatchObject({ kind: 'written', transactions: 2 });
   const plan = got[1].entry!.find((e) => e.resource?.resourceType === 'CarePlan')!.resource as CarePlan;
   expect(plan.subject?.reference).toBe(`Patient?identifier=${encodeURIComponent('urn:oid:2.16.578.1.12.4.1.4.1|12830551210')}`);
-  expect(plan.goal?.[0].reference).toBe(`Goal?identifier=${encodeURIComponent('urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip|IP-2026-0042-goal-g1')}`);
+  expect(plan.goal?.[0].reference).toBe(`Goal?identifier=${encodeURIComponent('http://ipbro.no/fhir/sid/org/942953119/ip|IP-2026-0042-goal-g1')}`);
 });
 
 test('a person number the server echoes in its error is masked before it becomes the reason', () => {

@@ -25,7 +25,7 @@ test('people and organisations by conditional create on the national identifier,
   const patient = all.find((e) => e.resource.resourceType === 'Patient')!;
   expect(patient.request).toEqual({ method: 'POST', url: 'Patient', ifNoneExist: `identifier=${encodeURIComponent('urn:oid:2.16.578.1.12.4.1.4.1|12830551210')}` });
   const plan = all.find((e) => e.resource.resourceType === 'CarePlan')!;
-  expect(plan.request).toEqual({ method: 'PUT', url: `CarePlan?identifier=${encodeURIComponent('urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip|IP-2026-0042')}` });
+  expect(plan.request).toEqual({ method: 'PUT', url: `CarePlan?identifier=${encodeURIComponent('http://ipbro.no/fhir/sid/org/942953119/ip|IP-2026-0042')}` });
   expect(all.every((e) => (e.resource as { id?: string }).id === undefined)).toBe(true);
   expect(planTransactions(PLAN_COPY, 20).batches).toHaveLength(1);
   expect(planTransactions(PLAN_COPY, 1).batches).toHaveLength(11);

@@ -23,7 +23,7 @@ describe('checkIdentifier by system', () => {
   });
 
   test('other systems (and RESH-id, which has no published rule) are not ours to judge', () => {
-    expect(checkIdentifier('urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip', 'IP-2026-0042')).toBeUndefined();
+    expect(checkIdentifier('http://ipbro.no/fhir/sid/org/942953119/ip', 'IP-2026-0042')).toBeUndefined();
     expect(checkIdentifier(IDENTIFIER_SYSTEMS.reshId, 'anything')).toBeUndefined();
     expect(checkIdentifier(undefined, 'x')).toBeUndefined();
   });

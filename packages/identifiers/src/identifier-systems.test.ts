@@ -15,7 +15,7 @@ describe('identifier systems', () => {
   test('names by system', () => {
     expect(identifierSystemName('urn:oid:2.16.578.1.12.4.1.4.101')).toBe('organisasjonsnummer');
     expect(identifierSystemName('urn:oid:2.16.578.1.12.4.1.2')).toBe('herId');
-    expect(identifierSystemName('urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip')).toBeUndefined();
+    expect(identifierSystemName('http://ipbro.no/fhir/sid/org/942953119/ip')).toBeUndefined();
     expect(identifierSystemName(undefined)).toBeUndefined();
   });
 });

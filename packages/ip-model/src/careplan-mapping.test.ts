@@ -8,7 +8,7 @@ const bundle = ipDocumentToFhir(sampleDocument());
 const plan = resourceIn<CarePlan>(bundle, 'CarePlan', 'ip');
 
 test('plan identity: identifier in the owner\'s system, IP category, status, title, created, author, version', () => {
-  expect(plan.identifier).toEqual([{ system: 'urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip', value: 'IP-2026-0042' }]);
+  expect(plan.identifier).toEqual([{ system: 'http://ipbro.no/fhir/sid/org/942953119/ip', value: 'IP-2026-0042' }]);
   expect(plan.category).toEqual([{ coding: [{ system: 'urn:oid:2.16.578.1.12.4.1.1.9602', code: 'A02-2', display: 'Individuell plan' }] }]);
   expect(plan).toMatchObject({ status: 'active', intent: 'plan', title: 'Individuell plan for Ola Nordmann', created: '2026-11-21', meta: { versionId: '3', lastUpdated: '2026-11-22T10:00:00+01:00' } });
   expect(plan.author).toEqual(refTo(bundle, 'Practitioner', 'koord'));

@@ -57,7 +57,7 @@ export type CarePlanParts = Pick<
 export function carePlanToDocument(located: Located<CarePlan>, where: string, ctx: FromFhirContext): CarePlanParts {
   const p = located.resource;
   const identifier = p.identifier?.find((i) => ownerOfPlanSystem(i?.system) !== undefined && i.value);
-  if (!identifier) ctx.problem('required', 'The plan needs an identifier in the system urn:oid:2.16.578.1.12.4.1.4.101/{owner orgnr}/ip', `${where}.identifier`);
+  if (!identifier) ctx.problem('required', 'The plan needs an identifier in the system http://ipbro.no/fhir/sid/org/{owner orgnr}/ip', `${where}.identifier`);
   if (!p.period?.start) ctx.problem('required', 'The plan period needs its start (forskrift § 19 g)', `${where}.period.start`);
   const resourcesAndNeeds: IpResourceOrNeed[] = [];
   (p.extension ?? []).forEach((e, i) => {

@@ -9,7 +9,7 @@ const bundle = ipDocumentToFhir(sampleDocument());
 const team = resourceIn<CareTeam>(bundle, 'CareTeam', 'team');
 
 test('§ 19 b: everyone with a role is a CareTeam participant, in order, with member and organisation', () => {
-  expect(team).toMatchObject({ identifier: [{ system: 'urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip', value: 'IP-2026-0042-team' }], status: 'active', subject: refTo(bundle, 'Patient', 'pas') });
+  expect(team).toMatchObject({ identifier: [{ system: 'http://ipbro.no/fhir/sid/org/942953119/ip', value: 'IP-2026-0042-team' }], status: 'active', subject: refTo(bundle, 'Patient', 'pas') });
   expect(team.participant?.map((p) => [p.role?.[0].coding?.[0].code, p.member?.reference])).toEqual([
     ['koordinator', refTo(bundle, 'Practitioner', 'koord').reference],
     ['bruker', refTo(bundle, 'Patient', 'pas').reference],

@@ -12,7 +12,7 @@ test('§ 19 h: consent to the plan: category ip-samtykke, scope treatment, the p
     resourceType: 'Consent',
     id: 'ipsamtykke',
     extension: [{ url: `${EXT}ip-consenter-role`, valueCode: 'selv' }],
-    identifier: [{ system: 'urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip', value: 'IP-2026-0042-consent-ipsamtykke' }],
+    identifier: [{ system: 'http://ipbro.no/fhir/sid/org/942953119/ip', value: 'IP-2026-0042-consent-ipsamtykke' }],
     status: 'active',
     scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'treatment' }] },
     category: [{ coding: [{ system: 'http://ipbro.no/fhir/CodeSystem/ip-consent-category', code: 'ip-samtykke' }] }],

@@ -1,4 +1,4 @@
-import { CODE_SYSTEMS, DOCUMENT_TYPE_SYSTEM, IPBRO_BASE } from '@ipbro/fhir-message';
+import { CODE_SYSTEMS, DOCUMENT_TYPE_SYSTEM, IPBRO_BASE, orgScopedSystem, parseOrgScopedSystem } from '@ipbro/fhir-message';
 import { IDENTIFIER_SYSTEMS, MUNICIPALITY_CODE_EXTENSION } from '@ipbro/identifiers';
 import type { CodeableConcept, Extension } from '@medplum/fhirtypes';
 import { createHash } from 'node:crypto';
@@ -37,15 +37,13 @@ export const SYSTEMS = {
 /** The CarePlan category that makes a CarePlan an individuell plan. */
 export const IP_CATEGORY = { system: SYSTEMS.documentType, code: 'A02-2', display: 'Individuell plan' } as const;
 
-/** The identifier system of a plan and its parts: `urn:oid:…4.1.4.101/{owner orgnr}/ip`. */
-export const planIdentifierSystem = (ownerOrgnr: string): string => `${SYSTEMS.orgnr}/${ownerOrgnr}/ip`;
+/** The identifier system of a plan and its parts: `http://ipbro.no/fhir/sid/org/{owner orgnr}/ip`. */
+export const planIdentifierSystem = (ownerOrgnr: string): string => orgScopedSystem(ownerOrgnr, 'ip');
 
-/** The owner orgnr of a plan identifier system, or undefined when the system is not one. */
+/** The owner orgnr of a plan identifier system (the former urn:oid form too), or undefined when the system is not one. */
 export function ownerOfPlanSystem(system: string | undefined): string | undefined {
-  const prefix = `${SYSTEMS.orgnr}/`;
-  if (!system?.startsWith(prefix) || !system.endsWith('/ip')) return undefined;
-  const owner = system.slice(prefix.length, -'/ip'.length);
-  return /^\d{9}$/.test(owner) ? owner : undefined;
+  const parsed = parseOrgScopedSystem(system);
+  return parsed?.kind === 'ip' ? parsed.orgnr : undefined;
 }
 
 const NAMESPACE = Buffer.from('6ba7b8119dad11d180b400c04fd430c8', 'hex'); // RFC 4122 URL namespace

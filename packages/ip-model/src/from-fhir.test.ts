@@ -78,3 +78,14 @@ test('a plan whose subject is missing stops at once with where', () => {
   delete (b.entry?.[0].resource as Partial<CarePlan>).subject;
   expect(refused(b)).toEqual({ status: 422, where: ['Bundle.entry[0].resource.subject'], diagnostics: ['Bundle.entry[0].resource.subject must reference a Patient in the bundle'] });
 });
+
+test('a plan whose identifiers use the former urn:oid system reads with its owner, and maps back in the http system only', () => {
+  const b = ipDocumentToFhir(sampleDocument());
+  const text = JSON.stringify(b).split('http://ipbro.no/fhir/sid/org/942953119/ip').join('urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip');
+  expect(text).toContain('urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip');
+  const doc = fhirToIpDocument(JSON.parse(text) as Bundle);
+  expect(doc.plan.ownerOrgnr).toBe('942953119');
+  const again = JSON.stringify(ipDocumentToFhir(doc));
+  expect(again).not.toContain('urn:oid:2.16.578.1.12.4.1.4.101/');
+  expect(again).toContain('"system":"http://ipbro.no/fhir/sid/org/942953119/ip"');
+});

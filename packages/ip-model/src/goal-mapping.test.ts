@@ -9,7 +9,7 @@ test('§ 19 a: a goal is a Goal with its life area as category, its text, who ex
   expect(resourceIn<Goal>(bundle, 'Goal', 'g1')).toEqual({
     resourceType: 'Goal',
     id: 'g1',
-    identifier: [{ system: 'urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip', value: 'IP-2026-0042-goal-g1' }],
+    identifier: [{ system: 'http://ipbro.no/fhir/sid/org/942953119/ip', value: 'IP-2026-0042-goal-g1' }],
     lifecycleStatus: 'active',
     category: [{ coding: [{ system: 'http://ipbro.no/fhir/CodeSystem/ip-life-area', code: 'helse-omsorg' }] }],
     description: { text: 'Klare meg selv i egen bolig' },

@@ -82,7 +82,7 @@ export interface IpPlanIdentity {
   key: Key;
   /** The plan identifier, e.g. IP-2026-0042; the plan's parts take values derived from it. */
   id: Text;
-  /** The organisation that owns the plan; its identifier system is urn:oid:2.16.578.1.12.4.1.4.101/{ownerOrgnr}/ip. */
+  /** The organisation that owns the plan; its identifier system is http://ipbro.no/fhir/sid/org/{ownerOrgnr}/ip. */
   ownerOrgnr: Orgnr;
   status: PlanStatus;
   title?: Text;

@@ -5,7 +5,7 @@ import type { IpDocument } from './ip-document';
 
 /** What every document → FHIR mapper needs: the plan's identifier system and the fullUrl of each key. */
 export interface ToFhirContext {
-  /** `urn:oid:…4.1.4.101/{owner orgnr}/ip` */
+  /** `http://ipbro.no/fhir/sid/org/{owner orgnr}/ip` */
   system: string;
   planId: string;
   fullUrl(key: string): string;

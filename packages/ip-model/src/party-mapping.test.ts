@@ -53,7 +53,7 @@ test('organisations carry orgnr and HER-id; relatives an identifier derived from
   expect(resourceIn<RelatedPerson>(bundle, 'RelatedPerson', 'mor')).toEqual({
     resourceType: 'RelatedPerson',
     id: 'mor',
-    identifier: [{ system: 'urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip', value: 'IP-2026-0042-relatedperson-mor' }],
+    identifier: [{ system: 'http://ipbro.no/fhir/sid/org/942953119/ip', value: 'IP-2026-0042-relatedperson-mor' }],
     patient: refTo(bundle, 'Patient', 'pas'),
     relationship: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'MTH' }] }],
     name: [{ family: 'Nordmann', given: ['Anne'] }],

@@ -8,7 +8,7 @@ const planCopy = () => JSON.parse(readFileSync(join(__dirname, '..', '..', '..',
 test('the example plan copy: its plan, owner, koordinator and next revision, and nothing about the person', () => {
   const entry = planEntryOf(planCopy());
   expect(entry).toEqual({
-    plan: 'urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip|IP-2026-0042',
+    plan: 'http://ipbro.no/fhir/sid/org/942953119/ip|IP-2026-0042',
     owner: '942953119',
     koordinator: { hpr: '5512345', orgnr: '942953119' },
     nextRevision: '2027-05-21',
@@ -58,4 +58,17 @@ test('status and replaces are kept; a plan that is over has no revision due; rep
   delete plan.replaces;
   expect(planEntryOf(b)).toMatchObject({ status: 'active', nextRevision: '2027-05-21' });
   expect(planEntryOf(b)).not.toHaveProperty('replaces');
+});
+
+test('a plan identifier in the former urn:oid system is the same plan, with the same owner', () => {
+  const b = planCopy();
+  const plan = b.entry![1].resource as CarePlan;
+  plan.identifier![0].system = 'urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip';
+  expect(planEntryOf(b)).toMatchObject({ plan: 'http://ipbro.no/fhir/sid/org/942953119/ip|IP-2026-0042', owner: '942953119' });
+});
+
+test('a plan identifier in a system of no organisation: the plan as sent, owned by the koordinator\'s organisation', () => {
+  const b = planCopy();
+  (b.entry![1].resource as CarePlan).identifier![0].system = 'http://kommune.example.test/ip';
+  expect(planEntryOf(b)).toMatchObject({ plan: 'http://kommune.example.test/ip|IP-2026-0042', owner: '942953119' });
 });

@@ -1,4 +1,4 @@
-import { CODE_SYSTEMS, readMessage, resolveReference, organizationIds } from '@ipbro/fhir-message';
+import { CODE_SYSTEMS, orgScopedSystem, parseOrgScopedSystem, readMessage, resolveReference, organizationIds } from '@ipbro/fhir-message';
 import { IDENTIFIER_SYSTEMS } from '@ipbro/identifiers';
 import type { Bundle, CarePlan, CareTeam, Organization, Practitioner } from '@medplum/fhirtypes';
 
@@ -58,23 +58,28 @@ function koordinatorOf(bundle: Bundle, plan: CarePlan): PlanEntry['koordinator']
   return undefined;
 }
 
-/**
- * The organisasjonsnummer an organisation-scoped identifier system names: `…/{orgnr}/{kind}` (or
- * ending in `/{orgnr}`), whatever the prefix (`http://ipbro.no/fhir/sid/org/…`, the older
- * `urn:oid:…4.1.4.101/…`): read from the data, not from one spelling of the system.
- */
+/** The organisasjonsnummer an organisation-scoped identifier system names, in either spelling of the system. */
 export function orgnrOfSystem(system: string | undefined): string | undefined {
-  return system?.match(/\/(\d{9})(?:\/[A-Za-z][\w-]*)?\/?$/)?.[1];
+  return parseOrgScopedSystem(system)?.orgnr;
 }
 
-/** The owner: the orgnr in the plan identifier's namespace (`…/{orgnr}/ip`), else the koordinator's organisation, else the sender. */
+/** The plan key's system: the former urn:oid form of an organisation's system names the same plan as the http form. */
+function planSystem(system: string): string {
+  const scoped = parseOrgScopedSystem(system);
+  return scoped ? orgScopedSystem(scoped.orgnr, scoped.kind) : system;
+}
+
+/** The owner: the orgnr of the plan identifier's system (`…/sid/org/{orgnr}/ip`), else the koordinator's organisation, else the sender. */
 function ownerOf(system: string | undefined, koordinator: PlanEntry['koordinator'], sender: string | undefined): string | undefined {
   return orgnrOfSystem(system) ?? koordinator?.orgnr ?? sender;
 }
 
 /** `system|value` of each plan CarePlan.replaces names by identifier (a reference without one names nothing the index knows). */
 export function replacedPlansOf(plan: CarePlan): string[] {
-  return (plan.replaces ?? []).map((r) => r?.identifier).filter((i) => !!i?.system && !!i.value).map((i) => `${i!.system}|${i!.value}`);
+  return (plan.replaces ?? [])
+    .map((r) => r?.identifier)
+    .filter((i) => !!i?.system && !!i.value)
+    .map((i) => `${planSystem(i!.system!)}|${i!.value}`);
 }
 
 /** The index entry of a plan copy or handover (its focus CarePlan); undefined when it carries no identified plan. */
@@ -84,6 +89,7 @@ export function planEntryOf(bundle: Bundle, now = new Date()): PlanEntry | undef
   const id = plan?.identifier?.find((i) => i.system && i.value);
   if (!plan || !id) return undefined;
   const koordinator = koordinatorOf(bundle, plan);
+  const system = planSystem(id.system!);
   const owner = ownerOf(id.system, koordinator, view.senderIds.orgnr);
   const status = typeof plan.status === 'string' ? plan.status : undefined;
   // A plan that is over has no revision due.
@@ -91,7 +97,7 @@ export function planEntryOf(bundle: Bundle, now = new Date()): PlanEntry | undef
   const replaces = replacedPlansOf(plan);
   const stamp = typeof bundle.timestamp === 'string' && !Number.isNaN(Date.parse(bundle.timestamp)) ? new Date(bundle.timestamp).toISOString() : now.toISOString();
   return {
-    plan: `${id.system}|${id.value}`,
+    plan: `${system}|${id.value}`,
     ...(owner ? { owner } : {}),
     ...(koordinator && (koordinator.hpr || koordinator.orgnr) ? { koordinator } : {}),
     ...(nextRevision ? { nextRevision } : {}),

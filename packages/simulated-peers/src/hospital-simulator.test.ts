@@ -137,9 +137,25 @@ test('POST /send/epikrise sends the example epikrise with a fresh id, to ?to=…
   expect(validateMessage(moldeBody).issue?.filter((i) => i.severity === 'error')).toEqual([]);
 });
 
+test('POST /send/koordinator-handover: the hospital hands the contract\'s plan to the home kommune; the message is valid', async () => {
+  const res = await fetch(`${hospital}/send/koordinator-handover`, { method: 'POST' });
+  expect(res.status).toBe(202);
+  const { id } = (await res.json()) as { id: string };
+  const got = arrived.at(-1) as (typeof arrived)[number];
+  const header = got.body.entry?.[0].resource as MessageHeader;
+  expect(header).toMatchObject({ id, eventCoding: { code: 'koordinator-handover' }, source: { endpoint: 'http://hospital.test/fhir' } });
+  expect(header.destination).toBeUndefined();
+  const sender = got.body.entry?.find((e) => e.fullUrl === header.sender?.reference)?.resource;
+  expect(sender).toMatchObject({ resourceType: 'Organization', identifier: expect.arrayContaining([{ system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: '997005562' }]) });
+  const roles = JSON.stringify(got.body.entry?.find((e) => e.resource?.resourceType === 'CareTeam')?.resource);
+  expect(roles).toContain('"code":"midlertidig-koordinator"');
+  expect(roles).toContain('"code":"koordinator"');
+  expect(validateMessage(got.body).issue?.filter((i) => i.severity === 'error')).toEqual([]);
+});
+
 test('an event it cannot send, or a `to` that is not an organisasjonsnummer: 400 with an OperationOutcome, nothing sent', async () => {
   const before = arrived.length;
-  for (const url of [`${hospital}/send/receipt`, `${hospital}/send/epikrise?to=molde`]) {
+  for (const url of [`${hospital}/send/receipt`, `${hospital}/send/epikrise?to=molde`, `${hospital}/send/toString`]) {
     const res = await fetch(url, { method: 'POST' });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { resourceType: string }).resourceType).toBe('OperationOutcome');

@@ -5,6 +5,7 @@ import type { Express, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildHandover } from './handover-message';
 
 export interface HospitalSimulatorOptions {
   logger: Logger;
@@ -26,19 +27,24 @@ export interface SentMessage {
 
 const EXAMPLES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract');
 const EXAMPLE = join(EXAMPLES, 'meldeplikt.json');
-/** The document examples a hospital sends (the contract's plan copy comes from a kommune). */
-const DOCUMENT_EXAMPLES: Record<string, string> = { epikrise: 'epikrise.json' };
+const example = (file: string): Bundle => JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8')) as Bundle;
+/** The documents a hospital sends: the contract's epikrise, and a handover built from its plan copy (which comes from a kommune). */
+const DOCUMENTS: Record<string, () => Bundle> = {
+  epikrise: () => example('epikrise.json'),
+  'koordinator-handover': () => buildHandover(example('ip-plan-copy.json')),
+};
 
 /**
- * A document example with a fresh MessageHeader.id and, when `toOrgnr` is given, that organisation as
- * the explicit destination (CONTRACT.md: it wins over the home kommune).
+ * A document example with a fresh MessageHeader.id and, when `to` is given, that organisation as the
+ * explicit destination (CONTRACT.md: it wins over the home kommune): named by `receiver`, its
+ * `endpoint` the URL the message goes to (the hospital sends through the gateway, `to.via`).
  */
-export function buildDocument(template: Bundle, toOrgnr?: string, receiptEndpoint?: string): Bundle {
+export function buildDocument(template: Bundle, to?: { orgnr: string; via: string }, receiptEndpoint?: string): Bundle {
   const bundle = buildMeldeplikt(template, undefined, receiptEndpoint);
-  if (toOrgnr !== undefined) {
-    if (!/^\d{9}$/.test(toOrgnr)) throw badRequest('to must be an organisasjonsnummer (9 digits)', 'to');
+  if (to !== undefined) {
+    if (!/^\d{9}$/.test(to.orgnr)) throw badRequest('to must be an organisasjonsnummer (9 digits)', 'to');
     const header = bundle.entry![0].resource as MessageHeader;
-    header.destination = [{ endpoint: `urn:oid:2.16.578.1.12.4.1.4.101:${toOrgnr}`, receiver: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: toOrgnr } } }];
+    header.destination = [{ endpoint: to.via, receiver: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: to.orgnr } } }];
   }
   return bundle;
 }
@@ -78,6 +84,7 @@ export function buildMeldeplikt(template: Bundle, patient?: Patient, receiptEndp
  *   POST /send/meldeplikt        sends a meldeplikt (a fresh message id each time) with a token;
  *                                the body may name the patient; answers what the gateway answered
  *   POST /send/epikrise[?to=orgnr] the contract's epikrise with a fresh id, to `to` when given
+ *   POST /send/koordinator-handover  the midlertidig-koordinator hands the contract's plan to the kommune
  *   POST /fhir/$process-message  takes receipts (the address in MessageHeader.source.endpoint) and
  *                                messages; /{hospital}/fhir/$process-message the same for the demo
  *                                directory's other helseforetak
@@ -120,13 +127,13 @@ export function createHospitalSimulator(options: HospitalSimulatorOptions): Expr
     }
   });
 
-  // The contract's epikrise, optionally to another organisation than the home kommune (?to=orgnr).
+  // The contract's epikrise or a handover, optionally to another organisation than the home kommune (?to=orgnr).
   kit.app.post('/send/:event', async (req, res, next) => {
     try {
-      const file = DOCUMENT_EXAMPLES[String(req.params.event)];
-      if (!file) throw badRequest(`Send meldeplikt, ${Object.keys(DOCUMENT_EXAMPLES).join(' or ')}`, 'event');
-      const to = typeof req.query.to === 'string' ? req.query.to : undefined;
-      await send(buildDocument(JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8')) as Bundle, to, options.receiptEndpoint), res, String(req.params.event));
+      const make = Object.hasOwn(DOCUMENTS, String(req.params.event)) ? DOCUMENTS[String(req.params.event)] : undefined;
+      if (!make) throw badRequest(`Send meldeplikt, ${Object.keys(DOCUMENTS).join(' or ')}`, 'event');
+      const to = typeof req.query.to === 'string' ? { orgnr: req.query.to, via: `${options.gatewayUrl}/fhir` } : undefined;
+      await send(buildDocument(make(), to, options.receiptEndpoint), res, String(req.params.event));
     } catch (err) {
       next(err);
     }

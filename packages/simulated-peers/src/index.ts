@@ -3,6 +3,7 @@
 export { createKommuneSimulator, type KommuneSimulator, type KommuneSimulatorOptions, type Received } from './kommune-simulator';
 export { parseBehaviour, type Behaviour } from './behaviour';
 export { receiptFor } from './receipt-message';
+export { buildHandover } from './handover-message';
 export { createFhirPeer, medplumCapabilityStatement, type FhirPeer } from './fhir-peer';
 export { PendingTimers } from './pending-timers';
 export * from './token-issuer';

@@ -4,6 +4,7 @@ import { errorIssue } from '@ipbro/outcome';
 import type { CarePlan, CareTeam, Consent, DocumentReference, OperationOutcomeIssue, Patient, Task } from '@medplum/fhirtypes';
 import { hasCoding } from './profile-selection';
 import { isActive } from './ip-rules';
+import { meldepliktSvarRules } from './meldeplikt-svar-rules';
 
 const RESPONSE_CODES = ['ok', 'transient-error', 'fatal-error'];
 const ATTACHMENT_TYPES = /^(application\/pdf|application\/xml|text\/xml|application\/[a-z0-9.+-]*\+xml)$/;
@@ -130,11 +131,17 @@ export function messageRules(view: MessageView, now: Date): OperationOutcomeIssu
     if (!RESPONSE_CODES.includes(String(h.response.code))) issues.push(errorIssue('code-invalid', `Receipt code ${JSON.stringify(h.response.code)} is not one of ${RESPONSE_CODES.join(', ')}`, `${HEADER}.response.code`));
     return issues;
   }
-  if (!view.author) issues.push(errorIssue('required', 'MessageHeader.author must reference the Practitioner (with HPR-nummer) who sends it', `${HEADER}.author`));
+  // A koordinerende enhet answers a meldeplikt as an organisation: the contract's meldeplikt-svar has no author.
+  if (!view.author && view.event !== 'meldeplikt-svar') {
+    issues.push(errorIssue('required', 'MessageHeader.author must reference the Practitioner (with HPR-nummer) who sends it', `${HEADER}.author`));
+  }
   if (view.focus.length === 0) issues.push(errorIssue('required', 'MessageHeader.focus must reference the message content in the bundle', `${HEADER}.focus`));
   switch (view.event) {
     case 'meldeplikt':
       issues.push(...meldepliktRules(view, now));
+      break;
+    case 'meldeplikt-svar':
+      issues.push(...meldepliktSvarRules(view));
       break;
     case 'ip-plan-copy':
       issues.push(...planRules(view, false));

@@ -57,7 +57,7 @@ const BREACHES: [string, () => Record<string, any>][] = [
 describe('parity with Medplum\'s validator on base R4', () => {
   test('every resource of the contract examples and of 20 generated plans: the same (no) errors', () => {
     const resources: Resource[] = [];
-    for (const name of ['meldeplikt', 'ip-plan-copy', 'epikrise', 'receipt-ok'] as const) {
+    for (const name of ['meldeplikt', 'meldeplikt-svar', 'ip-plan-copy', 'epikrise', 'receipt-ok'] as const) {
       for (const e of contractExample(name).entry ?? []) if (e.resource) resources.push(e.resource);
     }
     for (let n = 0; n < 20; n++) for (const e of ipDocumentToFhir(generateIpDocument(n)).entry ?? []) if (e.resource) resources.push(e.resource);

@@ -15,7 +15,7 @@ function expectError(b: unknown, diagnostics: RegExp, expression: string): void 
 }
 
 describe('the contract examples are accepted as they are', () => {
-  test.each(['meldeplikt', 'ip-plan-copy', 'epikrise', 'receipt-ok'] as const)('%s validates with no error', (name) => {
+  test.each(['meldeplikt', 'meldeplikt-svar', 'ip-plan-copy', 'epikrise', 'receipt-ok'] as const)('%s validates with no error', (name) => {
     expect(errorsOf(contractExample(name))).toEqual([]);
     expect(() => assertValid(contractExample(name), { now: NOW })).not.toThrow();
   });
@@ -272,5 +272,25 @@ describe('broken messages fail with the contract\'s rules', () => {
     for (const input of [null, 5, 'x', [], {}, { resourceType: 5 }]) {
       expect(errors(validate(input)).length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('identifier systems are valid URIs', () => {
+  test('the contract examples\' own identifiers use http://ipbro.no/fhir/sid/org/{orgnr}/{kind} and draw no warning', () => {
+    for (const name of ['ip-plan-copy', 'epikrise'] as const) {
+      const text = JSON.stringify(contractExample(name));
+      expect(text).toMatch(/"system":"http:\/\/ipbro\.no\/fhir\/sid\/org\/\d{9}\/(ip|dok)"/);
+      expect(validate(contractExample(name), { now: NOW }).issue?.filter((i) => i.severity === 'warning')).toEqual([]);
+    }
+  });
+
+  test('the former urn:oid:…4.1.4.101/{orgnr}/ip is read with a warning at the system, never an error', () => {
+    const b = contractExample('ip-plan-copy');
+    entryById(b, 'ip').identifier[0].system = 'urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip';
+    const outcome = validate(b, { now: NOW });
+    expect(errors(outcome)).toEqual([]);
+    expect(outcome.issue?.filter((i) => i.severity === 'warning')).toEqual([
+      expect.objectContaining({ code: 'value', diagnostics: expect.stringMatching(/not a valid URI .*http:\/\/ipbro\.no\/fhir\/sid\/org\//), expression: ['Bundle.entry[1].resource.identifier[0].system'] }),
+    ]);
   });
 });

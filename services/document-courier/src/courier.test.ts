@@ -190,7 +190,7 @@ test('the example epikrise reaches Ålesund\'s EHR with its attachment byte for 
   const done = await until(await accept(large), ['acknowledged', 'rejected', 'dead'], 60000);
   expect(done.history.at(-1)?.detail).toMatch(/written to Ålesund kommune/);
   expect(done.history.at(-1)?.detail).toMatch(/1 document as Binary/);
-  const stored = (await read<DocumentReference>(base, `DocumentReference?identifier=${encodeURIComponent('urn:oid:2.16.578.1.12.4.1.4.101/997005562/dok|EPI-LARGE-1')}`))[0];
+  const stored = (await read<DocumentReference>(base, `DocumentReference?identifier=${encodeURIComponent('http://ipbro.no/fhir/sid/org/997005562/dok|EPI-LARGE-1')}`))[0];
   const back = Buffer.from(await (await fetch(`${base}/${stored.content[0].attachment.url}`)).arrayBuffer());
   expect(back.equals(big)).toBe(true);
 }, 90000);

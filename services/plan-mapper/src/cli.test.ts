@@ -38,7 +38,7 @@ const errorsOf = (stdout: string) => (JSON.parse(stdout) as { issue: { severity:
 
 test('validate every contract example as a process: an OperationOutcome without errors, exit 0', async () => {
   const names = readdirSync(FIXTURES).filter((f) => f.endsWith('.json'));
-  expect(names).toEqual(expect.arrayContaining(['meldeplikt.json', 'ip-plan-copy.json', 'epikrise.json', 'receipt-ok.json']));
+  expect(names).toEqual(expect.arrayContaining(['meldeplikt.json', 'meldeplikt-svar.json', 'ip-plan-copy.json', 'epikrise.json', 'receipt-ok.json']));
   const runs = await Promise.all(names.map((name) => ipbro(['validate', NOW, fixture(name)])));
   runs.forEach((r, i) => {
     expect({ name: names[i], code: r.code, stderr: r.stderr }).toEqual({ name: names[i], code: 0, stderr: '' });

@@ -30,7 +30,7 @@ describe('POST /fhir/$validate', () => {
   const FIXTURE_NAMES = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
 
   test('every contract example is there to check', () => {
-    expect(FIXTURE_NAMES).toEqual(expect.arrayContaining(['meldeplikt', 'ip-plan-copy', 'epikrise', 'receipt-ok']));
+    expect(FIXTURE_NAMES).toEqual(expect.arrayContaining(['meldeplikt', 'meldeplikt-svar', 'ip-plan-copy', 'epikrise', 'receipt-ok']));
   });
 
   test.each(FIXTURE_NAMES)('the contract example %s validates: 200, no error', async (name) => {
@@ -43,11 +43,12 @@ describe('POST /fhir/$validate', () => {
   });
 
   test('valid with warnings is still 200, warnings included', async () => {
-    // The example meldeplikt points at a resource it does not carry: a warning, not an error.
-    const res = await post('/fhir/$validate', fixture('meldeplikt'));
+    // A plan identifier in the former urn:oid system (no OID): read, with a warning, not an error.
+    const text = fixture('ip-plan-copy').replace('"http://ipbro.no/fhir/sid/org/942953119/ip"', '"urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip"');
+    const res = await post('/fhir/$validate', text);
     expect(res.status).toBe(200);
-    const outcome = (await res.json()) as { issue: { severity: string }[] };
-    expect(outcome.issue.some((i) => i.severity === 'warning')).toBe(true);
+    const outcome = (await res.json()) as { issue: { severity: string; expression?: string[] }[] };
+    expect(outcome.issue.filter((i) => i.severity === 'warning').map((i) => i.expression)).toEqual([['Bundle.entry[1].resource.identifier[0].system']]);
   });
 
   test('?now= fixes the moment of the rules; a bad one is 400 naming it', async () => {

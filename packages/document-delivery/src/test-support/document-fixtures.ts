@@ -22,7 +22,10 @@ export const fritakOf = (b: Bundle) => byId<Consent>(b, 'fritak');
 export function planCopy(options: { freshId?: boolean; to?: string; person?: string; planValue?: string; timestamp?: string; revision?: string } = {}): Bundle {
   const b = JSON.parse(PLAN_COPY_TEXT) as Bundle;
   if (options.freshId) headerOf(b).id = randomUUID();
-  if (options.to) headerOf(b).destination = [{ endpoint: `urn:oid:2.16.578.1.12.4.1.4.101:${options.to}` }];
+  if (options.to) {
+    // Named by receiver; the endpoint, a URL, reaches nobody (as the contract's example addresses).
+    headerOf(b).destination = [{ endpoint: `http://org-${options.to}.example.test/fhir`, receiver: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: options.to } } }];
+  }
   if (options.person) forPerson(b, options.person);
   if (options.planValue) planOf(b).identifier![0].value = options.planValue;
   if (options.timestamp) b.timestamp = options.timestamp;

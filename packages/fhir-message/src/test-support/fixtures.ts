@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle } from '@medplum/fhirtypes';
 
-export type ContractExample = 'meldeplikt' | 'ip-plan-copy' | 'epikrise' | 'receipt-ok';
+export type ContractExample = 'meldeplikt' | 'meldeplikt-svar' | 'ip-plan-copy' | 'epikrise' | 'receipt-ok';
 
 export const CONTRACT_DIR = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'contract');
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 
-export type ContractExample = 'meldeplikt' | 'ip-plan-copy' | 'epikrise' | 'receipt-ok';
+export type ContractExample = 'meldeplikt' | 'meldeplikt-svar' | 'ip-plan-copy' | 'epikrise' | 'receipt-ok';
 
 /** A fresh copy of one of the contract's worked messages (test/fixtures/contract). */
 export function contractExample(name: ContractExample): Bundle {
