@@ -72,7 +72,7 @@ test('a subsetted resource is patched, never put: its top-level primitive elemen
   const plan = batches.flat().find((e) => e.resource.resourceType === 'CarePlan')!;
   expect(plan.request)
     .toEqual({ method: 'PATCH',
-      url: `CarePlan?identifier=${encodeURIComponent('urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip|IP-2026-0042')}` });
+      url: `CarePlan?identifier=${encodeURIComponent('http://ipbro.no/fhir/sid/org/942953119/ip|IP-2026-0042')}` });
   expect(plan.patch).toEqual([{ op: 'add', path: '/status', value: 'revoked' }, { op: 'add', path: '/intent', value: 'plan' }]);
   const sent = transactionBundle(batches[0], new Map()).entry!.find((e) => e.request?.method === 'PATCH')!;
   expect(sent.resource).toMatchObject({ resourceType: 'Binary', contentType: 'application/json-patch+json' });
