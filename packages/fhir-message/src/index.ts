@@ -5,3 +5,4 @@ export { homeKommuneOf } from './home-kommune';
 export { personNumberOf } from './person-number-of';
 export { organizationIds, referencedOrganizationIds, endpointOrganizationIds, type OrganizationIds } from './organization-ids';
 export { readMessage, type MessageView, type MessageDestination } from './message-view';
+export { referenceIndex, type ReferenceIndex } from './reference-index';
