@@ -6,3 +6,4 @@ export { personNumberOf } from './person-number-of';
 export { organizationIds, referencedOrganizationIds, endpointOrganizationIds, type OrganizationIds } from './organization-ids';
 export { ORG_SCOPED_SYSTEM_BASE, orgScopedSystem, parseOrgScopedSystem } from './org-scoped-system';
 export { readMessage, type MessageView, type MessageDestination } from './message-view';
+export { referenceIndex, type ReferenceIndex } from './reference-index';

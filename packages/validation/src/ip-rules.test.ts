@@ -1,10 +1,11 @@
-import type { Bundle, CarePlan, CareTeam, CareTeamParticipant, Consent } from '@medplum/fhirtypes';
+import type { Bundle, CarePlan, CareTeam, CareTeamParticipant, Consent, RelatedPerson } from '@medplum/fhirtypes';
 import { carePlanRules, consentRule, isActive, koordinatorRule } from './ip-rules';
 
 // The rules of the law on hand-built resources (no profiles, no contract examples).
 const NOW = new Date('2026-11-24T12:00:00+01:00');
 const ROLE = 'http://ipbro.no/fhir/CodeSystem/ip-careteam-role';
 const EXT = 'http://ipbro.no/fhir/StructureDefinition/';
+const V3_ROLE = 'http://terminology.hl7.org/CodeSystem/v3-RoleCode';
 const participant = (role: string, end?: string): CareTeamParticipant => ({
   role: [{ coding: [{ system: ROLE, code: role }] }],
   member: { display: role },
@@ -31,6 +32,27 @@ describe('exactly one active koordinator', () => {
     const issues = koordinatorRule(team(participant('koordinator'), participant('bruker'), participant('koordinator')), 'CareTeam', NOW);
     expect(diagnostics(issues)).toEqual([expect.stringMatching(/2 active koordinators \(participant 0, 2\)/)]);
     expect(issues[0].expression).toEqual(['CareTeam.participant[0]', 'CareTeam.participant[2]']);
+  });
+
+  test('before handover (plan draft or active) the hospital\'s midlertidig-koordinator alone is the koordinator the law wants', () => {
+    const hospital = team(participant('midlertidig-koordinator'), participant('bruker'));
+    expect(koordinatorRule(hospital, 'CareTeam', NOW, 'active')).toEqual([]);
+    expect(koordinatorRule(hospital, 'CareTeam', NOW, 'draft')).toEqual([]);
+  });
+
+  test('after that (on-hold, completed, revoked, no status) a midlertidig-koordinator alone is none; nor two, or one that ended', () => {
+    const hospital = team(participant('midlertidig-koordinator'), participant('bruker'));
+    for (const status of ['on-hold', 'completed', 'revoked', 'entered-in-error', undefined]) {
+      const issues = koordinatorRule(hospital, 'CareTeam', NOW, status);
+      const said = new RegExp(`no active koordinator: .*only before handover \\(plan draft or active, not ${status}\\)`);
+      expect({ status, d: diagnostics(issues) }).toEqual({ status, d: [expect.stringMatching(said)] });
+      expect(issues[0].expression).toEqual(['CareTeam.participant']);
+    }
+    const temporary = participant('midlertidig-koordinator');
+    const two = koordinatorRule(team(temporary, temporary), 'CareTeam', NOW, 'active');
+    expect(diagnostics(two)).toEqual([expect.stringMatching(/no active koordinator/), expect.stringMatching(/2 active midlertidige/)]);
+    const ended = koordinatorRule(team(participant('midlertidig-koordinator', '2026-06-30')), 'CareTeam', NOW, 'active');
+    expect(diagnostics(ended)).toEqual([expect.stringMatching(/no active koordinator/)]);
   });
 
   test('a koordinator whose period ended does not count: none left is an error; its successor makes it right', () => {
@@ -89,6 +111,23 @@ describe('who may consent, by age at the time of consent', () => {
 
   test('someone else consenting must say in what capacity', () => {
     expect(check(consentBundle('2012-06-01', 'parent'))).toEqual([expect.stringMatching(/must say in what capacity/)]);
+  });
+
+  test('a mother or guardian of a 14-year-old need not say it: the relationship says foresatt; of an adult it says nothing', () => {
+    for (const code of ['MTH', 'GUARD']) {
+      const child = consentBundle('2012-06-01', 'parent');
+      (child.bundle.entry![2].resource as RelatedPerson).relationship = [{ coding: [{ system: V3_ROLE, code }] }];
+      expect(check(child)).toEqual([]);
+      const adult = consentBundle('1990-06-01', 'parent');
+      (adult.bundle.entry![2].resource as RelatedPerson).relationship = [{ coding: [{ system: V3_ROLE, code }] }];
+      expect(check(adult)).toEqual([expect.stringMatching(/must say in what capacity: .*representant with the reason recorded/)]);
+    }
+  });
+
+  test('the extension, when there, is what counts: a mother who says representant needs the reason, for a child too', () => {
+    const b = consentBundle('2012-06-01', 'parent', rolesExt('representant'));
+    (b.bundle.entry![2].resource as RelatedPerson).relationship = [{ coding: [{ system: V3_ROLE, code: 'MTH' }] }];
+    expect(check(b)).toEqual([expect.stringMatching(/representative consented without a recorded reason/)]);
   });
 
   test('a representative needs a recorded reason', () => {

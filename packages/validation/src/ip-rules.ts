@@ -2,10 +2,12 @@ import { CODE_SYSTEMS, entriesOfType, personNumberOf, resolveReference, type Loc
 import { ageOn, checkPersonNumber } from '@ipbro/identifiers';
 import { errorIssue } from '@ipbro/outcome';
 import type { Bundle, CarePlan, CareTeam, CareTeamParticipant, Consent, Extension, OperationOutcomeIssue, Patient, Period } from '@medplum/fhirtypes';
+import { capacityContext, isParentOrGuardian } from './consenter-capacity';
 import { hasCoding } from './profile-selection';
 
 const EXT = 'http://ipbro.no/fhir/StructureDefinition/';
 const REVIEW_WORDS = /revisjon|evaluering|justering/i;
+type Issues = OperationOutcomeIssue[];
 const at = (located: Located | undefined, fallback: string): string => (located ? `Bundle.entry[${located.index}].resource` : fallback);
 
 /** Active at `now`: started (or no start) and not ended (or ending later). */
@@ -17,14 +19,26 @@ export function isActive(period: Period | undefined, now: Date): boolean {
 const roleOf = (p: CareTeamParticipant): string | undefined =>
   p.role?.flatMap((r) => r.coding ?? []).find((c) => c.system === CODE_SYSTEMS.careTeamRole)?.code;
 
-/** Exactly one active koordinator; a hospital's midlertidig-koordinator may stand beside it until handover. */
-export function koordinatorRule(team: CareTeam, base: string, now: Date): OperationOutcomeIssue[] {
+/** Plan statuses before the handover to the kommune, when the hospital's midlertidig-koordinator may stand alone. */
+const BEFORE_HANDOVER = ['draft', 'active'];
+
+/**
+ * A koordinator at all times (helse- og omsorgstjenesteloven § 7-2, spesialisthelsetjenesteloven
+ * § 2-5a): exactly one active koordinator, or, while the plan is draft or active and not yet handed
+ * over, the hospital's one midlertidig-koordinator alone. A midlertidig-koordinator may stand beside
+ * the koordinator until the handover; never two of either.
+ */
+export function koordinatorRule(team: CareTeam, base: string, now: Date, planStatus?: string): OperationOutcomeIssue[] {
   const participants = team.participant ?? [];
   const active = (role: string) => participants.map((p, i) => ({ p, i })).filter(({ p }) => roleOf(p) === role && isActive(p.period, now));
   const koordinators = active('koordinator');
+  const temporary = active('midlertidig-koordinator');
   const issues: OperationOutcomeIssue[] = [];
-  if (koordinators.length === 0) {
-    issues.push(errorIssue('business-rule', 'The plan has no active koordinator: exactly one is required (helse- og omsorgstjenesteloven § 7-2)', `${base}.participant`));
+  if (koordinators.length === 0 && !(temporary.length === 1 && BEFORE_HANDOVER.includes(planStatus as string))) {
+    const rule = 'one koordinator is required, or before handover one midlertidig-koordinator (helse- og omsorgstjenesteloven § 7-2)';
+    const alone = `; a midlertidig-koordinator alone is enough only before handover (plan draft or active, not ${planStatus})`;
+    const why = temporary.length === 1 ? alone : '';
+    issues.push(errorIssue('business-rule', `The plan has no active koordinator: ${rule}${why}`, `${base}.participant`));
   } else if (koordinators.length > 1) {
     issues.push(
       errorIssue(
@@ -34,7 +48,6 @@ export function koordinatorRule(team: CareTeam, base: string, now: Date): Operat
       )
     );
   }
-  const temporary = active('midlertidig-koordinator');
   if (temporary.length > 1) {
     issues.push(errorIssue('business-rule', `The plan has ${temporary.length} active midlertidige koordinatorer: at most one`, temporary.map((k) => `${base}.participant[${k.i}]`)));
   }
@@ -53,16 +66,22 @@ function birthDateOf(patient: Patient): string | undefined {
   return checked?.ok ? checked.birthDate : undefined;
 }
 
+const CAPACITY_NEEDED =
+  'A consent given by someone other than the person must say in what capacity: for a person under 16 a parent or guardian ' +
+  '(RelatedPerson.relationship MTH, FTH, PRN, GUARD or their kin, ip-careteam-role verge, or the extension ip-consenter-role foresatt); ' +
+  'for a person who lacks the capacity to consent, ip-consenter-role representant with the reason recorded (ip-representation-reason)';
+
 /**
  * Who may consent (pasient- og brukerrettighetsloven § 4-3, § 4-5): from 16 the person alone; under 16
- * a parent or guardian; a representative only with a recorded reason.
+ * a parent or guardian (said by ip-consenter-role, or read from who they are: see consenter-capacity.ts);
+ * a representative only with a recorded reason.
  */
-export function consentRule(bundle: Bundle, consent: Located<Consent>, now: Date): OperationOutcomeIssue[] {
+export function consentRule(bundle: Bundle, consent: Located<Consent>, now: Date, capacity = capacityContext(bundle)): Issues {
   const base = at(consent, 'Consent');
   const c = consent.resource;
   const issues: OperationOutcomeIssue[] = [];
-  const patient = resolveReference<Patient>(bundle, c.patient);
-  const performer = resolveReference(bundle, c.performer?.[0]);
+  const patient = capacity.index.resolve<Patient>(c.patient);
+  const performer = capacity.index.resolve(c.performer?.[0]);
   const role = extensionValue(c.extension, 'ip-consenter-role');
   const reason = extensionValue(c.extension, 'ip-representation-reason');
   if (role === 'representant' && !reason?.trim()) {
@@ -79,11 +98,12 @@ export function consentRule(bundle: Bundle, consent: Located<Consent>, now: Date
       issues.push(errorIssue('business-rule', `The person was ${age} when consenting alone: under 16 a parent or guardian consents (pasient- og brukerrettighetsloven § 4-5)`, `${base}.performer[0]`));
     }
   } else if (performer.resource.resourceType === 'RelatedPerson') {
-    if (!role) {
-      issues.push(errorIssue('required', 'A consent given by someone other than the person must say in what capacity (extension ip-consenter-role: foresatt or representant)', `${base}.extension`));
-    } else if (role === 'foresatt' && age >= 16) {
+    const given = role ?? (age < 16 && isParentOrGuardian(capacity, performer) ? 'foresatt' : undefined);
+    if (!given) {
+      issues.push(errorIssue('required', CAPACITY_NEEDED, `${base}.extension`));
+    } else if (given === 'foresatt' && age >= 16) {
       issues.push(errorIssue('business-rule', `The person was ${age} at the time of consent: from 16 they consent for themselves; a parent or guardian may not consent for them (use representant with a reason if they lack capacity)`, `${base}.performer[0]`));
-    } else if (role === 'selv') {
+    } else if (given === 'selv') {
       issues.push(errorIssue('business-rule', 'ip-consenter-role says selv, but the consent was given by a RelatedPerson', `${base}.extension`));
     }
   } else {
@@ -129,7 +149,7 @@ export function carePlanRules(plan: Located<CarePlan>, bundle: Bundle | undefine
   if (!bundle) return issues;
   // The plan's CareTeam: one koordinator.
   const teams = (p.careTeam ?? []).map((r) => resolveReference<CareTeam>(bundle, r)).filter((t): t is Located<CareTeam> => t?.resource.resourceType === 'CareTeam');
-  for (const team of teams) issues.push(...koordinatorRule(team.resource, at(team, 'CareTeam'), now));
+  for (const team of teams) issues.push(...koordinatorRule(team.resource, at(team, 'CareTeam'), now, p.status));
   // No plan without an active plan consent.
   const consents = [
     ...(p.supportingInfo ?? []).map((r) => resolveReference<Consent>(bundle, r)),
@@ -143,9 +163,9 @@ export function carePlanRules(plan: Located<CarePlan>, bundle: Bundle | undefine
 }
 
 /** All IP rules of a bundle: each IP CarePlan, and who gave each Consent. */
-export function ipRules(bundle: Bundle, plans: Located<CarePlan>[], now: Date): OperationOutcomeIssue[] {
+export function ipRules(bundle: Bundle, plans: Located<CarePlan>[], now: Date, capacity = capacityContext(bundle)): Issues {
   const issues: OperationOutcomeIssue[] = [];
   for (const plan of plans) issues.push(...carePlanRules(plan, bundle, now));
-  for (const consent of entriesOfType<Consent>(bundle, 'Consent')) issues.push(...consentRule(bundle, consent, now));
+  for (const consent of entriesOfType<Consent>(bundle, 'Consent')) issues.push(...consentRule(bundle, consent, now, capacity));
   return issues;
 }

@@ -1,11 +1,15 @@
 import { CODE_SYSTEMS, DOCUMENT_TYPE_SYSTEM, homeKommuneOf, isMessageEvent, isOwnEvent, MESSAGE_EVENTS, organizationIds, personNumberOf, resolveReference, type Located, type MessageView } from '@ipbro/fhir-message';
-import { checkKommunenummer } from '@ipbro/identifiers';
+import { checkKommunenummer, IDENTIFIER_SYSTEMS } from '@ipbro/identifiers';
 import { errorIssue } from '@ipbro/outcome';
-import type { CarePlan, CareTeam, Consent, DocumentReference, OperationOutcomeIssue, Patient, Task } from '@medplum/fhirtypes';
+import type {
+  CarePlan, CareTeam, Consent, DocumentReference, OperationOutcomeIssue, Patient, Practitioner,
+  Task
+} from '@medplum/fhirtypes';
 import { hasCoding } from './profile-selection';
 import { isActive } from './ip-rules';
 import { meldepliktSvarRules } from './meldeplikt-svar-rules';
 
+type Issues = OperationOutcomeIssue[];
 const RESPONSE_CODES = ['ok', 'transient-error', 'fatal-error'];
 const ATTACHMENT_TYPES = /^(application\/pdf|application\/xml|text\/xml|application\/[a-z0-9.+-]*\+xml)$/;
 const entry = (l: Located): string => `Bundle.entry[${l.index}].resource`;
@@ -34,6 +38,12 @@ function patientRules(patient: Located<Patient> | undefined, where: string, need
   return issues;
 }
 
+const hprNummerOf = (p: Practitioner): string | undefined => {
+  const identifiers = Array.isArray(p.identifier) ? p.identifier : [];
+  const found = identifiers.find((i) => i?.system === IDENTIFIER_SYSTEMS.hprNummer && typeof i.value === 'string');
+  return found?.value || undefined;
+};
+
 const consentCategory = (c: Consent): string | undefined =>
   c.category?.flatMap((cc) => cc.coding ?? []).find((cd) => cd.system === CODE_SYSTEMS.consentCategory)?.code;
 
@@ -54,12 +64,40 @@ function meldepliktRules(view: MessageView, now: Date): OperationOutcomeIssue[] 
   const consent = inputs
     .map((i) => resolveReference<Consent>(view.bundle, i?.valueReference))
     .find((c) => c?.resource.resourceType === 'Consent' && consentCategory(c.resource) === 'melding-samtykke');
+  const patient = resolveReference<Patient>(view.bundle, task.for);
   if (!consent) {
     issues.push(errorIssue('required', 'A meldeplikt needs the consent to notify the kommune: an input referencing a Consent of category melding-samtykke', `${entry(focus)}.input`));
-  } else if (consent.resource.status !== 'active' || !isActive(consent.resource.provision?.period, now)) {
-    issues.push(errorIssue('business-rule', `The consent to notify the kommune is not active (status ${consent.resource.status})`, `${entry(consent)}.status`));
+  } else {
+    issues.push(...notifyConsentRules(view, consent, patient, now));
   }
-  issues.push(...patientRules(resolveReference<Patient>(view.bundle, task.for), `${entry(focus)}.for`, true));
+  issues.push(...patientRules(patient, `${entry(focus)}.for`, true));
+  return issues;
+}
+
+/**
+ * The consent to notify the kommune must say yes, now, for this patient: active, a provision of type
+ * permit in force, and Consent.patient the Task's patient (as the consent gate asks of a plan copy's fritak).
+ */
+function notifyConsentRules(view: MessageView, consent: Located<Consent>, patient: Located<Patient> | undefined, now: Date): Issues {
+  const c = consent.resource;
+  const where = entry(consent);
+  const issues: Issues = [];
+  if (c.status !== 'active' || !isActive(c.provision?.period, now)) {
+    issues.push(errorIssue('business-rule', `The consent to notify the kommune is not active (status ${c.status})`, `${where}.status`));
+  }
+  if (!c.provision || typeof c.provision !== 'object') {
+    const diagnostics = 'The consent to notify the kommune has no provision: it must say yes (provision.type permit)';
+    issues.push(errorIssue('required', diagnostics, `${where}.provision`));
+  } else if (c.provision.type !== 'permit') {
+    const said = c.provision.type === 'deny' ? 'says no (provision.type deny)' : 'does not say yes (no provision.type)';
+    const diagnostics = `The consent to notify the kommune ${said}: the kommune may be notified only with provision.type permit`;
+    issues.push(errorIssue('business-rule', diagnostics, `${where}.provision.type`));
+  }
+  const whose = resolveReference<Patient>(view.bundle, c.patient);
+  if (patient && whose?.index !== patient.index) {
+    const diagnostics = 'The consent to notify the kommune is not the patient\'s: Consent.patient must be the Task\'s patient (Task.for)';
+    issues.push(errorIssue('business-rule', diagnostics, `${where}.patient`));
+  }
   return issues;
 }
 
@@ -132,8 +170,13 @@ export function messageRules(view: MessageView, now: Date): OperationOutcomeIssu
     return issues;
   }
   // A koordinerende enhet answers a meldeplikt as an organisation: the contract's meldeplikt-svar has no author.
-  if (!view.author && view.event !== 'meldeplikt-svar') {
-    issues.push(errorIssue('required', 'MessageHeader.author must reference the Practitioner (with HPR-nummer) who sends it', `${HEADER}.author`));
+  if (!view.author) {
+    if (view.event !== 'meldeplikt-svar') {
+      issues.push(errorIssue('required', 'MessageHeader.author must reference the Practitioner (with HPR-nummer) who sends it', `${HEADER}.author`));
+    }
+  } else if (!hprNummerOf(view.author.resource)) {
+    const diagnostics = `The author Practitioner carries no HPR-nummer (identifier system ${IDENTIFIER_SYSTEMS.hprNummer})`;
+    issues.push(errorIssue('required', diagnostics, `${entry(view.author)}.identifier`));
   }
   if (view.focus.length === 0) issues.push(errorIssue('required', 'MessageHeader.focus must reference the message content in the bundle', `${HEADER}.focus`));
   switch (view.event) {

@@ -186,6 +186,12 @@ describe('broken messages fail with the contract\'s rules', () => {
     expectError(b, /consent to notify the kommune is not active/, 'Bundle.entry[5].resource.status');
   });
 
+  test('a meldeplikt whose consent has a provision that does not say yes (no type)', () => {
+    const b = contractExample('meldeplikt');
+    delete (b.entry?.find((e) => e.resource?.resourceType === 'Consent')?.resource as any).provision.type;
+    expectError(b, /consent to notify the kommune does not say yes \(no provision.type\)/, 'Bundle.entry[5].resource.provision.type');
+  });
+
   test('a plan copy without its CareTeam', () => {
     const b = contractExample('ip-plan-copy');
     b.entry = b.entry?.filter((e) => e.resource?.resourceType !== 'CareTeam');

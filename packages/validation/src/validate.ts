@@ -1,11 +1,14 @@
-import { readMessage, type Located } from '@ipbro/fhir-message';
+import { readMessage, referenceIndex, type Located } from '@ipbro/fhir-message';
 import { hasErrors, OutcomeError, badRequest, operationOutcome } from '@ipbro/outcome';
 import { profileUrl } from '@ipbro/profiles';
 import type { Bundle, CarePlan, Consent, OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { bindingCheck } from './binding-check';
+import { danglingReferences, duplicateFullUrls } from './bundle-rules';
+import { cardinalityIssues } from './cardinality-limits';
 import { extensionCheck } from './extension-check';
 import { loadDefinitions } from './fhir-definitions';
 import { identifierCheck } from './identifier-check';
+import { capacityContext } from './consenter-capacity';
 import { carePlanRules, consentRule, ipRules } from './ip-rules';
 import { messageRules } from './message-rules';
 import { selectProfile } from './profile-selection';
@@ -82,6 +85,9 @@ export function validate(input: unknown, options: ValidateOptions = {}): Operati
   if (!isResource(input)) {
     return operationOutcome([{ severity: 'error', code: 'structure', diagnostics: 'Expected a FHIR resource: a JSON object with a resourceType', expression: ['$this'] }]);
   }
+  // Before anything that costs per value: a message of a million names is refused for its size alone.
+  const tooMany = cardinalityIssues(input as unknown as Record<string, unknown>, input.resourceType);
+  if (tooMany.length > 0) return operationOutcome(tooMany);
   loadDefinitions();
   const issues: OperationOutcomeIssue[] = [];
   if (input.resourceType !== 'Bundle') {
@@ -90,7 +96,7 @@ export function validate(input: unknown, options: ValidateOptions = {}): Operati
     return operationOutcome(issues);
   }
   const bundle = input as Bundle;
-  issues.push(...bundleShellIssues(bundle));
+  issues.push(...bundleShellIssues(bundle), ...duplicateFullUrls(bundle));
   const entries = Array.isArray(bundle.entry) ? bundle.entry : [];
   const plans: Located<CarePlan>[] = [];
   entries.forEach((e, index) => {
@@ -106,11 +112,16 @@ export function validate(input: unknown, options: ValidateOptions = {}): Operati
     }
     resourceIssues(e.resource, `${where}.resource`, bundle, inIpBundle, issues);
   });
+  // One index for the rules that resolve many references (each lookup a map read, not a scan of the entries).
+  const capacity = capacityContext(bundle, referenceIndex(bundle));
+  guarded(issues, 'The references a bundle must resolve', 'Bundle', () => danglingReferences(bundle, capacity.index));
   if (plans.length > 0) {
-    guarded(issues, 'The rules of the individuell plan', 'Bundle', () => ipRules(bundle, plans, now));
+    guarded(issues, 'The rules of the individuell plan', 'Bundle', () => ipRules(bundle, plans, now, capacity));
   } else {
     entries.forEach((e, index) => {
-      if (e?.resource?.resourceType === 'Consent') guarded(issues, 'The consent rules', `Bundle.entry[${index}].resource`, () => consentRule(bundle, { resource: e.resource as Consent, index }, now));
+      if (e?.resource?.resourceType !== 'Consent') return;
+      const consent = { resource: e.resource as Consent, index };
+      guarded(issues, 'The consent rules', `Bundle.entry[${index}].resource`, () => consentRule(bundle, consent, now, capacity));
     });
   }
   if (isMessage) guarded(issues, 'The message rules of the contract', 'Bundle', () => messageRules(readMessage(bundle), now));

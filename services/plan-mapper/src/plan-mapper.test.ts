@@ -111,8 +111,9 @@ describe('POST /ip/$from-fhir and /ip/$to-fhir', () => {
     expect(res.status).toBe(422);
     expect(JSON.stringify(await res.json())).toContain('IpDocument.measures[0].responsible');
     const lawless = generateIpDocument(8) as unknown as { participants: { role: string }[] };
+    // No koordinator of either kind: before handover the hospital's midlertidig-koordinator alone would be lawful.
     lawless.participants.forEach((p) => {
-      if (p.role === 'koordinator') p.role = 'tjenesteyter';
+      if (p.role === 'koordinator' || p.role === 'midlertidig-koordinator') p.role = 'tjenesteyter';
     });
     const res2 = await post('/ip/$to-fhir', JSON.stringify(lawless));
     expect(res2.status).toBe(422);
