@@ -14,9 +14,9 @@ describe('bdl-7: one entry per fullUrl', () => {
 
   test('a second entry with a fullUrl already used is refused at its fullUrl, naming the first', () => {
     const b = contractExample('meldeplikt');
-    b.entry!.push({ fullUrl: b.entry![3].fullUrl, resource: { resourceType: 'Practitioner', id: 'other' } });
+    const added = b.entry!.push({ fullUrl: b.entry![3].fullUrl, resource: { resourceType: 'Practitioner', id: 'other' } }) - 1;
     const issues = duplicateFullUrls(b);
-    expect(where(issues)).toEqual([['Bundle.entry[6].fullUrl']]);
+    expect(where(issues)).toEqual([[`Bundle.entry[${added}].fullUrl`]]);
     expect(issues[0].diagnostics).toMatch(/is also entry 3's/);
   });
 
