@@ -2,7 +2,7 @@ import { ConsentRegistry, summarizeConsents } from '@ipbro/consent-gate';
 import { personNumberOf, type MessageView } from '@ipbro/fhir-message';
 import { errorIssue, OutcomeError } from '@ipbro/outcome';
 import { patientKeyer, planEntryOf, PlanIndex, type PatientKeyer } from '@ipbro/plan-index';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@ipbro/redis';
 import { RevisionReminders } from './revision-reminders';
 
 const PLAN_EVENTS = new Set(['ip-plan-copy', 'koordinator-handover']);
@@ -63,7 +63,7 @@ function splitIdentifier(plan: string): [string, string] {
  * the gateway's Redis connection and prefix, the person keyed by IPBRO_ENCRYPTION_KEY (the courier
  * must use the same key). `close` closes the reminder queue.
  */
-export function createDocumentIntake(redis: Redis, options: { prefix?: string; encryptionKey: Buffer | string; retry?: { attempts: number; firstDelayMs: number } }): { check: (view: MessageView) => Promise<void>; close: () => Promise<void> } {
+export function createDocumentIntake(redis: RedisConnection, options: { prefix?: string; encryptionKey: Buffer | string; retry?: { attempts: number; firstDelayMs: number } }): { check: (view: MessageView) => Promise<void>; close: () => Promise<void> } {
   const prefix = options.prefix ?? '{ipbro}';
   const reminders = new RevisionReminders(redis, prefix, options.retry);
   const check = documentIntakeCheck({ planIndex: new PlanIndex(redis, prefix), consents: new ConsentRegistry(redis, prefix), patientKey: patientKeyer(options.encryptionKey), reminders });

@@ -1,5 +1,6 @@
 import { assertNoEviction, evictionProblem, readEvictionPolicy } from './eviction-policy';
-import { createRedisConnection } from './redis-connection';
+import { singleRedisConfig } from './redis-config';
+import { createRedisConnection, primariesOf } from './redis-connection';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -11,9 +12,9 @@ test('only noeviction is accepted, and the refusal says why', () => {
 });
 
 test('reads the real server and refuses once its policy can evict', async () => {
-  const redis = createRedisConnection(REDIS_URL, 'client');
+  const redis = createRedisConnection(singleRedisConfig(REDIS_URL), 'client');
   try {
-    const before = await readEvictionPolicy(redis);
+    const before = await readEvictionPolicy(primariesOf(redis)[0]);
     expect(typeof before).toBe('string');
     if (before !== 'noeviction') return expect(assertNoEviction(redis)).rejects.toThrow('may evict queue keys');
     await expect(assertNoEviction(redis)).resolves.toBeUndefined();
