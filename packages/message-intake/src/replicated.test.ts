@@ -30,7 +30,10 @@ const meldeplikt = (id = randomUUID()) => {
   return b;
 };
 const refusal = async (p: Promise<unknown>): Promise<OutcomeError> => {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(OutcomeError);
   return err as OutcomeError;
 };
@@ -40,12 +43,18 @@ test('writes that reached too few replicas in time: 503, and the same id sent ag
   const err = await refusal(acceptMessage(meldeplikt(id), HMR, unconfirmed));
   expect(err.status).toBe(503);
   expect(err.outcome.issue?.[0]).toMatchObject({
-    severity: 'error', code: 'transient',
-    diagnostics: 'The message store could not confirm that the message is kept on its replicas (the writes reached 0 of 1 replica within 50 ms). Send it again with the same id.',
+    severity: 'error',
+    code: 'transient',
+    diagnostics:
+      'The message store could not confirm that the message is kept on its replicas ' +
+      '(the writes reached 0 of 1 replica within 50 ms). Send it again with the same id.',
   });
   // The primary has it; once the replicas confirm (here: none asked for), the retry is answered as a repeat.
   const jobs = await fx.jobCount();
-  const again = await acceptMessage(meldeplikt(id), HMR, { ...deps, confirmReplicated: replicaAck(fx.redis, { minReplicas: 0, timeoutMs: 50, keyPrefix: fx.prefix }) });
+  const again = await acceptMessage(meldeplikt(id), HMR, {
+    ...deps,
+    confirmReplicated: replicaAck(fx.redis, { minReplicas: 0, timeoutMs: 50, keyPrefix: fx.prefix }),
+  });
   expect(again).toMatchObject({ status: 200, kind: 'repeat', record: { id, state: 'queued' } });
   expect(await fx.jobCount()).toBe(jobs);
 });
@@ -60,6 +69,11 @@ test('a repeat and a receipt are confirmed too before they are answered; no prim
   const late = await refusal(acceptMessage(receipt, ALESUND, unconfirmed));
   expect(late.status).toBe(503);
   expect(late.outcome.issue?.[0].diagnostics).toContain('could not confirm that the receipt is kept');
-  const gone = await refusal(acceptMessage(meldeplikt(), HMR, { ...deps, confirmReplicated: () => Promise.reject(new Error('Connection is closed.')) }));
-  expect(gone.outcome.issue?.[0].diagnostics).toBe('The message store could not confirm that the message is kept on its replicas (no Redis primary answered). Send it again with the same id.');
+  const gone = await refusal(
+    acceptMessage(meldeplikt(), HMR, { ...deps, confirmReplicated: () => Promise.reject(new Error('Connection is closed.')) }),
+  );
+  expect(gone.outcome.issue?.[0].diagnostics).toBe(
+    'The message store could not confirm that the message is kept on its replicas (no Redis primary answered). ' +
+      'Send it again with the same id.',
+  );
 });

@@ -14,6 +14,8 @@ export async function replicated(deps: Pick<IntakeDeps, 'confirmReplicated'>, wh
     await deps.confirmReplicated();
   } catch (err) {
     const why = err instanceof ReplicaAckError ? err.message : 'no Redis primary answered';
-    throw serviceUnavailable(`The message store could not confirm that ${what} is kept on its replicas (${why}). Send it again with the same id.`);
+    throw serviceUnavailable(
+      `The message store could not confirm that ${what} is kept on its replicas (${why}). Send it again with the same id.`,
+    );
   }
 }

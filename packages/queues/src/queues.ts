@@ -35,7 +35,12 @@ export function deliveryJobOptions(s: DeliverySettings): JobsOptions {
   };
 }
 
-export function createQueue(name: QueueName, connection: RedisConnection, settings: DeliverySettings, prefix = QUEUE_PREFIX): Queue<DeliveryJobData> {
+export function createQueue(
+  name: QueueName,
+  connection: RedisConnection,
+  settings: DeliverySettings,
+  prefix = QUEUE_PREFIX
+): Queue<DeliveryJobData> {
   return new Queue<DeliveryJobData>(name, { connection, prefix, defaultJobOptions: deliveryJobOptions(settings) });
 }
 

@@ -1,6 +1,6 @@
 import { loadConfig } from '@ipbro/service-kit';
 import type { Cluster } from 'ioredis';
-import { assertNoEviction } from './eviction-policy';
+import { assertNoEviction, evictionProblem } from './eviction-policy';
 import { keySlot } from './key-slot';
 import { redisConfigSpec } from './redis-config';
 import { createRedisConnection, primariesOf, waitUntilReady } from './redis-connection';
@@ -25,29 +25,33 @@ afterAll(async () => {
 });
 
 /** The primary holding the prefix's slot, as the cluster client knows it. */
-const slotOwner = () => primariesOf(connection).find((p) => `${p.options.host}:${p.options.port}` === connection.slots[keySlot(prefix)][0])!;
-const waitCalls = async (port: number) => Number(/cmdstat_wait:calls=(\d+)/.exec((await ask(port, 'INFO', 'commandstats')) ?? '')?.[1] ?? 0);
+const slotOwner = () =>
+  primariesOf(connection).find((p) => `${p.options.host}:${p.options.port}` === connection.slots[keySlot(prefix)][0])!;
+const waitCalls = async (port: number) =>
+  Number(/cmdstat_wait:calls=(\d+)/.exec((await ask(port, 'INFO', 'commandstats')) ?? '')?.[1] ?? 0);
 
-test('the slot rule is Redis Cluster\'s own', async () => {
+test("the slot rule is Redis Cluster's own", async () => {
   for (const key of ['{ipbro}', '{ipbro}:msg:997005562:x', prefix, 'plain', '{}x', 'a{b}c', '{a}{b}', 'æøå{}', 'x{']) {
     expect(keySlot(key)).toBe(await connection.cluster('KEYSLOT', key));
   }
 });
 
-test('every primary\'s maxmemory-policy is checked, and the refusal names the one that may evict', async () => {
+test("every primary's maxmemory-policy is checked, and the refusal names the one that may evict", async () => {
   const primaries = primariesOf(connection);
   expect(primaries).toHaveLength(3);
   await expect(assertNoEviction(connection)).resolves.toBeUndefined();
   const last = primaries[2];
   await last.config('SET', 'maxmemory-policy', 'volatile-lru');
   try {
-    await expect(assertNoEviction(connection)).rejects.toThrow(`Redis maxmemory-policy is volatile-lru: it may evict queue keys and lose messages; set it to noeviction (redis-cli CONFIG SET maxmemory-policy noeviction, and in redis.conf) (primary ${last.options.host}:${last.options.port})`);
+    await expect(assertNoEviction(connection)).rejects.toThrow(
+      `${evictionProblem('volatile-lru')} (primary ${last.options.host}:${last.options.port})`,
+    );
   } finally {
     await last.config('SET', 'maxmemory-policy', 'noeviction');
   }
 });
 
-test('writes are confirmed by WAIT on the primary of the prefix\'s slot, one WAIT for many writers; without its replica they are not', async () => {
+test("writes are confirmed by WAIT on the prefix's slot's primary, one WAIT for many writers; without its replica, not", async () => {
   const confirm = replicaAck(connection, { minReplicas: 1, timeoutMs: 300, keyPrefix: prefix });
   const owner = slotOwner();
   const before = await waitCalls(owner.options.port!);
@@ -65,7 +69,7 @@ test('writes are confirmed by WAIT on the primary of the prefix\'s slot, one WAI
   await expect(confirm()).rejects.toThrow(new ReplicaAckError(0, 1, 300));
 }, 30000);
 
-test('each node connection of the cluster coalesces a turn\'s fifty commands into one or two writes', async () => {
+test("each node connection of the cluster coalesces a turn's fifty commands into one or two writes", async () => {
   await connection.set(`${prefix}:warm`, '1'); // the slot's node connection exists and is connected
   const owner = slotOwner();
   const writes = countSocketWrites(owner);

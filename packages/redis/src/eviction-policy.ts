@@ -4,7 +4,10 @@ import { primariesOf, type RedisConnection } from './redis-connection';
 /** Why a policy other than noeviction is refused: Redis may then drop queue keys and lose messages. */
 export function evictionProblem(policy: string): string | undefined {
   if (policy === 'noeviction') return undefined;
-  return `Redis maxmemory-policy is ${policy}: it may evict queue keys and lose messages; set it to noeviction (redis-cli CONFIG SET maxmemory-policy noeviction, and in redis.conf)`;
+  return (
+    `Redis maxmemory-policy is ${policy}: it may evict queue keys and lose messages; ` +
+    'set it to noeviction (redis-cli CONFIG SET maxmemory-policy noeviction, and in redis.conf)'
+  );
 }
 
 /** Reads one server's maxmemory-policy (CONFIG GET, or INFO memory where CONFIG is disabled). */

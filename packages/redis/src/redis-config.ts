@@ -9,9 +9,7 @@ export interface HostPort {
 
 /** Where Redis is: one server, a primary found through Sentinel, or a Redis Cluster. */
 export type RedisTarget =
-  | { kind: 'single'; url: string }
-  | { kind: 'sentinel'; sentinels: HostPort[]; name: string }
-  | { kind: 'cluster'; nodes: HostPort[] };
+  { kind: 'single'; url: string } | { kind: 'sentinel'; sentinels: HostPort[]; name: string } | { kind: 'cluster'; nodes: HostPort[] };
 
 export interface RedisConfig {
   target: RedisTarget;
@@ -42,7 +40,10 @@ export function parseHostPorts(name: string, text: string, defaultPort: number):
     const match = /^(?:\[([^\]]+)\]|([^:\s[\]]+))(?::(\d{1,5}))?$/.exec(item.trim());
     const port = Number(match?.[3] ?? defaultPort);
     if (!match || port < 1 || port > 65535) {
-      throw new ConfigError(`${name} must be comma-separated host:port (e.g. redis-0:${defaultPort},redis-1:${defaultPort}), got ${JSON.stringify(item.trim())}`);
+      throw new ConfigError(
+        `${name} must be comma-separated host:port (e.g. redis-0:${defaultPort},redis-1:${defaultPort}), ` +
+          `got ${JSON.stringify(item.trim())}`,
+      );
     }
     return { host: match[1] ?? match[2], port };
   });
@@ -58,12 +59,16 @@ function targetFrom(env: Env): RedisTarget {
     }
   }
   if (given[0] === 'REDIS_SENTINELS') {
-    if (!sentinelName) throw new ConfigError('REDIS_SENTINEL_NAME is required with REDIS_SENTINELS (the name the sentinels monitor the primary by)');
+    if (!sentinelName)
+      throw new ConfigError('REDIS_SENTINEL_NAME is required with REDIS_SENTINELS (the name the sentinels monitor the primary by)');
     return { kind: 'sentinel', sentinels: parseHostPorts('REDIS_SENTINELS', value(env, 'REDIS_SENTINELS')!, 26379), name: sentinelName };
   }
   if (given[0] === 'REDIS_CLUSTER_NODES') {
     const prefix = value(env, 'QUEUE_PREFIX') ?? '{ipbro}';
-    if (!hashTagOf(prefix)) throw new ConfigError(`QUEUE_PREFIX must hold a hash tag such as {ipbro} on Redis Cluster (every key in one slot), got ${JSON.stringify(prefix)}`);
+    if (!hashTagOf(prefix))
+      throw new ConfigError(
+        `QUEUE_PREFIX must hold a hash tag such as {ipbro} on Redis Cluster (every key in one slot), got ${JSON.stringify(prefix)}`,
+      );
     return { kind: 'cluster', nodes: parseHostPorts('REDIS_CLUSTER_NODES', value(env, 'REDIS_CLUSTER_NODES')!, 6379) };
   }
   return { kind: 'single', url: read.url(DEFAULT_REDIS_URL, ['redis:', 'rediss:'])('REDIS_URL', env) };
@@ -74,7 +79,8 @@ function tlsFrom(env: Env, target: RedisTarget): RedisConfig['tls'] {
   const rediss = target.kind === 'single' && target.url.startsWith('rediss:');
   if (rediss && flag === 'false') throw new ConfigError('REDIS_TLS is false but REDIS_URL is a rediss: (TLS) URL; drop one of them');
   const caFile = read.optional(read.file())('REDIS_TLS_CA_FILE', env);
-  if (caFile && !(flag === 'true' || rediss)) throw new ConfigError('REDIS_TLS_CA_FILE is set but TLS is off: set REDIS_TLS=true (or a rediss: REDIS_URL)');
+  if (caFile && !(flag === 'true' || rediss))
+    throw new ConfigError('REDIS_TLS_CA_FILE is set but TLS is off: set REDIS_TLS=true (or a rediss: REDIS_URL)');
   if (!(flag === 'true' || rediss)) return undefined;
   return caFile ? { ca: readFileSync(caFile, 'utf8') } : {};
 }
@@ -97,9 +103,13 @@ export const readRedisConfig: Reader<RedisConfig> = (_name, env) => {
   const minReplicasAck = read.int(target.kind === 'single' ? 0 : 1, 0)('REDIS_MIN_REPLICAS_ACK', env);
   const ackTimeoutMs = read.int(DEFAULT_ACK_TIMEOUT_MS, 1)('REDIS_ACK_TIMEOUT_MS', env);
   return {
-    target, minReplicasAck, ackTimeoutMs,
-    ...(username ? { username } : {}), ...(password ? { password } : {}),
-    ...(sentinelPassword ? { sentinelPassword } : {}), ...(tls ? { tls } : {}),
+    target,
+    minReplicasAck,
+    ackTimeoutMs,
+    ...(username ? { username } : {}),
+    ...(password ? { password } : {}),
+    ...(sentinelPassword ? { sentinelPassword } : {}),
+    ...(tls ? { tls } : {}),
   };
 };
 

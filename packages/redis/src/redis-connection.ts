@@ -19,7 +19,8 @@ const reconnectOnError = (err: Error): boolean => err.message.startsWith('READON
 
 export function redisOptionsFor(role: RedisRole): RedisOptions {
   if (role === 'worker') return { maxRetriesPerRequest: null, enableReadyCheck: true, retryStrategy, reconnectOnError };
-  if (role === 'producer') return { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy, reconnectOnError, connectTimeout: 5000 };
+  if (role === 'producer')
+    return { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy, reconnectOnError, connectTimeout: 5000 };
   return { maxRetriesPerRequest: 1, retryStrategy, reconnectOnError, connectTimeout: 5000 };
 }
 
@@ -59,10 +60,13 @@ export function createRedisConnection(config: RedisConfig, role: RedisRole): Red
       ? new Cluster(t.nodes, clusterOptions(config, role))
       : t.kind === 'sentinel'
         ? new Redis({
-          ...options, sentinels: t.sentinels, name: t.name, failoverDetector: true,
-          ...(config.sentinelPassword ? { sentinelPassword: config.sentinelPassword } : {}),
-          ...(config.tls ? { enableTLSForSentinelMode: true, sentinelTLS: options.tls } : {}),
-        })
+            ...options,
+            sentinels: t.sentinels,
+            name: t.name,
+            failoverDetector: true,
+            ...(config.sentinelPassword ? { sentinelPassword: config.sentinelPassword } : {}),
+            ...(config.tls ? { enableTLSForSentinelMode: true, sentinelTLS: options.tls } : {}),
+          })
         : new Redis(t.url, options);
   // An error event without a listener would crash the process; reconnects are ioredis' job.
   connection.on('error', () => undefined);

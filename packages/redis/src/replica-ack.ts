@@ -4,7 +4,11 @@ import { isCluster, type RedisConnection } from './redis-connection';
 
 /** The writes did not reach enough replicas in time: the primary has them, but a failover now could lose them. */
 export class ReplicaAckError extends Error {
-  constructor(readonly reached: number, readonly wanted: number, timeoutMs: number) {
+  constructor(
+    readonly reached: number,
+    readonly wanted: number,
+    timeoutMs: number,
+  ) {
     super(`the writes reached ${reached} of ${wanted} replica${wanted === 1 ? '' : 's'} within ${timeoutMs} ms`);
     this.name = 'ReplicaAckError';
   }

@@ -175,7 +175,9 @@ describe('a remote JWKS (AUTH_JWKS_URL)', () => {
 });
 
 test('authConfigSpec composes with the other specs', () => {
-  expect(loadConfig({ ...portConfigSpec(8080), ...authConfigSpec }, { AUTH_MODE: 'insecure-dev' })).toEqual({ PORT: 8080, auth: { mode: 'insecure-dev', rateLimit: { requests: 100000, windowSeconds: 60 } } });
+  expect(loadConfig({ ...portConfigSpec(8080), ...authConfigSpec }, { AUTH_MODE: 'insecure-dev' })).toEqual({
+    PORT: 8080, auth: { mode: 'insecure-dev', rateLimit: { requests: 100000, windowSeconds: 60 } },
+  });
   expect(loadConfig(authConfigSpec, { AUTH_ISSUER: 'https://helseid.test', AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_URL: 'https://helseid.test/jwks' }).auth).toEqual({
     mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksUrl: 'https://helseid.test/jwks', jwksFile: undefined,
     clockToleranceSeconds: 30, dpopWindowSeconds: 60, rateLimit: { requests: 100000, windowSeconds: 60 },

@@ -1,9 +1,14 @@
-import { ConfigError, deliveryConfigSpec, directoryConfigSpec, encryptionKeyConfigSpec, exitOnConfigError, loadConfig, logConfigSpec, portConfigSpec, read } from './config';
+import {
+  ConfigError, deliveryConfigSpec, directoryConfigSpec, encryptionKeyConfigSpec, exitOnConfigError, loadConfig, logConfigSpec,
+  portConfigSpec, read,
+} from './config';
 import { loadAuthConfig } from './auth';
 
 test('defaults from the contract, and typed values', () => {
   const c = loadConfig({ ...deliveryConfigSpec, PORT: read.port() }, { PORT: '8080' });
-  expect(c).toEqual({ DELIVERY_BACKOFF_MS: 1000, DELIVERY_BACKOFF_MAX_MS: 3600000, DELIVERY_ATTEMPTS: 0, DELIVERY_TIMEOUT_MS: 10000, PORT: 8080 });
+  expect(c).toEqual({
+    DELIVERY_BACKOFF_MS: 1000, DELIVERY_BACKOFF_MAX_MS: 3600000, DELIVERY_ATTEMPTS: 0, DELIVERY_TIMEOUT_MS: 10000, PORT: 8080,
+  });
 });
 
 test.each([

@@ -101,7 +101,8 @@ describe('the service app', () => {
       const pause = await fetch(`${s.url}/pause`);
       expect(pause.status).toBe(503);
       expect(pause.headers.get('retry-after')).toBe('1');
-      expect(((await pause.json()) as { issue: unknown[] }).issue[0]).toMatchObject({ code: 'transient', diagnostics: 'The message store is unavailable' });
+      const outcome = (await pause.json()) as { issue: unknown[] };
+      expect(outcome.issue[0]).toMatchObject({ code: 'transient', diagnostics: 'The message store is unavailable' });
     } finally {
       await s.close();
     }

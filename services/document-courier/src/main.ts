@@ -4,7 +4,9 @@ import { Directory } from '@ipbro/directory';
 import { bodyCipherFromConfig } from '@ipbro/message-ledger';
 import { patientKeyer } from '@ipbro/plan-index';
 import { assertNoEviction, createRedisConnection, redisConfigSpec, waitUntilReady } from '@ipbro/redis';
-import { createLogger, createServiceApp, deliveryConfigSpec, exitOnConfigError, loadConfig, read, startHttpServer } from '@ipbro/service-kit';
+import {
+  createLogger, createServiceApp, deliveryConfigSpec, exitOnConfigError, loadConfig, read, startHttpServer,
+} from '@ipbro/service-kit';
 import { startDocumentCourier } from './courier';
 
 const logger = createLogger('document-courier');

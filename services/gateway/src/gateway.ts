@@ -4,7 +4,9 @@ import { createDocumentIntake } from '@ipbro/document-delivery';
 import { bodyCipherFromConfig, MessageLedger } from '@ipbro/message-ledger';
 import { createQueue, QUEUES } from '@ipbro/queues';
 import { assertNoEviction, createRedisConnection, redisConfigSpec, replicaAck, waitUntilReady } from '@ipbro/redis';
-import { createAuthenticator, DEFAULT_BODY_LIMIT, deliveryConfigSpec, loadAuthConfig, loadConfig, read, type Env, type Logger, type Reader } from '@ipbro/service-kit';
+import {
+  createAuthenticator, DEFAULT_BODY_LIMIT, deliveryConfigSpec, loadAuthConfig, loadConfig, read, type Env, type Logger, type Reader,
+} from '@ipbro/service-kit';
 import { loadDefinitions } from '@ipbro/validation';
 import type { Express } from 'express';
 import { createGatewayApp } from './app';
@@ -58,9 +60,11 @@ export async function wireGateway(config: GatewayConfig, logger: Logger): Promis
   const audit = new AuditTrail(redis, { prefix: config.QUEUE_PREFIX, logger, source: 'gateway', hmacKey: config.auditKey });
   // Documents: one plan per person, the consent registry, revision reminders (keyed by IPBRO_ENCRYPTION_KEY, as the courier is).
   const documents = createDocumentIntake(redis, { prefix: config.QUEUE_PREFIX, encryptionKey: config.IPBRO_ENCRYPTION_KEY });
-  const confirmReplicated = replicaAck(redis, { minReplicas: config.redis.minReplicasAck, timeoutMs: config.redis.ackTimeoutMs, keyPrefix: config.QUEUE_PREFIX });
+  const { minReplicasAck: minReplicas, ackTimeoutMs: timeoutMs } = config.redis;
+  const confirmReplicated = replicaAck(redis, { minReplicas, timeoutMs, keyPrefix: config.QUEUE_PREFIX });
   const app = createGatewayApp({
-    logger, ledger, queues, directory, audit, beforeAccept: documents.check, confirmReplicated, auth: createAuthenticator(config.auth, logger, { redis, prefix: config.QUEUE_PREFIX }), bodyLimit: config.BODY_LIMIT_BYTES,
+    logger, ledger, queues, directory, audit, beforeAccept: documents.check, confirmReplicated,
+    auth: createAuthenticator(config.auth, logger, { redis, prefix: config.QUEUE_PREFIX }), bodyLimit: config.BODY_LIMIT_BYTES,
     readiness: [
       { name: 'redis', check: async () => void (await redis.ping()) },
       ...(directory ? [{ name: 'directory', check: async () => (directory.loaded ? undefined : 'no directory loaded') }] : []),

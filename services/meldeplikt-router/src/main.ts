@@ -3,7 +3,9 @@ import { DEFAULT_DEFER_AFTER_MS, outboundTokenConfigSpec, outboundTokenSource, u
 import { Directory } from '@ipbro/directory';
 import { bindBodyCipher, bodyCipherFromConfig } from '@ipbro/message-ledger';
 import { assertNoEviction, createRedisConnection, redisConfigSpec, waitUntilReady } from '@ipbro/redis';
-import { createLogger, createServiceApp, deliveryConfigSpec, exitOnConfigError, loadConfig, read, startHttpServer } from '@ipbro/service-kit';
+import {
+  createLogger, createServiceApp, deliveryConfigSpec, exitOnConfigError, loadConfig, read, startHttpServer,
+} from '@ipbro/service-kit';
 import { startMeldepliktRouter } from './router';
 
 const logger = createLogger('meldeplikt-router');

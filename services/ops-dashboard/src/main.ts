@@ -3,7 +3,10 @@ import { bodyCipherFromConfig, MessageLedger } from '@ipbro/message-ledger';
 import { AlertNotifier, DEFAULT_THRESHOLDS, RedisAlertStore } from '@ipbro/ops';
 import { createQueue, QUEUES } from '@ipbro/queues';
 import { assertNoEviction, createRedisConnection, redisConfigSpec, waitUntilReady } from '@ipbro/redis';
-import { createAuthenticator, createLogger, deliveryConfigSpec, encryptionKeyConfigSpec, exitOnConfigError, loadAuthConfig, loadConfig, read, startHttpServer } from '@ipbro/service-kit';
+import {
+  createAuthenticator, createLogger, deliveryConfigSpec, encryptionKeyConfigSpec, exitOnConfigError, loadAuthConfig, loadConfig, read,
+  startHttpServer,
+} from '@ipbro/service-kit';
 import { createOpsDashboardApp } from './app';
 
 const logger = createLogger('ops-dashboard');

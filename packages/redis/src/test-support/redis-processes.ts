@@ -16,8 +16,8 @@ export interface RedisProcess {
   output: string[];
   /** SIGKILL: no goodbye to clients or replicas; resolves once the process is gone. */
   kill(): Promise<void>;
-  /** Starts it again on the same port (empty). */
-  start(): Promise<void>;
+  /** Starts it again on the same port (empty), with `extra` arguments (e.g. `--replicaof host port`). */
+  start(extra?: string[]): Promise<void>;
 }
 
 const running = new Set<ChildProcess>();
@@ -31,13 +31,24 @@ export function ask(port: number, ...command: string[]): Promise<string | undefi
     const socket = connect(port, '127.0.0.1');
     let answer = '';
     socket.setTimeout(2000, () => socket.destroy());
-    socket.on('connect', () => socket.write(`*${command.length}\r\n${command.map((c) => `$${Buffer.byteLength(c)}\r\n${c}\r\n`).join('')}`));
+    socket.on('connect', () =>
+      socket.write(`*${command.length}\r\n${command.map((c) => `$${Buffer.byteLength(c)}\r\n${c}\r\n`).join('')}`),
+    );
     socket.on('data', (d) => {
       answer += String(d);
       const bulk = /^\$(\d+)\r\n/.exec(answer);
       if (bulk ? answer.length >= bulk[0].length + Number(bulk[1]) + 2 : answer.includes('\r\n')) socket.end();
     });
-    socket.on('close', () => resolve(answer ? answer.replace(/^\$\d+\r\n/, '').replace(/^[+:]/, '').trim() : undefined));
+    socket.on('close', () =>
+      resolve(
+        answer
+          ? answer
+              .replace(/^\$\d+\r\n/, '')
+              .replace(/^[+:]/, '')
+              .trim()
+          : undefined,
+      ),
+    );
     socket.on('error', () => resolve(undefined));
   });
 }
@@ -56,8 +67,8 @@ async function startRedisProcess(args: (port: number) => string[]): Promise<Redi
   const port = await freePort();
   const output: string[] = [];
   let child: ChildProcess | undefined;
-  const start = async (): Promise<void> => {
-    const c = spawn('redis-server', args(port), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const start = async (extra: string[] = []): Promise<void> => {
+    const c = spawn('redis-server', [...args(port), ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
     running.add(c);
     c.once('exit', () => running.delete(c));
@@ -94,6 +105,8 @@ export interface SentinelSet {
   env: { REDIS_SENTINELS: string; REDIS_SENTINEL_NAME: string };
   /** The port of the primary the sentinels name now. */
   primaryPort(): Promise<number | undefined>;
+  /** Resolves once the other node is the primary's replica, in sync, and every sentinel knows it and the other two. */
+  ready(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -110,28 +123,27 @@ export async function startSentinelSet(name = 'ipbro'): Promise<SentinelSet> {
     started.push(primary);
     const replica = await startRedisProcess((port) => ['--port', String(port), ...DATA, '--replicaof', '127.0.0.1', String(primary.port)]);
     started.push(replica);
-    await until('the replica in sync', 15000, async () => /master_link_status:up/.test((await ask(replica.port, 'INFO', 'replication')) ?? ''));
     const sentinels: RedisProcess[] = [];
     for (let i = 0; i < 3; i++) {
       const sentinel = await startRedisProcess((port) => {
         const conf = join(dir, `sentinel-${port}.conf`);
-        writeFileSync(conf, [
-          `port ${port}`, 'bind 127.0.0.1', 'protected-mode no', `dir ${dir}`,
-          `sentinel monitor ${name} 127.0.0.1 ${primary.port} 2`,
-          `sentinel down-after-milliseconds ${name} 1000`,
-          `sentinel failover-timeout ${name} 5000`,
-          `sentinel parallel-syncs ${name} 1`,
-        ].join('\n') + '\n');
+        writeFileSync(
+          conf,
+          [
+            `port ${port}`,
+            'bind 127.0.0.1',
+            'protected-mode no',
+            `dir ${dir}`,
+            `sentinel monitor ${name} 127.0.0.1 ${primary.port} 2`,
+            `sentinel down-after-milliseconds ${name} 1000`,
+            `sentinel failover-timeout ${name} 5000`,
+            `sentinel parallel-syncs ${name} 1`,
+          ].join('\n') + '\n',
+        );
         return [conf, '--sentinel'];
       });
       started.push(sentinel);
       sentinels.push(sentinel);
-    }
-    for (const s of sentinels) {
-      await until(`sentinel ${s.port} to know the replica and the other sentinels`, 20000, async () => {
-        const info = (await ask(s.port, 'INFO', 'sentinel')) ?? '';
-        return new RegExp(`name=${name},status=ok,address=127\\.0\\.0\\.1:${primary.port},slaves=1,sentinels=3`).test(info);
-      });
     }
     const primaryPort = async () => {
       for (const s of sentinels) {
@@ -141,8 +153,27 @@ export async function startSentinelSet(name = 'ipbro'): Promise<SentinelSet> {
       }
       return undefined;
     };
+    const ready = async () => {
+      const port = await until('a primary named by the sentinels', 20000, primaryPort);
+      const other = port === primary.port ? replica : primary;
+      await until(`${other.port} in sync with ${port}`, 20000, async () =>
+        /master_link_status:up/.test((await ask(other.port, 'INFO', 'replication')) ?? ''),
+      );
+      for (const s of sentinels) {
+        await until(`sentinel ${s.port} to know the replica and the other sentinels`, 30000, async () => {
+          const info = (await ask(s.port, 'INFO', 'sentinel')) ?? '';
+          return new RegExp(`name=${name},status=ok,address=127\\.0\\.0\\.1:${port},slaves=1,sentinels=3`).test(info);
+        });
+      }
+    };
+    await ready();
     return {
-      name, primary, replica, sentinels, primaryPort,
+      name,
+      primary,
+      replica,
+      sentinels,
+      primaryPort,
+      ready,
       env: { REDIS_SENTINELS: sentinels.map((s) => `127.0.0.1:${s.port}`).join(','), REDIS_SENTINEL_NAME: name },
       stop: async () => {
         await Promise.all(started.map((p) => p.kill()));
@@ -173,14 +204,30 @@ export async function startRedisCluster(primaries = 3, replicas = 1): Promise<Re
   };
   try {
     for (let i = 0; i < primaries * (1 + replicas); i++) {
-      nodes.push(await startRedisProcess((port) => [
-        '--port', String(port), ...DATA, '--dir', dir, '--cluster-enabled', 'yes',
-        '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000',
-      ]));
+      nodes.push(
+        await startRedisProcess((port) => [
+          '--port',
+          String(port),
+          ...DATA,
+          '--dir',
+          dir,
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          `nodes-${port}.conf`,
+          '--cluster-node-timeout',
+          '2000',
+        ]),
+      );
     }
     const addresses = nodes.map((n) => `127.0.0.1:${n.port}`);
-    await promisify(execFile)('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 30000 });
-    for (const n of nodes) await until(`cluster_state:ok on ${n.port}`, 20000, async () => /cluster_state:ok/.test((await ask(n.port, 'CLUSTER', 'INFO')) ?? ''));
+    await promisify(execFile)('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'], {
+      timeout: 30000,
+    });
+    for (const n of nodes)
+      await until(`cluster_state:ok on ${n.port}`, 20000, async () =>
+        /cluster_state:ok/.test((await ask(n.port, 'CLUSTER', 'INFO')) ?? ''),
+      );
     // And every replica in sync, so a write can be confirmed from the start.
     for (const n of nodes) {
       await until(`replication in sync on ${n.port}`, 20000, async () => {
