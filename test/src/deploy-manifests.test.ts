@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { directoryProblems } from '@ipbro/directory';
 import {
-  composeProblems, composeRedis, containerEnv, CONTRACT_SERVICES, DEMO_ONLY_SIMULATORS, DEPLOY, deployableServices, dockerfileProblems, dockerfileStages,
-  k8sProblems, loadCompose, loadK8sManifests, type Manifest, WORKERS,
+  composeProblems, composeRedis, containerEnv, CONTRACT_SERVICES, DEMO_ONLY_SIMULATORS, DEPLOY, deployableServices, dockerfileProblems,
+  dockerfileStages, k8sProblems, loadCompose, loadK8sManifests, type Manifest, WORKERS,
 } from './support/deploy-manifests';
 
 const clone = <T>(value: T): T => structuredClone(value);
@@ -64,7 +64,8 @@ describe('deploy/', () => {
     it('keep the keys in a Secret with placeholders only, and the directory in a ConfigMap the directory loader accepts', () => {
       const secret = manifests.find((m) => m.kind === 'Secret')!;
       // The services find Redis through the Sentinels (ipbro-config): the secret is Redis' password, no longer a URL holding it.
-      expect(Object.keys(secret.stringData)).toEqual(expect.arrayContaining(['IPBRO_ENCRYPTION_KEY', 'REDIS_PASSWORD', 'DELIVERY_CLIENT_SECRET']));
+      const keys = ['IPBRO_ENCRYPTION_KEY', 'REDIS_PASSWORD', 'DELIVERY_CLIENT_SECRET'];
+      expect(Object.keys(secret.stringData)).toEqual(expect.arrayContaining(keys));
       for (const value of Object.values(secret.stringData) as string[]) expect(value).toContain('REPLACE_ME');
       // a placeholder must not pass for a key: 32 bytes of base64 would let a service start with it
       expect(Buffer.from(secret.stringData.IPBRO_ENCRYPTION_KEY, 'base64').length).not.toBe(32);
@@ -124,7 +125,9 @@ describe('deploy/', () => {
 
       // Redis is a primary and a replica now: either one that may evict or forget is named.
       const evicting = clone(compose);
-      evicting.services['redis-replica'].command = ['redis-server', '--replicaof', 'redis-primary', '6379', '--appendonly', 'no', '--maxmemory-policy', 'allkeys-lru'];
+      evicting.services['redis-replica'].command = [
+        'redis-server', '--replicaof', 'redis-primary', '6379', '--appendonly', 'no', '--maxmemory-policy', 'allkeys-lru',
+      ];
       expect(composeProblems(evicting, services)).toEqual([
         'compose: redis-replica runs without --appendonly yes',
         'compose: redis-replica runs without --maxmemory-policy noeviction',
@@ -139,36 +142,48 @@ describe('deploy/', () => {
       expect(composeProblems(unchecked, services)).toContain('compose: kommune-simulator has no healthcheck on /readyz or /healthz');
     });
 
-    it('runs Redis with Sentinel by default: a primary, a replica, three sentinels monitoring it by the services\' name with quorum 2', () => {
-      expect(composeRedis(compose)).toEqual({ nodes: ['redis-primary', 'redis-replica'], sentinels: ['redis-sentinel-1', 'redis-sentinel-2', 'redis-sentinel-3'] });
+    it('runs Redis with Sentinel by default: a primary, a replica, three sentinels watching it by the services\' name, quorum 2', () => {
+      const sentinels = ['redis-sentinel-1', 'redis-sentinel-2', 'redis-sentinel-3'];
+      expect(composeRedis(compose)).toEqual({ nodes: ['redis-primary', 'redis-replica'], sentinels });
       for (const name of ['gateway', 'meldeplikt-router', 'document-courier', 'ops-dashboard']) {
-        expect(compose.services[name].environment).toMatchObject({ REDIS_SENTINELS: 'redis-sentinel-1:26379,redis-sentinel-2:26379,redis-sentinel-3:26379', REDIS_SENTINEL_NAME: 'ipbro', REDIS_MIN_REPLICAS_ACK: '1' });
+        expect(compose.services[name].environment).toMatchObject({
+          REDIS_SENTINELS: sentinels.map((s) => `${s}:26379`).join(','), REDIS_SENTINEL_NAME: 'ipbro', REDIS_MIN_REPLICAS_ACK: '1',
+        });
         expect(compose.services[name].environment.REDIS_URL).toBeUndefined();
       }
     });
 
-    it('fails the check when a sentinel is missing or monitors something else, too few replicas run, or a service does not wait for Redis', () => {
+    it('fails the check when a sentinel is missing or watches something else, too few replicas run, or a service does not wait', () => {
       const twoSentinels = clone(compose);
       delete twoSentinels.services['redis-sentinel-3'];
       expect(composeProblems(twoSentinels, services)).toContain('compose: gateway names sentinels compose does not run: redis-sentinel-3');
 
       const elsewhere = clone(compose);
-      elsewhere.services['redis-sentinel-2'].command = elsewhere.services['redis-sentinel-2'].command.map((w: string) => w.replace('monitor ipbro', 'monitor other'));
-      expect(composeProblems(elsewhere, services)).toContain('compose: redis-sentinel-2 does not monitor a Redis of compose as ipbro with quorum 2');
+      const command: string[] = elsewhere.services['redis-sentinel-2'].command;
+      elsewhere.services['redis-sentinel-2'].command = command.map((w) => w.replace('monitor ipbro', 'monitor other'));
+      expect(composeProblems(elsewhere, services)).toContain(
+        'compose: redis-sentinel-2 does not monitor a Redis of compose as ipbro with quorum 2',
+      );
 
       const twoAcks = clone(compose);
       twoAcks.services['document-courier'].environment.REDIS_MIN_REPLICAS_ACK = '2';
-      expect(composeProblems(twoAcks, services)).toEqual(['compose: document-courier waits for 2 replicas (REDIS_MIN_REPLICAS_ACK) but 1 run']);
+      expect(composeProblems(twoAcks, services)).toEqual([
+        'compose: document-courier waits for 2 replicas (REDIS_MIN_REPLICAS_ACK) but 1 run',
+      ]);
 
       const refused = clone(compose);
       refused.services['ops-dashboard'].environment.REDIS_URL = 'redis://redis-primary:6379';
-      expect(composeProblems(refused, services)).toEqual(['compose: ops-dashboard: Set one of REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES, not REDIS_URL and REDIS_SENTINELS']);
+      expect(composeProblems(refused, services)).toEqual([
+        'compose: ops-dashboard: Set one of REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES, not REDIS_URL and REDIS_SENTINELS',
+      ]);
 
       const impatient = clone(compose);
       // A copy of its own: the services share one depends_on through a YAML alias.
       const { ['redis-sentinel-1']: _dropped, ...rest } = impatient.services['meldeplikt-router'].depends_on;
       impatient.services['meldeplikt-router'].depends_on = rest;
-      expect(composeProblems(impatient, services)).toEqual(['compose: meldeplikt-router uses Redis but does not depend on redis-sentinel-1']);
+      expect(composeProblems(impatient, services)).toEqual([
+        'compose: meldeplikt-router uses Redis but does not depend on redis-sentinel-1',
+      ]);
     });
 
     it("mounts a directory the loader accepts, whose endpoints are the simulators' compose names", () => {

@@ -27,7 +27,9 @@ export const REDIS_WHERE = ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES
  * Redis is must be said, and the combination must be one the service accepts at start.
  */
 export function redisSettingsProblems(name: string, env: Record<string, string>): string[] {
-  if (!REDIS_WHERE.some((v) => env[v])) return [`${name}: not told where Redis is (${REDIS_WHERE.slice(0, 2).join(', ')} or ${REDIS_WHERE[2]})`];
+  if (!REDIS_WHERE.some((v) => env[v])) {
+    return [`${name}: not told where Redis is (${REDIS_WHERE.slice(0, 2).join(', ')} or ${REDIS_WHERE[2]})`];
+  }
   try {
     readRedisConfig('redis', env);
     return [];
@@ -72,7 +74,9 @@ const matches = (selector: Record<string, string> | undefined, labels: Record<st
 export function containerEnv(manifests: Manifest[], container: Manifest): Record<string, string> {
   const values: Record<string, string> = {};
   for (const from of container.envFrom ?? []) {
-    Object.assign(values, find(manifests, 'ConfigMap', from.configMapRef?.name)?.data ?? find(manifests, 'Secret', from.secretRef?.name)?.stringData ?? {});
+    const configMap = find(manifests, 'ConfigMap', from.configMapRef?.name)?.data;
+    const source = configMap ?? find(manifests, 'Secret', from.secretRef?.name)?.stringData;
+    Object.assign(values, source ?? {});
   }
   for (const e of container.env ?? []) {
     const ref = e.valueFrom?.secretKeyRef;
@@ -187,14 +191,17 @@ function composeSentinelProblems(entries: Record<string, Manifest>, name: string
   const named = env.REDIS_SENTINELS.split(',').map((a) => a.trim().split(':')[0]);
   const strangers = named.filter((host) => !sentinels.includes(host));
   if (strangers.length) problems.push(`compose: ${name} names sentinels compose does not run: ${strangers.join(', ')}`);
-  if (new Set(named).size < 3) problems.push(`compose: ${name} is given ${new Set(named).size} sentinels; a majority of three survives the loss of one`);
+  if (new Set(named).size < 3) {
+    problems.push(`compose: ${name} is given ${new Set(named).size} sentinels; a majority of three survives the loss of one`);
+  }
   for (const sentinel of sentinels) {
     const monitor = /sentinel monitor (\S+) (\S+) (\d+) (\d+)/.exec(commandText(entries[sentinel].command));
     if (!monitor || monitor[1] !== env.REDIS_SENTINEL_NAME || !nodes.includes(monitor[2]) || monitor[4] !== '2') {
       problems.push(`compose: ${sentinel} does not monitor a Redis of compose as ${env.REDIS_SENTINEL_NAME} with quorum 2`);
     }
   }
-  const replicas = nodes.filter((n) => /\breplicaof\b/.test(commandText(entries[n].command))).length;
+  // One data node is the primary at a time (each starts as the sentinels say); the others are its replicas.
+  const replicas = nodes.length - 1;
   const wanted = Number(env.REDIS_MIN_REPLICAS_ACK ?? 1);
   if (replicas < wanted) problems.push(`compose: ${name} waits for ${wanted} replicas (REDIS_MIN_REPLICAS_ACK) but ${replicas} run`);
   return problems;
