@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { keySlot } from './key-slot';
+import type { RedisConfig } from './redis-config';
 import { isCluster, type RedisConnection } from './redis-connection';
 
 /** The writes did not reach enough replicas in time: the primary has them, but a failover now could lose them. */
@@ -62,4 +63,16 @@ export function replicaAck(connection: RedisConnection, settings: ReplicaAckSett
     const reached = await wait;
     if (reached < settings.minReplicas) throw new ReplicaAckError(reached, settings.minReplicas, settings.timeoutMs);
   };
+}
+
+/**
+ * replicaAck with a service's own settings, the one line a writer needs:
+ * `const confirmReplicated = replicaAckFor(producer, config.redis, config.QUEUE_PREFIX);`
+ */
+export function replicaAckFor(
+  connection: RedisConnection,
+  config: Pick<RedisConfig, 'minReplicasAck' | 'ackTimeoutMs'>,
+  keyPrefix: string,
+): ConfirmReplicated {
+  return replicaAck(connection, { minReplicas: config.minReplicasAck, timeoutMs: config.ackTimeoutMs, keyPrefix });
 }

@@ -3,7 +3,7 @@ import { Directory } from '@ipbro/directory';
 import { createDocumentIntake } from '@ipbro/document-delivery';
 import { bodyCipherFromConfig, MessageLedger } from '@ipbro/message-ledger';
 import { createQueue, QUEUES } from '@ipbro/queues';
-import { assertNoEviction, createRedisConnection, redisConfigSpec, replicaAck, waitUntilReady } from '@ipbro/redis';
+import { assertNoEviction, createRedisConnection, redisConfigSpec, replicaAckFor, waitUntilReady } from '@ipbro/redis';
 import {
   createAuthenticator, DEFAULT_BODY_LIMIT, deliveryConfigSpec, loadAuthConfig, loadConfig, read, type Env, type Logger, type Reader,
 } from '@ipbro/service-kit';
@@ -60,8 +60,7 @@ export async function wireGateway(config: GatewayConfig, logger: Logger): Promis
   const audit = new AuditTrail(redis, { prefix: config.QUEUE_PREFIX, logger, source: 'gateway', hmacKey: config.auditKey });
   // Documents: one plan per person, the consent registry, revision reminders (keyed by IPBRO_ENCRYPTION_KEY, as the courier is).
   const documents = createDocumentIntake(redis, { prefix: config.QUEUE_PREFIX, encryptionKey: config.IPBRO_ENCRYPTION_KEY });
-  const { minReplicasAck: minReplicas, ackTimeoutMs: timeoutMs } = config.redis;
-  const confirmReplicated = replicaAck(redis, { minReplicas, timeoutMs, keyPrefix: config.QUEUE_PREFIX });
+  const confirmReplicated = replicaAckFor(redis, config.redis, config.QUEUE_PREFIX);
   const app = createGatewayApp({
     logger, ledger, queues, directory, audit, beforeAccept: documents.check, confirmReplicated,
     auth: createAuthenticator(config.auth, logger, { redis, prefix: config.QUEUE_PREFIX }), bodyLimit: config.BODY_LIMIT_BYTES,
