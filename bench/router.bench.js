@@ -32,7 +32,8 @@ const { readMessage } = require('../packages/fhir-message/dist');
 const { AuditTrail } = require('../packages/audit/dist');
 const { httpPostText, spliceDestination, useDeliveryAudit } = require('../packages/delivery/dist');
 const { BodyCipher, bindBodyCipher } = require('../packages/message-ledger/dist');
-const { createRedisConnection, deliveryJobData } = require('../packages/queues/dist');
+const { deliveryJobData } = require('../packages/queues/dist');
+const { createRedisConnection, singleRedisConfig } = require('../packages/redis/dist');
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 // The router's defaults (main.ts): deliveries in progress, and posts in flight to one recipient.
@@ -137,7 +138,7 @@ module.exports = {
     const prefix = `{ipbro-bench-router-${run}}`;
     // The router's connections as main.ts makes them (createRedisConnection: writes coalesced per turn).
     const connectAs = (role) => {
-      const c = createRedisConnection(REDIS_URL, role);
+      const c = createRedisConnection(singleRedisConfig(REDIS_URL), role);
       connections.push(c);
       return c;
     };

@@ -4,7 +4,8 @@
 // Starts what it needs: a local Redis when none answers at REDIS_URL (scripts/ensure-redis.js), and
 // the build when a service has no dist yet; the benches start the services and peers they measure
 // (backlog.bench.js also its own redis-server). `--only=<prefix>` runs some (results.tmp.json),
-// `--out=<file>` writes the results elsewhere. `--quick` is meant to finish in under two minutes.
+// `--out=<file>` writes the results elsewhere; otherwise results.json, and the figures table of
+// docs/scaling.md is rewritten from it (bench/scaling-table.js). `--quick` is meant to finish in under two minutes.
 // A bench file exports { name, run: async ({ quick }) => [{ metric, value, unit, anchor?, anchorValue?, target? }] }.
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -77,4 +78,6 @@ const totalSeconds = (Date.now() - suiteStarted) / 1000;
 console.log(`\n${results.length} benches in ${totalSeconds.toFixed(0)} s${quick ? (totalSeconds > 120 ? ' (over the two minutes --quick should take)' : ' (--quick)') : ''}`);
 const out = { date: new Date().toISOString(), quick, machine, seconds: totalSeconds, results };
 fs.writeFileSync(outFile ? path.resolve(outFile) : path.join(__dirname, only ? 'results.tmp.json' : 'results.json'), JSON.stringify(out, null, 2) + '\n');
+// A full run (results.json) also rewrites the figures table of docs/scaling.md.
+if (!only && !outFile) require('./scaling-table').updateScalingDoc(out);
 process.exit(results.some((r) => r.error) ? 1 : 0);

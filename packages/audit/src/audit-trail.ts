@@ -1,6 +1,6 @@
 import { APPEND_ENTRY_LUA, appendArguments, type PreparedEntry, type StreamAppend } from '@ipbro/message-ledger';
 import { isoNow, logSerialised, type Logger } from '@ipbro/service-kit';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@ipbro/redis';
 import { actionOf, type AuditInput, type AuditRecord } from './audit-record';
 import { patientHasher, type PatientHasher } from './patient-hash';
 
@@ -41,7 +41,7 @@ export class AuditTrail {
   private readonly hash: PatientHasher | undefined;
   readonly streamKey: string;
 
-  constructor(private readonly redis: Redis, private readonly options: AuditTrailOptions) {
+  constructor(private readonly redis: RedisConnection, private readonly options: AuditTrailOptions) {
     this.hash = options.hmacKey ? patientHasher(options.hmacKey) : undefined;
     this.streamKey = `${options.prefix}:audit`;
     if (!(redis as unknown as { ipbroAuditAppend?: unknown }).ipbroAuditAppend) redis.defineCommand('ipbroAuditAppend', { numberOfKeys: 2, lua: AUDIT_APPEND_SCRIPT });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@ipbro/redis';
 import type { ConsentSummary } from './consent-summary';
 
 /**
@@ -10,7 +10,7 @@ import type { ConsentSummary } from './consent-summary';
  */
 export class ConsentRegistry {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix = '{ipbro}'
   ) {}
 

@@ -3,7 +3,7 @@ import { personNumberOf, type MessageView } from '@ipbro/fhir-message';
 import { errorIssue, OutcomeError } from '@ipbro/outcome';
 import { patientKeyer, planEntryOf, PlanIndex, type PatientKeyer, type PlanEntry } from '@ipbro/plan-index';
 import type { CarePlan } from '@medplum/fhirtypes';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@ipbro/redis';
 import { queueReplacedPlanNotice, type PlanNoticeDeps } from './plan-replaced-notice';
 import { RevisionReminders } from './revision-reminders';
 
@@ -93,7 +93,7 @@ function splitIdentifier(plan: string): [string, string] {
  * replaced plan is told. `close` closes the reminder queue.
  */
 export function createDocumentIntake(
-  redis: Redis,
+  redis: RedisConnection,
   options: { prefix?: string; encryptionKey: Buffer | string; retry?: { attempts: number; firstDelayMs: number }; notices?: PlanNoticeDeps }
 ): { check: (view: MessageView) => Promise<void>; close: () => Promise<void> } {
   const prefix = options.prefix ?? '{ipbro}';

@@ -5,7 +5,7 @@ import { FINAL_STATES, ledgerKey, type MessageLedger, type MessageRecord } from 
 import type { PlanEntry, PlanIndex } from '@ipbro/plan-index';
 import type { Bundle } from '@medplum/fhirtypes';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@ipbro/redis';
 import { createHash } from 'node:crypto';
 
 export const REMINDER_QUEUE = 'revision-reminders';
@@ -98,7 +98,7 @@ export interface ReminderDeps {
 export class RevisionReminders {
   readonly queue: Queue<ReminderJobData>;
 
-  constructor(connection: Redis, prefix = '{ipbro}', private readonly retry = { attempts: 50, firstDelayMs: 1000 }) {
+  constructor(connection: RedisConnection, prefix = '{ipbro}', private readonly retry = { attempts: 50, firstDelayMs: 1000 }) {
     this.queue = new Queue<ReminderJobData>(REMINDER_QUEUE, { connection, prefix });
   }
 

@@ -36,6 +36,11 @@ export interface IntakeDeps {
   beforeAccept?: (view: MessageView) => Promise<void>;
   /** The audit trail (@ipbro/audit's AuditTrail): receipt of messages, receipts, refusals, status reads. */
   audit?: IntakeAudit;
+  /**
+   * Resolves once the writes so far reached the replicas they must (@ipbro/redis' replicaAck); called
+   * before a message or receipt is answered as kept. Absent: the primary's answer is enough.
+   */
+  confirmReplicated?: () => Promise<void>;
 }
 
 /** What intake tells the audit trail; `personNumber` is hashed by the trail and never stored. */

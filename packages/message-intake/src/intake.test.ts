@@ -1,7 +1,7 @@
 import { Directory } from '@ipbro/directory';
 import { MessageLedger } from '@ipbro/message-ledger';
 import { OutcomeError } from '@ipbro/outcome';
-import { createRedisConnection } from '@ipbro/queues';
+import { createRedisConnection, singleRedisConfig } from '@ipbro/redis';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -81,7 +81,7 @@ test('when the job cannot be queued the answer is 503 and no seen mark is left: 
 });
 
 test('with Redis unreachable the answer is 503, not a 500 and never a 202', async () => {
-  const dead = createRedisConnection('redis://127.0.0.1:1', 'producer');
+  const dead = createRedisConnection(singleRedisConfig('redis://127.0.0.1:1'), 'producer');
   try {
     const ledger = new MessageLedger(dead, { prefix: fx.prefix });
     const err = await rejection(acceptMessage(meldeplikt(), HMR, { ...deps, ledger }));

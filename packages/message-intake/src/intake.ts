@@ -7,6 +7,7 @@ import { validateMessage } from '@ipbro/validation';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import type { IntakeAuditEntry, IntakeAuth, IntakeDeps } from './intake-deps';
 import { applyReceipt } from './receipt';
+import { replicated } from './replicated';
 import { statusView, type MessageStatus } from './status-view';
 import { durably, storeChecked } from './storage';
 
@@ -60,6 +61,7 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
     for (const r of receipt.records) {
       await deps.audit?.record({ event: 'receipt.received', messageId: r.id, outcome: 'success', who, sender: r.sender, messageEvent: r.event, recipient: { orgnr: sender, ...(view.senderIds.herId ? { herId: view.senderIds.herId } : {}) }, detail: `receipt ${view.response.code} (message ${r.state})` });
     }
+    await replicated(deps, 'the receipt');
     return { status: 200, kind: 'receipt', body: receipt.body, records: receipt.records };
   }
   // Its own refusals (OutcomeError) pass through; Redis trouble inside it is a 503 like any store
@@ -90,6 +92,7 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
   // A repeat, or a seen mark another writer got to first, is recorded on its own.
   if (created && received && entryId) received.stored(entryId);
   else await deps.audit?.record(receivedEntry(created ? undefined : record.state));
+  await replicated(deps, 'the message');
   if (!created) return { status: 200, kind: 'repeat', body: statusView(record), record };
   messagesReceivedCounter().inc({ event, sender });
   return { status: 202, location: `/messages/${encodeURIComponent(id)}`, outcome: informationOutcome(`Message ${id} accepted for delivery`), record };

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@ipbro/redis';
 import { ledgerKey, MESSAGE_STATES, type MessageRecord, type MessageState, type Recipient } from './message-record';
 import { ENSURE_RECORD_SCRIPT } from './ensure-record-script';
 import { jobIdFor } from './job-id';
@@ -12,7 +12,7 @@ import { appendArguments, type StreamAppend } from './stream-append';
  * `cipher` option to the ledger wins.
  */
 const boundCiphers = new WeakMap<object, BodyCipherLike>();
-export function bindBodyCipher(redis: Redis, cipher: BodyCipherLike): void {
+export function bindBodyCipher(redis: RedisConnection, cipher: BodyCipherLike): void {
   boundCiphers.set(redis, cipher);
 }
 
@@ -79,7 +79,7 @@ export class MessageLedger {
   private readonly bodyRetention: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     options: {
       prefix?: string;
       cipher?: BodyCipherLike;

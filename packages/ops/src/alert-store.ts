@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@ipbro/redis';
 import type { ActiveAlert } from './alert-notifier';
 
 /**
@@ -42,7 +42,7 @@ const CLEAR = `local v = redis.call('HGET', KEYS[1], ARGV[1]) if v then redis.ca
 /** A Redis hash `{prefix}:ops:alerts` (id → alert JSON), under the system's hash-tagged prefix. */
 export class RedisAlertStore implements AlertStore {
   private readonly key: string;
-  constructor(private readonly redis: Redis, prefix: string) {
+  constructor(private readonly redis: RedisConnection, prefix: string) {
     this.key = `${prefix}:ops:alerts`;
   }
   async all() {

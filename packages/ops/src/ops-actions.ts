@@ -1,7 +1,7 @@
 import { requeueJobIdFor, transitionIfWithRecord, type MessageLedger, type MessageRecord, type MessageState, type PreparedEntry, type TransitionPatch } from '@ipbro/message-ledger';
 import { addHeldJob, deliveryJobData, queueForEvent, type DeliveryJobData, type QueueName } from '@ipbro/queues';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@ipbro/redis';
 
 /** Who did something, as the token named them (subject or client id, and the organisation). */
 export interface Actor {
@@ -62,7 +62,7 @@ export class OpsActions {
   private readonly auditKey: string;
 
   constructor(
-    private readonly deps: { ledger: MessageLedger; queues: Partial<Record<QueueName, Queue<DeliveryJobData>>>; redis: Redis; prefix: string; trail?: OperatorAuditTrail; /** addHeldJob's hold (default 30 s). */ holdMs?: number }
+    private readonly deps: { ledger: MessageLedger; queues: Partial<Record<QueueName, Queue<DeliveryJobData>>>; redis: RedisConnection; prefix: string; trail?: OperatorAuditTrail; /** addHeldJob's hold (default 30 s). */ holdMs?: number }
   ) {
     this.auditKey = `${deps.prefix}:ops:audit`;
   }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@ipbro/redis';
 import type { PlanEntry } from './plan-entry';
 
 export type ClaimResult =
@@ -56,7 +56,7 @@ return {'updated', stored}
  */
 export class PlanIndex {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix = '{ipbro}'
   ) {
     const r = redis as unknown as { ipbroPlanClaim?: unknown };

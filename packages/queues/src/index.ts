@@ -1,6 +1,3 @@
-export * from './redis-connection';
-export * from './write-coalescing';
-export * from './eviction-policy';
 export * from './backoffs';
 export * from './queue-names';
 export * from './job-data';

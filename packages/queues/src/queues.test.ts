@@ -1,15 +1,15 @@
+import { createRedisConnection, singleRedisConfig, waitUntilReady } from '@ipbro/redis';
 import { Worker, type Job } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { BACKOFF_STRATEGY } from './backoffs';
 import { deliveryJobData, type DeliveryJobData } from './job-data';
 import { QUEUES } from './queue-names';
 import { createQueue, createWorker, deliveryJobOptions, KEEP_COMPLETED_SECONDS, KEEP_FAILED_SECONDS, resolveAttempts } from './queues';
-import { createRedisConnection, waitUntilReady } from './redis-connection';
 import { removeTestData } from './test-support/test-data';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `{ipbro-queues-test-${randomUUID().slice(0, 8)}}`;
-const redis = createRedisConnection(REDIS_URL, 'worker');
+const redis = createRedisConnection(singleRedisConfig(REDIS_URL), 'worker');
 
 afterAll(async () => {
   await removeTestData(redis, prefix);
@@ -74,7 +74,7 @@ test('a job whose worker died mid-run (lock not renewed) is picked up again by a
   const settings = { firstDelayMs: 100, ceilingMs: 1000, attempts: 3 };
   const queue = createQueue(QUEUES.documents, redis, settings, prefix);
   // The dying worker: takes the job and vanishes without finishing it, as after a SIGKILL.
-  const dyingConnection = createRedisConnection(REDIS_URL, 'worker');
+  const dyingConnection = createRedisConnection(singleRedisConfig(REDIS_URL), 'worker');
   const dying = new Worker<DeliveryJobData>(QUEUES.documents, null, { connection: dyingConnection, prefix, lockDuration: 400 });
   await queue.add('deliver', data('m-stalled'), { jobId: '997005562_m-stalled' });
   const taken = await dying.getNextJob('dying-token');
@@ -99,7 +99,7 @@ test('a job whose worker died mid-run (lock not renewed) is picked up again by a
 });
 
 test('the same job id is queued once, however often it is added', async () => {
-  const producer = createRedisConnection(REDIS_URL, 'producer');
+  const producer = createRedisConnection(singleRedisConfig(REDIS_URL), 'producer');
   await waitUntilReady(producer);
   const queue = createQueue(QUEUES.meldeplikt, producer, { firstDelayMs: 1000, ceilingMs: 3600000, attempts: 0 }, `${prefix}-once`);
   try {

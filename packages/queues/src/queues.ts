@@ -1,5 +1,5 @@
 import { Queue, Worker, type JobsOptions, type Processor, type WorkerOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@ipbro/redis';
 import { assertBackoff, BACKOFF_STRATEGY, cappedExponentialDelay, deliveryAttemptsFor } from './backoffs';
 import type { DeliveryJobData } from './job-data';
 import { QUEUE_PREFIX, type QueueName } from './queue-names';
@@ -35,7 +35,12 @@ export function deliveryJobOptions(s: DeliverySettings): JobsOptions {
   };
 }
 
-export function createQueue(name: QueueName, connection: Redis, settings: DeliverySettings, prefix = QUEUE_PREFIX): Queue<DeliveryJobData> {
+export function createQueue(
+  name: QueueName,
+  connection: RedisConnection,
+  settings: DeliverySettings,
+  prefix = QUEUE_PREFIX
+): Queue<DeliveryJobData> {
   return new Queue<DeliveryJobData>(name, { connection, prefix, defaultJobOptions: deliveryJobOptions(settings) });
 }
 
@@ -44,14 +49,14 @@ export const WORKER_DEFAULTS = { concurrency: 16, lockDuration: 30_000, stalledI
 
 /**
  * A worker on a queue with the capped exponential backoff. The connection should come from
- * createRedisConnection(url, 'worker') (maxRetriesPerRequest: null). A job that stalls more than
- * `maxStalledCount` times is failed by BullMQ without calling the processor: a service that owns
+ * @ipbro/redis' createRedisConnection(config, 'worker') (maxRetriesPerRequest: null). A job that
+ * stalls more than `maxStalledCount` times is failed by BullMQ without calling the processor: a service that owns
  * the ledger should listen for 'failed' and write the final state.
  */
 export function createWorker(
   name: QueueName,
   processor: Processor<DeliveryJobData>,
-  connection: Redis,
+  connection: RedisConnection,
   settings: DeliverySettings,
   options: Partial<WorkerOptions> = {},
   prefix = QUEUE_PREFIX

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createServer, type Server } from 'node:http';
 import { authConfigSpec, authOf, createAuthenticator, ORGNR_CLAIM } from './auth';
-import { loadConfig, redisConfigSpec } from './config';
+import { loadConfig, portConfigSpec } from './config';
 import { errorHandler } from './error-handler';
 import { createLogger } from './logger';
 import { listen } from './test-support/http';
@@ -175,7 +175,9 @@ describe('a remote JWKS (AUTH_JWKS_URL)', () => {
 });
 
 test('authConfigSpec composes with the other specs', () => {
-  expect(loadConfig({ ...redisConfigSpec, ...authConfigSpec }, { AUTH_MODE: 'insecure-dev' })).toEqual({ REDIS_URL: 'redis://127.0.0.1:6379', auth: { mode: 'insecure-dev', rateLimit: { requests: 100000, windowSeconds: 60 } } });
+  expect(loadConfig({ ...portConfigSpec(8080), ...authConfigSpec }, { AUTH_MODE: 'insecure-dev' })).toEqual({
+    PORT: 8080, auth: { mode: 'insecure-dev', rateLimit: { requests: 100000, windowSeconds: 60 } },
+  });
   expect(loadConfig(authConfigSpec, { AUTH_ISSUER: 'https://helseid.test', AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_URL: 'https://helseid.test/jwks' }).auth).toEqual({
     mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksUrl: 'https://helseid.test/jwks', jwksFile: undefined,
     clockToleranceSeconds: 30, dpopWindowSeconds: 60, rateLimit: { requests: 100000, windowSeconds: 60 },

@@ -107,7 +107,7 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
   };
 }
 
-/** For composing with the other specs: `loadConfig({ ...authConfigSpec, ...redisConfigSpec })` gives `auth`. */
+/** For composing with the other specs: `loadConfig({ ...authConfigSpec, ...portConfigSpec(8080) })` gives `auth`. */
 export const authConfigSpec: ConfigSpec<{ auth: AuthConfig }> = { auth: (_name, env) => loadAuthConfig(env) };
 
 function scopesOf(payload: JWTPayload): string[] {

@@ -109,7 +109,7 @@ export function exitOnConfigError<T>(serviceOrFn: string | (() => T), maybeFn?: 
 
 /*
  * The contract's settings (CONTRACT.md "Running"), as specs a service spreads into its own:
- * `loadConfig({ ...redisConfigSpec, ...portConfigSpec(8080), ...authConfigSpec })`.
+ * `loadConfig({ ...portConfigSpec(8080), ...authConfigSpec })` (the Redis settings: @ipbro/redis' redisConfigSpec).
  */
 
 /** Delivery settings shared by the workers. */
@@ -125,7 +125,6 @@ export const deliveryConfigSpec = {
   DELIVERY_ATTEMPTS: read.int(0, 0),
   DELIVERY_TIMEOUT_MS: read.int(10000, 1),
 };
-export const redisConfigSpec = { REDIS_URL: read.url('redis://127.0.0.1:6379', ['redis:', 'rediss:']) };
 /** PORT, with the service's own default (none: required). */
 export const portConfigSpec = (fallback?: number) => ({ PORT: read.port(fallback) });
 export const directoryConfigSpec = { DIRECTORY_FILE: read.file() };

@@ -1,4 +1,4 @@
-import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
+import { removeKeys } from './test-support/redis-keys';
 import express from 'express';
 import { Redis } from 'ioredis';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
@@ -43,7 +43,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
-  await removeTestData(redis, prefix);
+  await removeKeys(redis, prefix);
 });
 
 const boundToken = (jkt = client.jkt) =>

@@ -62,6 +62,8 @@ export function errorHandler(logger: Logger) {
     }
     const headers: Record<string, string> = {};
     if (outcomeError.status === 401) headers['WWW-Authenticate'] = 'Bearer';
+    // A 503 is a pause (Redis away, a failover, replicas behind): the sender should try again soon.
+    if (outcomeError.status === 503 && !res.getHeader('Retry-After')) headers['Retry-After'] = '1';
     sendOutcome(res, outcomeError.status, outcomeError.outcome, headers);
   };
 }

@@ -1,4 +1,4 @@
-import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
+import { removeKeys } from './test-support/redis-keys';
 import express from 'express';
 import { Redis } from 'ioredis';
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
@@ -29,7 +29,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
-  await removeTestData(redis, prefix);
+  await removeKeys(redis, prefix);
 });
 
 const tokenOf = (clientId: string) =>

@@ -6,6 +6,7 @@ import { createLogger } from './logger';
 import express from 'express';
 import { createServiceApp, finishServiceApp, startHttpServer } from './service-app';
 import { listen } from './test-support/http';
+import { serviceUnavailable } from '@ipbro/outcome';
 
 const quiet = createLogger('test', { destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 
@@ -19,6 +20,9 @@ async function startApp(readinessOk = true, limit = 1000) {
   });
   kit.app.get('/boom', () => {
     throw new Error('secret internals');
+  });
+  kit.app.get('/pause', () => {
+    throw serviceUnavailable('The message store is unavailable');
   });
   return listen(kit.finish());
 }
@@ -85,6 +89,20 @@ describe('the service app', () => {
       const boom = await fetch(`${s.url}/boom`);
       expect(boom.status).toBe(500);
       expect(await boom.text()).not.toContain('secret');
+      expect(boom.headers.get('retry-after')).toBeNull();
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a 503 (Redis away, a failover, replicas behind) tells the sender when to try again', async () => {
+    const s = await startApp();
+    try {
+      const pause = await fetch(`${s.url}/pause`);
+      expect(pause.status).toBe(503);
+      expect(pause.headers.get('retry-after')).toBe('1');
+      const outcome = (await pause.json()) as { issue: unknown[] };
+      expect(outcome.issue[0]).toMatchObject({ code: 'transient', diagnostics: 'The message store is unavailable' });
     } finally {
       await s.close();
     }

@@ -7,14 +7,14 @@ import { PlanIndex, type PatientKeyer } from '@ipbro/plan-index';
 import { createQueue, createWorker, QUEUES, resolveAttempts, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
 import { deliveryDeferralsCounter, documentOutcomesCounter, registerRecipientWaitGauge, type Logger } from '@ipbro/service-kit';
 import { Worker, type Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@ipbro/redis';
 import type { Registry } from 'prom-client';
 
 export interface CourierOptions {
   /** Connection for the queues, the ledger and the indexes. */
-  producer: Redis;
+  producer: RedisConnection;
   /** The workers' own (blocking) connection. */
-  workerConnection: Redis;
+  workerConnection: RedisConnection;
   directory: Directory;
   logger: Logger;
   patientKey: PatientKeyer;

@@ -3,8 +3,10 @@ import { DEFAULT_DEFER_AFTER_MS, outboundTokenConfigSpec, outboundTokenSource, u
 import { Directory } from '@ipbro/directory';
 import { bodyCipherFromConfig } from '@ipbro/message-ledger';
 import { patientKeyer } from '@ipbro/plan-index';
-import { assertNoEviction, createRedisConnection, waitUntilReady } from '@ipbro/queues';
-import { createLogger, createServiceApp, deliveryConfigSpec, exitOnConfigError, loadConfig, read, redisConfigSpec, startHttpServer } from '@ipbro/service-kit';
+import { assertNoEviction, createRedisConnection, redisConfigSpec, waitUntilReady } from '@ipbro/redis';
+import {
+  createLogger, createServiceApp, deliveryConfigSpec, exitOnConfigError, loadConfig, read, startHttpServer,
+} from '@ipbro/service-kit';
 import { startDocumentCourier } from './courier';
 
 const logger = createLogger('document-courier');
@@ -34,8 +36,8 @@ const config = exitOnConfigError('document-courier', () =>
 );
 
 async function main(): Promise<void> {
-  const producer = createRedisConnection(config.REDIS_URL, 'client');
-  const workerConnection = createRedisConnection(config.REDIS_URL, 'worker');
+  const producer = createRedisConnection(config.redis, 'client');
+  const workerConnection = createRedisConnection(config.redis, 'worker');
   await waitUntilReady(producer);
   // Evicted queue, ledger or index keys would lose accepted messages silently: refuse to start.
   await assertNoEviction(producer);

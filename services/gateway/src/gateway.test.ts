@@ -1,7 +1,8 @@
 import { createTokenIssuer, type TokenIssuer } from '@ipbro/simulated-peers';
 import { Directory } from '@ipbro/directory';
 import { ledgerKey, MessageLedger } from '@ipbro/message-ledger';
-import { createQueue, createRedisConnection, QUEUES, waitUntilReady, type DeliveryJobData } from '@ipbro/queues';
+import { createQueue, QUEUES, type DeliveryJobData } from '@ipbro/queues';
+import { createRedisConnection, singleRedisConfig, waitUntilReady } from '@ipbro/redis';
 import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { createAuthenticator, createLogger } from '@ipbro/service-kit';
 import type { Queue } from 'bullmq';
@@ -14,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createGatewayApp } from './app';
+import { loadGatewayConfig, wireGateway } from './gateway';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ROOT = join(__dirname, '..', '..', '..');
@@ -34,7 +36,7 @@ const running: { server: Server; close: () => Promise<void> }[] = [];
 
 /** A gateway as main.ts makes one: its own Redis connection, ledger and queues under `prefix`. */
 async function startGateway(options: { defaultBodyLimit?: boolean } = {}): Promise<{ base: string; queues: Record<'meldeplikt' | 'documents', Queue<DeliveryJobData>>; stop: () => Promise<void> }> {
-  const conn = createRedisConnection(REDIS_URL, 'producer');
+  const conn = createRedisConnection(singleRedisConfig(REDIS_URL), 'producer');
   await waitUntilReady(conn); // as main.ts does: a producer connection does not queue commands before it is up
   const queues = { [QUEUES.meldeplikt]: createQueue(QUEUES.meldeplikt, conn, delivery, prefix), [QUEUES.documents]: createQueue(QUEUES.documents, conn, delivery, prefix) };
   const app: Express = createGatewayApp({
@@ -211,7 +213,7 @@ describe('invalid inputs get the contract\'s answer and leave the queues and the
 
 test('Redis gone: 503 with an OperationOutcome, never a 202; readiness fails', async () => {
   // A gateway whose Redis connection was up (as main.ts waits for) and then went away.
-  const dead = createRedisConnection(REDIS_URL, 'producer');
+  const dead = createRedisConnection(singleRedisConfig(REDIS_URL), 'producer');
   await waitUntilReady(dead);
   const queues = { [QUEUES.meldeplikt]: createQueue(QUEUES.meldeplikt, dead, delivery, prefix), [QUEUES.documents]: createQueue(QUEUES.documents, dead, delivery, prefix) };
   await Promise.all(Object.values(queues).map((q) => q.waitUntilReady()));
@@ -236,5 +238,31 @@ test('Redis gone: 503 with an OperationOutcome, never a 202; readiness fails', a
   } finally {
     await new Promise<void>((r) => server.close(() => r()));
     for (const q of Object.values(queues)) await q.close();
+  }
+});
+
+test('REDIS_MIN_REPLICAS_ACK: a message whose writes no replica confirmed in time is answered 503 with Retry-After, not 202', async () => {
+  // The test Redis has no replica, so a WAIT for one times out: what the gateway answers while a replica is down.
+  const config = loadGatewayConfig({
+    REDIS_URL, REDIS_MIN_REPLICAS_ACK: '1', REDIS_ACK_TIMEOUT_MS: '50', QUEUE_PREFIX: prefix,
+    IPBRO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    AUTH_ISSUER: 'https://helseid.test', AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: jwksFile,
+  });
+  expect(config.redis).toMatchObject({ target: { kind: 'single', url: REDIS_URL }, minReplicasAck: 1, ackTimeoutMs: 50 });
+  const wired = await wireGateway(config, quiet);
+  const server = await new Promise<Server>((resolve) => {
+    const s = wired.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  try {
+    const b = fixture('meldeplikt');
+    b.entry[0].resource.id = randomUUID();
+    const res = await post(b, await token(HMR), 'application/fhir+json', `http://127.0.0.1:${(server.address() as { port: number }).port}`);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    const outcome = (await res.json()) as { issue: { diagnostics: string }[] };
+    expect(outcome.issue[0].diagnostics).toContain('the writes reached 0 of 1 replica within 50 ms');
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+    await wired.close();
   }
 });

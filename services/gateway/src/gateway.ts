@@ -2,8 +2,11 @@ import { AuditTrail, auditKeyFrom } from '@ipbro/audit';
 import { Directory } from '@ipbro/directory';
 import { createDocumentIntake } from '@ipbro/document-delivery';
 import { bodyCipherFromConfig, MessageLedger } from '@ipbro/message-ledger';
-import { assertNoEviction, createQueue, createRedisConnection, QUEUES, waitUntilReady } from '@ipbro/queues';
-import { createAuthenticator, DEFAULT_BODY_LIMIT, deliveryConfigSpec, loadAuthConfig, loadConfig, read, redisConfigSpec, type Env, type Logger, type Reader } from '@ipbro/service-kit';
+import { createQueue, QUEUES } from '@ipbro/queues';
+import { assertNoEviction, createRedisConnection, redisConfigSpec, replicaAckFor, waitUntilReady } from '@ipbro/redis';
+import {
+  createAuthenticator, DEFAULT_BODY_LIMIT, deliveryConfigSpec, loadAuthConfig, loadConfig, read, type Env, type Logger, type Reader,
+} from '@ipbro/service-kit';
 import { loadDefinitions } from '@ipbro/validation';
 import type { Express } from 'express';
 import { createGatewayApp } from './app';
@@ -37,11 +40,12 @@ export interface WiredGateway {
 
 /**
  * The gateway as it runs: its Redis connection (checked for eviction), directory, ledger with the body
- * cipher, audit trail, document checks, authenticator and rate limit. main.ts serves it; the
- * benchmark measures this same wiring.
+ * cipher, audit trail, document checks, authenticator and rate limit, and the replicas a message's
+ * writes must reach before it is answered (REDIS_MIN_REPLICAS_ACK). main.ts serves it; the benchmark
+ * measures this same wiring.
  */
 export async function wireGateway(config: GatewayConfig, logger: Logger): Promise<WiredGateway> {
-  const redis = createRedisConnection(config.REDIS_URL, 'producer');
+  const redis = createRedisConnection(config.redis, 'producer');
   await waitUntilReady(redis);
   await assertNoEviction(redis);
   const directory = config.DIRECTORY_FILE ? Directory.fromFile(config.DIRECTORY_FILE, { logger }) : undefined;
@@ -58,8 +62,10 @@ export async function wireGateway(config: GatewayConfig, logger: Logger): Promis
   // and the notice to a replaced plan's owner, queued like any document.
   const notices = { ledger, queue: queues[QUEUES.documents], ...(directory ? { directory } : {}) };
   const documents = createDocumentIntake(redis, { prefix: config.QUEUE_PREFIX, encryptionKey: config.IPBRO_ENCRYPTION_KEY, notices });
+  const confirmReplicated = replicaAckFor(redis, config.redis, config.QUEUE_PREFIX);
   const app = createGatewayApp({
-    logger, ledger, queues, directory, audit, beforeAccept: documents.check, auth: createAuthenticator(config.auth, logger, { redis, prefix: config.QUEUE_PREFIX }), bodyLimit: config.BODY_LIMIT_BYTES,
+    logger, ledger, queues, directory, audit, beforeAccept: documents.check, confirmReplicated,
+    auth: createAuthenticator(config.auth, logger, { redis, prefix: config.QUEUE_PREFIX }), bodyLimit: config.BODY_LIMIT_BYTES,
     readiness: [
       { name: 'redis', check: async () => void (await redis.ping()) },
       ...(directory ? [{ name: 'directory', check: async () => (directory.loaded ? undefined : 'no directory loaded') }] : []),

@@ -2,8 +2,10 @@ import { AuditTrail } from '@ipbro/audit';
 import { DEFAULT_DEFER_AFTER_MS, outboundTokenConfigSpec, outboundTokenSource, useDeliveryAudit } from '@ipbro/delivery';
 import { Directory } from '@ipbro/directory';
 import { bindBodyCipher, bodyCipherFromConfig } from '@ipbro/message-ledger';
-import { assertNoEviction, createRedisConnection, waitUntilReady } from '@ipbro/queues';
-import { createLogger, createServiceApp, deliveryConfigSpec, exitOnConfigError, loadConfig, read, redisConfigSpec, startHttpServer } from '@ipbro/service-kit';
+import { assertNoEviction, createRedisConnection, redisConfigSpec, waitUntilReady } from '@ipbro/redis';
+import {
+  createLogger, createServiceApp, deliveryConfigSpec, exitOnConfigError, loadConfig, read, startHttpServer,
+} from '@ipbro/service-kit';
 import { startMeldepliktRouter } from './router';
 
 const logger = createLogger('meldeplikt-router');
@@ -39,8 +41,8 @@ const config = exitOnConfigError('meldeplikt-router', () =>
 );
 
 async function main(): Promise<void> {
-  const producer = createRedisConnection(config.REDIS_URL, 'client');
-  const workerConnection = createRedisConnection(config.REDIS_URL, 'worker');
+  const producer = createRedisConnection(config.redis, 'client');
+  const workerConnection = createRedisConnection(config.redis, 'worker');
   await waitUntilReady(producer);
   // The router's ledger is built on the producer connection: bodies are read (and decrypted) there.
   const cipher = bodyCipherFromConfig(config.IPBRO_ENCRYPTION_KEY, config.IPBRO_ENCRYPTION_PREVIOUS_KEYS);

@@ -4,14 +4,14 @@ import { MessageLedger } from '@ipbro/message-ledger';
 import { createQueue, createWorker, QUEUES, resolveAttempts, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
 import { deliveryDeferralsCounter, meldepliktOutcomesCounter, registerRecipientWaitGauge, type Logger } from '@ipbro/service-kit';
 import type { Job, Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@ipbro/redis';
 import type { Registry } from 'prom-client';
 
 export interface RouterOptions {
   /** Connection for the queue and the ledger. */
-  producer: Redis;
+  producer: RedisConnection;
   /** The worker's own (blocking) connection. */
-  workerConnection: Redis;
+  workerConnection: RedisConnection;
   directory: Directory;
   logger: Logger;
   delivery: DeliverySettings & { timeoutMs: number };

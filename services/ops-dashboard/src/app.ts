@@ -11,7 +11,7 @@ import type { DeliveryJobData, QueueName } from '@ipbro/queues';
 import { authOf, createServiceApp, registerOpsGauges, SCOPES, type Authenticator, type Logger, type ReadinessCheck } from '@ipbro/service-kit';
 import type { Queue } from 'bullmq';
 import type { Express, NextFunction, Request, Response } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@ipbro/redis';
 import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { renderPage } from './page';
@@ -20,7 +20,7 @@ export interface OpsDashboardOptions {
   logger: Logger;
   ledger: MessageLedger;
   queues: Record<QueueName, Queue<DeliveryJobData>>;
-  redis: Redis;
+  redis: RedisConnection;
   prefix: string;
   auth: Authenticator;
   thresholds: AlertThresholds;

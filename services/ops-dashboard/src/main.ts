@@ -1,8 +1,12 @@
 import { AuditTrail, auditKeyFrom } from '@ipbro/audit';
 import { bodyCipherFromConfig, MessageLedger } from '@ipbro/message-ledger';
 import { AlertNotifier, DEFAULT_THRESHOLDS, RedisAlertStore } from '@ipbro/ops';
-import { assertNoEviction, createQueue, createRedisConnection, QUEUES, waitUntilReady } from '@ipbro/queues';
-import { createAuthenticator, createLogger, deliveryConfigSpec, encryptionKeyConfigSpec, exitOnConfigError, loadAuthConfig, loadConfig, read, redisConfigSpec, startHttpServer } from '@ipbro/service-kit';
+import { createQueue, QUEUES } from '@ipbro/queues';
+import { assertNoEviction, createRedisConnection, redisConfigSpec, waitUntilReady } from '@ipbro/redis';
+import {
+  createAuthenticator, createLogger, deliveryConfigSpec, encryptionKeyConfigSpec, exitOnConfigError, loadAuthConfig, loadConfig, read,
+  startHttpServer,
+} from '@ipbro/service-kit';
 import { createOpsDashboardApp } from './app';
 
 const logger = createLogger('ops-dashboard');
@@ -25,7 +29,7 @@ const config = exitOnConfigError('ops-dashboard', () => ({
 }));
 
 async function main(): Promise<void> {
-  const redis = createRedisConnection(config.REDIS_URL, 'producer');
+  const redis = createRedisConnection(config.redis, 'producer');
   await waitUntilReady(redis);
   await assertNoEviction(redis);
   const delivery = { firstDelayMs: config.DELIVERY_BACKOFF_MS, ceilingMs: config.DELIVERY_BACKOFF_MAX_MS, attempts: config.DELIVERY_ATTEMPTS };

@@ -2,6 +2,7 @@
  * Checks of deploy/: the Kubernetes manifests, the compose file and the Dockerfile. Each check takes
  * parsed content (not paths), so the tests can run it on a mutated copy and see it fail.
  */
+import { readRedisConfig } from '@ipbro/redis';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
@@ -17,7 +18,25 @@ export const DEMO_ONLY_SIMULATORS = ['kommune-simulator', 'hospital-simulator'];
 export const WORKERS = ['meldeplikt-router', 'document-courier'];
 /** The services on Redis and the ledger: the contract's settings ("Running") each must be given. */
 export const LEDGER_SERVICES = ['gateway', 'meldeplikt-router', 'document-courier', 'ops-dashboard'];
-export const LEDGER_ENV = ['REDIS_URL', 'PORT', 'DIRECTORY_FILE', 'IPBRO_ENCRYPTION_KEY', 'DELIVERY_BACKOFF_MS', 'QUEUE_PREFIX'];
+export const LEDGER_ENV = ['PORT', 'DIRECTORY_FILE', 'IPBRO_ENCRYPTION_KEY', 'DELIVERY_BACKOFF_MS', 'QUEUE_PREFIX'];
+/** One of these says where Redis is (the default, 127.0.0.1, is never right in a container). */
+export const REDIS_WHERE = ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'];
+
+/**
+ * The problems of a service's Redis settings, by the services' own reader (@ipbro/redis): where
+ * Redis is must be said, and the combination must be one the service accepts at start.
+ */
+export function redisSettingsProblems(name: string, env: Record<string, string>): string[] {
+  if (!REDIS_WHERE.some((v) => env[v])) {
+    return [`${name}: not told where Redis is (${REDIS_WHERE.slice(0, 2).join(', ')} or ${REDIS_WHERE[2]})`];
+  }
+  try {
+    readRedisConfig('redis', env);
+    return [];
+  } catch (err) {
+    return [`${name}: ${(err as Error).message}`];
+  }
+}
 export const AUTH_ENV = ['AUTH_ISSUER', 'AUTH_AUDIENCE'];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -50,6 +69,21 @@ export function loadCompose(file = join(DEPLOY, 'compose.yaml')): Manifest {
 const find = (manifests: Manifest[], kind: string, name: string) => manifests.find((m) => m.kind === kind && m.metadata?.name === name);
 const matches = (selector: Record<string, string> | undefined, labels: Record<string, string> | undefined) =>
   !!selector && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+
+/** A container's environment: its own values, a Secret's value where one is referred to, and its envFrom ConfigMaps and Secrets. */
+export function containerEnv(manifests: Manifest[], container: Manifest): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const from of container.envFrom ?? []) {
+    const configMap = find(manifests, 'ConfigMap', from.configMapRef?.name)?.data;
+    const source = configMap ?? find(manifests, 'Secret', from.secretRef?.name)?.stringData;
+    Object.assign(values, source ?? {});
+  }
+  for (const e of container.env ?? []) {
+    const ref = e.valueFrom?.secretKeyRef;
+    values[e.name] = ref ? String(find(manifests, 'Secret', ref.name)?.stringData?.[ref.key] ?? '') : String(e.value ?? '');
+  }
+  return values;
+}
 
 /** The problems of the Kubernetes manifests for these services (empty: all good). */
 export function k8sProblems(manifests: Manifest[], services: string[]): string[] {
@@ -86,14 +120,13 @@ export function k8sProblems(manifests: Manifest[], services: string[]): string[]
     const env: Manifest[] = container.env ?? [];
     const port = env.find((e) => e.name === 'PORT')?.value;
     if (port === undefined || !ports.some((p) => String(p.containerPort) === String(port))) problems.push(`${name}: PORT is not the container port`);
-    const given = new Set<string>([
-      ...env.map((e) => String(e.name)),
-      ...(container.envFrom ?? []).flatMap((from: Manifest) => Object.keys(find(manifests, 'ConfigMap', from.configMapRef?.name)?.data ?? find(manifests, 'Secret', from.secretRef?.name)?.stringData ?? {})),
-    ]);
+    const values = containerEnv(manifests, container);
+    const given = new Set(Object.keys(values));
     const required = LEDGER_SERVICES.includes(name) ? [...LEDGER_ENV, ...(name === 'gateway' ? AUTH_ENV : [])] : [];
     const missing = required.filter((v) => !given.has(v));
     if (name === 'gateway' && !given.has('AUTH_JWKS_URL') && !given.has('AUTH_JWKS_FILE')) missing.push('AUTH_JWKS_URL or AUTH_JWKS_FILE');
     if (missing.length) problems.push(`${name}: not given ${missing.join(', ')}`);
+    if (LEDGER_SERVICES.includes(name)) problems.push(...redisSettingsProblems(name, values));
     const service = manifests.find((m) => m.kind === 'Service' && matches(m.spec?.selector, podLabels));
     if (!service) problems.push(`${name}: no Service selects its pods`);
     const pdb = manifests.find((m) => m.kind === 'PodDisruptionBudget' && matches(m.spec?.selector?.matchLabels, podLabels));
@@ -119,22 +152,71 @@ function commandWords(command: unknown): string[] {
   return typeof command === 'string' ? command.split(/\s+/) : [];
 }
 
-/** The problems of the compose file for these services (empty: all good). */
-export function composeProblems(compose: Manifest, services: string[]): string[] {
-  const problems: string[] = [];
+/** A command as one text (a `sh -c` script's words included). */
+const commandText = (command: unknown): string => commandWords(command).join(' ');
+
+/** Compose's Redis: its data nodes (redis-server) and its sentinels (`--sentinel`), by service name. */
+export function composeRedis(compose: Manifest): { nodes: string[]; sentinels: string[] } {
   const entries: Record<string, Manifest> = compose.services ?? {};
-  const redis = entries.redis;
-  if (!redis) problems.push('compose: no redis service');
-  else {
-    const words = commandWords(redis.command);
+  const redis = Object.keys(entries).filter((n) => String(entries[n].image ?? '').startsWith('redis:'));
+  const sentinels = redis.filter((n) => /\s--sentinel\b/.test(commandText(entries[n].command)));
+  return { nodes: redis.filter((n) => !sentinels.includes(n)), sentinels };
+}
+
+/** Each Redis data node persists, may not evict and is health-checked. */
+function composeRedisNodeProblems(entries: Record<string, Manifest>, nodes: string[]): string[] {
+  const problems: string[] = [];
+  if (nodes.length === 0) problems.push('compose: no Redis');
+  for (const node of nodes) {
+    const words = commandText(entries[node].command).split(/\s+/);
     const setting = (name: string) => {
       const i = words.indexOf(`--${name}`);
       return i >= 0 ? words[i + 1] : undefined;
     };
-    if (setting('appendonly') !== 'yes') problems.push('compose: redis runs without --appendonly yes');
-    if (setting('maxmemory-policy') !== 'noeviction') problems.push('compose: redis runs without --maxmemory-policy noeviction');
-    if (!redis.healthcheck?.test) problems.push('compose: redis has no healthcheck');
+    if (setting('appendonly') !== 'yes') problems.push(`compose: ${node} runs without --appendonly yes`);
+    if (setting('maxmemory-policy') !== 'noeviction') problems.push(`compose: ${node} runs without --maxmemory-policy noeviction`);
+    if (!entries[node].healthcheck?.test) problems.push(`compose: ${node} has no healthcheck`);
   }
+  return problems;
+}
+
+/**
+ * A service on Sentinel: every address it is given is a sentinel of compose, there are at least
+ * three, each monitors a data node of compose by the service's REDIS_SENTINEL_NAME with quorum 2, and
+ * as many replicas run as REDIS_MIN_REPLICAS_ACK waits for (or every 202 would be a 503).
+ */
+function composeSentinelProblems(entries: Record<string, Manifest>, name: string, env: Record<string, string>): string[] {
+  const { nodes, sentinels } = composeRedis({ services: entries });
+  const problems: string[] = [];
+  const named = env.REDIS_SENTINELS.split(',').map((a) => a.trim().split(':')[0]);
+  const strangers = named.filter((host) => !sentinels.includes(host));
+  if (strangers.length) problems.push(`compose: ${name} names sentinels compose does not run: ${strangers.join(', ')}`);
+  if (new Set(named).size < 3) {
+    problems.push(`compose: ${name} is given ${new Set(named).size} sentinels; a majority of three survives the loss of one`);
+  }
+  for (const sentinel of sentinels) {
+    const monitor = /sentinel monitor (\S+) (\S+) (\d+) (\d+)/.exec(commandText(entries[sentinel].command));
+    if (!monitor || monitor[1] !== env.REDIS_SENTINEL_NAME || !nodes.includes(monitor[2]) || monitor[4] !== '2') {
+      problems.push(`compose: ${sentinel} does not monitor a Redis of compose as ${env.REDIS_SENTINEL_NAME} with quorum 2`);
+    }
+  }
+  // One data node is the primary at a time (each starts as the sentinels say); the others are its replicas.
+  const replicas = nodes.length - 1;
+  const wanted = Number(env.REDIS_MIN_REPLICAS_ACK ?? 1);
+  if (replicas < wanted) problems.push(`compose: ${name} waits for ${wanted} replicas (REDIS_MIN_REPLICAS_ACK) but ${replicas} run`);
+  return problems;
+}
+
+/** The Redis nodes a service talks to: the host of REDIS_URL, its sentinels, or its cluster nodes. */
+function redisHostsOf(env: Record<string, string>): string[] {
+  if (env.REDIS_URL) return [new URL(env.REDIS_URL).hostname];
+  return (env.REDIS_SENTINELS ?? env.REDIS_CLUSTER_NODES ?? '').split(',').filter(Boolean).map((a) => a.trim().split(':')[0]);
+}
+
+/** The problems of the compose file for these services (empty: all good). */
+export function composeProblems(compose: Manifest, services: string[]): string[] {
+  const entries: Record<string, Manifest> = compose.services ?? {};
+  const problems = composeRedisNodeProblems(entries, composeRedis(compose).nodes);
   for (const name of services) {
     const entry = entries[name];
     if (!entry) {
@@ -149,10 +231,14 @@ export function composeProblems(compose: Manifest, services: string[]): string[]
     const required = LEDGER_SERVICES.includes(name) ? [...LEDGER_ENV, ...(name === 'gateway' ? AUTH_ENV : [])] : [];
     for (const variable of required) if (!env[variable]) problems.push(`compose: ${name} is not given ${variable}`);
     if (name === 'gateway' && !env.AUTH_JWKS_URL && !env.AUTH_JWKS_FILE) problems.push('compose: gateway is given neither AUTH_JWKS_URL nor AUTH_JWKS_FILE');
-    if (env.REDIS_URL) {
-      const dependsOn = Array.isArray(entry.depends_on) ? entry.depends_on : Object.keys(entry.depends_on ?? {});
-      if (!dependsOn.includes('redis')) problems.push(`compose: ${name} uses Redis but does not depend on it`);
-    }
+    if (!LEDGER_SERVICES.includes(name)) continue;
+    const settings = redisSettingsProblems(name, env).map((p) => `compose: ${p}`);
+    problems.push(...settings);
+    if (settings.length) continue;
+    if (env.REDIS_SENTINELS) problems.push(...composeSentinelProblems(entries, name, env));
+    const dependsOn = Array.isArray(entry.depends_on) ? entry.depends_on : Object.keys(entry.depends_on ?? {});
+    const unwaited = redisHostsOf(env).filter((host) => entries[host] && !dependsOn.includes(host));
+    if (unwaited.length) problems.push(`compose: ${name} uses Redis but does not depend on ${unwaited.join(', ')}`);
   }
   return problems;
 }

@@ -1,6 +1,7 @@
 import { createTokenIssuer } from '@ipbro/simulated-peers';
 import { FINAL_STATES, ledgerKey, MessageLedger, type MessageRecord } from '@ipbro/message-ledger';
-import { Redis } from 'ioredis';
+import { createRedisConnection, primariesOf, redisConfigSpec, type RedisConnection } from '@ipbro/redis';
+import { loadConfig } from '@ipbro/service-kit';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -37,7 +38,7 @@ export interface Rig {
   tokenFor(orgnr: string): Promise<string>;
   /** The test's own view of the ledger. */
   ledger: MessageLedger;
-  redis: Redis;
+  redis: RedisConnection;
   startRouter(extra?: Record<string, string | number>): Promise<Service>;
   /** Starts the gateway again on its port (after the test stopped or killed it). */
   restartGateway(): Promise<Service>;
@@ -46,6 +47,8 @@ export interface Rig {
 
 export interface RigOptions {
   redisUrl?: string;
+  /** Where Redis is for every service instead (REDIS_SENTINELS and REDIS_SENTINEL_NAME, REDIS_CLUSTER_NODES, REDIS_MIN_REPLICAS_ACK …). */
+  redisEnv?: Record<string, string>;
   receiver: Receiver;
   router?: Record<string, string | number>;
   gateway?: Record<string, string | number>;
@@ -89,9 +92,14 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   writeFileSync(directoryFile, JSON.stringify(directoryWith(options.receiver, options.everyoneAtReceiver)));
   // As in production: message bodies encrypted at rest, the same key in gateway and router.
   const encryption = { IPBRO_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  redis.on('error', () => undefined);
-  const gatewayEnv = { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, AUTH_ISSUER: issuerUrl, AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: jwksFile, LOG_LEVEL: 'warn', ...encryption, ...(options.gatewayDirectory ? { DIRECTORY_FILE: directoryFile } : {}), ...options.gateway };
+  const redisEnv = options.redisEnv ?? { REDIS_URL: redisUrl };
+  // The test's own connection, made as the services make theirs (a Sentinel's primary, or a cluster).
+  const redis = createRedisConnection(loadConfig(redisConfigSpec, { ...redisEnv, QUEUE_PREFIX: prefix }).redis, 'worker');
+  const gatewayEnv = {
+    ...redisEnv, QUEUE_PREFIX: prefix, AUTH_ISSUER: issuerUrl, AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: jwksFile, LOG_LEVEL: 'warn',
+    ...encryption,
+    ...(options.gatewayDirectory ? { DIRECTORY_FILE: directoryFile } : {}), ...options.gateway,
+  };
   const gateway = await startService('gateway', gatewayEnv);
   const rig: Rig = {
     prefix, redisUrl, work, directoryFile, gateway, token, redis,
@@ -103,19 +111,22 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       return rig.gateway;
     },
     startRouter: async (extra = {}) => {
-      rig.router = await startService('meldeplikt-router', { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, DIRECTORY_FILE: directoryFile, ...encryption, ...ROUTER_DEFAULTS, ...options.router, ...extra });
+      const env = { ...redisEnv, QUEUE_PREFIX: prefix, DIRECTORY_FILE: directoryFile, ...encryption };
+      rig.router = await startService('meldeplikt-router', { ...env, ...ROUTER_DEFAULTS, ...options.router, ...extra });
       return rig.router;
     },
     stop: async () => {
       await stopService(rig.router);
       await stopService(rig.gateway);
       await new Promise<void>((r) => issuerServer.close(() => r()));
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
+      for (const primary of primariesOf(redis)) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await primary.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length) await primary.del(...keys);
+        } while (cursor !== '0');
+      }
       redis.disconnect();
       rmSync(work, { recursive: true, force: true });
     },

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { singleRedisConfig } from './redis-config';
 import { createRedisConnection, redisOptionsFor, waitUntilReady } from './redis-connection';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -13,6 +14,12 @@ test('each role gets the settings BullMQ asks for', () => {
   const delays = [1, 2, 3, 5, 10, 50].map((n) => retry(n) as number);
   expect(delays).toEqual([...delays].sort((a, b) => a - b)); // backs off
   expect(Math.max(...delays)).toBeLessThanOrEqual(2000); // but keeps trying at least every 2 s
+  // A primary demoted by a failover refuses writes: every role reconnects, to the primary of now.
+  for (const role of ['producer', 'worker', 'client'] as const) {
+    const reconnect = redisOptionsFor(role).reconnectOnError!;
+    expect(reconnect(new Error("READONLY You can't write against a read only replica."))).toBeTruthy();
+    expect(reconnect(new Error('ERR unknown command'))).toBeFalsy();
+  }
 });
 
 /**
@@ -60,7 +67,7 @@ async function redisProxy(): Promise<{ url: string; down: () => void; close: () 
 
 test('a producer whose Redis goes down fails at once instead of hanging the HTTP request', async () => {
   const proxy = await redisProxy();
-  const producer = createRedisConnection(proxy.url, 'producer');
+  const producer = createRedisConnection(singleRedisConfig(proxy.url), 'producer');
   const queue = new Queue('meldeplikt', { connection: producer, prefix: `{ipbro-down-${process.pid}}` });
   queue.on('error', () => undefined);
   try {
@@ -79,7 +86,7 @@ test('a producer whose Redis goes down fails at once instead of hanging the HTTP
 });
 
 test('a producer on a live Redis works once ready', async () => {
-  const producer = createRedisConnection(REDIS_URL, 'producer');
+  const producer = createRedisConnection(singleRedisConfig(REDIS_URL), 'producer');
   try {
     await waitUntilReady(producer);
     expect(await producer.ping()).toBe('PONG');
