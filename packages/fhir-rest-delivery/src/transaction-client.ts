@@ -1,5 +1,5 @@
 import type { Bundle } from '@medplum/fhirtypes';
-import { httpPostText, outcomeText, retryAfter } from '@ipbro/delivery';
+import { httpPostText, outcomeText, retryAfter } from '@ipbro/http-client';
 import { transactionBundle, type PlannedEntry, type TransactionPlan } from './transaction-plan';
 
 /** A transaction-response may echo every resource (Medplum does): room for a 20 MB epikrise twice over. */

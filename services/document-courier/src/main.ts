@@ -1,5 +1,6 @@
 import { AuditTrail } from '@ipbro/audit';
-import { DEFAULT_DEFER_AFTER_MS, outboundTokenConfigSpec, outboundTokenSource, useDeliveryAudit } from '@ipbro/delivery';
+import { outboundTokenConfigSpec, outboundTokenSource } from '@ipbro/client-credentials';
+import { DEFAULT_DEFER_AFTER_MS } from '@ipbro/delivery-step';
 import { Directory } from '@ipbro/directory';
 import { bodyCipherFromConfig } from '@ipbro/message-ledger';
 import { patientKeyer } from '@ipbro/plan-index';
@@ -48,12 +49,11 @@ async function main(): Promise<void> {
       { name: 'directory', check: async () => (directory.loaded ? undefined : 'not loaded') },
     ],
   });
-  // Every delivery attempt and outcome of this process goes to the audit trail.
-  useDeliveryAudit(new AuditTrail(producer, { prefix: config.QUEUE_PREFIX, logger, source: 'document-courier', hmacKey: config.IPBRO_ENCRYPTION_KEY }));
+  const audit = new AuditTrail(producer, { prefix: config.QUEUE_PREFIX, logger, source: 'document-courier', hmacKey: config.IPBRO_ENCRYPTION_KEY });
   const cipher = bodyCipherFromConfig(config.IPBRO_ENCRYPTION_KEY, config.IPBRO_ENCRYPTION_PREVIOUS_KEYS);
   const courier = startDocumentCourier({
     producer, workerConnection, directory, logger, prefix: config.QUEUE_PREFIX, registry: kit.registry,
-    patientKey: patientKeyer(config.IPBRO_ENCRYPTION_KEY), ...(cipher ? { cipher } : {}),
+    patientKey: patientKeyer(config.IPBRO_ENCRYPTION_KEY), audit, ...(cipher ? { cipher } : {}),
     delivery: { firstDelayMs: config.DELIVERY_BACKOFF_MS, ceilingMs: config.DELIVERY_BACKOFF_MAX_MS, attempts: config.DELIVERY_ATTEMPTS, timeoutMs: config.DELIVERY_TIMEOUT_MS },
     lockDurationMs: config.COURIER_LOCK_MS,
     stalledIntervalMs: config.COURIER_STALLED_INTERVAL_MS ?? Math.max(500, Math.floor(config.COURIER_LOCK_MS / 2)),

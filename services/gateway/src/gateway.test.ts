@@ -133,7 +133,7 @@ test('the dedup survives a gateway restart: it lives in Redis', async () => {
 test('the receipt-ok example with Ålesund\'s token moves the meldeplikt to acknowledged; from anyone else it is refused', async () => {
   const key = ledgerKey(HMR, EXAMPLE_ID);
   const ledger = new MessageLedger(redis, { prefix });
-  await ledger.transition(key, 'delivered', 'HTTP 202', { attempts: 1 });
+  await ledger.move({ key, to: 'delivered', detail: 'HTTP 202', patch: { attempts: 1 } });
   const stranger = await post(fixture('receipt-ok'), await token(HMR));
   expect(stranger.status).toBe(403); // the token's organisation is not the receipt's sender
   expect((await ledger.get(key))?.state).toBe('delivered');

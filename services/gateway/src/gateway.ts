@@ -1,4 +1,4 @@
-import { AuditTrail, auditKeyFrom } from '@ipbro/audit';
+import { auditConfigSpec, auditTrailFromConfig } from '@ipbro/audit';
 import { Directory } from '@ipbro/directory';
 import { createDocumentIntake } from '@ipbro/document-delivery';
 import { bodyCipherFromConfig, MessageLedger } from '@ipbro/message-ledger';
@@ -21,10 +21,9 @@ export function loadGatewayConfig(env: Env = process.env) {
       ...redisConfigSpec, ...deliveryConfigSpec,
       PORT: read.port(8080), HOST: read.string('127.0.0.1'), QUEUE_PREFIX: read.string('{ipbro}'),
       BODY_LIMIT_BYTES: read.int(DEFAULT_BODY_LIMIT, 1024), DIRECTORY_FILE: optionalFile,
-      IPBRO_ENCRYPTION_KEY: read.base64Key32(), IPBRO_ENCRYPTION_PREVIOUS_KEYS: read.optionalString(),
+      IPBRO_ENCRYPTION_KEY: read.base64Key32(), IPBRO_ENCRYPTION_PREVIOUS_KEYS: read.optionalString(), ...auditConfigSpec,
     }, env),
     auth: loadAuthConfig(env),
-    auditKey: auditKeyFrom(env),
   };
 }
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
@@ -53,7 +52,7 @@ export async function wireGateway(config: GatewayConfig, logger: Logger): Promis
   };
   const cipher = bodyCipherFromConfig(config.IPBRO_ENCRYPTION_KEY, config.IPBRO_ENCRYPTION_PREVIOUS_KEYS);
   const ledger = new MessageLedger(redis, { prefix: config.QUEUE_PREFIX, cipher });
-  const audit = new AuditTrail(redis, { prefix: config.QUEUE_PREFIX, logger, source: 'gateway', hmacKey: config.auditKey });
+  const audit = auditTrailFromConfig(redis, config, { logger, source: 'gateway' });
   // Documents: one plan per person, the consent registry, revision reminders (keyed by IPBRO_ENCRYPTION_KEY, as the courier is).
   const documents = createDocumentIntake(redis, { prefix: config.QUEUE_PREFIX, encryptionKey: config.IPBRO_ENCRYPTION_KEY });
   const app = createGatewayApp({

@@ -1,6 +1,6 @@
 import { createLogger, exitOnConfigError, exitOnSignals, loadConfig, read, startHttpServer } from '@ipbro/service-kit';
 import { writeFileSync } from 'node:fs';
-import { clientCredentialsTokenSource } from '@ipbro/delivery';
+import { clientCredentialsTokenSource } from '@ipbro/client-credentials';
 import { createHospitalSimulator, createTokenIssuer, DEMO_CLIENTS, DEMO_ORGS } from '@ipbro/simulated-peers';
 
 const logger = createLogger('hospital-simulator');

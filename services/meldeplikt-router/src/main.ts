@@ -1,7 +1,8 @@
 import { AuditTrail } from '@ipbro/audit';
-import { DEFAULT_DEFER_AFTER_MS, outboundTokenConfigSpec, outboundTokenSource, useDeliveryAudit } from '@ipbro/delivery';
+import { outboundTokenConfigSpec, outboundTokenSource } from '@ipbro/client-credentials';
+import { DEFAULT_DEFER_AFTER_MS } from '@ipbro/delivery-step';
 import { Directory } from '@ipbro/directory';
-import { bindBodyCipher, bodyCipherFromConfig } from '@ipbro/message-ledger';
+import { bodyCipherFromConfig } from '@ipbro/message-ledger';
 import { assertNoEviction, createRedisConnection, waitUntilReady } from '@ipbro/queues';
 import { createLogger, createServiceApp, deliveryConfigSpec, exitOnConfigError, loadConfig, read, redisConfigSpec, startHttpServer } from '@ipbro/service-kit';
 import { startMeldepliktRouter } from './router';
@@ -42,15 +43,12 @@ async function main(): Promise<void> {
   const producer = createRedisConnection(config.REDIS_URL, 'client');
   const workerConnection = createRedisConnection(config.REDIS_URL, 'worker');
   await waitUntilReady(producer);
-  // The router's ledger is built on the producer connection: bodies are read (and decrypted) there.
   const cipher = bodyCipherFromConfig(config.IPBRO_ENCRYPTION_KEY, config.IPBRO_ENCRYPTION_PREVIOUS_KEYS);
-  if (cipher) bindBodyCipher(producer, cipher);
   // Evicted queue or ledger keys would lose accepted messages silently: refuse to start.
   await assertNoEviction(producer);
   const directory = Directory.fromFile(config.DIRECTORY_FILE, { logger });
   const tokenSource = outboundTokenSource(config);
-  // Every delivery attempt and outcome of this process goes to the audit trail.
-  useDeliveryAudit(new AuditTrail(producer, { prefix: config.QUEUE_PREFIX, logger, source: 'meldeplikt-router', hmacKey: config.AUDIT_HMAC_KEY ?? config.IPBRO_ENCRYPTION_KEY }));
+  const audit = new AuditTrail(producer, { prefix: config.QUEUE_PREFIX, logger, source: 'meldeplikt-router', hmacKey: config.AUDIT_HMAC_KEY ?? config.IPBRO_ENCRYPTION_KEY });
   const kit = createServiceApp({
     name: 'meldeplikt-router', logger,
     readiness: [
@@ -59,7 +57,7 @@ async function main(): Promise<void> {
     ],
   });
   const router = startMeldepliktRouter({
-    producer, workerConnection, directory, logger, prefix: config.QUEUE_PREFIX, registry: kit.registry,
+    producer, workerConnection, directory, logger, prefix: config.QUEUE_PREFIX, registry: kit.registry, audit, ...(cipher ? { cipher } : {}),
     delivery: { firstDelayMs: config.DELIVERY_BACKOFF_MS, ceilingMs: config.DELIVERY_BACKOFF_MAX_MS, attempts: config.DELIVERY_ATTEMPTS, timeoutMs: config.DELIVERY_TIMEOUT_MS },
     lockDurationMs: config.ROUTER_LOCK_MS,
     stalledIntervalMs: config.ROUTER_STALLED_INTERVAL_MS ?? Math.max(500, Math.floor(config.ROUTER_LOCK_MS / 2)),

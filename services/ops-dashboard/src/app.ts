@@ -1,10 +1,11 @@
 import { createBullBoard } from '@bull-board/api';
+import type { AuditPort } from '@ipbro/audit';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { MESSAGE_STATES, type MessageLedger, type MessageRecord, type MessageState } from '@ipbro/message-ledger';
 import {
   ActionRefused, AlertNotifier, evaluateAlerts, OpsActions, queueOverview, readLedger, recipientHealth, searchMessages,
-  type Actor, type AlertThresholds, type MessageQuery, type OperatorAuditTrail,
+  type Actor, type AlertThresholds, type MessageQuery,
 } from '@ipbro/ops';
 import { badRequest, errorIssue, notFound, OutcomeError } from '@ipbro/outcome';
 import type { DeliveryJobData, QueueName } from '@ipbro/queues';
@@ -28,7 +29,7 @@ export interface OpsDashboardOptions {
   registry?: Registry;
   readiness?: ReadinessCheck[];
   /** The audit trail operator actions are written to as well (who, what, which message). */
-  trail?: OperatorAuditTrail;
+  audit?: AuditPort;
 }
 
 export interface OpsDashboard {
@@ -85,7 +86,7 @@ export function createOpsDashboardApp(o: OpsDashboardOptions): OpsDashboard {
   const kit = createServiceApp({ name: 'ops-dashboard', logger: o.logger, ...(o.registry ? { registry: o.registry } : {}), readiness: o.readiness ?? [], bodyLimit: 64 * 1024 });
   const { app } = kit;
   const queues = Object.values(o.queues);
-  const actions = new OpsActions({ ledger: o.ledger, queues: o.queues, redis: o.redis, prefix: o.prefix, ...(o.trail ? { trail: o.trail } : {}) });
+  const actions = new OpsActions({ ledger: o.ledger, queues: o.queues, redis: o.redis, prefix: o.prefix, ...(o.audit ? { audit: o.audit } : {}) });
   const ops = o.auth.requireScope(SCOPES.ops);
 
   // Concurrent readers (page, scrape, alert timer) share one read of the ledger: it is the costly part
@@ -139,7 +140,7 @@ export function createOpsDashboardApp(o: OpsDashboardOptions): OpsDashboard {
     const actor = actorOf(res);
     res.type('html').send(renderPage({
       now: new Date(), queues: v.queues, states: v.states, recipients: v.health, failingThreshold: o.thresholds.recipientFailures, alerts: v.alerts,
-      query, messages: searchMessages(v.records, { limit: 100, ...query }), audit: await actions.auditTrail(20), who: actor.orgnr ? `${actor.id} (${actor.orgnr})` : actor.id, nonce,
+      query, messages: searchMessages(v.records, { limit: 100, ...query }), audit: await actions.recentActions(20), who: actor.orgnr ? `${actor.id} (${actor.orgnr})` : actor.id, nonce,
     }));
   }));
 
@@ -159,7 +160,7 @@ export function createOpsDashboardApp(o: OpsDashboardOptions): OpsDashboard {
     if (!record) throw notFound(`No message ${req.params.key}`);
     res.json(searchMessages([record], {})[0]);
   }));
-  app.get('/ops/api/audit', ops, wrap(async (_req, res) => void res.json(await actions.auditTrail(200))));
+  app.get('/ops/api/audit', ops, wrap(async (_req, res) => void res.json(await actions.recentActions(200))));
 
   const reasonOf = (req: Request, required: boolean): string => {
     const r = (req.body as { reason?: unknown } | undefined)?.reason;

@@ -1,4 +1,4 @@
-import { AuditTrail, auditKeyFrom } from '@ipbro/audit';
+import { auditConfigSpec, auditTrailFromConfig } from '@ipbro/audit';
 import { bodyCipherFromConfig, MessageLedger } from '@ipbro/message-ledger';
 import { AlertNotifier, DEFAULT_THRESHOLDS, RedisAlertStore } from '@ipbro/ops';
 import { assertNoEviction, createQueue, createRedisConnection, QUEUES, waitUntilReady } from '@ipbro/queues';
@@ -11,7 +11,7 @@ const config = exitOnConfigError('ops-dashboard', () => ({
     ...redisConfigSpec, ...deliveryConfigSpec,
     // The dashboard never shows a body, but the key is the contract's for every service: a
     // dashboard started without it is started wrong.
-    ...encryptionKeyConfigSpec,
+    ...encryptionKeyConfigSpec, ...auditConfigSpec,
     PORT: read.port(8084), HOST: read.string('127.0.0.1'), QUEUE_PREFIX: read.string('{ipbro}'),
     ALERT_WEBHOOK_URL: read.optional(read.url()),
     ALERT_INTERVAL_MS: read.int(30000, 100),
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   };
   const dashboard = createOpsDashboardApp({
     logger, ledger, queues, redis, prefix: config.QUEUE_PREFIX, auth: createAuthenticator(config.auth, logger), thresholds, notifier,
-    trail: new AuditTrail(redis, { prefix: config.QUEUE_PREFIX, logger, source: 'ops-dashboard', hmacKey: auditKeyFrom() ?? config.IPBRO_ENCRYPTION_KEY }),
+    audit: auditTrailFromConfig(redis, config, { logger, source: 'ops-dashboard' }),
     readiness: [{ name: 'redis', check: async () => void (await redis.ping()) }],
   });
   const timer = setInterval(() => void dashboard.checkAlerts(), config.ALERT_INTERVAL_MS);

@@ -1,4 +1,4 @@
-import type { ActiveAlert, AuditEntry, MessageQuery, MessageView, QueueOverview, RecipientHealth } from '@ipbro/ops';
+import type { ActiveAlert, MessageQuery, OperatorAction, MessageView, QueueOverview, RecipientHealth } from '@ipbro/ops';
 
 export interface PageData {
   now: Date;
@@ -9,7 +9,7 @@ export interface PageData {
   alerts: ActiveAlert[];
   query: MessageQuery;
   messages: MessageView[];
-  audit: AuditEntry[];
+  audit: OperatorAction[];
   who: string;
   nonce: string;
 }
