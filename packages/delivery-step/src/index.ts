@@ -6,3 +6,4 @@ export * from './delivery-worker';
 export * from './unroutable-redrive';
 export * from './message-routing';
 export * from './recipient-limit';
+export * from './worker-wiring';

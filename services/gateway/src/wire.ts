@@ -1,51 +1,25 @@
-import { auditConfigSpec, auditTrailFromConfig } from '@ipbro/audit';
+import { auditTrailFromConfig } from '@ipbro/audit';
 import { Directory } from '@ipbro/directory';
 import { createDocumentIntake } from '@ipbro/document-delivery';
 import { bodyCipherFromConfig, MessageLedger } from '@ipbro/message-ledger';
 import { assertNoEviction, createQueue, createRedisConnection, QUEUES, waitUntilReady } from '@ipbro/queues';
-import { createAuthenticator, DEFAULT_BODY_LIMIT, deliveryConfigSpec, loadAuthConfig, loadConfig, read, redisConfigSpec, type Env, type Logger, type Reader } from '@ipbro/service-kit';
+import { createAuthenticator, deliverySettingsOf, type Logger, type WiredService } from '@ipbro/service-kit';
 import { loadDefinitions } from '@ipbro/validation';
-import type { Express } from 'express';
 import { createGatewayApp } from './app';
-
-/**
- * DIRECTORY_FILE is optional for the gateway: the router decides where a message goes. When given,
- * the status shows the recipient from `queued` on and an early receipt is matched to it.
- */
-const optionalFile: Reader<string | undefined> = (name, env) => (env[name]?.trim() ? read.file()(name, env) : undefined);
-
-/** The gateway's settings from the environment (throws a ConfigError naming the first bad one). */
-export function loadGatewayConfig(env: Env = process.env) {
-  return {
-    ...loadConfig({
-      ...redisConfigSpec, ...deliveryConfigSpec,
-      PORT: read.port(8080), HOST: read.string('127.0.0.1'), QUEUE_PREFIX: read.string('{ipbro}'),
-      BODY_LIMIT_BYTES: read.int(DEFAULT_BODY_LIMIT, 1024), DIRECTORY_FILE: optionalFile,
-      IPBRO_ENCRYPTION_KEY: read.base64Key32(), IPBRO_ENCRYPTION_PREVIOUS_KEYS: read.optionalString(), ...auditConfigSpec,
-    }, env),
-    auth: loadAuthConfig(env),
-  };
-}
-export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
-
-export interface WiredGateway {
-  app: Express;
-  /** Closes what the wiring opened (directory watch, queues, document checks, Redis). */
-  close(): Promise<void>;
-}
+import type { GatewayConfig } from './config';
 
 /**
  * The gateway as it runs: its Redis connection (checked for eviction), directory, ledger with the body
  * cipher, audit trail, document checks, authenticator and rate limit. main.ts serves it; the
  * benchmark measures this same wiring.
  */
-export async function wireGateway(config: GatewayConfig, logger: Logger): Promise<WiredGateway> {
+export async function wireGateway(config: GatewayConfig, logger: Logger): Promise<WiredService> {
   const redis = createRedisConnection(config.REDIS_URL, 'producer');
   await waitUntilReady(redis);
   await assertNoEviction(redis);
   const directory = config.DIRECTORY_FILE ? Directory.fromFile(config.DIRECTORY_FILE, { logger }) : undefined;
   loadDefinitions(); // FHIR definitions and our profiles, once, before the first message waits for them
-  const delivery = { firstDelayMs: config.DELIVERY_BACKOFF_MS, ceilingMs: config.DELIVERY_BACKOFF_MAX_MS, attempts: config.DELIVERY_ATTEMPTS };
+  const delivery = deliverySettingsOf(config);
   const queues = {
     [QUEUES.meldeplikt]: createQueue(QUEUES.meldeplikt, redis, delivery, config.QUEUE_PREFIX),
     [QUEUES.documents]: createQueue(QUEUES.documents, redis, delivery, config.QUEUE_PREFIX),
