@@ -1,7 +1,8 @@
+import { QUEUE_PREFIX } from '@ipbro/queues';
 import type { MessageState } from './message-record';
 
-/** The prefix of every key unless configured (QUEUE_PREFIX): hash-tagged, so all keys share one Redis Cluster slot. */
-export const DEFAULT_PREFIX = '{ipbro}';
+/** The prefix of every key unless configured (QUEUE_PREFIX, the queues' own): hash-tagged, so all keys share one Redis Cluster slot. */
+export const DEFAULT_PREFIX = QUEUE_PREFIX;
 
 /**
  * Every Redis key IP-bro writes beside its queues, under one prefix (the queues' own, so a Lua

@@ -1,6 +1,7 @@
 import { auditConfigSpec } from '@ipbro/audit';
 import { outboundTokenConfigSpec } from '@ipbro/client-credentials';
 import { DEFAULT_DEFER_AFTER_MS } from '@ipbro/delivery-step';
+import { QUEUE_PREFIX } from '@ipbro/queues';
 import { deliveryConfigSpec, loadConfig, read, redisConfigSpec, type Env } from '@ipbro/service-kit';
 
 /** The courier's settings from the environment (throws a ConfigError naming the first bad one). */
@@ -24,7 +25,7 @@ export function loadCourierConfig(env: Env = process.env) {
     COURIER_DEFER_AFTER_MS: read.int(DEFAULT_DEFER_AFTER_MS, 100),
     COURIER_CLOSE_TIMEOUT_MS: read.int(20000, 0),
     COURIER_SWEEP_MS: read.int(60000, 100),
-    QUEUE_PREFIX: read.string('{ipbro}'),
+    QUEUE_PREFIX: read.string(QUEUE_PREFIX),
     ...outboundTokenConfigSpec('ipbro-courier'),
     ...auditConfigSpec,
   }, env);

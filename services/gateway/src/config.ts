@@ -1,4 +1,5 @@
 import { auditConfigSpec } from '@ipbro/audit';
+import { QUEUE_PREFIX } from '@ipbro/queues';
 import { DEFAULT_BODY_LIMIT, deliveryConfigSpec, loadAuthConfig, loadConfig, read, redisConfigSpec, type Env, type Reader } from '@ipbro/service-kit';
 
 /**
@@ -12,7 +13,7 @@ export function loadGatewayConfig(env: Env = process.env) {
   return {
     ...loadConfig({
       ...redisConfigSpec, ...deliveryConfigSpec,
-      PORT: read.port(8080), HOST: read.string('127.0.0.1'), QUEUE_PREFIX: read.string('{ipbro}'),
+      PORT: read.port(8080), HOST: read.string('127.0.0.1'), QUEUE_PREFIX: read.string(QUEUE_PREFIX),
       BODY_LIMIT_BYTES: read.int(DEFAULT_BODY_LIMIT, 1024), DIRECTORY_FILE: optionalFile,
       IPBRO_ENCRYPTION_KEY: read.base64Key32(), IPBRO_ENCRYPTION_PREVIOUS_KEYS: read.optionalString(), ...auditConfigSpec,
     }, env),

@@ -1,6 +1,7 @@
 import { auditConfigSpec } from '@ipbro/audit';
 import { outboundTokenConfigSpec } from '@ipbro/client-credentials';
 import { DEFAULT_DEFER_AFTER_MS } from '@ipbro/delivery-step';
+import { QUEUE_PREFIX } from '@ipbro/queues';
 import { deliveryConfigSpec, loadConfig, read, redisConfigSpec, type Env } from '@ipbro/service-kit';
 
 /** The router's settings from the environment (throws a ConfigError naming the first bad one). */
@@ -25,7 +26,7 @@ export function loadRouterConfig(env: Env = process.env) {
     /** SIGTERM: how long in-flight deliveries may take before the worker closes anyway. */
     ROUTER_CLOSE_TIMEOUT_MS: read.int(20000, 0),
     ROUTER_SWEEP_MS: read.int(60000, 100),
-    QUEUE_PREFIX: read.string('{ipbro}'),
+    QUEUE_PREFIX: read.string(QUEUE_PREFIX),
     ...outboundTokenConfigSpec('ipbro-router'),
     ...auditConfigSpec,
     /** Message bodies are stored encrypted (the gateway writes them): without the key nothing can be delivered. */

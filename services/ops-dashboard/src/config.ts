@@ -1,5 +1,6 @@
 import { auditConfigSpec } from '@ipbro/audit';
 import { DEFAULT_THRESHOLDS } from '@ipbro/ops';
+import { QUEUE_PREFIX } from '@ipbro/queues';
 import { deliveryConfigSpec, encryptionKeyConfigSpec, loadAuthConfig, loadConfig, read, redisConfigSpec, type Env } from '@ipbro/service-kit';
 
 /** The dashboard's settings from the environment (throws a ConfigError naming the first bad one). */
@@ -10,7 +11,7 @@ export function loadOpsDashboardConfig(env: Env = process.env) {
       // The dashboard never shows a body, but the key is the contract's for every service: a
       // dashboard started without it is started wrong.
       ...encryptionKeyConfigSpec, ...auditConfigSpec,
-      PORT: read.port(8084), HOST: read.string('127.0.0.1'), QUEUE_PREFIX: read.string('{ipbro}'),
+      PORT: read.port(8084), HOST: read.string('127.0.0.1'), QUEUE_PREFIX: read.string(QUEUE_PREFIX),
       ALERT_WEBHOOK_URL: read.optional(read.url()),
       ALERT_INTERVAL_MS: read.int(30000, 100),
       ALERT_WAITING_MINUTES: read.int(DEFAULT_THRESHOLDS.waitingMinutes, 1),
