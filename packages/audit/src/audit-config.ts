@@ -19,5 +19,5 @@ export function auditTrailFromConfig(
   config: { QUEUE_PREFIX: string; AUDIT_HMAC_KEY?: Buffer; IPBRO_ENCRYPTION_KEY?: Buffer },
   options: { logger: Logger; source: string }
 ): AuditTrail {
-  return new AuditTrail(redis, { prefix: config.QUEUE_PREFIX, logger: options.logger, source: options.source, hmacKey: auditKeyOf(config) });
+  return new AuditTrail(redis, { prefix: config.QUEUE_PREFIX, hmacKey: auditKeyOf(config), ...options });
 }

@@ -112,3 +112,16 @@ test('a record has one id: in the trail, in its message\'s stream and in its log
   expect(first).toMatchObject({ level: 30, service: 'audit-test', audit: recorded });
   expect(first.audit).toEqual(recorded);
 });
+
+test('the log line is written by the trail\'s own logger: a child\'s bindings are in it, and below info there is none (the record is still stored)', async () => {
+  const id = randomUUID();
+  lines.length = 0;
+  const child = await trail({ logger: logger.child({ component: 'trail' }) }).record({ event: 'delivery.attempt', messageId: id, outcome: 'success', who: {} });
+  const line = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'audit');
+  expect(line).toMatchObject({ level: 30, service: 'audit-test', component: 'trail', audit: child });
+  lines.length = 0;
+  const quiet = createLogger('audit-test', { level: 'warn', destination: new Writable({ write: (c, _e, cb) => { lines.push(String(c)); cb(); } }) });
+  const kept = await trail({ logger: quiet }).record({ event: 'delivery.outcome', messageId: id, outcome: 'success', who: {} });
+  expect(lines).toEqual([]);
+  expect((await trail().forMessage(id)).map((r) => r.id)).toEqual([child.id, kept.id]);
+});

@@ -24,31 +24,39 @@ export type StepOutcome =
  * A receipt (the recipient's answer) is kept with `acknowledged` and `rejected`; a transient failure
  * on the last attempt is `dead`.
  */
-export async function applyOutcome(record: MessageRecord, outcome: StepOutcome, deps: DeliveryStepDeps, patch: MovePatch = {}): Promise<StepResult> {
+export async function applyOutcome(
+  record: MessageRecord,
+  outcome: StepOutcome,
+  deps: DeliveryStepDeps,
+  patch: MovePatch = {}
+): Promise<StepResult> {
+  const move = (to: MessageState, detail: string, p: MovePatch = patch) => moveAudited(deps, record, to, detail, p);
   switch (outcome.kind) {
     case 'acknowledged': {
       const receipt = { code: 'ok', at: new Date().toISOString(), ...(outcome.receipt.detail ? { detail: outcome.receipt.detail } : {}) };
-      return { kind: 'done', record: await moveAudited(deps, record, 'acknowledged', outcome.detail ?? 'receipt ok', { ...patch, receipt }) };
+      return { kind: 'done', record: await move('acknowledged', outcome.detail ?? 'receipt ok', { ...patch, receipt }) };
     }
     case 'delivered':
-      return { kind: 'done', record: await moveAudited(deps, record, 'delivered', outcome.detail, patch) };
+      return { kind: 'done', record: await move('delivered', outcome.detail) };
     case 'rejected': {
       const receipt = { code: 'fatal-error', at: new Date().toISOString(), detail: outcome.reason };
-      return { kind: 'fatal', reason: outcome.reason, record: await moveAudited(deps, record, 'rejected', outcome.reason, { ...patch, receipt }) };
+      return { kind: 'fatal', reason: outcome.reason, record: await move('rejected', outcome.reason, { ...patch, receipt }) };
     }
     case 'transient': {
       const attempt = patch.attempts ?? record.attempts;
       if (attempt >= deps.maxAttempts) {
-        return { kind: 'fatal', reason: outcome.reason, record: await moveAudited(deps, record, 'dead', `attempts exhausted (${attempt}); last: ${outcome.reason}`, patch) };
+        const dead = await move('dead', `attempts exhausted (${attempt}); last: ${outcome.reason}`);
+        return { kind: 'fatal', reason: outcome.reason, record: dead };
       }
-      const moved = await moveAudited(deps, record, 'retrying', `attempt ${attempt} of ${deps.maxAttempts}: ${outcome.reason}`, patch);
-      return { kind: 'retry', reason: outcome.reason, record: moved, attempt, ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}) };
+      const moved = await move('retrying', `attempt ${attempt} of ${deps.maxAttempts}: ${outcome.reason}`);
+      const after = outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {};
+      return { kind: 'retry', reason: outcome.reason, record: moved, attempt, ...after };
     }
     case 'dead':
     case 'blocked':
-      return { kind: 'fatal', reason: outcome.reason, record: await moveAudited(deps, record, outcome.kind, outcome.reason, patch) };
+      return { kind: 'fatal', reason: outcome.reason, record: await move(outcome.kind, outcome.reason) };
     case 'unroutable':
-      return { kind: 'done', record: await moveAudited(deps, record, 'unroutable', outcome.reason, patch) };
+      return { kind: 'done', record: await move('unroutable', outcome.reason) };
   }
 }
 
@@ -56,7 +64,13 @@ export async function applyOutcome(record: MessageRecord, outcome: StepOutcome, 
  * The move with its audit record in the same Redis step (one call for both). A move the ledger
  * refuses (the message went final meanwhile) is recorded on its own, as the state it found.
  */
-async function moveAudited(deps: DeliveryStepDeps, read: MessageRecord, to: MessageState, detail: string, patch: MovePatch): Promise<MessageRecord> {
+async function moveAudited(
+  deps: DeliveryStepDeps,
+  read: MessageRecord,
+  to: MessageState,
+  detail: string,
+  patch: MovePatch
+): Promise<MessageRecord> {
   const audit = deps.audit?.prepare(deliveryMoveEntry(read, to, detail, patch));
   const moved = await deps.ledger.move({ key: read.key, to, detail, patch, read, audit });
   if (!moved.changed) await deps.audit?.record(deliveryOutcomeEntry(moved.record));

@@ -11,7 +11,11 @@ export const DEFAULT_DEFER_AFTER_MS = 2000;
  * line takes (at most MAX_DEFER_MS, spread by a fifth either way so that deferred deliveries do not
  * all come back at once). Asked before the attempt is recorded: a deferred delivery was never attempted.
  */
-export function deferralIfBusy(endpoint: string, record: MessageRecord | undefined, deps: Pick<DeliveryStepDeps, 'recipientLimit' | 'deferAfterMs'>): StepResult | undefined {
+export function deferralIfBusy(
+  endpoint: string,
+  record: MessageRecord | undefined,
+  deps: Pick<DeliveryStepDeps, 'recipientLimit' | 'deferAfterMs'>
+): StepResult | undefined {
   if (deps.deferAfterMs === undefined || !deps.recipientLimit) return undefined;
   const waitMs = deps.recipientLimit.expectedWaitMs(endpoint);
   if (waitMs <= deps.deferAfterMs) return undefined;

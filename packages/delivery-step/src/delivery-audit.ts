@@ -8,7 +8,7 @@ const OUTCOMES: Partial<Record<MessageRecord['state'], DeliveryAuditEntry['outco
   acknowledged: 'success', delivered: 'success', retrying: 'minor-failure', unroutable: 'minor-failure', rejected: 'serious-failure', blocked: 'serious-failure', dead: 'major-failure',
 };
 
-/** The parties' fields an audit record names (orgnr, herId, name), without the ledger's others (built field by field: twice per delivery). */
+/** The parties' fields an audit record names (orgnr, herId, name), without the ledger's others (built field by field: hot path). */
 function partyOf(r: { orgnr?: string; herId?: string; name?: string }): NonNullable<DeliveryAuditEntry['recipient']> {
   const party: NonNullable<DeliveryAuditEntry['recipient']> = {};
   if (r.orgnr) party.orgnr = r.orgnr;

@@ -42,11 +42,15 @@ export type StepResult =
    */
   | { kind: 'defer'; reason: string; record?: MessageRecord; delayMs: number; endpoint: string };
 
-/** A stored message as the step loaded it: its record and its bytes (decrypted). */
-export interface LoadedMessage {
-  job: DeliveryJob;
+/** A stored message's record and its bytes (decrypted). */
+export interface LoadedRecord {
   record: MessageRecord;
   body: Buffer;
+}
+
+/** A stored message as the step loaded it, with its job. */
+export interface LoadedMessage extends LoadedRecord {
+  job: DeliveryJob;
 }
 
 /** Where a message goes, and what the channel's send needs (`payload`: the bytes to post, the parsed bundle …). */
@@ -62,7 +66,10 @@ export interface Routed<P> {
 }
 
 /** A channel's routing: a recipient, none (`unroutable`, kept for re-drive), or one the message may not go to (`blocked`). */
-export type RouteDecision<P> = Routed<P> | { kind: 'unroutable'; reason: string } | { kind: 'blocked'; reason: string; recipient: Recipient };
+export type RouteDecision<P> =
+  | Routed<P>
+  | { kind: 'unroutable'; reason: string }
+  | { kind: 'blocked'; reason: string; recipient: Recipient };
 
 /**
  * What one kind of worker supplies to the shared delivery step: how to route and how to send. The
@@ -87,7 +94,11 @@ export interface DeliveryChannel<P = unknown, H extends { endpoint?: string } = 
  * recipient's slots, and its outcome applied with its audit record. The attempt number is the
  * ledger's, so it counts on across re-drives and is not bumped by a worker that died mid-way.
  */
-export async function runDeliveryStep<P, H extends { endpoint?: string }>(job: DeliveryJob, channel: DeliveryChannel<P, H>, deps: DeliveryStepDeps): Promise<StepResult> {
+export async function runDeliveryStep<P, H extends { endpoint?: string }>(
+  job: DeliveryJob,
+  channel: DeliveryChannel<P, H>,
+  deps: DeliveryStepDeps
+): Promise<StepResult> {
   const fromJob = channel.routeJob?.(job);
   if (fromJob?.endpoint) {
     const deferral = deferralIfBusy(fromJob.endpoint, undefined, deps);
@@ -127,10 +138,11 @@ export async function runDeliveryStep<P, H extends { endpoint?: string }>(job: D
  * is nothing to do: final, or already taken by the recipient (a job run again after its worker died
  * past the send).
  */
-export async function loadForDelivery(job: DeliveryJob, ledger: MessageLedger): Promise<{ body: Buffer; record: MessageRecord } | StepResult> {
+export async function loadForDelivery(job: DeliveryJob, ledger: MessageLedger): Promise<LoadedRecord | StepResult> {
   const stored = await ledger.getWithBodyBytes(job.key);
   if (!stored.body) throw new Error(`Message ${job.key} has no body in the ledger`);
-  const record = stored.record ?? (await ledger.ensureRecord({ key: job.key, id: job.messageId, sender: job.sender, event: job.event })).record;
+  const record =
+    stored.record ?? (await ledger.ensureRecord({ key: job.key, id: job.messageId, sender: job.sender, event: job.event })).record;
   if (FINAL_STATES.includes(record.state) || record.state === 'delivered') return { kind: 'done', record, unchanged: true };
   return { body: stored.body, record };
 }
@@ -139,7 +151,10 @@ export async function loadForDelivery(job: DeliveryJob, ledger: MessageLedger): 
  * The bearer token for a recipient whose directory entry says `requiresToken` (none for the others),
  * or why there is none: a transient failure, as the token server may answer next time.
  */
-export async function recipientToken(recipient: ResolvedRecipient, deps: Pick<DeliveryStepDeps, 'tokenFor'>): Promise<{ token?: string } | { failure: string }> {
+export async function recipientToken(
+  recipient: ResolvedRecipient,
+  deps: Pick<DeliveryStepDeps, 'tokenFor'>
+): Promise<{ token?: string } | { failure: string }> {
   if (!recipient.target.requiresToken) return {};
   let token: string | undefined;
   try {

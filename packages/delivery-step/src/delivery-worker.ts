@@ -1,6 +1,7 @@
 import type { DeliveryMode, Directory } from '@ipbro/directory';
 import { FINAL_STATES, type MessageRecord } from '@ipbro/message-ledger';
-import { cappedExponentialDelay, createQueue, createWorker, type DeliveryJobData, type DeliverySettings, type QueueName } from '@ipbro/queues';
+import { cappedExponentialDelay, createQueue, createWorker } from '@ipbro/queues';
+import type { DeliveryJobData, DeliverySettings, QueueName } from '@ipbro/queues';
 import { deliveryDeferralsCounter, registerRecipientWaitGauge, type Logger } from '@ipbro/service-kit';
 import { DelayedError, UnrecoverableError, type Job, type Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -61,7 +62,8 @@ export function markDeadWhenFailedForGood(worker: Worker<DeliveryJobData>, deps:
     if (job.attemptsMade < (job.opts.attempts ?? 1) && !/stalled more than/.test(err.message)) return;
     void (async () => {
       const record = await deps.ledger.get(job.data.key);
-      if (record && !FINAL_STATES.includes(record.state)) await applyOutcome(record, { kind: 'dead', reason: `delivery job failed for good: ${err.message}` }, deps);
+      if (!record || FINAL_STATES.includes(record.state)) return;
+      await applyOutcome(record, { kind: 'dead', reason: `delivery job failed for good: ${err.message}` }, deps);
     })().catch((e) => log.error({ err: (e as Error).message, messageId: job.data.messageId }, 'could not mark the message dead'));
   });
 }

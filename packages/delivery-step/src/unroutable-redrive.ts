@@ -42,7 +42,8 @@ export function unroutableRedriver(o: UnroutableRedriveOptions): { redrive(): Pr
         if (routeMessage(record.event, JSON.parse(body), o.directory, o.modes).kind !== 'recipient') continue;
         // The job first, held until the move: whoever races to re-drive it adds the same one.
         const job = await addHeldJob(o.queue, record.event, deliveryJobData({ key, messageId: record.id, sender: record.sender, event: record.event }), requeueJobIdFor(record), o.holdMs);
-        const moved = await o.ledger.move({ key, from: 'unroutable', to: 'queued', detail: 're-driven: the directory now knows the recipient', audit: o.audit?.prepare(redriveEntry(record)) });
+        const detail = 're-driven: the directory now knows the recipient';
+        const moved = await o.ledger.move({ key, from: 'unroutable', to: 'queued', detail, audit: o.audit?.prepare(redriveEntry(record)) });
         if (!moved.changed) continue;
         await job.release();
         count++;

@@ -1,9 +1,10 @@
 import { ConsentRegistry, decideConsent, summarizeConsents, type GateRecipient } from '@ipbro/consent-gate';
-import { routeMessage, runDeliveryStep, type DeliveryChannel, type DeliveryJob, type DeliveryStepDeps, type Routed, type StepOutcome, type StepResult } from '@ipbro/delivery-step';
+import { routeMessage, runDeliveryStep } from '@ipbro/delivery-step';
+import type { DeliveryChannel, DeliveryJob, DeliveryStepDeps, Routed, StepOutcome, StepResult } from '@ipbro/delivery-step';
 import type { Directory, ResolvedRecipient } from '@ipbro/directory';
 import { personNumberOf, readMessage } from '@ipbro/fhir-message';
 import { deliverTransactions, planTransactions, UndeliverableError, uploadLargeAttachments } from '@ipbro/fhir-rest-delivery';
-import { classifyDelivery, messageWithDestination, postMessage } from '@ipbro/http-client';
+import { messageWithDestination, sendFhirMessage } from '@ipbro/http-client';
 import type { MessageRecord } from '@ipbro/message-ledger';
 import type { PatientKeyer } from '@ipbro/plan-index';
 import type { Bundle } from '@medplum/fhirtypes';
@@ -52,24 +53,34 @@ export function documentChannel(deps: Omit<DocumentStepDeps, keyof DeliveryStepD
       const consents = person ? await deps.consents.current(deps.patientKey(person.value), fromMessage, record.receivedAt) : fromMessage;
       const decision = decideConsent(record.event, consents, gateRecipient(route.recipient), deps.now?.() ?? new Date());
       if (!decision.allowed) return { kind: 'blocked', reason: `consent: ${decision.reason}`, recipient: route.ledgerRecipient };
-      return { kind: 'recipient', endpoint: route.endpoint, recipient: route.ledgerRecipient, resolved: route.recipient, payload: { body, bundle } };
+      const payload = { body, bundle };
+      return { kind: 'recipient', endpoint: route.endpoint, recipient: route.ledgerRecipient, resolved: route.recipient, payload };
     },
-    send: (route, { record, token }) => (route.resolved?.target.delivery === 'fhir-rest' ? sendRest(route, record, token, deps.timeoutMs) : sendMessage(route, record, token, deps.timeoutMs)),
+    send: (route, { record, token }) => {
+      const options = { messageId: record.id, timeoutMs: deps.timeoutMs, token };
+      return route.resolved?.target.delivery === 'fhir-rest' ? sendRest(route, record, options) : sendMessage(route, options);
+    },
   };
 }
 
+/** What every request of one attempt carries: the message id, the timeout, the bearer token when the recipient requires one. */
+interface RequestOptions {
+  messageId: string;
+  timeoutMs: number;
+  token?: string;
+}
+
 /** fhir-message: the message with its destination, posted to the recipient's $process-message. */
-async function sendMessage(route: Routed<Document>, record: MessageRecord, token: string | undefined, timeoutMs: number): Promise<StepOutcome> {
+function sendMessage(route: Routed<Document>, options: RequestOptions): Promise<StepOutcome> {
   const party = route.resolved?.party;
-  const outgoing = messageWithDestination(route.payload.body, route.payload.bundle, { endpoint: route.endpoint, ...(party ? { name: party.name, orgnr: party.orgnr } : {}) });
-  return classifyDelivery(await postMessage(route.endpoint, outgoing, { messageId: record.id, timeoutMs, ...(token ? { token } : {}) }), record.id);
+  const destination = { endpoint: route.endpoint, ...(party ? { name: party.name, orgnr: party.orgnr } : {}) };
+  return sendFhirMessage(route.endpoint, messageWithDestination(route.payload.body, route.payload.bundle, destination), options);
 }
 
 /** fhir-rest: large documents up first as Binary, then the resources in conditional transactions. */
-async function sendRest(route: Routed<Document>, record: MessageRecord, token: string | undefined, timeoutMs: number): Promise<StepOutcome> {
+async function sendRest(route: Routed<Document>, record: MessageRecord, options: RequestOptions): Promise<StepOutcome> {
   const target = route.resolved!;
-  const requestOptions = { messageId: record.id, timeoutMs, ...(token ? { token } : {}) };
-  const upload = await uploadLargeAttachments(route.endpoint, route.payload.bundle, requestOptions);
+  const upload = await uploadLargeAttachments(route.endpoint, route.payload.bundle, options);
   if (upload.kind !== 'ok') return upload;
   let plan: ReturnType<typeof planTransactions>;
   try {
@@ -78,11 +89,15 @@ async function sendRest(route: Routed<Document>, record: MessageRecord, token: s
     if (!(err instanceof UndeliverableError)) throw err;
     return { kind: 'dead', reason: `cannot be written to ${target.party.name} by fhir-rest: ${err.message}` };
   }
-  const outcome = await deliverTransactions(route.endpoint, plan, requestOptions);
+  const outcome = await deliverTransactions(route.endpoint, plan, options);
   if (outcome.kind !== 'written') return outcome;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  const detail = `written to ${target.party.name}'s FHIR server: ${outcome.locations.size} resources in ${plural(outcome.transactions, 'transaction')}${upload.uploaded ? `, ${plural(upload.uploaded, 'document')} as Binary` : ''}`;
-  if (record.event === 'koordinator-handover') return { kind: 'delivered', detail: `${detail}; waiting for the koordinerende enhet's receipt` };
+  const binaries = upload.uploaded ? `, ${plural(upload.uploaded, 'document')} as Binary` : '';
+  const written = `${outcome.locations.size} resources in ${plural(outcome.transactions, 'transaction')}${binaries}`;
+  const detail = `written to ${target.party.name}'s FHIR server: ${written}`;
+  if (record.event === 'koordinator-handover') {
+    return { kind: 'delivered', detail: `${detail}; waiting for the koordinerende enhet's receipt` };
+  }
   return { kind: 'acknowledged', detail, receipt: { code: 'ok', detail } };
 }
 

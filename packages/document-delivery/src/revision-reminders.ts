@@ -1,7 +1,7 @@
 import { runDeliveryStep, type DeliveryChannel, type DeliveryStepDeps, type StepResult } from '@ipbro/delivery-step';
 import type { Directory, DirectoryParty, ResolvedRecipient } from '@ipbro/directory';
 import { CODE_SYSTEMS } from '@ipbro/fhir-message';
-import { classifyDelivery, postMessage } from '@ipbro/http-client';
+import { sendFhirMessage } from '@ipbro/http-client';
 import { DEFAULT_PREFIX, ledgerKey, type MessageRecord, type Recipient } from '@ipbro/message-ledger';
 import type { PlanEntry, PlanIndex } from '@ipbro/plan-index';
 import type { Bundle } from '@medplum/fhirtypes';
@@ -135,24 +135,41 @@ export async function sendRevisionReminder(d: ReminderJobData, deps: ReminderDep
   const orgnr = entry.koordinator?.orgnr ?? entry.owner;
   const to = koordinerendeEnhetOf(orgnr ? deps.directory.byOrgnr(orgnr) : undefined);
   const message = reminderMessage(d, { endpoint: to.endpoint ?? '', name: to.party?.name ?? '', orgnr: to.party?.orgnr ?? orgnr ?? '' }, deps.now?.());
+  const event = REMINDER_EVENT.code;
   // The reminder is a message like any other: a record with history, visible to ops and receipts.
-  await deps.ledger.accept({ sender: IPBRO_SENDER, id, event: REMINDER_EVENT.code, body: JSON.stringify(message), ...(to.recipient ? { recipient: to.recipient } : {}), enqueue: async () => undefined });
-  const step = await runDeliveryStep({ key, messageId: id, sender: IPBRO_SENDER, event: REMINDER_EVENT.code }, reminderChannel(to, orgnr, deps.timeoutMs), deps);
+  const body = JSON.stringify(message);
+  const recipient = to.recipient ? { recipient: to.recipient } : {};
+  await deps.ledger.accept({ sender: IPBRO_SENDER, id, event, body, ...recipient, enqueue: async () => undefined });
+  const job = { key, messageId: id, sender: IPBRO_SENDER, event };
+  const step = await runDeliveryStep(job, reminderChannel(to, orgnr, deps.timeoutMs), deps);
   return step.kind === 'retry' || step.kind === 'defer' ? step : { kind: 'sent', record: step.record };
 }
 
-/** The koordinerende enhet of the plan's organisation as the directory has it: its endpoint, and the recipient as the ledger names it. */
-function koordinerendeEnhetOf(party: DirectoryParty | undefined): { party?: DirectoryParty; resolved?: ResolvedRecipient; endpoint?: string; recipient?: Recipient } {
+/** The koordinerende enhet of the plan's organisation, as the directory has it and as the ledger names it. */
+interface ReminderRecipient {
+  party?: DirectoryParty;
+  resolved?: ResolvedRecipient;
+  endpoint?: string;
+  recipient?: Recipient;
+}
+
+function koordinerendeEnhetOf(party: DirectoryParty | undefined): ReminderRecipient {
   const target = party?.koordinerendeEnhet;
   if (!party) return {};
   const endpoint = target?.endpoint ?? target?.fhirBase;
   const kommunenummer = 'kommunenummer' in party ? (party as { kommunenummer: string }).kommunenummer : undefined;
-  const recipient: Recipient = { orgnr: party.orgnr, name: party.name, ...(kommunenummer ? { kommunenummer } : {}), ...(target?.herId ? { herId: target.herId } : {}), ...(endpoint ? { endpoint } : {}) };
-  return { party, recipient, ...(endpoint ? { endpoint } : {}), ...(target ? { resolved: { party, target, via: 'koordinerendeEnhet', ...(kommunenummer ? { kommunenummer } : {}) } } : {}) };
+  const recipient: Recipient = { orgnr: party.orgnr, name: party.name };
+  if (kommunenummer) recipient.kommunenummer = kommunenummer;
+  if (target?.herId) recipient.herId = target.herId;
+  if (endpoint) recipient.endpoint = endpoint;
+  const to: ReminderRecipient = { party, recipient };
+  if (endpoint) to.endpoint = endpoint;
+  if (target) to.resolved = { party, target, via: 'koordinerendeEnhet', ...(kommunenummer ? { kommunenummer } : {}) };
+  return to;
 }
 
 /** The reminder's channel: to the koordinerende enhet by fhir-message, the stored message as is. */
-function reminderChannel(to: ReturnType<typeof koordinerendeEnhetOf>, orgnr: string | undefined, timeoutMs: number): DeliveryChannel<Buffer> {
+function reminderChannel(to: ReminderRecipient, orgnr: string | undefined, timeoutMs: number): DeliveryChannel<Buffer> {
   return {
     route: ({ body }) => {
       if (!to.resolved || !to.endpoint || !to.recipient || to.resolved.target.delivery !== 'fhir-message') {
@@ -160,6 +177,6 @@ function reminderChannel(to: ReturnType<typeof koordinerendeEnhetOf>, orgnr: str
       }
       return { kind: 'recipient', endpoint: to.endpoint, recipient: to.recipient, resolved: to.resolved, payload: body };
     },
-    send: async (route, { record, token }) => classifyDelivery(await postMessage(route.endpoint, route.payload, { messageId: record.id, timeoutMs, ...(token ? { token } : {}) }), record.id),
+    send: (route, { record, token }) => sendFhirMessage(route.endpoint, route.payload, { messageId: record.id, timeoutMs, token }),
   };
 }

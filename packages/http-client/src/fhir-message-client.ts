@@ -1,6 +1,6 @@
 import { IDENTIFIER_SYSTEMS } from '@ipbro/identifiers';
 import type { Bundle, MessageHeader } from '@medplum/fhirtypes';
-import type { DeliveryResult } from './delivery-outcome';
+import { classifyDelivery, type DeliveryOutcome, type DeliveryResult } from './delivery-outcome';
 import { observeDelivery } from './delivery-metrics';
 import { httpPostText } from './http-post';
 
@@ -153,6 +153,11 @@ export function postMessage(endpoint: string, message: Bundle | string | Buffer,
     observeDelivery(endpoint, result, options.messageId, started);
     return result;
   });
+}
+
+/** postMessage and what its answer means (classifyDelivery): the whole exchange of a fhir-message delivery. */
+export async function sendFhirMessage(endpoint: string, message: Bundle | string | Buffer, options: PostOptions): Promise<DeliveryOutcome> {
+  return classifyDelivery(await postMessage(endpoint, message, options), options.messageId);
 }
 
 async function send(endpoint: string, body: string | Buffer, options: PostOptions): Promise<DeliveryResult> {

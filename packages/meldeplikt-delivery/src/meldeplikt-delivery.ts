@@ -1,6 +1,7 @@
-import { routeByHints, routeMessage, runDeliveryStep, type DeliveryChannel, type DeliveryJob, type DeliveryStepDeps, type RouteDecision, type RoutingDecision, type StepResult } from '@ipbro/delivery-step';
+import { routeByHints, routeMessage, runDeliveryStep } from '@ipbro/delivery-step';
+import type { DeliveryChannel, DeliveryJob, DeliveryStepDeps, Routed, RoutingDecision, StepResult } from '@ipbro/delivery-step';
 import type { Directory } from '@ipbro/directory';
-import { classifyDelivery, looksWhole, messageWithDestination, postMessage, spliceDestination } from '@ipbro/http-client';
+import { looksWhole, messageWithDestination, sendFhirMessage, spliceDestination } from '@ipbro/http-client';
 import type { Bundle } from '@medplum/fhirtypes';
 
 export interface MeldepliktDeliveryDeps extends DeliveryStepDeps {
@@ -32,13 +33,14 @@ export function meldepliktChannel(deps: Pick<MeldepliktDeliveryDeps, 'directory'
       }
       if (route.kind === 'unroutable') return route;
       const destination = { endpoint: route.endpoint, name: route.recipient.party.name, orgnr: route.recipient.party.orgnr };
-      let bytes = bundle ? undefined : spliceDestination(body, destination);
-      if (bytes === undefined) bytes = messageWithDestination(body, bundle ?? (JSON.parse(body.toString('utf8')) as Bundle), destination);
-      const routed: RouteDecision<Buffer> = { kind: 'recipient', endpoint: route.endpoint, recipient: route.ledgerRecipient, resolved: route.recipient, payload: bytes };
+      let payload = bundle ? undefined : spliceDestination(body, destination);
+      payload ??= messageWithDestination(body, bundle ?? (JSON.parse(body.toString('utf8')) as Bundle), destination);
+      const routed: Routed<Buffer> = { kind: 'recipient', endpoint: route.endpoint, recipient: route.ledgerRecipient, payload };
+      routed.resolved = route.recipient;
       return routed;
     },
-    send: async (route, { record, token }) =>
-      classifyDelivery(await postMessage(route.endpoint, route.payload, { messageId: record.id, timeoutMs: deps.timeoutMs, ...(token ? { token } : {}) }), record.id),
+    send: (route, { record, token }) =>
+      sendFhirMessage(route.endpoint, route.payload, { messageId: record.id, timeoutMs: deps.timeoutMs, token }),
   };
 }
 

@@ -77,7 +77,8 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
   // (a text with a key twice could read differently to a recipient's parser).
   const { created, record, entryId } = await durably('queueing the message', () =>
     deps.ledger.accept({
-      sender, id, event, body: JSON.stringify(bundle), ...(recipient ? { recipient } : {}), audit: deps.audit?.prepare(receivedEntry(undefined)),
+      sender, id, event, body: JSON.stringify(bundle), ...(recipient ? { recipient } : {}),
+      audit: deps.audit?.prepare(receivedEntry(undefined)),
       enqueue: async (jobId) => {
         const hints = { ...(view.homeKommune ? { homeKommune: view.homeKommune } : {}), ...(view.destination?.orgnr || view.destination?.herId ? { destination: { ...(view.destination.orgnr ? { orgnr: view.destination.orgnr } : {}), ...(view.destination.herId ? { herId: view.destination.herId } : {}) } } : {}) };
         await queue.add(event, deliveryJobData({ key, messageId: id, sender, event, ...hints }), { jobId });

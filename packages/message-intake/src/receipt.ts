@@ -36,7 +36,11 @@ function sentTo(record: MessageRecord, orgnr: string, herId: string | undefined)
  * (the message is final already) recorded on its own. Anyone else learns nothing: the answer is the
  * same as for an id that does not exist. `from.orgnr` is the sender, already checked to be the token's organisation.
  */
-export async function applyReceipt(view: MessageView, from: { orgnr: string; who: AuditWho }, deps: Pick<IntakeDeps, 'ledger' | 'audit'>): Promise<ReceiptResult> {
+export async function applyReceipt(
+  view: MessageView,
+  from: { orgnr: string; who: AuditWho },
+  deps: Pick<IntakeDeps, 'ledger' | 'audit'>
+): Promise<ReceiptResult> {
   const response = view.response as { identifier: string; code: string };
   const herId = view.senderIds.herId;
   const candidates = await durably('reading the ledger', () => deps.ledger.findById(response.identifier));
@@ -54,7 +58,8 @@ export async function applyReceipt(view: MessageView, from: { orgnr: string; who
       mine.map(async (r) => {
         const move = receiptMove(r, response.code, said, reason);
         const entry = (state: string): AuditInput => ({
-          event: 'receipt.received', messageId: r.id, outcome: 'success', who: from.who, sender: r.sender, messageEvent: r.event, recipient, detail: `receipt ${response.code} (message ${state})`,
+          event: 'receipt.received', messageId: r.id, outcome: 'success', who: from.who, sender: r.sender, messageEvent: r.event, recipient,
+          detail: `receipt ${response.code} (message ${state})`,
         });
         const moved = await deps.ledger.move({ ...move, audit: deps.audit?.prepare(entry(move.to)) });
         if (!moved.changed) await deps.audit?.record(entry(moved.record.state));
@@ -70,6 +75,8 @@ function receiptMove(r: MessageRecord, code: string, said: string, reason: strin
   const at = new Date().toISOString();
   if (code === 'ok') return { key: r.key, to: 'acknowledged', detail: said, patch: { receipt: { code: 'ok', at } } };
   const detail = reason ? `${said}: ${reason}` : said;
-  if (code === 'fatal-error') return { key: r.key, to: 'rejected', detail, patch: { receipt: { code: 'fatal-error', at, ...(reason ? { detail: reason } : {}) } } };
+  if (code === 'fatal-error') {
+    return { key: r.key, to: 'rejected', detail, patch: { receipt: { code: 'fatal-error', at, ...(reason ? { detail: reason } : {}) } } };
+  }
   return { key: r.key, from: r.state, to: r.state, detail };
 }

@@ -191,7 +191,7 @@ describe('bodies encrypted at rest', () => {
     const sealed = new MessageLedger(redis, { prefix, cipher });
     await sealed.accept({ sender: '997005562', id: 'enc-5', event: 'meldeplikt', body: secretBody, enqueue: enqueueNothing });
     expect(await redis.strlen(`${prefix}:body:997005562:enc-5`)).toBe(Buffer.byteLength(secretBody) + 58);
-    // As the ledger wrote bodies before 2026-11-30: `ipbro-enc:v1:<keyId>:` + base64(iv|tag|ciphertext).
+    // The earlier envelope: `ipbro-enc:v1:<keyId>:` + base64(iv|tag|ciphertext).
     const iv = randomBytes(12);
     const gcm = createCipheriv('aes-256-gcm', key, iv);
     gcm.setAAD(Buffer.from('997005562:enc-6', 'utf8'));

@@ -114,7 +114,8 @@ export class MessageLedger {
   async accept(input: AcceptInput): Promise<{ created: boolean; record: MessageRecord; entryId?: string }> {
     const key = ledgerKey(input.sender, input.id);
     // Steps 1 and 2 in one call: the record if there is one, else the body written.
-    const existing = (await this.redis.ipbroBodyUnlessRecorded(this.keys.record(key), this.keys.body(key), this.seal(key, input.body))) as string | null;
+    const sealed = this.seal(key, input.body);
+    const existing = (await this.redis.ipbroBodyUnlessRecorded(this.keys.record(key), this.keys.body(key), sealed)) as string | null;
     if (existing) return { created: false, record: normalise(JSON.parse(existing)) };
     await input.enqueue(jobIdFor(key));
     const { created, record, entryId } = await this.ensureRecord({ key, id: input.id, sender: input.sender, event: input.event, recipient: input.recipient }, 'gateway', input.audit);
@@ -139,9 +140,8 @@ export class MessageLedger {
       history: [{ at, state: 'queued', detail: 'accepted' }], receivedAt: at, updatedAt: at, recordedBy: by,
     };
     const entry = appendArguments(audit?.append, this.keys.record(r.key));
-    const [set, raw, entryId] = (await this.redis.ipbroEnsureRecord(
-      this.keys.record(r.key), this.keys.state('queued'), this.keys.messageId(r.id), ...entry.keys, JSON.stringify(record), r.key, ...entry.args
-    )) as [number, string, string | null];
+    const keys = [this.keys.record(r.key), this.keys.state('queued'), this.keys.messageId(r.id), ...entry.keys];
+    const [set, raw, entryId] = (await this.redis.ipbroEnsureRecord(...keys, JSON.stringify(record), r.key, ...entry.args)) as [number, string, string | null];
     if (set !== 1) return { created: false, record: normalise(JSON.parse(raw)) };
     if (!entryId) return { created: true, record };
     audit?.stored(entryId);

@@ -1,5 +1,6 @@
 import type { AuditInput, AuditPort } from '@ipbro/audit';
-import { ledgerKeys, requeueJobIdFor, type MessageLedger, type MessageRecord, type MessageState, type MovePatch } from '@ipbro/message-ledger';
+import { ledgerKeys, requeueJobIdFor } from '@ipbro/message-ledger';
+import type { MessageLedger, MessageRecord, MessageState, MovePatch } from '@ipbro/message-ledger';
 import { addHeldJob, deliveryJobData, queueForEvent, type DeliveryJobData, type QueueName } from '@ipbro/queues';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -43,7 +44,16 @@ export class OpsActions {
   private readonly actionsKey: string;
 
   constructor(
-    private readonly deps: { ledger: MessageLedger; queues: Partial<Record<QueueName, Queue<DeliveryJobData>>>; redis: Redis; prefix: string; audit?: AuditPort; /** addHeldJob's hold (default 30 s). */ holdMs?: number }
+    private readonly deps: {
+      ledger: MessageLedger;
+      queues: Partial<Record<QueueName, Queue<DeliveryJobData>>>;
+      redis: Redis;
+      prefix: string;
+      /** The system's audit trail, where each action is recorded with its move. */
+      audit?: AuditPort;
+      /** addHeldJob's hold (default 30 s). */
+      holdMs?: number;
+    }
   ) {
     this.actionsKey = ledgerKeys(deps.prefix).opsActions;
   }
@@ -55,7 +65,7 @@ export class OpsActions {
     const detail = `retried by ${by(actor)}${reason ? `: ${reason}` : ''} (attempts were ${record.attempts})`;
     const action = { by: actor, action: 'retry' as const, reason, result: 'queued' };
     const job = await this.holdJob(record);
-    const moved = await this.move(record, record.state, 'queued', detail, { attempts: 0 }, true, action);
+    const moved = await this.move(record, { from: record.state, to: 'queued', detail, patch: { attempts: 0 }, force: true }, action);
     if (!moved) throw new ActionRefused(`${record.id} changed meanwhile; look again`, 409);
     await job.release();
     await this.listAction({ ...action, record: moved });
@@ -71,7 +81,7 @@ export class OpsActions {
     for (const found of candidates) {
       if (found.state !== 'unroutable') continue;
       const job = await this.holdJob(found);
-      const record = await this.move(found, 'unroutable', 'queued', `re-driven by ${by(actor)}`, {}, false, action);
+      const record = await this.move(found, { from: 'unroutable', to: 'queued', detail: `re-driven by ${by(actor)}`, patch: {}, force: false }, action);
       if (!record) continue;
       await job.release();
       await this.listAction({ ...action, record });
@@ -92,7 +102,8 @@ export class OpsActions {
     if (record.discarded) throw new ActionRefused(`${record.id} was discarded already`, 409);
     const discarded = { by: by(actor), at: new Date().toISOString(), reason: reason.trim() };
     const action = { by: actor, action: 'discard' as const, reason: reason.trim(), result: 'dead (discarded)' };
-    const moved = await this.move(record, record.state, 'dead', `discarded by ${by(actor)}: ${reason.trim()}`, { discarded }, true, action);
+    const detail = `discarded by ${by(actor)}: ${reason.trim()}`;
+    const moved = await this.move(record, { from: record.state, to: 'dead', detail, patch: { discarded }, force: true }, action);
     if (!moved) throw new ActionRefused(`${record.id} changed meanwhile; look again`, 409);
     await this.listAction({ ...action, record: moved });
     return moved;
@@ -127,8 +138,12 @@ export class OpsActions {
    * trail in the same Redis step. Undefined when the record was no longer in `from` (nothing moved,
    * nothing recorded).
    */
-  private async move(record: MessageRecord, from: MessageState, to: MessageState, detail: string, patch: MovePatch, force: boolean, action: Omit<ActionDone, 'record'>): Promise<MessageRecord | undefined> {
-    const moved = await this.deps.ledger.move({ key: record.key, from, to, detail, patch, force, audit: this.deps.audit?.prepare(trailInput({ ...action, record })) });
+  private async move(
+    record: MessageRecord,
+    change: { from: MessageState; to: MessageState; detail: string; patch: MovePatch; force: boolean },
+    action: Omit<ActionDone, 'record'>
+  ): Promise<MessageRecord | undefined> {
+    const moved = await this.deps.ledger.move({ key: record.key, ...change, audit: this.deps.audit?.prepare(trailInput({ ...action, record })) });
     return moved.changed ? moved.record : undefined;
   }
 

@@ -126,10 +126,18 @@ export const deliveryConfigSpec = {
   DELIVERY_TIMEOUT_MS: read.int(10000, 1),
 };
 /** The delivery settings as the queues and the workers take them (DeliverySettings of @ipbro/queues, and the request timeout). */
-export function deliverySettingsOf(c: { DELIVERY_BACKOFF_MS: number; DELIVERY_BACKOFF_MAX_MS: number; DELIVERY_ATTEMPTS: number; DELIVERY_TIMEOUT_MS: number }): {
-  firstDelayMs: number; ceilingMs: number; attempts: number; timeoutMs: number;
+export function deliverySettingsOf(c: { [K in keyof typeof deliveryConfigSpec]: number }): {
+  firstDelayMs: number;
+  ceilingMs: number;
+  attempts: number;
+  timeoutMs: number;
 } {
-  return { firstDelayMs: c.DELIVERY_BACKOFF_MS, ceilingMs: c.DELIVERY_BACKOFF_MAX_MS, attempts: c.DELIVERY_ATTEMPTS, timeoutMs: c.DELIVERY_TIMEOUT_MS };
+  return {
+    firstDelayMs: c.DELIVERY_BACKOFF_MS,
+    ceilingMs: c.DELIVERY_BACKOFF_MAX_MS,
+    attempts: c.DELIVERY_ATTEMPTS,
+    timeoutMs: c.DELIVERY_TIMEOUT_MS,
+  };
 }
 export const redisConfigSpec = { REDIS_URL: read.url('redis://127.0.0.1:6379', ['redis:', 'rediss:']) };
 /** PORT, with the service's own default (none: required). */

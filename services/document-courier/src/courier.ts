@@ -1,8 +1,10 @@
 import type { AuditPort } from '@ipbro/audit';
 import { ConsentRegistry } from '@ipbro/consent-gate';
-import { closeWithin, DEFAULT_DEFER_AFTER_MS, RecipientLimit, settleDeliveryStep, startDeliveryWorker, type DeliveryStepDeps, type DeliveryWorker } from '@ipbro/delivery-step';
+import { closeWithin, DEFAULT_DEFER_AFTER_MS, RecipientLimit, settleDeliveryStep, startDeliveryWorker } from '@ipbro/delivery-step';
+import type { DeliveryStepDeps, DeliveryWorker } from '@ipbro/delivery-step';
 import type { Directory } from '@ipbro/directory';
-import { deliverDocumentFromLedger, REMINDER_QUEUE, RevisionReminders, sendRevisionReminder, type DocumentStepDeps, type ReminderJobData } from '@ipbro/document-delivery';
+import { deliverDocumentFromLedger, REMINDER_QUEUE, RevisionReminders, sendRevisionReminder } from '@ipbro/document-delivery';
+import type { DocumentStepDeps, ReminderJobData } from '@ipbro/document-delivery';
 import { DEFAULT_PREFIX, MessageLedger, type BodyCipherLike } from '@ipbro/message-ledger';
 import { PlanIndex, type PatientKeyer } from '@ipbro/plan-index';
 import { QUEUES, resolveAttempts, type DeliverySettings } from '@ipbro/queues';
@@ -41,6 +43,8 @@ export interface CourierOptions {
   now?: () => Date;
 }
 
+const DOCUMENT_EVENTS = ['ip-plan-copy', 'koordinator-handover', 'epikrise'];
+
 export interface DocumentCourier extends DeliveryWorker {
   reminderWorker: Worker<ReminderJobData>;
   ledger: MessageLedger;
@@ -69,13 +73,13 @@ export function startDocumentCourier(o: CourierOptions): DocumentCourier {
   };
   const outcomes = o.registry ? documentOutcomesCounter(o.registry) : undefined;
   const documents = startDeliveryWorker({
-    queue: QUEUES.documents, producer: o.producer, workerConnection: o.workerConnection, prefix, delivery: o.delivery, logger: o.logger, deps,
+    ...o, queue: QUEUES.documents, prefix, deps, concurrency: o.concurrency ?? 16,
     step: (job) => deliverDocumentFromLedger(job, deps),
-    concurrency: o.concurrency ?? 16, lockDurationMs: o.lockDurationMs, stalledIntervalMs: o.stalledIntervalMs, closeTimeoutMs: o.closeTimeoutMs,
-    redrive: { directory: o.directory, events: ['ip-plan-copy', 'koordinator-handover', 'epikrise'], modes: ['fhir-message', 'fhir-rest'], sweepMs: o.sweepMs },
-    registry: o.registry,
+    redrive: { directory: o.directory, events: DOCUMENT_EVENTS, modes: ['fhir-message', 'fhir-rest'], sweepMs: o.sweepMs },
     countOutcome: (job, record) => outcomes?.inc({ event: job.event, state: record.state }),
-    logMeta: (job, record) => ({ messageId: job.messageId, sender: job.sender, event: job.event, attempts: record?.attempts, state: record?.state, recipient: record?.recipient?.orgnr }),
+    logMeta: (job, record) => ({
+      messageId: job.messageId, sender: job.sender, event: job.event, attempts: record?.attempts, state: record?.state, recipient: record?.recipient?.orgnr,
+    }),
   });
   const { worker: reminderWorker, connection: reminderConnection } = startReminderWorker(o, { ...deps, planIndex }, prefix);
 
@@ -92,7 +96,11 @@ export function startDocumentCourier(o: CourierOptions): DocumentCourier {
 }
 
 /** The revision reminders that come due, each delivered through the shared delivery step (sendRevisionReminder). */
-function startReminderWorker(o: CourierOptions, deps: DocumentStepDeps & { planIndex: PlanIndex }, prefix: string): { worker: Worker<ReminderJobData>; connection: Redis } {
+function startReminderWorker(
+  o: CourierOptions,
+  deps: DocumentStepDeps & { planIndex: PlanIndex },
+  prefix: string
+): { worker: Worker<ReminderJobData>; connection: Redis } {
   const log = o.logger;
   const connection = o.workerConnection.duplicate();
   const worker = new Worker<ReminderJobData>(
@@ -100,8 +108,11 @@ function startReminderWorker(o: CourierOptions, deps: DocumentStepDeps & { planI
     async (job, token) => {
       const outcome = await sendRevisionReminder(job.data, deps);
       const meta = { plan: job.data.plan, revision: job.data.nextRevision };
-      if (outcome.kind === 'retry' || outcome.kind === 'defer') return settleDeliveryStep(outcome, job, token, o.delivery, log, { ...meta, messageId: outcome.record?.id });
-      log.info({ ...meta, ...(outcome.kind === 'sent' ? { messageId: outcome.record.id, state: outcome.record.state } : { skipped: outcome.reason }) }, 'revision reminder');
+      if (outcome.kind === 'retry' || outcome.kind === 'defer') {
+        return settleDeliveryStep(outcome, job, token, o.delivery, log, { ...meta, messageId: outcome.record?.id });
+      }
+      const result = outcome.kind === 'sent' ? { messageId: outcome.record.id, state: outcome.record.state } : { skipped: outcome.reason };
+      log.info({ ...meta, ...result }, 'revision reminder');
     },
     {
       connection, prefix, concurrency: 4,

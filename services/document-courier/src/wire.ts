@@ -11,8 +11,8 @@ import { startDocumentCourier } from './courier';
 export async function wireCourier(config: CourierConfig, logger: Logger): Promise<WiredService> {
   const w = await wireDeliveryWorker('document-courier', config, logger);
   const courier = startDocumentCourier({
-    producer: w.producer, workerConnection: w.workerConnection, directory: w.directory, logger, prefix: config.QUEUE_PREFIX, registry: w.kit.registry,
-    audit: w.audit, ...(w.cipher ? { cipher: w.cipher } : {}), ...(w.tokenFor ? { tokenFor: w.tokenFor } : {}),
+    producer: w.producer, workerConnection: w.workerConnection, directory: w.directory, audit: w.audit, cipher: w.cipher, tokenFor: w.tokenFor,
+    logger, prefix: config.QUEUE_PREFIX, registry: w.kit.registry,
     patientKey: patientKeyer(config.IPBRO_ENCRYPTION_KEY),
     delivery: deliverySettingsOf(config),
     lockDurationMs: config.COURIER_LOCK_MS,
@@ -32,6 +32,9 @@ export async function wireCourier(config: CourierConfig, logger: Logger): Promis
       await courier.close();
       await w.release();
     },
-    summary: { concurrency: config.COURIER_CONCURRENCY, perRecipient: config.COURIER_CONCURRENCY_PER_RECIPIENT, deferAfterMs: config.COURIER_DEFER_AFTER_MS, lockMs: config.COURIER_LOCK_MS, attempts: config.DELIVERY_ATTEMPTS || 'until 24 h' },
+    summary: {
+      concurrency: config.COURIER_CONCURRENCY, perRecipient: config.COURIER_CONCURRENCY_PER_RECIPIENT, deferAfterMs: config.COURIER_DEFER_AFTER_MS,
+      lockMs: config.COURIER_LOCK_MS, attempts: config.DELIVERY_ATTEMPTS || 'until 24 h',
+    },
   };
 }

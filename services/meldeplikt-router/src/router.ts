@@ -1,5 +1,6 @@
 import type { AuditPort } from '@ipbro/audit';
-import { DEFAULT_DEFER_AFTER_MS, RecipientLimit, startDeliveryWorker, type DeliveryStepDeps, type DeliveryWorker } from '@ipbro/delivery-step';
+import { DEFAULT_DEFER_AFTER_MS, RecipientLimit, startDeliveryWorker } from '@ipbro/delivery-step';
+import type { DeliveryStepDeps, DeliveryWorker } from '@ipbro/delivery-step';
 import type { Directory } from '@ipbro/directory';
 import { deliverFromLedger, type MeldepliktDeliveryDeps } from '@ipbro/meldeplikt-delivery';
 import { DEFAULT_PREFIX, MessageLedger, type BodyCipherLike } from '@ipbro/message-ledger';
@@ -61,13 +62,13 @@ export function startMeldepliktRouter(o: RouterOptions): MeldepliktRouter {
   };
   const outcomes = o.registry ? meldepliktOutcomesCounter(o.registry) : undefined;
   const worker = startDeliveryWorker({
-    queue: QUEUES.meldeplikt, producer: o.producer, workerConnection: o.workerConnection, prefix, delivery: o.delivery, logger: o.logger, deps,
+    ...o, queue: QUEUES.meldeplikt, prefix, deps, concurrency: o.concurrency ?? 64,
     step: (job) => deliverFromLedger(job, deps),
-    concurrency: o.concurrency ?? 64, lockDurationMs: o.lockDurationMs, stalledIntervalMs: o.stalledIntervalMs, closeTimeoutMs: o.closeTimeoutMs,
     redrive: { directory: o.directory, events: ['meldeplikt'], sweepMs: o.sweepMs },
-    registry: o.registry,
     countOutcome: (_job, record) => outcomes?.inc({ state: record.state }),
-    logMeta: (job, record) => ({ messageId: job.messageId, sender: job.sender, attempts: record?.attempts, state: record?.state, recipient: record?.recipient?.kommunenummer }),
+    logMeta: (job, record) => ({
+      messageId: job.messageId, sender: job.sender, attempts: record?.attempts, state: record?.state, recipient: record?.recipient?.kommunenummer,
+    }),
   });
   return { ...worker, ledger };
 }

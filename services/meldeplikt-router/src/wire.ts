@@ -7,8 +7,8 @@ import { startMeldepliktRouter } from './router';
 export async function wireRouter(config: RouterConfig, logger: Logger): Promise<WiredService> {
   const w = await wireDeliveryWorker('meldeplikt-router', config, logger);
   const router = startMeldepliktRouter({
-    producer: w.producer, workerConnection: w.workerConnection, directory: w.directory, logger, prefix: config.QUEUE_PREFIX, registry: w.kit.registry,
-    audit: w.audit, ...(w.cipher ? { cipher: w.cipher } : {}), ...(w.tokenFor ? { tokenFor: w.tokenFor } : {}),
+    producer: w.producer, workerConnection: w.workerConnection, directory: w.directory, audit: w.audit, cipher: w.cipher, tokenFor: w.tokenFor,
+    logger, prefix: config.QUEUE_PREFIX, registry: w.kit.registry,
     delivery: deliverySettingsOf(config),
     lockDurationMs: config.ROUTER_LOCK_MS,
     stalledIntervalMs: config.ROUTER_STALLED_INTERVAL_MS ?? Math.max(500, Math.floor(config.ROUTER_LOCK_MS / 2)),
@@ -27,6 +27,9 @@ export async function wireRouter(config: RouterConfig, logger: Logger): Promise<
       await router.close();
       await w.release();
     },
-    summary: { concurrency: config.ROUTER_CONCURRENCY, perRecipient: config.ROUTER_CONCURRENCY_PER_RECIPIENT, deferAfterMs: config.ROUTER_DEFER_AFTER_MS, lockMs: config.ROUTER_LOCK_MS, attempts: config.DELIVERY_ATTEMPTS || 'until 24 h' },
+    summary: {
+      concurrency: config.ROUTER_CONCURRENCY, perRecipient: config.ROUTER_CONCURRENCY_PER_RECIPIENT, deferAfterMs: config.ROUTER_DEFER_AFTER_MS,
+      lockMs: config.ROUTER_LOCK_MS, attempts: config.DELIVERY_ATTEMPTS || 'until 24 h',
+    },
   };
 }
