@@ -17,7 +17,7 @@
 const http = require('node:http');
 const net = require('node:net');
 const { spawn } = require('node:child_process');
-const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { tmpdir } = require('node:os');
 const { randomBytes, randomUUID } = require('node:crypto');
@@ -120,8 +120,8 @@ module.exports = {
       const endpoint = `http://127.0.0.1:${receiverPort}/kommune/1508/ke/$process-message`;
 
       // Bodies at rest as the deployed router reads them: encrypted when it takes IPBRO_ENCRYPTION_KEY.
-      const routerMain = readFileSync(join(ROOT, 'services', 'meldeplikt-router', 'dist', 'main.js'), 'utf8');
-      const encrypting = /IPBRO_ENCRYPTION_KEY|encryptionKeyConfigSpec/.test(routerMain) && typeof BodyCipher === 'function';
+      const routerDist = ['main.js', 'config.js'].map((f) => join(ROOT, 'services', 'meldeplikt-router', 'dist', f)).filter((f) => existsSync(f));
+      const encrypting = routerDist.some((f) => /IPBRO_ENCRYPTION_KEY|encryptionKeyConfigSpec/.test(readFileSync(f, 'utf8'))) && typeof BodyCipher === 'function';
       const key = randomBytes(32).toString('base64');
       const ledger = new MessageLedger(redis, { prefix, ...(encrypting ? { cipher: BodyCipher.fromBase64(key) } : {}) });
       const delivery = { firstDelayMs: 1000, ceilingMs: 3600000, attempts: 0 };

@@ -1,6 +1,6 @@
 // The message ledger on the intake path: accept() (seen check, body, idempotent BullMQ add, record
 // with its indexes) against the bare queue.add with a job id it wraps (the anchor), run the same way
-// with the same concurrency; then transition() (one Lua call); and the directory's routing lookup.
+// with the same concurrency; then a move (one Lua call); and the directory's routing lookup.
 'use strict';
 const { randomUUID } = require('node:crypto');
 const { Redis } = require('ioredis');
@@ -41,7 +41,7 @@ module.exports = {
       const bare = await throughput(n, (i) => add(`997005562:bare-${i}`));
       const accept = await throughput(n, (i) => ledger.accept({ sender: '997005562', id: `m-${i}`, event: 'meldeplikt', body: BODY, enqueue: async () => void (await add(`997005562:m-${i}`)) }));
       const repeat = await throughput(n, (i) => ledger.accept({ sender: '997005562', id: `m-${i}`, event: 'meldeplikt', body: BODY, enqueue: async () => { throw new Error('a repeat must not enqueue'); } }));
-      const transition = await throughput(n, (i) => ledger.transition(`997005562:m-${i}`, 'delivered', 'HTTP 202', { attempts: 1, recipient: { kommunenummer: '1508', orgnr: '942953119', herId: '8110021' } }));
+      const transition = await throughput(n, (i) => ledger.move({ key: `997005562:m-${i}`, to: 'delivered', detail: 'HTTP 202', patch: { attempts: 1, recipient: { kommunenummer: '1508', orgnr: '942953119', herId: '8110021' } } }));
       const directory = Directory.fromObject(DEMO);
       const homes = ['1508', '1506', '0301', '5001', '4601', '9999'];
       const lookups = rate((k) => directory.recipientFor('meldeplikt', { homeKommune: k }), homes, quick ? 1 : 3);

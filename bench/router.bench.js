@@ -30,8 +30,8 @@ const { startMeldepliktRouter } = require('../services/meldeplikt-router/dist');
 const { createLogger, logDestination } = require('../packages/service-kit/dist');
 const { readMessage } = require('../packages/fhir-message/dist');
 const { AuditTrail } = require('../packages/audit/dist');
-const { httpPostText, spliceDestination, useDeliveryAudit } = require('../packages/delivery/dist');
-const { BodyCipher, bindBodyCipher } = require('../packages/message-ledger/dist');
+const { httpPostText, spliceDestination } = require('../packages/http-client/dist');
+const { BodyCipher } = require('../packages/message-ledger/dist');
 const { deliveryJobData } = require('../packages/queues/dist');
 const { createRedisConnection, singleRedisConfig } = require('../packages/redis/dist');
 
@@ -144,16 +144,12 @@ module.exports = {
     };
     const producer = connectAs('client');
     const key = randomBytes(32);
-    bindBodyCipher(producer, new BodyCipher(key));
     // As main.ts logs (createLogger's default, logDestination: batched synchronous writes), to /dev/null.
     const logger = createLogger('meldeplikt-router', { level: 'info', destination: logDestination('/dev/null') });
-    // main.ts sets the trail process-wide (useDeliveryAudit); here it goes in the router's deps, which
-    // the delivery step reads first, so that the diagnostic router below runs beside it without one.
-    useDeliveryAudit(undefined);
     const audit = new AuditTrail(producer, { prefix, logger, source: 'meldeplikt-router', hmacKey: key });
     const router = startMeldepliktRouter({
       producer, workerConnection: connectAs('worker'), directory,
-      logger, prefix, audit,
+      logger, prefix, audit, cipher: new BodyCipher(key),
       delivery: { firstDelayMs: 1000, ceilingMs: 3600000, attempts: 0, timeoutMs: 10000 }, concurrency: CONCURRENCY, concurrencyPerRecipient: PER_RECIPIENT,
     });
     await router.worker.pause();

@@ -1,6 +1,7 @@
-import { APPEND_ENTRY_LUA, appendArguments, type PreparedEntry, type StreamAppend } from '@ipbro/message-ledger';
-import { isoNow, logSerialised, type Logger } from '@ipbro/service-kit';
 import type { RedisConnection } from '@ipbro/redis';
+import { appendEntry, ledgerKeys, type PreparedEntry, type StreamAppend } from '@ipbro/message-ledger';
+import { isoNow, type Logger } from '@ipbro/service-kit';
+import type { AuditPort } from './audit-port';
 import { actionOf, type AuditInput, type AuditRecord } from './audit-record';
 import { patientHasher, type PatientHasher } from './patient-hash';
 
@@ -10,7 +11,7 @@ export interface AuditTrailOptions {
   logger: Logger;
   /** The service writing: gateway, meldeplikt-router … */
   source: string;
-  /** The audit HMAC key (see auditKeyFrom); without it records carry no patient. */
+  /** The audit HMAC key (see auditKeyOf); without it records carry no patient. */
   hmacKey?: Buffer;
   /** Entries kept in the whole stream (approximate trimming); the log keeps every one. Default 1,000,000. */
   maxLength?: number;
@@ -20,15 +21,10 @@ export interface AuditTrailOptions {
   messageIndexTtlSeconds?: number;
 }
 
-/** Appends one record to the trail and, when indexed, to the message's own stream (appendEntry's keys and arguments). */
-const AUDIT_APPEND_SCRIPT = `${APPEND_ENTRY_LUA}
-return appendEntry(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
-`;
-
 /** A record ready to be appended by a ledger write (`append`); `stored` logs it once it landed there. */
 export interface PreparedAuditRecord extends PreparedEntry {
   record: AuditRecord;
-  stored(entryId: string | undefined): AuditRecord;
+  stored(entryId: string): AuditRecord;
 }
 
 /**
@@ -37,20 +33,20 @@ export interface PreparedAuditRecord extends PreparedEntry {
  * scanning; and written to the log as `audit`. A record that Redis cannot take is still in the log
  * (at error level): the audited action has already happened and is not undone by its record.
  */
-export class AuditTrail {
+export class AuditTrail implements AuditPort {
   private readonly hash: PatientHasher | undefined;
+  private readonly keys: ReturnType<typeof ledgerKeys>;
   readonly streamKey: string;
 
   constructor(private readonly redis: RedisConnection, private readonly options: AuditTrailOptions) {
     this.hash = options.hmacKey ? patientHasher(options.hmacKey) : undefined;
-    this.streamKey = `${options.prefix}:audit`;
-    if (!(redis as unknown as { ipbroAuditAppend?: unknown }).ipbroAuditAppend) redis.defineCommand('ipbroAuditAppend', { numberOfKeys: 2, lua: AUDIT_APPEND_SCRIPT });
+    this.keys = ledgerKeys(options.prefix);
+    this.streamKey = this.keys.auditTrail;
     if (!this.hash) options.logger.warn('audit: no AUDIT_HMAC_KEY or IPBRO_ENCRYPTION_KEY; audit records will not name the patient');
   }
 
   messageKey(messageId: string): string {
-    // Message ids are FHIR ids (≤ 64 characters); the cut only guards the key against anything longer.
-    return `${this.options.prefix}:audit:message:${messageId.slice(0, 128)}`;
+    return this.keys.auditOfMessage(messageId);
   }
 
   /**
@@ -73,8 +69,8 @@ export class AuditTrail {
 
   /**
    * The record and its stream entry, for a ledger write to append in the same step as the change it
-   * records (MessageLedger.accept, transitionRecorded); `stored` then writes the log
-   * line. A write that fails changed nothing, so there is nothing to record.
+   * records (MessageLedger.accept and move take it as `audit`); `stored` then writes the log line.
+   * A write that fails changed nothing, so there is nothing to record.
    */
   prepare(input: AuditInput): PreparedAuditRecord {
     const record = this.toRecord(input);
@@ -89,9 +85,8 @@ export class AuditTrail {
       record,
       append,
       stored: (entryId) => {
-        // The log line reuses the stream's text, with the entry id the stream gave it.
-        if (entryId) record.id = String(entryId);
-        logSerialised(this.options.logger, 'audit', record.id ? `{"id":${JSON.stringify(record.id)},${append.text.slice(1)}` : append.text, 'audit');
+        record.id = entryId;
+        this.options.logger.info({ audit: record }, 'audit');
         return record;
       },
     };
@@ -100,10 +95,7 @@ export class AuditTrail {
   async record(input: AuditInput): Promise<AuditRecord> {
     const prepared = this.prepare(input);
     try {
-      // One script call appends to both streams atomically (a MULTI of the same costs five commands).
-      const { keys, args } = appendArguments(prepared.append, this.streamKey);
-      const id = await (this.redis as unknown as { ipbroAuditAppend: (...a: string[]) => Promise<string> }).ipbroAuditAppend(...keys, ...args);
-      return prepared.stored(id);
+      return prepared.stored(await appendEntry(this.redis, prepared.append));
     } catch (err) {
       this.options.logger.error({ audit: prepared.record, err: (err as Error).message }, 'audit record could not be stored in Redis; this log line is the record');
     }

@@ -1,3 +1,5 @@
 export * from './audit-record';
 export * from './audit-trail';
+export * from './audit-port';
+export * from './audit-config';
 export * from './patient-hash';

@@ -1,4 +1,3 @@
-import { read, type Env } from '@ipbro/service-kit';
 import { createHmac } from 'node:crypto';
 
 /**
@@ -12,15 +11,4 @@ export function patientHasher(secret: Buffer): PatientHasher {
   // A key of its own, derived for this use, so the hashes here match no other keyed hash made from the same secret.
   const key = createHmac('sha256', secret).update('ipbro audit patient v1').digest();
   return (personNumber) => createHmac('sha256', key).update(personNumber.trim()).digest('base64url');
-}
-
-/**
- * AUDIT_HMAC_KEY (32 bytes, base64), or else IPBRO_ENCRYPTION_KEY; undefined when neither is set
- * (the records then carry no patient at all, and the service says so in its log).
- */
-export function auditKeyFrom(env: Env = process.env): Buffer | undefined {
-  for (const name of ['AUDIT_HMAC_KEY', 'IPBRO_ENCRYPTION_KEY']) {
-    if (env[name]?.trim()) return read.base64Key32()(name, env);
-  }
-  return undefined;
 }

@@ -1,4 +1,5 @@
 import type { RedisConnection } from '@ipbro/redis';
+import { DEFAULT_PREFIX, ledgerKeys } from '@ipbro/message-ledger';
 import type { ConsentSummary } from './consent-summary';
 
 /**
@@ -9,12 +10,14 @@ import type { ConsentSummary } from './consent-summary';
  * the organisations named, no clinical content.
  */
 export class ConsentRegistry {
+  private readonly key: (patientKey: string) => string;
+
   constructor(
     private readonly redis: RedisConnection,
-    private readonly prefix = '{ipbro}'
-  ) {}
-
-  private key = (patientKey: string) => `${this.prefix}:consents:${patientKey}`;
+    prefix = DEFAULT_PREFIX
+  ) {
+    this.key = ledgerKeys(prefix).consents;
+  }
 
   /** Records these versions (those with an identifier); a version seen later replaces an earlier one. */
   async record(patientKey: string, consents: ConsentSummary[], seenAt = new Date().toISOString()): Promise<void> {

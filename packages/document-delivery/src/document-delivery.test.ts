@@ -1,9 +1,9 @@
 import { ConsentRegistry } from '@ipbro/consent-gate';
-import { RecipientLimit, routeMessage } from '@ipbro/delivery';
+import { RecipientLimit, routeMessage } from '@ipbro/delivery-step';
 import { Directory } from '@ipbro/directory';
 import { ledgerKey, MessageLedger } from '@ipbro/message-ledger';
 import { patientKeyer } from '@ipbro/plan-index';
-import { holdSlot } from '@ipbro/delivery/src/test-support/held-slot';
+import { holdSlot } from '@ipbro/delivery-step/src/test-support/held-slot';
 import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import type { Bundle, Goal } from '@medplum/fhirtypes';
 import { Redis } from 'ioredis';

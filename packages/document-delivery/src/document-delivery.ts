@@ -1,14 +1,18 @@
 import { ConsentRegistry, decideConsent, summarizeConsents, type GateRecipient } from '@ipbro/consent-gate';
-import { classifyDelivery, deferralIfBusy, deliveryAttemptEntry, deliveryAuditOf, inRecipientSlot, loadForDelivery, messageWithDestination, postMessage, recipientToken, routeMessage, transientStep, transitionAudited, unreadableStep, type DeliveryStepDeps, type RoutingDecision, type StepResult } from '@ipbro/delivery';
-import type { ResolvedRecipient } from '@ipbro/directory';
+import { routeMessage, runDeliveryStep } from '@ipbro/delivery-step';
+import type { DeliveryChannel, DeliveryJob, DeliveryStepDeps, Routed, StepOutcome, StepResult } from '@ipbro/delivery-step';
+import type { Directory, ResolvedRecipient } from '@ipbro/directory';
 import { personNumberOf, readMessage } from '@ipbro/fhir-message';
 import { deliverTransactions, planTransactions, UndeliverableError, uploadLargeAttachments } from '@ipbro/fhir-rest-delivery';
-import type { PatientKeyer } from '@ipbro/plan-index';
+import { messageWithDestination, sendFhirMessage } from '@ipbro/http-client';
 import type { MessageRecord } from '@ipbro/message-ledger';
-import type { DeliveryJobData } from '@ipbro/queues';
+import type { PatientKeyer } from '@ipbro/plan-index';
 import type { Bundle } from '@medplum/fhirtypes';
 
 export interface DocumentStepDeps extends DeliveryStepDeps {
+  directory: Directory;
+  /** Per request to the recipient. */
+  timeoutMs: number;
   consents: ConsentRegistry;
   patientKey: PatientKeyer;
   /** The moment of sending, for the consent's period (default: now). */
@@ -21,96 +25,87 @@ export function gateRecipient(r: ResolvedRecipient): GateRecipient {
   return { orgnr: r.party.orgnr, herIds, name: r.party.name };
 }
 
+/** What the courier's send needs: the message as stored and parsed. */
+interface Document {
+  body: Buffer;
+  bundle: Bundle;
+}
+
 /**
- * One delivery attempt of an ip-plan-copy, koordinator-handover or epikrise in the ledger:
- * route it (explicit destination, else the home kommune; the directory says fhir-message or
- * fhir-rest), ask the consent gate at this moment (the message's Consents, each replaced by a later
- * version the registry has seen: a withdrawal while the message waited counts), and then deliver:
- * `blocked` with the reason when the gate says no, and nothing leaves.
- * fhir-message: as meldeplikt (a receipt in the answer acknowledges, 202 is delivered).
- * fhir-rest: ordered conditional transactions within the recipient's entry limit; every entry
- * written is the recipient's acknowledgement, except for a handover, which waits for the
- * koordinerende enhet's receipt (delivered).
- * With deps.recipientLimit the exchange takes one of the recipient's slots, and with deferAfterMs a
+ * The document-courier's channel (ip-plan-copy, koordinator-handover, epikrise): routed by the
+ * explicit destination, else the home kommune (the directory says fhir-message or fhir-rest), then
+ * the consent gate at this moment (the message's Consents, each replaced by a later version the
+ * registry has seen: a withdrawal while the message waited counts): `blocked` with the reason when
+ * it says no, and nothing leaves. fhir-message: as meldeplikt (a receipt in the answer acknowledges,
+ * 202 is delivered). fhir-rest: ordered conditional transactions within the recipient's entry
+ * limit; every entry written is the recipient's acknowledgement, except for a handover, which waits
+ * for the koordinerende enhet's receipt (delivered).
+ */
+export function documentChannel(deps: Omit<DocumentStepDeps, keyof DeliveryStepDeps>): DeliveryChannel<Document> {
+  return {
+    route: async ({ record, body }) => {
+      const bundle = JSON.parse(body.toString('utf8')) as Bundle;
+      const view = readMessage(bundle);
+      const route = routeMessage(record.event, bundle, deps.directory, ['fhir-message', 'fhir-rest']);
+      if (route.kind === 'unroutable') return route;
+      const person = view.patient ? personNumberOf(view.patient.resource) : undefined;
+      const fromMessage = summarizeConsents(bundle, undefined, view.patient ? bundle.entry?.[view.patient.index]?.fullUrl : undefined);
+      const consents = person ? await deps.consents.current(deps.patientKey(person.value), fromMessage, record.receivedAt) : fromMessage;
+      const decision = decideConsent(record.event, consents, gateRecipient(route.recipient), deps.now?.() ?? new Date());
+      if (!decision.allowed) return { kind: 'blocked', reason: `consent: ${decision.reason}`, recipient: route.ledgerRecipient };
+      const payload = { body, bundle };
+      return { kind: 'recipient', endpoint: route.endpoint, recipient: route.ledgerRecipient, resolved: route.recipient, payload };
+    },
+    send: (route, { record, token }) => {
+      const options = { messageId: record.id, timeoutMs: deps.timeoutMs, token };
+      return route.resolved?.target.delivery === 'fhir-rest' ? sendRest(route, record, options) : sendMessage(route, options);
+    },
+  };
+}
+
+/** What every request of one attempt carries: the message id, the timeout, the bearer token when the recipient requires one. */
+interface RequestOptions {
+  messageId: string;
+  timeoutMs: number;
+  token?: string;
+}
+
+/** fhir-message: the message with its destination, posted to the recipient's $process-message. */
+function sendMessage(route: Routed<Document>, options: RequestOptions): Promise<StepOutcome> {
+  const party = route.resolved?.party;
+  const destination = { endpoint: route.endpoint, ...(party ? { name: party.name, orgnr: party.orgnr } : {}) };
+  return sendFhirMessage(route.endpoint, messageWithDestination(route.payload.body, route.payload.bundle, destination), options);
+}
+
+/** fhir-rest: large documents up first as Binary, then the resources in conditional transactions. */
+async function sendRest(route: Routed<Document>, record: MessageRecord, options: RequestOptions): Promise<StepOutcome> {
+  const target = route.resolved!;
+  const upload = await uploadLargeAttachments(route.endpoint, route.payload.bundle, options);
+  if (upload.kind !== 'ok') return upload;
+  let plan: ReturnType<typeof planTransactions>;
+  try {
+    plan = planTransactions(upload.bundle, target.target.maxTransactionEntries);
+  } catch (err) {
+    if (!(err instanceof UndeliverableError)) throw err;
+    return { kind: 'dead', reason: `cannot be written to ${target.party.name} by fhir-rest: ${err.message}` };
+  }
+  const outcome = await deliverTransactions(route.endpoint, plan, options);
+  if (outcome.kind !== 'written') return outcome;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const binaries = upload.uploaded ? `, ${plural(upload.uploaded, 'document')} as Binary` : '';
+  const written = `${outcome.locations.size} resources in ${plural(outcome.transactions, 'transaction')}${binaries}`;
+  const detail = `written to ${target.party.name}'s FHIR server: ${written}`;
+  if (record.event === 'koordinator-handover') {
+    return { kind: 'delivered', detail: `${detail}; waiting for the koordinerende enhet's receipt` };
+  }
+  return { kind: 'acknowledged', detail, receipt: { code: 'ok', detail } };
+}
+
+/**
+ * One delivery attempt of a document in the ledger (the courier's job), through the shared step:
+ * with deps.recipientLimit the exchange takes one of the recipient's slots, and with deferAfterMs a
  * recipient busy for longer gives `defer` (not attempted), as the router's step does.
  */
-export async function deliverDocumentFromLedger(job: DeliveryJobData, deps: DocumentStepDeps): Promise<StepResult> {
-  const loaded = await loadForDelivery(job, deps.ledger);
-  if ('kind' in loaded) return loaded;
-  const { record, body } = loaded;
-
-  let bundle: Bundle;
-  let route: ReturnType<typeof routeMessage>;
-  let view: ReturnType<typeof readMessage>;
-  try {
-    bundle = JSON.parse(body.toString('utf8')) as Bundle;
-    view = readMessage(bundle);
-    route = routeMessage(record.event, bundle, deps.directory, ['fhir-message', 'fhir-rest']);
-  } catch (err) {
-    return unreadableStep(record, err, deps);
-  }
-  if (route.kind === 'unroutable') return { kind: 'done', record: await transitionAudited(deps, record, 'unroutable', route.reason) };
-
-  const attempt = record.attempts + 1;
-  const patch = { attempts: attempt, recipient: route.ledgerRecipient };
-
-  // The consent gate, at the moment of sending.
-  const person = view.patient ? personNumberOf(view.patient.resource) : undefined;
-  const fromMessage = summarizeConsents(bundle, undefined, view.patient ? bundle.entry?.[view.patient.index]?.fullUrl : undefined);
-  const consents = person ? await deps.consents.current(deps.patientKey(person.value), fromMessage, record.receivedAt) : fromMessage;
-  const decision = decideConsent(record.event, consents, gateRecipient(route.recipient), deps.now?.() ?? new Date());
-  if (!decision.allowed) {
-    const reason = `consent: ${decision.reason}`;
-    return { kind: 'fatal', reason, record: await transitionAudited(deps, record, 'blocked', reason, { recipient: route.ledgerRecipient }) };
-  }
-
-  const deferral = deferralIfBusy(route.endpoint, record, deps);
-  if (deferral) return deferral;
-  const auth = await recipientToken(route.recipient, deps);
-  if ('failure' in auth) return transientStep(record, auth.failure, attempt, deps, patch);
-  // The exchange with the recipient, from the attempt's record to the outcome's, in one of its slots.
-  return inRecipientSlot(route.endpoint, deps, () => exchange(record, body, bundle, route, auth.token, patch, deps));
+export function deliverDocumentFromLedger(job: DeliveryJob, deps: DocumentStepDeps): Promise<StepResult> {
+  return runDeliveryStep(job, documentChannel(deps), deps);
 }
-
-/** One attempt's exchange with a routed recipient: recorded, sent by the recipient's delivery mode, and its outcome written to the ledger. */
-async function exchange(record: MessageRecord, body: Buffer, bundle: Bundle, route: Extract<RoutingDecision, { kind: 'recipient' }>, token: string | undefined, patch: { attempts: number; recipient: MessageRecord['recipient'] }, deps: DocumentStepDeps): Promise<StepResult> {
-  const attempt = patch.attempts;
-  await deliveryAuditOf(deps)?.record(deliveryAttemptEntry(record, { ...route.ledgerRecipient, endpoint: route.endpoint }, attempt));
-  if (route.recipient.target.delivery === 'fhir-rest') {
-    const requestOptions = { messageId: record.id, timeoutMs: deps.timeoutMs, ...(token ? { token } : {}) };
-    // Documents too large for a FHIR string go up first as Binary; the DocumentReference points at them.
-    const upload = await uploadLargeAttachments(route.endpoint, bundle, requestOptions);
-    if (upload.kind === 'transient') return transientStep(record, upload.reason, attempt, deps, patch, upload.retryAfterMs);
-    if (upload.kind === 'rejected') return { kind: 'fatal', reason: upload.reason, record: await transitionAudited(deps, record, 'rejected', upload.reason, patch) };
-    let plan: ReturnType<typeof planTransactions>;
-    try {
-      plan = planTransactions(upload.bundle, route.recipient.target.maxTransactionEntries);
-    } catch (err) {
-      if (!(err instanceof UndeliverableError)) throw err;
-      const reason = `cannot be written to ${route.recipient.party.name} by fhir-rest: ${err.message}`;
-      return { kind: 'fatal', reason, record: await transitionAudited(deps, record, 'dead', reason, patch) };
-    }
-    const outcome = await deliverTransactions(route.endpoint, plan, requestOptions);
-    if (outcome.kind === 'transient') return transientStep(record, outcome.reason, attempt, deps, patch, outcome.retryAfterMs);
-    if (outcome.kind === 'rejected') return { kind: 'fatal', reason: outcome.reason, record: await transitionAudited(deps, record, 'rejected', outcome.reason, patch) };
-    const detail = `written to ${route.recipient.party.name}'s FHIR server: ${outcome.locations.size} resources in ${outcome.transactions} transaction${outcome.transactions === 1 ? '' : 's'}${upload.uploaded ? `, ${upload.uploaded} document${upload.uploaded === 1 ? '' : 's'} as Binary` : ''}`;
-    if (record.event === 'koordinator-handover') return { kind: 'done', record: await transitionAudited(deps, record, 'delivered', `${detail}; waiting for the koordinerende enhet's receipt`, patch) };
-    return { kind: 'done', record: await transitionAudited(deps, record, 'acknowledged', detail, { ...patch, receipt: { code: 'ok', at: new Date().toISOString(), detail } }) };
-  }
-
-  const outgoing = messageWithDestination(body, bundle, { endpoint: route.endpoint, name: route.recipient.party.name, orgnr: route.recipient.party.orgnr });
-  const outcome = classifyDelivery(await postMessage(route.endpoint, outgoing, { messageId: record.id, timeoutMs: deps.timeoutMs, ...(token ? { token } : {}) }), record.id);
-  switch (outcome.kind) {
-    case 'acknowledged': {
-      const receipt = { code: 'ok', at: new Date().toISOString(), ...(outcome.receipt.detail ? { detail: outcome.receipt.detail } : {}) };
-      return { kind: 'done', record: await transitionAudited(deps, record, 'acknowledged', 'receipt ok', { ...patch, receipt }) };
-    }
-    case 'delivered':
-      return { kind: 'done', record: await transitionAudited(deps, record, 'delivered', outcome.detail, patch) };
-    case 'rejected':
-      return { kind: 'fatal', reason: outcome.reason, record: await transitionAudited(deps, record, 'rejected', outcome.reason, { ...patch, receipt: { code: 'fatal-error', at: new Date().toISOString(), detail: outcome.reason } }) };
-    case 'transient':
-      return transientStep(record, outcome.reason, attempt, deps, patch, outcome.retryAfterMs);
-  }
-}
-

@@ -1,4 +1,4 @@
-export { deliverDocumentFromLedger, gateRecipient, type DocumentStepDeps } from './document-delivery';
+export { deliverDocumentFromLedger, documentChannel, gateRecipient, type DocumentStepDeps } from './document-delivery';
 export { documentIntakeCheck, createDocumentIntake, type DocumentIntakeDeps } from './document-intake';
 export {
   RevisionReminders, sendRevisionReminder, reminderMessage, reminderJobId, reminderMessageId, reminderDueAt,

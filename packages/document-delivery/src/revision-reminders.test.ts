@@ -1,3 +1,4 @@
+import { AuditTrail } from '@ipbro/audit';
 import { Directory } from '@ipbro/directory';
 import { createKommuneSimulator } from '@ipbro/simulated-peers';
 import { MessageLedger } from '@ipbro/message-ledger';
@@ -29,7 +30,8 @@ beforeAll(async () => {
   });
   const d = JSON.parse(readFileSync(join(__dirname, '..', '..', 'directory', 'demo-directory.json'), 'utf8'));
   for (const k of d.kommuner) k.koordinerendeEnhet.endpoint = k.koordinerendeEnhet.endpoint.replace(':4101', `:${(server.address() as { port: number }).port}`);
-  deps = { ledger: new MessageLedger(redis, { prefix }), planIndex: new PlanIndex(redis, prefix), directory: Directory.fromObject(d), timeoutMs: 5000 };
+  const audit = new AuditTrail(redis, { prefix, logger: quiet, source: 'document-courier' });
+  deps = { ledger: new MessageLedger(redis, { prefix }), planIndex: new PlanIndex(redis, prefix), directory: Directory.fromObject(d), timeoutMs: 5000, maxAttempts: 2, audit };
 });
 afterAll(async () => {
   sim.close();
@@ -65,4 +67,26 @@ test('sent once: the koordinator\'s koordinerende enhet gets it, a second run se
   expect([...sim.received.values()]).toEqual([expect.objectContaining({ event: 'revision-reminder', count: 1, kommune: '1508' })]);
   await deps.planIndex.claim('p1', { plan: PLAN, owner: '942953119', nextRevision: '2027-06-01', version: '2026-11-29T11:00:00.000Z' });
   expect(await sendRevisionReminder({ ...d, nextRevision: '2026-12-01' }, deps)).toMatchObject({ kind: 'skipped', reason: expect.stringContaining('2027-06-01') });
+});
+
+test('a reminder is delivered as every message is: its attempt and outcome in the audit trail; a recipient that keeps failing: retrying, then dead', async () => {
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  await fetch(`${base}/_sim/behaviour`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ kommune: '1508', sequence: ['503'] }) });
+  try {
+    await deps.planIndex.claim('p2', { plan: `${PLAN}-2`, owner: '942953119', nextRevision: '2026-11-02', version: '2026-11-21T11:00:00.000Z' });
+    const d = { patientKey: 'p2', plan: `${PLAN}-2`, nextRevision: '2026-11-02' };
+    const first = await sendRevisionReminder(d, deps);
+    expect(first).toMatchObject({ kind: 'retry', attempt: 1, record: { state: 'retrying', attempts: 1 } });
+    expect(first.kind === 'retry' && first.record.history.at(-1)?.detail).toMatch(/^attempt 1 of 2: HTTP 503/);
+    expect(await sendRevisionReminder(d, deps)).toMatchObject({ kind: 'sent', record: { state: 'dead', attempts: 2 } });
+    const trail = await (deps.audit as AuditTrail).forMessage(reminderMessageId(d));
+    expect(trail.map((r) => [r.event, r.detail?.split(':')[0]])).toEqual([
+      ['delivery.attempt', expect.stringMatching(/^attempt 1 to http/)],
+      ['delivery.outcome', 'retrying (attempt 1)'],
+      ['delivery.attempt', expect.stringMatching(/^attempt 2 to http/)],
+      ['delivery.outcome', 'dead (attempt 2)'],
+    ]);
+  } finally {
+    await fetch(`${base}/_sim/reset`, { method: 'POST' });
+  }
 });

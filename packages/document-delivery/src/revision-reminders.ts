@@ -1,7 +1,8 @@
-import { classifyDelivery, postMessage } from '@ipbro/delivery';
-import type { Directory } from '@ipbro/directory';
+import { runDeliveryStep, type DeliveryChannel, type DeliveryStepDeps, type StepResult } from '@ipbro/delivery-step';
+import type { Directory, DirectoryParty, ResolvedRecipient } from '@ipbro/directory';
 import { CODE_SYSTEMS } from '@ipbro/fhir-message';
-import { FINAL_STATES, ledgerKey, type MessageLedger, type MessageRecord } from '@ipbro/message-ledger';
+import { sendFhirMessage } from '@ipbro/http-client';
+import { DEFAULT_PREFIX, ledgerKey, type MessageRecord, type Recipient } from '@ipbro/message-ledger';
 import type { PlanEntry, PlanIndex } from '@ipbro/plan-index';
 import type { Bundle } from '@medplum/fhirtypes';
 import { Queue } from 'bullmq';
@@ -77,13 +78,15 @@ export function reminderMessage(d: ReminderJobData, to: { endpoint: string; name
 
 export type ReminderOutcome =
   | { kind: 'skipped'; reason: string }
+  /** Done with: sent, or ended for good (acknowledged, delivered, rejected, unroutable, dead). */
   | { kind: 'sent'; record: MessageRecord }
-  | { kind: 'retry'; reason: string; record: MessageRecord };
+  /** To be tried again (`retry`), or later without an attempt (`defer`): as a delivery job's step. */
+  | Extract<StepResult, { kind: 'retry' | 'defer' }>;
 
-export interface ReminderDeps {
-  ledger: MessageLedger;
+export interface ReminderDeps extends DeliveryStepDeps {
   planIndex: PlanIndex;
   directory: Directory;
+  /** Per request to the koordinerende enhet. */
   timeoutMs: number;
   now?: () => Date;
 }
@@ -98,7 +101,7 @@ export interface ReminderDeps {
 export class RevisionReminders {
   readonly queue: Queue<ReminderJobData>;
 
-  constructor(connection: RedisConnection, prefix = '{ipbro}', private readonly retry = { attempts: 50, firstDelayMs: 1000 }) {
+  constructor(connection: RedisConnection, prefix = DEFAULT_PREFIX, private readonly retry = { attempts: 50, firstDelayMs: 1000 }) {
     this.queue = new Queue<ReminderJobData>(REMINDER_QUEUE, { connection, prefix });
   }
 
@@ -122,7 +125,7 @@ export class RevisionReminders {
   }
 }
 
-/** Runs one due reminder: checks the index, records the message in the ledger once, posts it. */
+/** Runs one due reminder: checks the index, records the message in the ledger once, and delivers it through the shared step. */
 export async function sendRevisionReminder(d: ReminderJobData, deps: ReminderDeps): Promise<ReminderOutcome> {
   const entry = await deps.planIndex.get(d.patientKey);
   if (!entry || entry.plan !== d.plan) return { kind: 'skipped', reason: 'the person\'s plan is no longer this one' };
@@ -130,32 +133,50 @@ export async function sendRevisionReminder(d: ReminderJobData, deps: ReminderDep
   const id = reminderMessageId(d);
   const key = ledgerKey(IPBRO_SENDER, id);
   const orgnr = entry.koordinator?.orgnr ?? entry.owner;
-  const party = orgnr ? deps.directory.byOrgnr(orgnr) : undefined;
-  const target = party?.koordinerendeEnhet;
-  const existing = await deps.ledger.get(key);
-  if (existing && (FINAL_STATES.includes(existing.state) || existing.state === 'delivered')) return { kind: 'sent', record: existing };
-  const endpoint = target?.endpoint ?? target?.fhirBase;
-  const recipient = party ? { orgnr: party.orgnr, name: party.name, ...('kommunenummer' in party ? { kommunenummer: (party as { kommunenummer: string }).kommunenummer } : {}), ...(target?.herId ? { herId: target.herId } : {}), ...(endpoint ? { endpoint } : {}) } : undefined;
-  const message = reminderMessage(d, { endpoint: endpoint ?? '', name: party?.name ?? '', orgnr: party?.orgnr ?? orgnr ?? '' }, deps.now?.());
-  const body = JSON.stringify(message);
+  const to = koordinerendeEnhetOf(orgnr ? deps.directory.byOrgnr(orgnr) : undefined);
+  const message = reminderMessage(d, { endpoint: to.endpoint ?? '', name: to.party?.name ?? '', orgnr: to.party?.orgnr ?? orgnr ?? '' }, deps.now?.());
+  const event = REMINDER_EVENT.code;
   // The reminder is a message like any other: a record with history, visible to ops and receipts.
-  await deps.ledger.accept({ sender: IPBRO_SENDER, id, event: REMINDER_EVENT.code, body, ...(recipient ? { recipient } : {}), enqueue: async () => undefined });
-  if (!party || !target || !endpoint || target.delivery !== 'fhir-message') {
-    const reason = `no koordinerende enhet taking fhir-message known for organisation ${orgnr ?? '(none)'}`;
-    return { kind: 'sent', record: await deps.ledger.transition(key, 'unroutable', reason) };
-  }
-  const record0 = (await deps.ledger.get(key)) as MessageRecord;
-  const attempt = record0.attempts + 1;
-  const patch = { attempts: attempt, ...(recipient ? { recipient } : {}) };
-  const outcome = classifyDelivery(await postMessage(endpoint, body, { messageId: id, timeoutMs: deps.timeoutMs }), id);
-  switch (outcome.kind) {
-    case 'acknowledged':
-      return { kind: 'sent', record: await deps.ledger.transition(key, 'acknowledged', 'receipt ok', { ...patch, receipt: { code: 'ok', at: new Date().toISOString() } }) };
-    case 'delivered':
-      return { kind: 'sent', record: await deps.ledger.transition(key, 'delivered', outcome.detail, patch) };
-    case 'rejected':
-      return { kind: 'sent', record: await deps.ledger.transition(key, 'rejected', outcome.reason, patch) };
-    case 'transient':
-      return { kind: 'retry', reason: outcome.reason, record: await deps.ledger.transition(key, 'retrying', `attempt ${attempt}: ${outcome.reason}`, patch) };
-  }
+  const body = JSON.stringify(message);
+  const recipient = to.recipient ? { recipient: to.recipient } : {};
+  await deps.ledger.accept({ sender: IPBRO_SENDER, id, event, body, ...recipient, enqueue: async () => undefined });
+  const job = { key, messageId: id, sender: IPBRO_SENDER, event };
+  const step = await runDeliveryStep(job, reminderChannel(to, orgnr, deps.timeoutMs), deps);
+  return step.kind === 'retry' || step.kind === 'defer' ? step : { kind: 'sent', record: step.record };
+}
+
+/** The koordinerende enhet of the plan's organisation, as the directory has it and as the ledger names it. */
+interface ReminderRecipient {
+  party?: DirectoryParty;
+  resolved?: ResolvedRecipient;
+  endpoint?: string;
+  recipient?: Recipient;
+}
+
+function koordinerendeEnhetOf(party: DirectoryParty | undefined): ReminderRecipient {
+  const target = party?.koordinerendeEnhet;
+  if (!party) return {};
+  const endpoint = target?.endpoint ?? target?.fhirBase;
+  const kommunenummer = 'kommunenummer' in party ? (party as { kommunenummer: string }).kommunenummer : undefined;
+  const recipient: Recipient = { orgnr: party.orgnr, name: party.name };
+  if (kommunenummer) recipient.kommunenummer = kommunenummer;
+  if (target?.herId) recipient.herId = target.herId;
+  if (endpoint) recipient.endpoint = endpoint;
+  const to: ReminderRecipient = { party, recipient };
+  if (endpoint) to.endpoint = endpoint;
+  if (target) to.resolved = { party, target, via: 'koordinerendeEnhet', ...(kommunenummer ? { kommunenummer } : {}) };
+  return to;
+}
+
+/** The reminder's channel: to the koordinerende enhet by fhir-message, the stored message as is. */
+function reminderChannel(to: ReminderRecipient, orgnr: string | undefined, timeoutMs: number): DeliveryChannel<Buffer> {
+  return {
+    route: ({ body }) => {
+      if (!to.resolved || !to.endpoint || !to.recipient || to.resolved.target.delivery !== 'fhir-message') {
+        return { kind: 'unroutable', reason: `no koordinerende enhet taking fhir-message known for organisation ${orgnr ?? '(none)'}` };
+      }
+      return { kind: 'recipient', endpoint: to.endpoint, recipient: to.recipient, resolved: to.resolved, payload: body };
+    },
+    send: (route, { record, token }) => sendFhirMessage(route.endpoint, route.payload, { messageId: record.id, timeoutMs, token }),
+  };
 }

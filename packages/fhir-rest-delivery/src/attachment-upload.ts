@@ -1,6 +1,6 @@
 import type { Attachment, Bundle, DocumentReference } from '@medplum/fhirtypes';
 import { createHash } from 'node:crypto';
-import { outcomeText, retryAfter } from '@ipbro/delivery';
+import { outcomeText, retryAfter } from '@ipbro/http-client';
 import { httpPost, type TransactionOptions } from './transaction-client';
 
 /**

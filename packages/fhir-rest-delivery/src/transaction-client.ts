@@ -1,5 +1,5 @@
 import type { Bundle } from '@medplum/fhirtypes';
-import { httpPostText, outcomeText, retryAfter } from '@ipbro/delivery';
+import { httpPostText, outcomeText, retryAfter } from '@ipbro/http-client';
 import { cutBatches, transactionBundle, type PlannedEntry, type TransactionPlan } from './transaction-plan';
 import { capabilityLimit, refusedAsTooLarge, transactionSizes, type TransactionSizes } from './transaction-size';
 

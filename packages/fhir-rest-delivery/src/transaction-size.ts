@@ -1,4 +1,4 @@
-import { outcomeText } from '@ipbro/delivery';
+import { outcomeText } from '@ipbro/http-client';
 import type { CapabilityStatement } from '@medplum/fhirtypes';
 import type { HttpResult, TransactionOptions } from './transaction-client';
 

@@ -12,7 +12,7 @@ afterAll(() => fx.close());
 async function stored(event: string): Promise<string> {
   const id = randomUUID();
   await fx.ledger.accept({ sender: '997005562', id, event, body: '{}', recipient: { orgnr: '942953119', kommunenummer: '1508' }, enqueue: async () => undefined });
-  await fx.ledger.transition(`997005562:${id}`, 'delivered', 'HTTP 202, receipt to follow');
+  await fx.ledger.move({ key: `997005562:${id}`, to: 'delivered', detail: 'HTTP 202, receipt to follow' });
   return id;
 }
 

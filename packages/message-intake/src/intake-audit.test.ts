@@ -1,4 +1,5 @@
-import { AuditTrail } from '@ipbro/audit';
+import { AuditTrail, type AuditInput } from '@ipbro/audit';
+import { recordingAudit } from '@ipbro/audit/src/test-support/recording-audit';
 import { Directory } from '@ipbro/directory';
 import { createLogger } from '@ipbro/service-kit';
 import { personNumberOf, readMessage } from '@ipbro/fhir-message';
@@ -6,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { acceptMessage } from './intake';
-import type { IntakeAuditEntry, IntakeDeps } from './intake-deps';
+import type { IntakeDeps } from './intake-deps';
 import { messageStatus } from './message-status';
 import { fixture, NOW, redisFixture } from './test-support/redis-fixture';
 
@@ -14,18 +15,30 @@ import { fixture, NOW, redisFixture } from './test-support/redis-fixture';
 const directory = Directory.fromObject(JSON.parse(readFileSync(join(__dirname, '..', '..', 'directory', 'demo-directory.json'), 'utf8')));
 const HMR = { orgnr: '997005562', clientId: 'hmr-dips', scopes: ['ipbro:message.write', 'ipbro:message.read'] };
 const ALESUND = { orgnr: '942953119', clientId: 'alesund-ke', scopes: ['ipbro:message.write', 'ipbro:message.read'] };
-const trail: IntakeAuditEntry[] = [];
+let trail: AuditInput[];
 let fx: ReturnType<typeof redisFixture>;
 let deps: IntakeDeps;
 
 beforeAll(() => {
   fx = redisFixture();
-  deps = { ledger: fx.ledger, queues: fx.queues, directory, now: NOW, audit: { record: async (e) => void trail.push(e) } };
 });
 afterAll(() => fx.close());
 beforeEach(() => {
-  trail.length = 0;
+  const recording = recordingAudit(new AuditTrail(fx.redis, { prefix: fx.prefix, logger: createLogger('intake-test', { level: 'silent' }), source: 'gateway' }));
+  trail = recording.entries;
+  deps = { ledger: fx.ledger, queues: fx.queues, directory, now: NOW, audit: recording.audit };
 });
+
+/** The system's trail, watched: `appended` holds the ids of the entries that landed with a ledger write. */
+function watchedTrail() {
+  const system = new AuditTrail(fx.redis, { prefix: fx.prefix, logger: createLogger('intake-test', { level: 'silent' }), source: 'gateway' });
+  const appended: string[] = [];
+  const watched = { record: system.record.bind(system), prepare: (e: AuditInput) => {
+    const prepared = system.prepare(e);
+    return { ...prepared, stored: (entryId: string) => (appended.push(entryId), prepared.stored(entryId)) };
+  } };
+  return { system, watched, appended };
+}
 
 const meldeplikt = (id = randomUUID()) => {
   const b = fixture('meldeplikt');
@@ -61,6 +74,23 @@ test('a receipt is recorded against the message it answers, with the answering o
   expect(trail[1]).toEqual({ event: 'receipt.received', messageId: id, outcome: 'success', who: { clientId: 'alesund-ke', orgnr: '942953119' }, sender: '997005562', messageEvent: 'meldeplikt', recipient: expect.objectContaining({ orgnr: '942953119' }), detail: 'receipt ok (message acknowledged)' });
 });
 
+test('a receipt\'s record lands in the same Redis step as its ledger move; a second receipt for a final message is recorded on its own', async () => {
+  const { system, watched, appended } = watchedTrail();
+  const id = randomUUID();
+  await acceptMessage(meldeplikt(id), HMR, deps);
+  const r = fixture('receipt-ok');
+  r.entry[0].resource.id = randomUUID();
+  r.entry[0].resource.response = { identifier: id, code: 'ok' };
+  await acceptMessage(r, ALESUND, { ...deps, audit: watched });
+  r.entry[0].resource.id = randomUUID();
+  r.entry[0].resource.response = { identifier: id, code: 'fatal-error' };
+  await acceptMessage(r, ALESUND, { ...deps, audit: watched });
+  const receipts = (await system.forMessage(id)).filter((x) => x.event === 'receipt.received');
+  expect(receipts.map((x) => x.detail)).toEqual(['receipt ok (message acknowledged)', 'receipt fatal-error (message acknowledged)']);
+  expect(appended).toEqual([receipts[0].id]);
+  expect((await fx.ledger.get(`997005562:${id}`))?.state).toBe('acknowledged');
+});
+
 test('status reads are recorded, a read of someone else\'s id as a minor failure', async () => {
   const id = randomUUID();
   await acceptMessage(meldeplikt(id), HMR, deps);
@@ -77,13 +107,7 @@ test('status reads are recorded, a read of someone else\'s id as a minor failure
 });
 
 test("with the system's trail, the receipt of a message is appended with its seen mark, and a repeat on its own", async () => {
-  const logger = createLogger('intake-test', { level: 'silent' });
-  const system = new AuditTrail(fx.redis, { prefix: fx.prefix, logger, source: 'gateway' });
-  const appended: string[] = [];
-  const watched = { record: system.record.bind(system), prepare: (e: IntakeAuditEntry) => {
-    const prepared = system.prepare(e);
-    return { ...prepared, stored: (entryId: string | undefined) => (appended.push(String(entryId)), prepared.stored(entryId)) };
-  } };
+  const { system, watched, appended } = watchedTrail();
   const id = randomUUID();
   await acceptMessage(meldeplikt(id), HMR, { ...deps, audit: watched });
   await acceptMessage(meldeplikt(id), HMR, { ...deps, audit: watched });

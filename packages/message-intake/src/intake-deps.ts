@@ -1,5 +1,6 @@
+import type { AuditPort } from '@ipbro/audit';
 import type { MessageView } from '@ipbro/fhir-message';
-import type { MessageLedger, PreparedEntry, Recipient } from '@ipbro/message-ledger';
+import type { MessageLedger, Recipient } from '@ipbro/message-ledger';
 import type { DeliveryJobData, QueueName } from '@ipbro/queues';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 
@@ -34,35 +35,13 @@ export interface IntakeDeps {
    * the consent registry) live here; see @ipbro/document-delivery's documentIntakeCheck.
    */
   beforeAccept?: (view: MessageView) => Promise<void>;
-  /** The audit trail (@ipbro/audit's AuditTrail): receipt of messages, receipts, refusals, status reads. */
-  audit?: IntakeAudit;
+  /** The audit trail: receipt of messages, receipts, refusals, status reads. */
+  audit?: AuditPort;
   /**
    * Resolves once the writes so far reached the replicas they must (@ipbro/redis' replicaAck); called
    * before a message or receipt is answered as kept. Absent: the primary's answer is enough.
    */
   confirmReplicated?: () => Promise<void>;
-}
-
-/** What intake tells the audit trail; `personNumber` is hashed by the trail and never stored. */
-export interface IntakeAuditEntry {
-  event: 'message.received' | 'message.repeat' | 'message.refused' | 'receipt.received' | 'status.read' | 'audit.read';
-  messageId: string;
-  outcome: 'success' | 'minor-failure' | 'serious-failure' | 'major-failure';
-  who: { clientId?: string; orgnr?: string };
-  sender?: string;
-  messageEvent?: string;
-  recipient?: { orgnr?: string; herId?: string; name?: string };
-  personNumber?: string;
-  detail?: string;
-  /** False: the id names no message at all; the trail keeps the record without indexing it by that id. */
-  indexByMessage?: boolean;
-}
-
-/** The part of @ipbro/audit's AuditTrail intake uses. */
-export interface IntakeAudit {
-  record(entry: IntakeAuditEntry): Promise<unknown>;
-  /** The record as an entry the ledger appends with the seen mark (one step); `stored` logs it. Without it, intake records after the write. */
-  prepare?(entry: IntakeAuditEntry): PreparedEntry;
 }
 
 /**

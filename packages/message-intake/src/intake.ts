@@ -5,7 +5,8 @@ import { deliveryJobData, queueForEvent } from '@ipbro/queues';
 import { messagesReceivedCounter } from '@ipbro/service-kit';
 import { validateMessage } from '@ipbro/validation';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
-import type { IntakeAuditEntry, IntakeAuth, IntakeDeps } from './intake-deps';
+import type { AuditInput } from '@ipbro/audit';
+import type { IntakeAuth, IntakeDeps } from './intake-deps';
 import { applyReceipt } from './receipt';
 import { replicated } from './replicated';
 import { statusView, type MessageStatus } from './status-view';
@@ -57,10 +58,7 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
     throw forbidden(`The token's organisation (${auth.orgnr ?? 'none'}) is not the MessageHeader.sender (${sender})`);
   }
   if (view.response) {
-    const receipt = await applyReceipt(view, sender, deps.ledger);
-    for (const r of receipt.records) {
-      await deps.audit?.record({ event: 'receipt.received', messageId: r.id, outcome: 'success', who, sender: r.sender, messageEvent: r.event, recipient: { orgnr: sender, ...(view.senderIds.herId ? { herId: view.senderIds.herId } : {}) }, detail: `receipt ${view.response.code} (message ${r.state})` });
-    }
+    const receipt = await applyReceipt(view, { orgnr: sender, who }, deps);
     await replicated(deps, 'the receipt');
     return { status: 200, kind: 'receipt', body: receipt.body, records: receipt.records };
   }
@@ -71,7 +69,7 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
   const queue = deps.queues[queueForEvent(event)];
   const recipient = recipientNow(view, deps);
   const personNumber = view.patient ? personNumberOf(view.patient.resource)?.value : undefined;
-  const receivedEntry = (state: string | undefined): IntakeAuditEntry => ({
+  const receivedEntry = (state: string | undefined): AuditInput => ({
     event: state === undefined ? 'message.received' : 'message.repeat', messageId: id, outcome: 'success', who, sender, messageEvent: event,
     ...(recipient ? { recipient: { ...(recipient.orgnr ? { orgnr: recipient.orgnr } : {}), ...(recipient.herId ? { herId: recipient.herId } : {}), ...(recipient.name ? { name: recipient.name } : {}) } } : {}),
     ...(personNumber ? { personNumber } : {}), detail: state === undefined ? 'queued' : `seen before (${state})`,
@@ -79,10 +77,10 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
   // The record of its receipt goes in with the seen mark, in the same Redis step. The body stored is the
   // parsed message serialised again, not the text as sent: what goes on is exactly what was validated
   // (a text with a key twice could read differently to a recipient's parser).
-  const received = deps.audit?.prepare?.(receivedEntry(undefined));
   const { created, record, entryId } = await durably('queueing the message', () =>
     deps.ledger.accept({
-      sender, id, event, body: JSON.stringify(bundle), ...(recipient ? { recipient } : {}), ...(received ? { append: received.append } : {}),
+      sender, id, event, body: JSON.stringify(bundle), ...(recipient ? { recipient } : {}),
+      audit: deps.audit?.prepare(receivedEntry(undefined)),
       enqueue: async (jobId) => {
         const hints = { ...(view.homeKommune ? { homeKommune: view.homeKommune } : {}), ...(view.destination?.orgnr || view.destination?.herId ? { destination: { ...(view.destination.orgnr ? { orgnr: view.destination.orgnr } : {}), ...(view.destination.herId ? { herId: view.destination.herId } : {}) } } : {}) };
         await queue.add(event, deliveryJobData({ key, messageId: id, sender, event, ...hints }), { jobId });
@@ -90,8 +88,7 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
     })
   );
   // A repeat, or a seen mark another writer got to first, is recorded on its own.
-  if (created && received && entryId) received.stored(entryId);
-  else await deps.audit?.record(receivedEntry(created ? undefined : record.state));
+  if (!entryId) await deps.audit?.record(receivedEntry(created ? undefined : record.state));
   await replicated(deps, 'the message');
   if (!created) return { status: 200, kind: 'repeat', body: statusView(record), record };
   messagesReceivedCounter().inc({ event, sender });

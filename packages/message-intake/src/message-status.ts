@@ -1,5 +1,6 @@
+import type { AuditPort } from '@ipbro/audit';
 import type { MessageLedger } from '@ipbro/message-ledger';
-import type { IntakeAudit, IntakeAuth } from './intake-deps';
+import type { IntakeAuth } from './intake-deps';
 import { statusView, type MessageStatus } from './status-view';
 import { durably } from './storage';
 
@@ -9,7 +10,7 @@ export const OPS_SCOPE = 'ipbro:ops';
  * GET /messages/{id}: the sending organisation's record with that id, the recipient's for a
  * koordinator-handover, or any sender's for a token with ipbro:ops. Undefined otherwise, so another organisation cannot tell an id exists.
  */
-export async function messageStatus(id: string, auth: IntakeAuth, ledger: MessageLedger, audit?: IntakeAudit): Promise<MessageStatus | undefined> {
+export async function messageStatus(id: string, auth: IntakeAuth, ledger: MessageLedger, audit?: AuditPort): Promise<MessageStatus | undefined> {
   const records = await durably('reading the ledger', () => ledger.findById(id));
   const ops = auth.scopes.includes(OPS_SCOPE);
   // A koordinator-handover is pending on both sides: the receiving kommune may follow it too.

@@ -52,7 +52,7 @@ test('ok from the recipient: acknowledged (even before the router recorded the d
 
 test('fatal-error: rejected, with the reason the recipient gave', async () => {
   const id = await sent();
-  await fx.ledger.transition(`997005562:${id}`, 'delivered', 'HTTP 202', { attempts: 1 });
+  await fx.ledger.move({ key: `997005562:${id}`, to: 'delivered', detail: 'HTTP 202', patch: { attempts: 1 } });
   await acceptMessage(receipt(id, 'fatal-error', 'Pasienten er ikke bosatt i kommunen'), ALESUND, deps);
   const record = await fx.ledger.get(`997005562:${id}`);
   expect(record).toMatchObject({ state: 'rejected', receipt: { code: 'fatal-error', detail: 'Pasienten er ikke bosatt i kommunen' } });
@@ -61,7 +61,7 @@ test('fatal-error: rejected, with the reason the recipient gave', async () => {
 
 test('transient-error: a note in the history, the state stays', async () => {
   const id = await sent();
-  await fx.ledger.transition(`997005562:${id}`, 'delivered', 'HTTP 202', { attempts: 1 });
+  await fx.ledger.move({ key: `997005562:${id}`, to: 'delivered', detail: 'HTTP 202', patch: { attempts: 1 } });
   await acceptMessage(receipt(id, 'transient-error', 'Fagsystemet er nede'), ALESUND, deps);
   const record = await fx.ledger.get(`997005562:${id}`);
   expect(record?.state).toBe('delivered');

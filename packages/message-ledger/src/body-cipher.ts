@@ -33,11 +33,11 @@ const startsWith = (stored: Buffer | string, magic: string): boolean =>
  * AES-256-GCM for message bodies. The stored form is the bytes `ipbro-enc:v2:<keyId>:` followed by
  * iv|tag|ciphertext: the key id travels with the data, so after a rotation (new key current, the
  * old one among `previous`) bodies written under the old key still read, and new ones use the new
- * key. Bodies stored as `ipbro-enc:v1:<keyId>:<base64 iv|tag|ciphertext>` (before 2026-11-30) read too.
+ * key. Bodies stored in the earlier envelope, `ipbro-enc:v1:<keyId>:<base64 iv|tag|ciphertext>`, read too.
  */
 export class BodyCipher implements BodyCipherLike {
   readonly keyId: string;
-  // KeyObjects, made once: a raw key Buffer is imported again on every cipher (0.3 µs of a 4 µs decryption).
+  // KeyObjects, made once: a raw key Buffer would be imported again on every cipher.
   private readonly keys: Map<string, KeyObject>;
   private readonly current: KeyObject;
   private readonly header: Buffer;

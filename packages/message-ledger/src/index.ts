@@ -1,6 +1,8 @@
 export * from './message-record';
 export { jobIdFor, keyForJobId, requeueJobIdFor } from './job-id';
-export { MessageLedger, bindBodyCipher, type AcceptInput, type TransitionPatch, type TransitionResult } from './message-ledger';
-export { APPEND_ENTRY_LUA, appendArguments, type PreparedEntry, type StreamAppend } from './stream-append';
-export { transitionIfWithRecord, type MoveRecorder } from './recorded-move';
+export { DEFAULT_PREFIX, ledgerKeys, type LedgerKeys } from './ledger-keys';
+export { MessageLedger, DEFAULT_BODY_RETENTION_SECONDS } from './message-ledger';
+export type { AcceptInput, LedgerOptions, Move, MoveResult } from './message-ledger';
+export { movedRecord, type MovePatch } from './moved-record';
+export { appendArguments, appendEntry, type PreparedEntry, type StreamAppend } from './stream-append';
 export { BodyCipher, bodyCipherFromConfig, keyIdOf, storedKeyId, type BodyCipherLike } from './body-cipher';

@@ -2,7 +2,7 @@ import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createCipheriv, randomBytes, randomUUID } from 'node:crypto';
-import { bindBodyCipher, BodyCipher, jobIdFor, MESSAGE_STATES, MessageLedger, storedKeyId, type MessageState, type TransitionPatch } from './index';
+import { BodyCipher, jobIdFor, MESSAGE_STATES, MessageLedger, storedKeyId, type MessageState, type MovePatch } from './index';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `{ipbro-test-${randomUUID().slice(0, 8)}}`;
@@ -73,21 +73,25 @@ test('without the ledger\'s order (mark first) the crash would lose the message:
 test('transitions append history, keep state sets in step, and do not leave a final state unless forced', async () => {
   await ledger.accept({ sender: '997005562', id: 'm-t', event: 'meldeplikt', body: '{}', enqueue });
   const key = '997005562:m-t';
-  await ledger.transition(key, 'retrying', 'HTTP 503', { attempts: 1 });
-  await ledger.transition(key, 'delivered', 'HTTP 202', { attempts: 2, recipient: { kommunenummer: '1508' } });
-  const acked = await ledger.transition(key, 'acknowledged', 'receipt ok', { receipt: { code: 'ok', at: '2026-11-24T12:00:00Z' } });
+  await ledger.move({ key, to: 'retrying', detail: 'HTTP 503', patch: { attempts: 1 } });
+  await ledger.move({ key, to: 'delivered', detail: 'HTTP 202', patch: { attempts: 2, recipient: { kommunenummer: '1508' } } });
+  const acked = (await ledger.move({ key, to: 'acknowledged', detail: 'receipt ok', patch: { receipt: { code: 'ok', at: '2026-11-24T12:00:00Z' } } })).record;
   expect(acked.history.map((h) => h.state)).toEqual(['queued', 'retrying', 'delivered', 'acknowledged']);
   expect(acked).toMatchObject({ attempts: 2, recipient: { kommunenummer: '1508' }, receipt: { code: 'ok' } });
-  const late = await ledger.transition(key, 'delivered', 'late bookkeeping');
+  const late = (await ledger.move({ key, to: 'delivered', detail: 'late bookkeeping' })).record;
   expect(late.state).toBe('acknowledged');
   expect(await ledger.listByState('acknowledged')).toContain(key);
   expect(await ledger.listByState('delivered')).not.toContain(key);
-  const redriven = await ledger.transition(key, 'queued', 'operator re-drive', {}, { force: true });
+  const redriven = (await ledger.move({ key, to: 'queued', detail: 'operator re-drive', force: true })).record;
   expect(redriven.state).toBe('queued');
-  await expect(ledger.transition('nobody:none', 'queued')).rejects.toThrow('No message');
-  await ledger.transition(key, 'unroutable', 'no kommune');
-  expect((await ledger.transitionIf(key, 'unroutable', 'queued', 're-drive'))?.state).toBe('queued');
-  expect(await ledger.transitionIf(key, 'unroutable', 'queued', 're-drive again')).toBeUndefined(); // only one re-drive wins
+  await expect(ledger.move({ key: 'nobody:none', to: 'queued' })).rejects.toThrow('No message');
+  await ledger.move({ key, to: 'unroutable', detail: 'no kommune' });
+  expect(await ledger.move({ key, from: 'unroutable', to: 'queued', detail: 're-drive' })).toMatchObject({ changed: true, record: { state: 'queued' } });
+  expect((await ledger.move({ key, from: 'unroutable', to: 'queued', detail: 're-drive again' })).changed).toBe(false); // only one re-drive wins
+  // Several expected states: the move happens from any of them.
+  await ledger.move({ key, to: 'retrying', detail: 'HTTP 503' });
+  expect((await ledger.move({ key, from: ['delivered', 'unroutable'], to: 'queued', detail: 'not from retrying' })).changed).toBe(false);
+  expect((await ledger.move({ key, from: ['delivered', 'retrying'], to: 'queued', detail: 'from retrying' })).record.state).toBe('queued');
 });
 
 test('a worker that writes the mark before the gateway does not turn the gateway\'s 202 into a 200', async () => {
@@ -103,7 +107,7 @@ test('a record is written with its indexes in one step, and an existing one is n
   const first = await ledger.ensureRecord({ key: '997005562:m-idx', id: 'm-idx', sender: '997005562', event: 'meldeplikt', recipient: { kommunenummer: '1508' } });
   expect(first.created).toBe(true);
   expect(first.record.recordedBy).toBe('worker');
-  await ledger.transition('997005562:m-idx', 'retrying', 'HTTP 503', { attempts: 1 });
+  await ledger.move({ key: '997005562:m-idx', to: 'retrying', detail: 'HTTP 503', patch: { attempts: 1 } });
   const second = await ledger.ensureRecord({ key: '997005562:m-idx', id: 'm-idx', sender: '997005562', event: 'meldeplikt' }, 'gateway');
   expect(second).toMatchObject({ created: false, record: { state: 'retrying', attempts: 1, recipient: { kommunenummer: '1508' }, recordedBy: 'worker' } });
   expect(await ledger.listByState('retrying')).toContain('997005562:m-idx');
@@ -125,9 +129,10 @@ test('every final state holds against later changes; state sets stay in step', a
     const id = `m-final-${final}`;
     const key = `997005562:${id}`;
     await ledger.accept({ sender: '997005562', id, event: 'meldeplikt', body: '{}', enqueue });
-    await ledger.transition(key, final, 'final');
+    await ledger.move({ key, to: final, detail: 'final' });
     for (const later of ['queued', 'delivered', 'retrying', 'unroutable', 'acknowledged', 'rejected'] as const) {
-      const r = await ledger.transition(key, later, 'too late', { attempts: 9 });
+      const { changed, record: r } = await ledger.move({ key, to: later, detail: 'too late', patch: { attempts: 9 } });
+      expect(changed).toBe(false);
       expect(r.state).toBe(final);
       expect(r.attempts).toBe(0); // the patch of a refused change is not applied either
     }
@@ -164,16 +169,19 @@ describe('bodies encrypted at rest', () => {
     await expect(ledger.body('997005562:enc-1')).rejects.toThrow(/encrypted and this ledger has no key/);
   });
 
-  test('a cipher bound to the connection is used by every ledger built on it; the explicit option wins', async () => {
+  test('each ledger uses the cipher it is given, whatever other ledgers on the connection use; without one, bodies are in clear', async () => {
     const bound = new BodyCipher(randomBytes(32));
     const conn = redis.duplicate();
-    bindBodyCipher(conn, bound);
-    await new MessageLedger(conn, { prefix }).accept({ sender: '997005562', id: 'enc-2', event: 'meldeplikt', body: secretBody, enqueue: enqueueNothing });
+    await new MessageLedger(conn, { prefix, cipher: bound }).accept({ sender: '997005562', id: 'enc-2', event: 'meldeplikt', body: secretBody, enqueue: enqueueNothing });
     expect(storedKeyId((await redis.get(`${prefix}:body:997005562:enc-2`)) as string)).toBe(bound.keyId);
-    expect(await new MessageLedger(conn, { prefix }).body('997005562:enc-2')).toBe(secretBody);
+    expect(await new MessageLedger(conn, { prefix, cipher: bound }).body('997005562:enc-2')).toBe(secretBody);
     const other = new BodyCipher(randomBytes(32));
     await new MessageLedger(conn, { prefix, cipher: other }).accept({ sender: '997005562', id: 'enc-3', event: 'meldeplikt', body: secretBody, enqueue: enqueueNothing });
     expect(storedKeyId((await redis.get(`${prefix}:body:997005562:enc-3`)) as string)).toBe(other.keyId);
+    // Nothing is bound to the connection: a ledger built without a cipher has none.
+    await new MessageLedger(conn, { prefix }).accept({ sender: '997005562', id: 'enc-3b', event: 'meldeplikt', body: secretBody, enqueue: enqueueNothing });
+    expect(await redis.get(`${prefix}:body:997005562:enc-3b`)).toBe(secretBody);
+    await expect(new MessageLedger(conn, { prefix }).body('997005562:enc-2')).rejects.toThrow(/encrypted and this ledger has no key/);
     conn.disconnect();
   });
 
@@ -183,7 +191,7 @@ describe('bodies encrypted at rest', () => {
     const sealed = new MessageLedger(redis, { prefix, cipher });
     await sealed.accept({ sender: '997005562', id: 'enc-5', event: 'meldeplikt', body: secretBody, enqueue: enqueueNothing });
     expect(await redis.strlen(`${prefix}:body:997005562:enc-5`)).toBe(Buffer.byteLength(secretBody) + 58);
-    // As the ledger wrote bodies before 2026-11-30: `ipbro-enc:v1:<keyId>:` + base64(iv|tag|ciphertext).
+    // The earlier envelope: `ipbro-enc:v1:<keyId>:` + base64(iv|tag|ciphertext).
     const iv = randomBytes(12);
     const gcm = createCipheriv('aes-256-gcm', key, iv);
     gcm.setAAD(Buffer.from('997005562:enc-6', 'utf8'));
@@ -202,15 +210,15 @@ describe('bodies encrypted at rest', () => {
   });
 });
 
-test('transitionIf with force: one operator retry wins out of a final state, the second finds it moved', async () => {
+test('a single-winner move with force: one operator retry wins out of a final state, the second finds it moved', async () => {
   await ledger.accept({ sender: '997005562', id: 'forced-1', event: 'meldeplikt', body: '{}', enqueue: async () => undefined });
-  await ledger.transition('997005562:forced-1', 'dead', 'attempts exhausted');
-  expect(await ledger.transitionIf('997005562:forced-1', 'dead', 'queued', 'not forced')).toBeUndefined();
+  await ledger.move({ key: '997005562:forced-1', to: 'dead', detail: 'attempts exhausted' });
+  expect((await ledger.move({ key: '997005562:forced-1', from: 'dead', to: 'queued', detail: 'not forced' })).changed).toBe(false);
   const [a, b] = await Promise.all([
-    ledger.transitionIf('997005562:forced-1', 'dead', 'queued', 'retried by ops-a', { attempts: 0 }, { force: true }),
-    ledger.transitionIf('997005562:forced-1', 'dead', 'queued', 'retried by ops-b', { attempts: 0 }, { force: true }),
+    ledger.move({ key: '997005562:forced-1', from: 'dead', to: 'queued', detail: 'retried by ops-a', patch: { attempts: 0 }, force: true }),
+    ledger.move({ key: '997005562:forced-1', from: 'dead', to: 'queued', detail: 'retried by ops-b', patch: { attempts: 0 }, force: true }),
   ]);
-  expect([a, b].filter(Boolean)).toHaveLength(1);
+  expect([a, b].filter((m) => m.changed)).toHaveLength(1);
   expect((await ledger.get('997005562:forced-1'))?.history.map((h) => h.state)).toEqual(['queued', 'dead', 'queued']);
   expect(await ledger.listByState('dead')).not.toContain('997005562:forced-1');
 });
@@ -229,37 +237,40 @@ test('the body of an acknowledged message expires after the retention; other sta
   const short = new MessageLedger(redis, { prefix, bodyRetentionSeconds: 60 });
   const bodyKey = (id: string) => `${prefix}:body:997005562:${id}`;
   for (const id of ['ret-ack', 'ret-dead']) await short.accept({ sender: '997005562', id, event: 'meldeplikt', body: '{"r":1}', enqueue });
-  await short.transition('997005562:ret-ack', 'delivered', 'taken');
+  await short.move({ key: '997005562:ret-ack', to: 'delivered', detail: 'taken' });
   expect(await redis.ttl(bodyKey('ret-ack'))).toBe(-1);
-  await short.transition('997005562:ret-ack', 'acknowledged', 'receipt ok');
+  await short.move({ key: '997005562:ret-ack', to: 'acknowledged', detail: 'receipt ok' });
   const ttl = await redis.ttl(bodyKey('ret-ack'));
   expect(ttl).toBeGreaterThan(50);
   expect(ttl).toBeLessThanOrEqual(60);
-  await short.transition('997005562:ret-dead', 'dead', 'attempts exhausted');
+  await short.move({ key: '997005562:ret-dead', to: 'dead', detail: 'attempts exhausted' });
   expect(await redis.ttl(bodyKey('ret-dead'))).toBe(-1); // ops may retry it: the body stays
-  await short.transition('997005562:ret-ack', 'queued', 'ops re-drive', {}, { force: true });
+  await short.move({ key: '997005562:ret-ack', to: 'queued', detail: 'ops re-drive', force: true });
   expect(await redis.ttl(bodyKey('ret-ack'))).toBe(-1);
   const keep = new MessageLedger(redis, { prefix, bodyRetentionSeconds: 0 });
   await keep.accept({ sender: '997005562', id: 'ret-keep', event: 'meldeplikt', body: '{"r":2}', enqueue });
-  await keep.transition('997005562:ret-keep', 'acknowledged', 'receipt ok');
+  await keep.move({ key: '997005562:ret-keep', to: 'acknowledged', detail: 'receipt ok' });
   expect(await redis.ttl(bodyKey('ret-keep'))).toBe(-1);
 });
 
-describe('transitionRecorded from the record the caller read (the moved record built, not parsed back)', () => {
+describe('a move from the record the caller read (the moved record built, not parsed back)', () => {
   test('each move leaves exactly the record the ledger stores, patch, history and entry id included', async () => {
     const key = '997005562:m-from';
     const stream = `${prefix}:trail-from`;
     let record = (await ledger.accept({ sender: '997005562', id: 'm-from', event: 'meldeplikt', body: '{}', enqueue })).record;
     const recipient = { kommunenummer: '1508', orgnr: '942953119', herId: '8143101', name: 'Ålesund kommune', endpoint: 'http://ke.example/ålesund' };
-    const moves: [MessageState, string, TransitionPatch][] = [
+    const moves: [MessageState, string, MovePatch][] = [
       ['retrying', 'attempt 1 of 30: 503', { attempts: 1, recipient }],
       ['retrying', '', { attempts: 2 }],
       ['acknowledged', 'receipt ok', { attempts: 3, receipt: { code: 'ok', at: '2026-12-01T03:00:00.000Z', detail: 'tatt imot «ÆØÅ» / ok' } }],
     ];
     for (const [state, detail, patch] of moves) {
-      const moved = await ledger.transitionRecorded(key, state, detail, patch, { stream, maxLength: 100, text: `moved to ${state}` }, record);
+      const stored: string[] = [];
+      const audit = { append: { stream, maxLength: 100, text: `moved to ${state}` }, stored: (id: string) => void stored.push(id) };
+      const moved = await ledger.move({ key, to: state, detail, patch, audit, read: record });
       expect(moved.changed).toBe(true);
       expect(moved.entryId).toMatch(/^\d+-\d+$/);
+      expect(stored).toEqual([moved.entryId]);
       expect(moved.record).toEqual(await ledger.get(key));
       expect(moved.record.state).toBe(state);
       record = moved.record;
@@ -267,7 +278,7 @@ describe('transitionRecorded from the record the caller read (the moved record b
     expect(record.history.map((h) => h.detail ?? '')).toEqual(['accepted', ...moves.map(([, detail]) => detail)]);
     expect(record).toMatchObject({ attempts: 3, recipient, receipt: { code: 'ok' } });
     // A move refused (the record is final) answers with the stored record, never the caller's copy.
-    const refused = await ledger.transitionRecorded(key, 'acknowledged', 'again', {}, undefined, { ...record, state: 'queued', marker: 'caller' } as typeof record);
+    const refused = await ledger.move({ key, to: 'acknowledged', detail: 'again', read: { ...record, state: 'queued', marker: 'caller' } as typeof record });
     expect(refused).toMatchObject({ changed: false, record: { state: 'acknowledged' } }); // final: refused, the stored record
     expect(refused.record).not.toHaveProperty('marker');
   });
@@ -275,7 +286,7 @@ describe('transitionRecorded from the record the caller read (the moved record b
   test('the moved record is built from the caller\'s copy only when the stored one is that record', async () => {
     const key = '997005562:m-from-built';
     const read = (await ledger.accept({ sender: '997005562', id: 'm-from-built', event: 'meldeplikt', body: '{}', enqueue })).record;
-    const moved = await ledger.transitionRecorded(key, 'retrying', 'x', { attempts: 1 }, undefined, { ...read, marker: 'caller' } as typeof read);
+    const moved = await ledger.move({ key, to: 'retrying', detail: 'x', patch: { attempts: 1 }, read: { ...read, marker: 'caller' } as typeof read });
     expect(moved.record).toHaveProperty('marker', 'caller'); // not parsed back
     const { marker: _marker, ...stored } = moved.record as typeof moved.record & { marker: string };
     expect(stored).toEqual(await ledger.get(key));
@@ -284,13 +295,13 @@ describe('transitionRecorded from the record the caller read (the moved record b
   test('a record moved by someone else since it was read comes back as stored, with both moves in its history', async () => {
     const key = '997005562:m-from-stale';
     const read = (await ledger.accept({ sender: '997005562', id: 'm-from-stale', event: 'meldeplikt', body: '{}', enqueue })).record;
-    await ledger.transition(key, 'retrying', 'another worker', { attempts: 1 });
-    const moved = await ledger.transitionRecorded(key, 'delivered', 'this worker', { attempts: 1 }, undefined, read);
+    await ledger.move({ key, to: 'retrying', detail: 'another worker', patch: { attempts: 1 } });
+    const moved = await ledger.move({ key, to: 'delivered', detail: 'this worker', patch: { attempts: 1 }, read });
     expect(moved.record).toEqual(await ledger.get(key));
     expect(moved.record.history.map((h) => h.detail)).toEqual(['accepted', 'another worker', 'this worker']);
     // A refused move (the record went final since it was read) answers with the record as it is.
-    await ledger.transition(key, 'rejected', 'fatal-error');
-    const late = await ledger.transitionRecorded(key, 'retrying', 'too late', {}, undefined, moved.record);
+    await ledger.move({ key, to: 'rejected', detail: 'fatal-error' });
+    const late = await ledger.move({ key, to: 'retrying', detail: 'too late', read: moved.record });
     expect(late).toEqual({ changed: false, record: await ledger.get(key) });
     expect(late.record.state).toBe('rejected');
   });
@@ -299,33 +310,38 @@ describe('transitionRecorded from the record the caller read (the moved record b
 describe('an entry appended with the write it records (the audit record of a change)', () => {
   const stream = `${prefix}:trail`;
   const own = `${prefix}:trail:own`;
-  const entry = (text: string) => ({ stream, maxLength: 1000, indexed: { stream: own, maxLength: 100, ttlSeconds: 60 }, text });
+  const stored: string[] = [];
+  const entry = (text: string) => ({ append: { stream, maxLength: 1000, indexed: { stream: own, maxLength: 100, ttlSeconds: 60 }, text }, stored: (id: string) => void stored.push(id) });
   const texts = async (key: string) => (await redis.xrange(key, '-', '+')).map(([, fields]) => fields[1]);
 
   test('accept appends it with the seen mark it writes, and a repeat appends nothing', async () => {
-    const first = await ledger.accept({ sender: '997005562', id: 'm-append', event: 'meldeplikt', body: '{}', enqueue, append: entry('received m-append') });
+    const first = await ledger.accept({ sender: '997005562', id: 'm-append', event: 'meldeplikt', body: '{}', enqueue, audit: entry('received m-append') });
     expect(first.created).toBe(true);
     expect(first.entryId).toMatch(/^\d+-\d+$/);
-    const again = await ledger.accept({ sender: '997005562', id: 'm-append', event: 'meldeplikt', body: '{}', enqueue, append: entry('received m-append again') });
+    expect(stored).toEqual([first.entryId]);
+    const again = await ledger.accept({ sender: '997005562', id: 'm-append', event: 'meldeplikt', body: '{}', enqueue, audit: entry('received m-append again') });
     expect(again).toMatchObject({ created: false });
     expect(again.entryId).toBeUndefined();
+    expect(stored).toEqual([first.entryId]);
     expect(await texts(stream)).toEqual(['received m-append']);
     expect(await texts(own)).toEqual(['received m-append']);
     expect(await redis.ttl(own)).toBeGreaterThan(0);
   });
 
-  test('transitionRecorded appends only when the change happens', async () => {
+  test('a move appends it only when the change happens', async () => {
     await redis.del(stream, own);
     const key = '997005562:m-append-move';
     await ledger.accept({ sender: '997005562', id: 'm-append-move', event: 'meldeplikt', body: '{}', enqueue });
-    const moved = await ledger.transitionRecorded(key, 'acknowledged', 'receipt ok', { attempts: 1 }, entry('acknowledged'));
+    stored.length = 0;
+    const moved = await ledger.move({ key, to: 'acknowledged', detail: 'receipt ok', patch: { attempts: 1 }, audit: entry('acknowledged') });
     expect(moved).toMatchObject({ changed: true, record: { state: 'acknowledged', attempts: 1 } });
     expect(moved.entryId).toMatch(/^\d+-\d+$/);
     // Acknowledged is final: a late `delivered` is refused, and so is its record.
-    const refused = await ledger.transitionRecorded(key, 'delivered', 'late', {}, entry('delivered'));
+    const refused = await ledger.move({ key, to: 'delivered', detail: 'late', audit: entry('delivered') });
     expect(refused).toEqual({ changed: false, record: expect.objectContaining({ state: 'acknowledged' }) });
+    expect(stored).toEqual([moved.entryId]);
     // Without an entry nothing is appended (the stream keys are not touched).
-    await ledger.transitionRecorded(key, 'dead', 'forced?', {}, undefined);
+    await ledger.move({ key, to: 'dead', detail: 'forced?' });
     expect(await texts(stream)).toEqual(['acknowledged']);
     expect((await ledger.get(key))?.history.map((h) => h.state)).toEqual(['queued', 'acknowledged']);
   });

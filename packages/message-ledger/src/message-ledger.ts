@@ -1,40 +1,61 @@
 import type { RedisConnection } from '@ipbro/redis';
-import { ledgerKey, MESSAGE_STATES, type MessageRecord, type MessageState, type Recipient } from './message-record';
-import { ENSURE_RECORD_SCRIPT } from './ensure-record-script';
-import { jobIdFor } from './job-id';
-import { TRANSITION_SCRIPT } from './transition-script';
 import { storedKeyId, type BodyCipherLike } from './body-cipher';
-import { appendArguments, type StreamAppend } from './stream-append';
-
-/**
- * A cipher bound to a Redis connection, for services whose ledger is built deeper inside (the router
- * gets only its connection): set once at start-up, next to the connection it belongs to. An explicit
- * `cipher` option to the ledger wins.
- */
-const boundCiphers = new WeakMap<object, BodyCipherLike>();
-export function bindBodyCipher(redis: RedisConnection, cipher: BodyCipherLike): void {
-  boundCiphers.set(redis, cipher);
-}
+import { jobIdFor } from './job-id';
+import { DEFAULT_PREFIX, ledgerKeys, type LedgerKeys } from './ledger-keys';
+import { ledgerKey, MESSAGE_STATES, type MessageRecord, type MessageState, type Recipient } from './message-record';
+import { movedRecord, type MovePatch } from './moved-record';
+import { withLedgerScripts, type ScriptedRedis } from './scripts';
+import { appendArguments, type PreparedEntry } from './stream-append';
 
 /** A week: long enough for ops to look at what was sent, short enough that Redis does not keep every message ever sent. */
 export const DEFAULT_BODY_RETENTION_SECONDS = 7 * 24 * 3600;
 
-/** KEYS: record, body. ARGV: the (sealed) body. The record when one exists (a repeat: the body is left alone), else writes the body and returns nil. */
-const BODY_UNLESS_RECORDED_SCRIPT = `
-local rec = redis.call('GET', KEYS[1])
-if rec then return rec end
-redis.call('SET', KEYS[2], ARGV[1])
-return false
-`;
+/** A state change, as MessageLedger.move takes it. */
+export interface Move {
+  key: string;
+  to: MessageState;
+  /** The state(s) the record must be in for the move to happen (a single-winner move); absent: any. */
+  from?: MessageState | readonly MessageState[];
+  /** The history entry's detail. */
+  detail?: string;
+  patch?: MovePatch;
+  /** An operator's re-drive: the move may leave a final state. */
+  force?: boolean;
+  /**
+   * The record as the caller read it: when it is still the stored one, the moved record is built
+   * from it (movedRecord) instead of being sent back and parsed (a delivery step's move).
+   */
+  read?: MessageRecord;
+  /** The move's audit record (an AuditTrail's prepare): appended in the same Redis step when the move happens, then `stored`. */
+  audit?: PreparedEntry;
+}
 
-/** What a transition may change besides the state. */
-export type TransitionPatch = Partial<Pick<MessageRecord, 'attempts' | 'recipient' | 'receipt' | 'discarded'>>;
-
-/** A state change as it came out: whether it happened, the record now, and the id of the entry appended with it. */
-export interface TransitionResult {
+/** A move as it came out: whether it happened, the record now, and the id of the audit entry appended with it. */
+export interface MoveResult {
   changed: boolean;
   record: MessageRecord;
   entryId?: string;
+}
+
+/** The move as the script reads it (lua/move.lua, ARGV[1]). */
+interface MoveSpec {
+  to: MessageState;
+  at: string;
+  from?: readonly MessageState[];
+  detail?: string;
+  patch?: MovePatch;
+  force?: true;
+  bodyTtl?: number;
+  readLength?: number;
+}
+
+export interface LedgerOptions {
+  /** The key prefix (QUEUE_PREFIX); default `{ipbro}`. */
+  prefix?: string;
+  /** Message bodies encrypted at rest (IPBRO_ENCRYPTION_KEY); without one they are stored in clear. */
+  cipher?: BodyCipherLike;
+  /** How long the body of an acknowledged message is kept (seconds; default 7 days; 0 keeps it for good). The record stays. */
+  bodyRetentionSeconds?: number;
 }
 
 export interface AcceptInput {
@@ -45,8 +66,8 @@ export interface AcceptInput {
   recipient?: Recipient;
   /** Adds the delivery job with this job id; must be idempotent for the same id (BullMQ jobId). */
   enqueue: (jobId: string) => Promise<void>;
-  /** Appended with the seen mark, in the same step, when this call writes it (the audit record of the receipt). */
-  append?: StreamAppend;
+  /** Appended with the seen mark, in the same step, when this call writes it (the audit record of the receipt); then `stored`. */
+  audit?: PreparedEntry;
 }
 
 /**
@@ -74,49 +95,30 @@ export interface AcceptInput {
  * when both count as accepted (both 202; still one job, one delivery).
  */
 export class MessageLedger {
-  private readonly prefix: string;
+  private readonly redis: ScriptedRedis;
+  private readonly keys: LedgerKeys;
   private readonly cipher?: BodyCipherLike;
-  private readonly bodyRetention: string;
+  private readonly bodyRetention: number | undefined;
 
-  constructor(
-    private readonly redis: RedisConnection,
-    options: {
-      prefix?: string;
-      cipher?: BodyCipherLike;
-      /** How long the body of an acknowledged message is kept (seconds; default 7 days; 0 keeps it for good). The record stays. */
-      bodyRetentionSeconds?: number;
-    } = {}
-  ) {
-    this.prefix = options.prefix ?? '{ipbro}';
-    this.bodyRetention = options.bodyRetentionSeconds === 0 ? '' : String(options.bodyRetentionSeconds ?? DEFAULT_BODY_RETENTION_SECONDS);
-    this.cipher = options.cipher ?? boundCiphers.get(redis);
-    const commands = redis as unknown as Record<string, unknown>;
-    const define = (name: string, numberOfKeys: number, lua: string) => {
-      if (!commands[name]) redis.defineCommand(name, { numberOfKeys, lua });
-    };
-    define('ipbroTransition5', 5, TRANSITION_SCRIPT);
-    define('ipbroBodyUnlessRecorded', 2, BODY_UNLESS_RECORDED_SCRIPT);
-    define('ipbroEnsureRecord5', 5, ENSURE_RECORD_SCRIPT);
+  constructor(redis: RedisConnection, options: LedgerOptions = {}) {
+    this.redis = withLedgerScripts(redis);
+    this.keys = ledgerKeys(options.prefix ?? DEFAULT_PREFIX);
+    this.bodyRetention = options.bodyRetentionSeconds === 0 ? undefined : (options.bodyRetentionSeconds ?? DEFAULT_BODY_RETENTION_SECONDS);
+    this.cipher = options.cipher;
   }
 
-  private recordKey = (key: string) => `${this.prefix}:msg:${key}`;
-  private bodyKey = (key: string) => `${this.prefix}:body:${key}`;
-  private stateKey = (state: MessageState) => `${this.prefix}:state:${state}`;
-  private idKey = (id: string) => `${this.prefix}:id:${id}`;
-
   /**
-   * `entryId`: the id of `input.append` when it landed with the seen mark this call wrote (not when
+   * `entryId`: the id of `input.audit` when it landed with the seen mark this call wrote (not when
    * another request or a fast worker wrote the mark: the caller then records on its own).
    */
   async accept(input: AcceptInput): Promise<{ created: boolean; record: MessageRecord; entryId?: string }> {
     const key = ledgerKey(input.sender, input.id);
     // Steps 1 and 2 in one call: the record if there is one, else the body written.
-    const existing = await (this.redis as unknown as { ipbroBodyUnlessRecorded: (...a: (string | Buffer)[]) => Promise<string | null> }).ipbroBodyUnlessRecorded(
-      this.recordKey(key), this.bodyKey(key), this.seal(key, input.body)
-    );
+    const sealed = this.seal(key, input.body);
+    const existing = (await this.redis.ipbroBodyUnlessRecorded(this.keys.record(key), this.keys.body(key), sealed)) as string | null;
     if (existing) return { created: false, record: normalise(JSON.parse(existing)) };
     await input.enqueue(jobIdFor(key));
-    const { created, record, entryId } = await this.ensureRecord({ key, id: input.id, sender: input.sender, event: input.event, recipient: input.recipient }, 'gateway', input.append);
+    const { created, record, entryId } = await this.ensureRecord({ key, id: input.id, sender: input.sender, event: input.event, recipient: input.recipient }, 'gateway', input.audit);
     // This request queued the job: it was accepted now, even if a fast worker wrote the record first.
     return { created: created || record.recordedBy === 'worker', record, ...(entryId ? { entryId } : {}) };
   }
@@ -124,11 +126,12 @@ export class MessageLedger {
   /**
    * Writes the queued record (the seen mark) with its indexes unless one exists; returns whichever
    * is there. Workers call it (the default `by`) when they run a job before the gateway wrote it.
+   * `audit` lands with the record this call writes, and only then (`stored` with its id).
    */
   async ensureRecord(
     r: { key: string; id: string; sender: string; event: string; recipient?: Recipient },
     by: 'gateway' | 'worker' = 'worker',
-    append?: StreamAppend
+    audit?: PreparedEntry
   ): Promise<{ created: boolean; record: MessageRecord; entryId?: string }> {
     const at = new Date().toISOString();
     const record: MessageRecord = {
@@ -136,15 +139,17 @@ export class MessageLedger {
       ...(r.recipient ? { recipient: r.recipient } : {}),
       history: [{ at, state: 'queued', detail: 'accepted' }], receivedAt: at, updatedAt: at, recordedBy: by,
     };
-    const entry = appendArguments(append, this.recordKey(r.key));
-    const [set, raw, entryId] = await (this.redis as unknown as { ipbroEnsureRecord5: (...a: string[]) => Promise<[number, string, string | null]> }).ipbroEnsureRecord5(
-      this.recordKey(r.key), this.stateKey('queued'), this.idKey(r.id), ...entry.keys, JSON.stringify(record), r.key, ...entry.args
-    );
-    return set === 1 ? { created: true, record, ...(entryId ? { entryId } : {}) } : { created: false, record: normalise(JSON.parse(raw)) };
+    const entry = appendArguments(audit?.append, this.keys.record(r.key));
+    const keys = [this.keys.record(r.key), this.keys.state('queued'), this.keys.messageId(r.id), ...entry.keys];
+    const [set, raw, entryId] = (await this.redis.ipbroEnsureRecord(...keys, JSON.stringify(record), r.key, ...entry.args)) as [number, string, string | null];
+    if (set !== 1) return { created: false, record: normalise(JSON.parse(raw)) };
+    if (!entryId) return { created: true, record };
+    audit?.stored(entryId);
+    return { created: true, record, entryId };
   }
 
   async get(key: string): Promise<MessageRecord | undefined> {
-    const raw = await this.redis.get(this.recordKey(key));
+    const raw = await this.redis.get(this.keys.record(key));
     return raw ? normalise(JSON.parse(raw)) : undefined;
   }
 
@@ -152,7 +157,7 @@ export class MessageLedger {
   async getMany(keys: string[]): Promise<MessageRecord[]> {
     const out: MessageRecord[] = [];
     for (let i = 0; i < keys.length; i += 1000) {
-      const raws = await this.redis.mget(...keys.slice(i, i + 1000).map(this.recordKey));
+      const raws = await this.redis.mget(...keys.slice(i, i + 1000).map(this.keys.record));
       for (const raw of raws) if (raw) out.push(normalise(JSON.parse(raw)));
     }
     return out;
@@ -167,18 +172,18 @@ export class MessageLedger {
   /** getWithBody with the body as its UTF-8 bytes (decrypted), for a delivery that sends it on. */
   async getWithBodyBytes(key: string): Promise<{ record?: MessageRecord; body?: Buffer }> {
     // As bytes: an encrypted body is binary (the record is UTF-8 JSON either way).
-    const [raw, body] = await this.redis.mgetBuffer(this.recordKey(key), this.bodyKey(key));
+    const [raw, body] = await this.redis.mgetBuffer(this.keys.record(key), this.keys.body(key));
     return { ...(raw ? { record: normalise(JSON.parse(raw.toString('utf8'))) } : {}), ...(body && body.length ? { body: this.open(key, body) } : {}) };
   }
 
   async body(key: string): Promise<string | undefined> {
-    const stored = await this.redis.getBuffer(this.bodyKey(key));
+    const stored = await this.redis.getBuffer(this.keys.body(key));
     return stored && stored.length ? this.open(key, stored).toString('utf8') : undefined;
   }
 
   /** True when the body is stored encrypted (for ops and tests; never the body itself). */
   async bodyIsEncrypted(key: string): Promise<boolean | undefined> {
-    const stored = await this.redis.getBuffer(this.bodyKey(key));
+    const stored = await this.redis.getBuffer(this.keys.body(key));
     return stored === null ? undefined : storedKeyId(stored) !== undefined;
   }
 
@@ -201,79 +206,56 @@ export class MessageLedger {
 
   /** Records with this message id, across senders (a receipt names only our id). */
   async findById(id: string): Promise<MessageRecord[]> {
-    const keys = await this.redis.smembers(this.idKey(id));
+    const keys = await this.redis.smembers(this.keys.messageId(id));
     const records = await Promise.all(keys.map((k) => this.get(k)));
     return records.filter((r): r is MessageRecord => !!r);
   }
 
-  /**
-   * Moves a record to `state`, appending to its history, with the patch applied. Refused (the record
-   * comes back unchanged, no history added): leaving a final state (acknowledged, rejected, blocked,
-   * dead) unless `force` (an operator's re-drive) — so a late `delivered` after a receipt's
-   * `acknowledged` is ignored. Throws when there is no such record.
+    /**
+   * The one way a record changes state: to `to`, appending to its history, with the patch applied,
+   * and with its audit entry (`audit`) appended in the same Redis step, only if the move happens.
+   * Refused (`changed: false`, the stored record returned, nothing appended): leaving a final state
+   * (acknowledged, rejected, blocked, dead) unless `force` (an operator's re-drive), so a late
+   * `delivered` after a receipt's `acknowledged` is ignored; and a record not in one of `from` (a
+   * single-winner move another worker or operator got to first). Throws when there is no such record.
    */
-  async transition(key: string, state: MessageState, detail = '', patch: TransitionPatch = {}, options: { force?: boolean } = {}): Promise<MessageRecord> {
-    return (await this.change(key, state, detail, patch, options.force ?? false, '')).record;
-  }
-
-  /**
-   * transition, with `append` written in the same step when the change happens (its audit record); says
-   * whether it did. `from`: the record as the caller read it, from which the moved record is built when
-   * it is still the stored one (a delivery step's move: saves parsing the record back).
-   */
-  async transitionRecorded(key: string, state: MessageState, detail: string, patch: TransitionPatch, append: StreamAppend | undefined, from?: MessageRecord): Promise<TransitionResult> {
-    return this.change(key, state, detail, patch, false, '', append, from);
-  }
-
-  /**
-   * Changes the state only from `expected`; undefined when the record was elsewhere (another worker
-   * got there first). `force` lets an operator's single-winner retry leave a final state.
-   */
-  async transitionIf(key: string, expected: MessageState, state: MessageState, detail = '', patch: TransitionPatch = {}, options: { force?: boolean } = {}): Promise<MessageRecord | undefined> {
-    const { changed, record } = await this.change(key, state, detail, patch, options.force ?? false, expected);
-    return changed ? record : undefined;
-  }
-
-  /** transitionIf, with `append` written in the same step when the change happens (its audit record); says whether it did. */
-  async transitionIfRecorded(key: string, expected: MessageState, state: MessageState, detail: string, patch: TransitionPatch, options: { force?: boolean; append?: StreamAppend }): Promise<TransitionResult> {
-    return this.change(key, state, detail, patch, options.force ?? false, expected, options.append);
-  }
-
-  private async change(key: string, state: MessageState, detail: string, patch: TransitionPatch, force: boolean, expected: string, append?: StreamAppend, from?: MessageRecord): Promise<TransitionResult> {
-    const entry = appendArguments(append, this.recordKey(key));
+  async move(m: Move): Promise<MoveResult> {
+    const entry = appendArguments(m.audit?.append, this.keys.record(m.key));
     const at = new Date().toISOString();
-    const reply = await (this.redis as unknown as { ipbroTransition5: (...a: string[]) => Promise<[string, string | null] | null> }).ipbroTransition5(
-      this.recordKey(key), `${this.prefix}:state:`, this.bodyKey(key), ...entry.keys, state, detail, at, JSON.stringify(patch), force ? '1' : '0', expected, this.bodyRetention, ...entry.args, from ? String(from.history.length) : ''
-    );
-    if (!reply) throw new Error(`No message ${key} in the ledger`);
+    const detail = m.detail ?? '';
+    const patch = m.patch ?? {};
+    const spec: MoveSpec = { to: m.to, at };
+    if (m.from !== undefined) spec.from = typeof m.from === 'string' ? [m.from] : m.from;
+    if (detail) spec.detail = detail;
+    if (m.patch) spec.patch = m.patch;
+    if (m.force) spec.force = true;
+    if (this.bodyRetention !== undefined) spec.bodyTtl = this.bodyRetention;
+    if (m.read) spec.readLength = m.read.history.length;
+    const reply = (await this.redis.ipbroMove(
+      this.keys.record(m.key), this.keys.statePrefix, this.keys.body(m.key), ...entry.keys, JSON.stringify(spec), ...entry.args
+    )) as [string, string | null] | null;
+    if (!reply) throw new Error(`No message ${m.key} in the ledger`);
     const [raw, entryId] = reply;
-    // '1' alone: the stored record was `from`, and the script moved it as movedRecord does.
-    const record = raw === '1' && from ? movedRecord(from, state, detail, at, patch) : normalise(JSON.parse(raw.slice(1)));
-    const result: TransitionResult = { changed: raw[0] === '1', record };
-    if (entryId) result.entryId = entryId;
+    // '1' alone: the stored record was `read`, and the script moved it as movedRecord does.
+    const record = raw === '1' && m.read ? movedRecord(m.read, m.to, detail, at, patch) : normalise(JSON.parse(raw.slice(1)));
+    const result: MoveResult = { changed: raw[0] === '1', record };
+    if (entryId) {
+      result.entryId = entryId;
+      m.audit?.stored(entryId);
+    }
     return result;
   }
 
   async listByState(state: MessageState): Promise<string[]> {
-    return this.redis.smembers(this.stateKey(state));
+    return this.redis.smembers(this.keys.state(state));
   }
 
   async countByState(): Promise<Record<MessageState, number>> {
     const pipeline = this.redis.pipeline();
-    for (const s of MESSAGE_STATES) pipeline.scard(this.stateKey(s));
+    for (const s of MESSAGE_STATES) pipeline.scard(this.keys.state(s));
     const replies = (await pipeline.exec()) ?? [];
     return Object.fromEntries(MESSAGE_STATES.map((s, i) => [s, Number(replies[i]?.[1] ?? 0)])) as Record<MessageState, number>;
   }
-}
-
-/**
- * `from` moved to `state` as the transition script moves it (state, updatedAt, a history entry, the
- * patch's fields), for a caller that read `from` and was told it was still the stored record.
- */
-export function movedRecord(from: MessageRecord, state: MessageState, detail: string, at: string, patch: TransitionPatch): MessageRecord {
-  const record: MessageRecord = Object.assign({}, from, { state, updatedAt: at, history: from.history.concat([detail ? { at, state, detail } : { at, state }]) });
-  for (const [k, v] of Object.entries(patch)) if (v !== undefined) (record as unknown as Record<string, unknown>)[k] = v;
-  return record;
 }
 
 /** cjson encodes an empty Lua table as {}; the history is always a list. */

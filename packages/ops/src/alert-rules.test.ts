@@ -23,15 +23,15 @@ test('waiting too long, receipt overdue, recipient failing K in a row, dead mess
   // w-2's delivery was the last success: two failures since, one short of the threshold.
   expect(await at(now)).toEqual(['dead-messages']);
   await new Promise((r) => setTimeout(r, 3));
-  await fx.ledger.transition(waiting, 'retrying', 'attempt 2 of 9: HTTP 503', { attempts: 2 });
+  await fx.ledger.move({ key: waiting, to: 'retrying', detail: 'attempt 2 of 9: HTTP 503', patch: { attempts: 2 } });
   expect(await at(now)).toEqual(['dead-messages', 'recipient-failing:her:8100123']);
 
   await new Promise((r) => setTimeout(r, 3));
-  await fx.ledger.transition(delivered, 'acknowledged', 'receipt ok');
-  await fx.ledger.transition(waiting, 'acknowledged', 'receipt ok');
+  await fx.ledger.move({ key: delivered, to: 'acknowledged', detail: 'receipt ok' });
+  await fx.ledger.move({ key: waiting, to: 'acknowledged', detail: 'receipt ok' });
   // The recipient answered: no longer failing; the dead one still waits for an operator.
   expect(await at(now + 31 * 60000)).toEqual(['dead-messages']);
-  await fx.ledger.transition('997005562:w-3', 'dead', 'discarded by ops', { discarded: { by: 'ops', at: new Date().toISOString(), reason: 'test' } }, { force: true });
+  await fx.ledger.move({ key: '997005562:w-3', to: 'dead', detail: 'discarded by ops', patch: { discarded: { by: 'ops', at: new Date().toISOString(), reason: 'test' } }, force: true });
   expect(await at(now)).toEqual([]);
 });
 

@@ -1,4 +1,7 @@
 import type { RedisConnection } from '@ipbro/redis';
+import { ledgerKeys } from '@ipbro/message-ledger';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ActiveAlert } from './alert-notifier';
 
 /**
@@ -35,15 +38,16 @@ export class MemoryAlertStore implements AlertStore {
   }
 }
 
-/** Only if present: HSET keeps `since` from the caller, which read it from the store. */
-const REFRESH = `if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end return 1`;
-const CLEAR = `local v = redis.call('HGET', KEYS[1], ARGV[1]) if v then redis.call('HDEL', KEYS[1], ARGV[1]) end return v`;
+/** The package's lua/ folder (one level above both src/ and dist/), read once. */
+const lua = (name: string): string => readFileSync(join(__dirname, '..', 'lua', `${name}.lua`), 'utf8');
+const CLEAR = lua('alert-clear');
+const REFRESH = lua('alert-refresh');
 
 /** A Redis hash `{prefix}:ops:alerts` (id → alert JSON), under the system's hash-tagged prefix. */
 export class RedisAlertStore implements AlertStore {
   private readonly key: string;
   constructor(private readonly redis: RedisConnection, prefix: string) {
-    this.key = `${prefix}:ops:alerts`;
+    this.key = ledgerKeys(prefix).opsAlerts;
   }
   async all() {
     return Object.values(await this.redis.hgetall(this.key)).map((v) => JSON.parse(v) as ActiveAlert);

@@ -2,7 +2,7 @@ export { readLedger } from './ledger-snapshot';
 export { recipientHealth, recipientId, type RecipientHealth } from './recipient-health';
 export { queueOverview, type QueueOverview } from './queue-overview';
 export { searchMessages, messageView, type MessageQuery, type MessageView } from './message-search';
-export { OpsActions, ActionRefused, type Actor, type AuditEntry, type OperatorAuditTrail } from './ops-actions';
+export { OpsActions, ActionRefused, type Actor, type OperatorAction } from './ops-actions';
 export { evaluateAlerts, DEFAULT_THRESHOLDS, type AlertThresholds, type AlertCondition, type AlertRule } from './alert-rules';
 export { AlertNotifier, type ActiveAlert, type AlertEvent } from './alert-notifier';
 export { MemoryAlertStore, RedisAlertStore, type AlertStore } from './alert-store';

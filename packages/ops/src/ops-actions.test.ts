@@ -1,4 +1,7 @@
+import { AuditTrail, type AuditInput } from '@ipbro/audit';
+import { recordingAudit } from '@ipbro/audit/src/test-support/recording-audit';
 import { requeueJobIdFor } from '@ipbro/message-ledger';
+import { createLogger } from '@ipbro/service-kit';
 import { createQueue, QUEUES } from '@ipbro/queues';
 import { ActionRefused, OpsActions } from './ops-actions';
 import { ALESUND, ledgerFixture } from './test-support/ledger-fixture';
@@ -28,7 +31,7 @@ test('retry: a dead message goes back to queued with fresh attempts and one new 
   expect(jobs).toHaveLength(1);
   expect(jobs[0].data).toEqual({ key, messageId: 'r-1', sender: '997005562', event: 'meldeplikt' });
   expect(jobs[0].opts.attempts).toBe(3);
-  const [entry] = await actions.auditTrail();
+  const [entry] = await actions.recentActions();
   expect(entry).toMatchObject({ action: 'retry', key, messageId: 'r-1', result: 'queued' });
   expect(['ops-anne', 'ops-per']).toContain(entry.by);
 });
@@ -66,29 +69,29 @@ test('discard: needs a reason, ends the message dead and marked, refused for an 
   await expect(actions.discard(key, anne, 'again')).rejects.toThrow(/discarded already/);
   const acked = await fx.message('d-2', [['delivered', 'HTTP 202'], ['acknowledged', 'receipt ok']], ALESUND);
   await expect(actions.discard(acked, anne, 'no')).rejects.toMatchObject({ status: 409 });
-  expect((await actions.auditTrail(1))[0]).toMatchObject({ action: 'discard', by: 'ops-anne', orgnr: '997005562', reason: 'sent again by the hospital as a new message' });
+  expect((await actions.recentActions(1))[0]).toMatchObject({ action: 'discard', by: 'ops-anne', orgnr: '997005562', reason: 'sent again by the hospital as a new message' });
 });
 
 test('every action is also written to the system\'s audit trail, with who did it', async () => {
-  const written: Parameters<NonNullable<ConstructorParameters<typeof OpsActions>[0]['trail']>['record']>[0][] = [];
-  const audited = new OpsActions({ ledger: fx.ledger, queues: { meldeplikt, documents }, redis: fx.redis, prefix: fx.prefix, trail: { record: async (input) => void written.push(input) } });
+  const { audit, entries: written } = recordingAudit(new AuditTrail(fx.redis, { prefix: fx.prefix, logger: createLogger('ops-test', { level: 'silent' }), source: 'ops-dashboard' }));
+  const audited = new OpsActions({ ledger: fx.ledger, queues: { meldeplikt, documents }, redis: fx.redis, prefix: fx.prefix, audit });
   const key = await fx.message('r-audit', [['dead', 'attempts exhausted (2); last: HTTP 503']], ALESUND);
   await audited.retry(key, { id: 'ola.operator', orgnr: '997005562' }, 'recipient is back');
   expect(written).toEqual([expect.objectContaining({ event: 'operator.action', messageId: 'r-audit', outcome: 'success', who: { clientId: 'ola.operator', orgnr: '997005562' }, detail: expect.stringMatching(/^retry: queued; recipient is back$/) })]);
 });
 
-test('with a trail that prepares entries, an action\'s record lands in the same step as its ledger move, and a move that loses records nothing', async () => {
+test('an action\'s record lands in the same step as its ledger move, and a move that loses records nothing', async () => {
   const stream = `${fx.prefix}:trail`;
   const stored: string[] = [];
   const recordedApart: string[] = [];
   const trail = {
-    record: async (input: { messageId: string }) => void recordedApart.push(input.messageId),
-    prepare: (input: { messageId: string; detail?: string }) => ({
+    record: async (input: AuditInput) => void recordedApart.push(input.messageId),
+    prepare: (input: AuditInput) => ({
       append: { stream, maxLength: 100, text: JSON.stringify(input) },
-      stored: (entryId: string | undefined) => void stored.push(String(entryId)),
+      stored: (entryId: string) => void stored.push(entryId),
     }),
   };
-  const audited = new OpsActions({ ledger: fx.ledger, queues: { meldeplikt, documents }, redis: fx.redis, prefix: fx.prefix, trail });
+  const audited = new OpsActions({ ledger: fx.ledger, queues: { meldeplikt, documents }, redis: fx.redis, prefix: fx.prefix, audit: trail });
   const ola = { id: 'ola.operator', orgnr: '997005562' };
   const dead = await fx.message('t-retry', [['dead', 'attempts exhausted (2); last: HTTP 503']], ALESUND);
   const parked = await fx.message('t-redrive', [['unroutable', 'no recipient for kommune 9999']]);
@@ -111,7 +114,7 @@ test('with a trail that prepares entries, an action\'s record lands in the same 
 test('a retry adds its job before the ledger move: one that dies between the two leaves a held job, and the next click releases that same job', async () => {
   const key = await fx.message('r-crash', [['dead', 'attempts exhausted (2); last: HTTP 503']], ALESUND);
   const dead = (await fx.ledger.get(key))!;
-  const move = jest.spyOn(fx.ledger, 'transitionIfRecorded').mockRejectedValueOnce(new Error('Connection is closed.'));
+  const move = jest.spyOn(fx.ledger, 'move').mockRejectedValueOnce(new Error('Connection is closed.'));
   try {
     await expect(actions.retry(key, anne)).rejects.toThrow('Connection is closed.');
   } finally {

@@ -1,4 +1,6 @@
-import { requeueJobIdFor, transitionIfWithRecord, type MessageLedger, type MessageRecord, type MessageState, type PreparedEntry, type TransitionPatch } from '@ipbro/message-ledger';
+import type { AuditInput, AuditPort } from '@ipbro/audit';
+import { ledgerKeys, requeueJobIdFor } from '@ipbro/message-ledger';
+import type { MessageLedger, MessageRecord, MessageState, MovePatch } from '@ipbro/message-ledger';
 import { addHeldJob, deliveryJobData, queueForEvent, type DeliveryJobData, type QueueName } from '@ipbro/queues';
 import type { Queue } from 'bullmq';
 import type { RedisConnection } from '@ipbro/redis';
@@ -9,7 +11,8 @@ export interface Actor {
   orgnr?: string;
 }
 
-export interface AuditEntry {
+/** An operator's action in the ops' own list of recent actions (the dashboard's). */
+export interface OperatorAction {
   at: string;
   by: string;
   orgnr?: string;
@@ -28,43 +31,31 @@ export class ActionRefused extends Error {
   }
 }
 
-/** What an operator action tells the system's audit trail. */
-export interface OperatorAuditInput {
-  event: 'operator.action';
-  messageId: string;
-  outcome: 'success';
-  who: { clientId?: string; orgnr?: string };
-  sender?: string;
-  messageEvent?: string;
-  detail?: string;
-}
-
-/**
- * The system's audit trail, as far as operator actions need it (@ipbro/audit's AuditTrail fits):
- * with `prepare`, an action's record is appended in the same Redis step as the ledger move it
- * records; without, it is written after the move.
- */
-export interface OperatorAuditTrail {
-  record(input: OperatorAuditInput): Promise<unknown>;
-  prepare?(input: OperatorAuditInput): PreparedEntry;
-}
-
-const AUDIT_KEEP = 1000;
+const ACTIONS_KEPT = 1000;
 const by = (actor: Actor) => (actor.orgnr ? `${actor.id} (${actor.orgnr})` : actor.id);
 
 /**
  * The operator's actions, through the ledger and the queues only (never BullMQ internals): the
- * ledger move is single-winner (transitionIfRecorded), and the job held for it carries the same routing
+ * ledger move is single-winner (MessageLedger.move from the state it was read in), and the job held for it carries the same routing
  * data the gateway gave the original, so the worker handles it as any other. Every action lands in
  * the message's history and in the audit list with who did it.
  */
 export class OpsActions {
-  private readonly auditKey: string;
+  private readonly actionsKey: string;
 
   constructor(
-    private readonly deps: { ledger: MessageLedger; queues: Partial<Record<QueueName, Queue<DeliveryJobData>>>; redis: RedisConnection; prefix: string; trail?: OperatorAuditTrail; /** addHeldJob's hold (default 30 s). */ holdMs?: number }
+    private readonly deps: {
+      ledger: MessageLedger;
+      queues: Partial<Record<QueueName, Queue<DeliveryJobData>>>;
+      redis: RedisConnection;
+      prefix: string;
+      /** The system's audit trail, where each action is recorded with its move. */
+      audit?: AuditPort;
+      /** addHeldJob's hold (default 30 s). */
+      holdMs?: number;
+    }
   ) {
-    this.auditKey = `${deps.prefix}:ops:audit`;
+    this.actionsKey = ledgerKeys(deps.prefix).opsActions;
   }
 
   /** A dead or rejected message goes back to queued with a fresh set of attempts and a new job. */
@@ -74,7 +65,7 @@ export class OpsActions {
     const detail = `retried by ${by(actor)}${reason ? `: ${reason}` : ''} (attempts were ${record.attempts})`;
     const action = { by: actor, action: 'retry' as const, reason, result: 'queued' };
     const job = await this.holdJob(record);
-    const moved = await this.move(record, record.state, 'queued', detail, { attempts: 0 }, true, action);
+    const moved = await this.move(record, { from: record.state, to: 'queued', detail, patch: { attempts: 0 }, force: true }, action);
     if (!moved) throw new ActionRefused(`${record.id} changed meanwhile; look again`, 409);
     await job.release();
     await this.listAction({ ...action, record: moved });
@@ -90,7 +81,7 @@ export class OpsActions {
     for (const found of candidates) {
       if (found.state !== 'unroutable') continue;
       const job = await this.holdJob(found);
-      const record = await this.move(found, 'unroutable', 'queued', `re-driven by ${by(actor)}`, {}, false, action);
+      const record = await this.move(found, { from: 'unroutable', to: 'queued', detail: `re-driven by ${by(actor)}`, patch: {}, force: false }, action);
       if (!record) continue;
       await job.release();
       await this.listAction({ ...action, record });
@@ -111,14 +102,16 @@ export class OpsActions {
     if (record.discarded) throw new ActionRefused(`${record.id} was discarded already`, 409);
     const discarded = { by: by(actor), at: new Date().toISOString(), reason: reason.trim() };
     const action = { by: actor, action: 'discard' as const, reason: reason.trim(), result: 'dead (discarded)' };
-    const moved = await this.move(record, record.state, 'dead', `discarded by ${by(actor)}: ${reason.trim()}`, { discarded }, true, action);
+    const detail = `discarded by ${by(actor)}: ${reason.trim()}`;
+    const moved = await this.move(record, { from: record.state, to: 'dead', detail, patch: { discarded }, force: true }, action);
     if (!moved) throw new ActionRefused(`${record.id} changed meanwhile; look again`, 409);
     await this.listAction({ ...action, record: moved });
     return moved;
   }
 
-  async auditTrail(limit = 100): Promise<AuditEntry[]> {
-    return (await this.deps.redis.lrange(this.auditKey, 0, limit - 1)).map((s) => JSON.parse(s) as AuditEntry);
+  /** The latest operator actions, newest first. */
+  async recentActions(limit = 100): Promise<OperatorAction[]> {
+    return (await this.deps.redis.lrange(this.actionsKey, 0, limit - 1)).map((s) => JSON.parse(s) as OperatorAction);
   }
 
   private async existing(key: string): Promise<MessageRecord> {
@@ -142,31 +135,35 @@ export class OpsActions {
 
   /**
    * The single-winner ledger move of an action, with the action's record in the system's audit
-   * trail: in the same Redis step when the trail can prepare one, else right after. Undefined when
-   * the record was no longer in `expected` (nothing moved, nothing recorded).
+   * trail in the same Redis step. Undefined when the record was no longer in `from` (nothing moved,
+   * nothing recorded).
    */
-  private async move(record: MessageRecord, expected: MessageState, state: MessageState, detail: string, patch: TransitionPatch, force: boolean, action: Omit<ActionDone, 'record'>): Promise<MessageRecord | undefined> {
-    const moved = await transitionIfWithRecord(this.deps.ledger, { key: record.key, expected, state, detail, patch, force }, this.deps.trail, trailInput({ ...action, record }));
+  private async move(
+    record: MessageRecord,
+    change: { from: MessageState; to: MessageState; detail: string; patch: MovePatch; force: boolean },
+    action: Omit<ActionDone, 'record'>
+  ): Promise<MessageRecord | undefined> {
+    const moved = await this.deps.ledger.move({ key: record.key, ...change, audit: this.deps.audit?.prepare(trailInput({ ...action, record })) });
     return moved.changed ? moved.record : undefined;
   }
 
   /** The action in the ops' own list (the dashboard's "recent actions"). */
   private async listAction(e: ActionDone): Promise<void> {
-    const entry: AuditEntry = { at: new Date().toISOString(), by: e.by.id, ...(e.by.orgnr ? { orgnr: e.by.orgnr } : {}), action: e.action, key: e.record.key, messageId: e.record.id, ...(e.reason ? { reason: e.reason } : {}), result: e.result };
-    await this.deps.redis.multi().lpush(this.auditKey, JSON.stringify(entry)).ltrim(this.auditKey, 0, AUDIT_KEEP - 1).exec();
+    const entry: OperatorAction = { at: new Date().toISOString(), by: e.by.id, ...(e.by.orgnr ? { orgnr: e.by.orgnr } : {}), action: e.action, key: e.record.key, messageId: e.record.id, ...(e.reason ? { reason: e.reason } : {}), result: e.result };
+    await this.deps.redis.multi().lpush(this.actionsKey, JSON.stringify(entry)).ltrim(this.actionsKey, 0, ACTIONS_KEPT - 1).exec();
   }
 }
 
 interface ActionDone {
   by: Actor;
-  action: AuditEntry['action'];
+  action: OperatorAction['action'];
   record: MessageRecord;
   reason?: string;
   result: string;
 }
 
 /** An action as the system's audit trail keeps it, beside the message's receipt and deliveries. */
-function trailInput(e: ActionDone): OperatorAuditInput {
+function trailInput(e: ActionDone): AuditInput {
   return {
     event: 'operator.action', messageId: e.record.id, outcome: 'success', who: { clientId: e.by.id, ...(e.by.orgnr ? { orgnr: e.by.orgnr } : {}) },
     sender: e.record.sender, messageEvent: e.record.event, detail: `${e.action}: ${e.result}${e.reason ? `; ${e.reason}` : ''}`,

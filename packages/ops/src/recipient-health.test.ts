@@ -22,11 +22,11 @@ test('failures in a row across messages, last error, last success, backlog and d
 
 test('a success ends the run; an operator\'s retry or discard is not an attempt', async () => {
   const key = await fx.message('a-4', [['dead', 'attempts exhausted (1); last: HTTP 503']], ALESUND);
-  await fx.ledger.transition(key, 'queued', 'retried by ops-anne (attempts were 1)', {}, { force: true });
+  await fx.ledger.move({ key, to: 'queued', detail: 'retried by ops-anne (attempts were 1)', force: true });
   let alesund = recipientHealth(await readLedger(fx.ledger)).find((h) => h.id === recipientId(ALESUND))!;
   expect(alesund.consecutiveFailures).toBe(5);
   await new Promise((r) => setTimeout(r, 3));
-  await fx.ledger.transition(key, 'acknowledged', 'receipt ok');
+  await fx.ledger.move({ key, to: 'acknowledged', detail: 'receipt ok' });
   alesund = recipientHealth(await readLedger(fx.ledger)).find((h) => h.id === recipientId(ALESUND))!;
   expect(alesund.consecutiveFailures).toBe(0);
   expect(alesund.lastError).toBe('attempts exhausted (1); last: HTTP 503');

@@ -125,6 +125,21 @@ export const deliveryConfigSpec = {
   DELIVERY_ATTEMPTS: read.int(0, 0),
   DELIVERY_TIMEOUT_MS: read.int(10000, 1),
 };
+/** The delivery settings as the queues and the workers take them (DeliverySettings of @ipbro/queues, and the request timeout). */
+export function deliverySettingsOf(c: { [K in keyof typeof deliveryConfigSpec]: number }): {
+  firstDelayMs: number;
+  ceilingMs: number;
+  attempts: number;
+  timeoutMs: number;
+} {
+  return {
+    firstDelayMs: c.DELIVERY_BACKOFF_MS,
+    ceilingMs: c.DELIVERY_BACKOFF_MAX_MS,
+    attempts: c.DELIVERY_ATTEMPTS,
+    timeoutMs: c.DELIVERY_TIMEOUT_MS,
+  };
+}
+export const redisConfigSpec = { REDIS_URL: read.url('redis://127.0.0.1:6379', ['redis:', 'rediss:']) };
 /** PORT, with the service's own default (none: required). */
 export const portConfigSpec = (fallback?: number) => ({ PORT: read.port(fallback) });
 export const directoryConfigSpec = { DIRECTORY_FILE: read.file() };

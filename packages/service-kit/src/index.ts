@@ -8,6 +8,7 @@ export * from './health';
 export * from './auth';
 export * from './service-app';
 export { registerShutdown } from './shutdown';
+export * from './run-service';
 export * from './dpop';
 export * from './rate-limit';
 export * from './token-cache';

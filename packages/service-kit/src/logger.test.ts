@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ConfigError } from './config';
-import { createLogger, logSerialised, type Logger } from './logger';
+import { createLogger } from './logger';
 
 function capture(level?: string) {
   const lines: Record<string, unknown>[] = [];
@@ -75,37 +75,5 @@ describe('the default destination (stdout, written in batches)', () => {
     const [code] = await once(child, 'close'); // after its stdout has ended
     expect(code).toBe(3);
     expect(out().trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i)).toEqual(Array.from({ length: 50 }, (_, i) => i));
-  });
-});
-
-describe('logSerialised: a line carrying an object already serialised', () => {
-  const record = { at: '2026-12-01T03:00:00.000Z', event: 'delivery.attempt', who: {}, recipient: { name: 'Ålesund kommune «KE»', herId: '8143101' }, detail: 'attempt 1 to http://x/$process-message "quoted" \\ \u2028' };
-
-  test('is the line logger.info writes for the parsed object, for the logger and its children', () => {
-    jest.useFakeTimers({ now: new Date('2026-12-01T03:00:00.000Z') });
-    try {
-      const { logger, lines } = capture('info');
-      const child = logger.child({ component: 'trail' });
-      for (const l of [logger, child]) {
-        l.info({ audit: record }, 'audit');
-        logSerialised(l, 'audit', JSON.stringify(record), 'audit');
-      }
-      expect(lines).toHaveLength(4);
-      expect(lines[1]).toEqual(lines[0]);
-      expect(lines[3]).toEqual(lines[2]);
-      expect(lines[2]).toMatchObject({ level: 30, time: '2026-12-01T03:00:00.000Z', service: 'svc', name: 'svc', component: 'trail', audit: record, msg: 'audit' });
-    } finally {
-      jest.useRealTimers();
-    }
-  });
-
-  test('below the level nothing is written; a logger that is not pino gets the plain call', () => {
-    const { logger, lines } = capture('warn');
-    logSerialised(logger, 'audit', JSON.stringify(record), 'audit');
-    expect(lines).toEqual([]);
-    const calls: unknown[][] = [];
-    const plain = { isLevelEnabled: () => true, info: (...args: unknown[]) => calls.push(args) } as unknown as Logger;
-    logSerialised(plain, 'audit', JSON.stringify(record), 'audit');
-    expect(calls).toEqual([[{ audit: record }, 'audit']]);
   });
 });

@@ -21,14 +21,10 @@ const LOG_BATCH_BYTES = 2048;
 const LOG_FLUSH_MS = 100;
 
 /**
- * Where log lines go: stdout, or `dest` (a path or a file descriptor), through pino's SonicBoom,
- * written in batches of 2 kB or every 100 ms. A write per line cost the router and the gateway a
- * file-system request each (two per message). The batch is written synchronously: an asynchronous
- * write hands each batch to libuv's thread pool and back, which cost more than the write itself
- * (an audit line, serialised and written: 6.8 µs asynchronous in 4 kB batches, 4.2 µs synchronous
- * in 2 kB; larger synchronous batches cost more again, 5.9 µs at 16 kB, as SonicBoom re-measures
- * its whole buffer on every line). Node writes to a stdout pipe synchronously too. A line waits at
- * most 100 ms; what is left in the batch is written when the process exits.
+ * Where log lines go: stdout, or `dest` (a path or a file descriptor), through pino's SonicBoom, in
+ * batches of 2 kB or every 100 ms, so that a line does not cost a file-system request of its own.
+ * The batch is written synchronously (handing it to libuv's thread pool costs more than the write,
+ * and larger batches cost more per line); what is left is written when the process exits.
  */
 export function logDestination(dest: string | number = 1): pino.DestinationStream {
   const stream = pino.destination({ dest, sync: true, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS });
@@ -63,27 +59,4 @@ export function createLogger(service: string, options: { level?: string; destina
     },
     options.destination ?? logDestination()
   );
-}
-
-type PinoInternals = { [key: symbol]: unknown };
-
-/**
- * An info line carrying `json`, an object already serialised (an audit record's stream text), under
- * `key`: the line `logger.info({ [key]: JSON.parse(json) }, msg)` writes, without pino serialising
- * the object a second time (about half of an audit line's cost). Written to the logger's own stream
- * with its own time and bindings (pino.symbols), so it sits among the other lines as one of them;
- * a logger that is not one of createLogger's pino loggers gets the plain call. `json` must be a JSON
- * object's text and carry nothing to redact (the redacted paths are top-level keys and req).
- */
-export function logSerialised(logger: Logger, key: string, json: string, msg: string): void {
-  if (!logger.isLevelEnabled('info')) return;
-  const internals = logger as unknown as PinoInternals;
-  const stream = internals[pino.symbols.streamSym] as { write(line: string): unknown } | undefined;
-  const time = internals[pino.symbols.timeSym] as (() => string) | undefined;
-  const bindings = internals[pino.symbols.chindingsSym];
-  if (!stream || typeof time !== 'function' || typeof bindings !== 'string' || internals[pino.symbols.messageKeySym] !== 'msg') {
-    logger.info({ [key]: JSON.parse(json) as unknown }, msg);
-    return;
-  }
-  stream.write(`{"level":${logger.levels.values.info}${time()}${bindings},${JSON.stringify(key)}:${json},"msg":${JSON.stringify(msg)}}\n`);
 }

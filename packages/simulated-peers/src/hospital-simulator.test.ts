@@ -6,7 +6,7 @@ import type { Bundle, MessageHeader, Patient } from '@medplum/fhirtypes';
 import express, { type Express } from 'express';
 import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
-import { clientCredentialsTokenSource } from '@ipbro/delivery';
+import { clientCredentialsTokenSource } from '@ipbro/client-credentials';
 import { createHospitalSimulator } from './hospital-simulator';
 import { createTokenIssuer } from './token-issuer';
 

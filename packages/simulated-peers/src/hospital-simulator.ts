@@ -11,7 +11,7 @@ export interface HospitalSimulatorOptions {
   logger: Logger;
   /** The gateway's base URL; messages go to `{gatewayUrl}/fhir/$process-message`. */
   gatewayUrl: string;
-  /** A bearer token for the gateway (e.g. @ipbro/delivery's `clientCredentialsTokenSource`). */
+  /** A bearer token for the gateway (e.g. @ipbro/client-credentials' `clientCredentialsTokenSource`). */
   token: () => Promise<string>;
   /** Where this hospital takes receipts: written into MessageHeader.source.endpoint when given. */
   receiptEndpoint?: string;

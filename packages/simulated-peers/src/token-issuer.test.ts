@@ -69,7 +69,7 @@ test('/token: wrong grant type, scopes narrowed on request, scopes the client la
 });
 
 test('a client with a registered key gets tokens only with private_key_jwt; an assertion is good once', async () => {
-  const { clientCredentialsTokenSource, signClientAssertion } = await import('@ipbro/delivery');
+  const { clientCredentialsTokenSource, signClientAssertion } = await import('@ipbro/client-credentials');
   const { exportJWK, generateKeyPair } = await import('jose');
   const clientKey = await generateKeyPair('RS256');
   const issuer = await createTokenIssuer({

@@ -1,13 +1,16 @@
-import { ConsentRegistry } from '@ipbro/consent-gate';
-import { closeWithin, DEFAULT_DEFER_AFTER_MS, markDeadWhenFailedForGood, RecipientLimit, settleDeliveryStep, unroutableRedriver, type DeliveryStepDeps } from '@ipbro/delivery';
-import type { Directory } from '@ipbro/directory';
-import { deliverDocumentFromLedger, REMINDER_QUEUE, RevisionReminders, sendRevisionReminder, type DocumentStepDeps, type ReminderJobData } from '@ipbro/document-delivery';
-import { MessageLedger, type BodyCipherLike } from '@ipbro/message-ledger';
-import { PlanIndex, type PatientKeyer } from '@ipbro/plan-index';
-import { createQueue, createWorker, QUEUES, resolveAttempts, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
-import { deliveryDeferralsCounter, documentOutcomesCounter, registerRecipientWaitGauge, type Logger } from '@ipbro/service-kit';
-import { Worker, type Job, type Queue } from 'bullmq';
 import type { RedisConnection } from '@ipbro/redis';
+import type { AuditPort } from '@ipbro/audit';
+import { ConsentRegistry } from '@ipbro/consent-gate';
+import { closeWithin, DEFAULT_DEFER_AFTER_MS, RecipientLimit, settleDeliveryStep, startDeliveryWorker } from '@ipbro/delivery-step';
+import type { DeliveryStepDeps, DeliveryWorker } from '@ipbro/delivery-step';
+import type { Directory } from '@ipbro/directory';
+import { deliverDocumentFromLedger, REMINDER_QUEUE, RevisionReminders, sendRevisionReminder } from '@ipbro/document-delivery';
+import type { DocumentStepDeps, ReminderJobData } from '@ipbro/document-delivery';
+import { DEFAULT_PREFIX, MessageLedger, type BodyCipherLike } from '@ipbro/message-ledger';
+import { PlanIndex, type PatientKeyer } from '@ipbro/plan-index';
+import { QUEUES, resolveAttempts, type DeliverySettings } from '@ipbro/queues';
+import { documentOutcomesCounter, type Logger } from '@ipbro/service-kit';
+import { Worker } from 'bullmq';
 import type { Registry } from 'prom-client';
 
 export interface CourierOptions {
@@ -20,6 +23,8 @@ export interface CourierOptions {
   patientKey: PatientKeyer;
   /** Message bodies at rest (IPBRO_ENCRYPTION_KEY); the gateway's cipher. */
   cipher?: BodyCipherLike;
+  /** The audit trail of attempts, outcomes and re-drives (documents and revision reminders). */
+  audit?: AuditPort;
   delivery: DeliverySettings & { timeoutMs: number };
   prefix?: string;
   lockDurationMs?: number;
@@ -38,91 +43,83 @@ export interface CourierOptions {
   now?: () => Date;
 }
 
-export interface DocumentCourier {
-  worker: Worker<DeliveryJobData>;
+const DOCUMENT_EVENTS = ['ip-plan-copy', 'koordinator-handover', 'epikrise'];
+
+export interface DocumentCourier extends DeliveryWorker {
   reminderWorker: Worker<ReminderJobData>;
-  queue: Queue<DeliveryJobData>;
   ledger: MessageLedger;
   planIndex: PlanIndex;
   consents: ConsentRegistry;
   reminders: RevisionReminders;
-  /** Re-queues every unroutable document the directory can now route; returns how many. */
-  redriveUnroutable(): Promise<number>;
-  close(): Promise<void>;
 }
 
 /**
  * The document courier: a worker on the documents queue (ip-plan-copy, koordinator-handover,
- * epikrise), one delivery attempt per job (deliverDocumentFromLedger), retried with the capped
- * backoff; blocked, rejected and dead end the job with UnrecoverableError. A second worker sends the
- * revision reminders that come due.
+ * epikrise), one delivery attempt per job (deliverDocumentFromLedger) in the shared worker
+ * (startDeliveryWorker); blocked, rejected and dead end the job. A second worker sends the revision
+ * reminders that come due, through the same delivery step, its recipient limit and its trail.
  */
-export function startDocumentCourier(options: CourierOptions): DocumentCourier {
-  const prefix = options.prefix ?? '{ipbro}';
-  const ledger = new MessageLedger(options.producer, { prefix, ...(options.cipher ? { cipher: options.cipher } : {}) });
-  const queue = createQueue(QUEUES.documents, options.producer, options.delivery, prefix);
-  const planIndex = new PlanIndex(options.producer, prefix);
-  const consents = new ConsentRegistry(options.producer, prefix);
-  const reminders = new RevisionReminders(options.producer, prefix, { attempts: resolveAttempts(options.delivery), firstDelayMs: options.delivery.firstDelayMs });
-  const log = options.logger;
-  const maxAttempts = resolveAttempts(options.delivery);
-  const recipientLimit = new RecipientLimit(options.concurrencyPerRecipient ?? 8);
-  const deps: DocumentStepDeps = {
-    ledger, directory: options.directory, timeoutMs: options.delivery.timeoutMs, maxAttempts, consents, patientKey: options.patientKey,
-    recipientLimit, deferAfterMs: options.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS,
-    ...(options.tokenFor ? { tokenFor: options.tokenFor } : {}), ...(options.now ? { now: options.now } : {}),
+export function startDocumentCourier(o: CourierOptions): DocumentCourier {
+  const prefix = o.prefix ?? DEFAULT_PREFIX;
+  const ledger = new MessageLedger(o.producer, { prefix, ...(o.cipher ? { cipher: o.cipher } : {}) });
+  const planIndex = new PlanIndex(o.producer, prefix);
+  const consents = new ConsentRegistry(o.producer, prefix);
+  const maxAttempts = resolveAttempts(o.delivery);
+  const reminders = new RevisionReminders(o.producer, prefix, { attempts: maxAttempts, firstDelayMs: o.delivery.firstDelayMs });
+  const deps: DocumentStepDeps & { recipientLimit: RecipientLimit } = {
+    ledger, directory: o.directory, timeoutMs: o.delivery.timeoutMs, maxAttempts, consents, patientKey: o.patientKey,
+    recipientLimit: new RecipientLimit(o.concurrencyPerRecipient ?? 8), deferAfterMs: o.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS,
+    ...(o.tokenFor ? { tokenFor: o.tokenFor } : {}), ...(o.now ? { now: o.now } : {}), ...(o.audit ? { audit: o.audit } : {}),
   };
-  const outcomes = options.registry ? documentOutcomesCounter(options.registry) : undefined;
-  const deferrals = options.registry ? deliveryDeferralsCounter(options.registry) : undefined;
-  if (options.registry) registerRecipientWaitGauge(options.registry, () => recipientLimit.waiting());
-
-  const process = async (job: Job<DeliveryJobData>, token?: string): Promise<void> => {
-    const step = await deliverDocumentFromLedger(job.data, deps);
-    if (step.kind === 'defer') deferrals?.inc({ recipient: step.endpoint });
-    else outcomes?.inc({ event: job.data.event, state: step.record.state });
-    const meta = { messageId: job.data.messageId, sender: job.data.sender, event: job.data.event, attempts: step.record?.attempts, state: step.record?.state, recipient: step.record?.recipient?.orgnr };
-    await settleDeliveryStep(step, job, token, options.delivery, log, meta);
-  };
-
-  const worker = createWorker(QUEUES.documents, process, options.workerConnection, options.delivery, {
-    concurrency: options.concurrency ?? 16,
-    ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
-    ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
-  }, prefix);
-  worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
-  // A job that failed for good without the ledger saying so must still end in a final state.
-  markDeadWhenFailedForGood(worker, deps, log);
-
-  const reminderConnection = options.workerConnection.duplicate();
-  const reminderWorker = new Worker<ReminderJobData>(
-    REMINDER_QUEUE,
-    async (job) => {
-      const outcome = await sendRevisionReminder(job.data, { ledger, planIndex, directory: options.directory, timeoutMs: options.delivery.timeoutMs, ...(options.now ? { now: options.now } : {}) });
-      if (outcome.kind === 'retry') throw new Error(outcome.reason);
-      log.info({ plan: job.data.plan, revision: job.data.nextRevision, ...(outcome.kind === 'sent' ? { messageId: outcome.record.id, state: outcome.record.state } : { skipped: outcome.reason }) }, 'revision reminder');
-    },
-    {
-      connection: reminderConnection, prefix, concurrency: 4,
-      ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
-      ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
-    }
-  );
-  reminderWorker.on('error', (err) => log.error({ err: err.message }, 'reminder worker error'));
-
-  const redriver = unroutableRedriver({ ledger, queue, directory: options.directory, events: ['ip-plan-copy', 'koordinator-handover', 'epikrise'], modes: ['fhir-message', 'fhir-rest'], log, ...(options.sweepMs ? { sweepMs: options.sweepMs } : {}) });
-  const redriveUnroutable = redriver.redrive;
+  const outcomes = o.registry ? documentOutcomesCounter(o.registry) : undefined;
+  const documents = startDeliveryWorker({
+    ...o, queue: QUEUES.documents, prefix, deps, concurrency: o.concurrency ?? 16,
+    step: (job) => deliverDocumentFromLedger(job, deps),
+    redrive: { directory: o.directory, events: DOCUMENT_EVENTS, modes: ['fhir-message', 'fhir-rest'], sweepMs: o.sweepMs },
+    countOutcome: (job, record) => outcomes?.inc({ event: job.event, state: record.state }),
+    logMeta: (job, record) => ({
+      messageId: job.messageId, sender: job.sender, event: job.event, attempts: record?.attempts, state: record?.state, recipient: record?.recipient?.orgnr,
+    }),
+  });
+  const { worker: reminderWorker, connection: reminderConnection } = startReminderWorker(o, { ...deps, planIndex }, prefix);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      redriver.stop();
-      await closeWithin(Promise.all([worker.close(), reminderWorker.close()]), options.closeTimeoutMs ?? 20_000, log);
-      await redriver.sweeping()?.catch(() => undefined);
-      await Promise.all([queue.close(), reminders.close()]);
+      await Promise.all([documents.close(), closeWithin(reminderWorker.close(), o.closeTimeoutMs ?? 20_000, o.logger)]);
+      await reminders.close();
       reminderConnection.disconnect();
     })();
     return closing;
   };
+  return { ...documents, reminderWorker, ledger, planIndex, consents, reminders, close };
+}
 
-  return { worker, reminderWorker, queue, ledger, planIndex, consents, reminders, redriveUnroutable, close };
+/** The revision reminders that come due, each delivered through the shared delivery step (sendRevisionReminder). */
+function startReminderWorker(
+  o: CourierOptions,
+  deps: DocumentStepDeps & { planIndex: PlanIndex },
+  prefix: string
+): { worker: Worker<ReminderJobData>; connection: RedisConnection } {
+  const log = o.logger;
+  const connection = o.workerConnection.duplicate();
+  const worker = new Worker<ReminderJobData>(
+    REMINDER_QUEUE,
+    async (job, token) => {
+      const outcome = await sendRevisionReminder(job.data, deps);
+      const meta = { plan: job.data.plan, revision: job.data.nextRevision };
+      if (outcome.kind === 'retry' || outcome.kind === 'defer') {
+        return settleDeliveryStep(outcome, job, token, o.delivery, log, { ...meta, messageId: outcome.record?.id });
+      }
+      const result = outcome.kind === 'sent' ? { messageId: outcome.record.id, state: outcome.record.state } : { skipped: outcome.reason };
+      log.info({ ...meta, ...result }, 'revision reminder');
+    },
+    {
+      connection, prefix, concurrency: 4,
+      ...(o.lockDurationMs ? { lockDuration: o.lockDurationMs } : {}),
+      ...(o.stalledIntervalMs ? { stalledInterval: o.stalledIntervalMs } : {}),
+    }
+  );
+  worker.on('error', (err) => log.error({ err: err.message }, 'reminder worker error'));
+  return { worker, connection };
 }

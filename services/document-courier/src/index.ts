@@ -1,1 +1,3 @@
+export * from './config';
 export * from './courier';
+export * from './wire';

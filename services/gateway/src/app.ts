@@ -1,10 +1,11 @@
+import type { AuditPort } from '@ipbro/audit';
 import { acceptMessage, messageStatus, type IntakeDeps } from '@ipbro/message-intake';
 import { notFound } from '@ipbro/outcome';
 import { authOf, createServiceApp, DEFAULT_BODY_LIMIT, SCOPES, sendOutcome, type Authenticator, type Logger, type ReadinessCheck } from '@ipbro/service-kit';
 import type { Express, NextFunction, Request, Response } from 'express';
 
-/** The part of @ipbro/audit's AuditTrail the gateway uses: intake writes to it, ops read a message's trail. */
-export interface GatewayAudit extends NonNullable<IntakeDeps['audit']> {
+/** The audit trail as the gateway uses it: intake writes to it, ops read a message's trail. */
+export interface GatewayAudit extends AuditPort {
   forMessage(messageId: string): Promise<{ event: string }[]>;
 }
 

@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createGatewayApp } from './app';
-import { loadGatewayConfig, wireGateway } from './gateway';
+import { loadGatewayConfig } from './config';
+import { wireGateway } from './wire';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ROOT = join(__dirname, '..', '..', '..');
@@ -135,7 +136,7 @@ test('the dedup survives a gateway restart: it lives in Redis', async () => {
 test('the receipt-ok example with Ålesund\'s token moves the meldeplikt to acknowledged; from anyone else it is refused', async () => {
   const key = ledgerKey(HMR, EXAMPLE_ID);
   const ledger = new MessageLedger(redis, { prefix });
-  await ledger.transition(key, 'delivered', 'HTTP 202', { attempts: 1 });
+  await ledger.move({ key, to: 'delivered', detail: 'HTTP 202', patch: { attempts: 1 } });
   const stranger = await post(fixture('receipt-ok'), await token(HMR));
   expect(stranger.status).toBe(403); // the token's organisation is not the receipt's sender
   expect((await ledger.get(key))?.state).toBe('delivered');

@@ -1,2 +1,3 @@
 export * from './app';
-export * from './gateway';
+export * from './config';
+export * from './wire';

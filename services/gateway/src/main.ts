@@ -1,16 +1,5 @@
-import { createLogger, exitOnConfigError, exitOnSignals, startHttpServer } from '@ipbro/service-kit';
-import { loadGatewayConfig, wireGateway } from './gateway';
+import { runService } from '@ipbro/service-kit';
+import { loadGatewayConfig } from './config';
+import { wireGateway } from './wire';
 
-const logger = createLogger('gateway');
-const config = exitOnConfigError('gateway', () => loadGatewayConfig());
-
-async function main(): Promise<void> {
-  const gateway = await wireGateway(config, logger);
-  const server = await startHttpServer(gateway.app, config.PORT, logger, [gateway.close], config.HOST);
-  exitOnSignals(logger, server.close);
-}
-
-main().catch((err) => {
-  process.stderr.write(`gateway: ${(err as Error).message}\n`);
-  process.exit(1);
-});
+runService('gateway', loadGatewayConfig, wireGateway);

@@ -1,10 +1,12 @@
-import { closeWithin, DEFAULT_DEFER_AFTER_MS, deliverFromLedger, markDeadWhenFailedForGood, RecipientLimit, settleDeliveryStep, unroutableRedriver, type DeliveryStepDeps } from '@ipbro/delivery';
-import type { Directory } from '@ipbro/directory';
-import { MessageLedger } from '@ipbro/message-ledger';
-import { createQueue, createWorker, QUEUES, resolveAttempts, type DeliveryJobData, type DeliverySettings } from '@ipbro/queues';
-import { deliveryDeferralsCounter, meldepliktOutcomesCounter, registerRecipientWaitGauge, type Logger } from '@ipbro/service-kit';
-import type { Job, Queue, Worker } from 'bullmq';
 import type { RedisConnection } from '@ipbro/redis';
+import type { AuditPort } from '@ipbro/audit';
+import { DEFAULT_DEFER_AFTER_MS, RecipientLimit, startDeliveryWorker } from '@ipbro/delivery-step';
+import type { DeliveryStepDeps, DeliveryWorker } from '@ipbro/delivery-step';
+import type { Directory } from '@ipbro/directory';
+import { deliverFromLedger, type MeldepliktDeliveryDeps } from '@ipbro/meldeplikt-delivery';
+import { DEFAULT_PREFIX, MessageLedger, type BodyCipherLike } from '@ipbro/message-ledger';
+import { QUEUES, resolveAttempts, type DeliverySettings } from '@ipbro/queues';
+import { meldepliktOutcomesCounter, type Logger } from '@ipbro/service-kit';
 import type { Registry } from 'prom-client';
 
 export interface RouterOptions {
@@ -16,6 +18,10 @@ export interface RouterOptions {
   logger: Logger;
   delivery: DeliverySettings & { timeoutMs: number };
   prefix?: string;
+  /** Message bodies at rest (IPBRO_ENCRYPTION_KEY): the gateway's cipher. */
+  cipher?: BodyCipherLike;
+  /** The audit trail of attempts, outcomes and re-drives. */
+  audit?: AuditPort;
   /** How long a job is locked to its worker; a SIGKILLed worker's job is taken over after about this. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
@@ -33,70 +39,36 @@ export interface RouterOptions {
   /** close(): how long in-flight deliveries may take before the worker is closed anyway (default 20 s). */
   closeTimeoutMs?: number;
   tokenFor?: DeliveryStepDeps['tokenFor'];
-  /** The audit trail of attempts and outcomes (default: the process's, useDeliveryAudit). */
-  audit?: DeliveryStepDeps['audit'];
-  /** Where deliveries_total{outcome} is counted. */
+  /** Where deliveries_total{state} is counted. */
   registry?: Registry;
 }
 
-export interface MeldepliktRouter {
-  worker: Worker<DeliveryJobData>;
-  queue: Queue<DeliveryJobData>;
+export interface MeldepliktRouter extends DeliveryWorker {
   ledger: MessageLedger;
-  /** Re-queues every unroutable meldeplikt the directory can now route; returns how many. */
-  redriveUnroutable(): Promise<number>;
-  /** Stops taking jobs, lets in-flight deliveries finish (up to closeTimeoutMs), closes the queue. */
-  close(): Promise<void>;
 }
 
 /**
- * The meldeplikt worker: each job is one delivery attempt (see deliverFromLedger). A transient
- * failure throws, so BullMQ retries it with the capped exponential backoff (or after the recipient's
- * Retry-After, when that is longer); rejected and dead end the job with UnrecoverableError.
+ * The meldeplikt worker: each job is one delivery attempt (deliverFromLedger) in the shared worker
+ * (startDeliveryWorker): a transient failure is retried with the capped exponential backoff (or
+ * after the recipient's Retry-After, when that is longer); rejected and dead end the job.
  */
-export function startMeldepliktRouter(options: RouterOptions): MeldepliktRouter {
-  const ledger = new MessageLedger(options.producer, { prefix: options.prefix });
-  const queue = createQueue(QUEUES.meldeplikt, options.producer, options.delivery, options.prefix);
-  const log = options.logger;
-  const maxAttempts = resolveAttempts(options.delivery);
-  const recipientLimit = new RecipientLimit(options.concurrencyPerRecipient ?? 16);
-  const deps: DeliveryStepDeps = { ledger, directory: options.directory, timeoutMs: options.delivery.timeoutMs, maxAttempts, recipientLimit, deferAfterMs: options.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS, ...(options.tokenFor ? { tokenFor: options.tokenFor } : {}), ...(options.audit ? { audit: options.audit } : {}) };
-  const outcomes = options.registry ? meldepliktOutcomesCounter(options.registry) : undefined;
-  const deferrals = options.registry ? deliveryDeferralsCounter(options.registry) : undefined;
-  if (options.registry) registerRecipientWaitGauge(options.registry, () => recipientLimit.waiting());
-
-  const process = async (job: Job<DeliveryJobData>, token?: string): Promise<void> => {
-    const step = await deliverFromLedger(job.data, deps);
-    if (step.kind === 'defer') deferrals?.inc({ recipient: step.endpoint });
-    else outcomes?.inc({ state: step.record.state });
-    // A deferral decided from the job's hints has no record: the ledger was not read.
-    const meta = { messageId: job.data.messageId, sender: job.data.sender, attempts: step.record?.attempts, state: step.record?.state, recipient: step.record?.recipient?.kommunenummer };
-    await settleDeliveryStep(step, job, token, options.delivery, log, meta);
+export function startMeldepliktRouter(o: RouterOptions): MeldepliktRouter {
+  const prefix = o.prefix ?? DEFAULT_PREFIX;
+  const ledger = new MessageLedger(o.producer, { prefix, ...(o.cipher ? { cipher: o.cipher } : {}) });
+  const deps: MeldepliktDeliveryDeps & { recipientLimit: RecipientLimit } = {
+    ledger, directory: o.directory, timeoutMs: o.delivery.timeoutMs, maxAttempts: resolveAttempts(o.delivery),
+    recipientLimit: new RecipientLimit(o.concurrencyPerRecipient ?? 16), deferAfterMs: o.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS,
+    ...(o.tokenFor ? { tokenFor: o.tokenFor } : {}), ...(o.audit ? { audit: o.audit } : {}),
   };
-
-  const worker = createWorker(QUEUES.meldeplikt, process, options.workerConnection, options.delivery, {
-    concurrency: options.concurrency ?? 64,
-    ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
-    ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
-  }, options.prefix);
-  worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
-  // A job that failed for good without the ledger saying so (Redis trouble every attempt, a missing
-  // body, a job that stalled too often) must still end in a final state: nothing disappears.
-  markDeadWhenFailedForGood(worker, deps, log);
-
-  const redriver = unroutableRedriver({ ledger, queue, directory: options.directory, events: ['meldeplikt'], log, ...(options.sweepMs ? { sweepMs: options.sweepMs } : {}) });
-  const redriveUnroutable = redriver.redrive;
-
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      redriver.stop();
-      await closeWithin(worker.close(), options.closeTimeoutMs ?? 20_000, log);
-      await redriver.sweeping()?.catch(() => undefined);
-      await queue.close();
-    })();
-    return closing;
-  };
-
-  return { worker, queue, ledger, redriveUnroutable, close };
+  const outcomes = o.registry ? meldepliktOutcomesCounter(o.registry) : undefined;
+  const worker = startDeliveryWorker({
+    ...o, queue: QUEUES.meldeplikt, prefix, deps, concurrency: o.concurrency ?? 64,
+    step: (job) => deliverFromLedger(job, deps),
+    redrive: { directory: o.directory, events: ['meldeplikt'], sweepMs: o.sweepMs },
+    countOutcome: (_job, record) => outcomes?.inc({ state: record.state }),
+    logMeta: (job, record) => ({
+      messageId: job.messageId, sender: job.sender, attempts: record?.attempts, state: record?.state, recipient: record?.recipient?.kommunenummer,
+    }),
+  });
+  return { ...worker, ledger };
 }

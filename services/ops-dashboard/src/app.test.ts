@@ -78,7 +78,7 @@ async function message(id: string, steps: [MessageState, string][], recipient?: 
   let attempts = 0;
   for (const [state, detail] of steps) {
     await new Promise((r) => setTimeout(r, 3));
-    await ledger.transition(key, state, detail, { attempts: ++attempts, ...(recipient ? { recipient } : {}) });
+    await ledger.move({ key, to: state, detail, patch: { attempts: ++attempts, ...(recipient ? { recipient } : {}) } });
   }
   return key;
 }
@@ -131,7 +131,7 @@ test('retry a dead message: queued with one job of routing data, recorded with w
   expect(lines.some((l) => l.includes('"action":"retry"') && l.includes('"by":"vakt-anne"'))).toBe(true);
 
   // The router would now deliver it; the recipient answers.
-  await ledger.transition(key, 'acknowledged', 'receipt ok', { attempts: 1 });
+  await ledger.move({ key, to: 'acknowledged', detail: 'receipt ok', patch: { attempts: 1 } });
   const alerts = await (await get('/ops/api/alerts')).json() as any;
   expect(alerts).toEqual([]);
   expect(hooked.filter((e) => e.status === 'resolved').map((e) => e.alert.id).sort()).toEqual(['dead-messages', 'recipient-failing:her:8110021']);

@@ -1,17 +1,18 @@
+import type { RedisConnection } from '@ipbro/redis';
 import { createBullBoard } from '@bull-board/api';
+import type { AuditPort } from '@ipbro/audit';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { MESSAGE_STATES, type MessageLedger, type MessageRecord, type MessageState } from '@ipbro/message-ledger';
 import {
   ActionRefused, AlertNotifier, evaluateAlerts, OpsActions, queueOverview, readLedger, recipientHealth, searchMessages,
-  type Actor, type AlertThresholds, type MessageQuery, type OperatorAuditTrail,
+  type Actor, type AlertThresholds, type MessageQuery,
 } from '@ipbro/ops';
 import { badRequest, errorIssue, notFound, OutcomeError } from '@ipbro/outcome';
 import type { DeliveryJobData, QueueName } from '@ipbro/queues';
 import { authOf, createServiceApp, registerOpsGauges, SCOPES, type Authenticator, type Logger, type ReadinessCheck } from '@ipbro/service-kit';
 import type { Queue } from 'bullmq';
-import type { Express, NextFunction, Request, Response } from 'express';
-import type { RedisConnection } from '@ipbro/redis';
+import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { renderPage } from './page';
@@ -28,7 +29,7 @@ export interface OpsDashboardOptions {
   registry?: Registry;
   readiness?: ReadinessCheck[];
   /** The audit trail operator actions are written to as well (who, what, which message). */
-  trail?: OperatorAuditTrail;
+  audit?: AuditPort;
 }
 
 export interface OpsDashboard {
@@ -85,38 +86,10 @@ export function createOpsDashboardApp(o: OpsDashboardOptions): OpsDashboard {
   const kit = createServiceApp({ name: 'ops-dashboard', logger: o.logger, ...(o.registry ? { registry: o.registry } : {}), readiness: o.readiness ?? [], bodyLimit: 64 * 1024 });
   const { app } = kit;
   const queues = Object.values(o.queues);
-  const actions = new OpsActions({ ledger: o.ledger, queues: o.queues, redis: o.redis, prefix: o.prefix, ...(o.trail ? { trail: o.trail } : {}) });
+  const actions = new OpsActions({ ledger: o.ledger, queues: o.queues, redis: o.redis, prefix: o.prefix, ...(o.audit ? { audit: o.audit } : {}) });
   const ops = o.auth.requireScope(SCOPES.ops);
 
-  // Concurrent readers (page, scrape, alert timer) share one read of the ledger: it is the costly part
-  // (about 9 ms per 1000 records on the development machine).
-  let reading: Promise<{ records: MessageRecord[]; health: ReturnType<typeof recipientHealth> }> | undefined;
-  const snapshot = () =>
-    (reading ??= readLedger(o.ledger)
-      .then((records) => ({ records, health: recipientHealth(records) }))
-      .finally(() => {
-        reading = undefined;
-      }));
-  const countStates = (records: MessageRecord[]) => {
-    const states = Object.fromEntries(MESSAGE_STATES.map((s) => [s, 0])) as Record<string, number>;
-    for (const r of records) states[r.state]++;
-    return states;
-  };
-  let checking: Promise<void> = Promise.resolve();
-  /** Serialised, so two page loads never raise the same alert twice. */
-  const checkAlerts = (given?: Awaited<ReturnType<typeof snapshot>>): Promise<void> => {
-    checking = checking.then(async () => {
-      const { records, health } = given ?? (await snapshot());
-      await o.notifier.update(evaluateAlerts({ records, health }, o.thresholds));
-    }).catch((err) => o.logger.error({ err: (err as Error).message }, 'alert check failed'));
-    return checking;
-  };
-  const overview = async () => {
-    const snap = await snapshot();
-    await checkAlerts(snap);
-    const overdue = evaluateAlerts({ records: snap.records, health: [] }, { ...o.thresholds, deadMessages: 0, waitingMinutes: Number.MAX_SAFE_INTEGER }).length;
-    return { ...snap, queues: await queueOverview(queues), states: countStates(snap.records), receiptsOverdue: overdue, alerts: o.notifier.active() };
-  };
+  const { snapshot, checkAlerts, overview } = ledgerViews(o, queues);
 
   registerOpsGauges(kit.registry, async () => {
     const v = await overview();
@@ -139,7 +112,7 @@ export function createOpsDashboardApp(o: OpsDashboardOptions): OpsDashboard {
     const actor = actorOf(res);
     res.type('html').send(renderPage({
       now: new Date(), queues: v.queues, states: v.states, recipients: v.health, failingThreshold: o.thresholds.recipientFailures, alerts: v.alerts,
-      query, messages: searchMessages(v.records, { limit: 100, ...query }), audit: await actions.auditTrail(20), who: actor.orgnr ? `${actor.id} (${actor.orgnr})` : actor.id, nonce,
+      query, messages: searchMessages(v.records, { limit: 100, ...query }), audit: await actions.recentActions(20), who: actor.orgnr ? `${actor.id} (${actor.orgnr})` : actor.id, nonce,
     }));
   }));
 
@@ -159,8 +132,52 @@ export function createOpsDashboardApp(o: OpsDashboardOptions): OpsDashboard {
     if (!record) throw notFound(`No message ${req.params.key}`);
     res.json(searchMessages([record], {})[0]);
   }));
-  app.get('/ops/api/audit', ops, wrap(async (_req, res) => void res.json(await actions.auditTrail(200))));
+  app.get('/ops/api/audit', ops, wrap(async (_req, res) => void res.json(await actions.recentActions(200))));
 
+  mountActions(app, ops, actions, o.logger);
+
+  kit.finish();
+  return { app, checkAlerts: () => checkAlerts() };
+}
+
+/**
+ * The ledger as the dashboard reads it: one snapshot shared by concurrent readers (page, scrape,
+ * alert timer: reading the whole ledger is the costly part), the alert rules checked one at a time
+ * (two page loads never raise the same alert twice), and the overview the page and the API show.
+ */
+function ledgerViews(o: OpsDashboardOptions, queues: Queue<DeliveryJobData>[]) {
+  let reading: Promise<{ records: MessageRecord[]; health: ReturnType<typeof recipientHealth> }> | undefined;
+  const snapshot = () =>
+    (reading ??= readLedger(o.ledger)
+      .then((records) => ({ records, health: recipientHealth(records) }))
+      .finally(() => {
+        reading = undefined;
+      }));
+  const countStates = (records: MessageRecord[]) => {
+    const states = Object.fromEntries(MESSAGE_STATES.map((s) => [s, 0])) as Record<string, number>;
+    for (const r of records) states[r.state]++;
+    return states;
+  };
+  let checking: Promise<void> = Promise.resolve();
+  const checkAlerts = (given?: Awaited<ReturnType<typeof snapshot>>): Promise<void> => {
+    checking = checking.then(async () => {
+      const { records, health } = given ?? (await snapshot());
+      await o.notifier.update(evaluateAlerts({ records, health }, o.thresholds));
+    }).catch((err) => o.logger.error({ err: (err as Error).message }, 'alert check failed'));
+    return checking;
+  };
+  const overview = async () => {
+    const snap = await snapshot();
+    await checkAlerts(snap);
+    const overdue = evaluateAlerts({ records: snap.records, health: [] }, { ...o.thresholds, deadMessages: 0, waitingMinutes: Number.MAX_SAFE_INTEGER }).length;
+    return { ...snap, queues: await queueOverview(queues), states: countStates(snap.records), receiptsOverdue: overdue, alerts: o.notifier.active() };
+  };
+
+  return { snapshot, checkAlerts, overview };
+}
+
+/** The operator's actions (retry, discard, re-drive), each with a reason where one is asked for, and logged with who did it. */
+function mountActions(app: Express, ops: RequestHandler, actions: OpsActions, logger: Logger): void {
   const reasonOf = (req: Request, required: boolean): string => {
     const r = (req.body as { reason?: unknown } | undefined)?.reason;
     if (r !== undefined && typeof r !== 'string') throw badRequest('reason must be text', 'reason');
@@ -173,13 +190,13 @@ export function createOpsDashboardApp(o: OpsDashboardOptions): OpsDashboard {
   app.post('/ops/api/messages/:key/retry', ops, wrap(async (req, res) => {
     const actor = actorOf(res);
     const record = await actions.retry(String(req.params.key), actor, reasonOf(req, false));
-    o.logger.info({ action: 'retry', messageId: record.id, sender: record.sender, event: record.event, by: actor.id, byOrg: actor.orgnr }, 'ops action');
+    logger.info({ action: 'retry', messageId: record.id, sender: record.sender, event: record.event, by: actor.id, byOrg: actor.orgnr }, 'ops action');
     done(res, `${record.id} queued again`, { record: searchMessages([record], {})[0] });
   }));
   app.post('/ops/api/messages/:key/discard', ops, wrap(async (req, res) => {
     const actor = actorOf(res);
     const record = await actions.discard(String(req.params.key), actor, reasonOf(req, true));
-    o.logger.info({ action: 'discard', messageId: record.id, sender: record.sender, event: record.event, by: actor.id, byOrg: actor.orgnr }, 'ops action');
+    logger.info({ action: 'discard', messageId: record.id, sender: record.sender, event: record.event, by: actor.id, byOrg: actor.orgnr }, 'ops action');
     done(res, `${record.id} discarded`, { record: searchMessages([record], {})[0] });
   }));
   app.post('/ops/api/unroutable/redrive', ops, wrap(async (req, res) => {
@@ -187,10 +204,8 @@ export function createOpsDashboardApp(o: OpsDashboardOptions): OpsDashboard {
     const key = (req.body as { key?: unknown } | undefined)?.key;
     if (key !== undefined && typeof key !== 'string') throw badRequest('key must be text', 'key');
     const moved = await actions.redriveUnroutable(actor, key);
-    o.logger.info({ action: 'redrive', count: moved.length, messageIds: moved.map((r) => r.id), by: actor.id, byOrg: actor.orgnr }, 'ops action');
+    logger.info({ action: 'redrive', count: moved.length, messageIds: moved.map((r) => r.id), by: actor.id, byOrg: actor.orgnr }, 'ops action');
     done(res, `${moved.length} re-driven`, { redriven: moved.map((r) => r.key) });
   }));
 
-  kit.finish();
-  return { app, checkAlerts: () => checkAlerts() };
 }

@@ -1,4 +1,4 @@
-import type { ActiveAlert, AuditEntry, MessageQuery, MessageView, QueueOverview, RecipientHealth } from '@ipbro/ops';
+import type { ActiveAlert, MessageQuery, OperatorAction, MessageView, QueueOverview, RecipientHealth } from '@ipbro/ops';
 
 export interface PageData {
   now: Date;
@@ -9,7 +9,7 @@ export interface PageData {
   alerts: ActiveAlert[];
   query: MessageQuery;
   messages: MessageView[];
-  audit: AuditEntry[];
+  audit: OperatorAction[];
   who: string;
   nonce: string;
 }
@@ -25,6 +25,39 @@ function age(ms: number | undefined): string {
 const ago = (iso: string | undefined, now: Date) => (iso ? `${age(now.getTime() - Date.parse(iso))} ago` : 'never');
 
 const STATES = ['queued', 'delivered', 'acknowledged', 'rejected', 'retrying', 'unroutable', 'blocked', 'dead'];
+
+const PAGE_STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#1b1b1b}h1{margin:0 0 .3rem}h2{margin:1.6rem 0 .5rem;font-size:1.1rem}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}th{background:#f3f3f3}
+.muted{color:#777;font-size:.9em}.ok{color:#1a7f37}.alerts{padding:0;list-style:none}.alert{background:#fde8e8;border-left:4px solid #c62828;padding:.4rem .6rem;margin:.3rem 0}
+tr.failing{background:#fff3e0}tr.failing .failures{color:#c62828;font-weight:bold}.state-dead,.state-rejected{color:#c62828;font-weight:bold}.state-acknowledged{color:#1a7f37}
+form.search{display:flex;gap:.5rem;flex-wrap:wrap;align-items:end}form.search label{display:flex;flex-direction:column;font-size:.85em}#flash{padding:.4rem 0;font-weight:bold}
+ul.states{display:flex;gap:1rem;list-style:none;padding:0}
+`;
+
+/** The action buttons: each posts to the API and reloads the page (a discard asks for its reason first). */
+const PAGE_SCRIPT = `document.addEventListener('click', async (e) => {
+  const b = e.target.closest('button[data-action]');
+  if (!b) return;
+  const action = b.dataset.action;
+  const key = b.dataset.key;
+  let url, body = {};
+  if (action === 'retry') url = '/ops/api/messages/' + encodeURIComponent(key) + '/retry';
+  else if (action === 'redrive') { url = '/ops/api/unroutable/redrive'; body = { key }; }
+  else if (action === 'redrive-all') url = '/ops/api/unroutable/redrive';
+  else if (action === 'discard') {
+    const reason = prompt('Why is this message discarded? (recorded with your name)');
+    if (!reason) return;
+    url = '/ops/api/messages/' + encodeURIComponent(key) + '/discard';
+    body = { reason };
+  } else return;
+  b.disabled = true;
+  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const out = await res.json().catch(() => ({}));
+  document.getElementById('flash').textContent = res.ok ? (out.message || 'done') : ('refused: ' + (out.issue && out.issue[0] && out.issue[0].diagnostics || res.status));
+  if (res.ok) setTimeout(() => location.reload(), 300);
+  else b.disabled = false;
+});
+`;
 
 /**
  * The operator's page: server-rendered, metadata only. Actions are buttons whose small script posts
@@ -64,13 +97,7 @@ export function renderPage(d: PageData): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>IP-bro operations</title>
 <style>
-body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#1b1b1b}h1{margin:0 0 .3rem}h2{margin:1.6rem 0 .5rem;font-size:1.1rem}
-table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}th{background:#f3f3f3}
-.muted{color:#777;font-size:.9em}.ok{color:#1a7f37}.alerts{padding:0;list-style:none}.alert{background:#fde8e8;border-left:4px solid #c62828;padding:.4rem .6rem;margin:.3rem 0}
-tr.failing{background:#fff3e0}tr.failing .failures{color:#c62828;font-weight:bold}.state-dead,.state-rejected{color:#c62828;font-weight:bold}.state-acknowledged{color:#1a7f37}
-form.search{display:flex;gap:.5rem;flex-wrap:wrap;align-items:end}form.search label{display:flex;flex-direction:column;font-size:.85em}#flash{padding:.4rem 0;font-weight:bold}
-ul.states{display:flex;gap:1rem;list-style:none;padding:0}
-</style></head><body>
+${PAGE_STYLE}</style></head><body>
 <h1>IP-bro operations</h1>
 <p class="muted">As ${esc(d.who)} · ${esc(d.now.toISOString())} · <a href="/queues/">queue dashboard (bull-board)</a> · <a href="/ops/api/overview">JSON</a></p>
 <div id="flash" role="status"></div>
@@ -95,28 +122,6 @@ ul.states{display:flex;gap:1rem;list-style:none;padding:0}
 <table id="messages"><thead><tr><th>id</th><th>event</th><th>sender</th><th>recipient</th><th>state</th><th>attempts</th><th>received</th><th>changed</th><th>last detail</th><th></th></tr></thead><tbody>${messages}</tbody></table>
 <h2>Actions taken</h2><ul id="audit">${audit}</ul>
 <script nonce="${esc(d.nonce)}">
-document.addEventListener('click', async (e) => {
-  const b = e.target.closest('button[data-action]');
-  if (!b) return;
-  const action = b.dataset.action;
-  const key = b.dataset.key;
-  let url, body = {};
-  if (action === 'retry') url = '/ops/api/messages/' + encodeURIComponent(key) + '/retry';
-  else if (action === 'redrive') { url = '/ops/api/unroutable/redrive'; body = { key }; }
-  else if (action === 'redrive-all') url = '/ops/api/unroutable/redrive';
-  else if (action === 'discard') {
-    const reason = prompt('Why is this message discarded? (recorded with your name)');
-    if (!reason) return;
-    url = '/ops/api/messages/' + encodeURIComponent(key) + '/discard';
-    body = { reason };
-  } else return;
-  b.disabled = true;
-  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  const out = await res.json().catch(() => ({}));
-  document.getElementById('flash').textContent = res.ok ? (out.message || 'done') : ('refused: ' + (out.issue && out.issue[0] && out.issue[0].diagnostics || res.status));
-  if (res.ok) setTimeout(() => location.reload(), 300);
-  else b.disabled = false;
-});
-</script>
+${PAGE_SCRIPT}</script>
 </body></html>`;
 }

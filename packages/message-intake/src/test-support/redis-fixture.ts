@@ -1,4 +1,4 @@
-import { MessageLedger } from '@ipbro/message-ledger';
+import { ledgerKeys, MessageLedger } from '@ipbro/message-ledger';
 import { createQueue, QUEUES, type DeliveryJobData } from '@ipbro/queues';
 import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import type { Queue } from 'bullmq';
@@ -34,7 +34,7 @@ export function redisFixture() {
       for (const q of Object.values(queues)) n += await q.getJobCountByTypes('waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized');
       return n;
     },
-    recordCount: async () => (await redis.keys(`${prefix}:msg:*`)).length,
+    recordCount: async () => (await redis.keys(ledgerKeys(prefix).record('*'))).length,
     close: async () => {
       await removeTestData(redis, prefix, ...Object.values(queues));
     },

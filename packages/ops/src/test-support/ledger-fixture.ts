@@ -23,7 +23,7 @@ export function ledgerFixture() {
         // History times are ISO with ms: keep steps apart so their order is the order written.
         await new Promise((r) => setTimeout(r, 3));
         if (state !== 'acknowledged') attempts++;
-        await ledger.transition(key, state, detail, { attempts, ...(recipient ? { recipient } : {}) });
+        await ledger.move({ key, to: state, detail, patch: { attempts, ...(recipient ? { recipient } : {}) } });
       }
       return key;
     },
