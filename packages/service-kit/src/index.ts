@@ -8,6 +8,8 @@ export * from './health';
 export * from './auth';
 export * from './service-app';
 export { registerShutdown } from './shutdown';
+export { guardHttpServer } from './server-guards';
+export { BodyBytesInFlight } from './body-in-flight';
 export * from './dpop';
 export * from './rate-limit';
 export * from './token-cache';

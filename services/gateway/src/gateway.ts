@@ -16,16 +16,14 @@ const optionalFile: Reader<string | undefined> = (name, env) => (env[name]?.trim
 
 /** The gateway's settings from the environment (throws a ConfigError naming the first bad one). */
 export function loadGatewayConfig(env: Env = process.env) {
-  return {
-    ...loadConfig({
-      ...redisConfigSpec, ...deliveryConfigSpec,
-      PORT: read.port(8080), HOST: read.string('127.0.0.1'), QUEUE_PREFIX: read.string('{ipbro}'),
-      BODY_LIMIT_BYTES: read.int(DEFAULT_BODY_LIMIT, 1024), DIRECTORY_FILE: optionalFile,
-      IPBRO_ENCRYPTION_KEY: read.base64Key32(), IPBRO_ENCRYPTION_PREVIOUS_KEYS: read.optionalString(),
-    }, env),
-    auth: loadAuthConfig(env),
-    auditKey: auditKeyFrom(env),
-  };
+  const { BODY_LIMIT_BYTES } = loadConfig({ BODY_LIMIT_BYTES: read.int(DEFAULT_BODY_LIMIT, 1024) }, env);
+  const config = loadConfig({
+    ...redisConfigSpec, ...deliveryConfigSpec,
+    PORT: read.port(8080), HOST: read.string('127.0.0.1'), QUEUE_PREFIX: read.string('{ipbro}'),
+    BODY_LIMIT_BYTES: read.int(DEFAULT_BODY_LIMIT, 1024), BODY_BYTES_IN_FLIGHT: read.int(2 * BODY_LIMIT_BYTES, BODY_LIMIT_BYTES),
+    DIRECTORY_FILE: optionalFile, IPBRO_ENCRYPTION_KEY: read.base64Key32(), IPBRO_ENCRYPTION_PREVIOUS_KEYS: read.optionalString(),
+  }, env);
+  return { ...config, auth: loadAuthConfig(env), auditKey: auditKeyFrom(env) };
 }
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
 
@@ -57,7 +55,9 @@ export async function wireGateway(config: GatewayConfig, logger: Logger): Promis
   // Documents: one plan per person, the consent registry, revision reminders (keyed by IPBRO_ENCRYPTION_KEY, as the courier is).
   const documents = createDocumentIntake(redis, { prefix: config.QUEUE_PREFIX, encryptionKey: config.IPBRO_ENCRYPTION_KEY });
   const app = createGatewayApp({
-    logger, ledger, queues, directory, audit, beforeAccept: documents.check, auth: createAuthenticator(config.auth, logger, { redis, prefix: config.QUEUE_PREFIX }), bodyLimit: config.BODY_LIMIT_BYTES,
+    logger, ledger, queues, directory, audit, beforeAccept: documents.check,
+    auth: createAuthenticator(config.auth, logger, { redis, prefix: config.QUEUE_PREFIX }),
+    bodyLimit: config.BODY_LIMIT_BYTES, bodyBytesInFlight: config.BODY_BYTES_IN_FLIGHT,
     readiness: [
       { name: 'redis', check: async () => void (await redis.ping()) },
       ...(directory ? [{ name: 'directory', check: async () => (directory.loaded ? undefined : 'no directory loaded') }] : []),
