@@ -1,5 +1,6 @@
 import { unauthorized } from '@ipbro/outcome';
-import type { NextFunction, Request, Response } from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
+import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger } from './logger';
 import { createServiceApp } from './service-app';
@@ -8,13 +9,15 @@ import { RawConnection } from './test-support/raw-http';
 
 const quiet = createLogger('test', { destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 let server: Awaited<ReturnType<typeof listen>>;
+let app: Express;
 
 beforeAll(async () => {
   const kit = createServiceApp({ name: 'test', logger: quiet, bodyParsing: 'route', body: { limit: 32 * 1024 * 1024 } });
   const tokenCheck = (req: Request, _res: Response, next: NextFunction) =>
     (req.headers.authorization ? next() : next(unauthorized('A bearer token is required')));
   kit.app.post('/closed', tokenCheck, kit.body, (_req, res) => void res.json({ ok: true }));
-  server = await listen(kit.finish());
+  app = kit.finish();
+  server = await listen(app);
 });
 afterAll(() => server.close());
 
@@ -48,5 +51,27 @@ describe('an answer given before the request\'s body was read', () => {
     conn.send('POST', '/closed', { 'Content-Type': 'application/fhir+json', 'Content-Length': 2, Authorization: 'yes' }, '{}');
     expect((await conn.next()).status).toBe(200);
     conn.close();
+  });
+
+  test('a client that writes all 30 MB regardless still reads the 401; the server reads only a first part, then closes', async () => {
+    const sockets: Socket[] = [];
+    const own = app.listen(0, '127.0.0.1');
+    own.on('connection', (s: Socket) => sockets.push(s));
+    await new Promise((r) => own.once('listening', r));
+    const port = (own.address() as { port: number }).port;
+    try {
+      const client = connect(port, '127.0.0.1');
+      client.on('error', () => undefined); // the reset once the server gives up on the rest
+      client.write(`POST /closed HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json\r\nContent-Length: ${30 * MB}\r\n\r\n`);
+      client.write(Buffer.alloc(30 * MB, 'x'));
+      const answer = await new Promise<string>((resolve) => client.once('data', (d) => resolve(String(d))));
+      expect(answer).toMatch(/^HTTP\/1\.1 401 /);
+      expect(answer).toMatch(/\r\nConnection: close\r\n/i);
+      await new Promise((r) => sockets[0].once('close', r)); // closed by the server, the client never closing
+      expect(sockets[0].bytesRead).toBeLessThan(MB);
+      client.destroy();
+    } finally {
+      await new Promise((r) => own.close(r));
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { badRequest, notFound, OutcomeError, payloadTooLarge, toOutcomeError, unsupportedMediaType } from '@ipbro/outcome';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from './logger';
-import { isContinueWithheld } from './server-guards';
+import { closeLeavingBodyUnread, leavesBodyUnread } from './early-answer';
 
 /**
  * Writes a FHIR JSON answer straight to the response: express' send() (content negotiation, ETag,
@@ -48,21 +48,6 @@ function fromHttpError(err: unknown): OutcomeError | undefined {
   return undefined;
 }
 
-/** Up to this much of a body still on its way is read and dropped after an answer, to keep the connection. */
-const DRAIN_UNREAD_BYTES = 64 * 1024;
-
-/**
- * Whether the answer should close the connection: the request's body is still on its way (refused
- * before it was read: a missing token, a budget spent) and is large, of unknown length, or was never
- * asked for (`100 Continue` withheld). Node would otherwise read all of it to reuse the connection.
- */
-function leavesBodyUnread(req: Request): boolean {
-  if (req.complete) return false;
-  if (isContinueWithheld(req)) return true;
-  const length = req.headers['content-length'];
-  return length === undefined ? req.headers['transfer-encoding'] !== undefined : Number(length) > DRAIN_UNREAD_BYTES;
-}
-
 /** OutcomeError → its status and OperationOutcome; anything else → 500 without internals, logged. */
 export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
@@ -78,7 +63,10 @@ export function errorHandler(logger: Logger) {
     }
     const headers: Record<string, string> = {};
     if (outcomeError.status === 401) headers['WWW-Authenticate'] = 'Bearer';
-    if (leavesBodyUnread(req)) headers.Connection = 'close';
+    if (leavesBodyUnread(req)) {
+      headers.Connection = 'close';
+      closeLeavingBodyUnread(req);
+    }
     sendOutcome(res, outcomeError.status, outcomeError.outcome, headers);
   };
 }
