@@ -189,15 +189,19 @@ export function fhirJsonBody(options: FhirBodyOptions = {}) {
     const declared = length === undefined ? undefined : Number(length);
     if (declared !== undefined && declared > limit) return next(payloadTooLarge(`The body is ${declared} bytes; the limit is ${limit}`));
     let held = 0;
-    const hold = (bytes: number): boolean => {
+    if (declared !== undefined) {
+      if (!inFlight.reserve(declared)) return next(busy(res));
+      held = declared;
+    }
+    res.once('close', () => inFlight.release(held));
+    // A body of undeclared length takes its share of the bytes in flight as it arrives.
+    const hold = declared !== undefined ? undefined : (bytes: number): boolean => {
       if (!inFlight.reserve(bytes)) return false;
       held += bytes;
       return true;
     };
-    if (declared !== undefined && !hold(declared)) return next(busy(res));
-    res.once('close', () => inFlight.release(held));
     sendWithheldContinue(req, res);
-    readBody(req, res, next, { limit, maxDepth, hold: declared === undefined ? hold : undefined });
+    readBody(req, res, next, { limit, maxDepth, hold });
   };
 }
 
@@ -220,7 +224,6 @@ function readBody(req: Request, res: Response, next: NextFunction, o: ReadOption
     if (failed) return;
     size += chunk.length;
     if (size > o.limit) return fail(payloadTooLarge(`The body is over the limit of ${o.limit} bytes`));
-    // A body of undeclared length takes its share of the bytes in flight as it arrives.
     if (o.hold && !o.hold(chunk.length)) return fail(busy(res));
     chunks.push(chunk);
   });

@@ -72,21 +72,13 @@ function leasedBudget(redis: RedisEval, key: string, budget: number, block: numb
     lease.left += granted;
     if (granted < ask) lease.spentUntilMs = now + Math.min(endsMs - now, ttl > 0 ? ttl : endsMs - now);
   };
-  return async (client: string, amount: number, window: Window): Promise<number | undefined> => {
-    let lease = leases.get(client);
-    if (!lease || lease.index !== window.index) {
-      // Bounded: a new window starts a new map once it is large (old windows' leases are worthless).
-      if (leases.size >= 100_000) leases = new Map();
-      lease = { index: window.index, left: 0 };
-      leases.set(client, lease);
-    }
+  const waitForLease = async (client: string, lease: Lease, amount: number, window: Window): Promise<number | undefined> => {
     while (lease.left < amount && lease.spentUntilMs === undefined) {
       // One lease request at a time per client; concurrent requests wait for it.
-      const current = lease;
-      current.pending ??= refill(client, current, window.endsMs, amount - current.left).finally(() => {
-        current.pending = undefined;
+      lease.pending ??= refill(client, lease, window.endsMs, amount - lease.left).finally(() => {
+        lease.pending = undefined;
       });
-      await current.pending;
+      await lease.pending;
     }
     if (lease.left >= amount) {
       lease.left -= amount;
@@ -94,6 +86,21 @@ function leasedBudget(redis: RedisEval, key: string, budget: number, block: numb
     }
     // Refused: what is left stays for this client's smaller requests.
     return lease.spentUntilMs ?? window.endsMs;
+  };
+  // Synchronous while the lease lasts (the common case): no promise per request.
+  return (client: string, amount: number, window: Window): number | undefined | Promise<number | undefined> => {
+    let lease = leases.get(client);
+    if (!lease || lease.index !== window.index) {
+      // Bounded: a new window starts a new map once it is large (old windows' leases are worthless).
+      if (leases.size >= 100_000) leases = new Map();
+      lease = { index: window.index, left: 0 };
+      leases.set(client, lease);
+    }
+    if (lease.left >= amount) {
+      lease.left -= amount;
+      return undefined;
+    }
+    return waitForLease(client, lease, amount, window);
   };
 }
 
@@ -115,11 +122,13 @@ export function redisRateLimiter(
       const size = cost.bytes ?? 0;
       const window = windowOf(limit, Date.now());
       if (limit.requests > 0 && requests > 0) {
-        const until = await requestBudget(client, requests, window);
+        let until = requestBudget(client, requests, window);
+        if (until instanceof Promise) until = await until;
         if (until !== undefined) return refusal('requests', until);
       }
       if (bytes > 0 && size > 0) {
-        const until = await byteBudget(client, size, window);
+        let until = byteBudget(client, size, window);
+        if (until instanceof Promise) until = await until;
         if (until !== undefined) return refusal('bytes', until);
       }
       return OK;
