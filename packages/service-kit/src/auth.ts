@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { read, type ConfigSpec, type Env, ConfigError, loadConfig } from './config';
 import { memoryReplayStore, redisReplayStore, verifyDpopProof, type RedisSetNx, type ReplayStore } from './dpop';
 import type { Logger } from './logger';
-import { chargeUndeclaredBodyWith } from './fhir-body';
+import { chargeBodyWith } from './fhir-body';
 import { memoryRateLimiter, redisRateLimiter, type RateCost, type RateLimit, type RateLimiter, type RedisEval } from './rate-limit';
 import { VerifiedTokenCache } from './token-cache';
 
@@ -280,16 +280,18 @@ export function createAuthenticator(config: AuthConfig, logger?: Logger, stores:
     return { ...verified.context, dpopJkt: verified.jkt };
   }
 
-  /** Spends the client's budget: a request and the body's declared bytes, before the body is read. */
-  async function spend(auth: AuthContext, req: Request, res: Response): Promise<void> {
+  /**
+   * Spends a request of the client's budget. Its body's bytes are charged by the body parser when it
+   * is about to read or parse the body (chargeBodyWith), or now when the body was parsed before the
+   * token check (bodyParsing 'app').
+   */
+  async function spend(auth: AuthContext, res: Response): Promise<void> {
     const client = auth.clientId ?? auth.subject ?? auth.orgnr ?? 'anonymous';
-    const length = req.headers['content-length'];
-    const declared = length === undefined ? 0 : Number(length);
-    await charge(client, res, { bytes: declared });
-    // A body sent without a declared length (chunked) is charged once read, before it is parsed.
-    if (length === undefined && req.headers['transfer-encoding'] !== undefined) {
-      chargeUndeclaredBodyWith(res, (bytes) => charge(client, res, { requests: 0, bytes }));
-    }
+    await charge(client, res, {});
+    if (!((limit.bytes ?? 0) > 0 || stores.rateLimiter)) return;
+    const chargeBytes = (bytes: number) => charge(client, res, { requests: 0, bytes });
+    if (typeof res.locals.bodyBytes === 'number') await chargeBytes(res.locals.bodyBytes);
+    else chargeBodyWith(res, chargeBytes);
   }
 
   async function charge(client: string, res: Response, cost: RateCost): Promise<void> {
@@ -322,7 +324,7 @@ export function createAuthenticator(config: AuthConfig, logger?: Logger, stores:
           if (!auth.insecure && !auth.orgnr && !auth.scopes.includes(SCOPES.ops)) {
             throw forbidden(`The token names no organisation (${ORGNR_CLAIM})`);
           }
-          if (limit.requests > 0 || (limit.bytes ?? 0) > 0 || stores.rateLimiter) await spend(auth, req, res);
+          if (limit.requests > 0 || (limit.bytes ?? 0) > 0 || stores.rateLimiter) await spend(auth, res);
           req.auth = auth;
           res.locals.auth = auth;
           next();

@@ -135,14 +135,16 @@ function headerProblem(req: Request): OutcomeError | undefined {
 }
 
 /**
- * Charges a body whose length the headers did not declare (chunked), once it is read and before it is
- * parsed; a rejection (an OutcomeError) is the answer instead. An authenticator sets it on the response.
+ * Charges a body's bytes to its client; a rejection (an OutcomeError) is the answer instead. An
+ * authenticator sets it on the response; the parser calls it once the body has room in flight, before
+ * a declared body is read, or once a chunked body is read and before it is parsed. A body refused
+ * before that (415, 413, 503) costs its client nothing.
  */
-export type UndeclaredBodyCharge = (bytes: number) => Promise<void>;
-const UNDECLARED_CHARGE = 'chargeUndeclaredBody';
+export type BodyCharge = (bytes: number) => Promise<void>;
+const BODY_CHARGE = 'chargeBody';
 
-export function chargeUndeclaredBodyWith(res: Response, charge: UndeclaredBodyCharge): void {
-  res.locals[UNDECLARED_CHARGE] = charge;
+export function chargeBodyWith(res: Response, charge: BodyCharge): void {
+  res.locals[BODY_CHARGE] = charge;
 }
 
 /** 503 while the process holds as many body bytes as it may: the sender retries shortly. */
@@ -170,7 +172,8 @@ function parseBody(text: string, size: number, maxDepth: number): { body: unknow
 /**
  * Reads a FHIR JSON body: 415 for another content type, charset or a Content-Encoding, 413 past the
  * limit (the stream is not read further), 503 + Retry-After when the bodies in flight would pass
- * `inFlightBytes`, 400 for text that is not JSON, is nested too deep, or carries prototype keys.
+ * `inFlightBytes`, the client's byte budget (chargeBodyWith) before the body is read or parsed, 400 for
+ * text that is not JSON, is nested too deep, or carries prototype keys.
  * A client waiting for `100 Continue` is told to send only here. The parsed value is `req.body`;
  * the raw size is `res.locals.bodyBytes`.
  */
@@ -200,8 +203,13 @@ export function fhirJsonBody(options: FhirBodyOptions = {}) {
       held += bytes;
       return true;
     };
-    sendWithheldContinue(req, res);
-    readBody(req, res, next, { limit, maxDepth, hold });
+    const charge = res.locals[BODY_CHARGE] as BodyCharge | undefined;
+    const read = () => {
+      sendWithheldContinue(req, res);
+      readBody(req, res, next, { limit, maxDepth, hold, charge: declared === undefined ? charge : undefined });
+    };
+    if (declared === undefined || !charge) return read();
+    charge(declared).then(read, next);
   };
 }
 
@@ -210,6 +218,8 @@ interface ReadOptions {
   maxDepth: number;
   /** For a body of undeclared length: takes bytes in flight as they arrive (false: no room). */
   hold?: (bytes: number) => boolean;
+  /** For a body of undeclared length: charges its size to the client before it is parsed. */
+  charge?: BodyCharge;
 }
 
 function readBody(req: Request, res: Response, next: NextFunction, o: ReadOptions): void {
@@ -242,8 +252,7 @@ function readBody(req: Request, res: Response, next: NextFunction, o: ReadOption
       req.body = parsed.body;
       next();
     };
-    const charge = res.locals[UNDECLARED_CHARGE] as UndeclaredBodyCharge | undefined;
-    if (!charge) return parse();
-    charge(size).then(parse, next);
+    if (!o.charge) return parse();
+    o.charge(size).then(parse, next);
   });
 }

@@ -145,13 +145,14 @@ test('bytes are leased in blocks of 1 % of the budget; a body larger than a bloc
 
 describe('an authenticated client past its byte budget', () => {
   const KB = 1024;
-  async function bodyService() {
+  async function bodyService(bodyParsing: 'app' | 'route' = 'route') {
     const rateLimit = { requests: 100, windowSeconds: 3600, bytes: 1024 * KB };
     const stores = { redis, prefix: `${prefix}-${randomUUID().slice(0, 4)}` };
     const auth = createAuthenticator({ mode: 'jwt', issuer: 'i', audience: 'a', jwksFile, rateLimit }, quiet, stores);
-    const kit = createServiceApp({ name: 'test', logger: quiet, bodyParsing: 'route' });
+    const kit = createServiceApp({ name: 'test', logger: quiet, bodyParsing, body: { limit: 2048 * KB } });
     const parsed: number[] = [];
-    kit.app.post('/b', auth.requireScope('ipbro:message.read'), kit.body, (_req, res) => {
+    const body = bodyParsing === 'route' ? [kit.body] : [];
+    kit.app.post('/b', auth.requireScope('ipbro:message.read'), ...body, (_req, res) => {
       parsed.push(res.locals.bodyBytes as number);
       res.json({ ok: true });
     });
@@ -192,5 +193,28 @@ describe('an authenticated client past its byte budget', () => {
     conn.close();
     expect(parsed).toEqual([]); // read, charged, refused: never parsed
     expect((await fetch(`${url}/b`, { method: 'POST', headers: headers(t), body: bodyOf(900 * KB) })).status).toBe(200);
+  });
+
+  test('a body refused before it is read (over the body limit) costs its client nothing', async () => {
+    const { url, parsed } = await bodyService();
+    const t = await tokenOf('client-refused');
+    for (let i = 0; i < 3; i++) {
+      const conn = await RawConnection.open(url);
+      conn.send('POST', '/b', { ...headers(t), 'Content-Length': 3000 * KB });
+      expect((await conn.next()).status).toBe(413);
+      conn.close();
+    }
+    expect((await fetch(`${url}/b`, { method: 'POST', headers: headers(t), body: bodyOf(1000 * KB) })).status).toBe(200);
+    expect(parsed).toEqual([1000 * KB]);
+  });
+
+  test('with bodyParsing \'app\' (read before the token check) the body is charged once the token is checked', async () => {
+    const { url, parsed } = await bodyService('app');
+    const t = await tokenOf('client-app');
+    expect((await fetch(`${url}/b`, { method: 'POST', headers: headers(t), body: bodyOf(600 * KB) })).status).toBe(200);
+    const refused = await fetch(`${url}/b`, { method: 'POST', headers: headers(t), body: bodyOf(600 * KB) });
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { issue: { diagnostics: string }[] }).issue[0].diagnostics).toContain('body bytes');
+    expect(parsed).toEqual([600 * KB]);
   });
 });
