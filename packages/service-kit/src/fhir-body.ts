@@ -156,15 +156,16 @@ function busy(res: Response): OutcomeError {
 /** Text → value, or the 400 that says why not. */
 function parseBody(text: string, size: number, maxDepth: number): { body: unknown } | { error: OutcomeError } {
   if (text.trim() === '') return { error: badRequest('The body is empty: expected FHIR JSON') };
-  const tooDeep = { error: badRequest(`The JSON is nested deeper than ${maxDepth} levels`) };
-  if (size > SCAN_BEFORE_PARSE_BYTES && jsonDepthExceeds(text, maxDepth)) return tooDeep;
+  // Made only when needed: an OutcomeError captures a stack, too costly to make for every body.
+  const tooDeep = () => ({ error: badRequest(`The JSON is nested deeper than ${maxDepth} levels`) });
+  if (size > SCAN_BEFORE_PARSE_BYTES && jsonDepthExceeds(text, maxDepth)) return tooDeep();
   try {
     return { body: parseJsonSafely(text, maxDepth) };
   } catch (err) {
     if (err instanceof ForbiddenKeyError) {
       return { error: badRequest(`The body carries a key that is not allowed: ${JSON.stringify(err.key)}`) };
     }
-    if (err instanceof JsonTooDeepError) return tooDeep;
+    if (err instanceof JsonTooDeepError) return tooDeep();
     return { error: badRequest(`The body is not valid JSON: ${(err as Error).message}`) };
   }
 }
