@@ -25,9 +25,9 @@ export function leavesBodyUnread(req: Request): boolean {
  * resetting the client before it could read the answer. The body is marked as being read and paused
  * (Node would otherwise read and drop all of it after the answer): once its buffer fills, Node stops
  * reading the socket. Node's close after the last answer (`destroySoon`) becomes a lingering one: FIN
- * after the answer, then the socket is destroyed `ms` later, or when the client closes. Destroyed at
- * once with unread bytes, the kernel resets the connection, which can cost a client still writing its
- * body the answer it has not read yet.
+ * after the answer, then the socket is destroyed `ms` later (nothing is read meanwhile, so a client's
+ * own close goes unnoticed until then). Destroyed at once with unread bytes, the kernel resets the
+ * connection, which can cost a client still writing its body the answer it has not read yet.
  */
 export function closeLeavingBodyUnread(req: Request, ms = LINGER_MS): void {
   req.pause();
