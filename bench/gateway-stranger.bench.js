@@ -193,7 +193,9 @@ module.exports = {
     try {
       return await measure(gateway.port, token, { trials: quick ? 10 : 30, seconds: quick ? 3 : 8 });
     } finally {
+      const exited = new Promise((resolve) => gateway.child.once('exit', resolve));
       gateway.child.kill('SIGTERM');
+      await exited; // it may still write (queue meta) while it stops
       const redis = new Redis(REDIS_URL);
       const keys = await redis.keys(`${prefix}*`);
       for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
