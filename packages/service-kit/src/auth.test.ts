@@ -176,16 +176,19 @@ describe('a remote JWKS (AUTH_JWKS_URL)', () => {
 
 test('authConfigSpec composes with the other specs', () => {
   expect(loadConfig({ ...portConfigSpec(8080), ...authConfigSpec }, { AUTH_MODE: 'insecure-dev' })).toEqual({
-    PORT: 8080, auth: { mode: 'insecure-dev', rateLimit: { requests: 100000, windowSeconds: 60 } },
+    PORT: 8080, auth: { mode: 'insecure-dev', rateLimit: { requests: 100000, windowSeconds: 60, bytes: 1073741824 } },
   });
   expect(loadConfig(authConfigSpec, { AUTH_ISSUER: 'https://helseid.test', AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_URL: 'https://helseid.test/jwks' }).auth).toEqual({
     mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksUrl: 'https://helseid.test/jwks', jwksFile: undefined,
-    clockToleranceSeconds: 30, dpopWindowSeconds: 60, rateLimit: { requests: 100000, windowSeconds: 60 },
+    clockToleranceSeconds: 30, dpopWindowSeconds: 60, rateLimit: { requests: 100000, windowSeconds: 60, bytes: 1073741824 },
   });
   expect(loadConfig(authConfigSpec, {
     AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a', AUTH_JWKS_URL: 'https://x.test/jwks', AUTH_CLOCK_SKEW_SECONDS: '10', AUTH_DPOP_WINDOW_SECONDS: '30',
-    AUTH_PUBLIC_URL: 'https://ipbro.example', RATE_LIMIT_REQUESTS: '50', RATE_LIMIT_WINDOW_SECONDS: '1',
-  }).auth).toMatchObject({ clockToleranceSeconds: 10, dpopWindowSeconds: 30, publicUrl: 'https://ipbro.example', rateLimit: { requests: 50, windowSeconds: 1 } });
+    AUTH_PUBLIC_URL: 'https://ipbro.example', RATE_LIMIT_REQUESTS: '50', RATE_LIMIT_WINDOW_SECONDS: '1', RATE_LIMIT_BYTES: '0',
+  }).auth).toMatchObject({
+    clockToleranceSeconds: 10, dpopWindowSeconds: 30, publicUrl: 'https://ipbro.example', rateLimit: { requests: 50, windowSeconds: 1, bytes: 0 },
+  });
+  expect(() => loadConfig(authConfigSpec, { AUTH_MODE: 'insecure-dev', RATE_LIMIT_BYTES: '1e9' })).toThrow('RATE_LIMIT_BYTES must be a whole number ≥ 0, got "1e9"');
   expect(() => loadConfig(authConfigSpec, { AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a', AUTH_JWKS_URL: 'https://x.test/jwks', AUTH_CLOCK_SKEW_SECONDS: '3600' })).toThrow(/AUTH_CLOCK_SKEW_SECONDS must be small/);
 });
 

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { read, type ConfigSpec, type Env, ConfigError, loadConfig } from './config';
 import { memoryReplayStore, redisReplayStore, verifyDpopProof, type RedisSetNx, type ReplayStore } from './dpop';
 import type { Logger } from './logger';
-import { memoryRateLimiter, redisRateLimiter, type RateLimit, type RateLimiter, type RedisEval } from './rate-limit';
+import { chargeBodyWith } from './fhir-body';
+import { memoryRateLimiter, redisRateLimiter, type RateCost, type RateLimit, type RateLimiter, type RedisEval } from './rate-limit';
 import { VerifiedTokenCache } from './token-cache';
 
 /** HelseID's claim for the client's (parent) organisation number. */
@@ -15,8 +16,12 @@ export const SCOPES = { write: 'ipbro:message.write', read: 'ipbro:message.read'
 export const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 /** Access-token types accepted in the JWT header (RFC 9068 `at+jwt`; HelseID's older tokens say `JWT`). */
 export const ACCESS_TOKEN_TYPES = ['at+jwt', 'application/at+jwt', 'JWT'];
-/** Default per-client budget: generous, so that benchmarks and bulk tests are not throttled. */
-export const DEFAULT_RATE_LIMIT: RateLimit = { requests: 100_000, windowSeconds: 60 };
+/**
+ * Default per-client budget: generous, so that benchmarks and bulk tests are not throttled. The bytes
+ * bound what one client can make a replica read and parse: 1 GiB a minute is thirty-odd epikriser
+ * at the body limit, or the request budget's worth of meldeplikt.
+ */
+export const DEFAULT_RATE_LIMIT: RateLimit = { requests: 100_000, windowSeconds: 60, bytes: 1024 ** 3 };
 
 export interface AuthContext {
   subject?: string;
@@ -50,7 +55,7 @@ export type AuthConfig =
       dpopWindowSeconds?: number;
       /** The URL clients address this service by, for DPoP `htu` (default: from the request's Host). */
       publicUrl?: string;
-      /** Per-client request budget (default DEFAULT_RATE_LIMIT; requests 0 turns it off). */
+      /** Per-client budget of requests and body bytes (default DEFAULT_RATE_LIMIT; 0 turns either off). */
       rateLimit?: RateLimit;
       /** After a JWKS fetch, an unknown `kid` fetches again only this much later (default 30 s): no refetch storm. */
       jwksCooldownMs?: number;
@@ -78,15 +83,17 @@ export interface Authenticator {
 /**
  * AUTH_MODE, AUTH_ISSUER, AUTH_AUDIENCE, AUTH_JWKS_URL or AUTH_JWKS_FILE (CONTRACT.md "Running"), and
  * AUTH_CLOCK_SKEW_SECONDS (30), AUTH_DPOP_WINDOW_SECONDS (60), AUTH_PUBLIC_URL,
- * RATE_LIMIT_REQUESTS (100000; 0 = off) per RATE_LIMIT_WINDOW_SECONDS (60) per client.
+ * RATE_LIMIT_REQUESTS (100000; 0 = off) and RATE_LIMIT_BYTES (1 GiB; 0 = off) per RATE_LIMIT_WINDOW_SECONDS (60)
+ * per client.
  */
 export function loadAuthConfig(env: Env = process.env): AuthConfig {
-  const { AUTH_MODE, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW_SECONDS } = loadConfig({
+  const { AUTH_MODE, RATE_LIMIT_REQUESTS, RATE_LIMIT_BYTES, RATE_LIMIT_WINDOW_SECONDS } = loadConfig({
     AUTH_MODE: read.oneOf(['jwt', 'insecure-dev'] as const, 'jwt'),
     RATE_LIMIT_REQUESTS: read.int(DEFAULT_RATE_LIMIT.requests, 0),
+    RATE_LIMIT_BYTES: read.int(DEFAULT_RATE_LIMIT.bytes, 0),
     RATE_LIMIT_WINDOW_SECONDS: read.int(DEFAULT_RATE_LIMIT.windowSeconds, 1),
   }, env);
-  const rateLimit = { requests: RATE_LIMIT_REQUESTS, windowSeconds: RATE_LIMIT_WINDOW_SECONDS };
+  const rateLimit = { requests: RATE_LIMIT_REQUESTS, windowSeconds: RATE_LIMIT_WINDOW_SECONDS, bytes: RATE_LIMIT_BYTES };
   if (AUTH_MODE === 'insecure-dev') return { mode: 'insecure-dev', rateLimit };
   const spec: ConfigSpec<{ AUTH_ISSUER: string; AUTH_AUDIENCE: string; AUTH_JWKS_URL: string | undefined; AUTH_JWKS_FILE: string | undefined; AUTH_CLOCK_SKEW_SECONDS: number; AUTH_DPOP_WINDOW_SECONDS: number; AUTH_PUBLIC_URL: string | undefined }> = {
     AUTH_ISSUER: read.string(),
@@ -273,11 +280,24 @@ export function createAuthenticator(config: AuthConfig, logger?: Logger, stores:
     return { ...verified.context, dpopJkt: verified.jkt };
   }
 
+  /**
+   * Spends a request of the client's budget. Its body's bytes are charged by the body parser when it
+   * is about to read or parse the body (chargeBodyWith), or now when the body was parsed before the
+   * token check (bodyParsing 'app').
+   */
   async function spend(auth: AuthContext, res: Response): Promise<void> {
     const client = auth.clientId ?? auth.subject ?? auth.orgnr ?? 'anonymous';
+    await charge(client, res, {});
+    if (!((limit.bytes ?? 0) > 0 || stores.rateLimiter)) return;
+    const chargeBytes = (bytes: number) => charge(client, res, { requests: 0, bytes });
+    if (typeof res.locals.bodyBytes === 'number') await chargeBytes(res.locals.bodyBytes);
+    else chargeBodyWith(res, chargeBytes);
+  }
+
+  async function charge(client: string, res: Response, cost: RateCost): Promise<void> {
     let decision;
     try {
-      decision = await limiter.take(client);
+      decision = await limiter.take(client, cost);
     } catch (err) {
       // The budget protects the service; when its counter is unreachable, serve rather than refuse.
       logger?.warn({ err: (err as Error).message }, 'rate limit counter unavailable; request let through');
@@ -285,7 +305,9 @@ export function createAuthenticator(config: AuthConfig, logger?: Logger, stores:
     }
     if (!decision.ok) {
       res.setHeader('Retry-After', String(decision.retryAfterSeconds));
-      throw tooManyRequests(`Client ${client} has used its ${limit.requests} requests per ${limit.windowSeconds} s; retry after ${decision.retryAfterSeconds} s`);
+      const budget = decision.exhausted === 'bytes' ? `${limit.bytes} body bytes` : `${limit.requests} requests`;
+      const retry = decision.retryAfterSeconds;
+      throw tooManyRequests(`Client ${client} has used its ${budget} per ${limit.windowSeconds} s; retry after ${retry} s`);
     }
   }
 
@@ -302,7 +324,7 @@ export function createAuthenticator(config: AuthConfig, logger?: Logger, stores:
           if (!auth.insecure && !auth.orgnr && !auth.scopes.includes(SCOPES.ops)) {
             throw forbidden(`The token names no organisation (${ORGNR_CLAIM})`);
           }
-          if (limit.requests > 0 || stores.rateLimiter) await spend(auth, res);
+          if (limit.requests > 0 || (limit.bytes ?? 0) > 0 || stores.rateLimiter) await spend(auth, res);
           req.auth = auth;
           res.locals.auth = auth;
           next();

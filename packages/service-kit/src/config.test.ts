@@ -30,7 +30,7 @@ test('a 32-byte key is read', () => {
 test('auth needs issuer, audience and a JWKS, unless insecure-dev is said out loud', () => {
   expect(() => loadAuthConfig({})).toThrow('AUTH_ISSUER is required');
   expect(() => loadAuthConfig({ AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' })).toThrow('AUTH_JWKS_URL or AUTH_JWKS_FILE is required');
-  expect(loadAuthConfig({ AUTH_MODE: 'insecure-dev' })).toEqual({ mode: 'insecure-dev', rateLimit: { requests: 100000, windowSeconds: 60 } });
+  expect(loadAuthConfig({ AUTH_MODE: 'insecure-dev' })).toEqual({ mode: 'insecure-dev', rateLimit: { requests: 100000, windowSeconds: 60, bytes: 1073741824 } });
   expect(() => loadAuthConfig({ AUTH_MODE: 'off' })).toThrow('AUTH_MODE must be one of jwt, insecure-dev, got "off"');
 });
 

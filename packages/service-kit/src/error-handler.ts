@@ -1,6 +1,7 @@
 import { badRequest, notFound, OutcomeError, payloadTooLarge, toOutcomeError, unsupportedMediaType } from '@ipbro/outcome';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from './logger';
+import { closeLeavingBodyUnread, leavesBodyUnread } from './early-answer';
 
 /**
  * Writes a FHIR JSON answer straight to the response: express' send() (content negotiation, ETag,
@@ -64,6 +65,10 @@ export function errorHandler(logger: Logger) {
     if (outcomeError.status === 401) headers['WWW-Authenticate'] = 'Bearer';
     // A 503 is a pause (Redis away, a failover, replicas behind): the sender should try again soon.
     if (outcomeError.status === 503 && !res.getHeader('Retry-After')) headers['Retry-After'] = '1';
+    if (leavesBodyUnread(req)) {
+      headers.Connection = 'close';
+      closeLeavingBodyUnread(req);
+    }
     sendOutcome(res, outcomeError.status, outcomeError.outcome, headers);
   };
 }

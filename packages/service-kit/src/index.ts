@@ -9,6 +9,8 @@ export * from './auth';
 export * from './service-app';
 export { registerShutdown } from './shutdown';
 export * from './run-service';
+export { guardHttpServer } from './server-guards';
+export { BodyBytesInFlight } from './body-in-flight';
 export * from './dpop';
 export * from './rate-limit';
 export * from './token-cache';

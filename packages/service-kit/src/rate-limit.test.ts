@@ -11,7 +11,9 @@ import { authOf, createAuthenticator, ORGNR_CLAIM, type AuthStores } from './aut
 import { errorHandler } from './error-handler';
 import { createLogger } from './logger';
 import { memoryRateLimiter, redisRateLimiter } from './rate-limit';
+import { createServiceApp } from './service-app';
 import { listen } from './test-support/http';
+import { RawConnection } from './test-support/raw-http';
 
 const quiet = createLogger('test', { destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 const prefix = `{ipbro-test-${randomUUID().slice(0, 8)}}`;
@@ -111,4 +113,108 @@ test('leased in blocks: one Redis call per block, replicas together never past t
   expect(granted).toBe(250);
   expect(calls.length).toBeLessThanOrEqual(6);
   expect(await one.take('z')).toMatchObject({ ok: false });
+});
+
+test('the limiters count body bytes: a body past what is left is refused and not counted, a smaller one still fits', async () => {
+  const limit = { requests: 100, windowSeconds: 60, bytes: 1000 };
+  const mem = memoryRateLimiter(limit);
+  const red = redisRateLimiter(redis, `${prefix}-bytes`, limit);
+  for (const l of [mem, red]) {
+    expect(await l.take('x', { bytes: 600 })).toEqual({ ok: true });
+    expect(await l.take('x', { bytes: 600 })).toMatchObject({ ok: false, exhausted: 'bytes' });
+    expect(await l.take('x', { bytes: 400 })).toEqual({ ok: true });
+    expect(await l.take('x', { bytes: 1 })).toMatchObject({ ok: false, exhausted: 'bytes' });
+    expect(await l.take('x')).toEqual({ ok: true }); // a request without a body still has requests left
+    expect(await l.take('y', { bytes: 1000 })).toEqual({ ok: true });
+  }
+  const requestsOnly = memoryRateLimiter({ requests: 1, windowSeconds: 60 });
+  expect(await requestsOnly.take('z', { bytes: 10 ** 9 })).toEqual({ ok: true });
+  expect(await requestsOnly.take('z', { bytes: 0 })).toMatchObject({ ok: false, exhausted: 'requests' });
+});
+
+test('bytes are leased in blocks of 1 % of the budget; a body larger than a block leases what it needs in one call', async () => {
+  let calls = 0;
+  const counting = { eval: (...a: Parameters<typeof redis.eval>) => { calls++; return redis.eval(...a); } } as unknown as typeof redis;
+  const l = redisRateLimiter(counting, `${prefix}-byte-lease`, { requests: 0, windowSeconds: 3600, bytes: 1_000_000 });
+  expect(await l.take('w', { bytes: 250_000 })).toEqual({ ok: true });
+  expect(calls).toBe(1);
+  for (let i = 0; i < 10; i++) expect(await l.take('w', { bytes: 1000 })).toEqual({ ok: true });
+  expect(calls).toBe(2); // one block of 10,000 for the ten small bodies
+  expect(Number(await redis.get((await redis.keys(`${prefix}-byte-lease:rate-bytes:w:*`))[0]))).toBe(260_000);
+});
+
+describe('an authenticated client past its byte budget', () => {
+  const KB = 1024;
+  async function bodyService(bodyParsing: 'app' | 'route' = 'route') {
+    const rateLimit = { requests: 100, windowSeconds: 3600, bytes: 1024 * KB };
+    const stores = { redis, prefix: `${prefix}-${randomUUID().slice(0, 4)}` };
+    const auth = createAuthenticator({ mode: 'jwt', issuer: 'i', audience: 'a', jwksFile, rateLimit }, quiet, stores);
+    const kit = createServiceApp({ name: 'test', logger: quiet, bodyParsing, body: { limit: 2048 * KB } });
+    const parsed: number[] = [];
+    const body = bodyParsing === 'route' ? [kit.body] : [];
+    kit.app.post('/b', auth.requireScope('ipbro:message.read'), ...body, (_req, res) => {
+      parsed.push(res.locals.bodyBytes as number);
+      res.json({ ok: true });
+    });
+    const s = await listen(kit.finish());
+    servers.push(s);
+    return { url: s.url, parsed };
+  }
+  const bodyOf = (size: number) => `{"pad":"${'x'.repeat(size - 10)}"}`;
+  const headers = (token: string) => ({ 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${token}` });
+
+  test('gets 429 + Retry-After from the declared length, before the body is read; a smaller body still fits', async () => {
+    const { url, parsed } = await bodyService();
+    const t = await tokenOf('client-bytes');
+    expect((await fetch(`${url}/b`, { method: 'POST', headers: headers(t), body: bodyOf(600 * KB) })).status).toBe(200);
+    const conn = await RawConnection.open(url);
+    conn.send('POST', '/b', { ...headers(t), 'Content-Length': 600 * KB }, bodyOf(600 * KB).slice(0, KB));
+    const refused = await conn.next(); // the rest of the 600 kB is never sent
+    expect({ status: refused.status, connection: refused.headers.connection }).toEqual({ status: 429, connection: 'close' });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(3600);
+    expect(JSON.parse(refused.body)).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'throttled' }] });
+    expect(JSON.parse(refused.body).issue[0].diagnostics).toContain('has used its 1048576 body bytes per 3600 s');
+    await conn.ended;
+    expect((await fetch(`${url}/b`, { method: 'POST', headers: headers(t), body: bodyOf(300 * KB) })).status).toBe(200);
+    expect(parsed).toEqual([600 * KB, 300 * KB]);
+  });
+
+  test('a chunked body is charged once read, before it is parsed', async () => {
+    const { url, parsed } = await bodyService();
+    const t = await tokenOf('client-chunked');
+    const conn = await RawConnection.open(url);
+    conn.send('POST', '/b', { ...headers(t), 'Transfer-Encoding': 'chunked' });
+    for (const size of [700 * KB, 400 * KB]) conn.write(`${size.toString(16)}\r\n${bodyOf(size)}\r\n`);
+    conn.write('0\r\n\r\n');
+    const refused = await conn.next();
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.body).issue[0].diagnostics).toContain('body bytes');
+    conn.close();
+    expect(parsed).toEqual([]); // read, charged, refused: never parsed
+    expect((await fetch(`${url}/b`, { method: 'POST', headers: headers(t), body: bodyOf(900 * KB) })).status).toBe(200);
+  });
+
+  test('a body refused before it is read (over the body limit) costs its client nothing', async () => {
+    const { url, parsed } = await bodyService();
+    const t = await tokenOf('client-refused');
+    for (let i = 0; i < 3; i++) {
+      const conn = await RawConnection.open(url);
+      conn.send('POST', '/b', { ...headers(t), 'Content-Length': 3000 * KB });
+      expect((await conn.next()).status).toBe(413);
+      conn.close();
+    }
+    expect((await fetch(`${url}/b`, { method: 'POST', headers: headers(t), body: bodyOf(1000 * KB) })).status).toBe(200);
+    expect(parsed).toEqual([1000 * KB]);
+  });
+
+  test('with bodyParsing \'app\' (read before the token check) the body is charged once the token is checked', async () => {
+    const { url, parsed } = await bodyService('app');
+    const t = await tokenOf('client-app');
+    expect((await fetch(`${url}/b`, { method: 'POST', headers: headers(t), body: bodyOf(600 * KB) })).status).toBe(200);
+    const refused = await fetch(`${url}/b`, { method: 'POST', headers: headers(t), body: bodyOf(600 * KB) });
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { issue: { diagnostics: string }[] }).issue[0].diagnostics).toContain('body bytes');
+    expect(parsed).toEqual([600 * KB]);
+  });
 });

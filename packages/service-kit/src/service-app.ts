@@ -1,4 +1,4 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
@@ -7,6 +7,7 @@ import { fhirJsonBody, type FhirBodyOptions } from './fhir-body';
 import { healthzHandler, readyzHandler, type ReadinessCheck } from './health';
 import type { Logger } from './logger';
 import { createHttpMetrics, createMetricsRegistry, metricsHandler } from './metrics';
+import { guardHttpServer } from './server-guards';
 import { registerShutdown } from './shutdown';
 
 export interface ServiceAppOptions {
@@ -17,11 +18,18 @@ export interface ServiceAppOptions {
   /** Body limit in bytes (default 32 MB, DEFAULT_BODY_LIMIT); short for `body.limit`. */
   bodyLimit?: number;
   body?: FhirBodyOptions;
+  /**
+   * 'app' (default): every request's body is read and parsed before the routes. 'route': only where a
+   * route puts `kit.body`, after its token check, so the body of a request that is refused is never read.
+   */
+  bodyParsing?: 'app' | 'route';
 }
 
 export interface ServiceApp {
   app: Express;
   registry: Registry;
+  /** The app's FHIR body parser (one budget of bytes in flight); for routes when `bodyParsing` is 'route'. */
+  body: RequestHandler;
   /** Appends the 404 and the error handler; call after the routes. Same as `finishServiceApp(app)`. */
   finish(): Express;
 }
@@ -57,8 +65,9 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   app.get('/healthz', healthzHandler);
   app.get('/readyz', readyzHandler(options.readiness ?? []));
   app.get('/metrics', metricsHandler(registry));
-  app.use(fhirJsonBody({ ...options.body, ...(options.bodyLimit !== undefined ? { limit: options.bodyLimit } : {}) }));
-  return { app, registry, finish: () => finishServiceApp(app) };
+  const body = fhirJsonBody({ ...options.body, ...(options.bodyLimit !== undefined ? { limit: options.bodyLimit } : {}) });
+  if (options.bodyParsing !== 'route') app.use(body);
+  return { app, registry, body, finish: () => finishServiceApp(app) };
 }
 
 /** Appends the 404 and the error handler to an app from `createServiceApp`; call after the routes. */
@@ -88,8 +97,9 @@ export interface StartOptions {
 }
 
 /**
- * Listens, and on close (or SIGTERM/SIGINT) stops accepting, lets in-flight requests finish,
- * then runs the `onShutdown` hooks. `hostOrOptions` may be the host, as before.
+ * Listens (with guardHttpServer's `100 Continue` and parse-error answers), and on close (or
+ * SIGTERM/SIGINT) stops accepting, lets in-flight requests finish, then runs the `onShutdown` hooks.
+ * `hostOrOptions` may be the host, as before.
  */
 export function startHttpServer(
   app: Express,
@@ -102,6 +112,7 @@ export function startHttpServer(
   const hooks = [...onShutdown];
   return new Promise((resolve, reject) => {
     const server = app.listen(port, options.host ?? '127.0.0.1');
+    guardHttpServer(server);
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);

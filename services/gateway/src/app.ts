@@ -16,6 +16,8 @@ export interface GatewayOptions extends IntakeDeps {
   readiness?: ReadinessCheck[];
   /** Largest body accepted, in bytes (413 past it); default 32 MB. */
   bodyLimit?: number;
+  /** Bytes of bodies read, parsed or handled at once (503 + Retry-After past it); default twice the body limit. */
+  bodyBytesInFlight?: number;
 }
 
 /**
@@ -24,10 +26,16 @@ export interface GatewayOptions extends IntakeDeps {
  *   GET  /messages/:id            scope ipbro:message.read (own messages) or ipbro:ops (any)
  */
 export function createGatewayApp(options: GatewayOptions): Express {
-  const kit = createServiceApp({ name: 'gateway', logger: options.logger, readiness: options.readiness, body: { limit: options.bodyLimit ?? DEFAULT_BODY_LIMIT } });
+  const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  // The token is checked from the headers before the body is read: a stranger's body is never read.
+  const kit = createServiceApp({
+    name: 'gateway', logger: options.logger, readiness: options.readiness, bodyParsing: 'route',
+    body: { limit, inFlightBytes: options.bodyBytesInFlight ?? 2 * limit },
+  });
   const { app } = kit;
 
-  app.post('/fhir/$process-message', options.auth.requireScope(SCOPES.write), async (req: Request, res: Response, next: NextFunction) => {
+  const write = options.auth.requireScope(SCOPES.write);
+  app.post('/fhir/$process-message', write, kit.body, async (req: Request, res: Response, next: NextFunction) => {
     try {
       const auth = authOf(res);
       const result = await acceptMessage(req.body, auth, options);

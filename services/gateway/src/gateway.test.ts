@@ -4,7 +4,8 @@ import { ledgerKey, MessageLedger } from '@ipbro/message-ledger';
 import { createQueue, QUEUES, type DeliveryJobData } from '@ipbro/queues';
 import { createRedisConnection, singleRedisConfig, waitUntilReady } from '@ipbro/redis';
 import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
-import { createAuthenticator, createLogger } from '@ipbro/service-kit';
+import { createAuthenticator, createLogger, startHttpServer, type RateLimit } from '@ipbro/service-kit';
+import { RawConnection } from '@ipbro/service-kit/src/test-support/raw-http';
 import type { Queue } from 'bullmq';
 import type { Express } from 'express';
 import { Redis } from 'ioredis';
@@ -35,29 +36,35 @@ let jwksFile: string;
 let redis: Redis;
 const running: { server: Server; close: () => Promise<void> }[] = [];
 
-/** A gateway as main.ts makes one: its own Redis connection, ledger and queues under `prefix`. */
-async function startGateway(options: { defaultBodyLimit?: boolean } = {}): Promise<{ base: string; queues: Record<'meldeplikt' | 'documents', Queue<DeliveryJobData>>; stop: () => Promise<void> }> {
+interface GatewayUnderTest {
+  base: string;
+  queues: Record<'meldeplikt' | 'documents', Queue<DeliveryJobData>>;
+  stop: () => Promise<void>;
+}
+
+/** A gateway as main.ts makes and serves one: its own Redis connection, ledger and queues under `prefix`, startHttpServer. */
+async function startGateway(options: { defaultBodyLimit?: boolean; rateLimit?: RateLimit } = {}): Promise<GatewayUnderTest> {
   const conn = createRedisConnection(singleRedisConfig(REDIS_URL), 'producer');
   await waitUntilReady(conn); // as main.ts does: a producer connection does not queue commands before it is up
   const queues = { [QUEUES.meldeplikt]: createQueue(QUEUES.meldeplikt, conn, delivery, prefix), [QUEUES.documents]: createQueue(QUEUES.documents, conn, delivery, prefix) };
+  const limit = options.rateLimit ? { rateLimit: options.rateLimit } : {};
+  const authConfig = { mode: 'jwt' as const, issuer: 'https://helseid.test', audience: 'ipbro', jwksFile, ...limit };
   const app: Express = createGatewayApp({
     logger: quiet, ledger: new MessageLedger(conn, { prefix }), queues, directory, ...(options.defaultBodyLimit ? {} : { bodyLimit: 512 * 1024 }),
     now: () => new Date('2026-11-24T12:00:00+01:00'),
-    auth: createAuthenticator({ mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksFile }),
+    auth: createAuthenticator(authConfig, quiet, { redis: conn, prefix: `${prefix}-${randomUUID().slice(0, 4)}` }),
   });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const server = await startHttpServer(app, 0, quiet, [], { handleSignals: false });
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    await new Promise<void>((r) => server.close(() => r()));
+    await server.close();
     for (const q of Object.values(queues)) await q.close();
     conn.disconnect();
   };
-  running.push({ server, close: stop });
-  return { base: `http://127.0.0.1:${(server.address() as { port: number }).port}`, queues, stop };
+  running.push({ server: server.server, close: stop });
+  return { base: `http://127.0.0.1:${server.port}`, queues, stop };
 }
 
 let gw: Awaited<ReturnType<typeof startGateway>>;
@@ -242,28 +249,93 @@ test('Redis gone: 503 with an OperationOutcome, never a 202; readiness fails', a
   }
 });
 
-test('REDIS_MIN_REPLICAS_ACK: a message whose writes no replica confirmed in time is answered 503 with Retry-After, not 202', async () => {
-  // The test Redis has no replica, so a WAIT for one times out: what the gateway answers while a replica is down.
-  const config = loadGatewayConfig({
-    REDIS_URL, REDIS_MIN_REPLICAS_ACK: '1', REDIS_ACK_TIMEOUT_MS: '50', QUEUE_PREFIX: prefix,
-    IPBRO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    AUTH_ISSUER: 'https://helseid.test', AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: jwksFile,
+describe('a stranger cannot stall the gateway', () => {
+  const MB = 1024 * 1024;
+  const PATH = '/fhir/$process-message';
+  const firstChunk = Buffer.alloc(64 * 1024, ' ');
+  const upload = (extra: Record<string, string> = {}) => ({ 'Content-Type': 'application/fhir+json', 'Content-Length': 30 * MB, ...extra });
+
+  test('an unauthenticated 30 MB body is answered 401 from its headers, after only its first 64 kB; the connection is closed', async () => {
+    const before = await counts();
+    const conn = await RawConnection.open(gw.base);
+    conn.send('POST', PATH, upload(), firstChunk);
+    const answer = await conn.next(); // the other 30 MB - 64 kB are never sent
+    expect({ status: answer.status, type: answer.headers['content-type'], connection: answer.headers.connection })
+      .toEqual({ status: 401, type: 'application/fhir+json; charset=utf-8', connection: 'close' });
+    expect(JSON.parse(answer.body)).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login' }] });
+    await conn.ended;
+    expect(await counts()).toEqual(before);
   });
-  expect(config.redis).toMatchObject({ target: { kind: 'single', url: REDIS_URL }, minReplicasAck: 1, ackTimeoutMs: 50 });
-  const wired = await wireGateway(config, quiet);
-  const server = await new Promise<Server>((resolve) => {
-    const s = wired.app.listen(0, '127.0.0.1', () => resolve(s));
+
+  test('/healthz answers while four strangers\' 30 MB uploads arrive and two authenticated ones are read; two more get 503', async () => {
+    const big = await startGateway({ defaultBodyLimit: true }); // 32 MB bodies, 64 MB of them in flight
+    const opened: RawConnection[] = [];
+    try {
+      const open = async () => {
+        const conn = await RawConnection.open(big.base);
+        opened.push(conn);
+        return conn;
+      };
+      const strangers = await Promise.all(Array.from({ length: 4 }, open));
+      for (const c of strangers) c.send('POST', PATH, upload(), firstChunk);
+      const hmr = await token(HMR);
+      const clients = await Promise.all(Array.from({ length: 4 }, open));
+      // 100 Continue comes once the gateway holds the body's bytes and starts reading it.
+      for (const c of clients) c.send('POST', PATH, upload({ Authorization: `Bearer ${hmr}`, Expect: '100-continue' }));
+      const first = await Promise.all(clients.map((c) => c.next()));
+      expect(first.map((a) => a.status).sort()).toEqual([100, 100, 503, 503]);
+      const reading = clients.filter((_c, i) => first[i].status === 100);
+      for (const c of reading) c.write(firstChunk); // and hold the rest of their 30 MB
+
+      const health = await fetch(`${big.base}/healthz`);
+      expect({ status: health.status, body: await health.json() }).toEqual({ status: 200, body: { status: 'ok' } });
+
+      for (const refused of first.filter((a) => a.status === 503)) {
+        expect({ retryAfter: refused.headers['retry-after'], connection: refused.headers.connection })
+          .toEqual({ retryAfter: '2', connection: 'close' });
+        expect(JSON.parse(refused.body)).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'transient' }] });
+      }
+      for (const c of strangers) expect((await c.next()).status).toBe(401);
+      await Promise.all(strangers.map((c) => c.ended));
+    } finally {
+      for (const c of opened) c.close();
+      await big.stop();
+    }
   });
-  try {
-    const b = fixture('meldeplikt');
-    b.entry[0].resource.id = randomUUID();
-    const res = await post(b, await token(HMR), 'application/fhir+json', `http://127.0.0.1:${(server.address() as { port: number }).port}`);
-    expect(res.status).toBe(503);
-    expect(res.headers.get('retry-after')).toBe('1');
-    const outcome = (await res.json()) as { issue: { diagnostics: string }[] };
-    expect(outcome.issue[0].diagnostics).toContain('the writes reached 0 of 1 replica within 50 ms');
-  } finally {
-    await new Promise<void>((r) => server.close(() => r()));
-    await wired.close();
-  }
+
+  test('an authenticated client past its byte budget gets 429 with Retry-After, and nothing is queued', async () => {
+    const message = () => {
+      const b = fixture('meldeplikt');
+      b.entry[0].resource.id = randomUUID();
+      return b;
+    };
+    const size = Buffer.byteLength(JSON.stringify(message()));
+    const limited = await startGateway({ rateLimit: { requests: 1000, windowSeconds: 3600, bytes: Math.floor(2.5 * size) } });
+    try {
+      const hmr = await token(HMR);
+      expect((await post(message(), hmr, 'application/fhir+json', limited.base)).status).toBe(202);
+      expect((await post(message(), hmr, 'application/fhir+json', limited.base)).status).toBe(202);
+      const before = await counts();
+      const refused = await post(message(), hmr, 'application/fhir+json', limited.base);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(3600);
+      const outcome = (await refused.json()) as { resourceType: string; issue: { code: string; diagnostics: string }[] };
+      expect(outcome).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'throttled' }] });
+      expect(outcome.issue[0].diagnostics).toContain(`has used its ${Math.floor(2.5 * size)} body bytes per 3600 s`);
+      expect(await counts()).toEqual(before);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  test('a header over Node\'s limit gets a 431 OperationOutcome, not a bare status line', async () => {
+    const conn = await RawConnection.open(gw.base);
+    conn.send('GET', `/messages/${EXAMPLE_ID}`, { Authorization: `Bearer ${'x'.repeat(20 * 1024)}` });
+    const answer = await conn.next();
+    expect({ status: answer.status, type: answer.headers['content-type'] })
+      .toEqual({ status: 431, type: 'application/fhir+json; charset=utf-8' });
+    expect(JSON.parse(answer.body)).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'too-long' }] });
+    await conn.ended;
+  });
 });
