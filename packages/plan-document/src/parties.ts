@@ -20,12 +20,19 @@ export class Parties {
     return this.doc.participants.find((p) => p.identifiers?.orgnr === orgnr)?.key;
   }
 
-  /** "Ola Nordmann", "Ålesund kommune, Koordinerende enhet"; the key itself when the plan gives no name. */
+  /**
+   * "Ola Nordmann", "Ålesund kommune, Koordinerende enhet"; without a name, what identifies them
+   * ("helsepersonell med HPR-nummer 7712345"), else the key itself.
+   */
   name(key: string): string {
     if (key === this.doc.person.key) return nameText(this.doc.person.name) || 'Personen selv';
     const rows = this.rowsOf(key);
     const named = rows.find((r) => r.organisationName || nameText(r.name));
-    return named?.organisationName ?? (named ? nameText(named.name) : key);
+    if (named) return named.organisationName ?? nameText(named.name);
+    const ids = rows.find((r) => r.identifiers)?.identifiers;
+    if (ids?.hprNummer) return `helsepersonell med HPR-nummer ${ids.hprNummer}`;
+    if (ids?.orgnr) return `organisasjonsnummer ${ids.orgnr}`;
+    return key;
   }
 
   /**
@@ -42,7 +49,7 @@ export class Parties {
 
   /** Who is responsible: a participant, a name, or both ("NAV Ålesund"). */
   responsible(r: Responsible): string {
-    if (r.participant && r.name) return `${r.name} (${this.describe(r.participant)})`;
+    if (r.participant && r.name && r.name !== this.name(r.participant)) return `${r.name} (${this.describe(r.participant)})`;
     return r.participant ? this.describe(r.participant) : (r.name ?? '');
   }
 
