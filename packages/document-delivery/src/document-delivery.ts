@@ -3,6 +3,8 @@ import { classifyDelivery, deferralIfBusy, deliveryAttemptEntry, deliveryAuditOf
 import type { ResolvedRecipient } from '@ipbro/directory';
 import { personNumberOf, readMessage } from '@ipbro/fhir-message';
 import { deliverTransactions, planTransactions, UndeliverableError, uploadLargeAttachments } from '@ipbro/fhir-rest-delivery';
+import { OutcomeError } from '@ipbro/outcome';
+import { withPlanDocument } from '@ipbro/plan-document';
 import type { PatientKeyer } from '@ipbro/plan-index';
 import type { MessageRecord } from '@ipbro/message-ledger';
 import type { DeliveryJobData } from '@ipbro/queues';
@@ -72,14 +74,34 @@ export async function deliverDocumentFromLedger(job: DeliveryJobData, deps: Docu
   return inRecipientSlot(route.endpoint, deps, () => exchange(record, body, bundle, route, auth.token, patch, deps));
 }
 
+/**
+ * What a fhir-rest delivery writes: a plan copy or handover also carries the plan as a person reads
+ * it, its narrative and its PDF as a DocumentReference (plan-document), so an EHR that only shows
+ * documents shows the plan. The reason, when the plan in it cannot be rendered.
+ */
+async function withRenderedPlan(event: string, bundle: Bundle): Promise<Bundle | { unrenderable: string }> {
+  try {
+    return await withPlanDocument(bundle, event);
+  } catch (err) {
+    if (!(err instanceof OutcomeError)) throw err;
+    const why = err.outcome.issue.map((i) => i.diagnostics).join('; ');
+    return { unrenderable: `the plan cannot be rendered as a document: ${why}` };
+  }
+}
+
 /** One attempt's exchange with a routed recipient: recorded, sent by the recipient's delivery mode, and its outcome written to the ledger. */
 async function exchange(record: MessageRecord, body: Buffer, bundle: Bundle, route: Extract<RoutingDecision, { kind: 'recipient' }>, token: string | undefined, patch: { attempts: number; recipient: MessageRecord['recipient'] }, deps: DocumentStepDeps): Promise<StepResult> {
   const attempt = patch.attempts;
   await deliveryAuditOf(deps)?.record(deliveryAttemptEntry(record, { ...route.ledgerRecipient, endpoint: route.endpoint }, attempt));
   if (route.recipient.target.delivery === 'fhir-rest') {
     const requestOptions = { messageId: record.id, timeoutMs: deps.timeoutMs, ...(token ? { token } : {}) };
+    const withPlan = await withRenderedPlan(record.event, bundle);
+    if ('unrenderable' in withPlan) {
+      const reason = withPlan.unrenderable;
+      return { kind: 'fatal', reason, record: await transitionAudited(deps, record, 'dead', reason, patch) };
+    }
     // Documents too large for a FHIR string go up first as Binary; the DocumentReference points at them.
-    const upload = await uploadLargeAttachments(route.endpoint, bundle, requestOptions);
+    const upload = await uploadLargeAttachments(route.endpoint, withPlan, requestOptions);
     if (upload.kind === 'transient') return transientStep(record, upload.reason, attempt, deps, patch, upload.retryAfterMs);
     if (upload.kind === 'rejected') return { kind: 'fatal', reason: upload.reason, record: await transitionAudited(deps, record, 'rejected', upload.reason, patch) };
     let plan: ReturnType<typeof planTransactions>;
