@@ -62,7 +62,9 @@ test('a resource without a business identifier cannot be written idempotently: d
   expect(r.record?.history.at(-1)?.detail).toMatch(/Goal\/g1 has no business identifier/);
 });
 
-test('fhir-rest: a plan copy whose plan cannot be rendered as a document (its CarePlan has no plan identifier) is dead, with the reason', async () => {
+test(
+  'fhir-rest: a plan copy whose plan cannot be rendered as a document (its CarePlan has no plan identifier) is dead, with the reason',
+  async () => {
   const b = planCopy({ freshId: true });
   delete planOf(b).identifier;
   const r = await deliverDocumentFromLedger(await stored(b), { ...deps, tokenFor: async () => 'token' });

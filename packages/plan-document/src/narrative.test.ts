@@ -8,12 +8,15 @@ import { contractPlanCopy, SECTION_HEADINGS } from './test-support/fixtures';
 const XHTML = 'http://www.w3.org/1999/xhtml';
 // The XHTML a FHIR narrative may hold (R4 Narrative: the HTML 4.0 basic formatting elements, tables, lists, a and img).
 const ALLOWED_ELEMENTS = new Set([
-  'div', 'p', 'br', 'span', 'b', 'i', 'em', 'strong', 'small', 'big', 'tt', 'sub', 'sup', 'code', 'pre', 'blockquote', 'q', 'cite', 'abbr', 'acronym',
-  'dfn', 'kbd', 'samp', 'var', 'hr', 'address', 'bdo', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'ul', 'ol', 'li', 'dl', 'dt', 'dd',
+  'div', 'p', 'br', 'span', 'b', 'i', 'em', 'strong', 'small', 'big', 'tt', 'sub', 'sup', 'code', 'pre', 'blockquote', 'q', 'cite',
+  'abbr', 'acronym', 'dfn', 'kbd', 'samp', 'var', 'hr', 'address', 'bdo', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6',
+  'ul', 'ol', 'li', 'dl', 'dt', 'dd',
   'table', 'caption', 'colgroup', 'col', 'thead', 'tfoot', 'tbody', 'tr', 'th', 'td', 'a', 'img', 'map', 'area',
 ]);
 // Of the attributes FHIR allows, those that fetch nothing (no href, src).
-const ALLOWED_ATTRIBUTES = new Set(['xmlns', 'class', 'id', 'lang', 'xml:lang', 'title', 'style', 'dir', 'colspan', 'rowspan', 'scope', 'headers', 'abbr']);
+const ALLOWED_ATTRIBUTES = new Set([
+  'xmlns', 'class', 'id', 'lang', 'xml:lang', 'title', 'style', 'dir', 'colspan', 'rowspan', 'scope', 'headers', 'abbr',
+]);
 
 interface XhtmlReading {
   errors: string[];
@@ -66,7 +69,9 @@ test('the narrative reads as the plan: the person, the plan and § 19 a–i in o
   const at = SECTION_HEADINGS.map((h) => text.indexOf(h));
   expect(at.every((i) => i >= 0)).toBe(true);
   expect([...at].sort((a, b) => a - b)).toEqual(at);
-  for (const said of ['Ola Nordmann', '12830551210', 'IP-2026-0042', 'Per Hansen', 'Tolk ved møter; hensyn til ramadan ved avtaler.']) expect(text).toContain(said);
+  for (const said of ['Ola Nordmann', '12830551210', 'IP-2026-0042', 'Per Hansen', 'Tolk ved møter; hensyn til ramadan ved avtaler.']) {
+    expect(text).toContain(said);
+  }
   expect(text).not.toContain('Om denne kopien');
 });
 

@@ -11,7 +11,8 @@ import { pdfText, readPdf } from './test-support/pdf-text';
 jest.setTimeout(60_000);
 
 const carePlanOf = (b: Bundle): CarePlan => b.entry!.find((e) => e.resource?.resourceType === 'CarePlan')!.resource as CarePlan;
-const fullUrlOf = (b: Bundle, type: string, id: string): string => b.entry!.find((e) => e.resource?.resourceType === type && e.resource.id === id)!.fullUrl!;
+const fullUrlOf = (b: Bundle, type: string, id: string): string =>
+  b.entry!.find((e) => e.resource?.resourceType === type && e.resource.id === id)!.fullUrl!;
 
 async function documentOf(bundle: Bundle): Promise<{ fullUrl: string; doc: DocumentReference }> {
   const source = readPlanSource(bundle);
@@ -19,28 +20,36 @@ async function documentOf(bundle: Bundle): Promise<{ fullUrl: string; doc: Docum
   return { fullUrl: entry.fullUrl!, doc: entry.resource as DocumentReference };
 }
 
-test('the plan copy\'s PDF as a DocumentReference: typed as an individuell plan, for the patient, by the sender, kept by the plan\'s owner', async () => {
+test(
+  'the plan copy\'s PDF as a DocumentReference: typed as an individuell plan, for the patient, by the sender, kept by the plan\'s owner',
+  async () => {
   const bundle = contractPlanCopy();
   const { doc, fullUrl } = await documentOf(bundle);
   expect(fullUrl).toMatch(/^urn:uuid:[0-9a-f-]{36}$/);
-  expect(doc).toMatchObject({ resourceType: 'DocumentReference', status: 'current', docStatus: 'final', date: '2026-11-21T12:00:00+01:00' });
+  expect(doc).toMatchObject({ resourceType: 'DocumentReference', status: 'current', docStatus: 'final' });
+  expect(doc.date).toBe('2026-11-21T12:00:00+01:00');
   expect(doc.type?.coding).toEqual([
     { system: 'urn:oid:2.16.578.1.12.4.1.1.9602', code: 'A02-2', display: 'Individuell plan' },
     { system: 'http://loinc.org', code: '18776-5', display: 'Plan of care note' },
   ]);
   expect(doc.subject).toEqual(carePlanOf(bundle).subject);
-  expect(doc.author).toEqual([{ reference: fullUrlOf(bundle, 'Practitioner', 'koord') }, { reference: fullUrlOf(bundle, 'Organization', 'alesund') }]);
-  expect(doc.custodian).toEqual({ reference: fullUrlOf(bundle, 'Organization', 'alesund') });
-  expect(doc.context).toEqual({ related: [{ reference: fullUrlOf(bundle, 'CarePlan', 'ip') }], period: { start: '2026-11-21', end: '2027-11-21' } });
+  const alesund = fullUrlOf(bundle, 'Organization', 'alesund');
+  expect(doc.author).toEqual([{ reference: fullUrlOf(bundle, 'Practitioner', 'koord') }, { reference: alesund }]);
+  expect(doc.custodian).toEqual({ reference: alesund });
+  expect(doc.context?.related).toEqual([{ reference: fullUrlOf(bundle, 'CarePlan', 'ip') }]);
+  expect(doc.context?.period).toEqual({ start: '2026-11-21', end: '2027-11-21' });
 
   const attachment = doc.content[0].attachment;
   const pdf = Buffer.from(attachment.data!, 'base64');
-  expect(attachment).toMatchObject({ contentType: 'application/pdf', language: 'nb', size: pdf.length, title: 'Individuell plan IP-2026-0042 – Ola Nordmann' });
+  expect(attachment).toMatchObject({ contentType: 'application/pdf', language: 'nb', size: pdf.length });
+  expect(attachment.title).toBe('Individuell plan IP-2026-0042 – Ola Nordmann');
   expect(attachment.hash).toBe(createHash('sha1').update(pdf).digest('base64'));
   expect(pdfText(readPdf(pdf))).toContain('c) Koordinator');
 });
 
-test('its identifier: the owner\'s document system beside the plan\'s own (…/dok for …/ip, in whatever form the plan\'s is), the plan and its version', async () => {
+test(
+  'its identifier: the owner\'s document system beside the plan\'s own (…/dok for …/ip, in the plan\'s form), the plan, its version',
+  async () => {
   const bundle = contractPlanCopy();
   const planSystem = carePlanOf(bundle).identifier![0].system!;
   expect(planSystem).toMatch(/\/942953119\/ip$/);
@@ -70,7 +79,8 @@ test('without a version: the same plan in another message is the same document; 
 test('withPlanDocument: a plan copy or handover gains the narrative and the document; other messages pass untouched', async () => {
   const bundle = contractPlanCopy();
   const out = await withPlanDocument(bundle, 'ip-plan-copy');
-  expect(out.entry!.map((e) => e.resource!.resourceType)).toEqual([...bundle.entry!.map((e) => e.resource!.resourceType), 'DocumentReference']);
+  const types = (b: Bundle) => b.entry!.map((e) => e.resource!.resourceType);
+  expect(types(out)).toEqual([...types(bundle), 'DocumentReference']);
   expect(carePlanOf(out).text?.status).toBe('generated');
   expect(carePlanOf(bundle).text).toBeUndefined();
   expect((await withPlanDocument(bundle, 'koordinator-handover')).entry).toHaveLength(bundle.entry!.length + 1);

@@ -29,7 +29,7 @@ test('a plan copy: the plan by the plan-mapper\'s mapping, and the copy dated by
 
 test('a koordinator handover is said to be one', () => {
   const bundle = contractPlanCopy();
-  (bundle.entry![0].resource as MessageHeader).eventCoding.code = 'koordinator-handover';
+  (bundle.entry![0].resource as MessageHeader).eventCoding!.code = 'koordinator-handover';
   expect(readPlanSource(bundle, NOW).copy.kind).toBe('koordinator-handover');
 });
 
@@ -37,7 +37,8 @@ test('the bundle ipbro map gives, and the IP document itself: a printout, dated 
   const doc = sampleDocument();
   const bundle = ipDocumentToFhir(doc);
   expect(readPlanSource(bundle, NOW).copy).toEqual({ kind: 'printout', at: '2026-11-24T11:00:00.000Z' });
-  expect(readPlanSource({ ...bundle, timestamp: '2026-11-23T10:00:00+01:00' }, NOW).copy).toEqual({ kind: 'printout', at: '2026-11-23T10:00:00+01:00' });
+  const stamped = { ...bundle, timestamp: '2026-11-23T10:00:00+01:00' };
+  expect(readPlanSource(stamped, NOW).copy).toEqual({ kind: 'printout', at: '2026-11-23T10:00:00+01:00' });
   const fromDoc = readPlanSource(doc, NOW);
   expect(fromDoc.doc).toBe(doc);
   expect(fromDoc.copy).toEqual({ kind: 'printout', at: '2026-11-24T11:00:00.000Z' });
@@ -50,12 +51,16 @@ test('no plan to render: 422 with what and where', () => {
     issues: [{ diagnostics: expect.stringContaining('The bundle holds no individuell plan'), expression: ['Bundle.entry'] }],
   });
   for (const input of [42, [], null, { resourceType: 'Patient' }]) {
-    expect(refusal(() => readPlanSource(input))).toEqual({ status: 422, issues: [{ diagnostics: expect.stringContaining('Expected a FHIR Bundle'), expression: ['resourceType'] }] });
+    expect(refusal(() => readPlanSource(input))).toEqual({
+      status: 422,
+      issues: [{ diagnostics: expect.stringContaining('Expected a FHIR Bundle'), expression: ['resourceType'] }],
+    });
   }
   const broken = { ...sampleDocument(), plan: { key: 'ip' } };
   const schema = refusal(() => readPlanSource(broken));
   expect(schema.status).toBe(422);
-  expect(schema.issues.map((i) => i.expression?.[0])).toEqual(['IpDocument.plan.id', 'IpDocument.plan.ownerOrgnr', 'IpDocument.plan.status']);
+  const where = schema.issues.map((i) => i.expression?.[0]);
+  expect(where).toEqual(['IpDocument.plan.id', 'IpDocument.plan.ownerOrgnr', 'IpDocument.plan.status']);
 });
 
 test('a shape FHIR tolerates but the document cannot hold is the sender\'s content: 422, never a crash', () => {

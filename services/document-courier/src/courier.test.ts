@@ -151,13 +151,17 @@ test('the example plan copy lands at the hospital\'s FHIR server as a CarePlan l
   expect(plans[0].supportingInfo?.map((g) => g.reference).sort()).toEqual(consents.map((g) => `Consent/${g.id}`).sort());
 });
 
-test('the plan also lands as a document a person reads: after two deliveries of the same plan, one DocumentReference with its PDF, and the CarePlan\'s narrative', async () => {
+test(
+  'the plan lands as a document a person reads: two deliveries of the same plan leave one DocumentReference with its PDF; a narrative',
+  async () => {
   const person = syntheticPerson();
   for (const timestamp of ['2026-11-21T12:00:00+01:00', '2026-11-22T12:00:00+01:00']) {
     const done = await until(await accept(planCopy({ freshId: true, person, timestamp })), ['acknowledged', 'blocked', 'rejected', 'dead']);
     expect(done.state).toBe('acknowledged');
   }
-  const [docs, plans, patients] = await Promise.all([read<DocumentReference>(hmrBase(), 'DocumentReference'), read<CarePlan>(hmrBase(), 'CarePlan'), read<Patient>(hmrBase(), 'Patient')]);
+  const [docs, plans, patients] = await Promise.all([
+    read<DocumentReference>(hmrBase(), 'DocumentReference'), read<CarePlan>(hmrBase(), 'CarePlan'), read<Patient>(hmrBase(), 'Patient'),
+  ]);
   expect(docs).toHaveLength(1);
   const [doc] = docs;
   expect(doc.type?.coding?.[0]).toEqual({ system: 'urn:oid:2.16.578.1.12.4.1.1.9602', code: 'A02-2', display: 'Individuell plan' });
@@ -167,7 +171,9 @@ test('the plan also lands as a document a person reads: after two deliveries of 
   // The second delivery's copy replaced the first's: the same document, dated by the later message.
   expect(doc.date).toBe('2026-11-22T12:00:00+01:00');
   const text = pdfText(readPdf(Buffer.from(doc.content[0].attachment.data as string, 'base64')));
-  for (const said of ['c) Koordinator', 'i) Samarbeid', 'Ola Nordmann', person, 'Per Hansen', '22.11.2026 kl. 12.00']) expect(text).toContain(said);
+  for (const said of ['c) Koordinator', 'i) Samarbeid', 'Ola Nordmann', person, 'Per Hansen', '22.11.2026 kl. 12.00']) {
+    expect(text).toContain(said);
+  }
   expect(plans[0].text?.status).toBe('generated');
   expect(plans[0].text?.div).toContain('<h2>c) Koordinator</h2>');
 });

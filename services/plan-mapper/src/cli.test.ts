@@ -121,7 +121,9 @@ const SECTION_HEADINGS = [
   'g) Planperiode og revisjon', 'h) Samtykke og hvem som får innsyn', 'i) Samarbeid',
 ];
 
-test('ipbro render as a process on the contract\'s plan copy: a PDF whose extracted text has every § 19 heading, the person and the koordinator', async () => {
+test(
+  'ipbro render as a process on the contract\'s plan copy: a PDF whose extracted text has § 19 a–i, the person, the koordinator',
+  async () => {
   const out = join(dir, 'plan.pdf');
   const r = await ipbro(['render', fixture('ip-plan-copy.json'), '--out', out]);
   expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: '', stderr: '' });
@@ -134,7 +136,9 @@ test('ipbro render as a process on the contract\'s plan copy: a PDF whose extrac
   expect(text.slice(at[2], at[3])).toMatch(/Koordinator\s+Per Hansen/);
 });
 
-test('ipbro render: PDF to stdout by default, HTML with --format html or an OUT ending in .html; the IP document itself renders too', async () => {
+test(
+  'ipbro render: PDF to stdout by default, HTML with --format html or an OUT ending in .html; the IP document itself renders too',
+  async () => {
   const htmlOut = join(dir, 'plan.html');
   const docFile = join(dir, 'render-doc.json');
   writeFileSync(docFile, inProcess(['unmap', fixture('ip-plan-copy.json')]).stdout);
@@ -157,7 +161,9 @@ test('ipbro render: PDF to stdout by default, HTML with --format html or an OUT 
   expect(fromDoc.stdout).toContain('<td>24.11.2026 kl. 12.00</td>');
 });
 
-test('ipbro render: exit 1 with the OperationOutcome when the input holds no plan; 2 for a wrong format, an OUT it cannot write, or render\'s options elsewhere', async () => {
+test(
+  'ipbro render: exit 1 with the outcome when the input holds no plan; 2 for a wrong format, an unwritable OUT, its options elsewhere',
+  async () => {
   const [noPlan, format, unwritable, elsewhere] = await Promise.all([
     ipbro(['render', fixture('meldeplikt.json')]),
     ipbro(['render', '--format', 'docx', fixture('ip-plan-copy.json')]),
@@ -166,7 +172,9 @@ test('ipbro render: exit 1 with the OperationOutcome when the input holds no pla
   ]);
   expect({ code: noPlan.code, stderr: noPlan.stderr }).toEqual({ code: 1, stderr: '' });
   expect(errorsOf(noPlan.stdout)[0].diagnostics).toContain('The bundle holds no individuell plan');
-  expect({ code: format.code, stdout: format.stdout, said: format.stderr.includes('--format is pdf or html, got "docx"') }).toEqual({ code: 2, stdout: '', said: true });
-  expect({ code: unwritable.code, stdout: unwritable.stdout, said: unwritable.stderr.includes('cannot write') }).toEqual({ code: 2, stdout: '', said: true });
-  expect({ code: elsewhere.code, said: elsewhere.stderr.includes('--format and --out are options of render') }).toEqual({ code: 2, said: true });
+  type Run = { code: number | null; stdout: string; stderr: string };
+  const usage = (r: Run, said: string) => ({ code: r.code, stdout: r.stdout, said: r.stderr.includes(said) });
+  expect(usage(format, '--format is pdf or html, got "docx"')).toEqual({ code: 2, stdout: '', said: true });
+  expect(usage(unwritable, 'cannot write')).toEqual({ code: 2, stdout: '', said: true });
+  expect(usage(elsewhere, '--format and --out are options of render')).toEqual({ code: 2, stdout: '', said: true });
 });

@@ -103,7 +103,9 @@ describe('POST /ip/$from-fhir and /ip/$to-fhir', () => {
     expect(((await res.json()) as Bundle).entry?.[0].resource?.resourceType).toBe('CarePlan');
   });
 
-  test('$to-fhir gives the CarePlan its narrative: the plan as a person reads it, in FHIR\'s XHTML, and the bundle still validates', async () => {
+  test(
+    '$to-fhir gives the CarePlan its narrative: the plan as a person reads it, in FHIR\'s XHTML, and the bundle still validates',
+    async () => {
     const res = await post('/ip/$to-fhir', JSON.stringify(generateIpDocument(42)));
     expect(res.status).toBe(200);
     const bundle = (await res.json()) as Bundle;
