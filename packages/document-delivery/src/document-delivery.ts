@@ -4,7 +4,6 @@ import type { ResolvedRecipient } from '@ipbro/directory';
 import { personNumberOf, readMessage } from '@ipbro/fhir-message';
 import { deliverTransactions, planTransactions, UndeliverableError, uploadLargeAttachments } from '@ipbro/fhir-rest-delivery';
 import { OutcomeError } from '@ipbro/outcome';
-import { withPlanDocument } from '@ipbro/plan-document';
 import type { PatientKeyer } from '@ipbro/plan-index';
 import type { MessageRecord } from '@ipbro/message-ledger';
 import type { DeliveryJobData } from '@ipbro/queues';
@@ -80,6 +79,8 @@ export async function deliverDocumentFromLedger(job: DeliveryJobData, deps: Docu
  * documents shows the plan. The reason, when the plan in it cannot be rendered.
  */
 async function withRenderedPlan(event: string, bundle: Bundle): Promise<Bundle | { unrenderable: string }> {
+  // Loaded at the first plan: the PDF machinery is slow to load, and the gateway, which imports this package, never renders.
+  const { withPlanDocument } = require('@ipbro/plan-document') as typeof import('@ipbro/plan-document');
   try {
     return await withPlanDocument(bundle, event);
   } catch (err) {
