@@ -1,4 +1,4 @@
-import { create, type Font } from 'fontkit';
+import type { Font } from 'fontkit';
 import { readFileSync } from 'node:fs';
 
 /** DejaVu Sans (from the dejavu-fonts-ttf package): covers æ ø å and the Sami letters; embedded, as PDF/A requires. */
@@ -13,6 +13,7 @@ let loaded: Record<FontStyle, Font> | undefined;
  * document. Each PDF still embeds its own subset, only the glyphs it uses.
  */
 export function pdfFonts(): Record<FontStyle, Font> {
+  const { create } = require('fontkit') as typeof import('fontkit');
   const open = (style: FontStyle): Font => create(readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${FILES[style]}`))) as Font;
   loaded ??= { regular: open('regular'), bold: open('bold'), italic: open('italic') };
   return loaded;

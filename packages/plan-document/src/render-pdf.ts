@@ -1,4 +1,4 @@
-import PDFDocument from 'pdfkit';
+import type PDFDocument from 'pdfkit';
 import { norwegianDate } from './format';
 import { pdfFonts } from './pdf-fonts';
 import type { PlanSource } from './plan-source';
@@ -148,7 +148,9 @@ export function renderPdf(source: PlanSource): Promise<Buffer> {
   const fonts = pdfFonts();
   const created = new Date(source.copy.at);
   const copyDate = norwegianDate(source.copy.at);
-  const doc = new PDFDocument({
+  // Loaded at the first PDF: pdfkit is slow to load, and the narrative and the HTML page need none of it.
+  const PdfKit = require('pdfkit') as typeof PDFDocument;
+  const doc = new PdfKit({
     size: 'A4', margins: MARGIN, bufferPages: true, autoFirstPage: true,
     pdfVersion: '1.7', subset: 'PDF/A-2b', tagged: true, lang: 'nb-NO', displayTitle: true,
     info: {
