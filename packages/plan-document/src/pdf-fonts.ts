@@ -13,8 +13,10 @@ let loaded: Record<FontStyle, Font> | undefined;
  * document. Each PDF still embeds its own subset, only the glyphs it uses.
  */
 export function pdfFonts(): Record<FontStyle, Font> {
-  const { create } = require('fontkit') as typeof import('fontkit');
-  const open = (style: FontStyle): Font => create(readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${FILES[style]}`))) as Font;
-  loaded ??= { regular: open('regular'), bold: open('bold'), italic: open('italic') };
+  if (!loaded) {
+    const { create } = require('fontkit') as typeof import('fontkit');
+    const open = (style: FontStyle): Font => create(readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${FILES[style]}`))) as Font;
+    loaded = { regular: open('regular'), bold: open('bold'), italic: open('italic') };
+  }
   return loaded;
 }
