@@ -4,6 +4,7 @@ import type { ResolvedRecipient } from '@ipbro/directory';
 import { personNumberOf, readMessage } from '@ipbro/fhir-message';
 import { deliverTransactions, planTransactions, UndeliverableError, uploadLargeAttachments } from '@ipbro/fhir-rest-delivery';
 import { OutcomeError } from '@ipbro/outcome';
+import type * as PlanDocument from '@ipbro/plan-document';
 import type { PatientKeyer } from '@ipbro/plan-index';
 import type { MessageRecord } from '@ipbro/message-ledger';
 import type { DeliveryJobData } from '@ipbro/queues';
@@ -80,7 +81,8 @@ export async function deliverDocumentFromLedger(job: DeliveryJobData, deps: Docu
  */
 async function withRenderedPlan(event: string, bundle: Bundle): Promise<Bundle | { unrenderable: string }> {
   // Loaded at the first plan: the PDF machinery is slow to load, and the gateway, which imports this package, never renders.
-  const { withPlanDocument } = require('@ipbro/plan-document') as typeof import('@ipbro/plan-document');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { withPlanDocument } = require('@ipbro/plan-document') as typeof PlanDocument;
   try {
     return await withPlanDocument(bundle, event);
   } catch (err) {

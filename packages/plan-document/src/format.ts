@@ -2,7 +2,13 @@ import type { HumanName, Period } from '@ipbro/ip-model';
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const osloParts = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/Oslo', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  timeZone: 'Europe/Oslo',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
 });
 
 /**
@@ -35,4 +41,5 @@ export function nameText(name: HumanName | undefined): string {
 }
 
 /** Joins the non-empty parts with `separator`. */
-export const joinText = (parts: (string | undefined)[], separator = ', '): string => parts.filter((p): p is string => !!p).join(separator);
+export const joinText = (parts: (string | undefined)[], separator = ', '): string =>
+  parts.filter((p): p is string => !!p).join(separator);

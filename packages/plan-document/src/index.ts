@@ -3,4 +3,9 @@ export { planView, type PlanView, type PlanSection, type Fact, type Block } from
 export { renderHtml } from './render-html';
 export { renderPdf } from './render-pdf';
 export { planNarrative, withPlanNarrative } from './narrative';
-export { planDocumentEntry, withPlanDocument, PLAN_DOCUMENT_EVENTS, PLAN_DOCUMENT_TYPE } from './plan-document-reference';
+export {
+  planDocumentEntry,
+  withPlanDocument,
+  PLAN_DOCUMENT_EVENTS,
+  PLAN_DOCUMENT_TYPE,
+} from './plan-document-reference';

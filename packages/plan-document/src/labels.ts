@@ -1,5 +1,14 @@
 import type {
-  CareTeamRole, ConsenterRole, ConsentKind, ConsentStatus, GoalStatus, IpMeasure, LifeArea, MeasureStatus, PlanStatus, ReviewKind,
+  CareTeamRole,
+  ConsenterRole,
+  ConsentKind,
+  ConsentStatus,
+  GoalStatus,
+  IpMeasure,
+  LifeArea,
+  MeasureStatus,
+  PlanStatus,
+  ReviewKind,
 } from '@ipbro/ip-model';
 
 /** The words a reader sees for the plan's codes, in bokmål. */
@@ -87,15 +96,40 @@ export const GENDER: Record<string, string> = { male: 'Mann', female: 'Kvinne', 
 
 /** v3-RoleCode relationships a plan commonly names; others show their code. */
 const RELATIONSHIP: Record<string, string> = {
-  MTH: 'mor', FTH: 'far', PRN: 'forelder', SPS: 'ektefelle', HUSB: 'ektemann', WIFE: 'kone', DOMPART: 'samboer', SIGOTHR: 'partner',
-  GUARD: 'verge', CHILD: 'barn', SON: 'sønn', DAU: 'datter', SIB: 'søsken', BRO: 'bror', SIS: 'søster', GRPRN: 'besteforelder',
-  GRMTH: 'bestemor', GRFTH: 'bestefar', FAMMEMB: 'familiemedlem', FRND: 'venn', NBOR: 'nabo', STPPRN: 'steforelder',
+  MTH: 'mor',
+  FTH: 'far',
+  PRN: 'forelder',
+  SPS: 'ektefelle',
+  HUSB: 'ektemann',
+  WIFE: 'kone',
+  DOMPART: 'samboer',
+  SIGOTHR: 'partner',
+  GUARD: 'verge',
+  CHILD: 'barn',
+  SON: 'sønn',
+  DAU: 'datter',
+  SIB: 'søsken',
+  BRO: 'bror',
+  SIS: 'søster',
+  GRPRN: 'besteforelder',
+  GRMTH: 'bestemor',
+  GRFTH: 'bestefar',
+  FAMMEMB: 'familiemedlem',
+  FRND: 'venn',
+  NBOR: 'nabo',
+  STPPRN: 'steforelder',
   FOSTPRN: 'fosterforelder',
 };
 export const relationshipLabel = (code: string): string => RELATIONSHIP[code.toUpperCase()] ?? code;
 
 const UNIT: Record<NonNullable<IpMeasure['frequency']>['unit'], string> = {
-  s: 'sekund', min: 'minutt', h: 'time', d: 'dag', wk: 'uke', mo: 'måned', a: 'år',
+  s: 'sekund',
+  min: 'minutt',
+  h: 'time',
+  d: 'dag',
+  wk: 'uke',
+  mo: 'måned',
+  a: 'år',
 };
 
 /** "2 ganger per uke", "1 gang hver 2. uke", "3 ganger per 0,5 dag". */

@@ -7,7 +7,9 @@ import { planXhtml } from './plan-xhtml';
 /** The CarePlan category that makes it an individuell plan (Volven 9602 A02-2), as fhirToIpDocument finds it. */
 const isIpCarePlan = (r: unknown): r is CarePlan =>
   (r as CarePlan)?.resourceType === 'CarePlan' &&
-  ((r as CarePlan).category ?? []).some((c) => c?.coding?.some((x) => x?.system === DOCUMENT_TYPE_SYSTEM && x.code === 'A02-2'));
+  ((r as CarePlan).category ?? []).some((c) =>
+    c?.coding?.some((x) => x?.system === DOCUMENT_TYPE_SYSTEM && x.code === 'A02-2')
+  );
 
 /**
  * The plan as a CarePlan narrative: the same rendering as the HTML page and the PDF (without the
@@ -31,6 +33,9 @@ export function withPlanNarrative(bundle: Bundle, doc?: IpDocument): Bundle {
   const { resourceType, id, meta, ...rest } = plan;
   const text = planNarrative(doc ?? fhirToIpDocument(bundle));
   const entry = [...bundle.entry!];
-  entry[index] = { ...entry[index], resource: { resourceType, ...(id ? { id } : {}), ...(meta ? { meta } : {}), text, ...rest } };
+  entry[index] = {
+    ...entry[index],
+    resource: { resourceType, ...(id ? { id } : {}), ...(meta ? { meta } : {}), text, ...rest },
+  };
   return { ...bundle, entry };
 }

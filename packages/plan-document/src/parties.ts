@@ -49,7 +49,8 @@ export class Parties {
 
   /** Who is responsible: a participant, a name, or both ("NAV Ålesund"). */
   responsible(r: Responsible): string {
-    if (r.participant && r.name && r.name !== this.name(r.participant)) return `${r.name} (${this.describe(r.participant)})`;
+    if (r.participant && r.name && r.name !== this.name(r.participant))
+      return `${r.name} (${this.describe(r.participant)})`;
     return r.participant ? this.describe(r.participant) : (r.name ?? '');
   }
 

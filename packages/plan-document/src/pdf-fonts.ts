@@ -1,3 +1,4 @@
+import type * as Fontkit from 'fontkit';
 import type { Font } from 'fontkit';
 import { readFileSync } from 'node:fs';
 
@@ -14,8 +15,10 @@ let loaded: Record<FontStyle, Font> | undefined;
  */
 export function pdfFonts(): Record<FontStyle, Font> {
   if (!loaded) {
-    const { create } = require('fontkit') as typeof import('fontkit');
-    const open = (style: FontStyle): Font => create(readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${FILES[style]}`))) as Font;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded at the first PDF: the narrative and HTML need none of it
+    const { create } = require('fontkit') as typeof Fontkit;
+    const open = (style: FontStyle): Font =>
+      create(readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${FILES[style]}`))) as Font;
     loaded = { regular: open('regular'), bold: open('bold'), italic: open('italic') };
   }
   return loaded;

@@ -10,7 +10,8 @@ import { pdfText, readPdf } from './test-support/pdf-text';
 
 jest.setTimeout(60_000);
 
-const carePlanOf = (b: Bundle): CarePlan => b.entry!.find((e) => e.resource?.resourceType === 'CarePlan')!.resource as CarePlan;
+const carePlanOf = (b: Bundle): CarePlan =>
+  b.entry!.find((e) => e.resource?.resourceType === 'CarePlan')!.resource as CarePlan;
 const fullUrlOf = (b: Bundle, type: string, id: string): string =>
   b.entry!.find((e) => e.resource?.resourceType === type && e.resource.id === id)!.fullUrl!;
 
@@ -20,9 +21,7 @@ async function documentOf(bundle: Bundle): Promise<{ fullUrl: string; doc: Docum
   return { fullUrl: entry.fullUrl!, doc: entry.resource as DocumentReference };
 }
 
-test(
-  'the plan copy\'s PDF as a DocumentReference: typed as an individuell plan, for the patient, by the sender, kept by the plan\'s owner',
-  async () => {
+test("the plan copy's PDF as a DocumentReference: an individuell plan, for the patient, by the sender, kept by the owner", async () => {
   const bundle = contractPlanCopy();
   const { doc, fullUrl } = await documentOf(bundle);
   expect(fullUrl).toMatch(/^urn:uuid:[0-9a-f-]{36}$/);
@@ -47,9 +46,7 @@ test(
   expect(pdfText(readPdf(pdf))).toContain('c) Koordinator');
 });
 
-test(
-  'its identifier: the owner\'s document system beside the plan\'s own (…/dok for …/ip, in the plan\'s form), the plan, its version',
-  async () => {
+test("its identifier: the owner's document system beside the plan's (…/dok for …/ip), the plan and its version", async () => {
   const bundle = contractPlanCopy();
   const planSystem = carePlanOf(bundle).identifier![0].system!;
   expect(planSystem).toMatch(/\/942953119\/ip$/);
@@ -59,7 +56,9 @@ test(
 
   // The sender's version when it gives one.
   carePlanOf(bundle).meta = { versionId: '7' };
-  expect((await documentOf(bundle)).doc.identifier).toEqual([{ system: unversioned.system, value: 'IP-2026-0042-pdf-v7' }]);
+  expect((await documentOf(bundle)).doc.identifier).toEqual([
+    { system: unversioned.system, value: 'IP-2026-0042-pdf-v7' },
+  ]);
 });
 
 test('without a version: the same plan in another message is the same document; a changed plan is another', async () => {

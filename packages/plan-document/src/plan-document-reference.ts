@@ -1,7 +1,15 @@
 import { DOCUMENT_TYPE_SYSTEM, readMessage } from '@ipbro/fhir-message';
 import { uuidV5, type IpDocument } from '@ipbro/ip-model';
 import type {
-  Bundle, BundleEntry, CarePlan, DocumentReference, Identifier, Organization, Practitioner, Reference, Resource,
+  Bundle,
+  BundleEntry,
+  CarePlan,
+  DocumentReference,
+  Identifier,
+  Organization,
+  Practitioner,
+  Reference,
+  Resource,
 } from '@medplum/fhirtypes';
 import { createHash } from 'node:crypto';
 import { nameText } from './format';
@@ -59,8 +67,10 @@ export function planDocumentEntry(bundle: Bundle, source: PlanSource, pdf: Buffe
   const ref = <T extends Resource>(url: string | undefined): Reference<T>[] => (url ? [{ reference: url }] : []);
   const header = bundle.type === 'message' ? readMessage(bundle) : undefined;
   const authors = [header?.author, header?.sender].map((l) => (l ? bundle.entry?.[l.index]?.fullUrl : undefined));
-  const owner = bundle.entry?.find((e) =>
-    e.resource?.resourceType === 'Organization' && e.resource.identifier?.some((i) => i.value === doc.plan.ownerOrgnr));
+  const owner = bundle.entry?.find(
+    (e) =>
+      e.resource?.resourceType === 'Organization' && e.resource.identifier?.some((i) => i.value === doc.plan.ownerOrgnr)
+  );
   const person = nameText(doc.person.name);
   const title = `Individuell plan ${doc.plan.id}${person ? ` – ${person}` : ''}`;
   const resource: DocumentReference = {
@@ -74,13 +84,23 @@ export function planDocumentEntry(bundle: Bundle, source: PlanSource, pdf: Buffe
     ...(authors.some(Boolean) ? { author: authors.flatMap((a) => ref<Organization | Practitioner>(a)) } : {}),
     ...(owner?.fullUrl ? { custodian: { reference: owner.fullUrl } } : {}),
     description: `Individuell plan ${doc.plan.id}${person ? ` for ${person}` : ''}`,
-    content: [{
-      attachment: {
-        contentType: 'application/pdf', language: 'nb', data: pdf.toString('base64'), size: pdf.length,
-        hash: createHash('sha1').update(pdf).digest('base64'), title, creation: copy.at,
+    content: [
+      {
+        attachment: {
+          contentType: 'application/pdf',
+          language: 'nb',
+          data: pdf.toString('base64'),
+          size: pdf.length,
+          hash: createHash('sha1').update(pdf).digest('base64'),
+          title,
+          creation: copy.at,
+        },
       },
-    }],
-    context: { related: ref(plan.entry.fullUrl), period: { start: doc.period.start, ...(doc.period.end ? { end: doc.period.end } : {}) } },
+    ],
+    context: {
+      related: ref(plan.entry.fullUrl),
+      period: { start: doc.period.start, ...(doc.period.end ? { end: doc.period.end } : {}) },
+    },
   };
   return { fullUrl: `urn:uuid:${uuidV5(`${system}|${value}`)}`, resource };
 }

@@ -15,16 +15,23 @@ function refusal(call: () => unknown): { status: number; issues: { diagnostics?:
     call();
   } catch (e) {
     if (!(e instanceof OutcomeError)) throw e;
-    return { status: e.status, issues: e.outcome.issue.map((i) => ({ diagnostics: i.diagnostics, expression: i.expression })) };
+    return {
+      status: e.status,
+      issues: e.outcome.issue.map((i) => ({ diagnostics: i.diagnostics, expression: i.expression })),
+    };
   }
   throw new Error('expected an OutcomeError');
 }
 
-test('a plan copy: the plan by the plan-mapper\'s mapping, and the copy dated by the message, made by its author and sender', () => {
+test("a plan copy: the plan by the plan-mapper's mapping, and the copy dated by the message, made by its author and sender", () => {
   const { doc, copy } = readPlanSource(contractPlanCopy(), NOW);
   expect(doc.plan).toMatchObject({ id: 'IP-2026-0042', ownerOrgnr: '942953119' });
   expect(doc.person.personNumber.value).toBe('12830551210');
-  expect(copy).toEqual({ kind: 'ip-plan-copy', at: '2026-11-21T12:00:00+01:00', by: 'Per Hansen, Ålesund kommune, Koordinerende enhet' });
+  expect(copy).toEqual({
+    kind: 'ip-plan-copy',
+    at: '2026-11-21T12:00:00+01:00',
+    by: 'Per Hansen, Ålesund kommune, Koordinerende enhet',
+  });
 });
 
 test('a koordinator handover is said to be one', () => {
@@ -48,7 +55,9 @@ test('no plan to render: 422 with what and where', () => {
   const meldeplikt = JSON.parse(readFileSync(join(CONTRACT_FIXTURES, 'meldeplikt.json'), 'utf8')) as Bundle;
   expect(refusal(() => readPlanSource(meldeplikt))).toEqual({
     status: 422,
-    issues: [{ diagnostics: expect.stringContaining('The bundle holds no individuell plan'), expression: ['Bundle.entry'] }],
+    issues: [
+      { diagnostics: expect.stringContaining('The bundle holds no individuell plan'), expression: ['Bundle.entry'] },
+    ],
   });
   for (const input of [42, [], null, { resourceType: 'Patient' }]) {
     expect(refusal(() => readPlanSource(input))).toEqual({
@@ -63,7 +72,7 @@ test('no plan to render: 422 with what and where', () => {
   expect(where).toEqual(['IpDocument.plan.id', 'IpDocument.plan.ownerOrgnr', 'IpDocument.plan.status']);
 });
 
-test('a shape FHIR tolerates but the document cannot hold is the sender\'s content: 422, never a crash', () => {
+test("a shape FHIR tolerates but the document cannot hold is the sender's content: 422, never a crash", () => {
   const bundle = contractPlanCopy();
   (bundle.entry![1].resource as unknown as { activity: unknown }).activity = { not: 'a list' };
   const r = refusal(() => readPlanSource(bundle));

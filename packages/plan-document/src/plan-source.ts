@@ -19,7 +19,8 @@ export interface PlanSource {
   copy: CopyInfo;
 }
 
-const fhirName = (names: HumanName[] | undefined): string => nameText({ given: names?.[0]?.given, family: names?.[0]?.family });
+const fhirName = (names: HumanName[] | undefined): string =>
+  nameText({ given: names?.[0]?.given, family: names?.[0]?.family });
 
 function fromBundle(bundle: Bundle, now: () => Date): PlanSource {
   let doc: IpDocument;
@@ -28,7 +29,9 @@ function fromBundle(bundle: Bundle, now: () => Date): PlanSource {
   } catch (err) {
     if (err instanceof OutcomeError) throw err;
     // Shapes FHIR tolerates but the document cannot hold are the sender's content: 422, as the plan-mapper answers.
-    throw unprocessable([errorIssue('structure', `The plan could not be read into an IP document: ${(err as Error).message}`, 'Bundle')]);
+    throw unprocessable([
+      errorIssue('structure', `The plan could not be read into an IP document: ${(err as Error).message}`, 'Bundle'),
+    ]);
   }
   const at = typeof bundle.timestamp === 'string' ? bundle.timestamp : now().toISOString();
   if (bundle.type !== 'message') return { doc, copy: { kind: 'printout', at } };
@@ -52,5 +55,7 @@ export function readPlanSource(input: unknown, now: () => Date = () => new Date(
     if (hasErrors(outcome)) throw new OutcomeError(422, outcome);
     return { doc: input as IpDocument, copy: { kind: 'printout', at: now().toISOString() } };
   }
-  throw unprocessable([errorIssue('structure', 'Expected a FHIR Bundle holding an individuell plan, or an IP document', 'resourceType')]);
+  throw unprocessable([
+    errorIssue('structure', 'Expected a FHIR Bundle holding an individuell plan, or an IP document', 'resourceType'),
+  ]);
 }

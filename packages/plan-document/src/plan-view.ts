@@ -50,16 +50,24 @@ function personFacts(doc: IpDocument): Fact[] {
   const a = p.address;
   const preferred = p.languages?.find((l) => l.preferred) ?? p.languages?.[0];
   const others = (p.languages ?? []).filter((l) => l !== preferred).map((l) => languageName(l.code));
-  const languages = preferred ? joinText([`${languageName(preferred.code)}${preferred.preferred ? ' (foretrukket)' : ''}`, ...others]) : '';
+  const languages = preferred
+    ? joinText([`${languageName(preferred.code)}${preferred.preferred ? ' (foretrukket)' : ''}`, ...others])
+    : '';
   return [
     ...fact('Navn', nameText(p.name) || 'Ikke oppgitt'),
     ...fact(p.personNumber.kind === 'd-nummer' ? 'D-nummer' : 'Fødselsnummer', p.personNumber.value),
     ...fact('Fødselsdato', norwegianDate(p.birthDate)),
     ...fact('Kjønn', p.gender ? GENDER[p.gender] : undefined),
     ...fact('Adresse', a ? joinText([...(a.lines ?? []), joinText([a.postalCode, a.city], ' ')]) : undefined),
-    ...fact('Hjemkommune', a?.kommunenummer ? joinText([a.kommuneName ?? a.district, a.kommunenummer], ' ') : undefined),
+    ...fact(
+      'Hjemkommune',
+      a?.kommunenummer ? joinText([a.kommuneName ?? a.district, a.kommunenummer], ' ') : undefined
+    ),
     ...fact('Språk', languages),
-    ...fact('Tolk', p.interpreterNeeded === undefined ? undefined : p.interpreterNeeded ? 'Trenger tolk' : 'Trenger ikke tolk'),
+    ...fact(
+      'Tolk',
+      p.interpreterNeeded === undefined ? undefined : p.interpreterNeeded ? 'Trenger tolk' : 'Trenger ikke tolk'
+    ),
     ...fact('Etniske, kulturelle og språklige forutsetninger', doc.culturalConsiderations),
   ];
 }
@@ -81,7 +89,11 @@ function planFacts(doc: IpDocument, parties: Parties): Fact[] {
 }
 
 function copyFacts(copy: CopyInfo): Fact[] {
-  return [...fact('Dette er', COPY_KIND[copy.kind]), ...fact('Dato', norwegianDate(copy.at)), ...fact('Laget av', copy.by)];
+  return [
+    ...fact('Dette er', COPY_KIND[copy.kind]),
+    ...fact('Dato', norwegianDate(copy.at)),
+    ...fact('Laget av', copy.by),
+  ];
 }
 
 /** The view of a plan; with `copy` it also says which copy the reader holds. */
@@ -94,6 +106,11 @@ export function planView(doc: IpDocument, copy?: CopyInfo): PlanView {
     person: personFacts(doc),
     plan: planFacts(doc, parties),
     ...(copy ? { copy: copyFacts(copy) } : {}),
-    sections: SECTIONS.map((s) => ({ letter: s.letter, heading: s.heading, law: s.law, blocks: s.blocks(doc, parties) })),
+    sections: SECTIONS.map((s) => ({
+      letter: s.letter,
+      heading: s.heading,
+      law: s.law,
+      blocks: s.blocks(doc, parties),
+    })),
   };
 }

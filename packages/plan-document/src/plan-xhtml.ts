@@ -42,7 +42,9 @@ export function planXhtml(view: PlanView): string {
   for (const s of view.sections) {
     const law = `<p class="ip-law">Forskriften § 19 ${s.letter}: ${escapeXml(s.law)}</p>`;
     const heading = `<h2>${s.letter}) ${escapeXml(s.heading)}</h2>`;
-    parts.push(`<div class="ip-section" id="paragraf-19-${s.letter}">${heading}${law}${s.blocks.map(block).join('')}</div>`);
+    parts.push(
+      `<div class="ip-section" id="paragraf-19-${s.letter}">${heading}${law}${s.blocks.map(block).join('')}</div>`
+    );
   }
   return parts.join('\n');
 }

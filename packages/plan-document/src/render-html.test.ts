@@ -17,10 +17,26 @@ function elements(node: Node, out: Element[] = []): Element[] {
   return out;
 }
 const textOf = (node: Node): string =>
-  'value' in node && node.nodeName === '#text' ? node.value : 'childNodes' in node ? node.childNodes.map(textOf).join('') : '';
+  'value' in node && node.nodeName === '#text'
+    ? node.value
+    : 'childNodes' in node
+      ? node.childNodes.map(textOf).join('')
+      : '';
 
 const RESOURCE_ELEMENTS = [
-  'script', 'link', 'img', 'iframe', 'frame', 'object', 'embed', 'video', 'audio', 'source', 'track', 'base', 'form',
+  'script',
+  'link',
+  'img',
+  'iframe',
+  'frame',
+  'object',
+  'embed',
+  'video',
+  'audio',
+  'source',
+  'track',
+  'base',
+  'form',
 ];
 const URL_ATTRIBUTES = ['src', 'srcset', 'href', 'action', 'poster', 'data', 'background', 'formaction', 'xlink:href'];
 
@@ -42,13 +58,13 @@ function externalResources(html: string): string[] {
 
 const html = renderHtml(readPlanSource(contractPlanCopy()));
 
-test('the contract\'s plan copy as HTML parses without a single parse error (parse5, the WHATWG algorithm)', () => {
+test("the contract's plan copy as HTML parses without a single parse error (parse5, the WHATWG algorithm)", () => {
   const errors: string[] = [];
   parse(html, { onParseError: (e) => errors.push(`${e.code} at ${e.startLine}:${e.startCol}`) });
   expect(errors).toEqual([]);
 });
 
-test('it passes html-validate\'s recommended rules (well-formed, valid nesting, unique ids, a lang, a title …)', async () => {
+test("it passes html-validate's recommended rules (well-formed, valid nesting, unique ids, a lang, a title …)", async () => {
   const report = await new HtmlValidate({ extends: ['html-validate:recommended'] }).validateString(html);
   const messages = report.results.flatMap((r) => r.messages.map((m) => `${m.ruleId}: ${m.message} (line ${m.line})`));
   expect(messages).toEqual([]);
@@ -58,11 +74,14 @@ test('it passes html-validate\'s recommended rules (well-formed, valid nesting, 
 test('self-contained: nothing is fetched (no script, link, image, URL attribute, CSS url() or @import)', () => {
   expect(externalResources(html)).toEqual([]);
   // The check itself sees what it looks for.
-  expect(externalResources('<link rel="stylesheet" href="https://x/y.css"><p style="background:url(a.png)">x</p><a href="#top">t</a>'))
-    .toEqual(['<link>', 'link[href=https://x/y.css]', 'p[style]']);
+  expect(
+    externalResources(
+      '<link rel="stylesheet" href="https://x/y.css"><p style="background:url(a.png)">x</p><a href="#top">t</a>'
+    )
+  ).toEqual(['<link>', 'link[href=https://x/y.css]', 'p[style]']);
 });
 
-test('the page says who, which plan and which copy, and has every § 19 heading as an h2, in the law\'s order', () => {
+test("the page says who, which plan and which copy, and has every § 19 heading as an h2, in the law's order", () => {
   const tree = parse(html);
   const all = elements(tree);
   expect(all.find((e) => e.tagName === 'html')?.attrs).toContainEqual({ name: 'lang', value: 'nb' });
@@ -85,12 +104,22 @@ test('text from the plan is text, never markup: a goal with <script> and quotes 
   const page = renderHtml(readPlanSource(doc, () => new Date('2026-11-24T11:00:00Z')));
   const all = elements(parse(page));
   expect(all.filter((e) => e.tagName === 'script')).toEqual([]);
-  expect(textOf(all.find((e) => e.tagName === 'main')!)).toContain('Mål: Bo hjemme <script>alert("x")</script> & ha det "fint"');
+  expect(textOf(all.find((e) => e.tagName === 'main')!)).toContain(
+    'Mål: Bo hjemme <script>alert("x")</script> & ha det "fint"'
+  );
 });
 
 test('a plan that leaves § 19 items empty still has every heading, each saying what is missing', () => {
   const doc = sampleDocument();
-  Object.assign(doc, { goals: [], resourcesAndNeeds: [], contributions: [], measures: [], reviews: [], consents: [], cooperation: [] });
+  Object.assign(doc, {
+    goals: [],
+    resourcesAndNeeds: [],
+    contributions: [],
+    measures: [],
+    reviews: [],
+    consents: [],
+    cooperation: [],
+  });
   delete doc.howCarriedOut;
   // Everyone named, nobody with a role (someone with two roles is one row then).
   const seen = new Set<string>();
@@ -98,7 +127,12 @@ test('a plan that leaves § 19 items empty still has every heading, each saying 
     .filter((p) => !seen.has(p.key) && !!seen.add(p.key))
     .map(({ role: _role, period: _period, ...p }) => p);
   const all = elements(parse(renderHtml(readPlanSource(doc, () => new Date('2026-11-24T11:00:00Z')))));
-  expect(all.filter((e) => e.tagName === 'h2').map(textOf).slice(3)).toEqual(SECTION_HEADINGS);
+  expect(
+    all
+      .filter((e) => e.tagName === 'h2')
+      .map(textOf)
+      .slice(3)
+  ).toEqual(SECTION_HEADINGS);
   const missing = all.filter((e) => e.attrs.some((a) => a.name === 'class' && a.value === 'ip-none')).map(textOf);
   expect(missing).toEqual([
     'Planen oppgir ingen mål, ressurser eller behov.',

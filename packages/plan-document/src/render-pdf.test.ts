@@ -10,9 +10,7 @@ jest.setTimeout(60_000); // each reading starts PDF.js in a process of its own
 /** Where each text first appears in `text`, in the order given; -1 for one not found. */
 const positions = (text: string, parts: string[]): number[] => parts.map((p) => text.indexOf(p));
 
-test(
-  'the contract\'s plan copy: the text PDF.js extracts holds the person, the plan, the copy, the koordinator, § 19 a–i in order',
-  async () => {
+test("the contract's plan copy: PDF.js's text holds the person, the plan, the copy, the koordinator, § 19 a–i in order", async () => {
   const pdf = await renderPdf(readPlanSource(contractPlanCopy()));
   expect(pdf.subarray(0, 8).toString('latin1')).toBe('%PDF-1.7');
   const text = pdfText(readPdf(pdf));
@@ -31,14 +29,17 @@ test(
   expect(c).toMatch(/Koordinator\s+Per Hansen/);
   expect(c).toMatch(/HPR-nummer\s+5512345/);
   // æ ø å survive: they come back from the embedded font's ToUnicode map, not from our input.
-  for (const said of ['Pårørende', 'Får innsyn i taushetsbelagte opplysninger', 'Gjennomføring', 'Møre og Romsdal HF, Ålesund sjukehus']) {
+  for (const said of [
+    'Pårørende',
+    'Får innsyn i taushetsbelagte opplysninger',
+    'Gjennomføring',
+    'Møre og Romsdal HF, Ålesund sjukehus',
+  ]) {
     expect(text).toContain(said);
   }
 });
 
-test(
-  'archival: every font embedded (DejaVu Sans), PDF/A-2b in the XMP metadata, tagged with headings, tables and lists, in bokmål',
-  async () => {
+test('archival: every font embedded (DejaVu Sans), PDF/A-2b in the XMP, tagged with headings, tables and lists, in bokmål', async () => {
   const reading = readPdf(await renderPdf(readPlanSource(contractPlanCopy())));
   const fonts = reading.pages.flatMap((p) => p.fonts);
   expect(fonts.length).toBeGreaterThan(0);
@@ -46,7 +47,11 @@ test(
   const families = new Set(fonts.map((f) => f.name.replace(/^[A-Z]{6}\+/, '')));
   expect(families).toEqual(new Set(['DejaVuSans', 'DejaVuSans-Bold', 'DejaVuSans-Oblique']));
   expect(reading.xmp).toMatchObject({ 'pdfaid:part': '2', 'pdfaid:conformance': 'B' });
-  expect(reading.info).toMatchObject({ PDFFormatVersion: '1.7', Language: 'nb-NO', Title: 'Individuell plan IP-2026-0042 – Ola Nordmann' });
+  expect(reading.info).toMatchObject({
+    PDFFormatVersion: '1.7',
+    Language: 'nb-NO',
+    Title: 'Individuell plan IP-2026-0042 – Ola Nordmann',
+  });
   const roles = reading.pages.flatMap((p) => p.structure);
   expect(roles.filter((r) => r === 'H1')).toHaveLength(1);
   // The copy, the person and the plan, then § 19 a–i.
@@ -64,9 +69,7 @@ test('the same copy gives the same bytes; another copy date gives another docume
   expect(pdfText(readPdf(c))).toContain('01.12.2026 kl. 08.00');
 });
 
-test(
-  'a plan with every § 19 item filled, printed from the IP document: each item\'s content under its heading, the Sami letters too',
-  async () => {
+test("every § 19 item filled, printed from the IP document: each item's content under its heading, Sami letters too", async () => {
   const doc = sampleDocument();
   doc.person.name = { given: ['Máret'], family: 'Somby' };
   const text = pdfText(readPdf(await renderPdf(readPlanSource(doc, () => new Date('2026-11-24T11:00:00Z')))));
@@ -93,8 +96,11 @@ test(
 test('a long plan runs over pages: each page has its foot "side n av N", and nothing is lost at the breaks', async () => {
   const doc = generateIpDocument(7);
   doc.measures = Array.from({ length: 40 }, (_, i) => ({
-    key: `m${i}`, title: `Tiltak nummer ${i + 1}`, status: 'scheduled' as const,
-    responsible: [{ name: `Tjeneste ${i + 1}` }], scope: `${i + 1} timer per uke`,
+    key: `m${i}`,
+    title: `Tiltak nummer ${i + 1}`,
+    status: 'scheduled' as const,
+    responsible: [{ name: `Tjeneste ${i + 1}` }],
+    scope: `${i + 1} timer per uke`,
   }));
   const reading = readPdf(await renderPdf(readPlanSource(doc, () => new Date('2026-11-24T11:00:00Z'))));
   const n = reading.pages.length;

@@ -17,7 +17,10 @@ const KEEP_WITH_NEXT = 90;
 
 /** Writes the view into a tagged PDF: headings, paragraphs, lists and tables as structure elements. */
 class PdfWriter {
-  constructor(private readonly doc: Doc, private readonly root: Struct) {}
+  constructor(
+    private readonly doc: Doc,
+    private readonly root: Struct
+  ) {}
 
   private get width(): number {
     return this.doc.page.width - MARGIN.left - MARGIN.right;
@@ -37,14 +40,24 @@ class PdfWriter {
     this.doc.font('bold').fontSize(size).fillColor(INK).text(text, MARGIN.left, undefined, options);
     if (level === 2) {
       const y = this.doc.y + 1;
-      this.doc.save().moveTo(MARGIN.left, y).lineTo(MARGIN.left + this.width, y).lineWidth(0.6).strokeColor(RULE).stroke().restore();
+      this.doc
+        .save()
+        .moveTo(MARGIN.left, y)
+        .lineTo(MARGIN.left + this.width, y)
+        .lineWidth(0.6)
+        .strokeColor(RULE)
+        .stroke()
+        .restore();
     }
     this.doc.moveDown(0.35);
   }
 
   paragraph(text: string, parent: Struct, style: 'body' | 'quiet' | 'law' = 'body'): void {
     const font = style === 'law' ? 'italic' : 'regular';
-    this.doc.font(font).fontSize(style === 'law' ? 9 : 10).fillColor(style === 'body' ? INK : QUIET);
+    this.doc
+      .font(font)
+      .fontSize(style === 'law' ? 9 : 10)
+      .fillColor(style === 'body' ? INK : QUIET);
     this.doc.text(text, MARGIN.left, undefined, { width: this.width, structParent: parent, lineGap: 1.5 });
     this.doc.moveDown(0.4);
   }
@@ -53,7 +66,14 @@ class PdfWriter {
     const list = this.doc.struct('L');
     parent.add(list);
     this.doc.font('regular').fontSize(10).fillColor(INK);
-    const options = { width: this.width - 4, bulletRadius: 1.8, textIndent: 12, structParent: list, lineGap: 1.5, paragraphGap: 2 };
+    const options = {
+      width: this.width - 4,
+      bulletRadius: 1.8,
+      textIndent: 12,
+      structParent: list,
+      lineGap: 1.5,
+      paragraphGap: 2,
+    };
     this.doc.list(items, MARGIN.left + 4, undefined, options);
     list.end();
     this.doc.moveDown(0.4);
@@ -88,12 +108,18 @@ class PdfWriter {
 
   block(b: Block, parent: Struct): void {
     switch (b.kind) {
-      case 'subheading': return this.heading(b.text, 3, parent);
-      case 'text': return this.paragraph(b.text, parent);
-      case 'none': return this.paragraph(b.text, parent, 'quiet');
-      case 'facts': return this.facts(b.rows, parent);
-      case 'list': return this.list(b.items, parent);
-      case 'table': return this.table(b.columns, b.rows, parent);
+      case 'subheading':
+        return this.heading(b.text, 3, parent);
+      case 'text':
+        return this.paragraph(b.text, parent);
+      case 'none':
+        return this.paragraph(b.text, parent, 'quiet');
+      case 'facts':
+        return this.facts(b.rows, parent);
+      case 'list':
+        return this.list(b.items, parent);
+      case 'table':
+        return this.table(b.columns, b.rows, parent);
     }
   }
 }
@@ -115,7 +141,11 @@ function footers(doc: Doc, text: string): void {
     doc.markContent('Artifact', { type: 'Pagination' });
     const line = `${text} – side ${i + 1} av ${range.count}`;
     const options = { width: doc.page.width - MARGIN.left - MARGIN.right, align: 'center' as const, lineBreak: false };
-    doc.font('regular').fontSize(8).fillColor(QUIET).text(line, MARGIN.left, doc.page.height - 40, options);
+    doc
+      .font('regular')
+      .fontSize(8)
+      .fillColor(QUIET)
+      .text(line, MARGIN.left, doc.page.height - 40, options);
     doc.endMarkedContent();
     doc.page.margins.bottom = MARGIN.bottom;
   }
@@ -125,9 +155,19 @@ function writeView(doc: Doc, root: Struct, view: PlanView): void {
   const w = new PdfWriter(doc, root);
   w.heading(view.title, 1);
   if (view.subtitle) w.paragraph(view.subtitle, root);
-  if (view.copy) section(doc, root, (s) => { w.heading('Om denne kopien', 2, s); w.facts(view.copy!, s, true); });
-  section(doc, root, (s) => { w.heading('Personen', 2, s); w.facts(view.person, s); });
-  section(doc, root, (s) => { w.heading('Planen', 2, s); w.facts(view.plan, s); });
+  if (view.copy)
+    section(doc, root, (s) => {
+      w.heading('Om denne kopien', 2, s);
+      w.facts(view.copy!, s, true);
+    });
+  section(doc, root, (s) => {
+    w.heading('Personen', 2, s);
+    w.facts(view.person, s);
+  });
+  section(doc, root, (s) => {
+    w.heading('Planen', 2, s);
+    w.facts(view.plan, s);
+  });
   for (const sec of view.sections) {
     section(doc, root, (s) => {
       w.heading(`${sec.letter}) ${sec.heading}`, 2, s);
@@ -149,10 +189,18 @@ export function renderPdf(source: PlanSource): Promise<Buffer> {
   const created = new Date(source.copy.at);
   const copyDate = norwegianDate(source.copy.at);
   // Loaded at the first PDF: pdfkit is slow to load, and the narrative and the HTML page need none of it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const PdfKit = require('pdfkit') as typeof PDFDocument;
   const doc = new PdfKit({
-    size: 'A4', margins: MARGIN, bufferPages: true, autoFirstPage: true,
-    pdfVersion: '1.7', subset: 'PDF/A-2b', tagged: true, lang: 'nb-NO', displayTitle: true,
+    size: 'A4',
+    margins: MARGIN,
+    bufferPages: true,
+    autoFirstPage: true,
+    pdfVersion: '1.7',
+    subset: 'PDF/A-2b',
+    tagged: true,
+    lang: 'nb-NO',
+    displayTitle: true,
     info: {
       Title: `Individuell plan ${source.doc.plan.id} – ${person}`,
       Subject: `Individuell plan etter forskrift om habilitering og rehabilitering, individuell plan og koordinator § 19, ${copyDate}`,
@@ -163,7 +211,8 @@ export function renderPdf(source: PlanSource): Promise<Buffer> {
   });
   // pdfkit takes a fontkit font as a source (its types say Buffer). The family, named as the font, is
   // its cache key: without one pdfkit reopens the font each time a table cell restores it.
-  for (const style of ['regular', 'bold', 'italic'] as const) doc.registerFont(style, fonts[style] as unknown as Buffer, style);
+  for (const style of ['regular', 'bold', 'italic'] as const)
+    doc.registerFont(style, fonts[style] as unknown as Buffer, style);
   doc.font('regular');
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {

@@ -4,6 +4,7 @@ import { parseJsonSafely } from '@ipbro/service-kit';
 import { readFileSync } from 'node:fs';
 import { parseNow } from './now';
 import { renderFormat, runRender } from './render-command';
+import type * as PlanMappingModule from './plan-mapping';
 import type { PlanMapping } from './plan-mapping';
 
 export const USAGE = [
@@ -100,7 +101,8 @@ export function runCli(
 
 /** map, unmap, validate: the FHIR machinery, loaded only now (it takes a while; usage or read errors need none of it). */
 function runMapping(command: 'map' | 'unmap' | 'validate', input: unknown, out: (s: string) => void, clock?: () => Date): number {
-  const { createPlanMapping } = require('./plan-mapping') as typeof import('./plan-mapping');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createPlanMapping } = require('./plan-mapping') as typeof PlanMappingModule;
   const mapping: PlanMapping = createPlanMapping(clock);
   try {
     if (command === 'validate') {

@@ -1,4 +1,5 @@
 import { OutcomeError } from '@ipbro/outcome';
+import type * as PlanDocument from '@ipbro/plan-document';
 import { writeFileSync } from 'node:fs';
 
 export type RenderFormat = 'pdf' | 'html';
@@ -31,7 +32,8 @@ export function renderFormat(format: string | undefined, out: string | undefined
  */
 export async function runRender(request: RenderRequest, io: RenderIo): Promise<number> {
   // Loaded only now, as the FHIR mapping is: usage errors need none of it.
-  const { readPlanSource, renderHtml, renderPdf } = require('@ipbro/plan-document') as typeof import('@ipbro/plan-document');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { readPlanSource, renderHtml, renderPdf } = require('@ipbro/plan-document') as typeof PlanDocument;
   let data: Buffer;
   try {
     const source = readPlanSource(request.input, request.now);

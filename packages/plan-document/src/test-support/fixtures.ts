@@ -6,7 +6,8 @@ import { join } from 'node:path';
 export const CONTRACT_FIXTURES = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'contract');
 
 /** A fresh copy of the contract's plan copy (Ola Nordmann's plan IP-2026-0042, from Ålesund kommune). */
-export const contractPlanCopy = (): Bundle => JSON.parse(readFileSync(join(CONTRACT_FIXTURES, 'ip-plan-copy.json'), 'utf8')) as Bundle;
+export const contractPlanCopy = (): Bundle =>
+  JSON.parse(readFileSync(join(CONTRACT_FIXTURES, 'ip-plan-copy.json'), 'utf8')) as Bundle;
 
 /** Every § 19 heading in the law's order, as the document writes them. */
 export const SECTION_HEADINGS = [

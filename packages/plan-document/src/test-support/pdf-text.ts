@@ -7,9 +7,12 @@ export interface PdfReading {
   xmp: Record<string, unknown> | null;
 }
 
-/** The text, fonts, structure and metadata of a PDF as PDF.js reads it (pdf-text.mjs, in a process of its own). */
+/** The text, fonts, structure and metadata of a PDF as PDF.js reads it (pdf-text.js, in a process of its own). */
 export function readPdf(pdf: Buffer): PdfReading {
-  const run = spawnSync(process.execPath, [join(__dirname, 'pdf-text.mjs')], { input: pdf, maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync(process.execPath, [join(__dirname, 'pdf-text.js')], {
+    input: pdf,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (run.status !== 0) throw new Error(`PDF.js could not read the PDF: ${run.stderr.toString()}`);
   return JSON.parse(run.stdout.toString('utf8')) as PdfReading;
 }
