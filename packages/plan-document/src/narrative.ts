@@ -1,15 +1,8 @@
-import { DOCUMENT_TYPE_SYSTEM } from '@ipbro/fhir-message';
 import { fhirToIpDocument, type IpDocument } from '@ipbro/ip-model';
 import type { Bundle, CarePlan, Narrative } from '@medplum/fhirtypes';
+import { ipCarePlanIndex, isSubsetted } from './ip-care-plan';
 import { planView } from './plan-view';
 import { planXhtml } from './plan-xhtml';
-
-/** The CarePlan category that makes it an individuell plan (Volven 9602 A02-2), as fhirToIpDocument finds it. */
-const isIpCarePlan = (r: unknown): r is CarePlan =>
-  (r as CarePlan)?.resourceType === 'CarePlan' &&
-  ((r as CarePlan).category ?? []).some((c) =>
-    c?.coding?.some((x) => x?.system === DOCUMENT_TYPE_SYSTEM && x.code === 'A02-2')
-  );
 
 /**
  * The plan as a CarePlan narrative: the same rendering as the HTML page and the PDF (without the
@@ -22,14 +15,15 @@ export function planNarrative(doc: IpDocument): Narrative {
 
 /**
  * The bundle with its individuell plan's CarePlan.text filled from the plan (read from the bundle
- * unless `doc` is given). A narrative the sender wrote is theirs and is kept. A new bundle; the
- * input is not changed. Throws what fhirToIpDocument throws for a bundle without a readable plan.
+ * unless `doc` is given). A narrative the sender wrote is theirs and is kept, and a plan tagged
+ * SUBSETTED gets none (it is not all there). A new bundle; the input is not changed. Throws what
+ * fhirToIpDocument throws for a bundle without a readable plan.
  */
 export function withPlanNarrative(bundle: Bundle, doc?: IpDocument): Bundle {
-  const index = (bundle.entry ?? []).findIndex((e) => isIpCarePlan(e?.resource));
+  const index = ipCarePlanIndex(bundle);
   if (index < 0) return bundle;
   const plan = bundle.entry![index].resource as CarePlan;
-  if (plan.text) return bundle;
+  if (plan.text || isSubsetted(plan)) return bundle;
   const { resourceType, id, meta, ...rest } = plan;
   const text = planNarrative(doc ?? fhirToIpDocument(bundle));
   const entry = [...bundle.entry!];

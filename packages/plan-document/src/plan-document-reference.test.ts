@@ -2,6 +2,7 @@ import type { Bundle, CarePlan, DocumentReference, MessageHeader } from '@medplu
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withPlanNarrative } from './narrative';
 import { planDocumentEntry, withPlanDocument } from './plan-document-reference';
 import { readPlanSource } from './plan-source';
 import { renderPdf } from './render-pdf';
@@ -93,4 +94,23 @@ test('a plan copy whose CarePlan has no plan identifier cannot be read as a plan
   const bundle = contractPlanCopy();
   delete carePlanOf(bundle).identifier;
   await expect(withPlanDocument(bundle, 'ip-plan-copy')).rejects.toMatchObject({ status: 422 });
+});
+
+test("a plan tagged SUBSETTED (a replaced plan's notice: its status alone) passes as it is: no document, no narrative", async () => {
+  const notice = contractPlanCopy();
+  const plan = carePlanOf(notice);
+  notice.entry = notice.entry!.filter((e) =>
+    ['MessageHeader', 'CarePlan', 'Patient', 'Organization'].includes(e.resource!.resourceType)
+  );
+  notice.entry[notice.entry.findIndex((e) => e.resource === plan)].resource = {
+    resourceType: 'CarePlan',
+    meta: { tag: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' }] },
+    identifier: plan.identifier,
+    status: 'revoked',
+    intent: 'plan',
+    category: plan.category,
+    subject: plan.subject,
+  };
+  expect(await withPlanDocument(notice, 'ip-plan-copy')).toBe(notice);
+  expect(withPlanNarrative(notice)).toBe(notice);
 });

@@ -13,6 +13,7 @@ import type {
 } from '@medplum/fhirtypes';
 import { createHash } from 'node:crypto';
 import { nameText } from './format';
+import { ipCarePlanIndex, isSubsetted } from './ip-care-plan';
 import { withPlanNarrative } from './narrative';
 import { readPlanSource, type PlanSource } from './plan-source';
 import { renderPdf } from './render-pdf';
@@ -109,10 +110,14 @@ export function planDocumentEntry(bundle: Bundle, source: PlanSource, pdf: Buffe
  * The courier's hook for a fhir-rest delivery of a plan copy or handover: the bundle with the
  * plan's narrative filled (when the sender wrote none) and the rendered PDF added as a
  * DocumentReference (planDocumentEntry), so an EHR that only shows documents shows the plan.
- * Other events pass unchanged. Throws OutcomeError 422 when the bundle holds no readable plan.
+ * Other events pass unchanged, and so does a plan tagged SUBSETTED (IP-bro's notice to the owner of
+ * a replaced plan: its status alone, which no document could show as the plan). Throws OutcomeError
+ * 422 when the bundle holds no readable plan.
  */
 export async function withPlanDocument(bundle: Bundle, event: string | undefined): Promise<Bundle> {
   if (!event || !PLAN_DOCUMENT_EVENTS.has(event)) return bundle;
+  const index = ipCarePlanIndex(bundle);
+  if (index >= 0 && isSubsetted(bundle.entry![index].resource as CarePlan)) return bundle;
   const source = readPlanSource(bundle);
   const entry = planDocumentEntry(bundle, source, await renderPdf(source));
   const narrated = withPlanNarrative(bundle, source.doc);
