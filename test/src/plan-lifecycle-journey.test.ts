@@ -115,8 +115,9 @@ test('the contract\'s plan copy reaches a Medplum FhirRouter with the contract\'
   expect((await send('alesund', example)).status).toBe(202);
   const first = await until('alesund', '0d5e3b0c-7d6b-4f0e-8b5a-3c2d1e0f9a02', FINAL);
   expect(first.state).toBe('acknowledged');
-  expect(first.history.at(-1)?.detail).toMatch(/: 11 resources in 2 transactions$/);
-  // Refused whole (strict isolation past 8 entries), the CapabilityStatement read, then 8 + 3.
+  // The plan's 11 resources and the DocumentReference of its PDF (plan-document).
+  expect(first.history.at(-1)?.detail).toMatch(/: 12 resources in 2 transactions$/);
+  // Refused whole (strict isolation past 8 entries), the CapabilityStatement read, then 8 + 4.
   expect(hmrEhr.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /', 'GET /metadata', 'POST /', 'POST /']);
   const seen = hmrEhr.requests.length;
   const once = await counts(hmrBase());
@@ -128,6 +129,7 @@ test('the contract\'s plan copy reaches a Medplum FhirRouter with the contract\'
   expect(hmrEhr.requests.slice(seen).filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`)).toEqual(['POST /', 'POST /']);
   expect(hmrEhr.requests.slice(seen).some((r) => r.path === '/metadata')).toBe(false);
   expect(await counts(hmrBase())).toEqual(once);
+  expect(await search(hmrBase(), 'DocumentReference')).toHaveLength(1);
 }, 60000);
 
 test('the person moves to Molde: a plain new plan is 409 naming Ålesund\'s; replaces without identifier 422; ' +
@@ -176,6 +178,8 @@ test('a plan completed or revoked frees the person: Molde\'s new plan, without r
     const person = syntheticPerson();
     const old = ownPlan({ person, planValue: `IP-2026-091${i}` });
     expect((await send('alesund', old)).status).toBe(202);
+    // Written before its ending is sent: two versions of a plan in flight at once may reach the EHR in either order.
+    expect((await until('alesund', idOf(old), FINAL)).state).toBe('acknowledged');
     const over = ownPlan({ person, planValue: `IP-2026-091${i}`, status: ended, timestamp: '2026-11-26T10:00:00+01:00' });
     expect((await send('alesund', over)).status).toBe(202);
     const next = ownPlan({ person, planValue: `IP-2026-092${i}`, owner: 'molde', timestamp: '2026-11-27T10:00:00+01:00' });

@@ -11,7 +11,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deliverDocumentFromLedger, gateRecipient, type DocumentStepDeps } from './document-delivery';
-import { byId, planCopy } from './test-support/document-fixtures';
+import { byId, planCopy, planOf } from './test-support/document-fixtures';
 
 // The paths of one delivery step that end before or without a peer (the deliveries themselves are
 // tested against real FHIR servers and koordinerende enheter in services/document-courier).
@@ -60,6 +60,16 @@ test('a resource without a business identifier cannot be written idempotently: d
   const r = await deliverDocumentFromLedger(await stored(b), { ...deps, tokenFor: async () => 'token' });
   expect(r).toMatchObject({ kind: 'fatal', record: { state: 'dead' } });
   expect(r.record?.history.at(-1)?.detail).toMatch(/Goal\/g1 has no business identifier/);
+});
+
+test(
+  'fhir-rest: a plan copy whose plan cannot be rendered as a document (its CarePlan has no plan identifier) is dead, with the reason',
+  async () => {
+  const b = planCopy({ freshId: true });
+  delete planOf(b).identifier;
+  const r = await deliverDocumentFromLedger(await stored(b), { ...deps, tokenFor: async () => 'token' });
+  expect(r).toMatchObject({ kind: 'fatal', record: { state: 'dead' } });
+  expect(r.record?.history.at(-1)?.detail).toMatch(/^the plan cannot be rendered as a document: The plan needs an identifier/);
 });
 
 test('unroutable (a destination nobody knows), unreadable (dead), and blocked before anything leaves', async () => {

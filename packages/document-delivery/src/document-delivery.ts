@@ -5,6 +5,8 @@ import type { Directory, ResolvedRecipient } from '@ipbro/directory';
 import { personNumberOf, readMessage } from '@ipbro/fhir-message';
 import { deliverTransactions, planTransactions, UndeliverableError, uploadLargeAttachments } from '@ipbro/fhir-rest-delivery';
 import { messageWithDestination, sendFhirMessage } from '@ipbro/http-client';
+import { OutcomeError } from '@ipbro/outcome';
+import type * as PlanDocument from '@ipbro/plan-document';
 import type { MessageRecord } from '@ipbro/message-ledger';
 import type { PatientKeyer } from '@ipbro/plan-index';
 import type { Bundle } from '@medplum/fhirtypes';
@@ -77,10 +79,31 @@ function sendMessage(route: Routed<Document>, options: RequestOptions): Promise<
   return sendFhirMessage(route.endpoint, messageWithDestination(route.payload.body, route.payload.bundle, destination), options);
 }
 
-/** fhir-rest: large documents up first as Binary, then the resources in conditional transactions. */
+/**
+ * What a fhir-rest delivery writes: a plan copy or handover also carries the plan as a person reads
+ * it, its narrative and its PDF as a DocumentReference (plan-document), so an EHR that only shows
+ * documents shows the plan. The reason, when the plan in it cannot be rendered.
+ */
+async function withRenderedPlan(event: string, bundle: Bundle): Promise<Bundle | { unrenderable: string }> {
+  // Loaded at the first plan: the PDF machinery is slow to load, and the gateway, which imports this package, never renders.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { withPlanDocument } = require('@ipbro/plan-document') as typeof PlanDocument;
+  try {
+    return await withPlanDocument(bundle, event);
+  } catch (err) {
+    if (!(err instanceof OutcomeError)) throw err;
+    const why = err.outcome.issue.map((i) => i.diagnostics).join('; ');
+    return { unrenderable: `the plan cannot be rendered as a document: ${why}` };
+  }
+}
+
+/** fhir-rest: the plan rendered, large documents up first as Binary, then the resources in conditional transactions. */
 async function sendRest(route: Routed<Document>, record: MessageRecord, options: RequestOptions): Promise<StepOutcome> {
   const target = route.resolved!;
-  const upload = await uploadLargeAttachments(route.endpoint, route.payload.bundle, options);
+  const withPlan = await withRenderedPlan(record.event, route.payload.bundle);
+  if ('unrenderable' in withPlan) return { kind: 'dead', reason: withPlan.unrenderable };
+  // Documents too large for a FHIR string go up first as Binary; the DocumentReference points at them.
+  const upload = await uploadLargeAttachments(route.endpoint, withPlan, options);
   if (upload.kind !== 'ok') return upload;
   let plan: ReturnType<typeof planTransactions>;
   try {

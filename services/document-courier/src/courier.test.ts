@@ -8,7 +8,8 @@ import { patientKeyer } from '@ipbro/plan-index';
 import { createQueue, deliveryJobData, QUEUES } from '@ipbro/queues';
 import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { createLogger } from '@ipbro/service-kit';
-import type { Bundle, CarePlan, CareTeam, Consent, DocumentReference, Goal } from '@medplum/fhirtypes';
+import { pdfText, readPdf } from '@ipbro/plan-document/src/test-support/pdf-text';
+import type { Bundle, CarePlan, CareTeam, Consent, DocumentReference, Goal, Patient } from '@medplum/fhirtypes';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -136,7 +137,8 @@ test('the example plan copy lands at the hospital\'s FHIR server as a CarePlan l
   const first = await until(await accept(planCopy()), ['acknowledged', 'blocked', 'rejected', 'dead']);
   expect(first.state).toBe('acknowledged');
   expect(first.recipient).toMatchObject({ orgnr: '997005562', name: 'Helse Møre og Romsdal HF' });
-  expect(first.history.at(-1)?.detail).toMatch(/11 resources in 2 transactions/);
+  // The plan's 11 resources and the DocumentReference of its PDF.
+  expect(first.history.at(-1)?.detail).toMatch(/12 resources in 2 transactions/);
   await until(await accept(planCopy({ freshId: true })), ['acknowledged']);
   const newer = planCopy({ freshId: true, timestamp: '2026-11-28T12:00:00+01:00' });
   (newer.entry![1].resource as CarePlan).title = 'Individuell plan for Ola Nordmann, revidert';
@@ -147,6 +149,33 @@ test('the example plan copy lands at the hospital\'s FHIR server as a CarePlan l
   expect(plans[0].careTeam?.[0].reference).toBe(`CareTeam/${teams[0].id}`);
   expect(plans[0].goal?.map((g) => g.reference).sort()).toEqual(goals.map((g) => `Goal/${g.id}`).sort());
   expect(plans[0].supportingInfo?.map((g) => g.reference).sort()).toEqual(consents.map((g) => `Consent/${g.id}`).sort());
+});
+
+test(
+  'the plan lands as a document a person reads: two deliveries of the same plan leave one DocumentReference with its PDF; a narrative',
+  async () => {
+  const person = syntheticPerson();
+  for (const timestamp of ['2026-11-21T12:00:00+01:00', '2026-11-22T12:00:00+01:00']) {
+    const done = await until(await accept(planCopy({ freshId: true, person, timestamp })), ['acknowledged', 'blocked', 'rejected', 'dead']);
+    expect(done.state).toBe('acknowledged');
+  }
+  const [docs, plans, patients] = await Promise.all([
+    read<DocumentReference>(hmrBase(), 'DocumentReference'), read<CarePlan>(hmrBase(), 'CarePlan'), read<Patient>(hmrBase(), 'Patient'),
+  ]);
+  expect(docs).toHaveLength(1);
+  const [doc] = docs;
+  expect(doc.type?.coding?.[0]).toEqual({ system: 'urn:oid:2.16.578.1.12.4.1.1.9602', code: 'A02-2', display: 'Individuell plan' });
+  expect(doc.identifier?.[0].value).toMatch(/^IP-2026-0042-pdf-/);
+  expect(doc.subject?.reference).toBe(`Patient/${patients[0].id}`);
+  expect(doc.context?.related).toEqual([{ reference: `CarePlan/${plans[0].id}` }]);
+  // The second delivery's copy replaced the first's: the same document, dated by the later message.
+  expect(doc.date).toBe('2026-11-22T12:00:00+01:00');
+  const text = pdfText(readPdf(Buffer.from(doc.content[0].attachment.data as string, 'base64')));
+  for (const said of ['c) Koordinator', 'i) Samarbeid', 'Ola Nordmann', person, 'Per Hansen', '22.11.2026 kl. 12.00']) {
+    expect(text).toContain(said);
+  }
+  expect(plans[0].text?.status).toBe('generated');
+  expect(plans[0].text?.div).toContain('<h2>c) Koordinator</h2>');
 });
 
 test('a plan copy to an organisation the fritak does not name ends blocked with the reason, and nothing leaves', async () => {

@@ -12,4 +12,8 @@ try {
   }
   throw err;
 }
-process.exitCode = cli.runCli(process.argv.slice(2), (s) => process.stdout.write(s + '\n'), (s) => process.stderr.write(s + '\n'));
+// render answers a Promise (a PDF is written as a stream); the other commands a number.
+const code = cli.runCli(process.argv.slice(2), (s) => process.stdout.write(s + '\n'), (s) => process.stderr.write(s + '\n'));
+Promise.resolve(code).then((c) => {
+  process.exitCode = c;
+});

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pdfText, readPdf } from '@ipbro/plan-document/src/test-support/pdf-text';
 import { runCli } from './cli';
 
 // The built bin, run as a process: what `npx ipbro` runs.
@@ -12,16 +13,16 @@ const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract
 const NOW = '--now=2026-11-24T12:00:00+01:00';
 const dir = mkdtempSync(join(tmpdir(), 'ipbro-cli-'));
 
-/** Runs the bin; async so that independent runs overlap (each loads the FHIR definitions anew). */
-function ipbro(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the bin; async so that independent runs overlap (each loads the FHIR definitions anew). `bytes`: stdout as written. */
+function ipbro(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string; bytes: Buffer }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
+    const out: Buffer[] = [];
     let stderr = '';
-    child.stdout.on('data', (c) => (stdout += String(c)));
+    child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c) => (stderr += String(c)));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr, bytes: Buffer.concat(out) }));
     child.stdin.end(input ?? '');
   });
 }
@@ -113,4 +114,67 @@ test('as a process: exit 2 when the input cannot be read or parsed, and on wrong
     const [args, said] = cases[i];
     expect({ args, code: r.code, stdout: r.stdout, said: r.stderr.includes(said) }).toEqual({ args, code: 2, stdout: '', said: true });
   });
+});
+
+const SECTION_HEADINGS = [
+  'a) Mål, ressurser og behov', 'b) Deltakere', 'c) Koordinator', 'd) Bidrag', 'e) Tiltak med omfang og ansvar', 'f) Gjennomføring',
+  'g) Planperiode og revisjon', 'h) Samtykke og hvem som får innsyn', 'i) Samarbeid',
+];
+
+test(
+  'ipbro render as a process on the contract\'s plan copy: a PDF whose extracted text has § 19 a–i, the person, the koordinator',
+  async () => {
+  const out = join(dir, 'plan.pdf');
+  const r = await ipbro(['render', fixture('ip-plan-copy.json'), '--out', out]);
+  expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: '', stderr: '' });
+  const text = pdfText(readPdf(readFileSync(out)));
+  const at = SECTION_HEADINGS.map((h) => text.indexOf(h));
+  expect(at.every((i) => i >= 0)).toBe(true);
+  expect([...at].sort((a, b) => a - b)).toEqual(at);
+  expect(text).toContain('Ola Nordmann');
+  expect(text).toContain('12830551210');
+  expect(text.slice(at[2], at[3])).toMatch(/Koordinator\s+Per Hansen/);
+});
+
+test(
+  'ipbro render: PDF to stdout by default, HTML with --format html or an OUT ending in .html; the IP document itself renders too',
+  async () => {
+  const htmlOut = join(dir, 'plan.html');
+  const docFile = join(dir, 'render-doc.json');
+  writeFileSync(docFile, inProcess(['unmap', fixture('ip-plan-copy.json')]).stdout);
+  const [pdf, html, byName, fromDoc] = await Promise.all([
+    ipbro(['render', fixture('ip-plan-copy.json')]),
+    ipbro(['render', '--format=html', fixture('ip-plan-copy.json')]),
+    ipbro(['render', '--out', htmlOut, '-'], readFileSync(fixture('ip-plan-copy.json'), 'utf8')),
+    ipbro(['render', '--format', 'html', '--now=2026-11-24T12:00:00+01:00', docFile]),
+  ]);
+  expect(pdf.code).toBe(0);
+  expect(pdf.bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  expect(pdfText(readPdf(pdf.bytes))).toContain('IP-2026-0042');
+  expect(html.code).toBe(0);
+  expect(html.stdout.startsWith('<!DOCTYPE html>')).toBe(true);
+  expect(html.stdout).toContain('<h2>c) Koordinator</h2>');
+  expect(byName.code).toBe(0);
+  expect(readFileSync(htmlOut, 'utf8')).toBe(html.stdout);
+  expect(fromDoc.code).toBe(0);
+  expect(fromDoc.stdout).toContain('<td>Utskrift av planen</td>');
+  expect(fromDoc.stdout).toContain('<td>24.11.2026 kl. 12.00</td>');
+});
+
+test(
+  'ipbro render: exit 1 with the outcome when the input holds no plan; 2 for a wrong format, an unwritable OUT, its options elsewhere',
+  async () => {
+  const [noPlan, format, unwritable, elsewhere] = await Promise.all([
+    ipbro(['render', fixture('meldeplikt.json')]),
+    ipbro(['render', '--format', 'docx', fixture('ip-plan-copy.json')]),
+    ipbro(['render', '--out', join(dir, 'no-such-dir', 'plan.pdf'), fixture('ip-plan-copy.json')]),
+    ipbro(['validate', '--out', join(dir, 'x.json'), fixture('ip-plan-copy.json')]),
+  ]);
+  expect({ code: noPlan.code, stderr: noPlan.stderr }).toEqual({ code: 1, stderr: '' });
+  expect(errorsOf(noPlan.stdout)[0].diagnostics).toContain('The bundle holds no individuell plan');
+  type Run = { code: number | null; stdout: string; stderr: string };
+  const usage = (r: Run, said: string) => ({ code: r.code, stdout: r.stdout, said: r.stderr.includes(said) });
+  expect(usage(format, '--format is pdf or html, got "docx"')).toEqual({ code: 2, stdout: '', said: true });
+  expect(usage(unwritable, 'cannot write')).toEqual({ code: 2, stdout: '', said: true });
+  expect(usage(elsewhere, '--format and --out are options of render')).toEqual({ code: 2, stdout: '', said: true });
 });

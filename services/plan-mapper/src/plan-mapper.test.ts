@@ -1,6 +1,6 @@
 import { generateIpDocument } from '@ipbro/ip-model';
 import { createLogger } from '@ipbro/service-kit';
-import type { Bundle } from '@medplum/fhirtypes';
+import type { Bundle, CarePlan } from '@medplum/fhirtypes';
 import type { Server } from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -102,6 +102,20 @@ describe('POST /ip/$from-fhir and /ip/$to-fhir', () => {
     const res = await post('/ip/$to-fhir', JSON.stringify(generateIpDocument(42)));
     expect(res.status).toBe(200);
     expect(((await res.json()) as Bundle).entry?.[0].resource?.resourceType).toBe('CarePlan');
+  });
+
+  test(
+    '$to-fhir gives the CarePlan its narrative: the plan as a person reads it, in FHIR\'s XHTML, and the bundle still validates',
+    async () => {
+    const res = await post('/ip/$to-fhir', JSON.stringify(generateIpDocument(42)));
+    expect(res.status).toBe(200);
+    const bundle = (await res.json()) as Bundle;
+    const plan = bundle.entry?.[0].resource as CarePlan;
+    expect(plan.text?.status).toBe('generated');
+    expect(plan.text?.div).toMatch(/^<div xmlns="http:\/\/www\.w3\.org\/1999\/xhtml"[^>]*>/);
+    for (const heading of ['a) Mål, ressurser og behov', 'c) Koordinator', 'i) Samarbeid']) expect(plan.text?.div).toContain(heading);
+    const checked = await post('/fhir/$validate', JSON.stringify(bundle));
+    expect(checked.status).toBe(200);
   });
 
   test('a document breaking its schema is 422 with paths; one breaking the law is 422 too', async () => {

@@ -1,5 +1,6 @@
 import { fhirToIpDocument, ipDocumentToFhir, validateIpDocument, type IpDocument } from '@ipbro/ip-model';
 import { errorIssue, hasErrors, OutcomeError, unprocessable } from '@ipbro/outcome';
+import { withPlanNarrative } from '@ipbro/plan-document';
 import { validate } from '@ipbro/validation';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 
@@ -24,7 +25,8 @@ export function createPlanMapping(now: () => Date = () => new Date()): PlanMappi
     toFhir(doc) {
       const schema = validateIpDocument(doc);
       if (hasErrors(schema)) throw new OutcomeError(422, schema);
-      const bundle = ipDocumentToFhir(doc as IpDocument);
+      // The CarePlan carries the plan as a person reads it (its narrative), as every bundle we produce does.
+      const bundle = withPlanNarrative(ipDocumentToFhir(doc as IpDocument), doc as IpDocument);
       const outcome = validate(bundle, { now: now() });
       if (hasErrors(outcome)) throw new OutcomeError(422, outcome);
       return bundle;
