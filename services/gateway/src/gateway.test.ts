@@ -249,6 +249,32 @@ test('Redis gone: 503 with an OperationOutcome, never a 202; readiness fails', a
   }
 });
 
+test('REDIS_MIN_REPLICAS_ACK: a message whose writes no replica confirmed in time is answered 503 with Retry-After, not 202', async () => {
+  // The test Redis has no replica, so a WAIT for one times out: what the gateway answers while a replica is down.
+  const config = loadGatewayConfig({
+    REDIS_URL, REDIS_MIN_REPLICAS_ACK: '1', REDIS_ACK_TIMEOUT_MS: '50', QUEUE_PREFIX: prefix,
+    IPBRO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    AUTH_ISSUER: 'https://helseid.test', AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: jwksFile,
+  });
+  expect(config.redis).toMatchObject({ target: { kind: 'single', url: REDIS_URL }, minReplicasAck: 1, ackTimeoutMs: 50 });
+  const wired = await wireGateway(config, quiet);
+  const server = await new Promise<Server>((resolve) => {
+    const s = wired.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  try {
+    const b = fixture('meldeplikt');
+    b.entry[0].resource.id = randomUUID();
+    const res = await post(b, await token(HMR), 'application/fhir+json', `http://127.0.0.1:${(server.address() as { port: number }).port}`);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    const outcome = (await res.json()) as { issue: { diagnostics: string }[] };
+    expect(outcome.issue[0].diagnostics).toContain('the writes reached 0 of 1 replica within 50 ms');
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+    await wired.close();
+  }
+});
+
 describe('a stranger cannot stall the gateway', () => {
   const MB = 1024 * 1024;
   const PATH = '/fhir/$process-message';
