@@ -139,7 +139,6 @@ export function deliverySettingsOf(c: { [K in keyof typeof deliveryConfigSpec]: 
     timeoutMs: c.DELIVERY_TIMEOUT_MS,
   };
 }
-export const redisConfigSpec = { REDIS_URL: read.url('redis://127.0.0.1:6379', ['redis:', 'rediss:']) };
 /** PORT, with the service's own default (none: required). */
 export const portConfigSpec = (fallback?: number) => ({ PORT: read.port(fallback) });
 export const directoryConfigSpec = { DIRECTORY_FILE: read.file() };
