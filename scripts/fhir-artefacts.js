@@ -22,7 +22,7 @@ const need = (file) => {
   if (!fs.existsSync(file)) throw new Error(`${path.relative(root, file)} is missing: run npm run build first`);
   return require(file);
 };
-const { withDestination } = need(path.join(root, 'packages', 'delivery', 'dist', 'index.js'));
+const { withDestination } = need(path.join(root, 'packages', 'http-client', 'dist', 'index.js'));
 const { reminderMessage } = need(path.join(root, 'packages', 'document-delivery', 'dist', 'index.js'));
 const { planTransactions, transactionBundle } = need(path.join(root, 'packages', 'fhir-rest-delivery', 'dist', 'index.js'));
 const peers = need(path.join(root, 'packages', 'simulated-peers', 'dist', 'index.js'));
