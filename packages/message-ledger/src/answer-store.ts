@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@ipbro/redis';
 import type { BodyCipherLike } from './body-cipher';
 
 /** A contact point of the koordinator, as the kommune sent it (FHIR ContactPoint's system and value). */
@@ -55,7 +55,7 @@ export class AnswerStore {
   private readonly cipher?: BodyCipherLike;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     options: { prefix?: string; cipher?: BodyCipherLike } = {}
   ) {
     this.key = `${options.prefix ?? '{ipbro}'}:answer`;
