@@ -20,10 +20,15 @@ export type IntakeResult =
   /** A receipt, applied to the message(s) it names. */
   | { status: 200; kind: 'receipt'; body: OperationOutcome; records: MessageRecord[] };
 
-/** MessageHeader.source.endpoint, kept on the record: where the sender takes answers and receipts. */
+/**
+ * MessageHeader.source.endpoint, kept on the record when it is an http(s) URL in printable ASCII: where
+ * the sender takes answers and receipts. Anything else is left out, as the record is read by Redis'
+ * Lua (cjson refuses a lone surrogate, and the message could then never move).
+ */
 function sourceOf(view: MessageView): { sourceEndpoint?: string } {
   const endpoint = view.header.source?.endpoint;
-  return typeof endpoint === 'string' && endpoint ? { sourceEndpoint: endpoint } : {};
+  const usable = typeof endpoint === 'string' && endpoint.length <= 2048 && /^https?:\/\/[\x21-\x7e]+$/i.test(endpoint);
+  return usable ? { sourceEndpoint: endpoint } : {};
 }
 
 /** Where the directory says the message goes now (the router decides again when it delivers). */
