@@ -49,7 +49,12 @@ async function deliveredMeldeplikt(): Promise<string> {
   const id = randomUUID();
   b.entry[0].resource.id = id;
   expect((await acceptMessage(b, HMR, deps)).status).toBe(202);
-  await fx.ledger.transition(`997005562:${id}`, 'acknowledged', 'receipt ok', { attempts: 1, recipient: ALESUND_KE });
+  await fx.ledger.move({
+    key: `997005562:${id}`,
+    to: 'acknowledged',
+    detail: 'receipt ok',
+    patch: { attempts: 1, recipient: ALESUND_KE },
+  });
   return id;
 }
 
@@ -188,9 +193,14 @@ test('without a source.endpoint on the meldeplikt, the svar carries only the org
   b.entry[0].resource.id = meldeplikt;
   b.entry[0].resource.source.endpoint = 'urn:ipbro:no-http-here';
   expect((await acceptMessage(b, HMR, deps)).status).toBe(202);
-  await fx.ledger.transition(`997005562:${meldeplikt}`, 'acknowledged', 'receipt ok', {
-    attempts: 1,
-    recipient: ALESUND_KE,
+  await fx.ledger.move({
+    key: `997005562:${meldeplikt}`,
+    to: 'acknowledged',
+    detail: 'receipt ok',
+    patch: {
+      attempts: 1,
+      recipient: ALESUND_KE,
+    },
   });
   const answer = svar(meldeplikt);
   expect((await acceptMessage(answer, ALESUND, deps)).status).toBe(202);

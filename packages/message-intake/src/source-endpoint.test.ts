@@ -26,9 +26,15 @@ test('an http(s) source.endpoint is kept on the record; anything else is left ou
     'https://dips.hmr.example.test/fhir'
   );
   // A lone surrogate would make the record unreadable to the ledger's Lua (cjson): the message could never move.
-  for (const odd of ['urn:ipbro:sim:hospital', 'http://hmr.example.test/\ud800', 'http://hmr.example.test/sjukehus-Ålesund']) {
+  for (const odd of [
+    'urn:ipbro:sim:hospital',
+    'http://hmr.example.test/\ud800',
+    'http://hmr.example.test/sjukehus-Ålesund',
+  ]) {
     const key = await accepted(odd);
     expect((await fx.ledger.get(key))?.sourceEndpoint).toBeUndefined();
-    await expect(fx.ledger.transition(key, 'delivered', 'HTTP 202')).resolves.toMatchObject({ state: 'delivered' });
+    await expect(fx.ledger.move({ key, to: 'delivered', detail: 'HTTP 202' })).resolves.toMatchObject({
+      record: { state: 'delivered' },
+    });
   }
 });

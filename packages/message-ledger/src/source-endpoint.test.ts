@@ -18,7 +18,7 @@ test("the sender's MessageHeader.source.endpoint is kept on the record from the 
     enqueue: async () => undefined,
   });
   expect(record.sourceEndpoint).toBe('http://hmr.example.test/fhir');
-  await ledger.transition(record.key, 'acknowledged', 'receipt ok', { attempts: 1 });
+  await ledger.move({ key: record.key, to: 'acknowledged', detail: 'receipt ok', patch: { attempts: 1 } });
   expect((await ledger.get(record.key))?.sourceEndpoint).toBe('http://hmr.example.test/fhir');
   const without = await ledger.accept({
     sender: '997005562',

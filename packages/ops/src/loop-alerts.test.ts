@@ -77,8 +77,12 @@ test('unroutable messages raise one alert naming them and why, from the threshol
   expect(alert.summary).toMatch(/^2 unroutable messages, kept until the directory knows the recipient: /);
   expect(alert.summary).toContain('meldeplikt u-1 (no koordinerende enhet known for kommune 9999)');
   expect(alert.summary).toContain('epikrise u-2 (no recipient known for destination orgnr 983974724)');
-  await fx.ledger.transition(first, 'queued', 're-driven: the directory now knows the recipient');
-  await fx.ledger.transition('997005562:u-2', 'queued', 're-driven: the directory now knows the recipient');
+  await fx.ledger.move({ key: first, to: 'queued', detail: 're-driven: the directory now knows the recipient' });
+  await fx.ledger.move({
+    key: '997005562:u-2',
+    to: 'queued',
+    detail: 're-driven: the directory now knows the recipient',
+  });
   expect(await ids(Date.now(), undefined, { unroutableMessages: 1 })).toEqual([]);
 });
 

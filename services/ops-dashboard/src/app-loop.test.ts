@@ -114,7 +114,7 @@ async function message(
   const key = `${sender}:${id}`;
   for (const [state, detail] of steps) {
     await new Promise((r) => setTimeout(r, 3));
-    await ledger.transition(key, state, detail, { attempts: 1, ...(recipient ? { recipient } : {}) });
+    await ledger.move({ key, to: state, detail, patch: { attempts: 1, ...(recipient ? { recipient } : {}) } });
   }
   return key;
 }
@@ -168,7 +168,7 @@ test('an unroutable message raises an alert (not only a counter), and clears whe
   expect(alerts.find((a) => a.id === 'unroutable-messages')?.summary).toBe(
     '1 unroutable message, kept until the directory knows the recipient: meldeplikt u-1 (no koordinerende enhet known for kommune 9999)'
   );
-  await ledger.transition(lost, 'queued', 're-driven: the directory now knows the recipient');
+  await ledger.move({ key: lost, to: 'queued', detail: 're-driven: the directory now knows the recipient' });
   expect(((await (await get('/ops/api/alerts')).json()) as any[]).map((a) => a.id)).not.toContain(
     'unroutable-messages'
   );
