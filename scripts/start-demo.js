@@ -18,6 +18,8 @@ const P = { issuer: port('DEMO_ISSUER_PORT', 4100), kommune: port('DEMO_KOMMUNE_
 const REDIS_URL = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const issuer = `http://127.0.0.1:${P.issuer}`;
 const gateway = `http://127.0.0.1:${P.gateway}`;
+/** Where the demo hospital takes the kommune's answers and receipts (its MessageHeader.source.endpoint). */
+const hospitalFhir = `http://127.0.0.1:${P.hospital}/fhir`;
 
 // The directory of the demo: the simulated kommuner answer on the kommune simulator's port.
 const directory = JSON.parse(fs.readFileSync(path.join(root, 'packages', 'directory', 'demo-directory.json'), 'utf8'));
@@ -37,11 +39,11 @@ fs.rmSync(tokenFile, { force: true });
 const QUEUE_PREFIX = '{ipbro-demo}';
 const common = { REDIS_URL, QUEUE_PREFIX, DIRECTORY_FILE: directoryFile, IPBRO_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'), AUTH_ISSUER: issuer, AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_URL: `${issuer}/.well-known/jwks.json`, DELIVERY_BACKOFF_MS: env.DELIVERY_BACKOFF_MS ?? '1000', LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
 const services = [
-  { name: 'hospital-simulator', dir: 'services/hospital-simulator', env: { PORT: P.hospital, TOKEN_ISSUER_PORT: P.issuer, SIM_GATEWAY_URL: gateway, DEMO_TOKEN_OUT: tokenFile }, health: `http://127.0.0.1:${P.hospital}/healthz` },
+  { name: 'hospital-simulator', dir: 'services/hospital-simulator', env: { PORT: P.hospital, TOKEN_ISSUER_PORT: P.issuer, SIM_GATEWAY_URL: gateway, SIM_RECEIPT_ENDPOINT: hospitalFhir, DEMO_TOKEN_OUT: tokenFile }, health: `http://127.0.0.1:${P.hospital}/healthz` },
   { name: 'gateway', dir: 'services/gateway', env: { PORT: P.gateway }, health: `${gateway}/readyz` },
   { name: 'meldeplikt-router', dir: 'services/meldeplikt-router', env: { PORT: P.router }, health: `http://127.0.0.1:${P.router}/readyz` },
   { name: 'document-courier', dir: 'services/document-courier', env: { PORT: P.courier }, health: `http://127.0.0.1:${P.courier}/readyz` },
-  { name: 'kommune-simulator', dir: 'services/kommune-simulator', env: { PORT: P.kommune, SIM_BEHAVIOUR: env.SIM_BEHAVIOUR ?? 'later', SIM_LATER_MS: '1500', SIM_GATEWAY_URL: gateway, SIM_TOKEN_URL: `${issuer}/token` }, health: `http://127.0.0.1:${P.kommune}/healthz` },
+  { name: 'kommune-simulator', dir: 'services/kommune-simulator', env: { PORT: P.kommune, SIM_BEHAVIOUR: env.SIM_BEHAVIOUR ?? 'later', SIM_LATER_MS: '1500', SIM_ANSWER_MS: env.SIM_ANSWER_MS ?? '3000', SIM_GATEWAY_URL: gateway, SIM_TOKEN_URL: `${issuer}/token` }, health: `http://127.0.0.1:${P.kommune}/healthz` },
   { name: 'plan-mapper', dir: 'services/plan-mapper', env: { PORT: P.mapper }, health: `http://127.0.0.1:${P.mapper}/healthz` },
   { name: 'ops-dashboard', dir: 'services/ops-dashboard', env: { PORT: P.ops, ALERT_INTERVAL_MS: '5000' }, health: `http://127.0.0.1:${P.ops}/readyz` },
 ];
@@ -73,6 +75,18 @@ async function writePlanCopyDemo() {
   header.destination = [{ endpoint, name: 'Molde kommune', receiver: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: '944305823' }, display: 'Molde kommune' } }];
   fs.writeFileSync(toMoldeFile, JSON.stringify(copy, null, 2));
   return header.id;
+}
+
+/**
+ * The contract's meldeplikt as the demo sends it: the same message id, its source.endpoint pointed at
+ * the hospital simulator (the example's *.example.test address reaches nobody), so the kommune's
+ * meldeplikt-svar comes back to a ward that shows it.
+ */
+const meldepliktFile = path.join(demo, 'meldeplikt.json');
+function writeMeldepliktDemo() {
+  const m = JSON.parse(fs.readFileSync(path.join(root, 'test', 'fixtures', 'contract', 'meldeplikt.json'), 'utf8'));
+  m.entry[0].resource.source.endpoint = hospitalFhir;
+  fs.writeFileSync(meldepliktFile, JSON.stringify(m, null, 2));
 }
 
 const children = [];
@@ -173,7 +187,8 @@ function startOpsView() {
   const moldeId = await writePlanCopyDemo().catch((err) => (console.error(`demo: no plan-copy walkthrough: ${err.message}`), undefined));
   const planExample = fs.existsSync(path.join(root, '..', 'shared', 'contract', 'examples', 'ip-plan-copy.json')) ? '../shared/contract/examples/ip-plan-copy.json' : 'test/fixtures/contract/ip-plan-copy.json';
   const alesund = `-H "Authorization: Bearer $(cat .demo/alesund-token)"`;
-  const example = fs.existsSync(path.join(root, '..', 'shared', 'contract', 'examples', 'meldeplikt.json')) ? '../shared/contract/examples/meldeplikt.json' : 'test/fixtures/contract/meldeplikt.json';
+  writeMeldepliktDemo();
+  const example = '.demo/meldeplikt.json';
   const bearer = `-H "Authorization: Bearer $(cat .demo/token)"`;
   console.log(`
 IP-bro demo is running (Redis at ${REDIS_URL}). Send the contract's meldeplikt from Helse Møre og Romsdal:
@@ -184,8 +199,11 @@ Watch it travel:
   status     curl -s ${gateway}/messages/6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01 ${bearer}
   kommune    curl -s http://127.0.0.1:${P.kommune}/_sim/received      (what Ålesund's koordinerende enhet got)
   hospital   curl -s -X POST http://127.0.0.1:${P.hospital}/send/meldeplikt   (another one, with a fresh id)
+  answer     curl -s http://127.0.0.1:${P.hospital}/_sim/answers      (the kommune's meldeplikt-svar at the ward)
   mapper     npx ipbro validate ${example}
-The kommune answers 202 and posts its receipt 1.5 s later: queued → delivered → acknowledged.
+The kommune answers 202 and posts its receipt 1.5 s later: queued → delivered → acknowledged. 3 s after
+its receipt it answers (meldeplikt-svar: the koordinator's name and telephone): the status gains "answer".
+(${example} is the contract's meldeplikt with its source.endpoint at the hospital simulator.)
 
 Plan copies from Ålesund kommune (the document-courier delivers them only where the patient's consent allows):
   to HMR     curl -si -X POST '${gateway}/fhir/$process-message' ${alesund} -H 'Content-Type: application/fhir+json' --data-binary @${planExample}

@@ -48,7 +48,8 @@ test('the page shows the queues and the failing recipient; retry on the dead mes
   await expect(failing.getAttribute('class')).resolves.toBe('failing');
   expect(await failing.locator('td').nth(0).innerText()).toContain('Ålesund kommune');
   expect(Number(await failing.locator('td.failures').innerText())).toBeGreaterThanOrEqual(2);
-  expect(await failing.locator('td').nth(6).innerText()).toContain('HTTP 503');
+  expect(await failing.locator('td.kind').innerText()).toBe('koordinerende enhet');
+  expect(await failing.locator('td').nth(7).innerText()).toContain('HTTP 503');
   expect(await page.locator('#recipients tr[data-recipient="her:8110031"]').getAttribute('class')).toBe('');
   await eventually(async () => ((await page.reload(), await page.locator('li.alert[data-rule="recipient-failing"]').count()) > 0 ? true : undefined), 10000, 'the failing-recipient alert on the page');
   expect(await page.locator('li.alert[data-id="recipient-failing:her:8110021"]').innerText()).toContain('Ålesund kommune failed');

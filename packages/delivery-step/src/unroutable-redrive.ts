@@ -39,7 +39,7 @@ export function unroutableRedriver(o: UnroutableRedriveOptions): { redrive(): Pr
       for (const key of await o.ledger.listByState('unroutable')) {
         const { record, body } = await o.ledger.getWithBody(key);
         if (!body || !record || !o.events.includes(record.event)) continue;
-        if (routeMessage(record.event, JSON.parse(body), o.directory, o.modes).kind !== 'recipient') continue;
+        if (routeMessage(record.event, JSON.parse(body), o.directory, o.modes, record.recipient).kind !== 'recipient') continue;
         // The job first, held until the move: whoever races to re-drive it adds the same one.
         const job = await addHeldJob(o.queue, record.event, deliveryJobData({ key, messageId: record.id, sender: record.sender, event: record.event }), requeueJobIdFor(record), o.holdMs);
         const detail = 're-driven: the directory now knows the recipient';

@@ -12,7 +12,7 @@ export interface MeldepliktDeliveryDeps extends DeliveryStepDeps {
 
 /**
  * The meldeplikt-router's channel: to the koordinerende enhet of the patient's home kommune (or the
- * explicit destination), the message posted as a FHIR message with its destination filled in. The
+ * explicit destination), or a meldeplikt-svar back to its meldeplikt's sender (routeReply), the message posted as a FHIR message with its destination filled in. The
  * gateway puts the routing hints in the job, so a job with hints is routed by them and the
  * destination spliced into the stored bytes, without decoding or parsing the body; jobs without
  * hints (re-drives) and texts the splice cannot be sure of take the parsing path.
@@ -20,8 +20,8 @@ export interface MeldepliktDeliveryDeps extends DeliveryStepDeps {
 export function meldepliktChannel(deps: Pick<MeldepliktDeliveryDeps, 'directory' | 'timeoutMs'>): DeliveryChannel<Buffer, RoutingDecision> {
   return {
     routeJob: (job) =>
-      job.homeKommune !== undefined || job.destination !== undefined
-        ? routeByHints(job.event, { homeKommune: job.homeKommune, destination: job.destination }, deps.directory)
+      job.homeKommune !== undefined || job.destination !== undefined || job.replyTo !== undefined
+        ? routeByHints(job.event, { homeKommune: job.homeKommune, destination: job.destination, replyTo: job.replyTo }, deps.directory)
         : undefined,
     route: ({ record, body }, hinted) => {
       let bundle: Bundle | undefined;
@@ -29,7 +29,8 @@ export function meldepliktChannel(deps: Pick<MeldepliktDeliveryDeps, 'directory'
       // A stored text cut short takes the parsing path, which says why it cannot be read.
       if (!route || !looksWhole(body)) {
         bundle = JSON.parse(body.toString('utf8')) as Bundle;
-        route = routeMessage(record.event, bundle, deps.directory);
+        // A meldeplikt-svar re-driven (no hints) goes back by the recipient the gateway recorded.
+        route = routeMessage(record.event, bundle, deps.directory, undefined, record.recipient);
       }
       if (route.kind === 'unroutable') return route;
       const destination = { endpoint: route.endpoint, name: route.recipient.party.name, orgnr: route.recipient.party.orgnr };

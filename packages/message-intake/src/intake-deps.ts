@@ -34,7 +34,7 @@ export interface IntakeDeps {
    * an OutcomeError to refuse it, nothing queued. The gateway's document checks (one plan per person,
    * the consent registry) live here; see @ipbro/document-delivery's documentIntakeCheck.
    */
-  beforeAccept?: (view: MessageView) => Promise<void>;
+  beforeAccept?: (view: MessageView) => Promise<void | AcceptPlan>;
   /** The audit trail: receipt of messages, receipts, refusals, status reads. */
   audit?: AuditPort;
   /**
@@ -42,6 +42,17 @@ export interface IntakeDeps {
    * before a message or receipt is answered as kept. Absent: the primary's answer is enough.
    */
   confirmReplicated?: () => Promise<void>;
+}
+
+/**
+ * What a beforeAccept check may decide for a message it lets through: a meldeplikt-svar goes back to
+ * its meldeplikt's sender, which the check knows and the directory does not.
+ */
+export interface AcceptPlan {
+  /** The recipient recorded at intake, in place of the directory's. */
+  recipient?: Recipient;
+  /** The job's routing hint for an answer's way back. */
+  replyTo?: { orgnr: string; endpoint?: string };
 }
 
 /**

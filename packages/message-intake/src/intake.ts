@@ -20,6 +20,17 @@ export type IntakeResult =
   /** A receipt, applied to the message(s) it names. */
   | { status: 200; kind: 'receipt'; body: OperationOutcome; records: MessageRecord[] };
 
+/**
+ * MessageHeader.source.endpoint, kept on the record when it is an http(s) URL in printable ASCII: where
+ * the sender takes answers and receipts. Anything else is left out, as the record is read by Redis'
+ * Lua (cjson refuses a lone surrogate, and the message could then never move).
+ */
+function sourceOf(view: MessageView): { sourceEndpoint?: string } {
+  const endpoint = view.header.source?.endpoint;
+  const usable = typeof endpoint === 'string' && endpoint.length <= 2048 && /^https?:\/\/[\x21-\x7e]+$/i.test(endpoint);
+  return usable ? { sourceEndpoint: endpoint } : {};
+}
+
 /** Where the directory says the message goes now (the router decides again when it delivers). */
 function recipientNow(view: MessageView, deps: IntakeDeps): Recipient | undefined {
   const found = deps.directory?.recipientFor(view.event as string, { homeKommune: view.homeKommune, destination: view.destination });
@@ -64,10 +75,10 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
   }
   // Its own refusals (OutcomeError) pass through; Redis trouble inside it is a 503 like any store
   // call; anything else is a defect (500), not a reason for the sender to retry.
-  if (deps.beforeAccept) await storeChecked('checking the message', () => deps.beforeAccept!(view));
+  const plan = deps.beforeAccept ? await storeChecked('checking the message', () => deps.beforeAccept!(view)) : undefined;
   const key = ledgerKey(sender, id);
   const queue = deps.queues[queueForEvent(event)];
-  const recipient = recipientNow(view, deps);
+  const recipient = plan?.recipient ?? recipientNow(view, deps);
   const personNumber = view.patient ? personNumberOf(view.patient.resource)?.value : undefined;
   const receivedEntry = (state: string | undefined): AuditInput => ({
     event: state === undefined ? 'message.received' : 'message.repeat', messageId: id, outcome: 'success', who, sender, messageEvent: event,
@@ -81,8 +92,10 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
     deps.ledger.accept({
       sender, id, event, body: JSON.stringify(bundle), ...(recipient ? { recipient } : {}),
       audit: deps.audit?.prepare(receivedEntry(undefined)),
+      ...sourceOf(view),
       enqueue: async (jobId) => {
         const hints = { ...(view.homeKommune ? { homeKommune: view.homeKommune } : {}), ...(view.destination?.orgnr || view.destination?.herId ? { destination: { ...(view.destination.orgnr ? { orgnr: view.destination.orgnr } : {}), ...(view.destination.herId ? { herId: view.destination.herId } : {}) } } : {}) };
+        if (plan?.replyTo) Object.assign(hints, { replyTo: plan.replyTo });
         await queue.add(event, deliveryJobData({ key, messageId: id, sender, event, ...hints }), { jobId });
       },
     })

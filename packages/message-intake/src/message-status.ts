@@ -1,5 +1,6 @@
 import type { AuditPort } from '@ipbro/audit';
-import type { MessageLedger } from '@ipbro/message-ledger';
+import type { AnswerStore, MessageLedger } from '@ipbro/message-ledger';
+import { withAnswer } from './answer-status';
 import type { IntakeAuth } from './intake-deps';
 import { statusView, type MessageStatus } from './status-view';
 import { durably } from './storage';
@@ -10,7 +11,13 @@ export const OPS_SCOPE = 'ipbro:ops';
  * GET /messages/{id}: the sending organisation's record with that id, the recipient's for a
  * koordinator-handover, or any sender's for a token with ipbro:ops. Undefined otherwise, so another organisation cannot tell an id exists.
  */
-export async function messageStatus(id: string, auth: IntakeAuth, ledger: MessageLedger, audit?: AuditPort): Promise<MessageStatus | undefined> {
+export async function messageStatus(
+  id: string,
+  auth: IntakeAuth,
+  ledger: MessageLedger,
+  audit?: AuditPort,
+  answers?: AnswerStore
+): Promise<MessageStatus | undefined> {
   const records = await durably('reading the ledger', () => ledger.findById(id));
   const ops = auth.scopes.includes(OPS_SCOPE);
   // A koordinator-handover is pending on both sides: the receiving kommune may follow it too.
@@ -22,5 +29,6 @@ export async function messageStatus(id: string, auth: IntakeAuth, ledger: Messag
     ...(visible ? { sender: visible.sender, messageEvent: visible.event, detail: visible.state } : { detail: 'not found for this reader' }),
     ...(records.length === 0 ? { indexByMessage: false } : {}),
   });
-  return visible ? statusView(visible) : undefined;
+  if (!visible) return undefined;
+  return answers ? withAnswer(statusView(visible), visible, auth, answers) : statusView(visible);
 }

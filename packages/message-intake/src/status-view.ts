@@ -1,4 +1,4 @@
-import type { MessageRecord } from '@ipbro/message-ledger';
+import type { MeldepliktAnswer, MessageRecord } from '@ipbro/message-ledger';
 
 /** CONTRACT.md: GET /messages/{id}. */
 export interface MessageStatus {
@@ -9,6 +9,8 @@ export interface MessageStatus {
   attempts: number;
   history: { at: string; state: string; detail?: string }[];
   receipt?: { code: string; at: string; detail?: string };
+  /** A meldeplikt's meldeplikt-svar (see withAnswer: the names only for the sending organisation). */
+  answer?: MeldepliktAnswer;
 }
 
 export function statusView(r: MessageRecord): MessageStatus {

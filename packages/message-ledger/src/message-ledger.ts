@@ -64,6 +64,8 @@ export interface AcceptInput {
   event: string;
   body: string;
   recipient?: Recipient;
+  /** MessageHeader.source.endpoint, kept on the record (the meldeplikt-svar goes back there after its body has expired). */
+  sourceEndpoint?: string;
   /** Adds the delivery job with this job id; must be idempotent for the same id (BullMQ jobId). */
   enqueue: (jobId: string) => Promise<void>;
   /** Appended with the seen mark, in the same step, when this call writes it (the audit record of the receipt); then `stored`. */
@@ -118,7 +120,11 @@ export class MessageLedger {
     const existing = (await this.redis.ipbroBodyUnlessRecorded(this.keys.record(key), this.keys.body(key), sealed)) as string | null;
     if (existing) return { created: false, record: normalise(JSON.parse(existing)) };
     await input.enqueue(jobIdFor(key));
-    const { created, record, entryId } = await this.ensureRecord({ key, id: input.id, sender: input.sender, event: input.event, recipient: input.recipient }, 'gateway', input.audit);
+    const { created, record, entryId } = await this.ensureRecord(
+      { key, id: input.id, sender: input.sender, event: input.event, recipient: input.recipient, sourceEndpoint: input.sourceEndpoint },
+      'gateway',
+      input.audit
+    );
     // This request queued the job: it was accepted now, even if a fast worker wrote the record first.
     return { created: created || record.recordedBy === 'worker', record, ...(entryId ? { entryId } : {}) };
   }
@@ -129,7 +135,7 @@ export class MessageLedger {
    * `audit` lands with the record this call writes, and only then (`stored` with its id).
    */
   async ensureRecord(
-    r: { key: string; id: string; sender: string; event: string; recipient?: Recipient },
+    r: { key: string; id: string; sender: string; event: string; recipient?: Recipient; sourceEndpoint?: string },
     by: 'gateway' | 'worker' = 'worker',
     audit?: PreparedEntry
   ): Promise<{ created: boolean; record: MessageRecord; entryId?: string }> {
@@ -138,6 +144,7 @@ export class MessageLedger {
       key: r.key, id: r.id, sender: r.sender, event: r.event, state: 'queued', attempts: 0,
       ...(r.recipient ? { recipient: r.recipient } : {}),
       history: [{ at, state: 'queued', detail: 'accepted' }], receivedAt: at, updatedAt: at, recordedBy: by,
+      ...(r.sourceEndpoint ? { sourceEndpoint: r.sourceEndpoint } : {}),
     };
     const entry = appendArguments(audit?.append, this.keys.record(r.key));
     const keys = [this.keys.record(r.key), this.keys.state('queued'), this.keys.messageId(r.id), ...entry.keys];

@@ -4,7 +4,11 @@ export const MESSAGE_STATES: readonly MessageState[] = ['queued', 'delivered', '
 /** States a message leaves only by an operator's explicit re-drive. */
 export const FINAL_STATES: readonly MessageState[] = ['acknowledged', 'rejected', 'blocked', 'dead'];
 
+/** Which of a party's addresses a message went to: its koordinerende enhet, its EHR, or a sender's own endpoint (an answer going back). */
+export type RecipientKind = 'koordinerende-enhet' | 'ehr' | 'sender';
+
 export interface Recipient {
+  kind?: RecipientKind;
   kommunenummer?: string;
   orgnr?: string;
   name?: string;
@@ -25,6 +29,8 @@ export interface MessageRecord {
   receipt?: { code: string; at: string; detail?: string };
   receivedAt: string;
   updatedAt: string;
+  /** MessageHeader.source.endpoint as sent: where the sender takes answers and receipts. */
+  sourceEndpoint?: string;
   /** An operator ended the message by hand (state dead): who, when and why. */
   discarded?: { by: string; at: string; reason: string };
   /**

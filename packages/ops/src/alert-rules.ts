@@ -1,4 +1,5 @@
 import { FINAL_STATES, type MessageRecord } from '@ipbro/message-ledger';
+import { answerOverdueAlerts, unroutableAlert } from './loop-alerts';
 import type { RecipientHealth } from './recipient-health';
 
 /** Thresholds of the alert rules, from configuration (ALERT_* settings of the ops-dashboard). */
@@ -11,11 +12,23 @@ export interface AlertThresholds {
   deadMessages: number;
   /** Delivered, and no receipt for longer than this. */
   receiptOverdueMinutes: number;
+  /** A meldeplikt the kommune got with no meldeplikt-svar for longer than this; unset or 0: off. */
+  answerOverdueDays?: number;
+  /** At least this many unroutable messages; unset or 0: off. */
+  unroutableMessages?: number;
 }
 
-export const DEFAULT_THRESHOLDS: AlertThresholds = { waitingMinutes: 15, recipientFailures: 3, deadMessages: 1, receiptOverdueMinutes: 60 };
+export const DEFAULT_THRESHOLDS: Required<AlertThresholds> = {
+  waitingMinutes: 15, recipientFailures: 3, deadMessages: 1, receiptOverdueMinutes: 60, answerOverdueDays: 7, unroutableMessages: 1,
+};
 
-export type AlertRule = 'message-waiting' | 'recipient-failing' | 'dead-messages' | 'receipt-overdue';
+export type AlertRule =
+  | 'message-waiting'
+  | 'recipient-failing'
+  | 'dead-messages'
+  | 'receipt-overdue'
+  | 'answer-overdue'
+  | 'unroutable-messages';
 
 /** A condition that holds now. `id` is stable while it holds, so raising and clearing pair up. Metadata only. */
 export interface AlertCondition {
@@ -31,8 +44,15 @@ const since = (record: MessageRecord, state: string): number => {
   return Date.parse(record.history[0]?.at ?? record.receivedAt);
 };
 
-/** Every rule over the ledger and the recipients' health, at `now`. */
-export function evaluateAlerts(input: { records: MessageRecord[]; health: RecipientHealth[]; now?: number }, t: AlertThresholds): AlertCondition[] {
+/**
+ * Every rule over the ledger and the recipients' health, at `now`. `answered`: the ledger keys of the
+ * meldeplikter with a meldeplikt-svar (the answer-overdue rule runs only when given). A consent's
+ * `blocked` is a correct outcome: no rule counts it.
+ */
+export function evaluateAlerts(
+  input: { records: MessageRecord[]; health: RecipientHealth[]; now?: number; answered?: ReadonlySet<string> },
+  t: AlertThresholds
+): AlertCondition[] {
   const now = input.now ?? Date.now();
   const out: AlertCondition[] = [];
   for (const r of input.records) {
@@ -53,5 +73,7 @@ export function evaluateAlerts(input: { records: MessageRecord[]; health: Recipi
     const dead = input.records.filter((r) => r.state === 'dead' && !r.discarded).length;
     if (dead >= t.deadMessages) out.push({ id: 'dead-messages', rule: 'dead-messages', summary: `${dead} dead message${dead === 1 ? '' : 's'} waiting for an operator (retry or discard)` });
   }
+  if (input.answered && t.answerOverdueDays) out.push(...answerOverdueAlerts(input.records, input.answered, t.answerOverdueDays, now));
+  out.push(...unroutableAlert(input.records, t.unroutableMessages ?? 0));
   return out;
 }

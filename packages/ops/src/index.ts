@@ -6,3 +6,5 @@ export { OpsActions, ActionRefused, type Actor, type OperatorAction } from './op
 export { evaluateAlerts, DEFAULT_THRESHOLDS, type AlertThresholds, type AlertCondition, type AlertRule } from './alert-rules';
 export { AlertNotifier, type ActiveAlert, type AlertEvent } from './alert-notifier';
 export { MemoryAlertStore, RedisAlertStore, type AlertStore } from './alert-store';
+export { osloTime } from './oslo-time';
+export { recipientKindOf, RECIPIENT_KIND_LABEL } from './recipient-kind';

@@ -1,5 +1,6 @@
-import type { MessageRecord, MessageState } from '@ipbro/message-ledger';
+import type { MessageRecord, MessageState, RecipientKind } from '@ipbro/message-ledger';
 import { recipientId } from './recipient-health';
+import { recipientKindOf } from './recipient-kind';
 
 export interface MessageQuery {
   id?: string;
@@ -21,7 +22,7 @@ export interface MessageView {
   event: string;
   sender: string;
   state: MessageState;
-  recipient?: { id: string; name?: string; kommunenummer?: string; herId?: string; orgnr?: string };
+  recipient?: { id: string; kind?: RecipientKind; name?: string; kommunenummer?: string; herId?: string; orgnr?: string };
   attempts: number;
   receivedAt: string;
   updatedAt: string;
@@ -31,11 +32,19 @@ export interface MessageView {
   discarded?: MessageRecord['discarded'];
 }
 
+const partyOf = (rc: NonNullable<MessageRecord['recipient']>) => ({
+  ...(rc.name ? { name: rc.name } : {}),
+  ...(rc.kommunenummer ? { kommunenummer: rc.kommunenummer } : {}),
+  ...(rc.herId ? { herId: rc.herId } : {}),
+  ...(rc.orgnr ? { orgnr: rc.orgnr } : {}),
+});
+
 export function messageView(r: MessageRecord): MessageView {
   const rc = r.recipient;
+  const kind = recipientKindOf(r);
   return {
     key: r.key, id: r.id, event: r.event, sender: r.sender, state: r.state, attempts: r.attempts, receivedAt: r.receivedAt, updatedAt: r.updatedAt,
-    ...(rc ? { recipient: { id: recipientId(rc), ...(rc.name ? { name: rc.name } : {}), ...(rc.kommunenummer ? { kommunenummer: rc.kommunenummer } : {}), ...(rc.herId ? { herId: rc.herId } : {}), ...(rc.orgnr ? { orgnr: rc.orgnr } : {}) } } : {}),
+    ...(rc ? { recipient: { id: recipientId(rc, kind), ...(kind ? { kind } : {}), ...partyOf(rc) } } : {}),
     ...(r.history.length && r.history[r.history.length - 1].detail ? { lastDetail: r.history[r.history.length - 1].detail } : {}),
     history: r.history,
     ...(r.receipt ? { receipt: r.receipt } : {}),
@@ -47,7 +56,8 @@ function matchesRecipient(r: MessageRecord, q: string): boolean {
   const rc = r.recipient;
   if (!rc) return false;
   const needle = q.toLowerCase();
-  return recipientId(rc) === q || rc.kommunenummer === q || rc.orgnr === q || rc.herId === q || (rc.name ?? '').toLowerCase().includes(needle);
+  if (recipientId(rc, recipientKindOf(r)) === q) return true;
+  return rc.kommunenummer === q || rc.orgnr === q || rc.herId === q || (rc.name ?? '').toLowerCase().includes(needle);
 }
 
 /** Messages matching every given criterion, the most recently changed first. */

@@ -1,8 +1,11 @@
-import type { MessageRecord, MessageState, Recipient } from '@ipbro/message-ledger';
+import type { MessageRecord, MessageState, Recipient, RecipientKind } from '@ipbro/message-ledger';
+import { recipientKindOf } from './recipient-kind';
 
 /** One recipient's delivery health, from the ledger's histories: metadata only. */
 export interface RecipientHealth {
   id: string;
+  /** Koordinerende enhet, EHR, or a sender's own endpoint (answers going back); undefined when unknown. */
+  kind?: RecipientKind;
   name?: string;
   kommunenummer?: string;
   orgnr?: string;
@@ -24,9 +27,15 @@ export interface RecipientHealth {
 const SUCCESS: readonly MessageState[] = ['delivered', 'acknowledged'];
 const FAILURE: readonly MessageState[] = ['retrying', 'dead', 'rejected'];
 
-/** The recipient's stable id: HER-id, else organisasjonsnummer, else kommunenummer, else endpoint. */
-export function recipientId(r: Recipient): string {
-  return r.herId ? `her:${r.herId}` : r.orgnr ? `org:${r.orgnr}` : r.kommunenummer ? `kommune:${r.kommunenummer}` : `endpoint:${r.endpoint ?? 'unknown'}`;
+/**
+ * The recipient's stable id: HER-id, else organisasjonsnummer, else kommunenummer, else endpoint;
+ * prefixed `ehr:` or `sender:` for those kinds, so a party's EHR and the answers going back to it are
+ * rows of their own beside its koordinerende enhet.
+ */
+export function recipientId(r: Recipient, kind: RecipientKind | undefined = r.kind): string {
+  const where = r.orgnr ? `org:${r.orgnr}` : r.kommunenummer ? `kommune:${r.kommunenummer}` : `endpoint:${r.endpoint ?? 'unknown'}`;
+  const base = r.herId ? `her:${r.herId}` : where;
+  return kind === 'ehr' || kind === 'sender' ? `${kind}:${base}` : base;
 }
 
 /** An operator's hand (discard, retry) is not a delivery attempt. */
@@ -41,11 +50,13 @@ export function recipientHealth(records: MessageRecord[]): RecipientHealth[] {
   const byId = new Map<string, { health: RecipientHealth; events: { at: string; ok: boolean; detail?: string }[] }>();
   for (const record of records) {
     if (!record.recipient) continue;
-    const id = recipientId(record.recipient);
+    const kind = recipientKindOf(record);
+    const id = recipientId(record.recipient, kind);
     let entry = byId.get(id);
     if (!entry) {
       const { name, kommunenummer, orgnr, herId, endpoint } = record.recipient;
       const health: RecipientHealth = { id, ...(name ? { name } : {}), ...(kommunenummer ? { kommunenummer } : {}), ...(orgnr ? { orgnr } : {}), ...(herId ? { herId } : {}), ...(endpoint ? { endpoint } : {}), backlog: 0, awaitingReceipt: 0, dead: 0, consecutiveFailures: 0 };
+      if (kind) health.kind = kind;
       entry = { health, events: [] };
       byId.set(id, entry);
     }

@@ -14,9 +14,11 @@ export interface DeliveryJobData {
   homeKommune?: string;
   /** Routing hint: an explicit MessageHeader.destination. */
   destination?: { orgnr?: string; herId?: string };
+  /** Routing hint of an answer (meldeplikt-svar): the organisation it goes back to, and its own endpoint when it gave one. */
+  replyTo?: { orgnr: string; endpoint?: string };
 }
 
-const KEYS = ['key', 'messageId', 'event', 'sender', 'homeKommune', 'destination'] as const;
+const KEYS = ['key', 'messageId', 'event', 'sender', 'homeKommune', 'destination', 'replyTo'] as const;
 
 /**
  * Builds job data from whatever the caller holds, keeping only the routing fields and checking
@@ -36,12 +38,34 @@ export function deliveryJobData(input: DeliveryJobData): DeliveryJobData {
     if (d.orgnr !== undefined && !/^\d{9}$/.test(d.orgnr)) problems.push('destination.orgnr: must be 9 digits');
     if (d.herId !== undefined && !/^\d{1,9}$/.test(d.herId)) problems.push('destination.herId: must be digits');
   }
+  const r = input.replyTo;
+  if (r !== undefined) {
+    if (typeof r.orgnr !== 'string' || !/^\d{9}$/.test(r.orgnr)) problems.push('replyTo.orgnr: must be 9 digits');
+    if (r.endpoint !== undefined && !isHttpUrl(r.endpoint)) problems.push('replyTo.endpoint: must be an http(s) URL');
+  }
   if (problems.length) throw new TypeError(`Invalid delivery job data: ${problems.join('; ')}`);
   const out: Record<string, unknown> = {};
-  for (const k of KEYS) if (input[k] !== undefined) out[k] = k === 'destination' ? pickDestination(input.destination!) : input[k];
+  for (const k of KEYS) {
+    if (input[k] === undefined) continue;
+    out[k] = k === 'destination' ? pickDestination(input.destination!) : k === 'replyTo' ? pickReplyTo(input.replyTo!) : input[k];
+  }
   return out as unknown as DeliveryJobData;
 }
 
 function pickDestination(d: { orgnr?: string; herId?: string }): { orgnr?: string; herId?: string } {
   return { ...(d.orgnr !== undefined ? { orgnr: d.orgnr } : {}), ...(d.herId !== undefined ? { herId: d.herId } : {}) };
+}
+
+function pickReplyTo(r: { orgnr: string; endpoint?: string }): { orgnr: string; endpoint?: string } {
+  return { orgnr: r.orgnr, ...(r.endpoint !== undefined ? { endpoint: r.endpoint } : {}) };
+}
+
+function isHttpUrl(s: unknown): boolean {
+  if (typeof s !== 'string' || s.length > 2048) return false;
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }

@@ -13,7 +13,7 @@ export const QUEUE_PREFIX = '{ipbro}';
  * ops see it in the ledger with the rest of its history.
  */
 export const QUEUES = {
-  /** meldeplikt to the koordinerende enhet of the home kommune (meldeplikt-router). */
+  /** meldeplikt to the koordinerende enhet of the home kommune, and its meldeplikt-svar back to the sender (meldeplikt-router). */
   meldeplikt: 'meldeplikt',
   /** ip-plan-copy, koordinator-handover, epikrise (document-courier). */
   documents: 'documents',
@@ -23,5 +23,5 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 /** The queue that carries an event. */
 export function queueForEvent(event: string): QueueName {
-  return event === 'meldeplikt' ? QUEUES.meldeplikt : QUEUES.documents;
+  return event === 'meldeplikt' || event === 'meldeplikt-svar' ? QUEUES.meldeplikt : QUEUES.documents;
 }

@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildHandover } from './handover-message';
+import { answerIn, type ReceivedAnswer } from './hospital-answers';
+import { receiptFrom } from './receipt-message';
 
 export interface HospitalSimulatorOptions {
   logger: Logger;
@@ -27,6 +29,8 @@ export interface SentMessage {
 
 const EXAMPLES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract');
 const EXAMPLE = join(EXAMPLES, 'meldeplikt.json');
+/** The organisasjonsnummer of the demo directory's helseforetak, by the path their koordinerende enhet takes messages at. */
+const HOSPITAL_ORGNR: Record<string, string> = { '': '997005562', ous: '993467049', stolav: '883974832', bergen: '983974724' };
 const example = (file: string): Bundle => JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8')) as Bundle;
 /** The documents a hospital sends: the contract's epikrise, and a handover built from its plan copy (which comes from a kommune). */
 const DOCUMENTS: Record<string, () => Bundle> = {
@@ -86,14 +90,16 @@ export function buildMeldeplikt(template: Bundle, patient?: Patient, receiptEndp
  *   POST /send/epikrise[?to=orgnr] the contract's epikrise with a fresh id, to `to` when given
  *   POST /send/koordinator-handover  the midlertidig-koordinator hands the contract's plan to the kommune
  *   POST /fhir/$process-message  takes receipts (the address in MessageHeader.source.endpoint) and
- *                                messages; /{hospital}/fhir/$process-message the same for the demo
- *                                directory's other helseforetak
+ *                                messages (answered with an ok receipt); /{hospital}/fhir/$process-message
+ *                                the same for the demo directory's other helseforetak
  *   GET  /_sim/received          what was taken, oldest first
+ *   GET  /_sim/answers           the kommuner's meldeplikt-svar: meldeplikt, status, koordinator
  *   GET  /_sim/sent              the messages sent and the gateway's status for each
  */
 export function createHospitalSimulator(options: HospitalSimulatorOptions): Express {
   const kit = createServiceApp({ name: 'hospital-simulator', logger: options.logger });
   const received: { at: string; hospital?: string; body: unknown }[] = [];
+  const answers = new Map<string, ReceivedAnswer>();
   const sent: SentMessage[] = [];
   let template: Bundle | undefined = options.meldepliktTemplate;
 
@@ -143,8 +149,24 @@ export function createHospitalSimulator(options: HospitalSimulatorOptions): Expr
   // /{ous|stolav|bergen}/fhir. Each takes messages and receipts alike and answers at once.
   const takeMessage = (req: Request, res: Response) => {
     const hospital = typeof req.params.hospital === 'string' ? req.params.hospital : undefined;
-    received.push({ at: new Date().toISOString(), ...(hospital ? { hospital } : {}), body: req.body });
+    const at = new Date().toISOString();
+    received.push({ at, ...(hospital ? { hospital } : {}), body: req.body });
     const header = (req.body as Bundle | undefined)?.entry?.[0]?.resource as MessageHeader | undefined;
+    const answer = answerIn(req.body as Bundle, at, hospital);
+    if (answer) {
+      const seen = answers.get(answer.id);
+      if (seen) seen.count++;
+      else answers.set(answer.id, answer);
+    }
+    if (header?.id && header.eventCoding?.code && !header.response) {
+      // A message, not a receipt: taken, and said so at once (the receipt names its id).
+      options.logger.info({ messageId: header.id, event: header.eventCoding.code }, 'message received');
+      const orgnr = HOSPITAL_ORGNR[hospital ?? ''] ?? HOSPITAL_ORGNR[''];
+      const name = 'Koordinerende enhet (simulert sykehus)';
+      const from = { name, source: `${name}, fagsystem`, endpoint: `urn:ipbro:sim:hospital:${orgnr}`, orgnr };
+      res.status(200).type('application/fhir+json').send(JSON.stringify(receiptFrom(header.id, 'ok', from, header.eventCoding.code)));
+      return;
+    }
     options.logger.info({ answers: header?.response?.identifier, code: header?.response?.code }, 'receipt received');
     res.status(200).json({ resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: 'received' }] });
   };
@@ -152,6 +174,9 @@ export function createHospitalSimulator(options: HospitalSimulatorOptions): Expr
   kit.app.post('/:hospital/fhir/$process-message', takeMessage);
   kit.app.get('/_sim/received', (_req, res) => {
     res.json(received);
+  });
+  kit.app.get('/_sim/answers', (_req, res) => {
+    res.json([...answers.values()]);
   });
   kit.app.get('/_sim/sent', (_req, res) => {
     res.json(sent);

@@ -5,6 +5,8 @@ export { parseBehaviour, type Behaviour } from './behaviour';
 export { receiptFor } from './receipt-message';
 export { buildHandover } from './handover-message';
 export { createFhirPeer, medplumCapabilityStatement, type FhirPeer } from './fhir-peer';
+export { meldepliktSvarFor, type SvarOptions } from './meldeplikt-svar-message';
+export { parseAnswerSetting, type AnswerSetting } from './kommune-answers';
 export { PendingTimers } from './pending-timers';
 export * from './token-issuer';
 export * from './hospital-simulator';

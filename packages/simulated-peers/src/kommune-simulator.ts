@@ -1,10 +1,12 @@
 import { badRequest, informationOutcome, operationOutcome, errorIssue } from '@ipbro/outcome';
 import { createServiceApp, type Logger } from '@ipbro/service-kit';
-import axios from 'axios';
+import type { Bundle } from '@medplum/fhirtypes';
 import express, { type Express, type Request, type Response } from 'express';
 import { parseBehaviour, type Behaviour } from './behaviour';
 import { receiptFor } from './receipt-message';
 import { createFhirPeer, type FhirPeer } from './fhir-peer';
+import { postToGateway } from './gateway-post';
+import { kommuneAnswerer, parseAnswerSetting, type AnswerSetting } from './kommune-answers';
 import { PendingTimers } from './pending-timers';
 
 export interface Received {
@@ -17,6 +19,8 @@ export interface Received {
   count: number;
   /** The answer given the first time, which every duplicate gets again. */
   answer: string;
+  /** The meldeplikt-svar the kommune sent for it (its id, and the gateway's HTTP status). */
+  svar?: { id: string; status?: number };
 }
 
 export interface KommuneSimulatorOptions {
@@ -29,6 +33,8 @@ export interface KommuneSimulatorOptions {
   token?: (orgnr: string) => Promise<string | undefined>;
   /** orgnr of each simulated kommune, for the receipt's sender. */
   orgnrOf?: (kommune: string) => string;
+  /** Answer each meldeplikt with a meldeplikt-svar `afterMs` after its receipt (`ok` and `later` only); none when absent. */
+  answer?: AnswerSetting;
 }
 
 export interface KommuneSimulator {
@@ -36,6 +42,8 @@ export interface KommuneSimulator {
   /** What each kommune took, by `{kommune}:{message id}`. */
   received: Map<string, Received>;
   setBehaviour(b: Behaviour, kommune?: string): void;
+  /** Whether and how meldeplikter are answered from now on (undefined: not at all). */
+  setAnswer(a: AnswerSetting | undefined): void;
   /** Forgets what was received, every kommune's behaviour and pending receipts. */
   reset(): void;
   /** Stops pending receipts and held requests (for a clean shutdown). */
@@ -78,24 +86,18 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): Kommun
     return { answer: behaviour.sequence[Math.min(i, behaviour.sequence.length - 1)] ?? 'ok', behaviour };
   };
 
+  const post = (orgnr: string, body: object, what: { event: string; messageId: string }) =>
+    postToGateway({ ...options, logger: log }, orgnr, body, what);
   const postReceipt = async (messageId: string, event: string, kommune: string): Promise<void> => {
-    if (!options.gatewayUrl) {
-      log.warn({ messageId }, 'no SIM_GATEWAY_URL: the receipt stays here');
-      return;
-    }
     const orgnr = orgnrOf(kommune);
-    try {
-      const token = await options.token?.(orgnr);
-      const res = await axios.post(`${options.gatewayUrl.replace(/\/+$/, '')}/fhir/$process-message`, receiptFor(messageId, 'ok', kommune, orgnr, event), {
-        headers: { 'Content-Type': 'application/fhir+json', ...(token ? { Authorization: `Bearer ${token}` } : { 'X-Ipbro-Org': orgnr }) },
-        validateStatus: () => true,
-        timeout: 10_000,
-      });
-      log.info({ messageId, kommune, status: res.status }, 'receipt posted to the gateway');
-    } catch (err) {
-      log.warn({ err: (err as Error).message, messageId }, 'could not post the receipt');
-    }
+    await post(orgnr, receiptFor(messageId, 'ok', kommune, orgnr, event), { event: 'receipt', messageId });
   };
+  const answers = kommuneAnswerer({ logger: log, timers, orgnrOf, post, ...(options.answer ? { initial: options.answer } : {}) });
+  const scheduleSvar = (body: Bundle, kommune: string, key: string) =>
+    answers.schedule(body, kommune, (svar) => {
+      const r = received.get(key);
+      if (r) r.svar = svar;
+    });
 
   const send = (res: Response, a: Answer) => {
     if (res.headersSent || res.writableEnded) return;
@@ -132,6 +134,7 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): Kommun
       const a = { status: 200, body: receiptFor(id, 'ok', kommune, orgnrOf(kommune), event) };
       take(a);
       send(res, a);
+      scheduleSvar(req.body as Bundle, kommune, key);
     } else if (answer === 'transient-error' || answer === 'fatal-error') {
       // Not taken: the receipt says so, and a retry is a new attempt.
       send(res, { status: 200, body: receiptFor(id, answer, kommune, orgnrOf(kommune), event) });
@@ -139,7 +142,8 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): Kommun
       const a = { status: 202, body: informationOutcome('received; the receipt follows') };
       take(a);
       send(res, a);
-      if (answer === 'later') timers.later(behaviour.laterMs ?? 500, () => void postReceipt(id, event, kommune));
+      const receiptThenSvar = () => void postReceipt(id, event, kommune).then(() => scheduleSvar(req.body as Bundle, kommune, key));
+      if (answer === 'later') timers.later(behaviour.laterMs ?? 500, receiptThenSvar);
     } else if (answer === 'timeout') {
       // Taken, but the answer does not come in time: the sender times out (or dies) and retries.
       take({ status: 200, body: receiptFor(id, 'ok', kommune, orgnrOf(kommune), event) });
@@ -182,6 +186,13 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): Kommun
     setBehaviour(behaviour, kommune as string | undefined);
     res.json({ ...(kommune ? { kommune } : {}), behaviour });
   });
+  kit.app.get('/_sim/answer', (_req, res) => {
+    res.json(answers.setting() ?? { off: true });
+  });
+  kit.app.put('/_sim/answer', (req, res) => {
+    answers.set(parseAnswerSetting(req.body));
+    res.json(answers.setting() ?? { off: true });
+  });
   kit.app.post('/_sim/reset', (_req, res) => {
     reset();
     res.json({ reset: true });
@@ -208,6 +219,7 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): Kommun
     behaviours.clear();
     cursor.clear();
     fallback = options.behaviour ?? { sequence: ['ok'] };
+    answers.reset();
     for (const peer of peers.values()) peer.reset();
   };
   // The EHRs sit in front of the koordinerende enheter' app: they take raw Binary uploads, which the
@@ -215,5 +227,5 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): Kommun
   const app = express();
   app.use('/kommune/:kommune/fhir', (req: Request, res: Response, next) => fhirPeer(String(req.params.kommune)).app(req, res, next));
   app.use(kit.finish());
-  return { app, received, setBehaviour, reset, close, fhirPeer };
+  return { app, received, setBehaviour, setAnswer: answers.set, reset, close, fhirPeer };
 }

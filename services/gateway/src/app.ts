@@ -1,5 +1,6 @@
 import type { AuditPort } from '@ipbro/audit';
 import { acceptMessage, messageStatus, type IntakeDeps } from '@ipbro/message-intake';
+import type { AnswerStore } from '@ipbro/message-ledger';
 import { notFound } from '@ipbro/outcome';
 import { authOf, createServiceApp, DEFAULT_BODY_LIMIT, SCOPES, sendOutcome, type Authenticator, type Logger, type ReadinessCheck } from '@ipbro/service-kit';
 import type { Express, NextFunction, Request, Response } from 'express';
@@ -14,6 +15,8 @@ export interface GatewayOptions extends IntakeDeps {
   logger: Logger;
   auth: Authenticator;
   readiness?: ReadinessCheck[];
+  /** The kommuner's answers to meldeplikter, shown in a meldeplikt's status (to its sender only, names and all). */
+  answers?: AnswerStore;
   /** Largest body accepted, in bytes (413 past it); default 32 MB. */
   bodyLimit?: number;
   /** Bytes of bodies read, parsed or handled at once (503 + Retry-After past it); default twice the body limit. */
@@ -56,7 +59,7 @@ export function createGatewayApp(options: GatewayOptions): Express {
 
   app.get('/messages/:id', options.auth.requireScope(SCOPES.read, SCOPES.ops), async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const status = await messageStatus(String(req.params.id), authOf(res), options.ledger, options.audit);
+      const status = await messageStatus(String(req.params.id), authOf(res), options.ledger, options.audit, options.answers);
       // The same answer for "not yours" as for "no such id": another organisation learns nothing.
       if (!status) throw notFound(`No message ${req.params.id} from your organisation`);
       res.json(status);

@@ -1,7 +1,8 @@
 import { auditTrailFromConfig } from '@ipbro/audit';
 import { Directory } from '@ipbro/directory';
 import { createDocumentIntake } from '@ipbro/document-delivery';
-import { bodyCipherFromConfig, MessageLedger } from '@ipbro/message-ledger';
+import { meldepliktAnswerCheck } from '@ipbro/message-intake';
+import { AnswerStore, bodyCipherFromConfig, MessageLedger } from '@ipbro/message-ledger';
 import { createQueue, QUEUES } from '@ipbro/queues';
 import { assertNoEviction, createRedisConnection, replicaAckFor, waitUntilReady } from '@ipbro/redis';
 import { createAuthenticator, deliverySettingsOf, type Logger, type WiredService } from '@ipbro/service-kit';
@@ -34,9 +35,15 @@ export async function wireGateway(config: GatewayConfig, logger: Logger): Promis
   const notices = { ledger, queue: queues[QUEUES.documents], ...(directory ? { directory } : {}) };
   const documents = createDocumentIntake(redis, { prefix: config.QUEUE_PREFIX, encryptionKey: config.IPBRO_ENCRYPTION_KEY, notices });
   const confirmReplicated = replicaAckFor(redis, config.redis, config.QUEUE_PREFIX);
+  // The kommune's answers to meldeplikter: checked against the meldeplikt they answer, kept for its status.
+  const answers = new AnswerStore(redis, { prefix: config.QUEUE_PREFIX, cipher });
+  const answerCheck = meldepliktAnswerCheck({ ledger, answers, directory, audit });
+  const beforeAccept = (view: Parameters<typeof answerCheck>[0]) =>
+    view.event === 'meldeplikt-svar' ? answerCheck(view) : documents.check(view);
   const app = createGatewayApp({
-    logger, ledger, queues, directory, audit, beforeAccept: documents.check, confirmReplicated,
-    auth: createAuthenticator(config.auth, logger, { redis, prefix: config.QUEUE_PREFIX }), bodyLimit: config.BODY_LIMIT_BYTES, bodyBytesInFlight: config.BODY_BYTES_IN_FLIGHT,
+    logger, ledger, queues, directory, audit, answers, beforeAccept, confirmReplicated,
+    auth: createAuthenticator(config.auth, logger, { redis, prefix: config.QUEUE_PREFIX }),
+    bodyLimit: config.BODY_LIMIT_BYTES, bodyBytesInFlight: config.BODY_BYTES_IN_FLIGHT,
     readiness: [
       { name: 'redis', check: async () => void (await redis.ping()) },
       ...(directory ? [{ name: 'directory', check: async () => (directory.loaded ? undefined : 'no directory loaded') }] : []),

@@ -20,6 +20,9 @@ export function loadKommuneSimulatorConfig(env: Env = process.env) {
     SIM_HOLD_MS: read.int(60000),
     /** The gateway, where 'later' receipts are posted. */
     SIM_GATEWAY_URL: read.optional(read.url()),
+    /** Answer each meldeplikt with a meldeplikt-svar this long after its receipt (none when unset). */
+    SIM_ANSWER_MS: read.optional(read.int()),
+    SIM_ANSWER_STATUS: read.oneOf(['completed', 'rejected'] as const, 'completed'),
     /** Token endpoint of the local issuer: each simulated kommune gets a token as its own organisation (client kommune-{orgnr}). */
     SIM_TOKEN_URL: read.optional(read.url()),
   }, env);

@@ -14,6 +14,7 @@ export async function wireKommuneSimulator(config: KommuneSimulatorConfig, logge
     behaviour: { laterMs: config.SIM_LATER_MS, holdMs: config.SIM_HOLD_MS, ...config.SIM_BEHAVIOUR },
     ...(config.SIM_GATEWAY_URL ? { gatewayUrl: config.SIM_GATEWAY_URL } : {}),
     ...(token ? { token } : {}),
+    ...(config.SIM_ANSWER_MS !== undefined ? { answer: { afterMs: config.SIM_ANSWER_MS, status: config.SIM_ANSWER_STATUS } } : {}),
   });
   return { app: sim.app, close: async () => sim.close() };
 }

@@ -64,7 +64,7 @@ export function startMeldepliktRouter(o: RouterOptions): MeldepliktRouter {
   const worker = startDeliveryWorker({
     ...o, queue: QUEUES.meldeplikt, prefix, deps, concurrency: o.concurrency ?? 64,
     step: (job) => deliverFromLedger(job, deps),
-    redrive: { directory: o.directory, events: ['meldeplikt'], sweepMs: o.sweepMs },
+    redrive: { directory: o.directory, events: ['meldeplikt', 'meldeplikt-svar'], sweepMs: o.sweepMs },
     countOutcome: (_job, record) => outcomes?.inc({ state: record.state }),
     logMeta: (job, record) => ({
       messageId: job.messageId, sender: job.sender, attempts: record?.attempts, state: record?.state, recipient: record?.recipient?.kommunenummer,

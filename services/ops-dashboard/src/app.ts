@@ -30,6 +30,8 @@ export interface OpsDashboardOptions {
   readiness?: ReadinessCheck[];
   /** The audit trail operator actions are written to as well (who, what, which message). */
   audit?: AuditPort;
+  /** Which meldeplikter have a meldeplikt-svar (message-ledger's AnswerStore); without it the answer-overdue rule does not run. */
+  answers?: { answeredKeys(): Promise<Set<string>> };
 }
 
 export interface OpsDashboard {
@@ -118,7 +120,8 @@ export function createOpsDashboardApp(o: OpsDashboardOptions): OpsDashboard {
 
   app.get('/ops/api/overview', ops, wrap(async (_req, res) => {
     const v = await overview();
-    res.json({ queues: v.queues, states: v.states, receiptsOverdue: v.receiptsOverdue, recipients: v.health, alerts: v.alerts });
+    const { queues: q, states, receiptsOverdue, answersOverdue, health: recipients, alerts } = v;
+    res.json({ queues: q, states, receiptsOverdue, answersOverdue, recipients, alerts });
   }));
   app.get('/ops/api/queues', ops, wrap(async (_req, res) => void res.json(await queueOverview(queues))));
   app.get('/ops/api/recipients', ops, wrap(async (_req, res) => void res.json((await snapshot()).health)));
@@ -146,10 +149,11 @@ export function createOpsDashboardApp(o: OpsDashboardOptions): OpsDashboard {
  * (two page loads never raise the same alert twice), and the overview the page and the API show.
  */
 function ledgerViews(o: OpsDashboardOptions, queues: Queue<DeliveryJobData>[]) {
-  let reading: Promise<{ records: MessageRecord[]; health: ReturnType<typeof recipientHealth> }> | undefined;
+  type Snapshot = { records: MessageRecord[]; health: ReturnType<typeof recipientHealth>; answered?: Set<string> };
+  let reading: Promise<Snapshot> | undefined;
   const snapshot = () =>
-    (reading ??= readLedger(o.ledger)
-      .then((records) => ({ records, health: recipientHealth(records) }))
+    (reading ??= Promise.all([readLedger(o.ledger), o.answers?.answeredKeys()])
+      .then(([records, answered]) => ({ records, health: recipientHealth(records), ...(answered ? { answered } : {}) }))
       .finally(() => {
         reading = undefined;
       }));
@@ -161,16 +165,22 @@ function ledgerViews(o: OpsDashboardOptions, queues: Queue<DeliveryJobData>[]) {
   let checking: Promise<void> = Promise.resolve();
   const checkAlerts = (given?: Awaited<ReturnType<typeof snapshot>>): Promise<void> => {
     checking = checking.then(async () => {
-      const { records, health } = given ?? (await snapshot());
-      await o.notifier.update(evaluateAlerts({ records, health }, o.thresholds));
+      const { records, health, answered } = given ?? (await snapshot());
+      await o.notifier.update(evaluateAlerts({ records, health, ...(answered ? { answered } : {}) }, o.thresholds));
     }).catch((err) => o.logger.error({ err: (err as Error).message }, 'alert check failed'));
     return checking;
   };
   const overview = async () => {
     const snap = await snapshot();
     await checkAlerts(snap);
-    const overdue = evaluateAlerts({ records: snap.records, health: [] }, { ...o.thresholds, deadMessages: 0, waitingMinutes: Number.MAX_SAFE_INTEGER }).length;
-    return { ...snap, queues: await queueOverview(queues), states: countStates(snap.records), receiptsOverdue: overdue, alerts: o.notifier.active() };
+    const receiptRule = { ...o.thresholds, deadMessages: 0, waitingMinutes: Number.MAX_SAFE_INTEGER };
+    const overdue = evaluateAlerts({ records: snap.records, health: [] }, receiptRule).filter((a) => a.rule === 'receipt-overdue').length;
+    // A consent's block is a correct outcome: its failed job is counted apart, not as failed.
+    const blocked = new Set(snap.records.filter((r) => r.state === 'blocked').map((r) => r.key));
+    const answersOverdue = o.notifier.active().filter((a) => a.rule === 'answer-overdue').length;
+    const queuesNow = await queueOverview(queues, Date.now(), (key) => blocked.has(key));
+    const states = countStates(snap.records);
+    return { ...snap, queues: queuesNow, states, receiptsOverdue: overdue, answersOverdue, alerts: o.notifier.active() };
   };
 
   return { snapshot, checkAlerts, overview };

@@ -19,6 +19,8 @@ export function loadOpsDashboardConfig(env: Env = process.env) {
       ALERT_RECIPIENT_FAILURES: read.int(DEFAULT_THRESHOLDS.recipientFailures, 1),
       ALERT_DEAD_MESSAGES: read.int(DEFAULT_THRESHOLDS.deadMessages, 0),
       ALERT_RECEIPT_OVERDUE_MINUTES: read.int(DEFAULT_THRESHOLDS.receiptOverdueMinutes, 1),
+      ALERT_ANSWER_OVERDUE_DAYS: read.int(DEFAULT_THRESHOLDS.answerOverdueDays, 0),
+      ALERT_UNROUTABLE_MESSAGES: read.int(DEFAULT_THRESHOLDS.unroutableMessages, 0),
       IPBRO_ENCRYPTION_PREVIOUS_KEYS: read.optionalString(),
     }, env),
     auth: loadAuthConfig(env),

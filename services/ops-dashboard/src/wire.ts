@@ -1,5 +1,5 @@
 import { auditTrailFromConfig } from '@ipbro/audit';
-import { bodyCipherFromConfig, MessageLedger } from '@ipbro/message-ledger';
+import { AnswerStore, bodyCipherFromConfig, MessageLedger } from '@ipbro/message-ledger';
 import { AlertNotifier, RedisAlertStore } from '@ipbro/ops';
 import { createQueue, QUEUES } from '@ipbro/queues';
 import { assertNoEviction, createRedisConnection, waitUntilReady } from '@ipbro/redis';
@@ -27,11 +27,14 @@ export async function wireOpsDashboard(config: OpsDashboardConfig, logger: Logge
   const thresholds = {
     waitingMinutes: config.ALERT_WAITING_MINUTES, recipientFailures: config.ALERT_RECIPIENT_FAILURES,
     deadMessages: config.ALERT_DEAD_MESSAGES, receiptOverdueMinutes: config.ALERT_RECEIPT_OVERDUE_MINUTES,
+    answerOverdueDays: config.ALERT_ANSWER_OVERDUE_DAYS, unroutableMessages: config.ALERT_UNROUTABLE_MESSAGES,
   };
   const dashboard = createOpsDashboardApp({
     logger, ledger, queues, redis, prefix: config.QUEUE_PREFIX, auth: createAuthenticator(config.auth, logger), thresholds, notifier,
     audit: auditTrailFromConfig(redis, config, { logger, source: 'ops-dashboard' }),
     readiness: [{ name: 'redis', check: async () => void (await redis.ping()) }],
+    // Only which meldeplikter were answered: the dashboard never opens an answer.
+    answers: new AnswerStore(redis, { prefix: config.QUEUE_PREFIX }),
   });
   let timer: NodeJS.Timeout | undefined;
   return {
