@@ -64,6 +64,8 @@ export interface AcceptInput {
   event: string;
   body: string;
   recipient?: Recipient;
+  /** MessageHeader.source.endpoint: kept on the record so the sender gets receipts pushed. */
+  sourceEndpoint?: string;
   /** Adds the delivery job with this job id; must be idempotent for the same id (BullMQ jobId). */
   enqueue: (jobId: string) => Promise<void>;
   /** Appended with the seen mark, in the same step, when this call writes it (the audit record of the receipt); then `stored`. */
@@ -118,7 +120,8 @@ export class MessageLedger {
     const existing = (await this.redis.ipbroBodyUnlessRecorded(this.keys.record(key), this.keys.body(key), sealed)) as string | null;
     if (existing) return { created: false, record: normalise(JSON.parse(existing)) };
     await input.enqueue(jobIdFor(key));
-    const { created, record, entryId } = await this.ensureRecord({ key, id: input.id, sender: input.sender, event: input.event, recipient: input.recipient }, 'gateway', input.audit);
+    const { created, record, entryId } = await this.ensureRecord({ key, id: input.id, sender: input.sender, event: input.event, recipient: input.recipient,
+      ...(input.sourceEndpoint ? { sourceEndpoint: input.sourceEndpoint } : {}) }, 'gateway', input.audit);
     // This request queued the job: it was accepted now, even if a fast worker wrote the record first.
     return { created: created || record.recordedBy === 'worker', record, ...(entryId ? { entryId } : {}) };
   }
@@ -129,14 +132,14 @@ export class MessageLedger {
    * `audit` lands with the record this call writes, and only then (`stored` with its id).
    */
   async ensureRecord(
-    r: { key: string; id: string; sender: string; event: string; recipient?: Recipient },
+    r: { key: string; id: string; sender: string; event: string; recipient?: Recipient; sourceEndpoint?: string },
     by: 'gateway' | 'worker' = 'worker',
     audit?: PreparedEntry
   ): Promise<{ created: boolean; record: MessageRecord; entryId?: string }> {
     const at = new Date().toISOString();
     const record: MessageRecord = {
       key: r.key, id: r.id, sender: r.sender, event: r.event, state: 'queued', attempts: 0,
-      ...(r.recipient ? { recipient: r.recipient } : {}),
+      ...(r.recipient ? { recipient: r.recipient } : {}), ...(r.sourceEndpoint ? { sourceEndpoint: r.sourceEndpoint } : {}),
       history: [{ at, state: 'queued', detail: 'accepted' }], receivedAt: at, updatedAt: at, recordedBy: by,
     };
     const entry = appendArguments(audit?.append, this.keys.record(r.key));
@@ -232,7 +235,8 @@ export class MessageLedger {
     if (this.bodyRetention !== undefined) spec.bodyTtl = this.bodyRetention;
     if (m.read) spec.readLength = m.read.history.length;
     const reply = (await this.redis.ipbroMove(
-      this.keys.record(m.key), this.keys.statePrefix, this.keys.body(m.key), ...entry.keys, JSON.stringify(spec), ...entry.args
+      this.keys.record(m.key), this.keys.statePrefix, this.keys.body(m.key), ...entry.keys, this.keys.receiptOutbox,
+      JSON.stringify(spec), ...entry.args
     )) as [string, string | null] | null;
     if (!reply) throw new Error(`No message ${m.key} in the ledger`);
     const [raw, entryId] = reply;
@@ -244,6 +248,16 @@ export class MessageLedger {
       m.audit?.stored(entryId);
     }
     return result;
+  }
+
+  /** Receipts owed to senders ('key|state' members), written by the move that reached the state. */
+  async pendingReceipts(count = 100): Promise<string[]> {
+    return this.redis.srandmember(this.keys.receiptOutbox, count);
+  }
+
+  /** Drops outbox members once their receipt job is queued. */
+  async receiptsQueued(members: string[]): Promise<void> {
+    if (members.length) await this.redis.srem(this.keys.receiptOutbox, ...members);
   }
 
   async listByState(state: MessageState): Promise<string[]> {
