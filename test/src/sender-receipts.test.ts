@@ -1,3 +1,4 @@
+import { planCopy } from '@ipbro/document-delivery/src/test-support/document-fixtures';
 import { createTokenIssuer, receiptFor, type TokenIssuer } from '@ipbro/simulated-peers';
 import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import type { Bundle, MessageHeader, OperationOutcome } from '@medplum/fhirtypes';
@@ -20,6 +21,8 @@ const REJECT = 'reject-';
 let issuerServer: Server;
 let gateway: Service;
 let router: Service;
+let courier: Service;
+let alesundToken: string;
 let redis: Redis;
 let token: string;
 let kommune: Server;
@@ -66,6 +69,7 @@ beforeAll(async () => {
   const jwksFile = join(work, 'jwks.json');
   writeFileSync(jwksFile, JSON.stringify(issuer.jwks));
   token = await issuer.mint({ orgnr: '997005562', scope: 'ipbro:message.write ipbro:message.read', clientId: 'hmr-dips', expiresInSeconds: 3600 });
+  alesundToken = await issuer.mint({ orgnr: '942953119', scope: 'ipbro:message.write ipbro:message.read', clientId: 'alesund-ke', expiresInSeconds: 3600 });
   kommune = startKommune();
   const kommunePort = await listen(kommune);
   const receipts: Bundle[] = [];
@@ -80,9 +84,13 @@ beforeAll(async () => {
   router = await startService('meldeplikt-router', {
     ...common, DIRECTORY_FILE: directoryFile, DELIVERY_BACKOFF_MS: 200, DELIVERY_BACKOFF_MAX_MS: 500, DELIVERY_TIMEOUT_MS: 5000, ROUTER_LOCK_MS: 2000,
   });
+  courier = await startService('document-courier', {
+    ...common, DIRECTORY_FILE: directoryFile, DELIVERY_BACKOFF_MS: 200, DELIVERY_BACKOFF_MAX_MS: 500, DELIVERY_TIMEOUT_MS: 5000, COURIER_LOCK_MS: 2000,
+  });
 }, 60000);
 
 afterAll(async () => {
+  await stopService(courier);
   if (process.env.RECEIPTS_DEBUG) console.log(router.output.join(''));
   await stopService(router);
   await stopService(gateway);
@@ -152,3 +160,23 @@ test('a sender that is down at first still gets its receipt, once, when it comes
   expect(answering(id)).toHaveLength(1);
   expect(headerOf(answering(id)[0]!).response?.code).toBe('ok');
 }, 60000);
+
+test('a plan copy that consent blocks gives its sender one fatal-error receipt saying why (the courier blocks, the router sends)', async () => {
+  const b = planCopy({ freshId: true, to: '944305823' });
+  const header = b.entry![0]!.resource as MessageHeader;
+  header.source = { ...header.source, endpoint: `http://127.0.0.1:${sender.port}/fhir` };
+  const r = await fetch(`${gateway.url}/fhir/$process-message`, {
+    method: 'POST', headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${alesundToken}` }, body: JSON.stringify(b),
+  });
+  expect(r.status).toBe(202);
+  const id = header.id!;
+  await eventually(async () => (answering(id).length ? true : undefined), 20000, 'the receipt');
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const got = answering(id);
+  expect(got).toHaveLength(1);
+  const receiptHeader = headerOf(got[0]!);
+  expect(receiptHeader.response?.code).toBe('fatal-error');
+  expect(receiptHeader.eventCoding.code).toBe('ip-plan-copy');
+  const outcome = got[0]!.entry!.find((e) => e.fullUrl === receiptHeader.response?.details?.reference)?.resource as OperationOutcome;
+  expect(outcome.issue[0]!.diagnostics).toContain('blocked: consent: no taushetsplikt-fritak names Molde kommune');
+}, 40000);
