@@ -124,7 +124,7 @@ test('an acknowledged meldeplikt gives its sender exactly one receipt, ok, namin
   const got = answering(id);
   expect(got).toHaveLength(1);
   expect(headerOf(got[0]!).response).toEqual({ identifier: id, code: 'ok' });
-  expect(headerOf(got[0]!).eventCoding.code).toBe('meldeplikt');
+  expect(headerOf(got[0]!).eventCoding?.code).toBe('meldeplikt');
   writeFileSync(join(work, 'receipt-ok.json'), JSON.stringify(got[0], null, 2));
 }, 40000);
 
@@ -176,7 +176,7 @@ test('a plan copy that consent blocks gives its sender one fatal-error receipt s
   expect(got).toHaveLength(1);
   const receiptHeader = headerOf(got[0]!);
   expect(receiptHeader.response?.code).toBe('fatal-error');
-  expect(receiptHeader.eventCoding.code).toBe('ip-plan-copy');
+  expect(receiptHeader.eventCoding?.code).toBe('ip-plan-copy');
   const outcome = got[0]!.entry!.find((e) => e.fullUrl === receiptHeader.response?.details?.reference)?.resource as OperationOutcome;
   expect(outcome.issue[0]!.diagnostics).toContain('blocked: consent: no taushetsplikt-fritak names Molde kommune');
 }, 40000);

@@ -45,6 +45,8 @@ export interface RouterOptions {
   senderReceipts?: boolean;
   /** How often the receipt outbox is drained (default 500 ms). */
   receiptSweepMs?: number;
+  /** Receipts posted at once (default 8). */
+  receiptConcurrency?: number;
 }
 
 export interface MeldepliktRouter extends DeliveryWorker {
@@ -77,6 +79,7 @@ export function startMeldepliktRouter(o: RouterOptions): MeldepliktRouter {
   const receipts = o.senderReceipts === false ? undefined : startSenderReceipts({
     producer: o.producer, workerConnection: o.workerConnection, ledger, prefix, delivery: o.delivery, logger: o.logger,
     ...(o.audit ? { audit: o.audit } : {}), ...(o.receiptSweepMs ? { sweepMs: o.receiptSweepMs } : {}),
+    ...(o.receiptConcurrency ? { concurrency: o.receiptConcurrency } : {}),
   });
   if (!receipts) return { ...worker, ledger };
   return { ...worker, ledger, close: async () => { await receipts.close(); await worker.close(); } };
