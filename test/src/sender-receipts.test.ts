@@ -28,13 +28,17 @@ let token: string;
 let kommune: Server;
 let sender: { server: Server; port: number; receipts: Bundle[]; up: boolean };
 
-const listen = (server: Server, port = 0) => new Promise<number>((resolve) => server.listen(port, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+const listen = (server: Server, port = 0) =>
+  new Promise<number>((resolve) =>
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as { port: number }).port))
+  );
 const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
-const readBody = (req: NodeJS.ReadableStream) => new Promise<string>((resolve) => {
-  let s = '';
-  req.on('data', (d) => (s += d));
-  req.on('end', () => resolve(s));
-});
+const readBody = (req: NodeJS.ReadableStream) =>
+  new Promise<string>((resolve) => {
+    let s = '';
+    req.on('data', (d) => (s += d));
+    req.on('end', () => resolve(s));
+  });
 
 /** The kommune: 400 with an OperationOutcome for ids starting REJECT, else 200 with a receipt ok. */
 function startKommune(): Server {
@@ -42,7 +46,10 @@ function startKommune(): Server {
     const bundle = JSON.parse(await readBody(req)) as Bundle;
     const id = (bundle.entry?.[0]?.resource as MessageHeader).id!;
     res.writeHead(id.startsWith(REJECT) ? 400 : 200, { 'Content-Type': 'application/fhir+json' });
-    const outcome = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', diagnostics: 'E35 pasienten er ukjent hos mottaker' }] };
+    const outcome = {
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'not-found', diagnostics: 'E35 pasienten er ukjent hos mottaker' }],
+    };
     res.end(JSON.stringify(id.startsWith(REJECT) ? outcome : receiptFor(id, 'ok', '1508', '942953119')));
   });
 }
@@ -68,8 +75,18 @@ beforeAll(async () => {
   });
   const jwksFile = join(work, 'jwks.json');
   writeFileSync(jwksFile, JSON.stringify(issuer.jwks));
-  token = await issuer.mint({ orgnr: '997005562', scope: 'ipbro:message.write ipbro:message.read', clientId: 'hmr-dips', expiresInSeconds: 3600 });
-  alesundToken = await issuer.mint({ orgnr: '942953119', scope: 'ipbro:message.write ipbro:message.read', clientId: 'alesund-ke', expiresInSeconds: 3600 });
+  token = await issuer.mint({
+    orgnr: '997005562',
+    scope: 'ipbro:message.write ipbro:message.read',
+    clientId: 'hmr-dips',
+    expiresInSeconds: 3600,
+  });
+  alesundToken = await issuer.mint({
+    orgnr: '942953119',
+    scope: 'ipbro:message.write ipbro:message.read',
+    clientId: 'alesund-ke',
+    expiresInSeconds: 3600,
+  });
   kommune = startKommune();
   const kommunePort = await listen(kommune);
   const receipts: Bundle[] = [];
@@ -80,12 +97,27 @@ beforeAll(async () => {
   const directoryFile = join(work, 'directory.json');
   writeFileSync(directoryFile, JSON.stringify(directory));
   const common = { REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn' };
-  gateway = await startService('gateway', { ...common, AUTH_ISSUER: issuerUrl, AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: jwksFile });
+  gateway = await startService('gateway', {
+    ...common,
+    AUTH_ISSUER: issuerUrl,
+    AUTH_AUDIENCE: 'ipbro',
+    AUTH_JWKS_FILE: jwksFile,
+  });
   router = await startService('meldeplikt-router', {
-    ...common, DIRECTORY_FILE: directoryFile, DELIVERY_BACKOFF_MS: 200, DELIVERY_BACKOFF_MAX_MS: 500, DELIVERY_TIMEOUT_MS: 5000, ROUTER_LOCK_MS: 2000,
+    ...common,
+    DIRECTORY_FILE: directoryFile,
+    DELIVERY_BACKOFF_MS: 200,
+    DELIVERY_BACKOFF_MAX_MS: 500,
+    DELIVERY_TIMEOUT_MS: 5000,
+    ROUTER_LOCK_MS: 2000,
   });
   courier = await startService('document-courier', {
-    ...common, DIRECTORY_FILE: directoryFile, DELIVERY_BACKOFF_MS: 200, DELIVERY_BACKOFF_MAX_MS: 500, DELIVERY_TIMEOUT_MS: 5000, COURIER_LOCK_MS: 2000,
+    ...common,
+    DIRECTORY_FILE: directoryFile,
+    DELIVERY_BACKOFF_MS: 200,
+    DELIVERY_BACKOFF_MAX_MS: 500,
+    DELIVERY_TIMEOUT_MS: 5000,
+    COURIER_LOCK_MS: 2000,
   });
 }, 60000);
 
@@ -107,13 +139,21 @@ async function send(id: string): Promise<void> {
   b.entry[0].resource.id = id;
   b.entry[0].resource.source.endpoint = `http://127.0.0.1:${sender.port}/fhir`;
   const r = await fetch(`${gateway.url}/fhir/$process-message`, {
-    method: 'POST', headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${token}` }, body: JSON.stringify(b),
+    method: 'POST',
+    headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${token}` },
+    body: JSON.stringify(b),
   });
   expect(r.status).toBe(202);
 }
-const answering = (id: string) => sender.receipts.filter((b) => (b.entry?.[0]?.resource as MessageHeader).response?.identifier === id);
+const answering = (id: string) =>
+  sender.receipts.filter((b) => (b.entry?.[0]?.resource as MessageHeader).response?.identifier === id);
 const headerOf = (b: Bundle) => b.entry![0]!.resource as MessageHeader;
-const stateOf = async (id: string) => ((await (await fetch(`${gateway.url}/messages/${id}`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { state: string }).state;
+const stateOf = async (id: string) =>
+  (
+    (await (
+      await fetch(`${gateway.url}/messages/${id}`, { headers: { Authorization: `Bearer ${token}` } })
+    ).json()) as { state: string }
+  ).state;
 
 test('an acknowledged meldeplikt gives its sender exactly one receipt, ok, naming its id and event', async () => {
   const id = randomUUID();
@@ -138,7 +178,8 @@ test('a meldeplikt the kommune rejects (HTTP 400) gives its sender one fatal-err
   expect(got).toHaveLength(1);
   const header = headerOf(got[0]!);
   expect(header.response?.code).toBe('fatal-error');
-  const outcome = got[0]!.entry!.find((e) => e.fullUrl === header.response?.details?.reference)?.resource as OperationOutcome;
+  const outcome = got[0]!.entry!.find((e) => e.fullUrl === header.response?.details?.reference)
+    ?.resource as OperationOutcome;
   expect(outcome.resourceType).toBe('OperationOutcome');
   expect(outcome.issue[0]!.diagnostics).toContain('E35 pasienten er ukjent hos mottaker');
   writeFileSync(join(work, 'receipt-fatal.json'), JSON.stringify(got[0], null, 2));
@@ -161,12 +202,14 @@ test('a sender that is down at first still gets its receipt, once, when it comes
   expect(headerOf(answering(id)[0]!).response?.code).toBe('ok');
 }, 60000);
 
-test('a plan copy that consent blocks gives its sender one fatal-error receipt saying why (the courier blocks, the router sends)', async () => {
+test('a plan copy that consent blocks gives its sender one fatal-error receipt saying why', async () => {
   const b = planCopy({ freshId: true, to: '944305823' });
   const header = b.entry![0]!.resource as MessageHeader;
   header.source = { ...header.source, endpoint: `http://127.0.0.1:${sender.port}/fhir` };
   const r = await fetch(`${gateway.url}/fhir/$process-message`, {
-    method: 'POST', headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${alesundToken}` }, body: JSON.stringify(b),
+    method: 'POST',
+    headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${alesundToken}` },
+    body: JSON.stringify(b),
   });
   expect(r.status).toBe(202);
   const id = header.id!;
@@ -177,6 +220,7 @@ test('a plan copy that consent blocks gives its sender one fatal-error receipt s
   const receiptHeader = headerOf(got[0]!);
   expect(receiptHeader.response?.code).toBe('fatal-error');
   expect(receiptHeader.eventCoding?.code).toBe('ip-plan-copy');
-  const outcome = got[0]!.entry!.find((e) => e.fullUrl === receiptHeader.response?.details?.reference)?.resource as OperationOutcome;
+  const outcome = got[0]!.entry!.find((e) => e.fullUrl === receiptHeader.response?.details?.reference)
+    ?.resource as OperationOutcome;
   expect(outcome.issue[0]!.diagnostics).toContain('blocked: consent: no taushetsplikt-fritak names Molde kommune');
 }, 40000);

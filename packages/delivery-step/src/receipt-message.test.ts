@@ -5,17 +5,32 @@ import { buildSenderReceipt, receiptCodeFor, receiptIdFor } from './receipt-mess
 
 const at = '2026-12-07T10:00:00.000Z';
 const record = (over: Partial<MessageRecord> = {}): MessageRecord => ({
-  key: '983974899:6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01', id: '6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01', sender: '983974899', event: 'meldeplikt',
-  state: 'acknowledged', attempts: 1, receivedAt: at, updatedAt: at, sourceEndpoint: 'http://hmr.test/fhir',
-  history: [{ at, state: 'queued', detail: 'accepted' }, { at, state: 'acknowledged', detail: 'receipt ok' }], ...over,
+  key: '983974899:6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01',
+  id: '6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01',
+  sender: '983974899',
+  event: 'meldeplikt',
+  state: 'acknowledged',
+  attempts: 1,
+  receivedAt: at,
+  updatedAt: at,
+  sourceEndpoint: 'http://hmr.test/fhir',
+  history: [
+    { at, state: 'queued', detail: 'accepted' },
+    { at, state: 'acknowledged', detail: 'receipt ok' },
+  ],
+  ...over,
 });
-const errorsOf = (o: OperationOutcome) => (o.issue ?? []).filter((i) => i.severity === 'error' || i.severity === 'fatal');
+const errorsOf = (o: OperationOutcome) =>
+  (o.issue ?? []).filter((i) => i.severity === 'error' || i.severity === 'fatal');
 
 test('an acknowledged message gives an ok receipt naming the original, valid against our profiles', () => {
   const bundle = buildSenderReceipt(record(), 'acknowledged', 'http://hmr.test/fhir');
   const header = bundle.entry![0]!.resource as MessageHeader;
   expect(header.response).toEqual({ identifier: '6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01', code: 'ok' });
-  expect(header.eventCoding).toEqual({ system: 'http://ipbro.no/fhir/CodeSystem/ip-message-event', code: 'meldeplikt' });
+  expect(header.eventCoding).toEqual({
+    system: 'http://ipbro.no/fhir/CodeSystem/ip-message-event',
+    code: 'meldeplikt',
+  });
   expect(bundle.entry).toHaveLength(2);
   expect(errorsOf(validate(bundle))).toEqual([]);
 });

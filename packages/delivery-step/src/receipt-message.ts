@@ -46,12 +46,18 @@ export function reasonFor(record: MessageRecord, state: MessageState): string {
  * the original (response.identifier), with an OperationOutcome saying why when it is not ok.
  */
 export function buildSenderReceipt(
-  record: MessageRecord, state: MessageState, endpoint: string, operator: ReceiptSender = DEFAULT_RECEIPT_SENDER, now = new Date()
+  record: MessageRecord,
+  state: MessageState,
+  endpoint: string,
+  operator: ReceiptSender = DEFAULT_RECEIPT_SENDER,
+  now = new Date()
 ): Bundle {
   const id = receiptIdFor(record.key, state);
   // The recipient answered acknowledged and rejected itself; the rest IP-bro decided.
   const answered = (state === 'acknowledged' || state === 'rejected') && record.recipient?.orgnr;
-  const from = answered ? { orgnr: record.recipient!.orgnr!, name: record.recipient!.name ?? record.recipient!.orgnr! } : operator;
+  const from = answered
+    ? { orgnr: record.recipient!.orgnr!, name: record.recipient!.name ?? record.recipient!.orgnr! }
+    : operator;
   const senderUrl = `urn:uuid:${uuidV5(`${record.key}|${state}|sender`)}`;
   const code = receiptCodeFor(state);
   const outcomeUrl = `urn:uuid:${uuidV5(`${record.key}|${state}|outcome`)}`;
@@ -66,13 +72,25 @@ export function buildSenderReceipt(
   };
   const entry: NonNullable<Bundle['entry']> = [
     { fullUrl: `urn:uuid:${id}`, resource: header },
-    { fullUrl: senderUrl, resource: { resourceType: 'Organization', identifier: [{ system: ORGNR_SYSTEM, value: from.orgnr }], name: from.name } },
+    {
+      fullUrl: senderUrl,
+      resource: {
+        resourceType: 'Organization',
+        identifier: [{ system: ORGNR_SYSTEM, value: from.orgnr }],
+        name: from.name,
+      },
+    },
   ];
   if (code !== 'ok') {
     const outcome: OperationOutcome = {
       resourceType: 'OperationOutcome',
-      issue: [{ severity: code === 'fatal-error' ? 'error' : 'warning', code: code === 'fatal-error' ? 'processing' : 'transient',
-        diagnostics: `Message ${record.id} is ${state}: ${reasonFor(record, state)}` }],
+      issue: [
+        {
+          severity: code === 'fatal-error' ? 'error' : 'warning',
+          code: code === 'fatal-error' ? 'processing' : 'transient',
+          diagnostics: `Message ${record.id} is ${state}: ${reasonFor(record, state)}`,
+        },
+      ],
     };
     entry.push({ fullUrl: outcomeUrl, resource: outcome });
   }

@@ -1,7 +1,13 @@
 import type { AuditPort } from '@ipbro/audit';
 import { sendFhirMessage, type DeliveryOutcome } from '@ipbro/http-client';
 import { jobIdFor, RECEIPT_STATES, type MessageLedger, type MessageState } from '@ipbro/message-ledger';
-import { cappedExponentialDelay, deliveryJobOptions, QUEUES, WORKER_DEFAULTS, type DeliverySettings } from '@ipbro/queues';
+import {
+  cappedExponentialDelay,
+  deliveryJobOptions,
+  QUEUES,
+  WORKER_DEFAULTS,
+  type DeliverySettings,
+} from '@ipbro/queues';
 import type { RedisConnection } from '@ipbro/redis';
 import type { Logger } from '@ipbro/service-kit';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
@@ -43,7 +49,11 @@ export const receiptJobIdFor = (key: string, state: MessageState): string => `re
  * each receipt, retried with the delivery backoff like any delivery, and audited.
  */
 export function startSenderReceipts(o: SenderReceiptOptions): SenderReceipts {
-  const queue = new Queue<SenderReceiptJob>(QUEUES.receipts, { connection: o.producer, prefix: o.prefix, defaultJobOptions: deliveryJobOptions(o.delivery) });
+  const queue = new Queue<SenderReceiptJob>(QUEUES.receipts, {
+    connection: o.producer,
+    prefix: o.prefix,
+    defaultJobOptions: deliveryJobOptions(o.delivery),
+  });
   const drain = async (): Promise<number> => {
     const members = await o.ledger.pendingReceipts(100);
     const jobs = members.flatMap((m) => {
@@ -52,22 +62,32 @@ export function startSenderReceipts(o: SenderReceiptOptions): SenderReceipts {
       return at > 0 && RECEIPT_STATES.includes(state) ? [{ key: m.slice(0, at), state }] : [];
     });
     // Queued before they leave the outbox: a crash in between adds the same job ids again, a no-op.
-    await queue.addBulk(jobs.map((data) => ({ name: 'receipt', data, opts: { jobId: receiptJobIdFor(data.key, data.state) } })));
+    await queue.addBulk(
+      jobs.map((data) => ({ name: 'receipt', data, opts: { jobId: receiptJobIdFor(data.key, data.state) } }))
+    );
     await o.ledger.receiptsQueued(members);
     return jobs.length;
   };
   let draining: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
-    draining = drain().catch((err: Error) => o.logger.warn({ err: err.message }, 'receipt outbox drain failed; tried again next sweep'));
+    draining = drain().catch((err: Error) =>
+      o.logger.warn({ err: err.message }, 'receipt outbox drain failed; tried again next sweep')
+    );
   }, o.sweepMs ?? 500);
   timer.unref();
   const worker = new Worker<SenderReceiptJob>(QUEUES.receipts, (job) => sendReceipt(job, o), {
-    connection: o.workerConnection, prefix: o.prefix, ...WORKER_DEFAULTS, concurrency: o.concurrency ?? 8,
-    settings: { backoffStrategy: (n: number) => cappedExponentialDelay(n, o.delivery.firstDelayMs, o.delivery.ceilingMs) },
+    connection: o.workerConnection,
+    prefix: o.prefix,
+    ...WORKER_DEFAULTS,
+    concurrency: o.concurrency ?? 8,
+    settings: {
+      backoffStrategy: (n: number) => cappedExponentialDelay(n, o.delivery.firstDelayMs, o.delivery.ceilingMs),
+    },
   });
   worker.on('error', (err) => o.logger.warn({ err: err.message }, 'receipt worker error'));
   return {
-    queue, drain,
+    queue,
+    drain,
     close: async () => {
       clearInterval(timer);
       await draining;
@@ -89,8 +109,19 @@ async function sendReceipt(job: Job<SenderReceiptJob>, o: SenderReceiptOptions):
   const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   const failed = outcome.kind === 'rejected' || (outcome.kind === 'transient' && last);
   await o.audit?.record({
-    event: 'receipt.sent', messageId: record.id, who: {}, sender: record.sender, messageEvent: record.event,
-    outcome: outcome.kind === 'transient' ? (last ? 'major-failure' : 'minor-failure') : failed ? 'serious-failure' : 'success',
+    event: 'receipt.sent',
+    messageId: record.id,
+    who: {},
+    sender: record.sender,
+    messageEvent: record.event,
+    outcome:
+      outcome.kind === 'transient'
+        ? last
+          ? 'major-failure'
+          : 'minor-failure'
+        : failed
+          ? 'serious-failure'
+          : 'success',
     detail: `receipt ${state} to ${endpoint}: ${describe(outcome)}`,
   });
   if (outcome.kind === 'rejected') throw new UnrecoverableError(`the sender refused the receipt: ${outcome.reason}`);
@@ -99,5 +130,9 @@ async function sendReceipt(job: Job<SenderReceiptJob>, o: SenderReceiptOptions):
 }
 
 function describe(outcome: DeliveryOutcome): string {
-  return outcome.kind === 'acknowledged' ? 'acknowledged' : outcome.kind === 'delivered' ? outcome.detail : outcome.reason;
+  return outcome.kind === 'acknowledged'
+    ? 'acknowledged'
+    : outcome.kind === 'delivered'
+      ? outcome.detail
+      : outcome.reason;
 }

@@ -120,8 +120,9 @@ export class MessageLedger {
     const existing = (await this.redis.ipbroBodyUnlessRecorded(this.keys.record(key), this.keys.body(key), sealed)) as string | null;
     if (existing) return { created: false, record: normalise(JSON.parse(existing)) };
     await input.enqueue(jobIdFor(key));
-    const { created, record, entryId } = await this.ensureRecord({ key, id: input.id, sender: input.sender, event: input.event, recipient: input.recipient,
-      ...(input.sourceEndpoint ? { sourceEndpoint: input.sourceEndpoint } : {}) }, 'gateway', input.audit);
+    const fields = { key, id: input.id, sender: input.sender, event: input.event, recipient: input.recipient };
+    const withEndpoint = input.sourceEndpoint ? { ...fields, sourceEndpoint: input.sourceEndpoint } : fields;
+    const { created, record, entryId } = await this.ensureRecord(withEndpoint, 'gateway', input.audit);
     // This request queued the job: it was accepted now, even if a fast worker wrote the record first.
     return { created: created || record.recordedBy === 'worker', record, ...(entryId ? { entryId } : {}) };
   }

@@ -20,7 +20,14 @@ beforeEach(async () => ledger.receiptsQueued(await ledger.pendingReceipts(1000))
 
 async function accepted(sourceEndpoint?: string): Promise<string> {
   const id = randomUUID();
-  const r = await ledger.accept({ sender: '997005562', id, event: 'meldeplikt', body: '{}', enqueue: async () => undefined, ...(sourceEndpoint ? { sourceEndpoint } : {}) });
+  const r = await ledger.accept({
+    sender: '997005562',
+    id,
+    event: 'meldeplikt',
+    body: '{}',
+    enqueue: async () => undefined,
+    ...(sourceEndpoint ? { sourceEndpoint } : {}),
+  });
   expect(r.record.sourceEndpoint).toBe(sourceEndpoint);
   return `997005562:${id}`;
 }
@@ -35,10 +42,16 @@ test('a message with a sourceEndpoint reaching acknowledged owes one receipt; de
   expect((await ledger.get(key))?.sourceEndpoint).toBe('http://hmr.test/fhir');
 });
 
-test('an operator\'s discard (dead) and an unroutable message each owe a receipt; a message without an endpoint owes none', async () => {
+test("an operator's discard (dead) and an unroutable message each owe a receipt; a message without an endpoint owes none", async () => {
   const parked = await accepted('http://hmr.test/fhir');
   await ledger.move({ key: parked, to: 'unroutable', detail: 'no kommune' });
-  await ledger.move({ key: parked, from: 'unroutable', to: 'dead', detail: 'discarded by ops', patch: { discarded: { by: 'op', at: 'now', reason: 'test' } } });
+  await ledger.move({
+    key: parked,
+    from: 'unroutable',
+    to: 'dead',
+    detail: 'discarded by ops',
+    patch: { discarded: { by: 'op', at: 'now', reason: 'test' } },
+  });
   const silent = await accepted();
   await ledger.move({ key: silent, to: 'rejected', detail: 'HTTP 400' });
   expect((await ledger.pendingReceipts()).sort()).toEqual([`${parked}|dead`, `${parked}|unroutable`].sort());
