@@ -43,7 +43,7 @@ test('the page shows the queues and the failing recipient; retry on the dead mes
 
   await page.goto(`${stack.dashboard.url}/ops`);
   await expect(page.title()).resolves.toBe('IP-bro operations');
-  expect(await page.locator('#queues tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-queue')))).toEqual(['meldeplikt', 'documents']);
+  expect(await page.locator('#queues tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-queue')))).toEqual(['meldeplikt', 'documents', 'receipts']);
   const failing = page.locator('#recipients tr[data-recipient="her:8110021"]');
   await expect(failing.getAttribute('class')).resolves.toBe('failing');
   expect(await failing.locator('td').nth(0).innerText()).toContain('Ålesund kommune');

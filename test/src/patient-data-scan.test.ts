@@ -93,7 +93,7 @@ test('no fødselsnummer, name or clinical text in Redis or in the logs after the
   };
   for (const id of ids) await eventually(async () => (['acknowledged', 'delivered', 'rejected', 'dead', 'blocked'].includes((await opsState(id)) ?? '') ? true : undefined), 20000, `${id} to leave the queue`);
   // The operator's views were read too (their answers are checked in ops-dashboard.test.ts).
-  const boardViews = ['meldeplikt', 'documents'].flatMap((q) => ['latest', 'completed', 'failed', 'waiting', 'delayed'].map((st) => `/queues/api/queues?activeQueue=${q}&status=${st}&page=1&jobsPerPage=50`));
+  const boardViews = ['meldeplikt', 'documents', 'receipts'].flatMap((q) => ['latest', 'completed', 'failed', 'waiting', 'delayed'].map((st) => `/queues/api/queues?activeQueue=${q}&status=${st}&page=1&jobsPerPage=50`));
   for (const path of ['/ops', '/ops/api/overview', '/ops/api/audit', `/ops/api/messages?id=${failing.id}`, '/metrics', ...boardViews]) {
     const res = await fetch(`${stack.dashboard.url}${path}`, { headers: { Authorization: `Bearer ${stack.opsToken}` } });
     expect(res.status).toBe(200);

@@ -14,6 +14,7 @@ export const AUDIT_EVENTS = [
   'audit.read', // GET /messages/{id}/audit
   'operator.action', // retry, re-drive, discard by ops
   'message.redriven', // an unroutable message re-queued by its worker once the directory knows the recipient
+  'receipt.sent', // a receipt pushed to the message's sender (its MessageHeader.source.endpoint)
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENTS)[number];
 
@@ -24,7 +25,7 @@ const OUTCOME_CODES: Record<AuditOutcome, AuditEvent['outcome']> = { success: '0
 const ACTIONS: Record<AuditEventType, AuditEvent['action']> = {
   'message.received': 'C', 'message.repeat': 'R', 'message.refused': 'C', 'receipt.received': 'U', 'delivery.attempt': 'E',
   'delivery.outcome': 'E', 'message.blocked': 'E', 'status.read': 'R', 'audit.read': 'R', 'operator.action': 'U',
-  'message.redriven': 'U',
+  'message.redriven': 'U', 'receipt.sent': 'E',
 };
 
 export interface AuditWho {

@@ -7,3 +7,5 @@ export * from './unroutable-redrive';
 export * from './message-routing';
 export * from './recipient-limit';
 export * from './worker-wiring';
+export * from './receipt-message';
+export * from './sender-receipts';

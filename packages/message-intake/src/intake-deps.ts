@@ -1,7 +1,7 @@
 import type { AuditPort } from '@ipbro/audit';
 import type { MessageView } from '@ipbro/fhir-message';
 import type { MessageLedger, Recipient } from '@ipbro/message-ledger';
-import type { DeliveryJobData, QueueName } from '@ipbro/queues';
+import type { DeliveryJobData, MessageQueueName } from '@ipbro/queues';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 
 /** The part of a BullMQ Queue intake uses (jobId makes a repeated add a no-op). */
@@ -19,7 +19,7 @@ export interface RecipientLookup {
 
 export interface IntakeDeps {
   ledger: MessageLedger;
-  queues: Record<QueueName, JobQueue>;
+  queues: Record<MessageQueueName, JobQueue>;
   /**
    * When given, the recipient the directory names now is recorded at intake, so the status shows it
    * from `queued` on and a receipt that overtakes the router's delivery bookkeeping is still matched

@@ -20,6 +20,8 @@ export function ledgerKeys(prefix: string = DEFAULT_PREFIX) {
     statePrefix: `${prefix}:state:`,
     /** Ledger keys by message id, across senders (a receipt names only our id). */
     messageId: (id: string) => `${prefix}:id:${id}`,
+    /** The receipt outbox: 'key|state' of messages whose sender is owed a receipt (the move script adds them). */
+    receiptOutbox: `${prefix}:receipts:pending`,
     /** The audit trail: every record, capped by length. */
     auditTrail: `${prefix}:audit`,
     // Message ids are FHIR ids (≤ 64 characters); the cut only guards the key against anything longer.

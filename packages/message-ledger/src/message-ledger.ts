@@ -239,7 +239,8 @@ export class MessageLedger {
     if (this.bodyRetention !== undefined) spec.bodyTtl = this.bodyRetention;
     if (m.read) spec.readLength = m.read.history.length;
     const reply = (await this.redis.ipbroMove(
-      this.keys.record(m.key), this.keys.statePrefix, this.keys.body(m.key), ...entry.keys, JSON.stringify(spec), ...entry.args
+      this.keys.record(m.key), this.keys.statePrefix, this.keys.body(m.key), ...entry.keys, this.keys.receiptOutbox,
+      JSON.stringify(spec), ...entry.args
     )) as [string, string | null] | null;
     if (!reply) throw new Error(`No message ${m.key} in the ledger`);
     const [raw, entryId] = reply;
@@ -251,6 +252,16 @@ export class MessageLedger {
       m.audit?.stored(entryId);
     }
     return result;
+  }
+
+  /** Receipts owed to senders ('key|state' members), written by the move that reached the state. */
+  async pendingReceipts(count = 100): Promise<string[]> {
+    return this.redis.srandmember(this.keys.receiptOutbox, count);
+  }
+
+  /** Drops outbox members once their receipt job is queued. */
+  async receiptsQueued(members: string[]): Promise<void> {
+    if (members.length) await this.redis.srem(this.keys.receiptOutbox, ...members);
   }
 
   async listByState(state: MessageState): Promise<string[]> {

@@ -24,6 +24,8 @@ export interface MessageRecord {
   event: string;
   state: MessageState;
   recipient?: Recipient;
+  /** MessageHeader.source.endpoint of the message as accepted: where the sender takes receipts. */
+  sourceEndpoint?: string;
   attempts: number;
   history: { at: string; state: MessageState; detail?: string }[];
   receipt?: { code: string; at: string; detail?: string };
@@ -39,5 +41,8 @@ export interface MessageRecord {
    */
   recordedBy?: 'gateway' | 'worker';
 }
+
+/** States that earn the sender a receipt (pushed to its sourceEndpoint; unroutable as a transient error). */
+export const RECEIPT_STATES: readonly MessageState[] = ['acknowledged', 'rejected', 'blocked', 'unroutable', 'dead'];
 
 export const ledgerKey = (sender: string, id: string): string => `${sender}:${id}`;

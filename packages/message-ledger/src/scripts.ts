@@ -9,7 +9,7 @@ const APPEND_ENTRY = lua('append-entry');
 
 /** The ledger's scripts, read once; each that appends an audit entry carries appendEntry. */
 const SCRIPTS = {
-  ipbroMove: { numberOfKeys: 5, lua: `${APPEND_ENTRY}\n${lua('move')}` },
+  ipbroMove: { numberOfKeys: 6, lua: `${APPEND_ENTRY}\n${lua('move')}` },
   ipbroEnsureRecord: { numberOfKeys: 5, lua: `${APPEND_ENTRY}\n${lua('ensure-record')}` },
   ipbroBodyUnlessRecorded: { numberOfKeys: 2, lua: lua('body-unless-recorded') },
   ipbroAppendEntry: { numberOfKeys: 2, lua: `${APPEND_ENTRY}\n${lua('append')}` },

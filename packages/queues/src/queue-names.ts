@@ -17,11 +17,15 @@ export const QUEUES = {
   meldeplikt: 'meldeplikt',
   /** ip-plan-copy, koordinator-handover, epikrise (document-courier). */
   documents: 'documents',
+  /** Receipts pushed to senders (MessageHeader.source.endpoint) when their message reaches a final state (meldeplikt-router). */
+  receipts: 'receipts',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+/** The queues that carry messages as received (the receipts queue carries what IP-bro writes). */
+export type MessageQueueName = typeof QUEUES.meldeplikt | typeof QUEUES.documents;
 
 /** The queue that carries an event. */
-export function queueForEvent(event: string): QueueName {
+export function queueForEvent(event: string): MessageQueueName {
   return event === 'meldeplikt' || event === 'meldeplikt-svar' ? QUEUES.meldeplikt : QUEUES.documents;
 }

@@ -27,6 +27,8 @@ export function loadRouterConfig(env: Env = process.env) {
     /** SIGTERM: how long in-flight deliveries may take before the worker closes anyway. */
     ROUTER_CLOSE_TIMEOUT_MS: read.int(20000, 0),
     ROUTER_SWEEP_MS: read.int(60000, 100),
+    /** Receipts posted to senders at once (their source.endpoint); 0 turns receipts to senders off in this router. */
+    ROUTER_RECEIPT_CONCURRENCY: read.int(8, 0),
     QUEUE_PREFIX: read.string(QUEUE_PREFIX),
     ...outboundTokenConfigSpec('ipbro-router'),
     ...auditConfigSpec,

@@ -1,6 +1,6 @@
 import type { RedisConnection } from '@ipbro/redis';
 import type { AuditPort } from '@ipbro/audit';
-import { DEFAULT_DEFER_AFTER_MS, RecipientLimit, startDeliveryWorker } from '@ipbro/delivery-step';
+import { DEFAULT_DEFER_AFTER_MS, RecipientLimit, startDeliveryWorker, startSenderReceipts } from '@ipbro/delivery-step';
 import type { DeliveryStepDeps, DeliveryWorker } from '@ipbro/delivery-step';
 import type { Directory } from '@ipbro/directory';
 import { deliverFromLedger, type MeldepliktDeliveryDeps } from '@ipbro/meldeplikt-delivery';
@@ -41,6 +41,12 @@ export interface RouterOptions {
   tokenFor?: DeliveryStepDeps['tokenFor'];
   /** Where deliveries_total{state} is counted. */
   registry?: Registry;
+  /** Receipts pushed to senders (every service's final states, drained from the ledger's outbox): off when false. */
+  senderReceipts?: boolean;
+  /** How often the receipt outbox is drained (default 500 ms). */
+  receiptSweepMs?: number;
+  /** Receipts posted at once (default 8). */
+  receiptConcurrency?: number;
 }
 
 export interface MeldepliktRouter extends DeliveryWorker {
@@ -70,5 +76,11 @@ export function startMeldepliktRouter(o: RouterOptions): MeldepliktRouter {
       messageId: job.messageId, sender: job.sender, attempts: record?.attempts, state: record?.state, recipient: record?.recipient?.kommunenummer,
     }),
   });
-  return { ...worker, ledger };
+  const receipts = o.senderReceipts === false ? undefined : startSenderReceipts({
+    producer: o.producer, workerConnection: o.workerConnection, ledger, prefix, delivery: o.delivery, logger: o.logger,
+    ...(o.audit ? { audit: o.audit } : {}), ...(o.receiptSweepMs ? { sweepMs: o.receiptSweepMs } : {}),
+    ...(o.receiptConcurrency ? { concurrency: o.receiptConcurrency } : {}),
+  });
+  if (!receipts) return { ...worker, ledger };
+  return { ...worker, ledger, close: async () => { await receipts.close(); await worker.close(); } };
 }

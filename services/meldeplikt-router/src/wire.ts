@@ -17,6 +17,8 @@ export async function wireRouter(config: RouterConfig, logger: Logger): Promise<
     deferAfterMs: config.ROUTER_DEFER_AFTER_MS,
     closeTimeoutMs: config.ROUTER_CLOSE_TIMEOUT_MS,
     sweepMs: config.ROUTER_SWEEP_MS,
+    senderReceipts: config.ROUTER_RECEIPT_CONCURRENCY > 0,
+    receiptConcurrency: config.ROUTER_RECEIPT_CONCURRENCY,
   });
   return {
     app: w.kit.finish(),

@@ -9,7 +9,7 @@ import {
   type Actor, type AlertThresholds, type MessageQuery,
 } from '@ipbro/ops';
 import { badRequest, errorIssue, notFound, OutcomeError } from '@ipbro/outcome';
-import type { DeliveryJobData, QueueName } from '@ipbro/queues';
+import type { DeliveryJobData, MessageQueueName, QueueName } from '@ipbro/queues';
 import { authOf, createServiceApp, registerOpsGauges, SCOPES, type Authenticator, type Logger, type ReadinessCheck } from '@ipbro/service-kit';
 import type { Queue } from 'bullmq';
 import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
@@ -20,7 +20,8 @@ import { renderPage } from './page';
 export interface OpsDashboardOptions {
   logger: Logger;
   ledger: MessageLedger;
-  queues: Record<QueueName, Queue<DeliveryJobData>>;
+  /** The message queues, and the receipts queue when given (shown in the overview, never retried from here as a message). */
+  queues: Record<MessageQueueName, Queue<DeliveryJobData>> & Partial<Record<QueueName, Queue<DeliveryJobData>>>;
   redis: RedisConnection;
   prefix: string;
   auth: Authenticator;

@@ -20,6 +20,8 @@ export async function wireOpsDashboard(config: OpsDashboardConfig, logger: Logge
   const queues = {
     [QUEUES.meldeplikt]: createQueue(QUEUES.meldeplikt, redis, delivery, config.QUEUE_PREFIX),
     [QUEUES.documents]: createQueue(QUEUES.documents, redis, delivery, config.QUEUE_PREFIX),
+    // Receipts to senders: shown in the queue overview like the others.
+    [QUEUES.receipts]: createQueue(QUEUES.receipts, redis, delivery, config.QUEUE_PREFIX),
   };
   const ledger = new MessageLedger(redis, { prefix: config.QUEUE_PREFIX, cipher: bodyCipherFromConfig(config.IPBRO_ENCRYPTION_KEY, config.IPBRO_ENCRYPTION_PREVIOUS_KEYS) });
   // Active alerts in Redis: two dashboards (or a restarted one) raise and clear each alert once.
