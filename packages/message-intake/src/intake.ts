@@ -91,7 +91,6 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
   const { created, record, entryId } = await durably('queueing the message', () =>
     deps.ledger.accept({
       sender, id, event, body: JSON.stringify(bundle), ...(recipient ? { recipient } : {}),
-      ...(view.header.source?.endpoint ? { sourceEndpoint: view.header.source.endpoint } : {}),
       audit: deps.audit?.prepare(receivedEntry(undefined)),
       ...sourceOf(view),
       enqueue: async (jobId) => {

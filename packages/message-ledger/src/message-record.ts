@@ -24,8 +24,6 @@ export interface MessageRecord {
   event: string;
   state: MessageState;
   recipient?: Recipient;
-  /** MessageHeader.source.endpoint of the message as accepted: where the sender takes receipts. */
-  sourceEndpoint?: string;
   attempts: number;
   history: { at: string; state: MessageState; detail?: string }[];
   receipt?: { code: string; at: string; detail?: string };
