@@ -107,7 +107,7 @@ module.exports = {
       await sleep(200);
       const perMessage = ((await usedMemory(own.redis)) - before) / n;
       const kinds = await usageByKind(own.redis, prefix, new RegExp(`${run}-(\\d+|warm)`, 'g'));
-      const parts = Object.entries(kinds).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${Math.round(v / (n + 1))}`);
+      const parts = Object.entries(kinds).filter(([, v]) => v >= n).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${Math.round(v / (n + 1))}`);
       return [
         {
           metric: `Redis bytes per waiting meldeplikt (≤ 8 KB; gateway path: record, encrypted body, job, audit, indexes; used_memory growth / ${n})`,
