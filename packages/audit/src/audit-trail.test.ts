@@ -136,3 +136,12 @@ test('a message\'s trail kept as a stream before the per-message list is still l
   expect(listed.map((r) => r.event)).toEqual(['message.received']);
   expect(listed[0].id).toMatch(/^\d+-\d+$/);
 });
+
+test('a message\'s own index costs about its entries, not a stream node preallocated per message', async () => {
+  const t = trail();
+  const id = randomUUID();
+  const r = await t.record({ event: 'message.received', messageId: id, outcome: 'success', who: { clientId: 'hmr-dips', orgnr: '997005562' }, personNumber: fnr });
+  const bytes = Number(await redis.call('MEMORY', 'USAGE', t.messageKey(id), 'SAMPLES', '0'));
+  expect(bytes).toBeGreaterThan(JSON.stringify(r).length);
+  expect(bytes).toBeLessThan(JSON.stringify(r).length + 400);
+});
