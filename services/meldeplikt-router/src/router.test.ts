@@ -396,6 +396,20 @@ describe('acknowledged writes (REDIS_MIN_REPLICAS_ACK)', () => {
     expect([...sim.received.values()].filter((m) => m.id === id)).toEqual([expect.objectContaining({ count: 1 })]);
   });
 
+  test('delivered (202, receipt to follow) without the replica: the job fails for good, but the message is not marked dead', async () => {
+    sim.setBehaviour({ sequence: ['later'], laterMs: 50 }, '1508');
+    const producer = connection();
+    const prefix = `{ipbro-router-${randomUUID().slice(0, 8)}}`;
+    const confirmReplicated = replicaAck(producer, { minReplicas: 1, timeoutMs: 20, keyPrefix: prefix });
+    const acking = startRouter(directory, { producer, prefix, confirmReplicated, delivery: { firstDelayMs: 20, ceilingMs: 50, attempts: 3, timeoutMs: 2000 } });
+    const { key, id } = await accept(acking);
+    const job = await jobIn(acking, key, 'failed');
+    expect(job.attemptsMade).toBe(3);
+    await pause(200); // time enough for a wrongful move to dead
+    expect(await acking.ledger.get(key)).toMatchObject({ state: 'delivered', attempts: 1 });
+    expect([...sim.received.values()].filter((m) => m.id === id)).toEqual([expect.objectContaining({ count: 1 })]);
+  });
+
   test('a replica wait that fails once: the job runs again and completes once the wait is confirmed, with one delivery', async () => {
     const calls: number[] = [];
     const confirmReplicated = async () => {
