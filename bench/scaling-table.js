@@ -70,6 +70,13 @@ const FIGURES = [
     tells: 'maxmemory ÷ this = the backlog one Redis holds',
   },
   {
+    bench: 'gateway-memory',
+    metric: /^Redis bytes per waiting meldeplikt/,
+    label: 'Redis memory per waiting meldeplikt through the gateway (record, body, job, audit trail)',
+    show: (r) => kb(r.value),
+    tells: 'what sizing maxmemory should use: the audit entries wait with the message',
+  },
+  {
     bench: 'courier',
     metric: /^Redis bytes per waiting 1 MB epikrise/,
     label: 'Redis memory per waiting epikrise with a 1 MB PDF',

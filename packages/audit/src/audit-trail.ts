@@ -29,7 +29,7 @@ export interface PreparedAuditRecord extends PreparedEntry {
 
 /**
  * The audit trail: each record is appended (XADD, never changed) to the stream `{prefix}:audit`,
- * capped by length, and to `{prefix}:audit:message:{id}` so one message's trail is read without
+ * capped by length, and to the list `{prefix}:audit:of:{id}` so one message's trail is read without
  * scanning; and written to the log as `audit`. A record that Redis cannot take is still in the log
  * (at error level): the audited action has already happened and is not undone by its record.
  */
@@ -102,10 +102,17 @@ export class AuditTrail implements AuditPort {
     return prepared.record;
   }
 
-  /** The trail of one message id (every sender's), oldest first. */
+  /** The trail of one message id (every sender's), oldest first; a trail kept before the per-message list from its stream. */
   async forMessage(messageId: string, limit = 1000): Promise<AuditRecord[]> {
-    const entries = await this.redis.xrange(this.messageKey(messageId), '-', '+', 'COUNT', limit);
-    return entries.map(([id, fields]) => ({ ...(JSON.parse(fields[fields.indexOf('record') + 1]) as AuditRecord), id }));
+    const own = await this.redis.lrange(this.messageKey(messageId), 0, limit - 1);
+    if (own.length === 0) {
+      const entries = await this.redis.xrange(this.keys.legacyAuditStreamOfMessage(messageId), '-', '+', 'COUNT', limit);
+      return entries.map(([id, fields]) => ({ ...(JSON.parse(fields[fields.indexOf('record') + 1]) as AuditRecord), id }));
+    }
+    return own.map((entry) => {
+      const space = entry.indexOf(' ');
+      return { ...(JSON.parse(entry.slice(space + 1)) as AuditRecord), id: entry.slice(0, space) };
+    });
   }
 
   /** The latest records of the whole trail, newest first. */

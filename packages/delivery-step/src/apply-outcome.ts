@@ -1,5 +1,5 @@
 import type { DeliveryOutcome } from '@ipbro/http-client';
-import type { MessageRecord, MessageState, MovePatch } from '@ipbro/message-ledger';
+import { FINAL_STATES, type MessageRecord, type MessageState, type MovePatch } from '@ipbro/message-ledger';
 import { deliveryMoveEntry, deliveryOutcomeEntry } from './delivery-audit';
 import type { DeliveryStepDeps, StepResult } from './delivery-step';
 
@@ -74,5 +74,11 @@ async function moveAudited(
   const audit = deps.audit?.prepare(deliveryMoveEntry(read, to, detail, patch));
   const moved = await deps.ledger.move({ key: read.key, to, detail, patch, read, audit });
   if (!moved.changed) await deps.audit?.record(deliveryOutcomeEntry(moved.record));
+  if (deps.confirmReplicated && endsOrHandsOn(to)) await deps.confirmReplicated();
   return moved.record;
+}
+
+/** A state after which the job is completed for good: its move must be on the replicas first. */
+function endsOrHandsOn(state: MessageState): boolean {
+  return state === 'delivered' || FINAL_STATES.includes(state);
 }

@@ -2,6 +2,7 @@ import type { AuditPort } from '@ipbro/audit';
 import type { ResolvedRecipient } from '@ipbro/directory';
 import { FINAL_STATES, type MessageLedger, type MessageRecord, type Recipient } from '@ipbro/message-ledger';
 import type { DeliveryJobData } from '@ipbro/queues';
+import type { ConfirmReplicated } from '@ipbro/redis';
 import { applyOutcome, type StepOutcome } from './apply-outcome';
 import { deferralIfBusy, inRecipientSlot } from './deferral';
 import { deliveryAttemptEntry } from './delivery-audit';
@@ -27,6 +28,11 @@ export interface DeliveryStepDeps {
    * slot while deliveries to other recipients wait behind it. Unset: every delivery waits its turn.
    */
   deferAfterMs?: number;
+  /**
+   * REDIS_MIN_REPLICAS_ACK > 0: awaited after a move that ends or hands on a message, before its job
+   * is completed; a rejection fails the job so BullMQ runs it again. Unset: no replica wait.
+   */
+  confirmReplicated?: ConfirmReplicated;
 }
 
 export type StepResult =
@@ -105,7 +111,11 @@ export async function runDeliveryStep<P, H extends { endpoint?: string }>(
     if (deferral) return deferral;
   }
   const loaded = await loadForDelivery(job, deps.ledger);
-  if ('kind' in loaded) return loaded;
+  if ('kind' in loaded) {
+    // A job run again after its replica wait failed finds the state final: it is done once that is confirmed.
+    if (deps.confirmReplicated) await deps.confirmReplicated();
+    return loaded;
+  }
   const { record } = loaded;
   let route: RouteDecision<P>;
   try {

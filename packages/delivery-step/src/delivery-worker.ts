@@ -62,7 +62,8 @@ export function markDeadWhenFailedForGood(worker: Worker<DeliveryJobData>, deps:
     if (job.attemptsMade < (job.opts.attempts ?? 1) && !/stalled more than/.test(err.message)) return;
     void (async () => {
       const record = await deps.ledger.get(job.data.key);
-      if (!record || FINAL_STATES.includes(record.state)) return;
+      // Delivered: the recipient has it (a job whose replica wait kept failing); its receipt still comes.
+      if (!record || FINAL_STATES.includes(record.state) || record.state === 'delivered') return;
       await applyOutcome(record, { kind: 'dead', reason: `delivery job failed for good: ${err.message}` }, deps);
     })().catch((e) => log.error({ err: (e as Error).message, messageId: job.data.messageId }, 'could not mark the message dead'));
   });

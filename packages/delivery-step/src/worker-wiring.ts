@@ -2,7 +2,8 @@ import { auditTrailFromConfig, type AuditTrail } from '@ipbro/audit';
 import { outboundTokenSource, type OutboundTokenConfig } from '@ipbro/client-credentials';
 import { Directory, type ResolvedRecipient } from '@ipbro/directory';
 import { bodyCipherFromConfig, type BodyCipherLike } from '@ipbro/message-ledger';
-import { assertNoEviction, createRedisConnection, waitUntilReady, type RedisConfig, type RedisConnection } from '@ipbro/redis';
+import { assertNoEviction, createRedisConnection, replicaAckFor, waitUntilReady } from '@ipbro/redis';
+import type { ConfirmReplicated, RedisConfig, RedisConnection } from '@ipbro/redis';
 import { createServiceApp, type Logger, type ServiceApp } from '@ipbro/service-kit';
 
 /** The settings every delivery worker reads alike (the router's and the courier's). */
@@ -26,6 +27,8 @@ export interface WorkerWiring {
   audit: AuditTrail;
   /** Outbound tokens for recipients that require one; absent without DELIVERY_TOKEN_URL. */
   tokenFor?: (recipient: ResolvedRecipient) => Promise<string | undefined>;
+  /** The replica wait after a delivery's final or handed-on move; absent with REDIS_MIN_REPLICAS_ACK 0 (no extra call). */
+  confirmReplicated?: ConfirmReplicated;
   /** The HTTP side: /healthz, /readyz (Redis and the directory), /metrics. */
   kit: ServiceApp;
   /** Lets go of the directory watch and the connections (once the worker has closed). */
@@ -52,8 +55,10 @@ export async function wireDeliveryWorker(name: string, config: WorkerWiringConfi
       { name: 'directory', check: async () => (directory.loaded ? undefined : 'not loaded') },
     ],
   });
+  const confirmReplicated = workerReplicaAck(producer, config);
   return {
     producer, workerConnection, directory, kit,
+    ...(confirmReplicated ? { confirmReplicated } : {}),
     audit: auditTrailFromConfig(producer, config, { logger, source: name }),
     ...(cipher ? { cipher } : {}),
     ...(tokenSource ? { tokenFor: async () => tokenSource() } : {}),
@@ -62,4 +67,15 @@ export async function wireDeliveryWorker(name: string, config: WorkerWiringConfi
       await Promise.allSettled([producer.quit(), workerConnection.quit()]);
     },
   };
+}
+
+/**
+ * The delivery step's replica wait on the connection its ledger writes go over (WAIT covers that
+ * connection's writes); none when REDIS_MIN_REPLICAS_ACK is 0, so the step makes no call at all.
+ */
+export function workerReplicaAck(
+  producer: RedisConnection,
+  config: Pick<WorkerWiringConfig, 'redis' | 'QUEUE_PREFIX'>
+): ConfirmReplicated | undefined {
+  return config.redis.minReplicasAck > 0 ? replicaAckFor(producer, config.redis, config.QUEUE_PREFIX) : undefined;
 }

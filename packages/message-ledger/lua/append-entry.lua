@@ -1,14 +1,16 @@
 -- appendEntry(trail, own, text, limits): the audit entry `text` appended to the stream `trail` and,
--- when limits.own is set, to the message's own stream `own` under the same id (one id per entry:
--- the log line, the trail and the message's stream agree; the trail's id is always above the own
--- stream's last). Prepended to every script that appends an entry with the write it records.
--- limits: JSON { "max": trail length kept (approximate), "own": own stream length kept, "ttl": own stream expiry (s) }.
+-- when limits.own is set, to the message's own list `own` as '<trail id> <text>' (one id per entry:
+-- the log line, the trail and the message's list agree). A list, not a stream: a stream preallocates
+-- a 4 KB node, which a message's few entries never fill.
+-- Prepended to every script that appends an entry with the write it records.
+-- limits: JSON { "max": trail length kept (approximate), "own": own list length kept, "ttl": own list expiry (s) }.
 -- Returns the entry id.
 local function appendEntry(trail, own, text, limits)
   local l = cjson.decode(limits)
   local id = redis.call('XADD', trail, 'MAXLEN', '~', l.max, '*', 'record', text)
   if l.own then
-    redis.call('XADD', own, 'MAXLEN', '~', l.own, id, 'record', text)
+    redis.call('RPUSH', own, id .. ' ' .. text)
+    redis.call('LTRIM', own, -l.own, -1)
     redis.call('EXPIRE', own, l.ttl)
   end
   return id

@@ -25,8 +25,10 @@ export function ledgerKeys(prefix: string = DEFAULT_PREFIX) {
     /** The audit trail: every record, capped by length. */
     auditTrail: `${prefix}:audit`,
     // Message ids are FHIR ids (≤ 64 characters); the cut only guards the key against anything longer.
-    /** One message id's own audit stream. */
-    auditOfMessage: (messageId: string) => `${prefix}:audit:message:${messageId.slice(0, 128)}`,
+    /** One message id's own audit entries: a list of `<entry id> <record>`, oldest first. */
+    auditOfMessage: (messageId: string) => `${prefix}:audit:of:${messageId.slice(0, 128)}`,
+    /** Where a message's own audit entries were kept as a stream before they were a list: read, never written. */
+    legacyAuditStreamOfMessage: (messageId: string) => `${prefix}:audit:message:${messageId.slice(0, 128)}`,
     /** The operators' recent actions (the dashboard's list). */
     opsActions: `${prefix}:ops:audit`,
     /** The ops dashboard's active alerts. */

@@ -10,7 +10,10 @@ export interface StreamAppend {
   /** The stream every entry goes to, trimmed near `maxLength`. */
   stream: string;
   maxLength: number;
-  /** A second stream for the entry (one message's own), trimmed near its `maxLength`, kept `ttlSeconds` after its last entry. */
+  /**
+   * One message's own list of its entries (`<entry id> <text>`, see ledgerKeys.auditOfMessage),
+   * trimmed to its `maxLength`, kept `ttlSeconds` after its last entry.
+   */
   indexed?: { stream: string; maxLength: number; ttlSeconds: number };
   /** The entry's `record` field. */
   text: string;

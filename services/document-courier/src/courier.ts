@@ -39,6 +39,8 @@ export interface CourierOptions {
   /** How often unroutable documents are looked at again, besides directory reloads (default 60 s). */
   sweepMs?: number;
   tokenFor?: DeliveryStepDeps['tokenFor'];
+  /** REDIS_MIN_REPLICAS_ACK > 0: the replica wait on `producer` before a final or handed-on job completes. */
+  confirmReplicated?: DeliveryStepDeps['confirmReplicated'];
   registry?: Registry;
   now?: () => Date;
 }
@@ -70,6 +72,7 @@ export function startDocumentCourier(o: CourierOptions): DocumentCourier {
     ledger, directory: o.directory, timeoutMs: o.delivery.timeoutMs, maxAttempts, consents, patientKey: o.patientKey,
     recipientLimit: new RecipientLimit(o.concurrencyPerRecipient ?? 8), deferAfterMs: o.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS,
     ...(o.tokenFor ? { tokenFor: o.tokenFor } : {}), ...(o.now ? { now: o.now } : {}), ...(o.audit ? { audit: o.audit } : {}),
+    ...(o.confirmReplicated ? { confirmReplicated: o.confirmReplicated } : {}),
   };
   const outcomes = o.registry ? documentOutcomesCounter(o.registry) : undefined;
   const documents = startDeliveryWorker({

@@ -12,6 +12,7 @@ export async function wireCourier(config: CourierConfig, logger: Logger): Promis
   const w = await wireDeliveryWorker('document-courier', config, logger);
   const courier = startDocumentCourier({
     producer: w.producer, workerConnection: w.workerConnection, directory: w.directory, audit: w.audit, cipher: w.cipher, tokenFor: w.tokenFor,
+    confirmReplicated: w.confirmReplicated,
     logger, prefix: config.QUEUE_PREFIX, registry: w.kit.registry,
     patientKey: patientKeyer(config.IPBRO_ENCRYPTION_KEY),
     delivery: deliverySettingsOf(config),

@@ -3,6 +3,7 @@ import { createKommuneSimulator } from '@ipbro/simulated-peers';
 import { AuditTrail } from '@ipbro/audit';
 import { jobIdFor, ledgerKey, type MessageRecord } from '@ipbro/message-ledger';
 import { createQueue, QUEUES } from '@ipbro/queues';
+import { ReplicaAckError, replicaAck } from '@ipbro/redis';
 import { createLogger } from '@ipbro/service-kit';
 import express from 'express';
 import { Redis } from 'ioredis';
@@ -364,4 +365,63 @@ test('close() lets an in-flight delivery finish and books it; past the close tim
   await r2.close();
   expect(Date.now() - t).toBeLessThan(2000);
   sim.reset();
+});
+
+describe('acknowledged writes (REDIS_MIN_REPLICAS_ACK)', () => {
+  /** The job of `key` once it has come to `state` in BullMQ. */
+  async function jobIn(via: MeldepliktRouter, key: string, state: 'failed' | 'completed', ms = 10000) {
+    const end = Date.now() + ms;
+    for (;;) {
+      const job = (await via.queue.getJobs([state])).find((j) => j.data.key === key);
+      if (job) return job;
+      if (Date.now() > end) throw new Error(`the job of ${key} did not come to ${state}`);
+      await pause(20);
+    }
+  }
+
+  test('a Redis without the replica asked for (WAIT times out): acknowledged in the ledger, but the job is never completed, it is retried', async () => {
+    const producer = connection();
+    const prefix = `{ipbro-router-${randomUUID().slice(0, 8)}}`;
+    const confirmReplicated = replicaAck(producer, { minReplicas: 1, timeoutMs: 50, keyPrefix: prefix });
+    const acking = startRouter(directory, { producer, prefix, confirmReplicated });
+    const { key, id } = await accept(acking);
+    const job = await jobIn(acking, key, 'failed');
+    expect(job.failedReason).toBe('the writes reached 0 of 1 replica within 50 ms');
+    expect(job.attemptsMade).toBe(6);
+    expect(await acking.queue.getJobCountByTypes('completed')).toBe(0);
+    // The re-runs found the state final and did not send again; the record is unchanged by them.
+    const r = await acking.ledger.get(key);
+    expect(r?.history.map((h) => h.state)).toEqual(['queued', 'acknowledged']);
+    expect(r?.attempts).toBe(1);
+    expect([...sim.received.values()].filter((m) => m.id === id)).toEqual([expect.objectContaining({ count: 1 })]);
+  });
+
+  test('delivered (202, receipt to follow) without the replica: the job fails for good, but the message is not marked dead', async () => {
+    sim.setBehaviour({ sequence: ['later'], laterMs: 50 }, '1508');
+    const producer = connection();
+    const prefix = `{ipbro-router-${randomUUID().slice(0, 8)}}`;
+    const confirmReplicated = replicaAck(producer, { minReplicas: 1, timeoutMs: 20, keyPrefix: prefix });
+    const acking = startRouter(directory, { producer, prefix, confirmReplicated, delivery: { firstDelayMs: 20, ceilingMs: 50, attempts: 3, timeoutMs: 2000 } });
+    const { key, id } = await accept(acking);
+    const job = await jobIn(acking, key, 'failed');
+    expect(job.attemptsMade).toBe(3);
+    await pause(200); // time enough for a wrongful move to dead
+    expect(await acking.ledger.get(key)).toMatchObject({ state: 'delivered', attempts: 1 });
+    expect([...sim.received.values()].filter((m) => m.id === id)).toEqual([expect.objectContaining({ count: 1 })]);
+  });
+
+  test('a replica wait that fails once: the job runs again and completes once the wait is confirmed, with one delivery', async () => {
+    const calls: number[] = [];
+    const confirmReplicated = async () => {
+      calls.push(Date.now());
+      if (calls.length === 1) throw new ReplicaAckError(0, 1, 50);
+    };
+    const acking = startRouter(directory, { confirmReplicated });
+    const { key, id } = await accept(acking);
+    const job = await jobIn(acking, key, 'completed');
+    expect(job.attemptsMade).toBe(2); // the failed run and the one that completed
+    expect(calls).toHaveLength(2);
+    expect(await acking.ledger.get(key)).toMatchObject({ state: 'acknowledged', attempts: 1 });
+    expect([...sim.received.values()].filter((m) => m.id === id)).toEqual([expect.objectContaining({ count: 1 })]);
+  });
 });

@@ -39,6 +39,8 @@ export interface RouterOptions {
   /** close(): how long in-flight deliveries may take before the worker is closed anyway (default 20 s). */
   closeTimeoutMs?: number;
   tokenFor?: DeliveryStepDeps['tokenFor'];
+  /** REDIS_MIN_REPLICAS_ACK > 0: the replica wait on `producer` before a final or handed-on job completes. */
+  confirmReplicated?: DeliveryStepDeps['confirmReplicated'];
   /** Where deliveries_total{state} is counted. */
   registry?: Registry;
   /** Receipts pushed to senders (every service's final states, drained from the ledger's outbox): off when false. */
@@ -65,6 +67,7 @@ export function startMeldepliktRouter(o: RouterOptions): MeldepliktRouter {
     ledger, directory: o.directory, timeoutMs: o.delivery.timeoutMs, maxAttempts: resolveAttempts(o.delivery),
     recipientLimit: new RecipientLimit(o.concurrencyPerRecipient ?? 16), deferAfterMs: o.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS,
     ...(o.tokenFor ? { tokenFor: o.tokenFor } : {}), ...(o.audit ? { audit: o.audit } : {}),
+    ...(o.confirmReplicated ? { confirmReplicated: o.confirmReplicated } : {}),
   };
   const outcomes = o.registry ? meldepliktOutcomesCounter(o.registry) : undefined;
   const worker = startDeliveryWorker({

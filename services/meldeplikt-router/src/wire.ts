@@ -8,6 +8,7 @@ export async function wireRouter(config: RouterConfig, logger: Logger): Promise<
   const w = await wireDeliveryWorker('meldeplikt-router', config, logger);
   const router = startMeldepliktRouter({
     producer: w.producer, workerConnection: w.workerConnection, directory: w.directory, audit: w.audit, cipher: w.cipher, tokenFor: w.tokenFor,
+    confirmReplicated: w.confirmReplicated,
     logger, prefix: config.QUEUE_PREFIX, registry: w.kit.registry,
     delivery: deliverySettingsOf(config),
     lockDurationMs: config.ROUTER_LOCK_MS,
