@@ -87,7 +87,7 @@ export function createFhirPeer(options: { bodyLimit?: string; capabilityStatemen
   });
   // Documents too large for a FHIR string (Medplum refuses strings over 1 MB) come as raw Binary
   // uploads, as FHIR servers take them; read back with GET /Binary/{id}.
-  const binaryBody = express.raw({ type: (req) => !/json/.test(String(req.headers['content-type'] ?? '')), limit: options.bodyLimit ?? '40mb' });
+  const binaryBody = express.raw({ type: (req) => !String(req.headers['content-type'] ?? '').includes('json'), limit: options.bodyLimit ?? '40mb' });
   app.post('/Binary', binaryBody, (req: Request, res: Response, next: NextFunction) => {
     if (!Buffer.isBuffer(req.body)) return next();
     const id = randomUUID();
@@ -105,7 +105,7 @@ export function createFhirPeer(options: { bodyLimit?: string; capabilityStatemen
     });
   }
   app.use(express.json({ type: ['application/fhir+json', 'application/json'], limit: options.bodyLimit ?? '40mb' }));
-  app.use(async (req: Request, res: Response, next: NextFunction) => {
+  app.use(async (req: Request, res: Response, _next: NextFunction) => {
     try {
       const url = req.originalUrl.slice(req.baseUrl.length) || '/';
       const request: FhirRequest = {
@@ -125,7 +125,6 @@ export function createFhirPeer(options: { bodyLimit?: string; capabilityStatemen
       const outcome = normalizeOperationOutcome(err);
       res.status(getStatus(outcome) || 400).type('application/fhir+json').send(JSON.stringify(outcome));
     }
-    void next;
   });
   return peer;
 }

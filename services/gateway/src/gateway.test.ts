@@ -185,7 +185,7 @@ test('the other events are validated and queued for the courier', async () => {
 });
 
 describe('invalid inputs get the contract\'s answer and leave the queues and the ledger exactly as they were', () => {
-  const broken = (f: (b: any) => void) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const broken = (f: (b: any) => void) => {
     const b = fixture('meldeplikt');
     b.entry[0].resource.id = randomUUID();
     f(b);

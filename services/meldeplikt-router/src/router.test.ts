@@ -151,7 +151,7 @@ async function slowAlesund(delayMs: number): Promise<{ directory: object; answer
     }, delayMs));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const directory = directoryData() as { kommuner: Array<{ kommunenummer: string; koordinerendeEnhet: { endpoint: string } }> };
+  const directory = directoryData() as { kommuner: { kommunenummer: string; koordinerendeEnhet: { endpoint: string } }[] };
   directory.kommuner.find((k) => k.kommunenummer === '1508')!.koordinerendeEnhet.endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}/ke`;
   return { directory, answered, mostOpen: () => most, close: () => new Promise<void>((r) => server.close(() => r())) };
 }

@@ -5,7 +5,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { MESSAGE_STATES, type MessageLedger, type MessageRecord, type MessageState } from '@ipbro/message-ledger';
 import {
-  ActionRefused, AlertNotifier, evaluateAlerts, OpsActions, queueOverview, readLedger, recipientHealth, searchMessages,
+  ActionRefused, type AlertNotifier, evaluateAlerts, OpsActions, queueOverview, readLedger, recipientHealth, searchMessages,
   type Actor, type AlertThresholds, type MessageQuery,
 } from '@ipbro/ops';
 import { badRequest, errorIssue, notFound, OutcomeError } from '@ipbro/outcome';
