@@ -34,6 +34,7 @@ export interface AuthContext {
 }
 
 declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's Request type can only be augmented through its namespace
   namespace Express {
     interface Request {
       /** Set by `requireScope` once the token is verified; read it with `authOf(req)`. */

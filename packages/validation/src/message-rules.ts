@@ -195,6 +195,8 @@ export function messageRules(view: MessageView, now: Date): OperationOutcomeIssu
     case 'epikrise':
       issues.push(...epikriseRules(view));
       break;
+    case undefined: // no event code: refused above as an unknown event
+      break;
   }
   return issues;
 }

@@ -162,8 +162,7 @@ function isEmptyValue(v: unknown): boolean {
   if (v === undefined || v === null || v === '') return true;
   if (typeof v !== 'object') return false;
   if (Array.isArray(v)) return v.length === 0;
-  for (const _ in v as object) return false;
-  return true;
+  return Object.keys(v).length === 0;
 }
 
 class SchemaValidation {

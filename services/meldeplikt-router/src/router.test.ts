@@ -113,7 +113,7 @@ async function accept(via: MeldepliktRouter = router, mutate?: (bundle: any) => 
   const key = ledgerKey(SENDER, id);
   await via.ledger.accept({
     sender: SENDER, id, event: 'meldeplikt', body: JSON.stringify(bundle),
-    enqueue: async (jobId) => void (await via.queue.add('deliver', { key, messageId: id, sender: SENDER, event: 'meldeplikt' }, { jobId })),
+    enqueue: async (jobId) => { await via.queue.add('deliver', { key, messageId: id, sender: SENDER, event: 'meldeplikt' }, { jobId }); },
   });
   return { key, id };
 }
