@@ -289,6 +289,12 @@ class SchemaValidation {
       if (element.slicing) this.slices(element.slicing, [{ type: prop.typeCode, value }], path);
       return;
     }
+    this.list(value, extension, prop, path, shallow);
+  }
+
+  /** A repeating property's values (and their primitive extensions): count, each one, then patterns and slices. */
+  private list(value: unknown, extension: unknown, prop: Property, path: string, shallow: boolean): void {
+    const { element } = prop;
     const values = (value ?? []) as unknown[];
     const extensions = Array.isArray(extension) ? (extension as unknown[]) : [];
     const n = Math.max(values.length, extensions.length);
