@@ -96,13 +96,30 @@ export function createOpsDashboardApp(o: OpsDashboardOptions): OpsDashboard {
     return { queues: v.queues, states: v.states, receiptsOverdue: v.receiptsOverdue, recipients: v.health, alerts: v.alerts };
   });
 
-  // bull-board: every queue, read-only.
+  mountBoard(app, ops, queues);
+  app.get('/', (_req, res) => res.redirect(302, '/ops'));
+  mountPage(app, ops, o, overview, actions);
+  mountApi(app, ops, o, { snapshot, checkAlerts, overview }, actions, queues);
+
+  mountActions(app, ops, actions, o.logger);
+
+  kit.finish();
+  return { app, checkAlerts: () => checkAlerts() };
+}
+
+type LedgerViews = ReturnType<typeof ledgerViews>;
+
+/** bull-board: every queue, read-only. */
+function mountBoard(app: Express, ops: RequestHandler, queues: Queue<DeliveryJobData>[]): void {
   const board = new ExpressAdapter();
   board.setBasePath('/queues');
   createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: true })), serverAdapter: board, options: { uiConfig: { boardTitle: 'IP-bro queues' } } });
   app.use('/queues', ops, board.getRouter());
 
-  app.get('/', (_req, res) => res.redirect(302, '/ops'));
+}
+
+/** The HTML page: overview, message search and recent ops actions. */
+function mountPage(app: Express, ops: RequestHandler, o: OpsDashboardOptions, overview: LedgerViews['overview'], actions: OpsActions): void {
   app.get('/ops', ops, wrap(async (req, res) => {
     const query = queryOf(req.query);
     const v = await overview();
@@ -115,7 +132,11 @@ export function createOpsDashboardApp(o: OpsDashboardOptions): OpsDashboard {
       query, messages: searchMessages(v.records, { limit: 100, ...query }), audit: await actions.recentActions(20), who: actor.orgnr ? `${actor.id} (${actor.orgnr})` : actor.id, nonce,
     }));
   }));
+}
 
+/** The JSON API the page's numbers come from. */
+function mountApi(app: Express, ops: RequestHandler, o: OpsDashboardOptions, views: LedgerViews, actions: OpsActions, queues: Queue<DeliveryJobData>[]): void {
+  const { snapshot, checkAlerts, overview } = views;
   app.get('/ops/api/overview', ops, wrap(async (_req, res) => {
     const v = await overview();
     res.json({ queues: v.queues, states: v.states, receiptsOverdue: v.receiptsOverdue, recipients: v.health, alerts: v.alerts });
@@ -133,11 +154,6 @@ export function createOpsDashboardApp(o: OpsDashboardOptions): OpsDashboard {
     res.json(searchMessages([record], {})[0]);
   }));
   app.get('/ops/api/audit', ops, wrap(async (_req, res) => void res.json(await actions.recentActions(200))));
-
-  mountActions(app, ops, actions, o.logger);
-
-  kit.finish();
-  return { app, checkAlerts: () => checkAlerts() };
 }
 
 /**
