@@ -41,6 +41,7 @@ async function startRedis(dir) {
   let exited;
   child.on('exit', (code) => { exited = code ?? 'signal'; });
   child.on('error', (err) => { exited = err.message; });
+  // eslint-disable-next-line no-unmodified-loop-condition -- the child's exit/error handlers set exited
   for (let i = 0; i < 100 && exited === undefined; i++) {
     const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: () => null });
     redis.on('error', () => undefined);

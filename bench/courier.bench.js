@@ -117,7 +117,7 @@ module.exports = {
     await courier.worker.pause();
     const fillCourier = async (count, tag) => {
       for (let i = 0; i < count; i += 100) {
-        await Promise.all(Array.from({ length: Math.min(100, count - i) }, (_, j) => {
+        await Promise.all(Array.from({ length: Math.min(100, count - i) }, (_, _j) => {
           const id = randomUUID();
           const k = `942953119:${id}`;
           return courier.ledger.accept({ sender: '942953119', id, event: 'ip-plan-copy', body: template.replace(PLAN_ID, id), enqueue: (jobId) => courier.queue.add('ip-plan-copy', deliveryJobData({ key: k, messageId: id, sender: '942953119', event: 'ip-plan-copy', destination: { orgnr: '997005562' } }), { jobId }).then(() => undefined) });

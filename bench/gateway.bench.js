@@ -33,7 +33,7 @@ module.exports = {
 
     const hello = express();
     hello.use(express.json({ type: ['application/json', 'application/fhir+json'], limit: '25mb' }));
-    hello.post('/fhir/\$process-message', (req, res) => res.status(202).json({ ok: true, id: req.body.id }));
+    hello.post('/fhir/$process-message', (req, res) => res.status(202).json({ ok: true, id: req.body.id }));
     const helloServer = await listen(hello);
 
     // A HelseID-like RS256 token from the demo's issuer; the gateway verifies it against its JWKS.

@@ -102,8 +102,9 @@ function relay(name, stream) {
       try {
         const j = JSON.parse(line);
         if (j.msg === 'request' && /^\/(healthz|readyz|metrics)/.test(j.path ?? '')) continue;
-        const { level, time, pid, hostname, service, name: _n, msg, ...rest2 } = j;
-        text = `${msg}${Object.keys(rest2).length ? ' ' + JSON.stringify(rest2) : ''}`;
+        const rest2 = { ...j };
+        for (const field of ['level', 'time', 'pid', 'hostname', 'service', 'name', 'msg']) delete rest2[field];
+        text = `${j.msg}${Object.keys(rest2).length ? ' ' + JSON.stringify(rest2) : ''}`;
       } catch {
         // not JSON: as is
       }
@@ -182,9 +183,9 @@ function startOpsView() {
       throw err;
     });
   }
-  const opsToken = await writeOpsToken().then(() => true, (err) => (console.error(`demo: no ops token: ${err.message}`), false));
+  const opsToken = await writeOpsToken().then(() => true, (err) => { console.error(`demo: no ops token: ${err.message}`); return false; });
   if (opsToken) startOpsView();
-  const moldeId = await writePlanCopyDemo().catch((err) => (console.error(`demo: no plan-copy walkthrough: ${err.message}`), undefined));
+  const moldeId = await writePlanCopyDemo().catch((err) => { console.error(`demo: no plan-copy walkthrough: ${err.message}`); return undefined; });
   const planExample = fs.existsSync(path.join(root, '..', 'shared', 'contract', 'examples', 'ip-plan-copy.json')) ? '../shared/contract/examples/ip-plan-copy.json' : 'test/fixtures/contract/ip-plan-copy.json';
   const alesund = `-H "Authorization: Bearer $(cat .demo/alesund-token)"`;
   writeMeldepliktDemo();

@@ -123,7 +123,7 @@ describe('refused at the gateway: 422 naming the element, nothing kept, queued o
     );
     expect(await statusOf(c)).toEqual({ code: 404 });
     expect(await keysNaming(idOf(c.bundle))).toEqual([]);
-    if (/500,000 given names/.test(c.name)) {
+    if (c.name.includes('500,000 given names')) {
       const bytes = Buffer.byteLength(JSON.stringify(c.bundle));
       const size = `${(bytes / 1e6).toFixed(1)} MB`;
       process.stdout.write(`law-rules: a ${size} meldeplikt of 500,000 given names refused (422) in ${ms.toFixed(0)} ms, post to answer\n`);

@@ -68,7 +68,7 @@ export function clientCredentialsTokenSource(options: ClientCredentialsOptions):
     });
     const body = (await res.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; error?: unknown };
     if (!res.ok || typeof body.access_token !== 'string') {
-      throw new Error(`token endpoint ${options.tokenUrl} answered ${res.status}${body.error ? ` (${String(body.error)})` : ''}`);
+      throw new Error(`token endpoint ${options.tokenUrl} answered ${res.status}${body.error ? ` (${typeof body.error === 'string' ? body.error : JSON.stringify(body.error)})` : ''}`);
     }
     const lifetimeMs = (typeof body.expires_in === 'number' ? body.expires_in : 300) * 1000;
     const now = Date.now();

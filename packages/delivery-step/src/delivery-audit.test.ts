@@ -7,7 +7,7 @@ test('deliveryMoveEntry says what deliveryOutcomeEntry says of the record the mo
     recipient: { kommunenummer: '1508', orgnr: '942953119', herId: '8110021', name: 'Ålesund kommune', endpoint: 'http://ke' },
     history: [{ at: '2026-11-30T10:00:00.000Z', state: 'queued', detail: 'accepted' }], receivedAt: '2026-11-30T10:00:00.000Z', updatedAt: '2026-11-30T10:00:00.000Z',
   };
-  const moves: Array<[MessageState, string, MovePatch]> = [
+  const moves: [MessageState, string, MovePatch][] = [
     ['acknowledged', 'receipt ok', { attempts: 2, recipient: prior.recipient, receipt: { code: 'ok', at: '2026-11-30T10:00:01.000Z' } }],
     ['retrying', 'attempt 2 of 6: HTTP 503', { attempts: 2, recipient: { kommunenummer: '1506', orgnr: '944305823' } }],
     ['dead', '', {}],

@@ -59,7 +59,7 @@ export async function settleDeliveryStep(
 export function markDeadWhenFailedForGood(worker: Worker<DeliveryJobData>, deps: DeliveryStepDeps, log: Logger): void {
   worker.on('failed', (job, err) => {
     if (!job || err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || err.name === 'DelayedError') return;
-    if (job.attemptsMade < (job.opts.attempts ?? 1) && !/stalled more than/.test(err.message)) return;
+    if (job.attemptsMade < (job.opts.attempts ?? 1) && !err.message.includes('stalled more than')) return;
     void (async () => {
       const record = await deps.ledger.get(job.data.key);
       // Delivered: the recipient has it (a job whose replica wait kept failing); its receipt still comes.

@@ -2,7 +2,7 @@
 interface RecipientLine {
   inFlight: number;
   started: number[];
-  waiting: Array<() => void>;
+  waiting: (() => void)[];
   /** Moving average of this recipient's send durations (ms); undefined until one ended. */
   meanMs?: number;
 }

@@ -51,7 +51,7 @@ export async function wireDeliveryWorker(name: string, config: WorkerWiringConfi
   const kit = createServiceApp({
     name, logger,
     readiness: [
-      { name: 'redis', check: async () => void (await producer.ping()) },
+      { name: 'redis', check: async () => { await producer.ping(); } },
       { name: 'directory', check: async () => (directory.loaded ? undefined : 'not loaded') },
     ],
   });

@@ -87,10 +87,25 @@ export function directoryProblems(input: unknown): string[] {
     else seen.add(nr as string);
   });
   helseforetak.forEach((h, i) => party(h, `helseforetak[${i}]`, PARTY_KEYS));
-  // One party per orgnr and per HER-id, or a lookup would depend on the order of the file.
+  const parties: [unknown, string][] = [...kommuner.map((p, i) => [p, `kommuner[${i}]`] as [unknown, string]), ...helseforetak.map((p, i) => [p, `helseforetak[${i}]`] as [unknown, string])];
+  problems.push(...duplicateProblems(parties));
+  return problems;
+}
+
+function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** One party per orgnr and per HER-id, or a lookup would depend on the order of the file. */
+function duplicateProblems(parties: [unknown, string][]): string[] {
+  const problems: string[] = [];
   const orgnrAt = new Map<string, string>();
   const herIdAt = new Map<string, { path: string; orgnr: unknown }>();
-  const parties = [...kommuner.map((p, i) => [p, `kommuner[${i}]`] as const), ...helseforetak.map((p, i) => [p, `helseforetak[${i}]`] as const)];
   for (const [p, path] of parties) {
     if (!p || typeof p !== 'object') continue;
     const x = p as Record<string, unknown>;
@@ -108,13 +123,4 @@ export function directoryProblems(input: unknown): string[] {
     }
   }
   return problems;
-}
-
-function isHttpUrl(s: string): boolean {
-  try {
-    const u = new URL(s);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
 }

@@ -1,4 +1,4 @@
-import { ConsentRegistry, decideConsent, summarizeConsents, type GateRecipient } from '@ipbro/consent-gate';
+import { type ConsentRegistry, decideConsent, summarizeConsents, type GateRecipient } from '@ipbro/consent-gate';
 import { routeMessage, runDeliveryStep } from '@ipbro/delivery-step';
 import type { DeliveryChannel, DeliveryJob, DeliveryStepDeps, Routed, StepOutcome, StepResult } from '@ipbro/delivery-step';
 import type { Directory, ResolvedRecipient } from '@ipbro/directory';

@@ -124,7 +124,7 @@ export async function queueReplacedPlanNotice(
   const job = deliveryJobData({ key, messageId: id, sender, event: EVENT, destination: { orgnr: replaced.owner } });
   const { created } = await deps.ledger.accept({
     sender, id, event: EVENT, body: JSON.stringify(notice), ...(recipient ? { recipient } : {}),
-    enqueue: async (jobId) => void (await deps.queue.add(EVENT, job, { jobId })),
+    enqueue: async (jobId) => { await deps.queue.add(EVENT, job, { jobId }); },
   });
   return { id, created };
 }

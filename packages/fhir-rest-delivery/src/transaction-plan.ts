@@ -134,8 +134,6 @@ export function cutBatches(ordered: PlannedEntry[], size: number): PlannedEntry[
  */
 function plannedEntry(fullUrl: string, resource: Resource, search: string): PlannedEntry {
   const { id: _id, meta: _meta, ...rest } = resource as Resource & { id?: string; meta?: unknown };
-  void _id;
-  void _meta;
   const body = rest as Resource;
   const type = resource.resourceType;
   if (CREATE_ONLY.has(type)) return { fullUrl, resource: body, request: { method: 'POST', url: type, ifNoneExist: search } };

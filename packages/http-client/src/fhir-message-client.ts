@@ -177,7 +177,7 @@ async function send(endpoint: string, body: string | Buffer, options: PostOption
   if ('error' in r) return r;
   // Read as JSON only when it says so: a text answer stays text for the classification.
   let parsed: unknown = r.text;
-  if (r.text && /json/.test(String(r.headers['content-type']))) {
+  if (r.text && String(r.headers['content-type']).includes('json')) {
     try {
       parsed = JSON.parse(r.text);
     } catch {

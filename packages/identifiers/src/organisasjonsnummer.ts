@@ -8,7 +8,7 @@ export function checkOrganisasjonsnummer(value: string): IdentifierResult {
   if (typeof value !== 'string' || !isDigits(value, 9)) {
     return fail('length', 'an organisasjonsnummer has exactly 9 digits');
   }
-  if (value[0] !== '8' && value[0] !== '9') {
+  if (!value.startsWith('8') && !value.startsWith('9')) {
     return fail('first-digit', 'an organisasjonsnummer starts with 8 or 9');
   }
   const digits = toDigits(value);

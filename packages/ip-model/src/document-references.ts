@@ -16,6 +16,18 @@ export function documentReferenceIssues(doc: IpDocument): OperationOutcomeIssue[
     issues.push(errorIssue('invalid', `${where}: ${diagnostics}`, where));
   };
 
+  const { owners, kinds } = claimKeys(doc, problem);
+  checkReferences(doc, kinds, problem);
+  for (const key of Object.keys(doc.fullUrls ?? {})) {
+    if (!owners.has(key)) problem(`IpDocument.fullUrls`, `${JSON.stringify(key)} names no item that becomes a FHIR resource`);
+  }
+  return issues;
+}
+
+type Problem = (where: string, diagnostics: string) => void;
+
+/** Every key that becomes a resource is used once; a participant's kind is the same wherever it is listed. */
+function claimKeys(doc: IpDocument, problem: Problem): { owners: Map<string, string>; kinds: Map<string, Kind> } {
   // Keys that become resources, each once (a participant listed once per role shares its key).
   const owners = new Map<string, string>();
   const claim = (key: string, where: string): void => {
@@ -48,7 +60,11 @@ export function documentReferenceIssues(doc: IpDocument): OperationOutcomeIssue[
     if (activityKeys.has(key)) problem(where, `key ${JSON.stringify(key)} is used by another measure or review`);
     activityKeys.add(key);
   });
+  return { owners, kinds };
+}
 
+/** Every reference names a participant of an allowed kind, or a goal of the plan. */
+function checkReferences(doc: IpDocument, kinds: Map<string, Kind>, problem: Problem): void {
   const goalKeys = new Set(doc.goals.map((g) => g.key));
   const mustBe = (key: string | undefined, where: string, allowed: readonly Kind[], what: string): void => {
     if (key === undefined) return;
@@ -77,8 +93,4 @@ export function documentReferenceIssues(doc: IpDocument): OperationOutcomeIssue[
     c.denies?.forEach((d, j) => mustBe(d.participant, `IpDocument.consents[${i}].denies[${j}].participant`, ANYONE, 'a participant'));
   });
   doc.cooperation.forEach((c, i) => mustBe(c.organisation, `IpDocument.cooperation[${i}].organisation`, ANYONE, 'an organisation (or another participant)'));
-  for (const key of Object.keys(doc.fullUrls ?? {})) {
-    if (!owners.has(key)) problem(`IpDocument.fullUrls`, `${JSON.stringify(key)} names no item that becomes a FHIR resource`);
-  }
-  return issues;
 }

@@ -54,22 +54,7 @@ export function fhirToIpDocument(bundle: Bundle): IpDocument {
     return c ? [{ located: c as Located, item: consentFromFhir(c, entryPath(c.index), ctx) }] : [];
   });
 
-  // § 19 b: CareTeam rows first (identity on a party's first row), then every other party the bundle names.
-  const participants: IpParticipant[] = [];
-  const named = new Set<string>();
-  for (const { member, row } of fromTeam.roles) {
-    if (member.resource.resourceType === 'Patient') {
-      if (member !== patient) ctx.problem('value', 'A Patient in the CareTeam must be the plan\'s subject', entryPath(team?.index ?? 0));
-      participants.push({ key: member.key, kind: 'person', ...row });
-      continue;
-    }
-    participants.push(named.has(member.key) ? { key: member.key, kind: identityFromResource(member as Located<Party>).kind, ...row } : { ...identityFromResource(member as Located<Party>), ...row });
-    named.add(member.key);
-  }
-  const partyEntries = ctx.entries.filter((e) => PARTY_RESOURCES.has(e.resource.resourceType));
-  for (const e of partyEntries) {
-    if (!named.has(e.key)) participants.push(identityFromResource(e as Located<Party>));
-  }
+  const { participants, partyEntries } = participantsOf(fromTeam.roles, patient, team, ctx);
   if (ctx.issues.length > 0) throw unprocessable(ctx.issues);
 
   const doc: IpDocument = {
@@ -89,11 +74,38 @@ export function fhirToIpDocument(bundle: Bundle): IpDocument {
     cooperation: parts.cooperation,
   };
 
-  // Keep the fullUrls the sender used where they differ from the ones we would derive.
-  const fullUrls: Record<string, string> = {};
-  for (const e of [planEntry, patient, ...(team ? [team] : []), ...goals.map((g) => g.located), ...consents.map((c) => c.located), ...partyEntries]) {
-    if (e.fullUrl && e.fullUrl !== derivedFullUrl(doc.plan.ownerOrgnr, doc.plan.id, e.key)) fullUrls[e.key] = e.fullUrl;
-  }
+  const fullUrls = senderFullUrls(doc, [planEntry, patient, ...(team ? [team] : []), ...goals.map((g) => g.located), ...consents.map((c) => c.located), ...partyEntries]);
   if (Object.keys(fullUrls).length > 0) doc.fullUrls = fullUrls;
   return doc;
+}
+
+/** § 19 b: CareTeam rows first (identity on a party's first row), then every other party the bundle names. */
+function participantsOf(
+  roles: ReturnType<typeof careTeamToDocument>['roles'], patient: Located<Patient>, team: Located<CareTeam> | undefined, ctx: FromFhirContext,
+): { participants: IpParticipant[]; partyEntries: Located[] } {
+  const participants: IpParticipant[] = [];
+  const named = new Set<string>();
+  for (const { member, row } of roles) {
+    if (member.resource.resourceType === 'Patient') {
+      if (member !== patient) ctx.problem('value', 'A Patient in the CareTeam must be the plan\'s subject', entryPath(team?.index ?? 0));
+      participants.push({ key: member.key, kind: 'person', ...row });
+      continue;
+    }
+    participants.push(named.has(member.key) ? { key: member.key, kind: identityFromResource(member as Located<Party>).kind, ...row } : { ...identityFromResource(member as Located<Party>), ...row });
+    named.add(member.key);
+  }
+  const partyEntries = ctx.entries.filter((e) => PARTY_RESOURCES.has(e.resource.resourceType));
+  for (const e of partyEntries) {
+    if (!named.has(e.key)) participants.push(identityFromResource(e as Located<Party>));
+  }
+  return { participants, partyEntries };
+}
+
+/** The fullUrls the sender used where they differ from the ones we would derive, kept. */
+function senderFullUrls(doc: IpDocument, entries: Located[]): Record<string, string> {
+  const fullUrls: Record<string, string> = {};
+  for (const e of entries) {
+    if (e.fullUrl && e.fullUrl !== derivedFullUrl(doc.plan.ownerOrgnr, doc.plan.id, e.key)) fullUrls[e.key] = e.fullUrl;
+  }
+  return fullUrls;
 }

@@ -1,4 +1,4 @@
-import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, CarePlan } from '@medplum/fhirtypes';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fhirToIpDocument, ipDocumentToFhir, validateIpDocument } from './index';
@@ -25,7 +25,7 @@ describe('(a) the contract example: FHIR → document → FHIR loses nothing', (
   });
 
   test('the result adds only our conventions: the review coding and element ids of the activities', () => {
-    const plan = once.entry?.[0].resource as import('@medplum/fhirtypes').CarePlan;
+    const plan = once.entry?.[0].resource as CarePlan;
     expect(plan.activity?.map((a) => a.id)).toEqual(['tiltak-1', 'tiltak-2', 'tiltak-3', 'review-1']);
     expect(plan.activity?.[3].detail?.code).toEqual({ coding: [{ system: 'http://ipbro.no/fhir/CodeSystem/ip-plan-review', code: 'revisjon' }], text: 'Revisjon av planen' });
   });

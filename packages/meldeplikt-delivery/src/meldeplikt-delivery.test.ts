@@ -137,7 +137,7 @@ test('a recipient that requires a token gets the bearer token; without a token s
   expect(without.record?.history.at(-1)?.detail).toContain('requires one');
   expect(seen).toHaveLength(0);
   const asked: ResolvedRecipient[] = [];
-  const step = await deliverFromLedger(job, { ...deps, tokenFor: async (r) => (asked.push(r), 'kommune-token') });
+  const step = await deliverFromLedger(job, { ...deps, tokenFor: async (r) => { asked.push(r); return 'kommune-token'; } });
   expect(step.record?.state).toBe('acknowledged');
   expect(asked[0].party.orgnr).toBe('944305823');
   expect(seen[0].headers.authorization).toBe('Bearer kommune-token');

@@ -35,7 +35,7 @@ function watchedTrail() {
   const appended: string[] = [];
   const watched = { record: system.record.bind(system), prepare: (e: AuditInput) => {
     const prepared = system.prepare(e);
-    return { ...prepared, stored: (entryId: string) => (appended.push(entryId), prepared.stored(entryId)) };
+    return { ...prepared, stored: (entryId: string) => { appended.push(entryId); return prepared.stored(entryId); } };
   } };
   return { system, watched, appended };
 }

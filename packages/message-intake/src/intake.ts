@@ -45,6 +45,29 @@ function recipientNow(view: MessageView, deps: IntakeDeps): Recipient | undefine
   };
 }
 
+interface ReceivedFacts {
+  id: string;
+  who: AuditInput['who'];
+  sender: string;
+  event: string;
+  recipient: Recipient | undefined;
+  personNumber: string | undefined;
+}
+
+/** The audit line of a message accepted (state undefined) or seen before (its state then). */
+function receivedEntry({ id, who, sender, event, recipient, personNumber }: ReceivedFacts, state: string | undefined): AuditInput {
+  return {
+    event: state === undefined ? 'message.received' : 'message.repeat', messageId: id, outcome: 'success', who, sender, messageEvent: event,
+    ...(recipient ? { recipient: { ...(recipient.orgnr ? { orgnr: recipient.orgnr } : {}), ...(recipient.herId ? { herId: recipient.herId } : {}), ...(recipient.name ? { name: recipient.name } : {}) } } : {}),
+    ...(personNumber ? { personNumber } : {}), detail: state === undefined ? 'queued' : `seen before (${state})`,
+  };
+}
+
+/** What the header says of where the message goes, for the delivery step's routing. */
+function routingHints(view: MessageView) {
+  return { ...(view.homeKommune ? { homeKommune: view.homeKommune } : {}), ...(view.destination?.orgnr || view.destination?.herId ? { destination: { ...(view.destination.orgnr ? { orgnr: view.destination.orgnr } : {}), ...(view.destination.herId ? { herId: view.destination.herId } : {}) } } : {}) };
+}
+
 /**
  * One inbound message, answered as CONTRACT.md says: 400 not a FHIR message, 422 a profile or rule
  * broken (nothing queued), 403 when the token's organisation is not the MessageHeader.sender, 200 for
@@ -80,28 +103,23 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
   const queue = deps.queues[queueForEvent(event)];
   const recipient = plan?.recipient ?? recipientNow(view, deps);
   const personNumber = view.patient ? personNumberOf(view.patient.resource)?.value : undefined;
-  const receivedEntry = (state: string | undefined): AuditInput => ({
-    event: state === undefined ? 'message.received' : 'message.repeat', messageId: id, outcome: 'success', who, sender, messageEvent: event,
-    ...(recipient ? { recipient: { ...(recipient.orgnr ? { orgnr: recipient.orgnr } : {}), ...(recipient.herId ? { herId: recipient.herId } : {}), ...(recipient.name ? { name: recipient.name } : {}) } } : {}),
-    ...(personNumber ? { personNumber } : {}), detail: state === undefined ? 'queued' : `seen before (${state})`,
-  });
+  const facts: ReceivedFacts = { id, who, sender, event, recipient, personNumber };
   // The record of its receipt goes in with the seen mark, in the same Redis step. The body stored is the
   // parsed message serialised again, not the text as sent: what goes on is exactly what was validated
   // (a text with a key twice could read differently to a recipient's parser).
   const { created, record, entryId } = await durably('queueing the message', () =>
     deps.ledger.accept({
       sender, id, event, body: JSON.stringify(bundle), ...(recipient ? { recipient } : {}),
-      audit: deps.audit?.prepare(receivedEntry(undefined)),
+      audit: deps.audit?.prepare(receivedEntry(facts, undefined)),
       ...sourceOf(view),
       enqueue: async (jobId) => {
-        const hints = { ...(view.homeKommune ? { homeKommune: view.homeKommune } : {}), ...(view.destination?.orgnr || view.destination?.herId ? { destination: { ...(view.destination.orgnr ? { orgnr: view.destination.orgnr } : {}), ...(view.destination.herId ? { herId: view.destination.herId } : {}) } } : {}) };
-        if (plan?.replyTo) Object.assign(hints, { replyTo: plan.replyTo });
+        const hints = { ...routingHints(view), ...(plan?.replyTo ? { replyTo: plan.replyTo } : {}) };
         await queue.add(event, deliveryJobData({ key, messageId: id, sender, event, ...hints }), { jobId });
       },
     })
   );
   // A repeat, or a seen mark another writer got to first, is recorded on its own.
-  if (!entryId) await deps.audit?.record(receivedEntry(created ? undefined : record.state));
+  if (!entryId) await deps.audit?.record(receivedEntry(facts, created ? undefined : record.state));
   await replicated(deps, 'the message');
   if (!created) return { status: 200, kind: 'repeat', body: statusView(record), record };
   messagesReceivedCounter().inc({ event, sender });

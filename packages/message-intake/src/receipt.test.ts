@@ -1,5 +1,5 @@
 import { Directory } from '@ipbro/directory';
-import { OutcomeError } from '@ipbro/outcome';
+import { type OutcomeError } from '@ipbro/outcome';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

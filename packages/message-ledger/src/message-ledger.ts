@@ -246,7 +246,7 @@ export class MessageLedger {
     const [raw, entryId] = reply;
     // '1' alone: the stored record was `read`, and the script moved it as movedRecord does.
     const record = raw === '1' && m.read ? movedRecord(m.read, m.to, detail, at, patch) : normalise(JSON.parse(raw.slice(1)));
-    const result: MoveResult = { changed: raw[0] === '1', record };
+    const result: MoveResult = { changed: raw.startsWith('1'), record };
     if (entryId) {
       result.entryId = entryId;
       m.audit?.stored(entryId);

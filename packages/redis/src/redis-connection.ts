@@ -75,7 +75,7 @@ export function createRedisConnection(config: RedisConfig, role: RedisRole): Red
 }
 
 export function isCluster(connection: RedisConnection): connection is Cluster {
-  return (connection as Cluster).isCluster === true;
+  return (connection as Cluster).isCluster;
 }
 
 /** The primaries behind a connection: itself, or every primary of the cluster (once it is ready). */

@@ -34,6 +34,7 @@ export interface AuthContext {
 }
 
 declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's Request type can only be augmented through its namespace
   namespace Express {
     interface Request {
       /** Set by `requireScope` once the token is verified; read it with `authOf(req)`. */
@@ -194,92 +195,71 @@ function contextOf(payload: JWTPayload): Verified {
   return { context, ...(jkt ? { jkt } : {}) };
 }
 
-/**
- * Inbound tokens as HelseID issues them: signature by a key of the issuer's JWKS (an unknown `kid`
- * makes one refetch, then a 30 s cooldown), an asymmetric algorithm, `typ` at+jwt or JWT, `iss`,
- * `aud`, `exp` (required) and `nbf` with a small clock skew. A DPoP-bound token (`cnf.jkt`) is taken
- * only as `Authorization: DPoP` with a valid proof on every request. Verified tokens are cached by
- * their text until `exp`; the proof never is. After the scope check, each client spends its budget.
- */
-export function createAuthenticator(config: AuthConfig, logger?: Logger, stores: AuthStores = {}): Authenticator {
-  let verify: ((token: string) => Promise<Verified>) | undefined;
-  const tolerance = config.mode === 'jwt' ? (config.clockToleranceSeconds ?? 30) : 0;
-  const cache = new VerifiedTokenCache<Verified>(stores.tokenCacheSize ?? 10_000);
-  const prefix = stores.prefix ?? '{ipbro}';
-  const replay = stores.replay ?? (stores.redis ? redisReplayStore(stores.redis, prefix) : memoryReplayStore());
-  const limit = config.rateLimit ?? DEFAULT_RATE_LIMIT;
-  const limiter = stores.rateLimiter ?? (stores.redis ? redisRateLimiter(stores.redis, prefix, limit) : memoryRateLimiter(limit));
-  if (config.mode === 'jwt') {
-    const keys = keySource(config);
-    verify = async (token) => {
-      const cached = cache.get(token);
-      if (cached) return cached;
-      const { payload, protectedHeader } = await jwtVerify(token, keys, {
-        issuer: config.issuer,
-        audience: config.audience,
-        algorithms: ALLOWED_ALGORITHMS,
-        clockTolerance: tolerance,
-        requiredClaims: ['exp'],
-      });
-      if (typeof protectedHeader.typ !== 'string' || !ACCESS_TOKEN_TYPES.includes(protectedHeader.typ)) {
-        throw new joseErrors.JWTClaimValidationFailed(`typ ${JSON.stringify(protectedHeader.typ ?? null)} is not an access token`, payload, 'typ', 'check_failed');
-      }
-      // A token bound some other way (mTLS `x5t#S256` …) cannot be honoured here: not a bearer token either.
-      if (payload.cnf !== undefined && !(typeof payload.cnf === 'object' && payload.cnf && typeof (payload.cnf as { jkt?: unknown }).jkt === 'string')) {
-        throw new joseErrors.JWTClaimValidationFailed('the token is bound to a key in a way this service cannot check (cnf without jkt)', payload, 'cnf', 'check_failed');
-      }
-      const verified = contextOf(payload);
-      Object.freeze(verified.context);
-      cache.set(token, verified, ((payload.exp as number) + tolerance) * 1000);
-      return verified;
-    };
-  } else {
-    logger?.warn('AUTH_MODE=insecure-dev: requests are NOT authenticated; the organisation comes from the X-Ipbro-Org header. Never use this outside a demo.');
-  }
+type JwtAuthConfig = Extract<AuthConfig, { mode: 'jwt' }>;
 
-  async function authenticate(req: Request): Promise<AuthContext> {
-    if (!verify) {
-      const org = req.headers['x-ipbro-org'];
-      return { orgnr: typeof org === 'string' ? org : undefined, scopes: Object.values(SCOPES), insecure: true, clientId: 'insecure-dev' };
+/** Verifies a token's signature and claims (see createAuthenticator), caching what passed until `exp`. */
+function jwtVerifier(config: JwtAuthConfig, cache: VerifiedTokenCache<Verified>, tolerance: number): (token: string) => Promise<Verified> {
+  const keys = keySource(config);
+  return async (token) => {
+    const cached = cache.get(token);
+    if (cached) return cached;
+    const { payload, protectedHeader } = await jwtVerify(token, keys, {
+      issuer: config.issuer,
+      audience: config.audience,
+      algorithms: ALLOWED_ALGORITHMS,
+      clockTolerance: tolerance,
+      requiredClaims: ['exp'],
+    });
+    if (typeof protectedHeader.typ !== 'string' || !ACCESS_TOKEN_TYPES.includes(protectedHeader.typ)) {
+      throw new joseErrors.JWTClaimValidationFailed(`typ ${JSON.stringify(protectedHeader.typ ?? null)} is not an access token`, payload, 'typ', 'check_failed');
     }
-    const { scheme, token } = credentials(req);
-    let verified: Verified;
-    try {
-      verified = await verify(token);
-    } catch (err) {
-      if (err instanceof KeysUnavailable) {
-        logger?.error({ err: err.message, jwksUrl: config.mode === 'jwt' ? config.jwksUrl : undefined }, 'the token issuer\'s keys could not be fetched');
-        throw serviceUnavailable('The token issuer\'s keys could not be fetched; try again later');
-      }
-      const reason =
-        err instanceof joseErrors.JWTExpired ? 'the token has expired'
-        : err instanceof joseErrors.JWTClaimValidationFailed ? (err.claim === 'typ' || err.claim === 'cnf' ? err.message : err.claim === 'nbf' ? 'the token is not yet valid (nbf)' : `the token's ${err.claim} claim is not accepted`)
-        : err instanceof joseErrors.JOSEAlgNotAllowed ? 'the token is signed with an algorithm that is not allowed'
-        : err instanceof joseErrors.JWKSNoMatchingKey ? 'no key of the issuer matches the token'
-        : 'the token is not valid';
-      throw unauthorized(`Invalid token: ${reason}`);
+    // A token bound some other way (mTLS `x5t#S256` …) cannot be honoured here: not a bearer token either.
+    if (payload.cnf !== undefined && !(typeof payload.cnf === 'object' && payload.cnf && typeof (payload.cnf as { jkt?: unknown }).jkt === 'string')) {
+      throw new joseErrors.JWTClaimValidationFailed('the token is bound to a key in a way this service cannot check (cnf without jkt)', payload, 'cnf', 'check_failed');
     }
-    if (!verified.jkt) {
-      if (scheme === 'dpop') throw unauthorized('Invalid token: the DPoP scheme needs a DPoP-bound token (cnf.jkt)');
-      return verified.context;
-    }
-    // RFC 9449 §7.1: a bound token is presented as DPoP, never as a plain bearer token.
-    if (scheme !== 'dpop') throw unauthorized('Invalid token: a DPoP-bound token must be sent with Authorization: DPoP and a proof');
-    const base = config.mode === 'jwt' && config.publicUrl ? config.publicUrl.replace(/\/+$/, '') : `${req.protocol}://${req.headers.host ?? 'localhost'}`;
-    const path = req.originalUrl.split('?')[0];
-    try {
-      await verifyDpopProof({
-        proof: req.headers.dpop, method: req.method, url: `${base}${path}`, accessToken: token, jkt: verified.jkt,
-        algorithms: ALLOWED_ALGORITHMS, replay, windowSeconds: config.mode === 'jwt' ? config.dpopWindowSeconds : undefined, skewSeconds: Math.min(tolerance, 30),
-      });
-    } catch (err) {
-      if (err instanceof Error && 'status' in err) throw err;
-      logger?.error({ err: (err as Error).message }, 'the DPoP replay cache could not be reached');
-      throw serviceUnavailable('The DPoP replay check is unavailable; try again later');
-    }
-    return { ...verified.context, dpopJkt: verified.jkt };
-  }
+    const verified = contextOf(payload);
+    Object.freeze(verified.context);
+    cache.set(token, verified, ((payload.exp as number) + tolerance) * 1000);
+    return verified;
+  };
+}
 
+/** What the client is told about a token that failed verification. */
+function invalidTokenReason(err: unknown): string {
+  return (
+    err instanceof joseErrors.JWTExpired ? 'the token has expired'
+    : err instanceof joseErrors.JWTClaimValidationFailed ? (err.claim === 'typ' || err.claim === 'cnf' ? err.message : err.claim === 'nbf' ? 'the token is not yet valid (nbf)' : `the token's ${err.claim} claim is not accepted`)
+    : err instanceof joseErrors.JOSEAlgNotAllowed ? 'the token is signed with an algorithm that is not allowed'
+    : err instanceof joseErrors.JWKSNoMatchingKey ? 'no key of the issuer matches the token'
+    : 'the token is not valid'
+  );
+}
+
+interface DpopCheck {
+  config: AuthConfig;
+  replay: ReplayStore;
+  tolerance: number;
+  logger?: Logger;
+}
+
+/** RFC 9449: the request's DPoP proof must match the token's key, method and URL, and not be replayed. */
+async function checkDpopProof(req: Request, token: string, jkt: string, { config, replay, tolerance, logger }: DpopCheck): Promise<void> {
+  const base = config.mode === 'jwt' && config.publicUrl ? config.publicUrl.replace(/\/+$/, '') : `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+  const path = req.originalUrl.split('?')[0];
+  try {
+    await verifyDpopProof({
+      proof: req.headers.dpop, method: req.method, url: `${base}${path}`, accessToken: token, jkt,
+      algorithms: ALLOWED_ALGORITHMS, replay, windowSeconds: config.mode === 'jwt' ? config.dpopWindowSeconds : undefined, skewSeconds: Math.min(tolerance, 30),
+    });
+  } catch (err) {
+    if (err instanceof Error && 'status' in err) throw err;
+    logger?.error({ err: (err as Error).message }, 'the DPoP replay cache could not be reached');
+    throw serviceUnavailable('The DPoP replay check is unavailable; try again later');
+  }
+}
+
+/** The client's request and byte budget, charged once the token's scope is checked. */
+function rateBudget(limit: RateLimit, limiter: RateLimiter, stores: AuthStores, logger?: Logger): (auth: AuthContext, res: Response) => Promise<void> {
   /**
    * Spends a request of the client's budget. Its body's bytes are charged by the body parser when it
    * is about to read or parse the body (chargeBodyWith), or now when the body was parsed before the
@@ -310,6 +290,58 @@ export function createAuthenticator(config: AuthConfig, logger?: Logger, stores:
       throw tooManyRequests(`Client ${client} has used its ${budget} per ${limit.windowSeconds} s; retry after ${retry} s`);
     }
   }
+
+  return spend;
+}
+
+/**
+ * Inbound tokens as HelseID issues them: signature by a key of the issuer's JWKS (an unknown `kid`
+ * makes one refetch, then a 30 s cooldown), an asymmetric algorithm, `typ` at+jwt or JWT, `iss`,
+ * `aud`, `exp` (required) and `nbf` with a small clock skew. A DPoP-bound token (`cnf.jkt`) is taken
+ * only as `Authorization: DPoP` with a valid proof on every request. Verified tokens are cached by
+ * their text until `exp`; the proof never is. After the scope check, each client spends its budget.
+ */
+export function createAuthenticator(config: AuthConfig, logger?: Logger, stores: AuthStores = {}): Authenticator {
+  let verify: ((token: string) => Promise<Verified>) | undefined;
+  const tolerance = config.mode === 'jwt' ? (config.clockToleranceSeconds ?? 30) : 0;
+  const cache = new VerifiedTokenCache<Verified>(stores.tokenCacheSize ?? 10_000);
+  const prefix = stores.prefix ?? '{ipbro}';
+  const replay = stores.replay ?? (stores.redis ? redisReplayStore(stores.redis, prefix) : memoryReplayStore());
+  const limit = config.rateLimit ?? DEFAULT_RATE_LIMIT;
+  const limiter = stores.rateLimiter ?? (stores.redis ? redisRateLimiter(stores.redis, prefix, limit) : memoryRateLimiter(limit));
+  if (config.mode === 'jwt') {
+    verify = jwtVerifier(config, cache, tolerance);
+  } else {
+    logger?.warn('AUTH_MODE=insecure-dev: requests are NOT authenticated; the organisation comes from the X-Ipbro-Org header. Never use this outside a demo.');
+  }
+
+  async function authenticate(req: Request): Promise<AuthContext> {
+    if (!verify) {
+      const org = req.headers['x-ipbro-org'];
+      return { orgnr: typeof org === 'string' ? org : undefined, scopes: Object.values(SCOPES), insecure: true, clientId: 'insecure-dev' };
+    }
+    const { scheme, token } = credentials(req);
+    let verified: Verified;
+    try {
+      verified = await verify(token);
+    } catch (err) {
+      if (err instanceof KeysUnavailable) {
+        logger?.error({ err: err.message, jwksUrl: config.mode === 'jwt' ? config.jwksUrl : undefined }, 'the token issuer\'s keys could not be fetched');
+        throw serviceUnavailable('The token issuer\'s keys could not be fetched; try again later');
+      }
+      throw unauthorized(`Invalid token: ${invalidTokenReason(err)}`);
+    }
+    if (!verified.jkt) {
+      if (scheme === 'dpop') throw unauthorized('Invalid token: the DPoP scheme needs a DPoP-bound token (cnf.jkt)');
+      return verified.context;
+    }
+    // RFC 9449 §7.1: a bound token is presented as DPoP, never as a plain bearer token.
+    if (scheme !== 'dpop') throw unauthorized('Invalid token: a DPoP-bound token must be sent with Authorization: DPoP and a proof');
+    await checkDpopProof(req, token, verified.jkt, { config, replay, tolerance, logger });
+    return { ...verified.context, dpopJkt: verified.jkt };
+  }
+
+  const spend = rateBudget(limit, limiter, stores, logger);
 
   return {
     config,

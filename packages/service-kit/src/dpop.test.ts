@@ -24,7 +24,7 @@ const servers: { url: string; close: () => Promise<void> }[] = [];
 async function gateway(stores: AuthStores) {
   const auth = createAuthenticator({ mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksFile }, quiet, stores);
   const app = express();
-  app.post('/fhir/\$process-message', auth.requireScope('ipbro:message.write'), (_req, res) => void res.json(authOf(res)));
+  app.post('/fhir/$process-message', auth.requireScope('ipbro:message.write'), (_req, res) => void res.json(authOf(res)));
   app.use(errorHandler(quiet));
   const s = await listen(app);
   servers.push(s);

@@ -1,4 +1,4 @@
-import { OutcomeError } from '@ipbro/outcome';
+import { type OutcomeError } from '@ipbro/outcome';
 import { parseBehaviour } from './behaviour';
 
 test('modes, sequences and text read as one behaviour', () => {

@@ -85,9 +85,23 @@ export function createFhirPeer(options: { bodyLimit?: string; capabilityStatemen
     if (peer.holdMs > 0) return void setTimeout(next, peer.holdMs);
     next();
   });
+  mountBinaryRoutes(peer, options.bodyLimit);
+  if (options.capabilityStatement !== false) {
+    app.get('/metadata', (_req: Request, res: Response) => {
+      res.status(200).type('application/fhir+json').send(JSON.stringify(medplumCapabilityStatement()));
+    });
+  }
+  app.use(express.json({ type: ['application/fhir+json', 'application/json'], limit: options.bodyLimit ?? '40mb' }));
+  app.use(fhirHandler(router, peer));
+  return peer;
+}
+
+/** Raw Binary upload and read-back, kept beside the FHIR router. */
+function mountBinaryRoutes(peer: FhirPeer, bodyLimit: string | undefined): void {
+  const app = peer.app;
   // Documents too large for a FHIR string (Medplum refuses strings over 1 MB) come as raw Binary
   // uploads, as FHIR servers take them; read back with GET /Binary/{id}.
-  const binaryBody = express.raw({ type: (req) => !/json/.test(String(req.headers['content-type'] ?? '')), limit: options.bodyLimit ?? '40mb' });
+  const binaryBody = express.raw({ type: (req) => !String(req.headers['content-type'] ?? '').includes('json'), limit: bodyLimit ?? '40mb' });
   app.post('/Binary', binaryBody, (req: Request, res: Response, next: NextFunction) => {
     if (!Buffer.isBuffer(req.body)) return next();
     const id = randomUUID();
@@ -99,13 +113,11 @@ export function createFhirPeer(options: { bodyLimit?: string; capabilityStatemen
     if (!b) return next();
     res.status(200).type(b.contentType).send(b.data);
   });
-  if (options.capabilityStatement !== false) {
-    app.get('/metadata', (_req: Request, res: Response) => {
-      res.status(200).type('application/fhir+json').send(JSON.stringify(medplumCapabilityStatement()));
-    });
-  }
-  app.use(express.json({ type: ['application/fhir+json', 'application/json'], limit: options.bodyLimit ?? '40mb' }));
-  app.use(async (req: Request, res: Response, next: NextFunction) => {
+}
+
+/** Every other request goes to Medplum's FHIR router over the peer's repository. */
+function fhirHandler(router: FhirRouter, peer: FhirPeer): (req: Request, res: Response) => Promise<void> {
+  return async (req: Request, res: Response) => {
     try {
       const url = req.originalUrl.slice(req.baseUrl.length) || '/';
       const request: FhirRequest = {
@@ -125,7 +137,5 @@ export function createFhirPeer(options: { bodyLimit?: string; capabilityStatemen
       const outcome = normalizeOperationOutcome(err);
       res.status(getStatus(outcome) || 400).type('application/fhir+json').send(JSON.stringify(outcome));
     }
-    void next;
-  });
-  return peer;
+  };
 }

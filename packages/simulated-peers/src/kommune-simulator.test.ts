@@ -114,7 +114,7 @@ test('later: 202 at once, then the receipt is posted to the gateway as the kommu
   expect((await post('m-1')).status).toBe(202);
 
   const tokens: string[] = [];
-  const { post: postMolde } = await start({ gatewayUrl, behaviour: { sequence: ['later'], laterMs: 10 }, token: async (orgnr) => (tokens.push(orgnr), `tok-${orgnr}`) });
+  const { post: postMolde } = await start({ gatewayUrl, behaviour: { sequence: ['later'], laterMs: 10 }, token: async (orgnr) => { tokens.push(orgnr); return `tok-${orgnr}`; } });
   expect((await postMolde('m-2', '1506')).status).toBe(202);
   await waitFor(2);
   expect(got).toHaveLength(2);

@@ -1,5 +1,5 @@
 import { ORGNR_CLAIM } from '@ipbro/service-kit';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importJWK, importPKCS8, jwtVerify, SignJWT, type JWK, type KeyLike } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -84,15 +84,29 @@ export async function createTokenIssuer(options: TokenIssuerOptions): Promise<To
       .setExpirationTime(Math.floor(Date.now() / 1000) + (c.expiresInSeconds ?? lifetime))
       .sign(privateKey);
 
+  const checkAssertion = assertionChecker(options.issuer);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/.well-known/jwks.json', (_req, res) => {
+    res.json(jwks);
+  });
+  app.post('/token', express.urlencoded({ extended: false, limit: '16kb' }), tokenHandler(options, checkAssertion, mint, lifetime));
+  return { app, jwks, kid, mint };
+}
+
+type AssertionCheck = (client: DemoClient, assertion: string | undefined, tokenEndpoint: string) => Promise<string | undefined>;
+
+/** RFC 7523 §3: iss = sub = client_id, aud this issuer or its token endpoint, exp soon, jti never seen. */
+function assertionChecker(issuer: string): AssertionCheck {
   // Assertion ids seen, until their exp: an assertion is good for one token request only.
   const usedAssertions = new Map<string, number>();
-  /** RFC 7523 §3: iss = sub = client_id, aud this issuer or its token endpoint, exp soon, jti never seen. */
-  const checkAssertion = async (client: DemoClient, assertion: string | undefined, tokenEndpoint: string): Promise<string | undefined> => {
+  return async (client: DemoClient, assertion: string | undefined, tokenEndpoint: string): Promise<string | undefined> => {
     if (!client.publicJwk) return undefined;
     if (!assertion) return 'this client must authenticate with private_key_jwt (client_assertion)';
     try {
       const key = await importJWK(client.publicJwk, client.publicJwk.alg ?? 'RS256');
-      const { payload } = await jwtVerify(assertion, key, { issuer: client.clientId, subject: client.clientId, audience: [options.issuer, tokenEndpoint], requiredClaims: ['exp', 'jti'] });
+      const { payload } = await jwtVerify(assertion, key, { issuer: client.clientId, subject: client.clientId, audience: [issuer, tokenEndpoint], requiredClaims: ['exp', 'jti'] });
       const now = Math.floor(Date.now() / 1000);
       if ((payload.exp as number) - now > 300) return 'the client assertion lives too long (over 300 s)';
       for (const [jti, exp] of usedAssertions) if (exp < now) usedAssertions.delete(jti);
@@ -104,13 +118,11 @@ export async function createTokenIssuer(options: TokenIssuerOptions): Promise<To
       return `the client assertion is not valid: ${(err as Error).message}`;
     }
   };
+}
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.get('/.well-known/jwks.json', (_req, res) => {
-    res.json(jwks);
-  });
-  app.post('/token', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res, next) => {
+/** POST /token: the client_credentials grant, answered as RFC 6749 §5 says. */
+function tokenHandler(options: TokenIssuerOptions, checkAssertion: AssertionCheck, mint: TokenIssuer['mint'], lifetime: number): RequestHandler {
+  return async (req, res, next) => {
     try {
       const body = (req.body ?? {}) as Record<string, string | undefined>;
       // RFC 6749 §5.2 error answers.
@@ -145,6 +157,5 @@ export async function createTokenIssuer(options: TokenIssuerOptions): Promise<To
     } catch (err) {
       next(err);
     }
-  });
-  return { app, jwks, kid, mint };
+  };
 }

@@ -72,7 +72,7 @@ describe('cardinality limits', () => {
     const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('### Limits on a message\'s content'), readme.indexOf('## Where things are'));
     const said = new Map<string, number>();
-    for (const row of section.split('\n').filter((l) => /^\| `/.test(l))) {
+    for (const row of section.split('\n').filter((l) => l.startsWith('| `'))) {
       const [names, limit] = row.split('|').slice(1, 3);
       for (const m of names.matchAll(/`([A-Za-z]+)`/g)) said.set(m[1], Number(limit.trim().replace(',', '')));
     }

@@ -108,18 +108,17 @@ function objectWithin(node: Node, depth: number): boolean {
   if (++counted > TOTAL_VALUE_LIMIT) return false;
   if (depth > MAX_DEPTH) return true;
   const keys = Object.keys(node);
-  for (let k = 0; k < keys.length; k++) {
-    const value = node[keys[k]];
+  for (const key of keys) {
+    const value = node[key];
     if (value === null || typeof value !== 'object') continue;
-    if (!(Array.isArray(value) ? listWithin(value, keys[k], depth) : objectWithin(value as Node, depth + 1))) return false;
+    if (!(Array.isArray(value) ? listWithin(value, key, depth) : objectWithin(value as Node, depth + 1))) return false;
   }
   return true;
 }
 
 function listWithin(items: unknown[], key: string, depth: number): boolean {
   if (items.length > limitOf(key) || (counted += items.length) > TOTAL_VALUE_LIMIT) return false;
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i];
+  for (const item of items) {
     if (item === null || typeof item !== 'object') continue;
     if (!(Array.isArray(item) ? listWithin(item, key, depth + 1) : objectWithin(item as Node, depth + 1))) return false;
   }

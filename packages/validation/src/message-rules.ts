@@ -150,20 +150,8 @@ function epikriseRules(view: MessageView): OperationOutcomeIssue[] {
 
 /** The message rules of CONTRACT.md, on a message already read by readMessage. */
 export function messageRules(view: MessageView, now: Date): OperationOutcomeIssue[] {
-  const issues: OperationOutcomeIssue[] = [];
+  const issues = headerRules(view);
   const h = view.header;
-  if (!view.messageId) issues.push(errorIssue('required', 'MessageHeader.id is the message id (the deduplication key) and is required', `${HEADER}.id`));
-  else if (!FHIR_ID.test(view.messageId)) issues.push(errorIssue('value', 'MessageHeader.id must be a FHIR id: 1 to 64 of A-Z, a-z, 0-9, "-" and "."', `${HEADER}.id`));
-  if (h.eventCoding?.system === CODE_SYSTEMS.messageEvent && isOwnEvent(view.event) && !h.response) {
-    issues.push(errorIssue('code-invalid', `The event ${view.event} is sent by IP-bro only; a receipt may answer one, no one may send one`, `${HEADER}.eventCoding`));
-  } else if (h.eventCoding?.system !== CODE_SYSTEMS.messageEvent || !(isMessageEvent(view.event) || (h.response && isOwnEvent(view.event)))) {
-    issues.push(errorIssue('code-invalid', `Unknown event ${JSON.stringify(view.event ?? null)}${h.eventCoding?.system !== CODE_SYSTEMS.messageEvent ? ` in ${JSON.stringify(h.eventCoding?.system ?? null)}` : ''}: events are ${MESSAGE_EVENTS.join(', ')} from ${CODE_SYSTEMS.messageEvent}`, `${HEADER}.eventCoding`));
-  }
-  if (!view.sender) {
-    issues.push(errorIssue('required', 'MessageHeader.sender must reference an Organization in the bundle', `${HEADER}.sender`));
-  } else if (!organizationIds(view.sender.resource).orgnr) {
-    issues.push(errorIssue('required', 'The sending Organization carries no organisasjonsnummer', `${entry(view.sender)}.identifier`));
-  }
   if (h.response) {
     if (typeof h.response.identifier !== 'string' || h.response.identifier.length === 0) issues.push(errorIssue('required', 'A receipt names the message it answers (response.identifier)', `${HEADER}.response.identifier`));
     if (!RESPONSE_CODES.includes(String(h.response.code))) issues.push(errorIssue('code-invalid', `Receipt code ${JSON.stringify(h.response.code)} is not one of ${RESPONSE_CODES.join(', ')}`, `${HEADER}.response.code`));
@@ -179,6 +167,32 @@ export function messageRules(view: MessageView, now: Date): OperationOutcomeIssu
     issues.push(errorIssue('required', diagnostics, `${entry(view.author)}.identifier`));
   }
   if (view.focus.length === 0) issues.push(errorIssue('required', 'MessageHeader.focus must reference the message content in the bundle', `${HEADER}.focus`));
+  issues.push(...eventRules(view, now));
+  return issues;
+}
+
+/** The header's own fields: message id, event and sender. */
+function headerRules(view: MessageView): OperationOutcomeIssue[] {
+  const issues: OperationOutcomeIssue[] = [];
+  const h = view.header;
+  if (!view.messageId) issues.push(errorIssue('required', 'MessageHeader.id is the message id (the deduplication key) and is required', `${HEADER}.id`));
+  else if (!FHIR_ID.test(view.messageId)) issues.push(errorIssue('value', 'MessageHeader.id must be a FHIR id: 1 to 64 of A-Z, a-z, 0-9, "-" and "."', `${HEADER}.id`));
+  if (h.eventCoding?.system === CODE_SYSTEMS.messageEvent && isOwnEvent(view.event) && !h.response) {
+    issues.push(errorIssue('code-invalid', `The event ${view.event} is sent by IP-bro only; a receipt may answer one, no one may send one`, `${HEADER}.eventCoding`));
+  } else if (h.eventCoding?.system !== CODE_SYSTEMS.messageEvent || !(isMessageEvent(view.event) || (h.response && isOwnEvent(view.event)))) {
+    issues.push(errorIssue('code-invalid', `Unknown event ${JSON.stringify(view.event ?? null)}${h.eventCoding?.system !== CODE_SYSTEMS.messageEvent ? ` in ${JSON.stringify(h.eventCoding?.system ?? null)}` : ''}: events are ${MESSAGE_EVENTS.join(', ')} from ${CODE_SYSTEMS.messageEvent}`, `${HEADER}.eventCoding`));
+  }
+  if (!view.sender) {
+    issues.push(errorIssue('required', 'MessageHeader.sender must reference an Organization in the bundle', `${HEADER}.sender`));
+  } else if (!organizationIds(view.sender.resource).orgnr) {
+    issues.push(errorIssue('required', 'The sending Organization carries no organisasjonsnummer', `${entry(view.sender)}.identifier`));
+  }
+  return issues;
+}
+
+/** The rules of the message's event (none for an unknown or missing one). */
+function eventRules(view: MessageView, now: Date): OperationOutcomeIssue[] {
+  const issues: OperationOutcomeIssue[] = [];
   switch (view.event) {
     case 'meldeplikt':
       issues.push(...meldepliktRules(view, now));
@@ -194,6 +208,8 @@ export function messageRules(view: MessageView, now: Date): OperationOutcomeIssu
       break;
     case 'epikrise':
       issues.push(...epikriseRules(view));
+      break;
+    case undefined: // no event code: refused above as an unknown event
       break;
   }
   return issues;

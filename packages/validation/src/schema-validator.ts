@@ -162,8 +162,7 @@ function isEmptyValue(v: unknown): boolean {
   if (v === undefined || v === null || v === '') return true;
   if (typeof v !== 'object') return false;
   if (Array.isArray(v)) return v.length === 0;
-  for (const _ in v as object) return false;
-  return true;
+  return Object.keys(v).length === 0;
 }
 
 class SchemaValidation {
@@ -290,6 +289,12 @@ class SchemaValidation {
       if (element.slicing) this.slices(element.slicing, [{ type: prop.typeCode, value }], path);
       return;
     }
+    this.list(value, extension, prop, path, shallow);
+  }
+
+  /** A repeating property's values (and their primitive extensions): count, each one, then patterns and slices. */
+  private list(value: unknown, extension: unknown, prop: Property, path: string, shallow: boolean): void {
+    const { element } = prop;
     const values = (value ?? []) as unknown[];
     const extensions = Array.isArray(extension) ? (extension as unknown[]) : [];
     const n = Math.max(values.length, extensions.length);

@@ -79,7 +79,7 @@ async function accept(bundle: Bundle): Promise<{ key: string; id: string }> {
   const sender = '942953119';
   const key = ledgerKey(sender, id);
   const queue = createQueue(QUEUES.documents, redis, { firstDelayMs: 50, ceilingMs: 200, attempts: 6 }, prefix);
-  await ledger.accept({ sender, id, event: 'ip-plan-copy', body: JSON.stringify(bundle), enqueue: async (jobId) => void (await queue.add('ip-plan-copy', deliveryJobData({ key, messageId: id, sender, event: 'ip-plan-copy' }), { jobId })) });
+  await ledger.accept({ sender, id, event: 'ip-plan-copy', body: JSON.stringify(bundle), enqueue: async (jobId) => { await queue.add('ip-plan-copy', deliveryJobData({ key, messageId: id, sender, event: 'ip-plan-copy' }), { jobId }); } });
   await queue.close();
   return { key, id };
 }

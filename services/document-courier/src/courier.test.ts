@@ -113,7 +113,7 @@ async function accept(bundle: Bundle, to: CourierUnderTest = main()): Promise<st
   const queue = createQueue(QUEUES.documents, redis, { firstDelayMs: 50, ceilingMs: 200, attempts: 200 }, to.prefix);
   await to.courier.ledger.accept({
     sender, id, event: view.event as string, body: JSON.stringify(bundle),
-    enqueue: async (jobId) => void (await queue.add(view.event as string, deliveryJobData({ key, messageId: id, sender, event: view.event as string }), { jobId })),
+    enqueue: async (jobId) => { await queue.add(view.event as string, deliveryJobData({ key, messageId: id, sender, event: view.event as string }), { jobId }); },
   });
   await queue.close();
   return key;

@@ -27,7 +27,7 @@ export async function wireCourier(config: CourierConfig, logger: Logger): Promis
   return {
     app: w.kit.finish(),
     // Documents parked while this courier was down, for recipients the directory has learnt since.
-    start: async () => void (await courier.redriveUnroutable()),
+    start: async () => { await courier.redriveUnroutable(); },
     // After the server stopped: let in-flight deliveries finish, then let go of the rest.
     close: async () => {
       await courier.close();

@@ -38,24 +38,7 @@ export function createGatewayApp(options: GatewayOptions): Express {
   const { app } = kit;
 
   const write = options.auth.requireScope(SCOPES.write);
-  app.post('/fhir/$process-message', write, kit.body, async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      const auth = authOf(res);
-      const result = await acceptMessage(req.body, auth, options);
-      if (result.status === 202) {
-        // Logged once, by the audit trail's `message.received` line (with the request's request log).
-        sendOutcome(res, 202, result.outcome, { Location: result.location });
-      } else if (result.kind === 'repeat') {
-        options.logger.info({ requestId: res.locals.requestId, sender: result.record.sender, messageId: result.record.id, state: result.record.state }, 'message seen before');
-        sendOutcome(res, 200, result.body, { 'Content-Location': `/messages/${encodeURIComponent(result.record.id)}` });
-      } else {
-        options.logger.info({ requestId: res.locals.requestId, sender: auth.orgnr, answers: result.records.map((r) => r.id), state: result.records.map((r) => r.state) }, 'receipt recorded');
-        sendOutcome(res, 200, result.body);
-      }
-    } catch (err) {
-      next(err);
-    }
-  });
+  app.post('/fhir/$process-message', write, kit.body, processMessage(options));
 
   app.get('/messages/:id', options.auth.requireScope(SCOPES.read, SCOPES.ops), async (req: Request, res: Response, next: NextFunction) => {
     try {
@@ -83,4 +66,26 @@ export function createGatewayApp(options: GatewayOptions): Express {
   });
 
   return kit.finish();
+}
+
+/** POST /fhir/$process-message: accept a message (202), answer a repeat or record a receipt (200). */
+function processMessage(options: GatewayOptions): (req: Request, res: Response, next: NextFunction) => Promise<void> {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const auth = authOf(res);
+      const result = await acceptMessage(req.body, auth, options);
+      if (result.status === 202) {
+        // Logged once, by the audit trail's `message.received` line (with the request's request log).
+        sendOutcome(res, 202, result.outcome, { Location: result.location });
+      } else if (result.kind === 'repeat') {
+        options.logger.info({ requestId: res.locals.requestId, sender: result.record.sender, messageId: result.record.id, state: result.record.state }, 'message seen before');
+        sendOutcome(res, 200, result.body, { 'Content-Location': `/messages/${encodeURIComponent(result.record.id)}` });
+      } else {
+        options.logger.info({ requestId: res.locals.requestId, sender: auth.orgnr, answers: result.records.map((r) => r.id), state: result.records.map((r) => r.state) }, 'receipt recorded');
+        sendOutcome(res, 200, result.body);
+      }
+    } catch (err) {
+      next(err);
+    }
+  };
 }

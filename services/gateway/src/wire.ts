@@ -45,7 +45,7 @@ export async function wireGateway(config: GatewayConfig, logger: Logger): Promis
     auth: createAuthenticator(config.auth, logger, { redis, prefix: config.QUEUE_PREFIX }),
     bodyLimit: config.BODY_LIMIT_BYTES, bodyBytesInFlight: config.BODY_BYTES_IN_FLIGHT,
     readiness: [
-      { name: 'redis', check: async () => void (await redis.ping()) },
+      { name: 'redis', check: async () => { await redis.ping(); } },
       ...(directory ? [{ name: 'directory', check: async () => (directory.loaded ? undefined : 'no directory loaded') }] : []),
     ],
   });

@@ -74,7 +74,7 @@ async function accept(): Promise<{ key: string; id: string }> {
   bundle.entry[0].resource.id = id;
   const key = ledgerKey(SENDER, id);
   const queue = createQueue(QUEUES.meldeplikt, redis, { firstDelayMs: 50, ceilingMs: 200, attempts: 6 }, prefix);
-  await ledger.accept({ sender: SENDER, id, event: 'meldeplikt', body: JSON.stringify(bundle), enqueue: async (jobId) => void (await queue.add('deliver', { key, messageId: id, sender: SENDER, event: 'meldeplikt' }, { jobId })) });
+  await ledger.accept({ sender: SENDER, id, event: 'meldeplikt', body: JSON.stringify(bundle), enqueue: async (jobId) => { await queue.add('deliver', { key, messageId: id, sender: SENDER, event: 'meldeplikt' }, { jobId }); } });
   await queue.close();
   return { key, id };
 }

@@ -114,7 +114,7 @@ async function accept(via: MeldepliktRouter = router, mutate?: (bundle: any) => 
   const key = ledgerKey(SENDER, id);
   await via.ledger.accept({
     sender: SENDER, id, event: 'meldeplikt', body: JSON.stringify(bundle),
-    enqueue: async (jobId) => void (await via.queue.add('deliver', { key, messageId: id, sender: SENDER, event: 'meldeplikt' }, { jobId })),
+    enqueue: async (jobId) => { await via.queue.add('deliver', { key, messageId: id, sender: SENDER, event: 'meldeplikt' }, { jobId }); },
   });
   return { key, id };
 }
@@ -152,7 +152,7 @@ async function slowAlesund(delayMs: number): Promise<{ directory: object; answer
     }, delayMs));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const directory = directoryData() as { kommuner: Array<{ kommunenummer: string; koordinerendeEnhet: { endpoint: string } }> };
+  const directory = directoryData() as { kommuner: { kommunenummer: string; koordinerendeEnhet: { endpoint: string } }[] };
   directory.kommuner.find((k) => k.kommunenummer === '1508')!.koordinerendeEnhet.endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}/ke`;
   return { directory, answered, mostOpen: () => most, close: () => new Promise<void>((r) => server.close(() => r())) };
 }

@@ -24,7 +24,7 @@ export async function wireRouter(config: RouterConfig, logger: Logger): Promise<
   return {
     app: w.kit.finish(),
     // Messages parked while this router was down, for kommuner the directory has learnt since.
-    start: async () => void (await router.redriveUnroutable()),
+    start: async () => { await router.redriveUnroutable(); },
     // After the server stopped: let in-flight deliveries finish, then let go of the rest.
     close: async () => {
       await router.close();

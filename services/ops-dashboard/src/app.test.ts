@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- JSON answers are checked by value below */
 import { createTokenIssuer, type TokenIssuer } from '@ipbro/simulated-peers';
 import { MessageLedger, type MessageState, type Recipient } from '@ipbro/message-ledger';
 import { AlertNotifier, type AlertEvent } from '@ipbro/ops';

@@ -5,7 +5,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { MESSAGE_STATES, type MessageLedger, type MessageRecord, type MessageState } from '@ipbro/message-ledger';
 import {
-  ActionRefused, AlertNotifier, evaluateAlerts, OpsActions, queueOverview, readLedger, recipientHealth, searchMessages,
+  ActionRefused, type AlertNotifier, evaluateAlerts, OpsActions, queueOverview, readLedger, recipientHealth, searchMessages,
   type Actor, type AlertThresholds, type MessageQuery,
 } from '@ipbro/ops';
 import { badRequest, errorIssue, notFound, OutcomeError } from '@ipbro/outcome';
@@ -99,13 +99,30 @@ export function createOpsDashboardApp(o: OpsDashboardOptions): OpsDashboard {
     return { queues: v.queues, states: v.states, receiptsOverdue: v.receiptsOverdue, recipients: v.health, alerts: v.alerts };
   });
 
-  // bull-board: every queue, read-only.
+  mountBoard(app, ops, queues);
+  app.get('/', (_req, res) => res.redirect(302, '/ops'));
+  mountPage(app, ops, o, overview, actions);
+  mountApi(app, ops, o, { snapshot, checkAlerts, overview }, actions, queues);
+
+  mountActions(app, ops, actions, o.logger);
+
+  kit.finish();
+  return { app, checkAlerts: () => checkAlerts() };
+}
+
+type LedgerViews = ReturnType<typeof ledgerViews>;
+
+/** bull-board: every queue, read-only. */
+function mountBoard(app: Express, ops: RequestHandler, queues: Queue<DeliveryJobData>[]): void {
   const board = new ExpressAdapter();
   board.setBasePath('/queues');
   createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: true })), serverAdapter: board, options: { uiConfig: { boardTitle: 'IP-bro queues' } } });
   app.use('/queues', ops, board.getRouter());
 
-  app.get('/', (_req, res) => res.redirect(302, '/ops'));
+}
+
+/** The HTML page: overview, message search and recent ops actions. */
+function mountPage(app: Express, ops: RequestHandler, o: OpsDashboardOptions, overview: LedgerViews['overview'], actions: OpsActions): void {
   app.get('/ops', ops, wrap(async (req, res) => {
     const query = queryOf(req.query);
     const v = await overview();
@@ -118,7 +135,11 @@ export function createOpsDashboardApp(o: OpsDashboardOptions): OpsDashboard {
       query, messages: searchMessages(v.records, { limit: 100, ...query }), audit: await actions.recentActions(20), who: actor.orgnr ? `${actor.id} (${actor.orgnr})` : actor.id, nonce,
     }));
   }));
+}
 
+/** The JSON API the page's numbers come from. */
+function mountApi(app: Express, ops: RequestHandler, o: OpsDashboardOptions, views: LedgerViews, actions: OpsActions, queues: Queue<DeliveryJobData>[]): void {
+  const { snapshot, checkAlerts, overview } = views;
   app.get('/ops/api/overview', ops, wrap(async (_req, res) => {
     const v = await overview();
     const { queues: q, states, receiptsOverdue, answersOverdue, health: recipients, alerts } = v;
@@ -137,11 +158,6 @@ export function createOpsDashboardApp(o: OpsDashboardOptions): OpsDashboard {
     res.json(searchMessages([record], {})[0]);
   }));
   app.get('/ops/api/audit', ops, wrap(async (_req, res) => void res.json(await actions.recentActions(200))));
-
-  mountActions(app, ops, actions, o.logger);
-
-  kit.finish();
-  return { app, checkAlerts: () => checkAlerts() };
 }
 
 /**

@@ -14,7 +14,7 @@ export interface PageData {
   nonce: string;
 }
 
-const esc = (v: unknown): string =>
+const esc = (v: string | number | null | undefined): string =>
   String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
 function age(ms: number | undefined): string {

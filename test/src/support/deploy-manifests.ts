@@ -39,7 +39,6 @@ export function redisSettingsProblems(name: string, env: Record<string, string>)
 }
 export const AUTH_ENV = ['AUTH_ISSUER', 'AUTH_AUDIENCE'];
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Manifest = Record<string, any>;
 
 /** Every folder of services/ with a src/main.ts, plus the contract's services. */

@@ -31,12 +31,14 @@ export function pathsOf(value: unknown, prefix: Path = [], out: Path[] = []): Pa
   return out;
 }
 
+/* eslint-disable no-template-curly-in-string -- '${jndi:...}' is a deliberate injection probe, not a mistaken template */
 const ODD_STRINGS = [
   '', ' ', '\u0000', '\ud800', '\udfff', 'a\ud83dz', '\u202eevil\u202c', '\u200b\u200c\u200d\ufeff', 'Æøå\u0301\u0308\u0308\u0308', '\uffff\ufffe',
   '😀👩‍👩‍👧‍👦🇳🇴', 'ǅ\u0130\u0131ß', '\r\n\t\b\f', '\\u0000', '"}]', '<script>alert(1)</script>', "'; DROP TABLE x; --", '${jndi:ldap://x}', '%s%n%x', '../../etc/passwd',
   'urn:uuid:', 'http://', '#', 'Patient/', '9'.repeat(400), '-0', 'NaN', 'Infinity', 'true', 'null', '{}', '[]', '__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString',
   '2026-02-30', '0000-00-00T25:61:61Z', '15027980001', '01018000000', '\u0661\u0662\u0663', 'ｆｕｌｌｗｉｄｔｈ',
 ];
+/* eslint-enable no-template-curly-in-string */
 const POISON_KEYS = ['__proto__', 'constructor', 'prototype', '__defineGetter__', 'hasOwnProperty', 'toString', 'valueOf', 'then'];
 
 function pick<T>(r: () => number, list: readonly T[]): T {
@@ -48,7 +50,7 @@ function randomValue(r: () => number, depth = 0): Json {
   switch (k) {
     case 0: return null;
     case 1: return r() < 0.5;
-    case 2: return pick(r, [0, -1, 1.5, -0, 1e308, -1e308, 2 ** 53 + 1, 5e-324, 123456789012345678901234567890]);
+    case 2: return pick(r, [0, -1, 1.5, -0, 1e308, -1e308, 2 ** 53 + 1, 5e-324, 1.2345678901234568e29]);
     case 3: return pick(r, ODD_STRINGS);
     case 4: return Math.floor(r() * 1e6);
     case 5: return String.fromCharCode(...Array.from({ length: 1 + Math.floor(r() * 20) }, () => Math.floor(r() * 0xffff)));

@@ -129,6 +129,7 @@ export async function startReceiver(kommune = '1508', orgnr = '942953119', behav
       let stopped = false;
       let downs = 0;
       const loop = (async () => {
+        // eslint-disable-next-line no-unmodified-loop-condition -- stop() sets stopped while this loop awaits
         while (!stopped) {
           await new Promise((r) => setTimeout(r, upMs));
           if (stopped) break;

@@ -11,7 +11,7 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const FIXTURES = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'contract');
 
 /** A contract example, parsed afresh (tests change their copies). */
-export const fixture = (name: string): any => JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')); // eslint-disable-line @typescript-eslint/no-explicit-any
+export const fixture = (name: string): any => JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8'));
 
 /** The example's moment: the patient's age and consents are judged on this day. */
 export const NOW = () => new Date('2026-11-24T12:00:00+01:00');
