@@ -42,6 +42,7 @@ export default tseslint.config(
       'no-unused-vars': ['error', { argsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' }],
     },
   },
+  { files: ['**/*.mjs'], languageOptions: { sourceType: 'module' } },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.recommended],
