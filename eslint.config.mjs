@@ -4,7 +4,12 @@ import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
-const tsProjects = ['packages/*/tsconfig.lint.json', 'services/*/tsconfig.lint.json', 'profiles/tsconfig.lint.json', 'test/tsconfig.lint.json'];
+const tsProjects = [
+  'packages/*/tsconfig.lint.json',
+  'services/*/tsconfig.lint.json',
+  'profiles/tsconfig.lint.json',
+  'test/tsconfig.lint.json',
+];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/generated/**', '**/coverage/**', '.demo/**', 'bench/.prof/**'] },
@@ -67,7 +72,10 @@ export default tseslint.config(
       '@typescript-eslint/prefer-string-starts-ends-with': 'error',
       '@typescript-eslint/return-await': ['error', 'in-try-catch'],
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
-      '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { prefer: 'type-imports', fixStyle: 'inline-type-imports' },
+      ],
       'no-unused-vars': 'off',
       '@typescript-eslint/no-unused-vars': [
         'error',
@@ -91,8 +99,37 @@ export default tseslint.config(
 );
 
 function nodeGlobals() {
-  const names = ['require', 'module', 'exports', '__dirname', '__filename', 'process', 'console', 'Buffer', 'setTimeout', 'clearTimeout'];
-  const more = ['setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder'];
-  const late = ['AbortController', 'AbortSignal', 'performance', 'fetch', 'structuredClone', 'queueMicrotask', 'global', 'globalThis'];
+  const names = [
+    'require',
+    'module',
+    'exports',
+    '__dirname',
+    '__filename',
+    'process',
+    'console',
+    'Buffer',
+    'setTimeout',
+    'clearTimeout',
+  ];
+  const more = [
+    'setInterval',
+    'clearInterval',
+    'setImmediate',
+    'clearImmediate',
+    'URL',
+    'URLSearchParams',
+    'TextEncoder',
+    'TextDecoder',
+  ];
+  const late = [
+    'AbortController',
+    'AbortSignal',
+    'performance',
+    'fetch',
+    'structuredClone',
+    'queueMicrotask',
+    'global',
+    'globalThis',
+  ];
   return Object.fromEntries([...names, ...more, ...late].map((n) => [n, 'readonly']));
 }

@@ -32,18 +32,54 @@ const ROOT = join(__dirname, '..');
 const CONCURRENCY = 64; // the router's default (ROUTER_CONCURRENCY; at most 16 posts in flight to the one recipient)
 const SENDER = '997005562';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const freePort = () => new Promise((resolve) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
 const seconds = (since) => Number(process.hrtime.bigint() - since) / 1e9;
 
 async function startRedis(dir) {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--maxmemory-policy',
+      'noeviction',
+    ],
+    { stdio: 'ignore' }
+  );
   let exited;
-  child.on('exit', (code) => { exited = code ?? 'signal'; });
-  child.on('error', (err) => { exited = err.message; });
+  child.on('exit', (code) => {
+    exited = code ?? 'signal';
+  });
+  child.on('error', (err) => {
+    exited = err.message;
+  });
   // eslint-disable-next-line no-unmodified-loop-condition -- the child's exit/error handlers set exited
   for (let i = 0; i < 100 && exited === undefined; i++) {
-    const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: () => null });
+    const redis = new Redis({
+      port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      maxRetriesPerRequest: null,
+      retryStrategy: () => null,
+    });
     redis.on('error', () => undefined);
     try {
       await redis.connect();
@@ -55,7 +91,9 @@ async function startRedis(dir) {
     }
   }
   child.kill();
-  throw new Error(`redis-server (the bench's own, port ${port}) did not start${exited !== undefined ? ` (${exited})` : ''}: is redis-server installed?`);
+  throw new Error(
+    `redis-server (the bench's own, port ${port}) did not start${exited !== undefined ? ` (${exited})` : ''}: is redis-server installed?`
+  );
 }
 
 const progress = (text) => process.stderr.write(`backlog: ${text}\n`);
@@ -79,12 +117,21 @@ const BARE_WORKER = `
 
 async function startRouter(env) {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'services', 'meldeplikt-router', 'dist', 'main.js')], { env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [join(ROOT, 'services', 'meldeplikt-router', 'dist', 'main.js')], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   let exited;
-  child.on('exit', (code) => { exited = code; });
+  child.on('exit', (code) => {
+    exited = code;
+  });
   for (let i = 0; i < 300; i++) {
     if (exited !== undefined) throw new Error(`meldeplikt-router exited (${exited}) before it was ready`);
-    try { if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return { child, exited: () => exited }; } catch { /* not yet */ }
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return { child, exited: () => exited };
+    } catch {
+      /* not yet */
+    }
     await sleep(50);
   }
   child.kill();
@@ -94,9 +141,11 @@ async function startRouter(env) {
 /** Runs one(i) with `inFlight` calls in flight until n are done. */
 async function inParallel(n, inFlight, one) {
   let next = 0;
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    while (next < n) await one(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < n) await one(next++);
+    })
+  );
 }
 
 module.exports = {
@@ -116,15 +165,23 @@ module.exports = {
       const template = readFileSync(join(ROOT, 'test', 'fixtures', 'contract', 'meldeplikt.json'), 'utf8');
       const stored = storedMeldeplikt(template);
       const directory = JSON.parse(readFileSync(join(ROOT, 'packages', 'directory', 'demo-directory.json'), 'utf8'));
-      for (const k of directory.kommuner) k.koordinerendeEnhet.endpoint = k.koordinerendeEnhet.endpoint.replace(':4101', `:${receiverPort}`);
+      for (const k of directory.kommuner)
+        k.koordinerendeEnhet.endpoint = k.koordinerendeEnhet.endpoint.replace(':4101', `:${receiverPort}`);
       writeFileSync(join(work, 'directory.json'), JSON.stringify(directory));
       const endpoint = `http://127.0.0.1:${receiverPort}/kommune/1508/ke/$process-message`;
 
       // Bodies at rest as the deployed router reads them: encrypted when it takes IPBRO_ENCRYPTION_KEY.
-      const routerDist = ['main.js', 'config.js'].map((f) => join(ROOT, 'services', 'meldeplikt-router', 'dist', f)).filter((f) => existsSync(f));
-      const encrypting = routerDist.some((f) => /IPBRO_ENCRYPTION_KEY|encryptionKeyConfigSpec/.test(readFileSync(f, 'utf8'))) && typeof BodyCipher === 'function';
+      const routerDist = ['main.js', 'config.js']
+        .map((f) => join(ROOT, 'services', 'meldeplikt-router', 'dist', f))
+        .filter((f) => existsSync(f));
+      const encrypting =
+        routerDist.some((f) => /IPBRO_ENCRYPTION_KEY|encryptionKeyConfigSpec/.test(readFileSync(f, 'utf8'))) &&
+        typeof BodyCipher === 'function';
       const key = randomBytes(32).toString('base64');
-      const ledger = new MessageLedger(redis, { prefix, ...(encrypting ? { cipher: BodyCipher.fromBase64(key) } : {}) });
+      const ledger = new MessageLedger(redis, {
+        prefix,
+        ...(encrypting ? { cipher: BodyCipher.fromBase64(key) } : {}),
+      });
       const delivery = { firstDelayMs: 1000, ceilingMs: 3600000, attempts: 0 };
       const queue = createQueue(QUEUES.meldeplikt, redis, delivery, prefix);
       cleanup.push(() => queue.close());
@@ -139,12 +196,26 @@ module.exports = {
       await inParallel(n, 200, (i) => {
         const id = `${prefix.slice(1, -1)}-${i}`;
         const k = `${SENDER}:${id}`;
-        return ledger.accept({ sender: SENDER, id, event: 'meldeplikt', body: stored(id), enqueue: (jobId) => queue.add('meldeplikt', deliveryJobData({ key: k, messageId: id, sender: SENDER, event: 'meldeplikt', ...hints }), { jobId }).then(() => undefined) });
+        return ledger.accept({
+          sender: SENDER,
+          id,
+          event: 'meldeplikt',
+          body: stored(id),
+          enqueue: (jobId) =>
+            queue
+              .add(
+                'meldeplikt',
+                deliveryJobData({ key: k, messageId: id, sender: SENDER, event: 'meldeplikt', ...hints }),
+                { jobId }
+              )
+              .then(() => undefined),
+        });
       });
       const fillRate = n / seconds(fillStarted);
       const waiting = await queue.getJobCountByTypes('waiting');
       const queued = (await ledger.countByState()).queued;
-      if (waiting !== n || queued !== n) throw new Error(`the backlog holds ${waiting} jobs and ${queued} queued records, not ${n}`);
+      if (waiting !== n || queued !== n)
+        throw new Error(`the backlog holds ${waiting} jobs and ${queued} queued records, not ${n}`);
 
       // 2. memory per waiting message
       const perMessage = ((await usedMemory(redis)) - before) / n;
@@ -155,7 +226,10 @@ module.exports = {
         body: await usage(`${prefix}:body:${sampleKey}`),
         record: await usage(`${prefix}:msg:${sampleKey}`),
         job: await usage(`${prefix}:${QUEUES.meldeplikt}:${jobIdFor(sampleKey)}`),
-        indexes: (await usage(`${prefix}:id:${sampleId}`)) + (await usage(`${prefix}:state:queued`)) / n + (await usage(`${prefix}:${QUEUES.meldeplikt}:wait`)) / n,
+        indexes:
+          (await usage(`${prefix}:id:${sampleId}`)) +
+          (await usage(`${prefix}:state:queued`)) / n +
+          (await usage(`${prefix}:${QUEUES.meldeplikt}:wait`)) / n,
       };
       const sampled = parts.body + parts.record + parts.job + parts.indexes;
 
@@ -165,7 +239,12 @@ module.exports = {
       cleanup.push(() => bareQueue.close());
       const bareBefore = await usedMemory(redis);
       for (let i = 0; i < anchorN; i += 500) {
-        await bareQueue.addBulk(Array.from({ length: Math.min(500, anchorN - i) }, (_, j) => ({ name: 'post', data: { id: `bare-${i + j}`, body: stored(`bare-${i + j}`) } })));
+        await bareQueue.addBulk(
+          Array.from({ length: Math.min(500, anchorN - i) }, (_, j) => ({
+            name: 'post',
+            data: { id: `bare-${i + j}`, body: stored(`bare-${i + j}`) },
+          }))
+        );
       }
       const barePerJob = ((await usedMemory(redis)) - bareBefore) / anchorN;
 
@@ -185,10 +264,14 @@ module.exports = {
 
       // anchor: a bare worker POSTing the bytes its job carries, same concurrency, in a process of
       // its own like the router, measured the same way (from its start, less what it did before)
-      const bare = spawn(process.execPath, ['-e', BARE_WORKER, own.url, barePrefix, endpoint, String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const bare = spawn(process.execPath, ['-e', BARE_WORKER, own.url, barePrefix, endpoint, String(CONCURRENCY)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       cleanup.push(() => bare.kill());
       await new Promise((resolve, reject) => {
-        bare.stdout.on('data', (d) => { if (String(d).includes('ready')) resolve(); });
+        bare.stdout.on('data', (d) => {
+          if (String(d).includes('ready')) resolve();
+        });
         bare.on('exit', (code) => reject(new Error(`the bare worker exited (${code})`)));
       });
       const bareStarted = process.hrtime.bigint();
@@ -200,8 +283,11 @@ module.exports = {
 
       // the real router, as deployed
       const router = await startRouter({
-        REDIS_URL: own.url, QUEUE_PREFIX: prefix, DIRECTORY_FILE: join(work, 'directory.json'),
-        ROUTER_CONCURRENCY: String(CONCURRENCY), ...(encrypting ? { IPBRO_ENCRYPTION_KEY: key } : {}),
+        REDIS_URL: own.url,
+        QUEUE_PREFIX: prefix,
+        DIRECTORY_FILE: join(work, 'directory.json'),
+        ROUTER_CONCURRENCY: String(CONCURRENCY),
+        ...(encrypting ? { IPBRO_ENCRYPTION_KEY: key } : {}),
       });
       cleanup.push(() => router.child.kill('SIGTERM'));
       const drainStarted = process.hrtime.bigint();
@@ -209,7 +295,8 @@ module.exports = {
       const deadline = Date.now() + Math.max(120, n / 20) * 1000;
       let counts = await ledger.countByState();
       while (counts.delivered < n) {
-        if (router.exited() !== undefined) throw new Error(`meldeplikt-router exited (${router.exited()}) while draining: ${JSON.stringify(counts)}`);
+        if (router.exited() !== undefined)
+          throw new Error(`meldeplikt-router exited (${router.exited()}) while draining: ${JSON.stringify(counts)}`);
         if (Date.now() > deadline) throw new Error(`the backlog did not drain in time: ${JSON.stringify(counts)}`);
         await sleep(50);
         counts = await ledger.countByState();
@@ -219,13 +306,36 @@ module.exports = {
       if (received - receivedByBare < n) throw new Error(`the receiver got ${received - receivedByBare} of ${n}`);
 
       return [
-        { metric: `backlog drain: ${label} waiting meldeplikt after the receiver comes back (meldeplikt-router process, concurrency ${CONCURRENCY}; ${drainSeconds.toFixed(1)} s${quick ? '; quick: 10,000, the full run 100,000' : ''})`, value: drainRate, unit: 'messages/s', anchor: `bare BullMQ worker process POSTing the same bytes (${anchorN} jobs, same Redis, receiver and concurrency)`, anchorValue: bareRate },
-        { metric: `Redis memory per waiting meldeplikt (INFO used_memory growth / ${label}; ${stored(sampleId).length} B message as stored, body ${encrypting ? 'encrypted' : 'in clear'})`, value: perMessage, unit: 'bytes', anchor: 'bare BullMQ job carrying the same body', anchorValue: barePerJob },
-        { metric: `  of which, by MEMORY USAGE of one message: body ${parts.body}, record ${parts.record}, job ${parts.job}, indexes ${Math.round(parts.indexes)}`, value: sampled, unit: 'bytes' },
-        { metric: `accepting the backlog (ledger.accept + the gateway's queue add, 200 in flight, AOF everysec)`, value: fillRate, unit: 'messages/s' },
+        {
+          metric: `backlog drain: ${label} waiting meldeplikt after the receiver comes back (meldeplikt-router process, concurrency ${CONCURRENCY}; ${drainSeconds.toFixed(1)} s${quick ? '; quick: 10,000, the full run 100,000' : ''})`,
+          value: drainRate,
+          unit: 'messages/s',
+          anchor: `bare BullMQ worker process POSTing the same bytes (${anchorN} jobs, same Redis, receiver and concurrency)`,
+          anchorValue: bareRate,
+        },
+        {
+          metric: `Redis memory per waiting meldeplikt (INFO used_memory growth / ${label}; ${stored(sampleId).length} B message as stored, body ${encrypting ? 'encrypted' : 'in clear'})`,
+          value: perMessage,
+          unit: 'bytes',
+          anchor: 'bare BullMQ job carrying the same body',
+          anchorValue: barePerJob,
+        },
+        {
+          metric: `  of which, by MEMORY USAGE of one message: body ${parts.body}, record ${parts.record}, job ${parts.job}, indexes ${Math.round(parts.indexes)}`,
+          value: sampled,
+          unit: 'bytes',
+        },
+        {
+          metric: `accepting the backlog (ledger.accept + the gateway's queue add, 200 in flight, AOF everysec)`,
+          value: fillRate,
+          unit: 'messages/s',
+        },
       ];
     } finally {
-      for (const step of cleanup.reverse()) await Promise.resolve().then(step).catch(() => undefined);
+      for (const step of cleanup.reverse())
+        await Promise.resolve()
+          .then(step)
+          .catch(() => undefined);
       await redis.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
       redis.disconnect();
       own.child.kill();

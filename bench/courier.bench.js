@@ -29,14 +29,25 @@ const CONCURRENCY = Number(process.env.BENCH_COURIER_CONCURRENCY ?? 8);
 const ROOT = join(__dirname, '..');
 const PLAN_ID = '0d5e3b0c-7d6b-4f0e-8b5a-3c2d1e0f9a02';
 
-
 function post(agent, url, body) {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'Content-Type': 'application/fhir+json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))) : reject(new Error(`HTTP ${res.statusCode}`))));
-    });
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'Content-Type': 'application/fhir+json', 'Content-Length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+            : reject(new Error(`HTTP ${res.statusCode}`))
+        );
+      }
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -95,33 +106,67 @@ module.exports = {
     const plan = planTransactions(JSON.parse(template), 8);
     const first = JSON.stringify(transactionBundle(plan.batches[0], new Map()));
     const firstAnswer = await post(agent, base, first);
-    const written = new Map(plan.batches[0].map((e, i) => [e.fullUrl, firstAnswer.entry[i].response.location.replace(/\/_history\/.*$/, '')]));
+    const written = new Map(
+      plan.batches[0].map((e, i) => [e.fullUrl, firstAnswer.entry[i].response.location.replace(/\/_history\/.*$/, '')])
+    );
     const second = JSON.stringify(transactionBundle(plan.batches[1], written));
     const barePrefix = `{ipbro-bench-cbare-${run}}`;
     const bareQueue = new Queue('bare', { connection: connect(), prefix: barePrefix });
-    const bare = new Worker('bare', async () => {
-      await post(agent, base, first);
-      await post(agent, base, second);
-    }, { connection: connect(), prefix: barePrefix, concurrency: CONCURRENCY, autorun: false });
-    const fillBare = (count, tag) => bareQueue.addBulk(Array.from({ length: count }, (_, i) => ({ name: 'post', data: { id: `${run}-${tag}${i}` } })));
+    const bare = new Worker(
+      'bare',
+      async () => {
+        await post(agent, base, first);
+        await post(agent, base, second);
+      },
+      { connection: connect(), prefix: barePrefix, concurrency: CONCURRENCY, autorun: false }
+    );
+    const fillBare = (count, tag) =>
+      bareQueue.addBulk(Array.from({ length: count }, (_, i) => ({ name: 'post', data: { id: `${run}-${tag}${i}` } })));
 
     // Measured: the courier as main.ts makes it; plan copies accepted as the gateway does.
     const prefix = `{ipbro-bench-courier-${run}}`;
     const key = randomBytes(32);
     const producer = connect();
     const courier = startDocumentCourier({
-      producer, workerConnection: connect(), directory, logger: createLogger('bench', { level: 'warn' }), prefix, patientKey: patientKeyer(key),
+      producer,
+      workerConnection: connect(),
+      directory,
+      logger: createLogger('bench', { level: 'warn' }),
+      prefix,
+      patientKey: patientKeyer(key),
       cipher: bodyCipherFromConfig(key, undefined),
-      delivery: { firstDelayMs: 1000, ceilingMs: 3600000, attempts: 0, timeoutMs: 10000 }, concurrency: CONCURRENCY,
+      delivery: { firstDelayMs: 1000, ceilingMs: 3600000, attempts: 0, timeoutMs: 10000 },
+      concurrency: CONCURRENCY,
     });
     await courier.worker.pause();
     const fillCourier = async (count, tag) => {
       for (let i = 0; i < count; i += 100) {
-        await Promise.all(Array.from({ length: Math.min(100, count - i) }, (_, _j) => {
-          const id = randomUUID();
-          const k = `942953119:${id}`;
-          return courier.ledger.accept({ sender: '942953119', id, event: 'ip-plan-copy', body: template.replace(PLAN_ID, id), enqueue: (jobId) => courier.queue.add('ip-plan-copy', deliveryJobData({ key: k, messageId: id, sender: '942953119', event: 'ip-plan-copy', destination: { orgnr: '997005562' } }), { jobId }).then(() => undefined) });
-        }));
+        await Promise.all(
+          Array.from({ length: Math.min(100, count - i) }, (_, _j) => {
+            const id = randomUUID();
+            const k = `942953119:${id}`;
+            return courier.ledger.accept({
+              sender: '942953119',
+              id,
+              event: 'ip-plan-copy',
+              body: template.replace(PLAN_ID, id),
+              enqueue: (jobId) =>
+                courier.queue
+                  .add(
+                    'ip-plan-copy',
+                    deliveryJobData({
+                      key: k,
+                      messageId: id,
+                      sender: '942953119',
+                      event: 'ip-plan-copy',
+                      destination: { orgnr: '997005562' },
+                    }),
+                    { jobId }
+                  )
+                  .then(() => undefined),
+            });
+          })
+        );
       }
       void tag;
     };
@@ -149,9 +194,11 @@ module.exports = {
       await courier.worker.pause();
     }
     const counts = await courier.ledger.countByState();
-    if (counts.acknowledged < rounds * n + warm) throw new Error(`only ${counts.acknowledged} of ${rounds * n + warm} acknowledged: ${JSON.stringify(counts)}`);
+    if (counts.acknowledged < rounds * n + warm)
+      throw new Error(`only ${counts.acknowledged} of ${rounds * n + warm} acknowledged: ${JSON.stringify(counts)}`);
     const plans = await (await fetch(`${base}/CarePlan`)).json();
-    if ((plans.entry ?? []).length !== 1) throw new Error(`the peer holds ${(plans.entry ?? []).length} CarePlans, expected 1`);
+    if ((plans.entry ?? []).length !== 1)
+      throw new Error(`the peer holds ${(plans.entry ?? []).length} CarePlans, expected 1`);
     await courier.close();
     if (bareStarted) await bare.close();
     await bareQueue.obliterate({ force: true });
@@ -163,17 +210,43 @@ module.exports = {
     const wprefix = `{ipbro-bench-waiting-${run}}`;
     const wredis = connect();
     const ledger = new MessageLedger(wredis, { prefix: wprefix, cipher: bodyCipherFromConfig(key, undefined) });
-    const queue = createQueue(QUEUES.documents, wredis, { firstDelayMs: 1000, ceilingMs: 3600000, attempts: 0 }, wprefix);
+    const queue = createQueue(
+      QUEUES.documents,
+      wredis,
+      { firstDelayMs: 1000, ceilingMs: 3600000, attempts: 0 },
+      wprefix
+    );
     const epikrise = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'contract', 'epikrise.json'), 'utf8'));
     epikrise.entry[1].resource.content[0].attachment.data = randomBytes(1024 * 1024).toString('base64');
     const epiText = JSON.stringify(epikrise);
     const epiId = epikrise.entry[0].resource.id;
     for (let i = 0; i < waitingCount; i += 20) {
-      await Promise.all(Array.from({ length: Math.min(20, waitingCount - i) }, () => {
-        const id = randomUUID();
-        const k = `997005562:${id}`;
-        return ledger.accept({ sender: '997005562', id, event: 'epikrise', body: epiText.replace(epiId, id), enqueue: (jobId) => queue.add('epikrise', deliveryJobData({ key: k, messageId: id, sender: '997005562', event: 'epikrise', homeKommune: '1508' }), { jobId }).then(() => undefined) });
-      }));
+      await Promise.all(
+        Array.from({ length: Math.min(20, waitingCount - i) }, () => {
+          const id = randomUUID();
+          const k = `997005562:${id}`;
+          return ledger.accept({
+            sender: '997005562',
+            id,
+            event: 'epikrise',
+            body: epiText.replace(epiId, id),
+            enqueue: (jobId) =>
+              queue
+                .add(
+                  'epikrise',
+                  deliveryJobData({
+                    key: k,
+                    messageId: id,
+                    sender: '997005562',
+                    event: 'epikrise',
+                    homeKommune: '1508',
+                  }),
+                  { jobId }
+                )
+                .then(() => undefined),
+          });
+        })
+      );
     }
     const all = await keysBytes(wredis, `${wprefix}*`);
     const bodies = await keysBytes(wredis, `${wprefix}:body:*`);
@@ -186,10 +259,33 @@ module.exports = {
     agent.destroy();
     directory.close();
     return [
-      { metric: `courier plan-copy deliveries, fhir-rest (best of ${rounds} rounds of ${n}; 2 conditional transactions each to a Medplum FHIR server; concurrency ${CONCURRENCY})`, value: measured.rate, unit: 'deliveries/s', anchor: 'bare BullMQ worker POSTing the same 2 transactions to the same peer', anchorValue: anchor.rate, target: 'ratio ≥ 0.7' },
-      { metric: 'courier CPU per plan-copy delivery (this process: worker, ledger, gate, peer)', value: measured.cpuUs, unit: 'µs', anchor: 'bare worker', anchorValue: anchor.cpuUs },
-      { metric: `Redis bytes per waiting 1 MB epikrise (${waitingCount} waiting, bodies encrypted; message ${epiText.length} bytes of JSON)`, value: all.bytes / waitingCount, unit: 'bytes', anchor: 'the message text itself', anchorValue: epiText.length },
-      { metric: 'Redis bytes per waiting epikrise besides its body (job, record, indexes)', value: (all.bytes - bodies.bytes) / waitingCount, unit: 'bytes' },
+      {
+        metric: `courier plan-copy deliveries, fhir-rest (best of ${rounds} rounds of ${n}; 2 conditional transactions each to a Medplum FHIR server; concurrency ${CONCURRENCY})`,
+        value: measured.rate,
+        unit: 'deliveries/s',
+        anchor: 'bare BullMQ worker POSTing the same 2 transactions to the same peer',
+        anchorValue: anchor.rate,
+        target: 'ratio ≥ 0.7',
+      },
+      {
+        metric: 'courier CPU per plan-copy delivery (this process: worker, ledger, gate, peer)',
+        value: measured.cpuUs,
+        unit: 'µs',
+        anchor: 'bare worker',
+        anchorValue: anchor.cpuUs,
+      },
+      {
+        metric: `Redis bytes per waiting 1 MB epikrise (${waitingCount} waiting, bodies encrypted; message ${epiText.length} bytes of JSON)`,
+        value: all.bytes / waitingCount,
+        unit: 'bytes',
+        anchor: 'the message text itself',
+        anchorValue: epiText.length,
+      },
+      {
+        metric: 'Redis bytes per waiting epikrise besides its body (job, record, indexes)',
+        value: (all.bytes - bodies.bytes) / waitingCount,
+        unit: 'bytes',
+      },
     ];
   },
 };

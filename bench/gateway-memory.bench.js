@@ -32,7 +32,13 @@ async function startRedis(dir) {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
   args.push('--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction');
   const child = spawn('redis-server', args, { stdio: 'ignore' });
-  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: () => null });
+  const redis = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: null,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => undefined);
   for (let i = 0; i < 200; i++) {
     try {
@@ -58,7 +64,11 @@ async function usageByKind(redis, prefix, ids) {
     for (const k of keys) pipe.call('MEMORY', 'USAGE', k, 'SAMPLES', '0');
     const sizes = await pipe.exec();
     keys.forEach((k, i) => {
-      const kind = k.slice(prefix.length).replace(ids, '<id>').replace(/[0-9a-f]{16,}/g, '<hash>').replace(/:\d+$/, ':<n>');
+      const kind = k
+        .slice(prefix.length)
+        .replace(ids, '<id>')
+        .replace(/[0-9a-f]{16,}/g, '<hash>')
+        .replace(/:\d+$/, ':<n>');
       kinds[kind] = (kinds[kind] ?? 0) + Number(sizes[i][1] ?? 0);
     });
   } while (cursor !== '0');
@@ -76,13 +86,22 @@ module.exports = {
     const run = randomUUID().slice(0, 8);
     const issuer = await createTokenIssuer({ issuer: 'bench', audience: 'ipbro', clients: [] });
     writeFileSync(join(dir, 'jwks.json'), JSON.stringify(issuer.jwks));
-    const token = await issuer.mint({ orgnr: '997005562', scope: 'ipbro:message.write', clientId: 'bench', expiresInSeconds: 3600 });
+    const token = await issuer.mint({
+      orgnr: '997005562',
+      scope: 'ipbro:message.write',
+      clientId: 'bench',
+      expiresInSeconds: 3600,
+    });
     const logger = createLogger('gateway', { level: 'info', destination: logDestination('/dev/null') });
     const prefix = `{ipbro-bench-mem-${run}}`;
     const env = {
-      REDIS_URL: `redis://127.0.0.1:${own.port}`, QUEUE_PREFIX: prefix, IPBRO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      REDIS_URL: `redis://127.0.0.1:${own.port}`,
+      QUEUE_PREFIX: prefix,
+      IPBRO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       AUDIT_HMAC_KEY: randomBytes(32).toString('base64'),
-      AUTH_ISSUER: 'bench', AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: join(dir, 'jwks.json'),
+      AUTH_ISSUER: 'bench',
+      AUTH_AUDIENCE: 'ipbro',
+      AUTH_JWKS_FILE: join(dir, 'jwks.json'),
     };
     const wired = await wireGateway(loadGatewayConfig(env), logger);
     const server = await new Promise((resolve) => {
@@ -91,7 +110,8 @@ module.exports = {
     const url = `http://127.0.0.1:${server.address().port}/fhir/$process-message`;
     const post = async (id) => {
       const res = await fetch(url, {
-        method: 'POST', body: template.replace('6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01', id),
+        method: 'POST',
+        body: template.replace('6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01', id),
         headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/fhir+json' },
       });
       await res.arrayBuffer();
@@ -101,19 +121,30 @@ module.exports = {
       await post(`${run}-warm`); // the first message creates the queue's and the trail's shared keys
       const before = await usedMemory(own.redis);
       let next = 0;
-      await Promise.all(Array.from({ length: 16 }, async () => {
-        while (next < n) await post(`${run}-${next++}`);
-      }));
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (next < n) await post(`${run}-${next++}`);
+        })
+      );
       await sleep(200);
       const perMessage = ((await usedMemory(own.redis)) - before) / n;
       const kinds = await usageByKind(own.redis, prefix, new RegExp(`${run}-(\\d+|warm)`, 'g'));
-      const parts = Object.entries(kinds).filter(([, v]) => v >= n).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${Math.round(v / (n + 1))}`);
+      const parts = Object.entries(kinds)
+        .filter(([, v]) => v >= n)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${Math.round(v / (n + 1))}`);
       return [
         {
           metric: `Redis bytes per waiting meldeplikt (≤ 8 KB; gateway path: record, encrypted body, job, audit, indexes; used_memory growth / ${n})`,
-          value: perMessage, unit: 'bytes', target: `≤ ${TARGET}`,
+          value: perMessage,
+          unit: 'bytes',
+          target: `≤ ${TARGET}`,
         },
-        { metric: `  of which, MEMORY USAGE per message by key: ${parts.join(', ')}`, value: Object.values(kinds).reduce((a, b) => a + b, 0) / (n + 1), unit: 'bytes' },
+        {
+          metric: `  of which, MEMORY USAGE per message by key: ${parts.join(', ')}`,
+          value: Object.values(kinds).reduce((a, b) => a + b, 0) / (n + 1),
+          unit: 'bytes',
+        },
       ];
     } finally {
       server.close();

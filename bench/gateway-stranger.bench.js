@@ -22,7 +22,7 @@ const sleep = (n) => new Promise((r) => setTimeout(r, n));
 
 /** The bodies sent: a stranger's 30 MB of small JSON values (the costliest shape to parse), or an epikrise with a 22 MB PDF. */
 function bodyOf(kind) {
-  if (kind === 'stranger') return Buffer.from(`[${'{"a":1},'.repeat(30 * MB / 8 - 1)}{"a":1}]`);
+  if (kind === 'stranger') return Buffer.from(`[${'{"a":1},'.repeat((30 * MB) / 8 - 1)}{"a":1}]`);
   const epikrise = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'contract', 'epikrise.json'), 'utf8'));
   epikrise.entry[1].resource.content[0].attachment.data = randomBytes(22 * MB).toString('base64');
   return Buffer.from(JSON.stringify(epikrise));
@@ -41,8 +41,13 @@ function upload(port, headers, body) {
     let failure = '';
     socket.on('connect', () => {
       started = process.hrtime.bigint();
-      const head = ['POST /fhir/$process-message HTTP/1.1', 'Host: 127.0.0.1', 'Content-Type: application/fhir+json',
-        `Content-Length: ${body.length}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)].join('\r\n');
+      const head = [
+        'POST /fhir/$process-message HTTP/1.1',
+        'Host: 127.0.0.1',
+        'Content-Type: application/fhir+json',
+        `Content-Length: ${body.length}`,
+        ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+      ].join('\r\n');
       socket.write(`${head}\r\n\r\n`);
       if (body.length > 0) socket.write(body);
     });
@@ -54,9 +59,9 @@ function upload(port, headers, body) {
       socket.destroy();
     });
     socket.on('error', (err) => void (failure = err.code ?? err.message));
-    socket.on('close', () => reject(new Error(
-      `closed without an answer (${failure || 'no error'}): ${JSON.stringify(seen.slice(0, 80))}`,
-    )));
+    socket.on('close', () =>
+      reject(new Error(`closed without an answer (${failure || 'no error'}): ${JSON.stringify(seen.slice(0, 80))}`))
+    );
   });
 }
 
@@ -68,12 +73,14 @@ if (!isMainThread) {
   parentPort.once('message', async () => {
     const end = Date.now() + seconds * 1000;
     const statuses = {};
-    await Promise.all(Array.from({ length: clients }, async () => {
-      while (Date.now() < end) {
-        const { status } = await upload(port, headers, body);
-        statuses[status] = (statuses[status] ?? 0) + 1;
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (Date.now() < end) {
+          const { status } = await upload(port, headers, body);
+          statuses[status] = (statuses[status] ?? 0) + 1;
+        }
+      })
+    );
     parentPort.postMessage(statuses);
   });
 }
@@ -81,13 +88,20 @@ if (!isMainThread) {
 async function startGateway(env) {
   const port = await new Promise((resolve) => {
     const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
   });
   const main = join(ROOT, 'services', 'gateway', 'dist', 'main.js');
   const childEnv = { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) };
   const child = spawn(process.execPath, [main], { env: childEnv, stdio: ['ignore', 'ignore', 'inherit'] });
   for (let i = 0; i < 300; i++) {
-    try { if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return { child, port }; } catch { /* not yet */ }
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return { child, port };
+    } catch {
+      /* not yet */
+    }
     await sleep(100);
   }
   child.kill();
@@ -101,7 +115,10 @@ async function probeHealth(port, until, everyMs = 10) {
   while (until()) {
     const started = process.hrtime.bigint();
     await new Promise((resolve, reject) => {
-      const req = http.get({ agent, host: '127.0.0.1', port, path: '/healthz' }, (res) => { res.resume(); res.on('end', resolve); });
+      const req = http.get({ agent, host: '127.0.0.1', port, path: '/healthz' }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
       req.on('error', reject);
     });
     latencies.push(ms(started));
@@ -147,27 +164,39 @@ async function measure(port, token, { trials, seconds }) {
   const idleEnd = Date.now() + seconds * 1000;
   const idle = await probeHealth(port, () => Date.now() < idleEnd);
   const strangers = await healthWhileArriving(port, seconds, stranger, 'stranger');
-  if (Object.keys(strangers.statuses).some((s) => s !== '401')) throw new Error(`strangers answered ${JSON.stringify(strangers.statuses)}`);
+  if (Object.keys(strangers.statuses).some((s) => s !== '401'))
+    throw new Error(`strangers answered ${JSON.stringify(strangers.statuses)}`);
   const authenticated = await healthWhileArriving(port, seconds, { Authorization: `Bearer ${token}` }, 'epikrise');
 
   const s = strangers.latencies;
   const a = authenticated.latencies;
   return [
     {
-      metric: `401 for an unauthenticated 30 MB body, worst of ${trials} (p50 ${pct(big, 50)} ms)`, value: worst(big), unit: 'ms',
-      anchor: `401 for the same request without a body, worst of ${trials}`, anchorValue: worst(bodyless), target: '≤ 100 ms',
+      metric: `401 for an unauthenticated 30 MB body, worst of ${trials} (p50 ${pct(big, 50)} ms)`,
+      value: worst(big),
+      unit: 'ms',
+      anchor: `401 for the same request without a body, worst of ${trials}`,
+      anchorValue: worst(bodyless),
+      target: '≤ 100 ms',
     },
     {
-      metric: `/healthz while four unauthenticated 30 MB bodies keep arriving (${strangers.statuses['401']} answered 401), `
-        + `worst of ${s.length} (p50 ${pct(s, 50)}, p99 ${pct(s, 99)} ms)`,
-      value: worst(s), unit: 'ms',
+      metric:
+        `/healthz while four unauthenticated 30 MB bodies keep arriving (${strangers.statuses['401']} answered 401), ` +
+        `worst of ${s.length} (p50 ${pct(s, 50)}, p99 ${pct(s, 99)} ms)`,
+      value: worst(s),
+      unit: 'ms',
       anchor: `/healthz with nothing else arriving, worst of ${idle.length} (p50 ${pct(idle, 50)}, p99 ${pct(idle, 99)} ms)`,
-      anchorValue: worst(idle), target: '≤ 50 ms',
+      anchorValue: worst(idle),
+      target: '≤ 50 ms',
     },
     {
-      metric: `diagnostic: /healthz while four authenticated 30 MB epikriser keep arriving (${JSON.stringify(authenticated.statuses)}), `
-        + `worst of ${a.length} (p50 ${pct(a, 50)} ms)`,
-      value: worst(a), unit: 'ms', anchor: '/healthz with nothing else arriving, worst', anchorValue: worst(idle),
+      metric:
+        `diagnostic: /healthz while four authenticated 30 MB epikriser keep arriving (${JSON.stringify(authenticated.statuses)}), ` +
+        `worst of ${a.length} (p50 ${pct(a, 50)} ms)`,
+      value: worst(a),
+      unit: 'ms',
+      anchor: '/healthz with nothing else arriving, worst',
+      anchorValue: worst(idle),
     },
   ];
 }
@@ -182,13 +211,28 @@ module.exports = {
     const prefix = `{ipbro-bench-stranger-${run}}`;
     const work = mkdtempSync(join(tmpdir(), 'ipbro-bench-'));
     const { privateKey, publicKey } = await generateKeyPair('RS256');
-    writeFileSync(join(work, 'jwks.json'), JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'b', alg: 'RS256' }] }));
-    const claims = { scope: 'ipbro:message.write', client_id: 'bench', 'helseid://claims/client/claims/orgnr_parent': '997005562' };
-    const token = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'b', typ: 'at+jwt' })
-      .setIssuer('bench').setAudience('ipbro').setExpirationTime('1h').sign(privateKey);
+    writeFileSync(
+      join(work, 'jwks.json'),
+      JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'b', alg: 'RS256' }] })
+    );
+    const claims = {
+      scope: 'ipbro:message.write',
+      client_id: 'bench',
+      'helseid://claims/client/claims/orgnr_parent': '997005562',
+    };
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: 'b', typ: 'at+jwt' })
+      .setIssuer('bench')
+      .setAudience('ipbro')
+      .setExpirationTime('1h')
+      .sign(privateKey);
     const gateway = await startGateway({
-      REDIS_URL, QUEUE_PREFIX: prefix, IPBRO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      AUTH_ISSUER: 'bench', AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: join(work, 'jwks.json'),
+      REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      IPBRO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      AUTH_ISSUER: 'bench',
+      AUTH_AUDIENCE: 'ipbro',
+      AUTH_JWKS_FILE: join(work, 'jwks.json'),
     });
     try {
       return await measure(gateway.port, token, { trials: quick ? 10 : 30, seconds: quick ? 3 : 8 });

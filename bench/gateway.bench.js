@@ -19,7 +19,10 @@ const { loadDefinitions, validateMessage } = require('../packages/validation/dis
 const { createTokenIssuer } = require('../packages/simulated-peers/dist');
 const { loadLoop, rate } = require('./support');
 
-const listen = (app) => new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+const listen = (app) =>
+  new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 module.exports = {
@@ -40,11 +43,20 @@ module.exports = {
     const issuer = await createTokenIssuer({ issuer: 'bench', audience: 'ipbro', clients: [] });
     const dir = mkdtempSync(join(tmpdir(), 'ipbro-bench-'));
     writeFileSync(join(dir, 'jwks.json'), JSON.stringify(issuer.jwks));
-    const token = await issuer.mint({ orgnr: '997005562', scope: 'ipbro:message.write', clientId: 'bench', expiresInSeconds: 3600 });
+    const token = await issuer.mint({
+      orgnr: '997005562',
+      scope: 'ipbro:message.write',
+      clientId: 'bench',
+      expiresInSeconds: 3600,
+    });
     const prefix = `{ipbro-bench-${run}}`;
     const env = {
-      REDIS_URL, QUEUE_PREFIX: prefix, IPBRO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      AUTH_ISSUER: 'bench', AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: join(dir, 'jwks.json'),
+      REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      IPBRO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      AUTH_ISSUER: 'bench',
+      AUTH_AUDIENCE: 'ipbro',
+      AUTH_JWKS_FILE: join(dir, 'jwks.json'),
       DIRECTORY_FILE: join(__dirname, '..', 'packages', 'directory', 'demo-directory.json'),
     };
     // As main.ts logs (createLogger's default, logDestination: batched synchronous writes), to /dev/null.
@@ -56,14 +68,26 @@ module.exports = {
     // validation step answering "no issues", to show what the rest costs.
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
     const delivery = { firstDelayMs: 1000, ceilingMs: 3600000, attempts: 0 };
-    const queues = { [QUEUES.meldeplikt]: createQueue(QUEUES.meldeplikt, redis, delivery, prefix), [QUEUES.documents]: createQueue(QUEUES.documents, redis, delivery, prefix) };
+    const queues = {
+      [QUEUES.meldeplikt]: createQueue(QUEUES.meldeplikt, redis, delivery, prefix),
+      [QUEUES.documents]: createQueue(QUEUES.documents, redis, delivery, prefix),
+    };
     loadDefinitions();
     const quiet = createLogger('bench', { level: 'warn' });
-    const noValidation = await listen(createGatewayApp({
-      logger: quiet, ledger: new MessageLedger(redis, { prefix }), queues,
-      auth: createAuthenticator({ mode: 'jwt', issuer: 'bench', audience: 'ipbro', jwksFile: join(dir, 'jwks.json') }),
-      validate: () => ({ resourceType: 'OperationOutcome', issue: [] }),
-    }));
+    const noValidation = await listen(
+      createGatewayApp({
+        logger: quiet,
+        ledger: new MessageLedger(redis, { prefix }),
+        queues,
+        auth: createAuthenticator({
+          mode: 'jwt',
+          issuer: 'bench',
+          audience: 'ipbro',
+          jwksFile: join(dir, 'jwks.json'),
+        }),
+        validate: () => ({ resourceType: 'OperationOutcome', issue: [] }),
+      })
+    );
 
     const headers = { Authorization: `Bearer ${token}` };
     const helloUrl = `http://127.0.0.1:${helloServer.address().port}/fhir/$process-message`;
@@ -81,17 +105,26 @@ module.exports = {
     for (let round = 0; round < rounds; round++) {
       const a = await loadLoop(helloUrl, body, { seconds: roundSeconds, headers });
       const m = await loadLoop(gatewayUrl, (i) => body(`r${round}-${i}`), { seconds: roundSeconds, headers });
-      if (Object.keys(m.statuses).some((s) => s !== '202')) throw new Error(`gateway answered ${JSON.stringify(m.statuses)}`);
+      if (Object.keys(m.statuses).some((s) => s !== '202'))
+        throw new Error(`gateway answered ${JSON.stringify(m.statuses)}`);
       if (a.rate > anchor.rate) anchor = a;
       if (m.rate > measured.rate) measured = m;
     }
-    const unvalidated = await loadLoop(`http://127.0.0.1:${noValidation.address().port}/fhir/$process-message`, (i) => body(`nv-${i}`), { seconds: seconds / 2, headers });
-    if (Object.keys(unvalidated.statuses).some((s) => s !== '202')) throw new Error(`gateway answered ${JSON.stringify(unvalidated.statuses)}`);
+    const unvalidated = await loadLoop(
+      `http://127.0.0.1:${noValidation.address().port}/fhir/$process-message`,
+      (i) => body(`nv-${i}`),
+      { seconds: seconds / 2, headers }
+    );
+    if (Object.keys(unvalidated.statuses).some((s) => s !== '202'))
+      throw new Error(`gateway answered ${JSON.stringify(unvalidated.statuses)}`);
     helloServer.close();
     gwServer.close();
     noValidation.close();
     await gateway.close();
-    for (const q of Object.values(queues)) { await q.obliterate({ force: true }); await q.close(); }
+    for (const q of Object.values(queues)) {
+      await q.obliterate({ force: true });
+      await q.close();
+    }
     const keys = await redis.keys(`${prefix}*`);
     for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
     redis.disconnect();
@@ -99,9 +132,26 @@ module.exports = {
     const parsed = Array.from({ length: 50 }, (_, i) => JSON.parse(body(`v-${i}`)));
     const validations = rate((b) => validateMessage(b), parsed, quick ? 2 : 5);
     return [
-      { metric: `gateway accepted meldeplikt messages (202, queued; wired as main.ts: auth, rate limit, validation, audit, encryption, info logs; best of ${rounds} alternating rounds of ${roundSeconds} s)`, value: measured.rate, unit: 'messages/s', anchor: 'express hello-world JSON POST', anchorValue: anchor.rate, target: 'ratio ≥ 0.4' },
-      { metric: 'diagnostic: bare intake with validation skipped (auth, dedup, durable queueing)', value: unvalidated.rate, unit: 'messages/s', anchor: 'express hello-world JSON POST', anchorValue: anchor.rate },
-      { metric: 'validateMessage alone (the same meldeplikt), the ceiling for the gateway', value: validations, unit: 'messages/s' },
+      {
+        metric: `gateway accepted meldeplikt messages (202, queued; wired as main.ts: auth, rate limit, validation, audit, encryption, info logs; best of ${rounds} alternating rounds of ${roundSeconds} s)`,
+        value: measured.rate,
+        unit: 'messages/s',
+        anchor: 'express hello-world JSON POST',
+        anchorValue: anchor.rate,
+        target: 'ratio ≥ 0.4',
+      },
+      {
+        metric: 'diagnostic: bare intake with validation skipped (auth, dedup, durable queueing)',
+        value: unvalidated.rate,
+        unit: 'messages/s',
+        anchor: 'express hello-world JSON POST',
+        anchorValue: anchor.rate,
+      },
+      {
+        metric: 'validateMessage alone (the same meldeplikt), the ceiling for the gateway',
+        value: validations,
+        unit: 'messages/s',
+      },
     ];
   },
 };

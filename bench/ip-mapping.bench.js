@@ -1,6 +1,11 @@
 // IP document ⇄ FHIR mapping and document validation rates on one core, over 200 varied generated
 // documents (the seeded generator built into packages/ip-model/dist). Run `npm run build` first.
-const { generateIpDocument, ipDocumentToFhir, fhirToIpDocument, validateIpDocument } = require('../packages/ip-model/dist');
+const {
+  generateIpDocument,
+  ipDocumentToFhir,
+  fhirToIpDocument,
+  validateIpDocument,
+} = require('../packages/ip-model/dist');
 
 const { rate } = require('./support');
 
@@ -20,7 +25,11 @@ module.exports = {
     return [
       { metric: 'IP document → FHIR Bundle', value: rate(ipDocumentToFhir, docs, seconds), unit: 'documents/s' },
       { metric: 'FHIR Bundle → IP document', value: rate(fhirToIpDocument, bundles, seconds), unit: 'documents/s' },
-      { metric: 'validateIpDocument (JSON Schema + keys)', value: rate(validateIpDocument, docs, seconds), unit: 'documents/s' },
+      {
+        metric: 'validateIpDocument (JSON Schema + keys)',
+        value: rate(validateIpDocument, docs, seconds),
+        unit: 'documents/s',
+      },
       { metric: 'mean entries per generated bundle', value: entries, unit: 'entries' },
     ];
   },

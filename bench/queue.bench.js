@@ -18,9 +18,11 @@ const BODY = readFileSync(join(__dirname, '..', 'test', 'fixtures', 'contract', 
 async function throughput(n, one) {
   let next = 0;
   const started = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < n) await one(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < n) await one(next++);
+    })
+  );
   return n / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
@@ -53,13 +55,26 @@ module.exports = {
       const setRate = await throughput(n, (i) => redis.set(`${prefix}:set:${i}`, BODY));
       const addRate = await throughput(n, (i) => queue.add('post', data(i), { jobId: `a-${i}` }));
       const bulkStarted = process.hrtime.bigint();
-      for (let i = 0; i < n; i += 500) await queue.addBulk(Array.from({ length: Math.min(500, n - i) }, (_, j) => ({ name: 'post', data: data(i + j), opts: { jobId: `b-${i + j}` } })));
+      for (let i = 0; i < n; i += 500)
+        await queue.addBulk(
+          Array.from({ length: Math.min(500, n - i) }, (_, j) => ({
+            name: 'post',
+            data: data(i + j),
+            opts: { jobId: `b-${i + j}` },
+          }))
+        );
       const bulkRate = n / (Number(process.hrtime.bigint() - bulkStarted) / 1e9);
 
       // process: a worker with a no-op processor drains what is waiting (the 2n jobs added above)
       const waiting = await queue.getJobCountByTypes('waiting');
       let processed = 0;
-      const worker = new Worker('bare', async (job) => void (processed += job.data.body.length > 0 ? 1 : 0), { connection: connect(), prefix, concurrency: CONCURRENCY, autorun: false, removeOnComplete: { count: 0 } });
+      const worker = new Worker('bare', async (job) => void (processed += job.data.body.length > 0 ? 1 : 0), {
+        connection: connect(),
+        prefix,
+        concurrency: CONCURRENCY,
+        autorun: false,
+        removeOnComplete: { count: 0 },
+      });
       const processStarted = process.hrtime.bigint();
       void worker.run();
       const processRate = await until(() => queue.getJobCountByTypes('waiting', 'active'), waiting, processStarted);
@@ -69,24 +84,45 @@ module.exports = {
       // the plain-Redis floor of a reliable queue: LMOVE to processing, then LREM when done
       const list = `${prefix}:list`;
       const processing = `${prefix}:processing`;
-      for (let i = 0; i < n; i += 1000) await redis.rpush(list, ...Array.from({ length: Math.min(1000, n - i) }, () => BODY));
+      for (let i = 0; i < n; i += 1000)
+        await redis.rpush(list, ...Array.from({ length: Math.min(1000, n - i) }, () => BODY));
       const consumers = Array.from({ length: CONCURRENCY }, () => connect());
       const listStarted = process.hrtime.bigint();
       let moved = 0;
-      await Promise.all(consumers.map(async (c) => {
-        for (;;) {
-          const item = await c.lmove(list, processing, 'LEFT', 'RIGHT');
-          if (item === null) return;
-          await c.lrem(processing, 1, item);
-          moved++;
-        }
-      }));
+      await Promise.all(
+        consumers.map(async (c) => {
+          for (;;) {
+            const item = await c.lmove(list, processing, 'LEFT', 'RIGHT');
+            if (item === null) return;
+            await c.lrem(processing, 1, item);
+            moved++;
+          }
+        })
+      );
       const listRate = moved / (Number(process.hrtime.bigint() - listStarted) / 1e9);
 
       return [
-        { metric: `bare BullMQ add (Queue.add, ${CONCURRENCY} in flight, ${BODY.length} B meldeplikt in the job)`, value: addRate, unit: 'jobs/s', anchor: 'Redis SET of the same bytes, same in-flight', anchorValue: setRate },
-        { metric: 'bare BullMQ addBulk (500 a call)', value: bulkRate, unit: 'jobs/s', anchor: 'bare BullMQ add', anchorValue: addRate },
-        { metric: `bare BullMQ process (Worker, no-op processor, concurrency ${CONCURRENCY}, ${waiting} waiting)`, value: processRate, unit: 'jobs/s', anchor: 'plain Redis reliable queue (LMOVE + LREM), same concurrency', anchorValue: listRate },
+        {
+          metric: `bare BullMQ add (Queue.add, ${CONCURRENCY} in flight, ${BODY.length} B meldeplikt in the job)`,
+          value: addRate,
+          unit: 'jobs/s',
+          anchor: 'Redis SET of the same bytes, same in-flight',
+          anchorValue: setRate,
+        },
+        {
+          metric: 'bare BullMQ addBulk (500 a call)',
+          value: bulkRate,
+          unit: 'jobs/s',
+          anchor: 'bare BullMQ add',
+          anchorValue: addRate,
+        },
+        {
+          metric: `bare BullMQ process (Worker, no-op processor, concurrency ${CONCURRENCY}, ${waiting} waiting)`,
+          value: processRate,
+          unit: 'jobs/s',
+          anchor: 'plain Redis reliable queue (LMOVE + LREM), same concurrency',
+          anchorValue: listRate,
+        },
       ];
     } finally {
       await queue.obliterate({ force: true }).catch(() => undefined);

@@ -32,11 +32,37 @@ const listen = (app) =>
 /** A redis-server of the bench's own; `replicaOf` makes it that port's replica. Resolves once it answers (and, a replica, is in sync). */
 async function startRedis(dir, replicaOf) {
   const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--dbfilename', `dump-${port}.rdb`, '--save', ''];
-  args.push('--appendonly', 'yes', '--appendfilename', `aof-${port}`, '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction');
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--dbfilename',
+    `dump-${port}.rdb`,
+    '--save',
+    '',
+  ];
+  args.push(
+    '--appendonly',
+    'yes',
+    '--appendfilename',
+    `aof-${port}`,
+    '--appendfsync',
+    'everysec',
+    '--maxmemory-policy',
+    'noeviction'
+  );
   if (replicaOf) args.push('--replicaof', '127.0.0.1', String(replicaOf));
   const child = spawn('redis-server', args, { stdio: 'ignore' });
-  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: () => null });
+  const redis = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: null,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => undefined);
   for (let i = 0; i < 200; i++) {
     try {
@@ -65,7 +91,12 @@ module.exports = {
     const body = (i) => template.replace('6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01', `${run}-${i}`);
     const issuer = await createTokenIssuer({ issuer: 'bench', audience: 'ipbro', clients: [] });
     writeFileSync(join(dir, 'jwks.json'), JSON.stringify(issuer.jwks));
-    const token = await issuer.mint({ orgnr: '997005562', scope: 'ipbro:message.write', clientId: 'bench', expiresInSeconds: 3600 });
+    const token = await issuer.mint({
+      orgnr: '997005562',
+      scope: 'ipbro:message.write',
+      clientId: 'bench',
+      expiresInSeconds: 3600,
+    });
     const logger = createLogger('gateway', { level: 'info', destination: logDestination('/dev/null') });
     const gateway = async (ack) => {
       const env = {
@@ -96,7 +127,8 @@ module.exports = {
         const a = await loadLoop(acked.url, (i) => body(`a${r}-${i}`), { seconds: roundSeconds, headers });
         const p = await loadLoop(plain.url, (i) => body(`p${r}-${i}`), { seconds: roundSeconds, headers });
         for (const side of [a, p])
-          if (Object.keys(side.statuses).some((s) => s !== '202')) throw new Error(`gateway answered ${JSON.stringify(side.statuses)}`);
+          if (Object.keys(side.statuses).some((s) => s !== '202'))
+            throw new Error(`gateway answered ${JSON.stringify(side.statuses)}`);
         if (a.rate > withAck.rate) withAck = a;
         if (p.rate > without.rate) without = p;
       }

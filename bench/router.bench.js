@@ -70,40 +70,72 @@ module.exports = {
     const port = receiver.address().port;
     const template = readFileSync(join(__dirname, '..', 'test', 'fixtures', 'contract', 'meldeplikt.json'), 'utf8');
     const stored = storedMeldeplikt(template);
-    const directoryData = JSON.parse(readFileSync(join(__dirname, '..', 'packages', 'directory', 'demo-directory.json'), 'utf8'));
-    for (const k of directoryData.kommuner) k.koordinerendeEnhet.endpoint = k.koordinerendeEnhet.endpoint.replace(':4101', `:${port}`);
+    const directoryData = JSON.parse(
+      readFileSync(join(__dirname, '..', 'packages', 'directory', 'demo-directory.json'), 'utf8')
+    );
+    for (const k of directoryData.kommuner)
+      k.koordinerendeEnhet.endpoint = k.koordinerendeEnhet.endpoint.replace(':4101', `:${port}`);
     const directory = Directory.fromObject(directoryData);
     const endpoint = `http://127.0.0.1:${port}/kommune/1508/ke/$process-message`;
     // What the router posts for a stored message: the same bytes with MessageHeader.destination spliced in.
-    const posted = (id) => spliceDestination(Buffer.from(stored(id)), { endpoint: endpoint.replace('/$process-message', ''), name: 'Ålesund kommune', orgnr: '942953119' }).toString('utf8');
+    const posted = (id) =>
+      spliceDestination(Buffer.from(stored(id)), {
+        endpoint: endpoint.replace('/$process-message', ''),
+        name: 'Ålesund kommune',
+        orgnr: '942953119',
+      }).toString('utf8');
 
     // Anchor: a bare worker posting the body carried in the job: the bytes the router posts.
     const barePrefix = `{ipbro-bench-bare-${run}}`;
     const bareQueue = new Queue('bare', { connection: connect(), prefix: barePrefix });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-    const bare = new Worker('bare', (job) => new Promise((resolve, reject) => {
-      const req = http.request(endpoint, { method: 'POST', agent, headers: { 'Content-Type': 'application/fhir+json', 'X-Request-Id': job.data.id } }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      });
-      req.on('error', reject);
-      req.end(job.data.body);
-    }), { connection: connect(), prefix: barePrefix, concurrency: 16, autorun: false });
+    const bare = new Worker(
+      'bare',
+      (job) =>
+        new Promise((resolve, reject) => {
+          const req = http.request(
+            endpoint,
+            {
+              method: 'POST',
+              agent,
+              headers: { 'Content-Type': 'application/fhir+json', 'X-Request-Id': job.data.id },
+            },
+            (res) => {
+              res.resume();
+              res.on('end', resolve);
+            }
+          );
+          req.on('error', reject);
+          req.end(job.data.body);
+        }),
+      { connection: connect(), prefix: barePrefix, concurrency: 16, autorun: false }
+    );
     // Fills a bare worker's queue: each job carries the bytes the router would post for its id.
-    const bareFiller = (queue) => (count, tag) => queue.addBulk(Array.from({ length: count }, (_, i) => {
-      const id = `${run}-${tag}${i}`;
-      return { name: 'post', data: { id, body: posted(id) } };
-    }));
+    const bareFiller = (queue) => (count, tag) =>
+      queue.addBulk(
+        Array.from({ length: count }, (_, i) => {
+          const id = `${run}-${tag}${i}`;
+          return { name: 'post', data: { id, body: posted(id) } };
+        })
+      );
     const fillBare = bareFiller(bareQueue);
 
     // A third anchor, diagnostic: the bare worker posting with the router's own HTTP client (undici's
     // dispatch, httpPostText) instead of node:http: the router's work beside the POST, alone.
     const undiciQueue = new Queue('bare-undici', { connection: connect(), prefix: barePrefix });
     const target = new URL(endpoint);
-    const bareUndici = new Worker('bare-undici', async (job) => {
-      const r = await httpPostText(target, job.data.body, { headers: { 'Content-Type': 'application/fhir+json', 'X-Request-Id': job.data.id }, timeoutMs: 10000, maxResponseBytes: 1 << 20 });
-      if ('error' in r) throw new Error(r.error.message);
-    }, { connection: connect(), prefix: barePrefix, concurrency: 64, autorun: false });
+    const bareUndici = new Worker(
+      'bare-undici',
+      async (job) => {
+        const r = await httpPostText(target, job.data.body, {
+          headers: { 'Content-Type': 'application/fhir+json', 'X-Request-Id': job.data.id },
+          timeoutMs: 10000,
+          maxResponseBytes: 1 << 20,
+        });
+        if ('error' in r) throw new Error(r.error.message);
+      },
+      { connection: connect(), prefix: barePrefix, concurrency: 64, autorun: false }
+    );
     let undiciStarted = false;
     const fillUndici = bareFiller(undiciQueue);
 
@@ -111,18 +143,33 @@ module.exports = {
     // Redis before the POST and an outcome record written after (GET and SET, no script, no history).
     const ledgeredQueue = new Queue('bare-ledgered', { connection: connect(), prefix: barePrefix });
     const ledgeredRedis = connect();
-    const ledgered = new Worker('bare-ledgered', async (job) => {
-      const body = await ledgeredRedis.getBuffer(`${barePrefix}:body:${job.data.id}`);
-      const status = await new Promise((resolve, reject) => {
-        const req = http.request(endpoint, { method: 'POST', agent, headers: { 'Content-Type': 'application/fhir+json', 'X-Request-Id': job.data.id } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode));
+    const ledgered = new Worker(
+      'bare-ledgered',
+      async (job) => {
+        const body = await ledgeredRedis.getBuffer(`${barePrefix}:body:${job.data.id}`);
+        const status = await new Promise((resolve, reject) => {
+          const req = http.request(
+            endpoint,
+            {
+              method: 'POST',
+              agent,
+              headers: { 'Content-Type': 'application/fhir+json', 'X-Request-Id': job.data.id },
+            },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode));
+            }
+          );
+          req.on('error', reject);
+          req.end(body);
         });
-        req.on('error', reject);
-        req.end(body);
-      });
-      await ledgeredRedis.set(`${barePrefix}:record:${job.data.id}`, JSON.stringify({ id: job.data.id, state: 'delivered', status, at: new Date().toISOString() }));
-    }, { connection: connect(), prefix: barePrefix, concurrency: 64, autorun: false });
+        await ledgeredRedis.set(
+          `${barePrefix}:record:${job.data.id}`,
+          JSON.stringify({ id: job.data.id, state: 'delivered', status, at: new Date().toISOString() })
+        );
+      },
+      { connection: connect(), prefix: barePrefix, concurrency: 64, autorun: false }
+    );
     let ledgeredStarted = false;
     const fillLedgered = async (count, tag) => {
       const ids = Array.from({ length: count }, (_, i) => `${run}-${tag}${i}`);
@@ -148,9 +195,16 @@ module.exports = {
     const logger = createLogger('meldeplikt-router', { level: 'info', destination: logDestination('/dev/null') });
     const audit = new AuditTrail(producer, { prefix, logger, source: 'meldeplikt-router', hmacKey: key });
     const router = startMeldepliktRouter({
-      producer, workerConnection: connectAs('worker'), directory,
-      logger, prefix, audit, cipher: new BodyCipher(key),
-      delivery: { firstDelayMs: 1000, ceilingMs: 3600000, attempts: 0, timeoutMs: 10000 }, concurrency: CONCURRENCY, concurrencyPerRecipient: PER_RECIPIENT,
+      producer,
+      workerConnection: connectAs('worker'),
+      directory,
+      logger,
+      prefix,
+      audit,
+      cipher: new BodyCipher(key),
+      delivery: { firstDelayMs: 1000, ceilingMs: 3600000, attempts: 0, timeoutMs: 10000 },
+      concurrency: CONCURRENCY,
+      concurrencyPerRecipient: PER_RECIPIENT,
     });
     await router.worker.pause();
     // Diagnostic: the same router without what issue 6 added (no audit trail, bodies in clear, logs
@@ -158,9 +212,14 @@ module.exports = {
     // measured figure: main.ts always runs with all three.
     const corePrefix = `{ipbro-bench-router-core-${run}}`;
     const core = startMeldepliktRouter({
-      producer: connectAs('client'), workerConnection: connectAs('worker'), directory,
-      logger: createLogger('meldeplikt-router', { level: 'warn', destination: logDestination('/dev/null') }), prefix: corePrefix,
-      delivery: { firstDelayMs: 1000, ceilingMs: 3600000, attempts: 0, timeoutMs: 10000 }, concurrency: CONCURRENCY, concurrencyPerRecipient: PER_RECIPIENT,
+      producer: connectAs('client'),
+      workerConnection: connectAs('worker'),
+      directory,
+      logger: createLogger('meldeplikt-router', { level: 'warn', destination: logDestination('/dev/null') }),
+      prefix: corePrefix,
+      delivery: { firstDelayMs: 1000, ceilingMs: 3600000, attempts: 0, timeoutMs: 10000 },
+      concurrency: CONCURRENCY,
+      concurrencyPerRecipient: PER_RECIPIENT,
     });
     await core.worker.pause();
     // The job data as the gateway writes it: the routing hints read from the message once.
@@ -169,11 +228,26 @@ module.exports = {
     // Fills a router's ledger and queue as the gateway does, 200 at a time.
     const fillerOf = (r) => async (count, tag) => {
       for (let i = 0; i < count; i += 200) {
-        await Promise.all(Array.from({ length: Math.min(200, count - i) }, (_, j) => {
-          const id = `${run}-${tag}${i + j}`;
-          const key = `997005562:${id}`;
-          return r.ledger.accept({ sender: '997005562', id, event: 'meldeplikt', body: stored(id), enqueue: (jobId) => r.queue.add('meldeplikt', deliveryJobData({ key, messageId: id, sender: '997005562', event: 'meldeplikt', ...hints }), { jobId }).then(() => undefined) });
-        }));
+        await Promise.all(
+          Array.from({ length: Math.min(200, count - i) }, (_, j) => {
+            const id = `${run}-${tag}${i + j}`;
+            const key = `997005562:${id}`;
+            return r.ledger.accept({
+              sender: '997005562',
+              id,
+              event: 'meldeplikt',
+              body: stored(id),
+              enqueue: (jobId) =>
+                r.queue
+                  .add(
+                    'meldeplikt',
+                    deliveryJobData({ key, messageId: id, sender: '997005562', event: 'meldeplikt', ...hints }),
+                    { jobId }
+                  )
+                  .then(() => undefined),
+            });
+          })
+        );
       }
     };
     const fillRouter = fillerOf(router);
@@ -244,14 +318,19 @@ module.exports = {
     // Diagnostic: the router at 16 in progress (its default before the per-recipient limit), where it
     // waits on Redis more than it works.
     let narrow = { rate: 0, cpuUs: Infinity };
-    for (let i = 0; i < 2; i++) narrow = bestOf(narrow, await round(router.queue, router.worker, fillRouter, `r16-${i}-`, 16));
+    for (let i = 0; i < 2; i++)
+      narrow = bestOf(narrow, await round(router.queue, router.worker, fillRouter, `r16-${i}-`, 16));
     const anchor = bare64.rate >= bare16.rate ? { ...bare64, concurrency: 64 } : { ...bare16, concurrency: 16 };
     const counts = await router.ledger.countByState();
-    if (counts.delivered < (rounds + 2) * n + warm) throw new Error(`only ${counts.delivered} of ${(rounds + 2) * n + warm} delivered: ${JSON.stringify(counts)}`);
+    if (counts.delivered < (rounds + 2) * n + warm)
+      throw new Error(`only ${counts.delivered} of ${(rounds + 2) * n + warm} delivered: ${JSON.stringify(counts)}`);
     await router.close();
 
     const coreCounts = await core.ledger.countByState();
-    if (coreCounts.delivered < rounds * n + warm) throw new Error(`the diagnostic router delivered only ${coreCounts.delivered} of ${rounds * n + warm}: ${JSON.stringify(coreCounts)}`);
+    if (coreCounts.delivered < rounds * n + warm)
+      throw new Error(
+        `the diagnostic router delivered only ${coreCounts.delivered} of ${rounds * n + warm}: ${JSON.stringify(coreCounts)}`
+      );
     await core.close();
     if (bareStarted) await bare.close();
     if (ledgeredStarted) await ledgered.close();
@@ -269,14 +348,61 @@ module.exports = {
     agent.destroy();
     directory.close();
     return [
-      { metric: `router deliveries, wired as main.ts with its defaults (${CONCURRENCY} in progress, ≤ ${PER_RECIPIENT} posts in flight to the one recipient): bodies decrypted, attempt and outcome audited, info logs (best of ${rounds} rounds of ${n} meldeplikt, receiver answers 202)`, value: measured.rate, unit: 'deliveries/s', anchor: `bare BullMQ worker POSTing the same bytes (the better of 16 and 64 in flight: ${anchor.concurrency}; the other ${Math.round(anchor.concurrency === 64 ? bare16.rate : bare64.rate)}/s)`, anchorValue: anchor.rate, target: 'ratio ≥ 0.7' },
-      { metric: 'router CPU per delivery (this process: worker, ledger client, receiver)', value: measured.cpuUs, unit: 'µs', anchor: `bare BullMQ worker, ${anchor.concurrency} in flight`, anchorValue: anchor.cpuUs },
-      { metric: `the router's rate over the bare worker's better rate in the same round, the median of ${rounds} rounds (each: ${paired.map((x) => x.toFixed(2)).join(', ')})`, value: paired.sort((a, b) => a - b)[Math.floor(rounds / 2)], unit: 'ratio' },
-      { metric: `the same router rate against the bare worker at 16 in flight: as many posts in flight to the receiver as the router allows itself (${PER_RECIPIENT})`, value: measured.rate, unit: 'deliveries/s', anchor: 'bare BullMQ worker, 16 in flight', anchorValue: bare16.rate },
-      { metric: 'diagnostic: the router at 16 in progress (best of 2 rounds)', value: narrow.rate, unit: 'deliveries/s', anchor: 'bare BullMQ worker, 16 in flight', anchorValue: bare16.rate },
-      { metric: `diagnostic: the router without issue 6's audit trail, body encryption and info logs (best of ${rounds} rounds; not how main.ts runs it; CPU ${Math.round(coreOnly.cpuUs)} µs per delivery)`, value: coreOnly.rate, unit: 'deliveries/s', anchor: `bare BullMQ worker, 64 in flight (CPU ${Math.round(bare64.cpuUs)} µs)`, anchorValue: bare64.rate },
-      { metric: `diagnostic: the router as main.ts runs it (the first row) against a bare worker that posts with the router's own HTTP client, undici's dispatch (httpPostText), where the anchor uses node:http (CPU ${Math.round(bareWithUndici.cpuUs)} µs per delivery)`, value: measured.rate, unit: 'deliveries/s', anchor: `bare BullMQ worker, 64 in flight, posting with httpPostText (best of ${rounds} rounds)`, anchorValue: bareWithUndici.rate },
-      { metric: `diagnostic: the router as main.ts runs it (the first row) against a bare worker that also keeps a ledger at its simplest (CPU ${Math.round(bareLedgered.cpuUs)} µs per delivery)`, value: measured.rate, unit: 'deliveries/s', anchor: `bare BullMQ worker, 64 in flight, that GETs the body from Redis before the POST and SETs an outcome record after (best of ${rounds} rounds)`, anchorValue: bareLedgered.rate },
+      {
+        metric: `router deliveries, wired as main.ts with its defaults (${CONCURRENCY} in progress, ≤ ${PER_RECIPIENT} posts in flight to the one recipient): bodies decrypted, attempt and outcome audited, info logs (best of ${rounds} rounds of ${n} meldeplikt, receiver answers 202)`,
+        value: measured.rate,
+        unit: 'deliveries/s',
+        anchor: `bare BullMQ worker POSTing the same bytes (the better of 16 and 64 in flight: ${anchor.concurrency}; the other ${Math.round(anchor.concurrency === 64 ? bare16.rate : bare64.rate)}/s)`,
+        anchorValue: anchor.rate,
+        target: 'ratio ≥ 0.7',
+      },
+      {
+        metric: 'router CPU per delivery (this process: worker, ledger client, receiver)',
+        value: measured.cpuUs,
+        unit: 'µs',
+        anchor: `bare BullMQ worker, ${anchor.concurrency} in flight`,
+        anchorValue: anchor.cpuUs,
+      },
+      {
+        metric: `the router's rate over the bare worker's better rate in the same round, the median of ${rounds} rounds (each: ${paired.map((x) => x.toFixed(2)).join(', ')})`,
+        value: paired.sort((a, b) => a - b)[Math.floor(rounds / 2)],
+        unit: 'ratio',
+      },
+      {
+        metric: `the same router rate against the bare worker at 16 in flight: as many posts in flight to the receiver as the router allows itself (${PER_RECIPIENT})`,
+        value: measured.rate,
+        unit: 'deliveries/s',
+        anchor: 'bare BullMQ worker, 16 in flight',
+        anchorValue: bare16.rate,
+      },
+      {
+        metric: 'diagnostic: the router at 16 in progress (best of 2 rounds)',
+        value: narrow.rate,
+        unit: 'deliveries/s',
+        anchor: 'bare BullMQ worker, 16 in flight',
+        anchorValue: bare16.rate,
+      },
+      {
+        metric: `diagnostic: the router without issue 6's audit trail, body encryption and info logs (best of ${rounds} rounds; not how main.ts runs it; CPU ${Math.round(coreOnly.cpuUs)} µs per delivery)`,
+        value: coreOnly.rate,
+        unit: 'deliveries/s',
+        anchor: `bare BullMQ worker, 64 in flight (CPU ${Math.round(bare64.cpuUs)} µs)`,
+        anchorValue: bare64.rate,
+      },
+      {
+        metric: `diagnostic: the router as main.ts runs it (the first row) against a bare worker that posts with the router's own HTTP client, undici's dispatch (httpPostText), where the anchor uses node:http (CPU ${Math.round(bareWithUndici.cpuUs)} µs per delivery)`,
+        value: measured.rate,
+        unit: 'deliveries/s',
+        anchor: `bare BullMQ worker, 64 in flight, posting with httpPostText (best of ${rounds} rounds)`,
+        anchorValue: bareWithUndici.rate,
+      },
+      {
+        metric: `diagnostic: the router as main.ts runs it (the first row) against a bare worker that also keeps a ledger at its simplest (CPU ${Math.round(bareLedgered.cpuUs)} µs per delivery)`,
+        value: measured.rate,
+        unit: 'deliveries/s',
+        anchor: `bare BullMQ worker, 64 in flight, that GETs the body from Redis before the POST and SETs an outcome record after (best of ${rounds} rounds)`,
+        anchorValue: bareLedgered.rate,
+      },
     ];
   },
 };

@@ -20,13 +20,21 @@ const root = path.join(__dirname, '..');
 const suiteStarted = Date.now();
 
 // What the benches need: Redis, and the built services and packages they require.
-if (spawnSync(process.execPath, [path.join(root, 'scripts', 'ensure-redis.js')], { stdio: 'inherit' }).status !== 0) process.exit(1);
-const services = fs.readdirSync(path.join(root, 'services')).filter((s) => fs.existsSync(path.join(root, 'services', s, 'src', 'main.ts')));
+if (spawnSync(process.execPath, [path.join(root, 'scripts', 'ensure-redis.js')], { stdio: 'inherit' }).status !== 0)
+  process.exit(1);
+const services = fs
+  .readdirSync(path.join(root, 'services'))
+  .filter((s) => fs.existsSync(path.join(root, 'services', s, 'src', 'main.ts')));
 if (services.some((s) => !fs.existsSync(path.join(root, 'services', s, 'dist', 'main.js')))) {
   process.stderr.write('bench: building first (npx turbo run build)\n');
-  if (spawnSync('npx', ['turbo', 'run', 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] }).status !== 0) process.exit(1);
+  if (spawnSync('npx', ['turbo', 'run', 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] }).status !== 0)
+    process.exit(1);
 }
-const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.bench.js')).filter((f) => !only || f.startsWith(only)).sort();
+const files = fs
+  .readdirSync(__dirname)
+  .filter((f) => f.endsWith('.bench.js'))
+  .filter((f) => !only || f.startsWith(only))
+  .sort();
 const hasTaskset = spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' }).status === 0;
 
 const child = `
@@ -42,9 +50,19 @@ for (const file of files) {
   // A bench that runs several services as processes (the deployment's shape) says `pin: false`.
   const pin = hasTaskset && require(path.join(__dirname, file)).pin !== false;
   const cmd = pin ? 'taskset' : process.execPath;
-  const args = [...(pin ? ['-c', '0', process.execPath] : []), '-e', child, path.join(__dirname, file), quick ? 'quick' : 'full'];
+  const args = [
+    ...(pin ? ['-c', '0', process.execPath] : []),
+    '-e',
+    child,
+    path.join(__dirname, file),
+    quick ? 'quick' : 'full',
+  ];
   process.stderr.write(`bench: ${file} …\n`);
-  const run = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const marker = run.stdout.lastIndexOf('@@RESULT@@');
   if (run.status !== 0 || marker < 0) {
     results.push({ name: file, error: `exit ${run.status}`, seconds: (Date.now() - started) / 1000, rows: [] });
@@ -60,7 +78,16 @@ for (const r of results) {
   if (r.error) table.push([r.name, 'FAILED', r.error, '', '', '', '', '']);
   for (const row of r.rows) {
     const ratio = row.anchorValue ? row.value / row.anchorValue : undefined;
-    table.push([r.name, row.metric, fmt(row.value), row.unit, row.anchor ?? '', fmt(row.anchorValue), fmt(ratio), row.target ?? '']);
+    table.push([
+      r.name,
+      row.metric,
+      fmt(row.value),
+      row.unit,
+      row.anchor ?? '',
+      fmt(row.anchorValue),
+      fmt(ratio),
+      row.target ?? '',
+    ]);
   }
 }
 const widths = table[0].map((_, i) => Math.max(...table.map((row) => String(row[i]).length)));
@@ -70,14 +97,23 @@ for (const [i, row] of table.entries()) {
 }
 
 const machine = {
-  host: os.hostname(), platform: `${os.platform()} ${os.release()}`, cpus: os.cpus().length,
-  cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version,
+  host: os.hostname(),
+  platform: `${os.platform()} ${os.release()}`,
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model,
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
   pinnedToOneCore: hasTaskset,
 };
 const totalSeconds = (Date.now() - suiteStarted) / 1000;
-console.log(`\n${results.length} benches in ${totalSeconds.toFixed(0)} s${quick ? (totalSeconds > 120 ? ' (over the two minutes --quick should take)' : ' (--quick)') : ''}`);
+console.log(
+  `\n${results.length} benches in ${totalSeconds.toFixed(0)} s${quick ? (totalSeconds > 120 ? ' (over the two minutes --quick should take)' : ' (--quick)') : ''}`
+);
 const out = { date: new Date().toISOString(), quick, machine, seconds: totalSeconds, results };
-fs.writeFileSync(outFile ? path.resolve(outFile) : path.join(__dirname, only ? 'results.tmp.json' : 'results.json'), JSON.stringify(out, null, 2) + '\n');
+fs.writeFileSync(
+  outFile ? path.resolve(outFile) : path.join(__dirname, only ? 'results.tmp.json' : 'results.json'),
+  JSON.stringify(out, null, 2) + '\n'
+);
 // A full run (results.json) also rewrites the figures table of docs/scaling.md.
 if (!only && !outFile) require('./scaling-table').updateScalingDoc(out);
 process.exit(results.some((r) => r.error) ? 1 : 0);

@@ -8,7 +8,8 @@ const path = require('node:path');
 const START = '<!-- bench-table:start (npm run bench rewrites this table from bench/results.json) -->';
 const END = '<!-- bench-table:end -->';
 
-const n = (v, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const n = (v, digits = 0) =>
+  v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const kb = (v) => `${n(v / 1000, 1)} kB`;
 
 /** Each figure: which bench row (by bench name and the start of its metric), how to show it, and what it tells. */

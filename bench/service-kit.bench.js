@@ -21,7 +21,9 @@ function mbPerSecond(fn, text, seconds) {
 }
 
 function listen(server) {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${server.address().port}`)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${server.address().port}`))
+  );
 }
 
 module.exports = {
@@ -29,7 +31,9 @@ module.exports = {
   async run({ quick }) {
     const seconds = quick ? 1.5 : 5;
     // An epikrise carrying a 10 MB PDF (base64 inline), as the contract allows.
-    const epikrise = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'contract', 'epikrise.json'), 'utf8'));
+    const epikrise = JSON.parse(
+      fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'contract', 'epikrise.json'), 'utf8')
+    );
     const docRef = epikrise.entry.find((e) => e.resource.resourceType === 'DocumentReference').resource;
     docRef.content[0].attachment.data = Buffer.alloc(10 * 1024 * 1024, 7).toString('base64');
     const big = JSON.stringify(epikrise);
@@ -48,17 +52,33 @@ module.exports = {
         res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ type: body.resourceType }));
       });
     });
-    const small = fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'contract', 'receipt-ok.json'), 'utf8');
+    const small = fs.readFileSync(
+      path.join(__dirname, '..', 'test', 'fixtures', 'contract', 'receipt-ok.json'),
+      'utf8'
+    );
     const kitUrl = await listen(kitServer);
     const bareUrl = await listen(bare);
     const viaKit = await loadLoop(`${kitUrl}/echo`, () => small, { seconds, concurrency: 16 });
     const viaBare = await loadLoop(`${bareUrl}/echo`, () => small, { seconds, concurrency: 16 });
     kitServer.close();
     bare.close();
-    if (!viaKit.statuses[200] || Object.keys(viaKit.statuses).length !== 1) throw new Error(`kit answered ${JSON.stringify(viaKit.statuses)}`);
+    if (!viaKit.statuses[200] || Object.keys(viaKit.statuses).length !== 1)
+      throw new Error(`kit answered ${JSON.stringify(viaKit.statuses)}`);
     return [
-      { metric: 'large body read (10 MB epikrise): depth scan + safe parse', value: Math.round(kitParse), unit: 'MB/s', anchor: 'JSON.parse alone', anchorValue: Math.round(plainParse) },
-      { metric: 'small FHIR POST through the kit (id, log, metrics, body, errors)', value: Math.round(viaKit.rate), unit: 'req/s', anchor: 'bare node:http + JSON.parse', anchorValue: Math.round(viaBare.rate) },
+      {
+        metric: 'large body read (10 MB epikrise): depth scan + safe parse',
+        value: Math.round(kitParse),
+        unit: 'MB/s',
+        anchor: 'JSON.parse alone',
+        anchorValue: Math.round(plainParse),
+      },
+      {
+        metric: 'small FHIR POST through the kit (id, log, metrics, body, errors)',
+        value: Math.round(viaKit.rate),
+        unit: 'req/s',
+        anchor: 'bare node:http + JSON.parse',
+        anchorValue: Math.round(viaBare.rate),
+      },
     ];
   },
 };

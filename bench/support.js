@@ -14,23 +14,35 @@ async function loadLoop(url, makeBody, { seconds, concurrency = 32, headers = {}
   const one = () =>
     new Promise((resolve) => {
       const body = makeBody(i++);
-      const req = http.request({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'Content-Type': 'application/fhir+json', 'Content-Length': Buffer.byteLength(body), ...headers } }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
-          done++;
-          resolve();
-        });
-      });
+      const req = http.request(
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          headers: { 'Content-Type': 'application/fhir+json', 'Content-Length': Buffer.byteLength(body), ...headers },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+            done++;
+            resolve();
+          });
+        }
+      );
       req.on('error', () => {
         statuses.error = (statuses.error ?? 0) + 1;
         resolve();
       });
       req.end(body);
     });
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (Date.now() < end) await one();
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < end) await one();
+    })
+  );
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
   agent.destroy();
   return { rate: done / elapsed, statuses };

@@ -27,7 +27,9 @@ module.exports = {
   async run({ quick }) {
     const seconds = quick ? 2 : 5;
     const now = new Date('2026-11-24T12:00:00+01:00');
-    const planCopy = JSON.parse(readFileSync(join(__dirname, '..', 'test', 'fixtures', 'contract', 'ip-plan-copy.json'), 'utf8'));
+    const planCopy = JSON.parse(
+      readFileSync(join(__dirname, '..', 'test', 'fixtures', 'contract', 'ip-plan-copy.json'), 'utf8')
+    );
     const carePlan = planCopy.entry.find((e) => e.resource.resourceType === 'CarePlan').resource;
     const generated = Array.from({ length: 100 }, (_, i) => ipDocumentToFhir(generateIpDocument(i)));
     const generatedPlans = generated.map((b) => b.entry.find((e) => e.resource.resourceType === 'CarePlan').resource);

@@ -13,7 +13,10 @@ const port = Number(url.port || 6379);
 function ping() {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
-    const done = (ok) => { socket.destroy(); resolve(ok); };
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
     socket.setTimeout(1000, () => done(false));
     socket.on('error', () => done(false));
     socket.on('connect', () => socket.write('PING\r\n'));
@@ -26,12 +29,29 @@ async function main() {
   const isLocal = ['127.0.0.1', 'localhost', '::1'].includes(host);
   const which = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
   if (!isLocal || which.status !== 0) {
-    console.error(`No Redis answers at ${url.href}${isLocal ? ' and redis-server is not installed: install it (Debian/Ubuntu: sudo apt-get install redis-server) or set REDIS_URL' : ': start it or set REDIS_URL'}`);
+    console.error(
+      `No Redis answers at ${url.href}${isLocal ? ' and redis-server is not installed: install it (Debian/Ubuntu: sudo apt-get install redis-server) or set REDIS_URL' : ': start it or set REDIS_URL'}`
+    );
     process.exit(1);
   }
-  const args = ['--daemonize', 'yes', '--bind', host === 'localhost' ? '127.0.0.1' : host, '--port', String(port),
-    '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--dir', require('node:os').tmpdir(),
-    '--logfile', require('node:path').join(require('node:os').tmpdir(), `ipbro-redis-${port}.log`)];
+  const args = [
+    '--daemonize',
+    'yes',
+    '--bind',
+    host === 'localhost' ? '127.0.0.1' : host,
+    '--port',
+    String(port),
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--maxmemory-policy',
+    'noeviction',
+    '--dir',
+    require('node:os').tmpdir(),
+    '--logfile',
+    require('node:path').join(require('node:os').tmpdir(), `ipbro-redis-${port}.log`),
+  ];
   const started = spawnSync(which.stdout.trim(), args, { stdio: 'inherit' });
   if (started.status !== 0) {
     console.error(`redis-server failed to start on port ${port}`);

@@ -24,11 +24,15 @@ const need = (file) => {
 };
 const { withDestination } = need(path.join(root, 'packages', 'http-client', 'dist', 'index.js'));
 const { reminderMessage } = need(path.join(root, 'packages', 'document-delivery', 'dist', 'index.js'));
-const { planTransactions, transactionBundle } = need(path.join(root, 'packages', 'fhir-rest-delivery', 'dist', 'index.js'));
+const { planTransactions, transactionBundle } = need(
+  path.join(root, 'packages', 'fhir-rest-delivery', 'dist', 'index.js')
+);
 const peers = need(path.join(root, 'packages', 'simulated-peers', 'dist', 'index.js'));
 const { buildDocument, buildHandover, buildMeldeplikt, receiptFor } = peers;
 const { createPlanMapping } = need(path.join(root, 'services', 'plan-mapper', 'dist', 'plan-mapping.js'));
-const { generateIpDocument } = need(path.join(root, 'packages', 'ip-model', 'dist', 'test-support', 'ip-document-generator.js'));
+const { generateIpDocument } = need(
+  path.join(root, 'packages', 'ip-model', 'dist', 'test-support', 'ip-document-generator.js')
+);
 
 const FIXTURES = path.join(root, 'test', 'fixtures', 'contract');
 const example = (name) => JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8'));
@@ -47,7 +51,10 @@ function write(folder, name, resource) {
 }
 
 function contract() {
-  for (const file of fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of fs
+    .readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     write('contract', file.slice(0, -'.json'.length), example(file.slice(0, -'.json'.length)));
   }
 }
@@ -66,16 +73,27 @@ function simulators() {
   write('simulators', 'hospital-meldeplikt', buildMeldeplikt(example('meldeplikt'), undefined, HOSPITAL_RECEIPTS));
   const toMolde = buildDocument(example('epikrise'), { orgnr: ORG.molde, via: GATEWAY }, HOSPITAL_RECEIPTS);
   write('simulators', 'hospital-epikrise-to-molde', toMolde);
-  write('simulators', 'hospital-koordinator-handover', buildDocument(buildHandover(example('ip-plan-copy')), undefined, HOSPITAL_RECEIPTS));
+  write(
+    'simulators',
+    'hospital-koordinator-handover',
+    buildDocument(buildHandover(example('ip-plan-copy')), undefined, HOSPITAL_RECEIPTS)
+  );
   const molde = party(ORG.molde);
-  const planToMolde = buildDocument(example('ip-plan-copy'), { orgnr: ORG.molde, via: molde.koordinerendeEnhet.endpoint });
+  const planToMolde = buildDocument(example('ip-plan-copy'), {
+    orgnr: ORG.molde,
+    via: molde.koordinerendeEnhet.endpoint,
+  });
   write('simulators', 'kommune-ip-plan-copy-to-molde', planToMolde);
   const meldepliktId = example('meldeplikt').entry[0].resource.id;
   for (const code of ['ok', 'transient-error', 'fatal-error']) {
     write('simulators', `kommune-receipt-${code}`, receiptFor(meldepliktId, code, '1508', ORG.alesund));
   }
   const handoverId = 'd7c1a7e2-1b1c-4e57-9d55-2c1f3b0a9e10';
-  write('simulators', 'kommune-receipt-ok-handover', receiptFor(handoverId, 'ok', '1508', ORG.alesund, 'koordinator-handover'));
+  write(
+    'simulators',
+    'kommune-receipt-ok-handover',
+    receiptFor(handoverId, 'ok', '1508', ORG.alesund, 'koordinator-handover')
+  );
 }
 
 function delivered() {
@@ -84,13 +102,21 @@ function delivered() {
   write('delivered', 'meldeplikt-to-alesund-ke', withDestination(example('meldeplikt'), ke));
   write('delivered', 'koordinator-handover-to-alesund-ke', withDestination(buildHandover(example('ip-plan-copy')), ke));
   const plan = 'http://ipbro.no/fhir/sid/org/942953119/ip|IP-2026-0042';
-  const reminder = reminderMessage({ patientKey: 'k', plan, nextRevision: '2027-05-21' }, ke, new Date('2027-05-22T08:00:00Z'));
+  const reminder = reminderMessage(
+    { patientKey: 'k', plan, nextRevision: '2027-05-21' },
+    ke,
+    new Date('2027-05-22T08:00:00Z')
+  );
   write('delivered', 'revision-reminder-to-alesund-ke', reminder);
 }
 
 /** The courier's transactions for one message: one, and cut to `max` entries (earlier ones' resources by the server's ids). */
 function courier(name, message, max) {
-  write('courier', `${name}.transaction`, transactionBundle(planTransactions(message, Number.MAX_SAFE_INTEGER).batches[0], new Map()));
+  write(
+    'courier',
+    `${name}.transaction`,
+    transactionBundle(planTransactions(message, Number.MAX_SAFE_INTEGER).batches[0], new Map())
+  );
   const { batches } = planTransactions(message, max);
   if (batches.length < 2) return;
   const serverIds = new Map();

@@ -12,11 +12,15 @@ fs.rmSync(summary, { force: true });
 const args = ['turbo', 'run', 'test', '--concurrency=1', '--continue', ...process.argv.slice(2)];
 const run = spawnSync('npx', args, { stdio: 'inherit', env: { ...process.env, IPBRO_TEST_SUMMARY: summary } });
 
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 if (fs.existsSync(summary)) {
   for (const line of fs.readFileSync(summary, 'utf8').split('\n').filter(Boolean)) {
     const r = JSON.parse(line);
-    passed += r.passed; failed += r.failed; skipped += r.skipped;
+    passed += r.passed;
+    failed += r.failed;
+    skipped += r.skipped;
   }
   fs.rmSync(summary, { force: true });
 }

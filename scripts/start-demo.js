@@ -14,7 +14,17 @@ const demo = path.join(root, '.demo');
 fs.mkdirSync(demo, { recursive: true });
 const env = process.env;
 const port = (name, fallback) => Number(env[name] ?? fallback);
-const P = { issuer: port('DEMO_ISSUER_PORT', 4100), kommune: port('DEMO_KOMMUNE_PORT', 4101), hospital: port('DEMO_HOSPITAL_PORT', 4102), gateway: port('DEMO_GATEWAY_PORT', 8080), router: port('DEMO_ROUTER_PORT', 8082), mapper: port('DEMO_MAPPER_PORT', 8083), ops: port('DEMO_OPS_PORT', 8084), opsView: port('DEMO_OPS_VIEW_PORT', 8086), courier: port('DEMO_COURIER_PORT', 8085) };
+const P = {
+  issuer: port('DEMO_ISSUER_PORT', 4100),
+  kommune: port('DEMO_KOMMUNE_PORT', 4101),
+  hospital: port('DEMO_HOSPITAL_PORT', 4102),
+  gateway: port('DEMO_GATEWAY_PORT', 8080),
+  router: port('DEMO_ROUTER_PORT', 8082),
+  mapper: port('DEMO_MAPPER_PORT', 8083),
+  ops: port('DEMO_OPS_PORT', 8084),
+  opsView: port('DEMO_OPS_VIEW_PORT', 8086),
+  courier: port('DEMO_COURIER_PORT', 8085),
+};
 const REDIS_URL = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const issuer = `http://127.0.0.1:${P.issuer}`;
 const gateway = `http://127.0.0.1:${P.gateway}`;
@@ -26,7 +36,8 @@ const directory = JSON.parse(fs.readFileSync(path.join(root, 'packages', 'direct
 for (const party of [...directory.kommuner, ...directory.helseforetak]) {
   for (const ep of [party.koordinerendeEnhet, party.ehr]) {
     if (!ep) continue;
-    for (const k of ['endpoint', 'fhirBase']) if (ep[k]) ep[k] = ep[k].replace(':4101', `:${P.kommune}`).replace(':4102', `:${P.hospital}`);
+    for (const k of ['endpoint', 'fhirBase'])
+      if (ep[k]) ep[k] = ep[k].replace(':4101', `:${P.kommune}`).replace(':4102', `:${P.hospital}`);
   }
 }
 const directoryFile = path.join(demo, 'directory.json');
@@ -37,21 +48,78 @@ fs.rmSync(tokenFile, { force: true });
 // The demo keeps its queues and ledger under a prefix of its own and starts clean, so the example
 // meldeplikt is new on every `npm start` (a second send of the same id then shows the 200 of dedup).
 const QUEUE_PREFIX = '{ipbro-demo}';
-const common = { REDIS_URL, QUEUE_PREFIX, DIRECTORY_FILE: directoryFile, IPBRO_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'), AUTH_ISSUER: issuer, AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_URL: `${issuer}/.well-known/jwks.json`, DELIVERY_BACKOFF_MS: env.DELIVERY_BACKOFF_MS ?? '1000', LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
+const common = {
+  REDIS_URL,
+  QUEUE_PREFIX,
+  DIRECTORY_FILE: directoryFile,
+  IPBRO_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
+  AUTH_ISSUER: issuer,
+  AUTH_AUDIENCE: 'ipbro',
+  AUTH_JWKS_URL: `${issuer}/.well-known/jwks.json`,
+  DELIVERY_BACKOFF_MS: env.DELIVERY_BACKOFF_MS ?? '1000',
+  LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+};
 const services = [
-  { name: 'hospital-simulator', dir: 'services/hospital-simulator', env: { PORT: P.hospital, TOKEN_ISSUER_PORT: P.issuer, SIM_GATEWAY_URL: gateway, SIM_RECEIPT_ENDPOINT: hospitalFhir, DEMO_TOKEN_OUT: tokenFile }, health: `http://127.0.0.1:${P.hospital}/healthz` },
+  {
+    name: 'hospital-simulator',
+    dir: 'services/hospital-simulator',
+    env: {
+      PORT: P.hospital,
+      TOKEN_ISSUER_PORT: P.issuer,
+      SIM_GATEWAY_URL: gateway,
+      SIM_RECEIPT_ENDPOINT: hospitalFhir,
+      DEMO_TOKEN_OUT: tokenFile,
+    },
+    health: `http://127.0.0.1:${P.hospital}/healthz`,
+  },
   { name: 'gateway', dir: 'services/gateway', env: { PORT: P.gateway }, health: `${gateway}/readyz` },
-  { name: 'meldeplikt-router', dir: 'services/meldeplikt-router', env: { PORT: P.router }, health: `http://127.0.0.1:${P.router}/readyz` },
-  { name: 'document-courier', dir: 'services/document-courier', env: { PORT: P.courier }, health: `http://127.0.0.1:${P.courier}/readyz` },
-  { name: 'kommune-simulator', dir: 'services/kommune-simulator', env: { PORT: P.kommune, SIM_BEHAVIOUR: env.SIM_BEHAVIOUR ?? 'later', SIM_LATER_MS: '1500', SIM_ANSWER_MS: env.SIM_ANSWER_MS ?? '3000', SIM_GATEWAY_URL: gateway, SIM_TOKEN_URL: `${issuer}/token` }, health: `http://127.0.0.1:${P.kommune}/healthz` },
-  { name: 'plan-mapper', dir: 'services/plan-mapper', env: { PORT: P.mapper }, health: `http://127.0.0.1:${P.mapper}/healthz` },
-  { name: 'ops-dashboard', dir: 'services/ops-dashboard', env: { PORT: P.ops, ALERT_INTERVAL_MS: '5000' }, health: `http://127.0.0.1:${P.ops}/readyz` },
+  {
+    name: 'meldeplikt-router',
+    dir: 'services/meldeplikt-router',
+    env: { PORT: P.router },
+    health: `http://127.0.0.1:${P.router}/readyz`,
+  },
+  {
+    name: 'document-courier',
+    dir: 'services/document-courier',
+    env: { PORT: P.courier },
+    health: `http://127.0.0.1:${P.courier}/readyz`,
+  },
+  {
+    name: 'kommune-simulator',
+    dir: 'services/kommune-simulator',
+    env: {
+      PORT: P.kommune,
+      SIM_BEHAVIOUR: env.SIM_BEHAVIOUR ?? 'later',
+      SIM_LATER_MS: '1500',
+      SIM_ANSWER_MS: env.SIM_ANSWER_MS ?? '3000',
+      SIM_GATEWAY_URL: gateway,
+      SIM_TOKEN_URL: `${issuer}/token`,
+    },
+    health: `http://127.0.0.1:${P.kommune}/healthz`,
+  },
+  {
+    name: 'plan-mapper',
+    dir: 'services/plan-mapper',
+    env: { PORT: P.mapper },
+    health: `http://127.0.0.1:${P.mapper}/healthz`,
+  },
+  {
+    name: 'ops-dashboard',
+    dir: 'services/ops-dashboard',
+    env: { PORT: P.ops, ALERT_INTERVAL_MS: '5000' },
+    health: `http://127.0.0.1:${P.ops}/readyz`,
+  },
 ];
 const opsTokenFile = path.join(demo, 'ops-token');
 
 /** A token for one of the demo issuer's clients, written to `file`. */
 async function writeToken(clientId, scope, file) {
-  const res = await fetch(`${issuer}/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `grant_type=client_credentials&client_id=${encodeURIComponent(clientId)}&scope=${encodeURIComponent(scope)}` });
+  const res = await fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: `grant_type=client_credentials&client_id=${encodeURIComponent(clientId)}&scope=${encodeURIComponent(scope)}`,
+  });
   if (!res.ok) throw new Error(`the issuer refused a token for ${clientId}: ${res.status} ${await res.text()}`);
   fs.writeFileSync(file, (await res.json()).access_token);
 }
@@ -67,12 +135,23 @@ const alesundTokenFile = path.join(demo, 'alesund-token');
 const toMoldeFile = path.join(demo, 'ip-plan-copy-to-molde.json');
 async function writePlanCopyDemo() {
   await writeToken('kommune-942953119', 'ipbro:message.write ipbro:message.read', alesundTokenFile);
-  const copy = JSON.parse(fs.readFileSync(path.join(root, 'test', 'fixtures', 'contract', 'ip-plan-copy.json'), 'utf8'));
+  const copy = JSON.parse(
+    fs.readFileSync(path.join(root, 'test', 'fixtures', 'contract', 'ip-plan-copy.json'), 'utf8')
+  );
   const header = copy.entry[0].resource;
   header.id = crypto.randomUUID();
   const molde = directory.kommuner.find((k) => k.orgnr === '944305823');
   const endpoint = molde.ehr?.fhirBase ?? molde.koordinerendeEnhet.endpoint;
-  header.destination = [{ endpoint, name: 'Molde kommune', receiver: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: '944305823' }, display: 'Molde kommune' } }];
+  header.destination = [
+    {
+      endpoint,
+      name: 'Molde kommune',
+      receiver: {
+        identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: '944305823' },
+        display: 'Molde kommune',
+      },
+    },
+  ];
   fs.writeFileSync(toMoldeFile, JSON.stringify(copy, null, 2));
   return header.id;
 }
@@ -155,11 +234,22 @@ function startOpsView() {
   const http = require('node:http');
   const token = fs.readFileSync(opsTokenFile, 'utf8').trim();
   const server = http.createServer((req, res) => {
-    const upstream = http.request({ host: '127.0.0.1', port: P.ops, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${P.ops}`, authorization: `Bearer ${token}` } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.on('error', (err) => res.writeHead(502, { 'Content-Type': 'text/plain' }).end(`ops dashboard: ${err.message}`));
+    const upstream = http.request(
+      {
+        host: '127.0.0.1',
+        port: P.ops,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: `127.0.0.1:${P.ops}`, authorization: `Bearer ${token}` },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      }
+    );
+    upstream.on('error', (err) =>
+      res.writeHead(502, { 'Content-Type': 'text/plain' }).end(`ops dashboard: ${err.message}`)
+    );
     req.pipe(upstream);
   });
   server.on('error', (err) => console.error(`demo: no ops view on :${P.opsView}: ${err.message}`));
@@ -170,7 +260,10 @@ function startOpsView() {
 (async () => {
   await clearDemoKeys();
   for (const s of services) {
-    const child = spawn(process.execPath, [path.join(root, s.dir, 'dist', 'main.js')], { env: { ...env, ...common, ...Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, String(v)])) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(root, s.dir, 'dist', 'main.js')], {
+      env: { ...env, ...common, ...Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, String(v)])) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(child);
     relay(s.name, child.stdout);
     relay(s.name, child.stderr);
@@ -183,10 +276,21 @@ function startOpsView() {
       throw err;
     });
   }
-  const opsToken = await writeOpsToken().then(() => true, (err) => { console.error(`demo: no ops token: ${err.message}`); return false; });
+  const opsToken = await writeOpsToken().then(
+    () => true,
+    (err) => {
+      console.error(`demo: no ops token: ${err.message}`);
+      return false;
+    }
+  );
   if (opsToken) startOpsView();
-  const moldeId = await writePlanCopyDemo().catch((err) => { console.error(`demo: no plan-copy walkthrough: ${err.message}`); return undefined; });
-  const planExample = fs.existsSync(path.join(root, '..', 'shared', 'contract', 'examples', 'ip-plan-copy.json')) ? '../shared/contract/examples/ip-plan-copy.json' : 'test/fixtures/contract/ip-plan-copy.json';
+  const moldeId = await writePlanCopyDemo().catch((err) => {
+    console.error(`demo: no plan-copy walkthrough: ${err.message}`);
+    return undefined;
+  });
+  const planExample = fs.existsSync(path.join(root, '..', 'shared', 'contract', 'examples', 'ip-plan-copy.json'))
+    ? '../shared/contract/examples/ip-plan-copy.json'
+    : 'test/fixtures/contract/ip-plan-copy.json';
   const alesund = `-H "Authorization: Bearer $(cat .demo/alesund-token)"`;
   writeMeldepliktDemo();
   const example = '.demo/meldeplikt.json';

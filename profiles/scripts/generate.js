@@ -62,7 +62,9 @@ function runSushi(work) {
     .filter((line) => /^\s*warn\b/.test(line))
     .filter((line) => !EXPECTED_WARNINGS.some((re) => re.test(line)));
   if (run.status !== 0 || !errors || Number(errors[1]) > 0 || warnings.length > 0) {
-    throw new Error(`SUSHI failed on profiles/fsh (exit ${run.status}${warnings.length ? `, unexpected warnings: ${warnings.join('; ')}` : ''}):\n${log}`);
+    throw new Error(
+      `SUSHI failed on profiles/fsh (exit ${run.status}${warnings.length ? `, unexpected warnings: ${warnings.join('; ')}` : ''}):\n${log}`
+    );
   }
   return path.join(out, 'fsh-generated', 'resources');
 }
@@ -75,7 +77,10 @@ function generate(outDir = path.join(root, 'generated')) {
     const produced = runSushi(work);
     fs.rmSync(outDir, { recursive: true, force: true });
     fs.mkdirSync(outDir, { recursive: true });
-    for (const file of fs.readdirSync(produced).filter((f) => f.endsWith('.json')).sort()) {
+    for (const file of fs
+      .readdirSync(produced)
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
       const resource = JSON.parse(fs.readFileSync(path.join(produced, file), 'utf8'));
       fs.writeFileSync(path.join(outDir, file), JSON.stringify(stable(resource), null, 2) + '\n');
     }

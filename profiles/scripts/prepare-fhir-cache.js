@@ -34,7 +34,9 @@ const BUNDLES = [
 ];
 
 function fhirCacheDir() {
-  return process.env.FHIR_PACKAGE_CACHE ? path.resolve(process.env.FHIR_PACKAGE_CACHE) : path.join(os.homedir(), '.fhir', 'packages');
+  return process.env.FHIR_PACKAGE_CACHE
+    ? path.resolve(process.env.FHIR_PACKAGE_CACHE)
+    : path.join(os.homedir(), '.fhir', 'packages');
 }
 
 function definitionsSource() {
@@ -53,7 +55,11 @@ function readStamp(packageDir) {
 
 /** A package someone installed the ordinary way (e.g. from packages.fhir.org): not ours to replace. */
 function isGenuinePackage(packageDir) {
-  return readStamp(packageDir) === undefined && fs.existsSync(path.join(packageDir, 'package.json')) && fs.existsSync(path.join(packageDir, 'StructureDefinition-CarePlan.json'));
+  return (
+    readStamp(packageDir) === undefined &&
+    fs.existsSync(path.join(packageDir, 'package.json')) &&
+    fs.existsSync(path.join(packageDir, 'StructureDefinition-CarePlan.json'))
+  );
 }
 
 /** Writes the package into `packageDir` (which must not exist yet). */
@@ -91,8 +97,8 @@ function writePackage(packageDir, source) {
         dependencies: {},
       },
       null,
-      2,
-    ),
+      2
+    )
   );
   fs.writeFileSync(path.join(packageDir, '.index.json'), JSON.stringify({ 'index-version': 1, files }));
   fs.writeFileSync(path.join(packageDir, STAMP), source.stamp + '\n');

@@ -16,7 +16,16 @@ const EXTENSION_IDS = [
   'ip-representation-reason',
   'ip-information-scope',
 ];
-const CODE_SYSTEM_IDS = ['ip-message-event', 'ip-need', 'ip-careteam-role', 'ip-consent-category', 'ip-life-area', 'ip-plan-review', 'ip-consenter-role', 'ip-assessment-kind'];
+const CODE_SYSTEM_IDS = [
+  'ip-message-event',
+  'ip-need',
+  'ip-careteam-role',
+  'ip-consent-category',
+  'ip-life-area',
+  'ip-plan-review',
+  'ip-consenter-role',
+  'ip-assessment-kind',
+];
 
 function element(profileId: string, id: string): ElementDefinition {
   const found = sd(profileId).snapshot?.element.find((e) => e.id === id);
@@ -27,10 +36,24 @@ function element(profileId: string, id: string): ElementDefinition {
 describe('loadConformanceResources', () => {
   test('reads profiles/generated once and sorts it by kind', () => {
     expect(loadConformanceResources()).toBe(resources);
-    expect(resources.structureDefinitions.map((s) => s.id).sort()).toEqual([...Object.values(PROFILE_IDS), ...EXTENSION_IDS].sort());
+    expect(resources.structureDefinitions.map((s) => s.id).sort()).toEqual(
+      [...Object.values(PROFILE_IDS), ...EXTENSION_IDS].sort()
+    );
     expect(resources.codeSystems.map((c) => c.id).sort()).toEqual([...CODE_SYSTEM_IDS].sort());
     expect(resources.valueSets.map((v) => v.id).sort()).toEqual([...CODE_SYSTEM_IDS].sort());
-    expect(resources.examples.map((e) => e.resourceType).sort()).toEqual(['CarePlan', 'CareTeam', 'Consent', 'Consent', 'Consent', 'Goal', 'Organization', 'Organization', 'Patient', 'Practitioner', 'RelatedPerson']);
+    expect(resources.examples.map((e) => e.resourceType).sort()).toEqual([
+      'CarePlan',
+      'CareTeam',
+      'Consent',
+      'Consent',
+      'Consent',
+      'Goal',
+      'Organization',
+      'Organization',
+      'Patient',
+      'Practitioner',
+      'RelatedPerson',
+    ]);
   });
 
   test('every profile and extension has our canonical URL, a differential and a snapshot', () => {
@@ -48,7 +71,8 @@ describe('the profiles’ snapshots', () => {
   const base = new Map<string, StructureDefinition>();
   beforeAll(() => {
     const bundle = readJson('fhir/r4/profiles-resources.json') as Bundle<StructureDefinition>;
-    for (const e of bundle.entry ?? []) if (e.resource?.resourceType === 'StructureDefinition') base.set(e.resource.url as string, e.resource);
+    for (const e of bundle.entry ?? [])
+      if (e.resource?.resourceType === 'StructureDefinition') base.set(e.resource.url as string, e.resource);
   });
 
   test('cover every element of the base resource', () => {
@@ -123,7 +147,8 @@ describe('the profiles’ snapshots', () => {
   });
 
   test('restrict the reference targets', () => {
-    const targets = (profileId: string, id: string) => element(profileId, id).type?.flatMap((t) => t.targetProfile ?? []);
+    const targets = (profileId: string, id: string) =>
+      element(profileId, id).type?.flatMap((t) => t.targetProfile ?? []);
     const core = (t: string) => `http://hl7.org/fhir/StructureDefinition/${t}`;
     expect(targets(PROFILE_IDS.carePlan, 'CarePlan.subject')).toEqual([core('Patient')]);
     expect(targets(PROFILE_IDS.carePlan, 'CarePlan.careTeam')).toEqual([core('CareTeam')]);
@@ -139,14 +164,28 @@ describe('the profiles’ snapshots', () => {
 
   test('slice in our extensions where docs/fhir-mapping.md puts them', () => {
     const slice = (profileId: string, id: string) => element(profileId, id).type?.[0].profile;
-    expect(slice(PROFILE_IDS.carePlan, 'CarePlan.extension:lifeAreaAssessment')).toEqual([profileUrl('ip-life-area-assessment')]);
-    expect(slice(PROFILE_IDS.carePlan, 'CarePlan.extension:culturalConsiderations')).toEqual([profileUrl('ip-cultural-considerations')]);
-    expect(slice(PROFILE_IDS.carePlan, 'CarePlan.activity.detail.extension:scope')).toEqual([profileUrl('ip-measure-scope')]);
-    expect(slice(PROFILE_IDS.carePlan, 'CarePlan.activity.detail.extension:lifeArea')).toEqual([profileUrl('ip-life-area')]);
-    expect(slice(PROFILE_IDS.carePlan, 'CarePlan.contributor.extension:cooperation')).toEqual([profileUrl('ip-cooperation-description')]);
+    expect(slice(PROFILE_IDS.carePlan, 'CarePlan.extension:lifeAreaAssessment')).toEqual([
+      profileUrl('ip-life-area-assessment'),
+    ]);
+    expect(slice(PROFILE_IDS.carePlan, 'CarePlan.extension:culturalConsiderations')).toEqual([
+      profileUrl('ip-cultural-considerations'),
+    ]);
+    expect(slice(PROFILE_IDS.carePlan, 'CarePlan.activity.detail.extension:scope')).toEqual([
+      profileUrl('ip-measure-scope'),
+    ]);
+    expect(slice(PROFILE_IDS.carePlan, 'CarePlan.activity.detail.extension:lifeArea')).toEqual([
+      profileUrl('ip-life-area'),
+    ]);
+    expect(slice(PROFILE_IDS.carePlan, 'CarePlan.contributor.extension:cooperation')).toEqual([
+      profileUrl('ip-cooperation-description'),
+    ]);
     expect(slice(PROFILE_IDS.consent, 'Consent.extension:consenterRole')).toEqual([profileUrl('ip-consenter-role')]);
-    expect(slice(PROFILE_IDS.consent, 'Consent.extension:representationReason')).toEqual([profileUrl('ip-representation-reason')]);
-    expect(slice(PROFILE_IDS.consent, 'Consent.provision.actor.extension:informationScope')).toEqual([profileUrl('ip-information-scope')]);
+    expect(slice(PROFILE_IDS.consent, 'Consent.extension:representationReason')).toEqual([
+      profileUrl('ip-representation-reason'),
+    ]);
+    expect(slice(PROFILE_IDS.consent, 'Consent.provision.actor.extension:informationScope')).toEqual([
+      profileUrl('ip-information-scope'),
+    ]);
   });
 });
 
@@ -174,25 +213,52 @@ describe('the extensions', () => {
     expect(ext.context).toEqual([{ type: 'element', expression: 'CarePlan' }]);
     const el = (id: string) => ext.snapshot?.element.find((e) => e.id === id);
     expect(el('Extension.value[x]')?.max).toBe('0');
-    for (const [name, type] of [['lifeArea', 'Coding'], ['kind', 'code'], ['text', 'string']]) {
+    for (const [name, type] of [
+      ['lifeArea', 'Coding'],
+      ['kind', 'code'],
+      ['text', 'string'],
+    ]) {
       expect(el(`Extension.extension:${name}`)?.min).toBe(1);
       expect(el(`Extension.extension:${name}.url`)?.fixedUri).toBe(name);
       expect(el(`Extension.extension:${name}.value[x]`)?.type?.map((t) => t.code)).toEqual([type]);
       expect(el(`Extension.extension:${name}.value[x]`)?.min).toBe(1);
     }
     expect(el('Extension.extension:lifeArea.value[x]')?.binding?.valueSet).toBe(`${IPBRO_BASE}/ValueSet/ip-life-area`);
-    expect(el('Extension.extension:kind.value[x]')?.binding?.valueSet).toBe(`${IPBRO_BASE}/ValueSet/ip-assessment-kind`);
+    expect(el('Extension.extension:kind.value[x]')?.binding?.valueSet).toBe(
+      `${IPBRO_BASE}/ValueSet/ip-assessment-kind`
+    );
   });
 });
 
 describe('code systems and value sets', () => {
   test('the code systems have the codes of CONTRACT.md and docs/fhir-mapping.md, each with a display and a definition', () => {
     const codes = (id: string) => resources.codeSystems.find((c) => c.id === id)?.concept?.map((c) => c.code);
-    expect(codes('ip-message-event')).toEqual(['meldeplikt', 'meldeplikt-svar', 'ip-plan-copy', 'koordinator-handover', 'epikrise', 'revision-reminder']);
+    expect(codes('ip-message-event')).toEqual([
+      'meldeplikt',
+      'meldeplikt-svar',
+      'ip-plan-copy',
+      'koordinator-handover',
+      'epikrise',
+      'revision-reminder',
+    ]);
     expect(codes('ip-need')).toEqual(['individuell-plan', 'koordinator', 'har-ip']);
-    expect(codes('ip-careteam-role')).toEqual(['koordinator', 'midlertidig-koordinator', 'bruker', 'paarorende', 'verge', 'tjenesteyter']);
+    expect(codes('ip-careteam-role')).toEqual([
+      'koordinator',
+      'midlertidig-koordinator',
+      'bruker',
+      'paarorende',
+      'verge',
+      'tjenesteyter',
+    ]);
     expect(codes('ip-consent-category')).toEqual(['ip-samtykke', 'taushetsplikt-fritak', 'melding-samtykke']);
-    expect(codes('ip-life-area')).toEqual(['helse-omsorg', 'dagtid-arbeid-skole', 'bolig', 'fritid', 'okonomi', 'sosialt-nettverk']);
+    expect(codes('ip-life-area')).toEqual([
+      'helse-omsorg',
+      'dagtid-arbeid-skole',
+      'bolig',
+      'fritid',
+      'okonomi',
+      'sosialt-nettverk',
+    ]);
     expect(codes('ip-plan-review')).toEqual(['revisjon', 'evaluering', 'justering']);
     expect(codes('ip-consenter-role')).toEqual(['selv', 'foresatt', 'representant']);
     expect(codes('ip-assessment-kind')).toEqual(['resource', 'need']);
@@ -200,7 +266,12 @@ describe('code systems and value sets', () => {
       expect(cs.url).toBe(`${IPBRO_BASE}/CodeSystem/${cs.id}`);
       expect(cs.content).toBe('complete');
       expect(cs.count).toBe(cs.concept?.length);
-      for (const c of cs.concept ?? []) expect({ code: c.code, display: !!c.display, definition: !!c.definition }).toEqual({ code: c.code, display: true, definition: true });
+      for (const c of cs.concept ?? [])
+        expect({ code: c.code, display: !!c.display, definition: !!c.definition }).toEqual({
+          code: c.code,
+          display: true,
+          definition: true,
+        });
     }
   });
 
@@ -218,7 +289,8 @@ describe('code systems and value sets', () => {
     for (const s of resources.structureDefinitions) {
       for (const e of s.differential?.element ?? []) {
         const vs = e.binding?.valueSet;
-        if (vs?.startsWith(IPBRO_BASE)) expect({ sd: s.id, vs, known: ours.has(vs) }).toEqual({ sd: s.id, vs, known: true });
+        if (vs?.startsWith(IPBRO_BASE))
+          expect({ sd: s.id, vs, known: ours.has(vs) }).toEqual({ sd: s.id, vs, known: true });
       }
     }
   });

@@ -20,7 +20,9 @@ let cached: ConformanceResources | undefined;
 export function loadConformanceResources(): ConformanceResources {
   if (cached) return cached;
   const result: ConformanceResources = { structureDefinitions: [], codeSystems: [], valueSets: [], examples: [] };
-  for (const file of readdirSync(GENERATED_DIR).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(GENERATED_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const resource = JSON.parse(readFileSync(join(GENERATED_DIR, file), 'utf8')) as Resource;
     switch (resource.resourceType) {
       case 'StructureDefinition':

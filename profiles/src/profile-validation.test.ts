@@ -27,7 +27,10 @@ function fixture(file: string): Bundle {
 }
 
 /** A copy of the first `resourceType` in a contract fixture, to break. */
-function fixtureResource<K extends Resource['resourceType']>(file: string, resourceType: K): Extract<Resource, { resourceType: K }> {
+function fixtureResource<K extends Resource['resourceType']>(
+  file: string,
+  resourceType: K
+): Extract<Resource, { resourceType: K }> {
   const found = fixture(file).entry?.find((e) => e.resource?.resourceType === resourceType)?.resource;
   if (!found) throw new Error(`${file} has no ${resourceType}`);
   return structuredClone(found) as Extract<Resource, { resourceType: K }>;
@@ -37,9 +40,19 @@ beforeAll(() => loadDefinitionsIntoMedplum());
 
 test('each example conforms to its profile', () => {
   const examples = loadConformanceResources().examples.filter((e) => PROFILE_BY_TYPE[e.resourceType]);
-  expect(examples.map((e) => e.resourceType).sort()).toEqual(['CarePlan', 'CareTeam', 'Consent', 'Consent', 'Consent', 'Goal']);
+  expect(examples.map((e) => e.resourceType).sort()).toEqual([
+    'CarePlan',
+    'CareTeam',
+    'Consent',
+    'Consent',
+    'Consent',
+    'Goal',
+  ]);
   for (const example of examples) {
-    expect({ id: example.id, errors: profileErrors(example, PROFILE_BY_TYPE[example.resourceType]) }).toEqual({ id: example.id, errors: [] });
+    expect({ id: example.id, errors: profileErrors(example, PROFILE_BY_TYPE[example.resourceType]) }).toEqual({
+      id: example.id,
+      errors: [],
+    });
   }
 });
 
@@ -68,13 +81,22 @@ test.each(FILES)('every profiled resource of the contract’s %s conforms', (fil
   for (const entry of fixture(file).entry ?? []) {
     const r = entry.resource as Resource;
     // The answer's Task is no meldeplikt: ip-meldeplikt-task is for the notice only.
-    const profile = r.resourceType === 'Task' && file === 'meldeplikt-svar.json' ? undefined : PROFILE_BY_TYPE[r.resourceType];
+    const profile =
+      r.resourceType === 'Task' && file === 'meldeplikt-svar.json' ? undefined : PROFILE_BY_TYPE[r.resourceType];
     if (!profile) continue;
     expect({ file, id: r.id, errors: profileErrors(r, profile) }).toEqual({ file, id: r.id, errors: [] });
     checked++;
   }
   // MessageHeader + Task + Consent; the answer's header; + CarePlan, CareTeam, 2 Goals, 2 Consents; + DocumentReference; the receipt's header
-  expect(checked).toBe({ 'meldeplikt.json': 3, 'meldeplikt-svar.json': 1, 'ip-plan-copy.json': 7, 'epikrise.json': 2, 'receipt-ok.json': 1 }[file]);
+  expect(checked).toBe(
+    {
+      'meldeplikt.json': 3,
+      'meldeplikt-svar.json': 1,
+      'ip-plan-copy.json': 7,
+      'epikrise.json': 2,
+      'receipt-ok.json': 1,
+    }[file]
+  );
 });
 
 describe('breaches are caught', () => {
@@ -114,7 +136,8 @@ describe('breaches are caught', () => {
     delete task.requester;
     delete task.input;
     const errors = profileErrors(task, PROFILE_IDS.meldepliktTask);
-    for (const path of ['Task.status', 'Task.code', 'Task.requester', 'Task.input']) expect({ path, caught: has(errors, path) }).toEqual({ path, caught: true });
+    for (const path of ['Task.status', 'Task.code', 'Task.requester', 'Task.input'])
+      expect({ path, caught: has(errors, path) }).toEqual({ path, caught: true });
   });
 
   test('ip-message-header: no sender', () => {

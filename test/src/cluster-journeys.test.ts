@@ -35,7 +35,11 @@ beforeAll(async () => {
   const issuer = await createTokenIssuer({
     issuer: issuerUrl,
     audience: 'ipbro',
-    clients: Object.values(ORG).map((o) => ({ clientId: `kommune-${o}`, orgnr: o, scopes: ['ipbro:message.write', 'ipbro:message.read'] })),
+    clients: Object.values(ORG).map((o) => ({
+      clientId: `kommune-${o}`,
+      orgnr: o,
+      scopes: ['ipbro:message.write', 'ipbro:message.read'],
+    })),
   });
   issuerServer = await new Promise<Server>((resolve) => {
     const s = issuer.app.listen(issuerPort, '127.0.0.1', () => resolve(s));
@@ -85,7 +89,7 @@ beforeAll(async () => {
   };
   services.push(
     await startService('meldeplikt-router', { ...workers, ROUTER_LOCK_MS: 2000 }),
-    await startService('document-courier', { ...workers, COURIER_LOCK_MS: 2000 }),
+    await startService('document-courier', { ...workers, COURIER_LOCK_MS: 2000 })
   );
 }, 90000);
 
@@ -113,7 +117,7 @@ const final = (as: keyof typeof ORG, id: string) =>
       return ['acknowledged', 'rejected', 'blocked', 'dead'].includes(s.state) ? s : undefined;
     },
     30000,
-    `${id} final`,
+    `${id} final`
   );
 async function search<T>(base: string, query: string): Promise<T[]> {
   return (((await (await fetch(`${base}/${query}`)).json()) as Bundle).entry ?? []).map((e) => e.resource as T);
@@ -130,7 +134,9 @@ test('the example meldeplikt reaches Ålesund once and ends acknowledged by its 
   expect(done.history.map((h) => h.state)).toEqual(['queued', 'delivered', 'acknowledged']);
   expect(done.recipient?.kommunenummer).toBe('1508');
   const received = (await (await fetch(`${kommune.url}/_sim/received`)).json()) as { id: string; count: number }[];
-  expect(received.filter((r) => r.id === '6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01')).toEqual([expect.objectContaining({ count: 1 })]);
+  expect(received.filter((r) => r.id === '6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01')).toEqual([
+    expect.objectContaining({ count: 1 }),
+  ]);
 }, 60000);
 
 test("the example plan copy lands in the hospital's EHR, and the example epikrise in Ålesund's, each acknowledged", async () => {
@@ -141,10 +147,17 @@ test("the example plan copy lands in the hospital's EHR, and the example epikris
     state: 'acknowledged',
     recipient: { kommunenummer: '1508' },
   });
-  const plans = await search<CarePlan>(`http://127.0.0.1:${(hmrServer.address() as { port: number }).port}`, 'CarePlan');
+  const plans = await search<CarePlan>(
+    `http://127.0.0.1:${(hmrServer.address() as { port: number }).port}`,
+    'CarePlan'
+  );
   expect(plans.map((p) => p.identifier?.[0].value)).toEqual(['IP-2026-0042']);
   const docs = await search<DocumentReference>(`${kommune.url}/kommune/1508/fhir`, 'DocumentReference');
   const sent = (JSON.parse(fixture('epikrise')).entry[1].resource as DocumentReference).content[0].attachment;
   expect(docs).toHaveLength(1);
-  expect(Buffer.from(docs[0].content[0].attachment.data as string, 'base64').equals(Buffer.from(sent.data as string, 'base64'))).toBe(true);
+  expect(
+    Buffer.from(docs[0].content[0].attachment.data as string, 'base64').equals(
+      Buffer.from(sent.data as string, 'base64')
+    )
+  ).toBe(true);
 }, 60000);

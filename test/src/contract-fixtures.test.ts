@@ -8,8 +8,16 @@ const shared = join(__dirname, '..', '..', '..', 'shared', 'contract', 'examples
 
 describe('contract fixtures', () => {
   test('the five worked messages of the contract are present and are FHIR message bundles', () => {
-    const files = readdirSync(fixtures).filter((f) => f.endsWith('.json')).sort();
-    expect(files).toEqual(['epikrise.json', 'ip-plan-copy.json', 'meldeplikt-svar.json', 'meldeplikt.json', 'receipt-ok.json']);
+    const files = readdirSync(fixtures)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
+    expect(files).toEqual([
+      'epikrise.json',
+      'ip-plan-copy.json',
+      'meldeplikt-svar.json',
+      'meldeplikt.json',
+      'receipt-ok.json',
+    ]);
     for (const f of files) {
       const bundle = JSON.parse(readFileSync(join(fixtures, f), 'utf8'));
       expect(bundle.resourceType).toBe('Bundle');

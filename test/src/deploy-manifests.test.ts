@@ -2,8 +2,20 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { directoryProblems } from '@ipbro/directory';
 import {
-  composeProblems, composeRedis, containerEnv, CONTRACT_SERVICES, DEMO_ONLY_SIMULATORS, DEPLOY, deployableServices, dockerfileProblems,
-  dockerfileStages, k8sProblems, loadCompose, loadK8sManifests, type Manifest, WORKERS,
+  composeProblems,
+  composeRedis,
+  containerEnv,
+  CONTRACT_SERVICES,
+  DEMO_ONLY_SIMULATORS,
+  DEPLOY,
+  deployableServices,
+  dockerfileProblems,
+  dockerfileStages,
+  k8sProblems,
+  loadCompose,
+  loadK8sManifests,
+  type Manifest,
+  WORKERS,
 } from './support/deploy-manifests';
 
 const clone = <T>(value: T): T => structuredClone(value);
@@ -11,7 +23,8 @@ const services = deployableServices();
 const manifests = loadK8sManifests();
 const compose = loadCompose();
 const dockerfile = readFileSync(join(DEPLOY, 'Dockerfile'), 'utf8');
-const deploymentOf = (all: Manifest[], name: string) => all.find((m) => m.kind === 'Deployment' && m.metadata.name === name)!;
+const deploymentOf = (all: Manifest[], name: string) =>
+  all.find((m) => m.kind === 'Deployment' && m.metadata.name === name)!;
 const containerOf = (all: Manifest[], name: string) => deploymentOf(all, name).spec.template.spec.containers[0];
 
 describe('deploy/', () => {
@@ -22,7 +35,10 @@ describe('deploy/', () => {
   describe('Kubernetes manifests', () => {
     it('give every service a Deployment with probes on /readyz and /healthz, resources, a Service and a PodDisruptionBudget; the workers an HPA', () => {
       expect(k8sProblems(manifests, services)).toEqual([]);
-      for (const worker of WORKERS) expect(manifests.some((m) => m.kind === 'HorizontalPodAutoscaler' && m.spec.scaleTargetRef.name === worker)).toBe(true);
+      for (const worker of WORKERS)
+        expect(
+          manifests.some((m) => m.kind === 'HorizontalPodAutoscaler' && m.spec.scaleTargetRef.name === worker)
+        ).toBe(true);
     });
 
     it('fail the check when a probe is removed', () => {
@@ -38,12 +54,19 @@ describe('deploy/', () => {
 
       const noLimits = clone(manifests);
       delete containerOf(noLimits, 'plan-mapper').resources.limits;
-      expect(k8sProblems(noLimits, services)).toEqual(['plan-mapper: no resources.limits.cpu', 'plan-mapper: no resources.limits.memory']);
+      expect(k8sProblems(noLimits, services)).toEqual([
+        'plan-mapper: no resources.limits.cpu',
+        'plan-mapper: no resources.limits.memory',
+      ]);
 
-      const noDeployment = manifests.filter((m) => !(m.kind === 'Deployment' && m.metadata.name === 'document-courier'));
+      const noDeployment = manifests.filter(
+        (m) => !(m.kind === 'Deployment' && m.metadata.name === 'document-courier')
+      );
       expect(k8sProblems(noDeployment, services)).toEqual(['document-courier: no Deployment']);
 
-      const noHpa = manifests.filter((m) => !(m.kind === 'HorizontalPodAutoscaler' && m.spec.scaleTargetRef.name === 'document-courier'));
+      const noHpa = manifests.filter(
+        (m) => !(m.kind === 'HorizontalPodAutoscaler' && m.spec.scaleTargetRef.name === 'document-courier')
+      );
       expect(k8sProblems(noHpa, services)).toEqual(['document-courier: no HorizontalPodAutoscaler']);
     });
 
@@ -84,7 +107,10 @@ describe('deploy/', () => {
 
     it("point every service on Redis at the StatefulSet's three sentinels by the name they monitor, waiting for a replica", () => {
       const statefulSet = manifests.find((m) => m.kind === 'StatefulSet' && m.metadata.name === 'redis')!;
-      const pods = Array.from({ length: statefulSet.spec.replicas }, (_, i) => `redis-${i}.${statefulSet.spec.serviceName}:26379`);
+      const pods = Array.from(
+        { length: statefulSet.spec.replicas },
+        (_, i) => `redis-${i}.${statefulSet.spec.serviceName}:26379`
+      );
       for (const name of ['gateway', 'meldeplikt-router', 'document-courier', 'ops-dashboard']) {
         const env = containerEnv(manifests, containerOf(manifests, name));
         expect(env.REDIS_SENTINELS.split(',')).toEqual(pods);
@@ -101,8 +127,12 @@ describe('deploy/', () => {
     it('fail the check when the Redis settings are ones a service refuses at start; a Redis Cluster instead passes', () => {
       const noName = clone(manifests);
       delete noName.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'ipbro-config')!.data.REDIS_SENTINEL_NAME;
-      expect(k8sProblems(noName, services)).toEqual(['document-courier', 'gateway', 'meldeplikt-router', 'ops-dashboard'].map((s) =>
-        `${s}: REDIS_SENTINEL_NAME is required with REDIS_SENTINELS (the name the sentinels monitor the primary by)`));
+      expect(k8sProblems(noName, services)).toEqual(
+        ['document-courier', 'gateway', 'meldeplikt-router', 'ops-dashboard'].map(
+          (s) =>
+            `${s}: REDIS_SENTINEL_NAME is required with REDIS_SENTINELS (the name the sentinels monitor the primary by)`
+        )
+      );
       // As deploy/k8s/config.yaml says for a Redis Cluster service: the nodes instead of the sentinels.
       const cluster = clone(manifests);
       const config = cluster.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'ipbro-config')!.data;
@@ -126,7 +156,14 @@ describe('deploy/', () => {
       // Redis is a primary and a replica now: either one that may evict or forget is named.
       const evicting = clone(compose);
       evicting.services['redis-replica'].command = [
-        'redis-server', '--replicaof', 'redis-primary', '6379', '--appendonly', 'no', '--maxmemory-policy', 'allkeys-lru',
+        'redis-server',
+        '--replicaof',
+        'redis-primary',
+        '6379',
+        '--appendonly',
+        'no',
+        '--maxmemory-policy',
+        'allkeys-lru',
       ];
       expect(composeProblems(evicting, services)).toEqual([
         'compose: redis-replica runs without --appendonly yes',
@@ -135,19 +172,25 @@ describe('deploy/', () => {
 
       const unconfigured = clone(compose);
       delete unconfigured.services['meldeplikt-router'].environment.IPBRO_ENCRYPTION_KEY;
-      expect(composeProblems(unconfigured, services)).toEqual(['compose: meldeplikt-router is not given IPBRO_ENCRYPTION_KEY']);
+      expect(composeProblems(unconfigured, services)).toEqual([
+        'compose: meldeplikt-router is not given IPBRO_ENCRYPTION_KEY',
+      ]);
 
       const unchecked = clone(compose);
       delete unchecked.services['kommune-simulator'].healthcheck;
-      expect(composeProblems(unchecked, services)).toContain('compose: kommune-simulator has no healthcheck on /readyz or /healthz');
+      expect(composeProblems(unchecked, services)).toContain(
+        'compose: kommune-simulator has no healthcheck on /readyz or /healthz'
+      );
     });
 
-    it('runs Redis with Sentinel by default: a primary, a replica, three sentinels watching it by the services\' name, quorum 2', () => {
+    it("runs Redis with Sentinel by default: a primary, a replica, three sentinels watching it by the services' name, quorum 2", () => {
       const sentinels = ['redis-sentinel-1', 'redis-sentinel-2', 'redis-sentinel-3'];
       expect(composeRedis(compose)).toEqual({ nodes: ['redis-primary', 'redis-replica'], sentinels });
       for (const name of ['gateway', 'meldeplikt-router', 'document-courier', 'ops-dashboard']) {
         expect(compose.services[name].environment).toMatchObject({
-          REDIS_SENTINELS: sentinels.map((s) => `${s}:26379`).join(','), REDIS_SENTINEL_NAME: 'ipbro', REDIS_MIN_REPLICAS_ACK: '1',
+          REDIS_SENTINELS: sentinels.map((s) => `${s}:26379`).join(','),
+          REDIS_SENTINEL_NAME: 'ipbro',
+          REDIS_MIN_REPLICAS_ACK: '1',
         });
         expect(compose.services[name].environment.REDIS_URL).toBeUndefined();
       }
@@ -156,13 +199,15 @@ describe('deploy/', () => {
     it('fails the check when a sentinel is missing or watches something else, too few replicas run, or a service does not wait', () => {
       const twoSentinels = clone(compose);
       delete twoSentinels.services['redis-sentinel-3'];
-      expect(composeProblems(twoSentinels, services)).toContain('compose: gateway names sentinels compose does not run: redis-sentinel-3');
+      expect(composeProblems(twoSentinels, services)).toContain(
+        'compose: gateway names sentinels compose does not run: redis-sentinel-3'
+      );
 
       const elsewhere = clone(compose);
       const command: string[] = elsewhere.services['redis-sentinel-2'].command;
       elsewhere.services['redis-sentinel-2'].command = command.map((w) => w.replace('monitor ipbro', 'monitor other'));
       expect(composeProblems(elsewhere, services)).toContain(
-        'compose: redis-sentinel-2 does not monitor a Redis of compose as ipbro with quorum 2',
+        'compose: redis-sentinel-2 does not monitor a Redis of compose as ipbro with quorum 2'
       );
 
       const twoAcks = clone(compose);
@@ -201,8 +246,12 @@ describe('deploy/', () => {
     });
 
     it('fails the check without USER, as root, or with dev dependencies in the final image', () => {
-      expect(dockerfileProblems(dockerfile.replace(/^USER .*$/m, ''))).toEqual(['Dockerfile: the final stage sets no USER (it would run as root)']);
-      expect(dockerfileProblems(dockerfile.replace(/^USER .*$/m, 'USER root'))).toEqual(['Dockerfile: the final stage runs as root']);
+      expect(dockerfileProblems(dockerfile.replace(/^USER .*$/m, ''))).toEqual([
+        'Dockerfile: the final stage sets no USER (it would run as root)',
+      ]);
+      expect(dockerfileProblems(dockerfile.replace(/^USER .*$/m, 'USER root'))).toEqual([
+        'Dockerfile: the final stage runs as root',
+      ]);
       expect(dockerfileProblems(dockerfile.replace('npm ci --omit=dev', 'npm ci'))).toEqual([
         'Dockerfile: stage deps, whose node_modules the final stage copies, installs dev dependencies: RUN npm ci --ignore-scripts && npm cache clean --force',
       ]);

@@ -12,7 +12,12 @@ let rig: Rig;
 
 beforeAll(async () => {
   receiver = await startReceiver('1508', '942953119', () => ({ kind: 'ok', delayMs: 40 }));
-  rig = await startRig({ receiver, gatewayDirectory: true, gateway: { LOG_LEVEL: 'info' }, router: { ROUTER_CONCURRENCY: 8, LOG_LEVEL: 'info' } });
+  rig = await startRig({
+    receiver,
+    gatewayDirectory: true,
+    gateway: { LOG_LEVEL: 'info' },
+    router: { ROUTER_CONCURRENCY: 8, LOG_LEVEL: 'info' },
+  });
 }, 60000);
 
 afterAll(async () => {
@@ -24,7 +29,13 @@ test(`the directory file corrupted three ways during a run of ${N}: the last goo
   const good = readFileSync(rig.directoryFile, 'utf8');
   const corruptions = [
     { what: 'cut off half-way', text: good.slice(0, Math.floor(good.length / 2)) },
-    { what: 'JSON of the wrong shape', text: JSON.stringify({ kommuner: [{ kommunenummer: '1508', koordinerendeEnhet: { endpoint: 'not a url' } }], helseforetak: 'none' }) },
+    {
+      what: 'JSON of the wrong shape',
+      text: JSON.stringify({
+        kommuner: [{ kommunenummer: '1508', koordinerendeEnhet: { endpoint: 'not a url' } }],
+        helseforetak: 'none',
+      }),
+    },
     { what: 'empty', text: '' },
   ];
   const messages = Array.from({ length: N }, () => meldeplikt());
@@ -35,7 +46,11 @@ test(`the directory file corrupted three ways during a run of ${N}: the last goo
     await eventually(async () => (receiver.counts.size >= at ? true : undefined), 60000, `${at} delivered`);
     writeFileSync(rig.directoryFile, c.text);
     // The router noticed and refused it (it reloads on change), while deliveries go on.
-    await eventually(async () => (rig.router!.output.join('').split('directory rejected').length - 1 >= i + 1 ? true : undefined), 10000, `the router refusing the directory ${c.what}`);
+    await eventually(
+      async () => (rig.router!.output.join('').split('directory rejected').length - 1 >= i + 1 ? true : undefined),
+      10000,
+      `the router refusing the directory ${c.what}`
+    );
   }
   const sent = await sending;
   expect(sent.unexpected).toEqual([]);
@@ -54,5 +69,7 @@ test(`the directory file corrupted three ways during a run of ${N}: the last goo
   expect((await fetch(`${rig.router!.url}/readyz`)).status).toBe(200);
   expect((await fetch(`${rig.gateway.url}/readyz`)).status).toBe(200);
   expect(readFileSync(rig.directoryFile, 'utf8')).toBe(''); // still corrupt at the end
-  process.stdout.write(`corrupted directory (${corruptions.map((c) => c.what).join(', ')}): sent ${N}, acknowledged ${records.length}, ${summary.distinct} distinct ids, ${summary.duplicates} duplicates\n`);
+  process.stdout.write(
+    `corrupted directory (${corruptions.map((c) => c.what).join(', ')}): sent ${N}, acknowledged ${records.length}, ${summary.distinct} distinct ids, ${summary.duplicates} duplicates\n`
+  );
 }, 120000);

@@ -25,10 +25,17 @@ test(`gateway SIGKILLed twice while ${N} meldeplikt are posted: the hospital's r
   const ids = messages.map((m) => m.id);
   const marks = [Math.floor(N / 3), Math.floor((2 * N) / 3)];
   const reached: (() => void)[] = [];
-  const at = marks.map((_, i) => new Promise<void>((resolve) => {
-    reached[i] = resolve;
-  }));
-  const sending = sendAll(rig.gateway.url, rig.token, messages, { concurrency: 16, timeoutMs: 10000, onAnswer: (done) => marks.forEach((m, i) => done >= m && reached[i]()) });
+  const at = marks.map(
+    (_, i) =>
+      new Promise<void>((resolve) => {
+        reached[i] = resolve;
+      })
+  );
+  const sending = sendAll(rig.gateway.url, rig.token, messages, {
+    concurrency: 16,
+    timeoutMs: 10000,
+    onAnswer: (done) => marks.forEach((m, i) => done >= m && reached[i]()),
+  });
   for (const mark of at) {
     await mark;
     await stopService(rig.gateway, 'SIGKILL');
@@ -51,5 +58,7 @@ test(`gateway SIGKILLed twice while ${N} meldeplikt are posted: the hospital's r
   expect(summary.distinct).toBe(N);
   // The gateway's death costs no second delivery: the ledger knows every id it made durable.
   expect(summary.duplicates).toBe(0);
-  process.stdout.write(`gateway SIGKILL x2: sent ${N}, accepted ${sent.accepted} + ${sent.acceptedEarlier} found accepted on retry, ${sent.retries} retries (${JSON.stringify(sent.statuses)}); acknowledged ${records.length}; ${summary.distinct} distinct ids in ${summary.arrivals} arrivals, ${summary.duplicates} duplicates\n`);
+  process.stdout.write(
+    `gateway SIGKILL x2: sent ${N}, accepted ${sent.accepted} + ${sent.acceptedEarlier} found accepted on retry, ${sent.retries} retries (${JSON.stringify(sent.statuses)}); acknowledged ${records.length}; ${summary.distinct} distinct ids in ${summary.arrivals} arrivals, ${summary.duplicates} duplicates\n`
+  );
 }, 120000);

@@ -47,7 +47,9 @@ test('a receiver that flaps between up and down: 400 sent, 400 acknowledged, non
   // A refused connection carries nothing, and no recipient took a message unanswered: no duplicates.
   expect(summary.duplicates).toBe(0);
   expect(receiver.requestIdMismatch).toBe(0);
-  process.stdout.write(`flapping receiver (${flapping.downs()} downs): sent ${N}, acknowledged ${records.length} (${retried} after a retry), ${summary.distinct} distinct ids in ${summary.arrivals} arrivals, ${summary.duplicates} duplicates\n`);
+  process.stdout.write(
+    `flapping receiver (${flapping.downs()} downs): sent ${N}, acknowledged ${records.length} (${retried} after a retry), ${summary.distinct} distinct ids in ${summary.arrivals} arrivals, ${summary.duplicates} duplicates\n`
+  );
 }, 120000);
 
 test('a receiver that times out: the router gives up on held requests and retries; 300 sent, 300 acknowledged, duplicates only where the router timed out', async () => {
@@ -58,7 +60,9 @@ test('a receiver that times out: the router gives up on held requests and retrie
   const ids = messages.map((m) => m.id);
   // Every 4th message is taken but its answer held past the router's timeout, the first time only.
   const slow = new Set(ids.filter((_, i) => i % 4 === 0));
-  receiver.setBehaviour((id, seen) => (slow.has(id) && seen === 0 ? { kind: 'hold', holdMs: TIMEOUT_MS * 3 } : { kind: 'ok', delayMs: 5 }));
+  receiver.setBehaviour((id, seen) =>
+    slow.has(id) && seen === 0 ? { kind: 'hold', holdMs: TIMEOUT_MS * 3 } : { kind: 'ok', delayMs: 5 }
+  );
   const sent = await sendAll(rig.gateway.url, rig.token, messages, { concurrency: 8 });
   expect(sent.unexpected).toEqual([]);
   expect(sent.accepted).toBe(N);
@@ -79,5 +83,7 @@ test('a receiver that times out: the router gives up on held requests and retrie
   for (const id of slow) expect(duplicated.has(id)).toBe(true);
   for (const id of duplicated) expect(timedOut.has(id)).toBe(true);
   expect(receiver.requestIdMismatch).toBe(0);
-  process.stdout.write(`timing-out receiver: sent ${N}, acknowledged ${records.length}, ${slow.size} held past the ${TIMEOUT_MS} ms timeout, ${timedOut.size} retried; ${summary.distinct} distinct ids in ${summary.arrivals} arrivals, ${summary.duplicates} duplicates (each of a timed-out delivery)\n`);
+  process.stdout.write(
+    `timing-out receiver: sent ${N}, acknowledged ${records.length}, ${slow.size} held past the ${TIMEOUT_MS} ms timeout, ${timedOut.size} retried; ${summary.distinct} distinct ids in ${summary.arrivals} arrivals, ${summary.duplicates} duplicates (each of a timed-out delivery)\n`
+  );
 }, 150000);

@@ -40,7 +40,10 @@ async function settled(r: Rig, ids: string[], ms: number): Promise<(MessageRecor
     return await until('every message final or gone, and the queue empty', ms, async () => {
       const records = await Promise.all(ids.map((id) => r.ledger.get(ledgerKey(HOSPITAL_ORGNR, id))));
       const open = records.filter((rec) => rec && !FINAL_STATES.includes(rec.state)).length;
-      const jobs = Object.values(await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized')).reduce((a, b) => a + b, 0);
+      const jobs = Object.values(await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized')).reduce(
+        (a, b) => a + b,
+        0
+      );
       quiet = open === 0 && jobs === 0 ? quiet + 1 : 0;
       // Twice in a row, a second apart: a stalled job is not yet counted as waiting the first time.
       if (quiet < 2) await new Promise((res) => setTimeout(res, 1000));
@@ -116,7 +119,7 @@ test(`REDIS_MIN_REPLICAS_ACK=1: the primary SIGKILLed with ${N} meldeplikt in fl
     `Sentinel failover, REDIS_MIN_REPLICAS_ACK=1 (primary SIGKILLed ${at}): ` +
       `sent ${N}, accepted ${sent.accepted} + ${sent.acceptedEarlier} found accepted on retry, ` +
       `${sent.retries} retries (${JSON.stringify(sent.statuses)}); acknowledged ${records.length}, lost 0; ` +
-      `recipient ${summary.distinct} distinct ids in ${summary.arrivals} arrivals, ${summary.duplicates} duplicates\n`,
+      `recipient ${summary.distinct} distinct ids in ${summary.arrivals} arrivals, ${summary.duplicates} duplicates\n`
   );
 }, 120000);
 
@@ -138,6 +141,6 @@ test(`REDIS_MIN_REPLICAS_ACK=0: the same failover may lose messages that got a 2
   process.stdout.write(
     `Sentinel failover, REDIS_MIN_REPLICAS_ACK=0 (primary SIGKILLed ${at}): ` +
       `sent ${N}, all answered 202 or 200; ${lost.length} of them lost (never delivered, no record left), ${kept.length} acknowledged; ` +
-      `recipient ${summary.distinct} distinct ids, ${summary.duplicates} duplicates\n`,
+      `recipient ${summary.distinct} distinct ids, ${summary.duplicates} duplicates\n`
   );
 }, 120000);

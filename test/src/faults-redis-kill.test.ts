@@ -36,10 +36,14 @@ test(`Redis SIGKILLed and restarted twice with ${N} meldeplikt in flight: ${N} s
     killAt = resolve;
   });
   let answered = 0;
-  const sending = sendAll(rig.gateway.url, rig.token, messages, { concurrency: 16, timeoutMs: 5000, onAnswer: (done) => {
-    answered = done;
-    if (done >= N * 0.35) killAt?.();
-  } });
+  const sending = sendAll(rig.gateway.url, rig.token, messages, {
+    concurrency: 16,
+    timeoutMs: 5000,
+    onAnswer: (done) => {
+      answered = done;
+      if (done >= N * 0.35) killAt?.();
+    },
+  });
   await reached;
   const kills = [`after ${Math.round(N * 0.35)} answers, ${receiver.counts.size} delivered`];
   await redis.kill();
@@ -82,6 +86,8 @@ test(`Redis SIGKILLed and restarted twice with ${N} meldeplikt in flight: ${N} s
   expect(again.statuses).toEqual({ 200: N });
   await new Promise((r) => setTimeout(r, 500));
   expect(receiver.arrivals.length).toBe(arrivalsBefore);
-  process.stdout.write(`Redis SIGKILL x2 (${kills.join('; ')}): sent ${N}, accepted ${sent.accepted} + ${sent.acceptedEarlier} found accepted on retry, ` +
-    `${sent.retries} retries by the hospital (${JSON.stringify(sent.statuses)}); acknowledged ${records.length}; recipient ${summary.distinct} distinct ids in ${summary.arrivals} arrivals, ${summary.duplicates} duplicates\n`);
+  process.stdout.write(
+    `Redis SIGKILL x2 (${kills.join('; ')}): sent ${N}, accepted ${sent.accepted} + ${sent.acceptedEarlier} found accepted on retry, ` +
+      `${sent.retries} retries by the hospital (${JSON.stringify(sent.statuses)}); acknowledged ${records.length}; recipient ${summary.distinct} distinct ids in ${summary.arrivals} arrivals, ${summary.duplicates} duplicates\n`
+  );
 }, 200000);

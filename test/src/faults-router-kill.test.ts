@@ -49,6 +49,8 @@ test(`router SIGKILLed twice during a run of ${N} meldeplikt: ${N} sent, ${N} ac
   expect(summary.duplicates).toBeLessThanOrEqual(2 * CONCURRENCY);
   expect(receiver.requestIdMismatch).toBe(0);
   expect(receiver.malformed).toBe(0);
-  process.stdout.write(`router SIGKILL x2 (at ${kills.join(' and ')} delivered): sent ${N}, accepted ${sent.accepted} (+${sent.acceptedEarlier} on retry), acknowledged ${records.length}, ` +
-    `recipient saw ${summary.distinct} distinct ids in ${summary.arrivals} arrivals: ${summary.duplicates} duplicates, each an id it had seen\n`);
+  process.stdout.write(
+    `router SIGKILL x2 (at ${kills.join(' and ')} delivered): sent ${N}, accepted ${sent.accepted} (+${sent.acceptedEarlier} on retry), acknowledged ${records.length}, ` +
+      `recipient saw ${summary.distinct} distinct ids in ${summary.arrivals} arrivals: ${summary.duplicates} duplicates, each an id it had seen\n`
+  );
 }, 180000);

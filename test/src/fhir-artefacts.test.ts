@@ -41,7 +41,9 @@ test('the artefacts script writes each kind of artefact; all are valid, none wit
     if (file === 'delivered/revision-reminder-to-alesund-ke.json') continue;
     // The rules' moment: when the message was sent, or the day the seeded plans are lawful on.
     const now = new Date(resource.timestamp ?? '2026-11-24T12:00:00+01:00');
-    const errors = (validate(resource, { now }).issue ?? []).filter((i) => i.severity === 'error' || i.severity === 'fatal');
+    const errors = (validate(resource, { now }).issue ?? []).filter(
+      (i) => i.severity === 'error' || i.severity === 'fatal'
+    );
     expect({ file, errors }).toEqual({ file, errors: [] });
   }
 });

@@ -60,7 +60,12 @@ beforeAll(async () => {
   const common = { REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn' };
   const backoff = { DELIVERY_BACKOFF_MS: 100, DELIVERY_BACKOFF_MAX_MS: 500, DELIVERY_TIMEOUT_MS: 20000 };
   const delivery = { ...common, ...backoff, DIRECTORY_FILE: directoryFile };
-  gateway = await startService('gateway', { ...common, AUTH_ISSUER: issuerUrl, AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: jwksFile });
+  gateway = await startService('gateway', {
+    ...common,
+    AUTH_ISSUER: issuerUrl,
+    AUTH_AUDIENCE: 'ipbro',
+    AUTH_JWKS_FILE: jwksFile,
+  });
   router = await startService('meldeplikt-router', { ...delivery, ROUTER_LOCK_MS: 2000 });
   courier = await startService('document-courier', { ...delivery, COURIER_LOCK_MS: 2000 });
 }, 60000);
@@ -85,7 +90,9 @@ const send = (c: LawCase) =>
   });
 type Status = { state: string; history: { state: string; detail?: string }[] };
 const statusOf = async (c: LawCase): Promise<{ code: number; body?: Status }> => {
-  const res = await fetch(`${gateway.url}/messages/${idOf(c.bundle)}`, { headers: { Authorization: `Bearer ${tokens.get(c.sender)}` } });
+  const res = await fetch(`${gateway.url}/messages/${idOf(c.bundle)}`, {
+    headers: { Authorization: `Bearer ${tokens.get(c.sender)}` },
+  });
   return { code: res.status, ...(res.ok ? { body: (await res.json()) as Status } : {}) };
 };
 /** Every Redis key of this test's prefix that names the message id: its ledger record, body, seen mark, jobs. */
@@ -111,45 +118,66 @@ async function carePlansAtHmr(value: string): Promise<CarePlan[]> {
 }
 
 describe('refused at the gateway: 422 naming the element, nothing kept, queued or delivered', () => {
-  test.each(refusals.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const started = process.hrtime.bigint();
-    const res = await send(c);
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const outcome = (await res.json()) as OperationOutcome;
-    expect(res.status).toBe(422);
-    const errors = (outcome.issue ?? []).filter((i) => i.severity === 'error');
-    expect(errors.map((i) => ({ d: i.diagnostics, e: i.expression }))).toEqual(
-      expect.arrayContaining([{ d: expect.stringMatching(c.refusal!.diagnostics), e: expect.arrayContaining([c.refusal!.expression]) }])
-    );
-    expect(await statusOf(c)).toEqual({ code: 404 });
-    expect(await keysNaming(idOf(c.bundle))).toEqual([]);
-    if (c.name.includes('500,000 given names')) {
-      const bytes = Buffer.byteLength(JSON.stringify(c.bundle));
-      const size = `${(bytes / 1e6).toFixed(1)} MB`;
-      process.stdout.write(`law-rules: a ${size} meldeplikt of 500,000 given names refused (422) in ${ms.toFixed(0)} ms, post to answer\n`);
-      // The body is read and parsed (the size of it is the cost); the validation refuses it by one list's length.
-      expect(ms).toBeLessThan(10000);
-    }
-  }, 60000);
+  test.each(refusals.map((c) => [c.name, c] as const))(
+    '%s',
+    async (_name, c) => {
+      const started = process.hrtime.bigint();
+      const res = await send(c);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const outcome = (await res.json()) as OperationOutcome;
+      expect(res.status).toBe(422);
+      const errors = (outcome.issue ?? []).filter((i) => i.severity === 'error');
+      expect(errors.map((i) => ({ d: i.diagnostics, e: i.expression }))).toEqual(
+        expect.arrayContaining([
+          { d: expect.stringMatching(c.refusal!.diagnostics), e: expect.arrayContaining([c.refusal!.expression]) },
+        ])
+      );
+      expect(await statusOf(c)).toEqual({ code: 404 });
+      expect(await keysNaming(idOf(c.bundle))).toEqual([]);
+      if (c.name.includes('500,000 given names')) {
+        const bytes = Buffer.byteLength(JSON.stringify(c.bundle));
+        const size = `${(bytes / 1e6).toFixed(1)} MB`;
+        process.stdout.write(
+          `law-rules: a ${size} meldeplikt of 500,000 given names refused (422) in ${ms.toFixed(0)} ms, post to answer\n`
+        );
+        // The body is read and parsed (the size of it is the cost); the validation refuses it by one list's length.
+        expect(ms).toBeLessThan(10000);
+      }
+    },
+    60000
+  );
 });
 
 describe('accepted (202) and delivered', () => {
-  test.each(acceptances.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const res = await send(c);
-    expect({ status: res.status, body: res.status === 202 ? undefined : await res.text() }).toEqual({ status: 202, body: undefined });
-    const done = await eventually(async () => {
-      const s = await statusOf(c);
-      return s.body && ['acknowledged', 'rejected', 'blocked', 'dead', 'unroutable'].includes(s.body.state) ? s.body : undefined;
-    }, 30000, `${c.name} delivered`);
-    expect(done.state).toBe('acknowledged');
-    const event = (c.bundle.entry![0].resource as MessageHeader).eventCoding?.code;
-    if (event === 'meldeplikt') {
-      expect(receiver.counts.get(idOf(c.bundle))).toBe(1);
-    } else {
-      const plans = await carePlansAtHmr(planValueOf(c.bundle));
-      expect(plans.map((p) => p.identifier?.[0].value)).toEqual([planValueOf(c.bundle)]);
-    }
-  }, 60000);
+  test.each(acceptances.map((c) => [c.name, c] as const))(
+    '%s',
+    async (_name, c) => {
+      const res = await send(c);
+      expect({ status: res.status, body: res.status === 202 ? undefined : await res.text() }).toEqual({
+        status: 202,
+        body: undefined,
+      });
+      const done = await eventually(
+        async () => {
+          const s = await statusOf(c);
+          return s.body && ['acknowledged', 'rejected', 'blocked', 'dead', 'unroutable'].includes(s.body.state)
+            ? s.body
+            : undefined;
+        },
+        30000,
+        `${c.name} delivered`
+      );
+      expect(done.state).toBe('acknowledged');
+      const event = (c.bundle.entry![0].resource as MessageHeader).eventCoding?.code;
+      if (event === 'meldeplikt') {
+        expect(receiver.counts.get(idOf(c.bundle))).toBe(1);
+      } else {
+        const plans = await carePlansAtHmr(planValueOf(c.bundle));
+        expect(plans.map((p) => p.identifier?.[0].value)).toEqual([planValueOf(c.bundle)]);
+      }
+    },
+    60000
+  );
 });
 
 describe('after both', () => {

@@ -19,7 +19,16 @@ beforeAll(async () => {
   // proxy in front of the dashboard would add it.
   context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'ipbro-chromium-')), {
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     extraHTTPHeaders: { Authorization: `Bearer ${stack.opsToken}` },
     viewport: { width: 1400, height: 1000 },
   });
@@ -43,7 +52,9 @@ test('the page shows the queues and the failing recipient; retry on the dead mes
 
   await page.goto(`${stack.dashboard.url}/ops`);
   await expect(page.title()).resolves.toBe('IP-bro operations');
-  expect(await page.locator('#queues tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-queue')))).toEqual(['meldeplikt', 'documents', 'receipts']);
+  expect(
+    await page.locator('#queues tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-queue')))
+  ).toEqual(['meldeplikt', 'documents', 'receipts']);
   const failing = page.locator('#recipients tr[data-recipient="her:8110021"]');
   await expect(failing.getAttribute('class')).resolves.toBe('failing');
   expect(await failing.locator('td').nth(0).innerText()).toContain('Ålesund kommune');
@@ -51,8 +62,17 @@ test('the page shows the queues and the failing recipient; retry on the dead mes
   expect(await failing.locator('td.kind').innerText()).toBe('koordinerende enhet');
   expect(await failing.locator('td').nth(7).innerText()).toContain('HTTP 503');
   expect(await page.locator('#recipients tr[data-recipient="her:8110031"]').getAttribute('class')).toBe('');
-  await eventually(async () => ((await page.reload(), await page.locator('li.alert[data-rule="recipient-failing"]').count()) > 0 ? true : undefined), 10000, 'the failing-recipient alert on the page');
-  expect(await page.locator('li.alert[data-id="recipient-failing:her:8110021"]').innerText()).toContain('Ålesund kommune failed');
+  await eventually(
+    async () =>
+      (await page.reload(), await page.locator('li.alert[data-rule="recipient-failing"]').count()) > 0
+        ? true
+        : undefined,
+    10000,
+    'the failing-recipient alert on the page'
+  );
+  expect(await page.locator('li.alert[data-id="recipient-failing:her:8110021"]').innerText()).toContain(
+    'Ålesund kommune failed'
+  );
   const deadRow = page.locator(`#messages tr[data-message="${alesund.id}"]`);
   expect(await deadRow.getAttribute('data-state')).toBe('dead');
   // Metadata only: not the patient's fødselsnummer or name anywhere on the page.
@@ -70,13 +90,25 @@ test('the page shows the queues and the failing recipient; retry on the dead mes
   // Ålesund is back: retry the dead message from the page.
   await stack.behave('1508', { mode: 'ok' });
   await page.goto(`${stack.dashboard.url}/ops?id=${alesund.id}`);
-  await Promise.all([page.waitForEvent('load'), page.locator(`#messages tr[data-message="${alesund.id}"] button[data-action="retry"]`).click()]);
+  await Promise.all([
+    page.waitForEvent('load'),
+    page.locator(`#messages tr[data-message="${alesund.id}"] button[data-action="retry"]`).click(),
+  ]);
   await stack.waitForState(alesund.id, 'acknowledged');
   await page.goto(`${stack.dashboard.url}/ops?id=${alesund.id}`);
-  expect(await page.locator(`#messages tr[data-message="${alesund.id}"]`).getAttribute('data-state')).toBe('acknowledged');
+  expect(await page.locator(`#messages tr[data-message="${alesund.id}"]`).getAttribute('data-state')).toBe(
+    'acknowledged'
+  );
   expect(await page.locator('#audit').innerText()).toMatch(/vakt-ops \(997005562\) retry/);
   // Ålesund answered: its alert clears, on the page and at the webhook.
-  await eventually(async () => (stack.alerts.some((a) => a.status === 'resolved' && a.alert.id === 'recipient-failing:her:8110021') ? true : undefined), 10000, 'the alert to clear');
+  await eventually(
+    async () =>
+      stack.alerts.some((a) => a.status === 'resolved' && a.alert.id === 'recipient-failing:her:8110021')
+        ? true
+        : undefined,
+    10000,
+    'the alert to clear'
+  );
   await page.reload();
   expect(await page.locator('li.alert[data-rule="recipient-failing"]').count()).toBe(0);
   expect(await page.locator('#recipients tr[data-recipient="her:8110021"] td.failures').innerText()).toBe('0');

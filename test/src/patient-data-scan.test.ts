@@ -13,9 +13,24 @@ const WRONG_FNR = '12830551211';
 /** Whole words, so that a name cannot "match" inside base64 ciphertext by chance. */
 const NEEDLES: { what: string; re: RegExp }[] = [
   ...[FNR, WRONG_FNR].map((v) => ({ what: `fødselsnummer ${v}`, re: new RegExp(v) })),
-  ...['Ola', 'Nordmann', 'Kari', 'Lien', 'Per', 'Hansen', 'Anne'].map((n) => ({ what: `name ${n}`, re: new RegExp(`(?<![\\w+/])${n}(?![\\w+/])`) })),
-  ...['Storgata', 'hjerneslag', 'rehabilitering', 'fysioterapi', 'Hjemmesykepleie', 'medisinhåndtering', 'deltidsarbeid', 'Ansvarsgruppemøte', 'Individuell plan for', 'egen bolig', 'synthetic epikrise', 'JVBERi0xLjQKJSBzeW50aGV0aWM']
-    .map((t) => ({ what: `clinical or address text "${t}"`, re: new RegExp(t, 'i') })),
+  ...['Ola', 'Nordmann', 'Kari', 'Lien', 'Per', 'Hansen', 'Anne'].map((n) => ({
+    what: `name ${n}`,
+    re: new RegExp(`(?<![\\w+/])${n}(?![\\w+/])`),
+  })),
+  ...[
+    'Storgata',
+    'hjerneslag',
+    'rehabilitering',
+    'fysioterapi',
+    'Hjemmesykepleie',
+    'medisinhåndtering',
+    'deltidsarbeid',
+    'Ansvarsgruppemøte',
+    'Individuell plan for',
+    'egen bolig',
+    'synthetic epikrise',
+    'JVBERi0xLjQKJSBzeW50aGV0aWM',
+  ].map((t) => ({ what: `clinical or address text "${t}"`, re: new RegExp(t, 'i') })),
 ];
 
 function findings(where: string, text: string): string[] {
@@ -41,13 +56,19 @@ async function redisDump(): Promise<{ key: string; text: string }[]> {
       const type = await stack.redis.type(key);
       const r = stack.redis;
       const value =
-        type === 'string' ? [(await r.getBuffer(key))?.toString('utf8') ?? '']
-        : type === 'hash' ? Object.entries(await r.hgetall(key)).flat()
-        : type === 'list' ? await r.lrange(key, 0, -1)
-        : type === 'set' ? await r.smembers(key)
-        : type === 'zset' ? await r.zrange(key, 0, -1)
-        : type === 'stream' ? (await r.xrange(key, '-', '+')).flatMap(([id, fields]) => [id, ...fields])
-        : [`(unread type ${type})`];
+        type === 'string'
+          ? [(await r.getBuffer(key))?.toString('utf8') ?? '']
+          : type === 'hash'
+            ? Object.entries(await r.hgetall(key)).flat()
+            : type === 'list'
+              ? await r.lrange(key, 0, -1)
+              : type === 'set'
+                ? await r.smembers(key)
+                : type === 'zset'
+                  ? await r.zrange(key, 0, -1)
+                  : type === 'stream'
+                    ? (await r.xrange(key, '-', '+')).flatMap(([id, fields]) => [id, ...fields])
+                    : [`(unread type ${type})`];
       out.push({ key, text: `${key}\n${value.join('\n')}` });
     }
   } while (cursor !== '0');
@@ -56,7 +77,11 @@ async function redisDump(): Promise<{ key: string; text: string }[]> {
 
 test('no fødselsnummer, name or clinical text in Redis or in the logs after the example flows', async () => {
   // The needles find what they look for: every one of them is in the examples as sent.
-  const sent = [fixtureText('meldeplikt'), fixtureText('ip-plan-copy'), fixtureText('epikrise'), WRONG_FNR].join('\n') + Buffer.from(JSON.parse(fixtureText('epikrise')).entry[1].resource.content[0].attachment.data, 'base64').toString('utf8');
+  const sent =
+    [fixtureText('meldeplikt'), fixtureText('ip-plan-copy'), fixtureText('epikrise'), WRONG_FNR].join('\n') +
+    Buffer.from(JSON.parse(fixtureText('epikrise')).entry[1].resource.content[0].attachment.data, 'base64').toString(
+      'utf8'
+    );
   expect(findings('the examples', sent)).toHaveLength(NEEDLES.length);
   // meldeplikt to Ålesund: acknowledged; sent twice: answered 200, delivered once.
   const ok = meldepliktFor();
@@ -68,7 +93,14 @@ test('no fødselsnummer, name or clinical text in Redis or in the logs after the
   expect((await stack.send(failing.bundle)).status).toBe(202);
   await stack.waitForState(failing.id, 'dead');
   await stack.behave('1506', { mode: 'ok' });
-  const retry = await fetch(`${stack.dashboard.url}/ops/api/messages/${encodeURIComponent(`997005562:${failing.id}`)}/retry`, { method: 'POST', headers: { Authorization: `Bearer ${stack.opsToken}`, 'Content-Type': 'application/json' }, body: '{}' });
+  const retry = await fetch(
+    `${stack.dashboard.url}/ops/api/messages/${encodeURIComponent(`997005562:${failing.id}`)}/retry`,
+    {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${stack.opsToken}`, 'Content-Type': 'application/json' },
+      body: '{}',
+    }
+  );
   expect(retry.status).toBe(200);
   await stack.waitForState(ok.id, 'acknowledged');
   await stack.waitForState(failing.id, 'acknowledged');
@@ -84,18 +116,46 @@ test('no fødselsnummer, name or clinical text in Redis or in the logs after the
   const epikrise = fixtureText('epikrise');
   expect((await stack.send(planCopy, '942953119')).status).toBe(202);
   expect((await stack.send(epikrise)).status).toBe(202);
-  const ids = [JSON.parse(planCopy).entry[0].resource.id as string, JSON.parse(epikrise).entry[0].resource.id as string];
+  const ids = [
+    JSON.parse(planCopy).entry[0].resource.id as string,
+    JSON.parse(epikrise).entry[0].resource.id as string,
+  ];
   // Read through the dashboard (ops see every sender's messages): the courier took each to an end
   // or to its recipient.
   const opsState = async (id: string) => {
-    const [m] = (await (await fetch(`${stack.dashboard.url}/ops/api/messages?id=${id}`, { headers: { Authorization: `Bearer ${stack.opsToken}` } })).json()) as { state: string }[];
+    const [m] = (await (
+      await fetch(`${stack.dashboard.url}/ops/api/messages?id=${id}`, {
+        headers: { Authorization: `Bearer ${stack.opsToken}` },
+      })
+    ).json()) as { state: string }[];
     return m?.state;
   };
-  for (const id of ids) await eventually(async () => (['acknowledged', 'delivered', 'rejected', 'dead', 'blocked'].includes((await opsState(id)) ?? '') ? true : undefined), 20000, `${id} to leave the queue`);
+  for (const id of ids)
+    await eventually(
+      async () =>
+        ['acknowledged', 'delivered', 'rejected', 'dead', 'blocked'].includes((await opsState(id)) ?? '')
+          ? true
+          : undefined,
+      20000,
+      `${id} to leave the queue`
+    );
   // The operator's views were read too (their answers are checked in ops-dashboard.test.ts).
-  const boardViews = ['meldeplikt', 'documents', 'receipts'].flatMap((q) => ['latest', 'completed', 'failed', 'waiting', 'delayed'].map((st) => `/queues/api/queues?activeQueue=${q}&status=${st}&page=1&jobsPerPage=50`));
-  for (const path of ['/ops', '/ops/api/overview', '/ops/api/audit', `/ops/api/messages?id=${failing.id}`, '/metrics', ...boardViews]) {
-    const res = await fetch(`${stack.dashboard.url}${path}`, { headers: { Authorization: `Bearer ${stack.opsToken}` } });
+  const boardViews = ['meldeplikt', 'documents', 'receipts'].flatMap((q) =>
+    ['latest', 'completed', 'failed', 'waiting', 'delayed'].map(
+      (st) => `/queues/api/queues?activeQueue=${q}&status=${st}&page=1&jobsPerPage=50`
+    )
+  );
+  for (const path of [
+    '/ops',
+    '/ops/api/overview',
+    '/ops/api/audit',
+    `/ops/api/messages?id=${failing.id}`,
+    '/metrics',
+    ...boardViews,
+  ]) {
+    const res = await fetch(`${stack.dashboard.url}${path}`, {
+      headers: { Authorization: `Bearer ${stack.opsToken}` },
+    });
     expect(res.status).toBe(200);
     const body = await res.text();
     // bull-board shows the jobs' data: the message id and routing, nothing more.
@@ -116,4 +176,3 @@ test('no fødselsnummer, name or clinical text in Redis or in the logs after the
   expect(logs.find((l) => l.name === 'meldeplikt-router')?.text).toMatch(/will retry/);
   expect(logs.flatMap((l) => findings(`the ${l.name} log`, l.text))).toEqual([]);
 }, 120000);
-

@@ -31,8 +31,17 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => {
     issuerServer = issuer.app.listen(port, '127.0.0.1', () => resolve());
   });
-  const env = { REDIS_URL, QUEUE_PREFIX: prefix, AUTH_ISSUER: issuerUrl, AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_URL: `${issuerUrl}/.well-known/jwks.json` };
-  [gateway, limited] = await Promise.all([startService('gateway', env), startService('gateway', { ...env, RATE_LIMIT_REQUESTS: 3, RATE_LIMIT_WINDOW_SECONDS: 3600 })]);
+  const env = {
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    AUTH_ISSUER: issuerUrl,
+    AUTH_AUDIENCE: 'ipbro',
+    AUTH_JWKS_URL: `${issuerUrl}/.well-known/jwks.json`,
+  };
+  [gateway, limited] = await Promise.all([
+    startService('gateway', env),
+    startService('gateway', { ...env, RATE_LIMIT_REQUESTS: 3, RATE_LIMIT_WINDOW_SECONDS: 3600 }),
+  ]);
 }, 60000);
 
 afterAll(async () => {
@@ -48,7 +57,11 @@ const message = () => {
   return JSON.stringify(b);
 };
 const post = (headers: Record<string, string>, body = message(), base = gateway.url) =>
-  fetch(`${base}/fhir/$process-message`, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json', ...headers }, body });
+  fetch(`${base}/fhir/$process-message`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/fhir+json', ...headers },
+    body,
+  });
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const now = () => Math.floor(Date.now() / 1000);
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -71,19 +84,35 @@ test('missing token → 401', async () => {
 });
 
 test('expired → 401', async () => {
-  await refused(await post(bearer(await issuer.mint({ orgnr: HMR, scope: WRITE, expiresInSeconds: -120 }))), 401, /expired/);
+  await refused(
+    await post(bearer(await issuer.mint({ orgnr: HMR, scope: WRITE, expiresInSeconds: -120 }))),
+    401,
+    /expired/
+  );
 });
 
 test('not yet valid (nbf 10 minutes ahead) → 401', async () => {
-  await refused(await post(bearer(await issuer.mint({ orgnr: HMR, scope: WRITE, extra: { nbf: now() + 600 } }))), 401, /not yet valid/);
+  await refused(
+    await post(bearer(await issuer.mint({ orgnr: HMR, scope: WRITE, extra: { nbf: now() + 600 } }))),
+    401,
+    /not yet valid/
+  );
 });
 
 test('wrong issuer → 401', async () => {
-  await refused(await post(bearer(await issuer.mint({ orgnr: HMR, scope: WRITE, issuer: 'https://helseid-sts.evil.test' }))), 401, /iss/);
+  await refused(
+    await post(bearer(await issuer.mint({ orgnr: HMR, scope: WRITE, issuer: 'https://helseid-sts.evil.test' }))),
+    401,
+    /iss/
+  );
 });
 
 test('wrong audience → 401', async () => {
-  await refused(await post(bearer(await issuer.mint({ orgnr: HMR, scope: WRITE, audience: 'another-api' }))), 401, /aud/);
+  await refused(
+    await post(bearer(await issuer.mint({ orgnr: HMR, scope: WRITE, audience: 'another-api' }))),
+    401,
+    /aud/
+  );
 });
 
 test('alg none → 401', async () => {
@@ -91,7 +120,7 @@ test('alg none → 401', async () => {
   await refused(await post(bearer(token)), 401, /Invalid token/);
 });
 
-test('HS256 signed with the issuer\'s public key as the secret → 401', async () => {
+test("HS256 signed with the issuer's public key as the secret → 401", async () => {
   const jwk = issuer.jwks.keys[0];
   const head = b64({ alg: 'HS256', typ: 'at+jwt', kid: issuer.kid });
   const body = b64({ ...claims, iss: issuerUrl, exp: now() + 300 });
@@ -106,20 +135,34 @@ test('HS256 signed with the issuer\'s public key as the secret → 401', async (
 test('unknown kid (signed by a key the issuer does not publish) → 401', async () => {
   const stranger = await generateKeyPair('RS256');
   const token = await new SignJWT({ scope: WRITE, [`helseid://claims/client/claims/orgnr_parent`]: HMR })
-    .setProtectedHeader({ alg: 'RS256', kid: 'rotated-away', typ: 'at+jwt' }).setIssuer(issuerUrl).setAudience('ipbro').setExpirationTime('5m').sign(stranger.privateKey);
+    .setProtectedHeader({ alg: 'RS256', kid: 'rotated-away', typ: 'at+jwt' })
+    .setIssuer(issuerUrl)
+    .setAudience('ipbro')
+    .setExpirationTime('5m')
+    .sign(stranger.privateKey);
   await refused(await post(bearer(token)), 401, /no key of the issuer matches/);
 });
 
 test('missing scope → 403', async () => {
-  await refused(await post(bearer(await issuer.mint({ orgnr: HMR, scope: 'ipbro:message.read' }))), 403, /lacks the scope ipbro:message.write/);
+  await refused(
+    await post(bearer(await issuer.mint({ orgnr: HMR, scope: 'ipbro:message.read' }))),
+    403,
+    /lacks the scope ipbro:message.write/
+  );
 });
 
-test('another organisation (Ålesund posting as Helse Møre og Romsdal) → 403; reading HMR\'s message → 404', async () => {
-  await refused(await post(bearer(await issuer.mint({ orgnr: '942953119', scope: WRITE }))), 403, /not the MessageHeader.sender/);
+test("another organisation (Ålesund posting as Helse Møre og Romsdal) → 403; reading HMR's message → 404", async () => {
+  await refused(
+    await post(bearer(await issuer.mint({ orgnr: '942953119', scope: WRITE }))),
+    403,
+    /not the MessageHeader.sender/
+  );
   const body = message();
   expect((await post(bearer(await issuer.mint({ orgnr: HMR, scope: WRITE })), body)).status).toBe(202);
   const id = JSON.parse(body).entry[0].resource.id;
-  const read = await fetch(`${gateway.url}/messages/${id}`, { headers: bearer(await issuer.mint({ orgnr: '942953119', scope: WRITE })) });
+  const read = await fetch(`${gateway.url}/messages/${id}`, {
+    headers: bearer(await issuer.mint({ orgnr: '942953119', scope: WRITE })),
+  });
   expect(read.status).toBe(404);
 });
 
@@ -134,7 +177,15 @@ describe('DPoP', () => {
     const publicJwk = await exportJWK(pair.publicKey);
     client = { privateKey: pair.privateKey, publicJwk, jkt: await calculateJwkThumbprint(publicJwk) };
   });
-  const proof = (token: string) => signDpopProof({ privateKey: client.privateKey, publicJwk: client.publicJwk, alg: 'ES256', htm: 'POST', htu: `${gateway.url}/fhir/$process-message`, accessToken: token });
+  const proof = (token: string) =>
+    signDpopProof({
+      privateKey: client.privateKey,
+      publicJwk: client.publicJwk,
+      alg: 'ES256',
+      htm: 'POST',
+      htu: `${gateway.url}/fhir/$process-message`,
+      accessToken: token,
+    });
 
   test('a valid DPoP-bound token with its proof is accepted (202)', async () => {
     const token = await issuer.mint({ orgnr: HMR, scope: WRITE, extra: { cnf: { jkt: client.jkt } } });
@@ -153,7 +204,11 @@ describe('DPoP', () => {
   test('a DPoP-bound token without a proof, or sent as a plain bearer token → 401', async () => {
     const token = await issuer.mint({ orgnr: HMR, scope: WRITE, extra: { cnf: { jkt: client.jkt } } });
     await refused(await post({ Authorization: `DPoP ${token}` }), 401, /needs a DPoP proof/);
-    await refused(await post({ Authorization: `Bearer ${token}`, DPoP: await proof(token) }), 401, /must be sent with Authorization: DPoP/);
+    await refused(
+      await post({ Authorization: `Bearer ${token}`, DPoP: await proof(token) }),
+      401,
+      /must be sent with Authorization: DPoP/
+    );
   });
 });
 

@@ -20,12 +20,26 @@ export type AuditEventType = (typeof AUDIT_EVENTS)[number];
 
 /** FHIR AuditEvent.outcome: 0 success, 4 minor failure, 8 serious failure, 12 major failure. */
 export type AuditOutcome = 'success' | 'minor-failure' | 'serious-failure' | 'major-failure';
-const OUTCOME_CODES: Record<AuditOutcome, AuditEvent['outcome']> = { success: '0', 'minor-failure': '4', 'serious-failure': '8', 'major-failure': '12' };
+const OUTCOME_CODES: Record<AuditOutcome, AuditEvent['outcome']> = {
+  success: '0',
+  'minor-failure': '4',
+  'serious-failure': '8',
+  'major-failure': '12',
+};
 /** FHIR AuditEvent.action per event: C create, R read, U update, E execute. */
 const ACTIONS: Record<AuditEventType, AuditEvent['action']> = {
-  'message.received': 'C', 'message.repeat': 'R', 'message.refused': 'C', 'receipt.received': 'U', 'delivery.attempt': 'E',
-  'delivery.outcome': 'E', 'message.blocked': 'E', 'status.read': 'R', 'audit.read': 'R', 'operator.action': 'U',
-  'message.redriven': 'U', 'receipt.sent': 'E',
+  'message.received': 'C',
+  'message.repeat': 'R',
+  'message.refused': 'C',
+  'receipt.received': 'U',
+  'delivery.attempt': 'E',
+  'delivery.outcome': 'E',
+  'message.blocked': 'E',
+  'status.read': 'R',
+  'audit.read': 'R',
+  'operator.action': 'U',
+  'message.redriven': 'U',
+  'receipt.sent': 'E',
 };
 
 export interface AuditWho {
@@ -102,7 +116,11 @@ export function toAuditEvent(record: AuditRecord): AuditEvent {
   return {
     resourceType: 'AuditEvent',
     ...(record.id ? { id: record.id } : {}), // a stream id (ms-seq) is a valid FHIR id
-    type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' },
+    type: {
+      system: 'http://terminology.hl7.org/CodeSystem/audit-event-type',
+      code: 'rest',
+      display: 'RESTful Operation',
+    },
     subtype: [{ system: AUDIT_EVENT_SYSTEM, code: record.event }],
     action: record.action,
     recorded: record.at,
@@ -112,10 +130,23 @@ export function toAuditEvent(record: AuditRecord): AuditEvent {
       {
         requestor: true,
         ...(record.who.clientId ? { altId: record.who.clientId } : {}),
-        who: record.who.orgnr ? { identifier: orgIdentifier(record.who.orgnr), ...(record.who.clientId ? { display: record.who.clientId } : {}) } : { display: record.who.clientId ?? record.source },
+        who: record.who.orgnr
+          ? {
+              identifier: orgIdentifier(record.who.orgnr),
+              ...(record.who.clientId ? { display: record.who.clientId } : {}),
+            }
+          : { display: record.who.clientId ?? record.source },
       },
       ...(record.recipient?.orgnr || record.recipient?.herId
-        ? [{ requestor: false, who: { ...(record.recipient.orgnr ? { identifier: orgIdentifier(record.recipient.orgnr) } : {}), ...(record.recipient.name ? { display: record.recipient.name } : {}) } }]
+        ? [
+            {
+              requestor: false,
+              who: {
+                ...(record.recipient.orgnr ? { identifier: orgIdentifier(record.recipient.orgnr) } : {}),
+                ...(record.recipient.name ? { display: record.recipient.name } : {}),
+              },
+            },
+          ]
         : []),
     ],
     source: { observer: { display: record.source } },
@@ -126,7 +157,13 @@ export function toAuditEvent(record: AuditRecord): AuditEvent {
         ...(record.messageEvent ? { name: record.messageEvent } : {}),
       },
       ...(record.patient
-        ? [{ what: { identifier: { system: AUDIT_PATIENT_SYSTEM, value: record.patient } }, type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' }, role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' } }]
+        ? [
+            {
+              what: { identifier: { system: AUDIT_PATIENT_SYSTEM, value: record.patient } },
+              type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' },
+              role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
+            },
+          ]
         : []),
     ],
   };

@@ -38,11 +38,15 @@ export class AuditTrail implements AuditPort {
   private readonly keys: ReturnType<typeof ledgerKeys>;
   readonly streamKey: string;
 
-  constructor(private readonly redis: RedisConnection, private readonly options: AuditTrailOptions) {
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly options: AuditTrailOptions
+  ) {
     this.hash = options.hmacKey ? patientHasher(options.hmacKey) : undefined;
     this.keys = ledgerKeys(options.prefix);
     this.streamKey = this.keys.auditTrail;
-    if (!this.hash) options.logger.warn('audit: no AUDIT_HMAC_KEY or IPBRO_ENCRYPTION_KEY; audit records will not name the patient');
+    if (!this.hash)
+      options.logger.warn('audit: no AUDIT_HMAC_KEY or IPBRO_ENCRYPTION_KEY; audit records will not name the patient');
   }
 
   messageKey(messageId: string): string {
@@ -58,7 +62,15 @@ export class AuditTrail implements AuditPort {
     const who: AuditRecord['who'] = {};
     if (input.who.clientId) who.clientId = input.who.clientId;
     if (input.who.orgnr) who.orgnr = input.who.orgnr;
-    const record: AuditRecord = { at: input.at ? input.at.toISOString() : isoNow(), event: input.event, action: actionOf(input.event), outcome: input.outcome, who, source: this.options.source, messageId: input.messageId };
+    const record: AuditRecord = {
+      at: input.at ? input.at.toISOString() : isoNow(),
+      event: input.event,
+      action: actionOf(input.event),
+      outcome: input.outcome,
+      who,
+      source: this.options.source,
+      messageId: input.messageId,
+    };
     if (input.sender) record.sender = input.sender;
     if (input.messageEvent) record.messageEvent = input.messageEvent;
     if (input.recipient) record.recipient = input.recipient;
@@ -78,7 +90,15 @@ export class AuditTrail implements AuditPort {
     const append: StreamAppend = {
       stream: this.streamKey,
       maxLength: this.options.maxLength ?? 1_000_000,
-      ...(indexed ? { indexed: { stream: this.messageKey(record.messageId), maxLength: this.options.maxPerMessage ?? 1000, ttlSeconds: this.options.messageIndexTtlSeconds ?? 90 * 24 * 3600 } } : {}),
+      ...(indexed
+        ? {
+            indexed: {
+              stream: this.messageKey(record.messageId),
+              maxLength: this.options.maxPerMessage ?? 1000,
+              ttlSeconds: this.options.messageIndexTtlSeconds ?? 90 * 24 * 3600,
+            },
+          }
+        : {}),
       text: JSON.stringify(record),
     };
     return {
@@ -97,7 +117,10 @@ export class AuditTrail implements AuditPort {
     try {
       return prepared.stored(await appendEntry(this.redis, prepared.append));
     } catch (err) {
-      this.options.logger.error({ audit: prepared.record, err: (err as Error).message }, 'audit record could not be stored in Redis; this log line is the record');
+      this.options.logger.error(
+        { audit: prepared.record, err: (err as Error).message },
+        'audit record could not be stored in Redis; this log line is the record'
+      );
     }
     return prepared.record;
   }
@@ -106,8 +129,17 @@ export class AuditTrail implements AuditPort {
   async forMessage(messageId: string, limit = 1000): Promise<AuditRecord[]> {
     const own = await this.redis.lrange(this.messageKey(messageId), 0, limit - 1);
     if (own.length === 0) {
-      const entries = await this.redis.xrange(this.keys.legacyAuditStreamOfMessage(messageId), '-', '+', 'COUNT', limit);
-      return entries.map(([id, fields]) => ({ ...(JSON.parse(fields[fields.indexOf('record') + 1]) as AuditRecord), id }));
+      const entries = await this.redis.xrange(
+        this.keys.legacyAuditStreamOfMessage(messageId),
+        '-',
+        '+',
+        'COUNT',
+        limit
+      );
+      return entries.map(([id, fields]) => ({
+        ...(JSON.parse(fields[fields.indexOf('record') + 1]) as AuditRecord),
+        id,
+      }));
     }
     return own.map((entry) => {
       const space = entry.indexOf(' ');
@@ -118,6 +150,9 @@ export class AuditTrail implements AuditPort {
   /** The latest records of the whole trail, newest first. */
   async latest(count = 100): Promise<AuditRecord[]> {
     const entries = await this.redis.xrevrange(this.streamKey, '+', '-', 'COUNT', count);
-    return entries.map(([id, fields]) => ({ ...(JSON.parse(fields[fields.indexOf('record') + 1]) as AuditRecord), id }));
+    return entries.map(([id, fields]) => ({
+      ...(JSON.parse(fields[fields.indexOf('record') + 1]) as AuditRecord),
+      id,
+    }));
   }
 }

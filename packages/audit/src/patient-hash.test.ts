@@ -7,7 +7,8 @@ import { patientHasher } from './patient-hash';
 test('the audit key, as every service reads it: AUDIT_HMAC_KEY first, then IPBRO_ENCRYPTION_KEY, else none; a wrong key is a config error', () => {
   const a = randomBytes(32);
   const b = randomBytes(32);
-  const auditKeyFrom = (env: Env) => auditKeyOf(loadConfig({ ...auditConfigSpec, IPBRO_ENCRYPTION_KEY: read.optional(read.base64Key32()) }, env));
+  const auditKeyFrom = (env: Env) =>
+    auditKeyOf(loadConfig({ ...auditConfigSpec, IPBRO_ENCRYPTION_KEY: read.optional(read.base64Key32()) }, env));
   expect(auditKeyFrom({ AUDIT_HMAC_KEY: a.toString('base64'), IPBRO_ENCRYPTION_KEY: b.toString('base64') })).toEqual(a);
   expect(auditKeyFrom({ IPBRO_ENCRYPTION_KEY: b.toString('base64') })).toEqual(b);
   expect(auditKeyFrom({})).toBeUndefined();

@@ -27,12 +27,22 @@ beforeEach(() => {
 test('asks for client_credentials once and reuses the token until shortly before it expires', async () => {
   let n = 0;
   answer = { status: 200, body: { access_token: 'tok-1', token_type: 'Bearer', expires_in: 300 } };
-  const source = clientCredentialsTokenSource({ tokenUrl: `${base}/token`, clientId: 'ipbro-router', clientSecret: 's3cret', scope: 'kommune:ke.write' });
+  const source = clientCredentialsTokenSource({
+    tokenUrl: `${base}/token`,
+    clientId: 'ipbro-router',
+    clientSecret: 's3cret',
+    scope: 'kommune:ke.write',
+  });
   const tokens = await Promise.all([source(), source(), source()]);
   expect(tokens).toEqual(['tok-1', 'tok-1', 'tok-1']);
   expect(await source()).toBe('tok-1');
   expect(requests).toHaveLength(1);
-  expect(Object.fromEntries(requests[0])).toEqual({ grant_type: 'client_credentials', client_id: 'ipbro-router', client_secret: 's3cret', scope: 'kommune:ke.write' });
+  expect(Object.fromEntries(requests[0])).toEqual({
+    grant_type: 'client_credentials',
+    client_id: 'ipbro-router',
+    client_secret: 's3cret',
+    scope: 'kommune:ke.write',
+  });
   n = requests.length;
   // A token that lives no longer than the margin is fetched anew each time.
   answer = { status: 200, body: { access_token: 'short', expires_in: 10 } };
@@ -52,7 +62,13 @@ test('private_key_jwt: a signed, short-lived client assertion with a unique jti 
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   answer = { status: 200, body: { access_token: 'pkj', expires_in: 10 } };
   // A PEM key, as the router reads it from a file; the token lives no longer than the margin, so each call asks again.
-  const source = clientCredentialsTokenSource({ tokenUrl: `${base}/token`, clientId: 'ipbro-router', privateKey: await exportPKCS8(privateKey), keyId: 'router-1', scope: 'kommune:ke.write' });
+  const source = clientCredentialsTokenSource({
+    tokenUrl: `${base}/token`,
+    clientId: 'ipbro-router',
+    privateKey: await exportPKCS8(privateKey),
+    keyId: 'router-1',
+    scope: 'kommune:ke.write',
+  });
   expect(await source()).toBe('pkj');
   expect(await source()).toBe('pkj');
   expect(requests).toHaveLength(2);
@@ -61,8 +77,16 @@ test('private_key_jwt: a signed, short-lived client assertion with a unique jti 
     expect(form.get('client_secret')).toBeNull();
     expect(form.get('client_assertion_type')).toBe(CLIENT_ASSERTION_TYPE);
     const assertion = form.get('client_assertion') as string;
-    expect(decodeProtectedHeader(assertion)).toEqual({ alg: 'RS256', typ: 'client-authentication+jwt', kid: 'router-1' });
-    const { payload } = await jwtVerify(assertion, publicKey, { issuer: 'ipbro-router', subject: 'ipbro-router', audience: `${base}/token` });
+    expect(decodeProtectedHeader(assertion)).toEqual({
+      alg: 'RS256',
+      typ: 'client-authentication+jwt',
+      kid: 'router-1',
+    });
+    const { payload } = await jwtVerify(assertion, publicKey, {
+      issuer: 'ipbro-router',
+      subject: 'ipbro-router',
+      audience: `${base}/token`,
+    });
     expect((payload.exp as number) - (payload.iat as number)).toBeLessThanOrEqual(60);
     jtis.add(payload.jti as string);
   }

@@ -33,10 +33,19 @@ export type TokenSource = () => Promise<string>;
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /** A client assertion for one token request: iss = sub = client_id, aud the endpoint, a fresh jti, exp in a minute. */
-export async function signClientAssertion(options: Pick<ClientCredentialsOptions, 'tokenUrl' | 'clientId' | 'keyId' | 'algorithm' | 'assertionAudience' | 'assertionLifetimeSeconds'> & { privateKey: KeyLike }): Promise<string> {
+export async function signClientAssertion(
+  options: Pick<
+    ClientCredentialsOptions,
+    'tokenUrl' | 'clientId' | 'keyId' | 'algorithm' | 'assertionAudience' | 'assertionLifetimeSeconds'
+  > & { privateKey: KeyLike }
+): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({})
-    .setProtectedHeader({ alg: options.algorithm ?? 'RS256', typ: 'client-authentication+jwt', ...(options.keyId ? { kid: options.keyId } : {}) })
+    .setProtectedHeader({
+      alg: options.algorithm ?? 'RS256',
+      typ: 'client-authentication+jwt',
+      ...(options.keyId ? { kid: options.keyId } : {}),
+    })
     .setIssuer(options.clientId)
     .setSubject(options.clientId)
     .setAudience(options.assertionAudience ?? options.tokenUrl)
@@ -52,7 +61,10 @@ export function clientCredentialsTokenSource(options: ClientCredentialsOptions):
   let pending: Promise<string> | undefined;
   let key: Promise<KeyLike> | undefined;
   const signingKey = (): Promise<KeyLike> =>
-    (key ??= typeof options.privateKey === 'string' ? importPKCS8(options.privateKey, options.algorithm ?? 'RS256') : Promise.resolve(options.privateKey as KeyLike));
+    (key ??=
+      typeof options.privateKey === 'string'
+        ? importPKCS8(options.privateKey, options.algorithm ?? 'RS256')
+        : Promise.resolve(options.privateKey as KeyLike));
   const fetchToken = async (): Promise<string> => {
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: options.clientId });
     if (options.privateKey) {
@@ -66,13 +78,23 @@ export function clientCredentialsTokenSource(options: ClientCredentialsOptions):
       body: form,
       signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
     });
-    const body = (await res.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; error?: unknown };
+    const body = (await res.json().catch(() => ({}))) as {
+      access_token?: unknown;
+      expires_in?: unknown;
+      error?: unknown;
+    };
     if (!res.ok || typeof body.access_token !== 'string') {
-      throw new Error(`token endpoint ${options.tokenUrl} answered ${res.status}${body.error ? ` (${typeof body.error === 'string' ? body.error : JSON.stringify(body.error)})` : ''}`);
+      throw new Error(
+        `token endpoint ${options.tokenUrl} answered ${res.status}${body.error ? ` (${typeof body.error === 'string' ? body.error : JSON.stringify(body.error)})` : ''}`
+      );
     }
     const lifetimeMs = (typeof body.expires_in === 'number' ? body.expires_in : 300) * 1000;
     const now = Date.now();
-    cached = { token: body.access_token, until: now + Math.max(0, lifetimeMs - (options.marginMs ?? 30_000)), expires: now + lifetimeMs };
+    cached = {
+      token: body.access_token,
+      until: now + Math.max(0, lifetimeMs - (options.marginMs ?? 30_000)),
+      expires: now + lifetimeMs,
+    };
     return body.access_token;
   };
   return async () => {

@@ -20,13 +20,20 @@ export function outboundTokenConfigSpec(defaultClientId: string) {
 }
 
 /** The values those settings read to (a service's whole config fits). */
-export type OutboundTokenConfig = { [K in keyof ReturnType<typeof outboundTokenConfigSpec>]: ReturnType<typeof outboundTokenConfigSpec>[K] extends Reader<infer T> ? T : never };
+export type OutboundTokenConfig = {
+  [K in keyof ReturnType<typeof outboundTokenConfigSpec>]: ReturnType<typeof outboundTokenConfigSpec>[K] extends Reader<
+    infer T
+  >
+    ? T
+    : never;
+};
 
 /** The token source those settings describe, or undefined when no token URL is set. */
 export function outboundTokenSource(config: OutboundTokenConfig): TokenSource | undefined {
   if (!config.DELIVERY_TOKEN_URL) return undefined;
   return clientCredentialsTokenSource({
-    tokenUrl: config.DELIVERY_TOKEN_URL, clientId: config.DELIVERY_CLIENT_ID,
+    tokenUrl: config.DELIVERY_TOKEN_URL,
+    clientId: config.DELIVERY_CLIENT_ID,
     ...(config.DELIVERY_CLIENT_SECRET ? { clientSecret: config.DELIVERY_CLIENT_SECRET } : {}),
     ...(config.DELIVERY_TOKEN_SCOPE ? { scope: config.DELIVERY_TOKEN_SCOPE } : {}),
     ...(config.DELIVERY_CLIENT_KEY_FILE ? { privateKey: readFileSync(config.DELIVERY_CLIENT_KEY_FILE, 'utf8') } : {}),

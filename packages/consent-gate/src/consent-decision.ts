@@ -44,19 +44,49 @@ export function periodCovers(period: ConsentSummary['period'], at: Date): boolea
  * or HER-id). An active Consent that denies the recipient (provision deny naming it, or a nested
  * deny provision naming it) blocks every event, an epikrise too.
  */
-export function decideConsent(event: string, consents: ConsentSummary[], recipient: GateRecipient, at: Date): ConsentDecision {
+export function decideConsent(
+  event: string,
+  consents: ConsentSummary[],
+  recipient: GateRecipient,
+  at: Date
+): ConsentDecision {
   const who = `${recipient.name ? `${recipient.name} ` : ''}(orgnr ${recipient.orgnr})`;
   const inForce = consents.filter((c) => c.status === 'active' && periodCovers(c.period, at));
-  const deny = inForce.find((c) => (c.type === 'deny' && c.actors.some((a) => names(a, recipient))) || c.deniedActors.some((a) => names(a, recipient)));
+  const deny = inForce.find(
+    (c) =>
+      (c.type === 'deny' && c.actors.some((a) => names(a, recipient))) ||
+      c.deniedActors.some((a) => names(a, recipient))
+  );
   if (deny) return { allowed: false, reason: `consent ${deny.identifier ?? '(no identifier)'} denies ${who}` };
   if (!NEEDS_PERMIT.has(event)) return { allowed: true, reason: 'no consent denies the recipient' };
   const fritak = consents.filter((c) => c.category === FRITAK);
-  const permit = inForce.find((c) => c.category === FRITAK && c.type === 'permit' && c.actors.some((a) => names(a, recipient)));
-  if (permit) return { allowed: true, reason: `taushetsplikt-fritak ${permit.identifier ?? ''} permits ${who}`.replace('  ', ' ') };
+  const permit = inForce.find(
+    (c) => c.category === FRITAK && c.type === 'permit' && c.actors.some((a) => names(a, recipient))
+  );
+  if (permit)
+    return {
+      allowed: true,
+      reason: `taushetsplikt-fritak ${permit.identifier ?? ''} permits ${who}`.replace('  ', ' '),
+    };
   if (fritak.length === 0) return { allowed: false, reason: `no taushetsplikt-fritak Consent: nothing permits ${who}` };
   const naming = fritak.filter((c) => c.type === 'permit' && c.actors.some((a) => names(a, recipient)));
   if (naming.length === 0) return { allowed: false, reason: `no taushetsplikt-fritak names ${who}` };
   const c = naming[0];
-  if (c.status !== 'active') return { allowed: false, reason: `the taushetsplikt-fritak ${c.identifier ?? ''} naming ${who} is ${c.status ?? 'without status'}, not active`.replace('  ', ' ') };
-  return { allowed: false, reason: `the taushetsplikt-fritak ${c.identifier ?? ''} naming ${who} is not in force at ${at.toISOString()} (period ${c.period?.start ?? '…'} to ${c.period?.end ?? '…'})`.replace('  ', ' ') };
+  if (c.status !== 'active')
+    return {
+      allowed: false,
+      reason:
+        `the taushetsplikt-fritak ${c.identifier ?? ''} naming ${who} is ${c.status ?? 'without status'}, not active`.replace(
+          '  ',
+          ' '
+        ),
+    };
+  return {
+    allowed: false,
+    reason:
+      `the taushetsplikt-fritak ${c.identifier ?? ''} naming ${who} is not in force at ${at.toISOString()} (period ${c.period?.start ?? '…'} to ${c.period?.end ?? '…'})`.replace(
+        '  ',
+        ' '
+      ),
+  };
 }

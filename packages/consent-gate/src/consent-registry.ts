@@ -37,7 +37,11 @@ export class ConsentRegistry {
    * Consent the registry saw later, plus the patient's other known Consents (a deny seen in another
    * message still counts).
    */
-  async current(patientKey: string, fromMessage: ConsentSummary[], messageReceivedAt: string): Promise<ConsentSummary[]> {
+  async current(
+    patientKey: string,
+    fromMessage: ConsentSummary[],
+    messageReceivedAt: string
+  ): Promise<ConsentSummary[]> {
     const stored = new Map((await this.all(patientKey)).map((c) => [c.identifier as string, c]));
     const out: ConsentSummary[] = [];
     for (const c of fromMessage) {

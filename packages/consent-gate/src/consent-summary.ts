@@ -1,4 +1,10 @@
-import { CODE_SYSTEMS, organizationIds, referencedOrganizationIds, resolveReference, type OrganizationIds } from '@ipbro/fhir-message';
+import {
+  CODE_SYSTEMS,
+  organizationIds,
+  referencedOrganizationIds,
+  resolveReference,
+  type OrganizationIds,
+} from '@ipbro/fhir-message';
 import type { Bundle, Consent, ConsentProvision, Organization, Reference } from '@medplum/fhirtypes';
 
 /** What the gate needs of one Consent, with its actors resolved to organisation ids (so it can be kept apart from its bundle). */
@@ -21,7 +27,8 @@ export interface ConsentSummary {
 function actorIds(bundle: Bundle, ref: Reference | undefined): OrganizationIds | undefined {
   if (!ref) return undefined;
   const found = resolveReference<Organization>(bundle, ref);
-  const ids = found?.resource.resourceType === 'Organization' ? organizationIds(found.resource) : referencedOrganizationIds(ref);
+  const ids =
+    found?.resource.resourceType === 'Organization' ? organizationIds(found.resource) : referencedOrganizationIds(ref);
   return ids.orgnr || ids.herId ? ids : undefined;
 }
 
@@ -36,18 +43,32 @@ function actorsOf(bundle: Bundle, provision: ConsentProvision | undefined): Orga
  */
 export function summarizeConsents(bundle: Bundle, seenAt?: string, patient?: string): ConsentSummary[] {
   const consents = (bundle.entry ?? [])
-    .filter((e) => e.resource?.resourceType === 'Consent' && (!patient || (e.resource as Consent).patient?.reference === patient))
+    .filter(
+      (e) =>
+        e.resource?.resourceType === 'Consent' && (!patient || (e.resource as Consent).patient?.reference === patient)
+    )
     .map((e) => e.resource as Consent);
   return consents.map((c) => {
     const id = c.identifier?.find((i) => i.system && i.value);
-    const category = c.category?.flatMap((cc) => cc.coding ?? []).find((cd) => cd.system === CODE_SYSTEMS.consentCategory)?.code;
-    const nestedDeny = (c.provision?.provision ?? []).filter((p) => p.type === 'deny').flatMap((p) => actorsOf(bundle, p));
+    const category = c.category
+      ?.flatMap((cc) => cc.coding ?? [])
+      .find((cd) => cd.system === CODE_SYSTEMS.consentCategory)?.code;
+    const nestedDeny = (c.provision?.provision ?? [])
+      .filter((p) => p.type === 'deny')
+      .flatMap((p) => actorsOf(bundle, p));
     return {
       ...(id ? { identifier: `${id.system}|${id.value}` } : {}),
       ...(category ? { category } : {}),
       ...(c.status ? { status: c.status } : {}),
       type: c.provision?.type === 'deny' ? 'deny' : 'permit',
-      ...(c.provision?.period ? { period: { ...(c.provision.period.start ? { start: c.provision.period.start } : {}), ...(c.provision.period.end ? { end: c.provision.period.end } : {}) } } : {}),
+      ...(c.provision?.period
+        ? {
+            period: {
+              ...(c.provision.period.start ? { start: c.provision.period.start } : {}),
+              ...(c.provision.period.end ? { end: c.provision.period.end } : {}),
+            },
+          }
+        : {}),
       actors: actorsOf(bundle, c.provision),
       deniedActors: nestedDeny,
       ...(seenAt ? { seenAt } : {}),

@@ -33,14 +33,25 @@ export async function applyOutcome(
   const move = (to: MessageState, detail: string, p: MovePatch = patch) => moveAudited(deps, record, to, detail, p);
   switch (outcome.kind) {
     case 'acknowledged': {
-      const receipt = { code: 'ok', at: new Date().toISOString(), ...(outcome.receipt.detail ? { detail: outcome.receipt.detail } : {}) };
-      return { kind: 'done', record: await move('acknowledged', outcome.detail ?? 'receipt ok', { ...patch, receipt }) };
+      const receipt = {
+        code: 'ok',
+        at: new Date().toISOString(),
+        ...(outcome.receipt.detail ? { detail: outcome.receipt.detail } : {}),
+      };
+      return {
+        kind: 'done',
+        record: await move('acknowledged', outcome.detail ?? 'receipt ok', { ...patch, receipt }),
+      };
     }
     case 'delivered':
       return { kind: 'done', record: await move('delivered', outcome.detail) };
     case 'rejected': {
       const receipt = { code: 'fatal-error', at: new Date().toISOString(), detail: outcome.reason };
-      return { kind: 'fatal', reason: outcome.reason, record: await move('rejected', outcome.reason, { ...patch, receipt }) };
+      return {
+        kind: 'fatal',
+        reason: outcome.reason,
+        record: await move('rejected', outcome.reason, { ...patch, receipt }),
+      };
     }
     case 'transient': {
       const attempt = patch.attempts ?? record.attempts;

@@ -25,6 +25,10 @@ export function deferralIfBusy(
 }
 
 /** Runs `send` in one of the recipient's slots (deps.recipientLimit), or at once without a limit. */
-export function inRecipientSlot<T>(endpoint: string, deps: Pick<DeliveryStepDeps, 'recipientLimit'>, send: () => Promise<T>): Promise<T> {
+export function inRecipientSlot<T>(
+  endpoint: string,
+  deps: Pick<DeliveryStepDeps, 'recipientLimit'>,
+  send: () => Promise<T>
+): Promise<T> {
   return deps.recipientLimit ? deps.recipientLimit.run(endpoint, send) : send();
 }

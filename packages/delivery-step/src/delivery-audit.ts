@@ -2,10 +2,18 @@ import type { AuditInput } from '@ipbro/audit';
 import type { MessageRecord, MessageState, MovePatch } from '@ipbro/message-ledger';
 
 /** What a delivery tells the audit trail: the attempt before the request leaves, each outcome, a re-drive. */
-export type DeliveryAuditEntry = AuditInput & { event: 'delivery.attempt' | 'delivery.outcome' | 'message.blocked' | 'message.redriven' };
+export type DeliveryAuditEntry = AuditInput & {
+  event: 'delivery.attempt' | 'delivery.outcome' | 'message.blocked' | 'message.redriven';
+};
 
 const OUTCOMES: Partial<Record<MessageRecord['state'], DeliveryAuditEntry['outcome']>> = {
-  acknowledged: 'success', delivered: 'success', retrying: 'minor-failure', unroutable: 'minor-failure', rejected: 'serious-failure', blocked: 'serious-failure', dead: 'major-failure',
+  acknowledged: 'success',
+  delivered: 'success',
+  retrying: 'minor-failure',
+  unroutable: 'minor-failure',
+  rejected: 'serious-failure',
+  blocked: 'serious-failure',
+  dead: 'major-failure',
 };
 
 /** The parties' fields an audit record names (orgnr, herId, name), without the ledger's others (built field by field: hot path). */
@@ -17,7 +25,13 @@ function partyOf(r: { orgnr?: string; herId?: string; name?: string }): NonNulla
   return party;
 }
 
-function outcomeEntry(message: Pick<MessageRecord, 'id' | 'sender' | 'event'>, state: MessageState, attempts: number, recipient: MessageRecord['recipient'], detail: string | undefined): DeliveryAuditEntry {
+function outcomeEntry(
+  message: Pick<MessageRecord, 'id' | 'sender' | 'event'>,
+  state: MessageState,
+  attempts: number,
+  recipient: MessageRecord['recipient'],
+  detail: string | undefined
+): DeliveryAuditEntry {
   const entry: DeliveryAuditEntry = {
     event: state === 'blocked' ? 'message.blocked' : 'delivery.outcome',
     messageId: message.id,
@@ -37,14 +51,34 @@ export function deliveryOutcomeEntry(record: MessageRecord): DeliveryAuditEntry 
 }
 
 /** deliveryOutcomeEntry of the record a move will leave (`prior` moved to `state` with `detail` and `patch`), without building that record. */
-export function deliveryMoveEntry(prior: MessageRecord, state: MessageState, detail: string, patch: MovePatch): DeliveryAuditEntry {
-  return outcomeEntry(prior, state, patch.attempts ?? prior.attempts, 'recipient' in patch ? patch.recipient : prior.recipient, detail || undefined);
+export function deliveryMoveEntry(
+  prior: MessageRecord,
+  state: MessageState,
+  detail: string,
+  patch: MovePatch
+): DeliveryAuditEntry {
+  return outcomeEntry(
+    prior,
+    state,
+    patch.attempts ?? prior.attempts,
+    'recipient' in patch ? patch.recipient : prior.recipient,
+    detail || undefined
+  );
 }
 
 /** The record of an attempt about to leave, to a recipient (`message`: the record's, or the job's id, sender and event). */
-export function deliveryAttemptEntry(message: Pick<MessageRecord, 'id' | 'sender' | 'event'>, recipient: { orgnr?: string; herId?: string; name?: string; endpoint?: string }, attempt: number): DeliveryAuditEntry {
+export function deliveryAttemptEntry(
+  message: Pick<MessageRecord, 'id' | 'sender' | 'event'>,
+  recipient: { orgnr?: string; herId?: string; name?: string; endpoint?: string },
+  attempt: number
+): DeliveryAuditEntry {
   return {
-    event: 'delivery.attempt', messageId: message.id, outcome: 'success', who: {}, sender: message.sender, messageEvent: message.event,
+    event: 'delivery.attempt',
+    messageId: message.id,
+    outcome: 'success',
+    who: {},
+    sender: message.sender,
+    messageEvent: message.event,
     recipient: partyOf(recipient),
     detail: `attempt ${attempt}${recipient.endpoint ? ` to ${recipient.endpoint}` : ''}`,
   };
@@ -52,5 +86,13 @@ export function deliveryAttemptEntry(message: Pick<MessageRecord, 'id' | 'sender
 
 /** The record of an unroutable message the worker re-queued itself, once the directory knows its recipient (an operator's re-drive is an operator.action). */
 export function redriveEntry(message: Pick<MessageRecord, 'id' | 'sender' | 'event'>): DeliveryAuditEntry {
-  return { event: 'message.redriven', messageId: message.id, outcome: 'success', who: {}, sender: message.sender, messageEvent: message.event, detail: 'queued: the directory now knows the recipient' };
+  return {
+    event: 'message.redriven',
+    messageId: message.id,
+    outcome: 'success',
+    who: {},
+    sender: message.sender,
+    messageEvent: message.event,
+    detail: 'queued: the directory now knows the recipient',
+  };
 }

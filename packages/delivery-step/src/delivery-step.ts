@@ -37,7 +37,11 @@ export interface DeliveryStepDeps {
 
 export type StepResult =
   /** Nothing more to do for this job: acknowledged, delivered, unroutable (kept for re-drive), or already final. */
-  | { kind: 'done'; record: MessageRecord; /** Nothing was done: the message was already final or delivered. */ unchanged?: true }
+  | {
+      kind: 'done';
+      record: MessageRecord;
+      /** Nothing was done: the message was already final or delivered. */ unchanged?: true;
+    }
   /** The ledger says `retrying`: the queue should try again, not before `retryAfterMs` when given. */
   | { kind: 'retry'; reason: string; record: MessageRecord; attempt: number; retryAfterMs?: number }
   /** The ledger says `rejected`, `blocked` or `dead`: never retried. */
@@ -73,9 +77,7 @@ export interface Routed<P> {
 
 /** A channel's routing: a recipient, none (`unroutable`, kept for re-drive), or one the message may not go to (`blocked`). */
 export type RouteDecision<P> =
-  | Routed<P>
-  | { kind: 'unroutable'; reason: string }
-  | { kind: 'blocked'; reason: string; recipient: Recipient };
+  Routed<P> | { kind: 'unroutable'; reason: string } | { kind: 'blocked'; reason: string; recipient: Recipient };
 
 /**
  * What one kind of worker supplies to the shared delivery step: how to route and how to send. The
@@ -122,7 +124,11 @@ export async function runDeliveryStep<P, H extends { endpoint?: string }>(
     route = await channel.route({ job, record, body: loaded.body }, fromJob);
   } catch (err) {
     // No retry can mend a stored message that cannot be read: it ends dead, where ops can see it.
-    return applyOutcome(record, { kind: 'dead', reason: `the stored message cannot be read: ${(err as Error).message}` }, deps);
+    return applyOutcome(
+      record,
+      { kind: 'dead', reason: `the stored message cannot be read: ${(err as Error).message}` },
+      deps
+    );
   }
   if (route.kind === 'unroutable') return applyOutcome(record, route, deps);
   if (route.kind === 'blocked') return applyOutcome(record, route, deps, { recipient: route.recipient });
@@ -136,8 +142,12 @@ export async function runDeliveryStep<P, H extends { endpoint?: string }>(
   if ('failure' in auth) return applyOutcome(record, { kind: 'transient', reason: auth.failure }, deps, patch);
   // The attempt's record goes to Redis before the send leaves, and the send does not wait for its
   // reply (record() never rejects); it is awaited before the outcome, so the trail keeps the order.
-  const recording = deps.audit?.record(deliveryAttemptEntry(record, { ...route.recipient, endpoint: route.endpoint }, attempt));
-  const outcome = await inRecipientSlot(route.endpoint, deps, () => channel.send(route, { record, attempt, token: auth.token }));
+  const recording = deps.audit?.record(
+    deliveryAttemptEntry(record, { ...route.recipient, endpoint: route.endpoint }, attempt)
+  );
+  const outcome = await inRecipientSlot(route.endpoint, deps, () =>
+    channel.send(route, { record, attempt, token: auth.token })
+  );
   await recording;
   return applyOutcome(record, outcome, deps, patch);
 }
@@ -152,8 +162,10 @@ export async function loadForDelivery(job: DeliveryJob, ledger: MessageLedger): 
   const stored = await ledger.getWithBodyBytes(job.key);
   if (!stored.body) throw new Error(`Message ${job.key} has no body in the ledger`);
   const record =
-    stored.record ?? (await ledger.ensureRecord({ key: job.key, id: job.messageId, sender: job.sender, event: job.event })).record;
-  if (FINAL_STATES.includes(record.state) || record.state === 'delivered') return { kind: 'done', record, unchanged: true };
+    stored.record ??
+    (await ledger.ensureRecord({ key: job.key, id: job.messageId, sender: job.sender, event: job.event })).record;
+  if (FINAL_STATES.includes(record.state) || record.state === 'delivered')
+    return { kind: 'done', record, unchanged: true };
   return { body: stored.body, record };
 }
 

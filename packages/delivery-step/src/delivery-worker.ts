@@ -58,14 +58,17 @@ export async function settleDeliveryStep(
  */
 export function markDeadWhenFailedForGood(worker: Worker<DeliveryJobData>, deps: DeliveryStepDeps, log: Logger): void {
   worker.on('failed', (job, err) => {
-    if (!job || err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || err.name === 'DelayedError') return;
+    if (!job || err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || err.name === 'DelayedError')
+      return;
     if (job.attemptsMade < (job.opts.attempts ?? 1) && !err.message.includes('stalled more than')) return;
     void (async () => {
       const record = await deps.ledger.get(job.data.key);
       // Delivered: the recipient has it (a job whose replica wait kept failing); its receipt still comes.
       if (!record || FINAL_STATES.includes(record.state) || record.state === 'delivered') return;
       await applyOutcome(record, { kind: 'dead', reason: `delivery job failed for good: ${err.message}` }, deps);
-    })().catch((e) => log.error({ err: (e as Error).message, messageId: job.data.messageId }, 'could not mark the message dead'));
+    })().catch((e) =>
+      log.error({ err: (e as Error).message, messageId: job.data.messageId }, 'could not mark the message dead')
+    );
   });
 }
 
@@ -86,7 +89,6 @@ export async function closeWithin(closing: Promise<unknown>, timeoutMs: number, 
     log.warn({ timeoutMs }, 'in-flight deliveries outlived the close timeout; leaving them to stalled-job recovery');
   }
 }
-
 
 export interface DeliveryWorkerOptions {
   /** The queue this worker takes its jobs from. */
@@ -146,11 +148,18 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): DeliveryWorker {
     // A deferral decided from the job alone has no record: the ledger was not read.
     await settleDeliveryStep(step, job, token, o.delivery, log, o.logMeta(job.data, step.record));
   };
-  const worker = createWorker(o.queue, process, o.workerConnection, o.delivery, {
-    concurrency: o.concurrency,
-    ...(o.lockDurationMs ? { lockDuration: o.lockDurationMs } : {}),
-    ...(o.stalledIntervalMs ? { stalledInterval: o.stalledIntervalMs } : {}),
-  }, o.prefix);
+  const worker = createWorker(
+    o.queue,
+    process,
+    o.workerConnection,
+    o.delivery,
+    {
+      concurrency: o.concurrency,
+      ...(o.lockDurationMs ? { lockDuration: o.lockDurationMs } : {}),
+      ...(o.stalledIntervalMs ? { stalledInterval: o.stalledIntervalMs } : {}),
+    },
+    o.prefix
+  );
   worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
   // A job that failed for good without the ledger saying so (Redis trouble every attempt, a missing
   // body, a job that stalled too often) must still end in a final state: nothing disappears.
@@ -158,8 +167,14 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): DeliveryWorker {
 
   const r = o.redrive;
   const redriver = unroutableRedriver({
-    ledger: o.deps.ledger, queue, directory: r.directory, events: r.events, log,
-    ...(r.modes ? { modes: r.modes } : {}), ...(r.sweepMs ? { sweepMs: r.sweepMs } : {}), ...(o.deps.audit ? { audit: o.deps.audit } : {}),
+    ledger: o.deps.ledger,
+    queue,
+    directory: r.directory,
+    events: r.events,
+    log,
+    ...(r.modes ? { modes: r.modes } : {}),
+    ...(r.sweepMs ? { sweepMs: r.sweepMs } : {}),
+    ...(o.deps.audit ? { audit: o.deps.audit } : {}),
   });
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

@@ -38,19 +38,29 @@ export interface RoutingHints {
 }
 
 /** routeMessage from the hints alone (the same decision: routeMessage reads the hints from the bundle and calls this). */
-export function routeByHints(event: string, hints: RoutingHints, directory: Directory, modes: readonly DeliveryMode[] = ['fhir-message']): RoutingDecision {
+export function routeByHints(
+  event: string,
+  hints: RoutingHints,
+  directory: Directory,
+  modes: readonly DeliveryMode[] = ['fhir-message']
+): RoutingDecision {
   if (event === 'meldeplikt-svar') return routeReply(hints.replyTo, directory, modes);
   const recipient = directory.recipientFor(event, { homeKommune: hints.homeKommune, destination: hints.destination });
   if (!recipient) {
     const dest = hints.destination;
-    const reason = dest && (dest.orgnr || dest.herId)
-      ? `no recipient known for destination ${dest.orgnr ? `orgnr ${dest.orgnr}` : `HER-id ${dest.herId}`}`
-      : hints.homeKommune
-        ? `no koordinerende enhet known for kommune ${hints.homeKommune}`
-        : 'the message names neither a destination nor the patient\'s home kommune';
+    const reason =
+      dest && (dest.orgnr || dest.herId)
+        ? `no recipient known for destination ${dest.orgnr ? `orgnr ${dest.orgnr}` : `HER-id ${dest.herId}`}`
+        : hints.homeKommune
+          ? `no koordinerende enhet known for kommune ${hints.homeKommune}`
+          : "the message names neither a destination nor the patient's home kommune";
     return { kind: 'unroutable', reason };
   }
-  if (!modes.includes(recipient.target.delivery)) return { kind: 'unroutable', reason: `${recipient.party.name} takes ${event} by ${recipient.target.delivery}, which this sender does not speak` };
+  if (!modes.includes(recipient.target.delivery))
+    return {
+      kind: 'unroutable',
+      reason: `${recipient.party.name} takes ${event} by ${recipient.target.delivery}, which this sender does not speak`,
+    };
   const endpoint = recipient.target.endpoint ?? recipient.target.fhirBase;
   if (!endpoint) return { kind: 'unroutable', reason: `the directory gives ${recipient.party.name} no endpoint` };
   const ledgerRecipient: Recipient = {
@@ -79,18 +89,28 @@ export function routeReply(
   const party = directory.byOrgnr(replyTo.orgnr);
   const own = replyTo.endpoint;
   const listed = own ? [party?.koordinerendeEnhet, party?.ehr].find((e) => e?.endpoint === own) : undefined;
-  const target: Endpoint | undefined = own ? (listed ?? { endpoint: own, delivery: 'fhir-message' }) : party?.koordinerendeEnhet;
+  const target: Endpoint | undefined = own
+    ? (listed ?? { endpoint: own, delivery: 'fhir-message' })
+    : party?.koordinerendeEnhet;
   const name = party?.name ?? `organisation ${replyTo.orgnr}`;
   if (!target) {
-    const why = 'its meldeplikt named no MessageHeader.source.endpoint and the directory lists no koordinerende enhet for it';
+    const why =
+      'its meldeplikt named no MessageHeader.source.endpoint and the directory lists no koordinerende enhet for it';
     return { kind: 'unroutable', reason: `no way back to ${name}: ${why}` };
   }
   if (!modes.includes(target.delivery)) {
-    return { kind: 'unroutable', reason: `${name} takes meldeplikt-svar by ${target.delivery}, which this sender does not speak` };
+    return {
+      kind: 'unroutable',
+      reason: `${name} takes meldeplikt-svar by ${target.delivery}, which this sender does not speak`,
+    };
   }
   const endpoint = target.endpoint ?? target.fhirBase;
   if (!endpoint) return { kind: 'unroutable', reason: `the directory gives ${name} no endpoint` };
-  const recipient: ResolvedRecipient = { party: party ?? { orgnr: replyTo.orgnr, name }, target, via: 'koordinerendeEnhet' };
+  const recipient: ResolvedRecipient = {
+    party: party ?? { orgnr: replyTo.orgnr, name },
+    target,
+    via: 'koordinerendeEnhet',
+  };
   const herId = target.herId ? { herId: target.herId } : {};
   const ledgerRecipient: Recipient = { kind: 'sender', orgnr: replyTo.orgnr, name, ...herId, endpoint };
   return { kind: 'recipient', recipient, endpoint, ledgerRecipient };

@@ -44,7 +44,11 @@ test('recipients do not share slots: a full one leaves the others free', async (
   const slow = openSend(log, 'slow');
   const held = openSend(log, 'held');
   const other = openSend(log, 'other');
-  const results = [limit.run('http://slow', slow.send), limit.run('http://slow', held.send), limit.run('http://other', other.send)];
+  const results = [
+    limit.run('http://slow', slow.send),
+    limit.run('http://slow', held.send),
+    limit.run('http://other', other.send),
+  ];
   await turn();
   expect(log).toEqual(['start slow', 'start other']);
   other.finish();
@@ -56,9 +60,11 @@ test('recipients do not share slots: a full one leaves the others free', async (
 
 test('a send that fails frees its slot too, and the failure reaches the caller', async () => {
   const limit = new RecipientLimit(1);
-  await expect(limit.run('http://x', async () => {
-    throw new Error('refused');
-  })).rejects.toThrow('refused');
+  await expect(
+    limit.run('http://x', async () => {
+      throw new Error('refused');
+    })
+  ).rejects.toThrow('refused');
   expect(limit.inFlightTo('http://x')).toBe(0);
   expect(await limit.run('http://x', async () => 'next')).toBe('next');
 });

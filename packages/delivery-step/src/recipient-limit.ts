@@ -27,7 +27,8 @@ export class RecipientLimit {
     readonly perRecipient: number,
     private readonly now: () => number = Date.now
   ) {
-    if (!Number.isInteger(perRecipient) || perRecipient < 1) throw new RangeError(`perRecipient must be a whole number ≥ 1, got ${perRecipient}`);
+    if (!Number.isInteger(perRecipient) || perRecipient < 1)
+      throw new RangeError(`perRecipient must be a whole number ≥ 1, got ${perRecipient}`);
   }
 
   /** Runs `send` once the recipient has a free slot, and frees it when `send` settles. */

@@ -31,7 +31,11 @@ export interface UnroutableRedriveOptions {
  * with the move. One sweep at a time in a process; `sweeping()` is the one
  * under way, for a close to wait on.
  */
-export function unroutableRedriver(o: UnroutableRedriveOptions): { redrive(): Promise<number>; sweeping(): Promise<unknown> | undefined; stop(): void } {
+export function unroutableRedriver(o: UnroutableRedriveOptions): {
+  redrive(): Promise<number>;
+  sweeping(): Promise<unknown> | undefined;
+  stop(): void;
+} {
   let sweeping: Promise<number> | undefined;
   const redrive = (): Promise<number> => {
     sweeping ??= (async () => {
@@ -39,11 +43,24 @@ export function unroutableRedriver(o: UnroutableRedriveOptions): { redrive(): Pr
       for (const key of await o.ledger.listByState('unroutable')) {
         const { record, body } = await o.ledger.getWithBody(key);
         if (!body || !record || !o.events.includes(record.event)) continue;
-        if (routeMessage(record.event, JSON.parse(body), o.directory, o.modes, record.recipient).kind !== 'recipient') continue;
+        if (routeMessage(record.event, JSON.parse(body), o.directory, o.modes, record.recipient).kind !== 'recipient')
+          continue;
         // The job first, held until the move: whoever races to re-drive it adds the same one.
-        const job = await addHeldJob(o.queue, record.event, deliveryJobData({ key, messageId: record.id, sender: record.sender, event: record.event }), requeueJobIdFor(record), o.holdMs);
+        const job = await addHeldJob(
+          o.queue,
+          record.event,
+          deliveryJobData({ key, messageId: record.id, sender: record.sender, event: record.event }),
+          requeueJobIdFor(record),
+          o.holdMs
+        );
         const detail = 're-driven: the directory now knows the recipient';
-        const moved = await o.ledger.move({ key, from: 'unroutable', to: 'queued', detail, audit: o.audit?.prepare(redriveEntry(record)) });
+        const moved = await o.ledger.move({
+          key,
+          from: 'unroutable',
+          to: 'queued',
+          detail,
+          audit: o.audit?.prepare(redriveEntry(record)),
+        });
         if (!moved.changed) continue;
         await job.release();
         count++;

@@ -2,7 +2,8 @@ import { ReplicaAckError } from '@ipbro/redis';
 import { Redis } from 'ioredis';
 import { workerReplicaAck } from './worker-wiring';
 
-const redisConfig = (minReplicasAck: number) => ({ minReplicasAck, ackTimeoutMs: 50 }) as Parameters<typeof workerReplicaAck>[1]['redis'];
+const redisConfig = (minReplicasAck: number) =>
+  ({ minReplicasAck, ackTimeoutMs: 50 }) as Parameters<typeof workerReplicaAck>[1]['redis'];
 
 let redis: Redis;
 beforeAll(() => {

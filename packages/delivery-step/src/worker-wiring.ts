@@ -40,7 +40,11 @@ export interface WorkerWiring {
  * Redis that may evict is refused: evicted keys would lose accepted messages silently), the
  * directory, the body cipher, the audit trail, outbound tokens and the service app.
  */
-export async function wireDeliveryWorker(name: string, config: WorkerWiringConfig, logger: Logger): Promise<WorkerWiring> {
+export async function wireDeliveryWorker(
+  name: string,
+  config: WorkerWiringConfig,
+  logger: Logger
+): Promise<WorkerWiring> {
   const producer = createRedisConnection(config.redis, 'client');
   const workerConnection = createRedisConnection(config.redis, 'worker');
   await waitUntilReady(producer);
@@ -49,15 +53,24 @@ export async function wireDeliveryWorker(name: string, config: WorkerWiringConfi
   const cipher = bodyCipherFromConfig(config.IPBRO_ENCRYPTION_KEY, config.IPBRO_ENCRYPTION_PREVIOUS_KEYS);
   const tokenSource = outboundTokenSource(config);
   const kit = createServiceApp({
-    name, logger,
+    name,
+    logger,
     readiness: [
-      { name: 'redis', check: async () => { await producer.ping(); } },
+      {
+        name: 'redis',
+        check: async () => {
+          await producer.ping();
+        },
+      },
       { name: 'directory', check: async () => (directory.loaded ? undefined : 'not loaded') },
     ],
   });
   const confirmReplicated = workerReplicaAck(producer, config);
   return {
-    producer, workerConnection, directory, kit,
+    producer,
+    workerConnection,
+    directory,
+    kit,
     ...(confirmReplicated ? { confirmReplicated } : {}),
     audit: auditTrailFromConfig(producer, config, { logger, source: name }),
     ...(cipher ? { cipher } : {}),

@@ -39,25 +39,37 @@ const ENDPOINT_KEYS = ['herId', 'endpoint', 'fhirBase', 'delivery', 'maxTransact
  */
 export function directoryProblems(input: unknown): string[] {
   const problems: string[] = [];
-  if (!input || typeof input !== 'object' || Array.isArray(input)) return ['the directory must be a JSON object with "kommuner" and "helseforetak"'];
+  if (!input || typeof input !== 'object' || Array.isArray(input))
+    return ['the directory must be a JSON object with "kommuner" and "helseforetak"'];
   const data = input as Record<string, unknown>;
   const unknownKeys = (o: Record<string, unknown>, allowed: string[], path: string): void => {
-    for (const k of Object.keys(o)) if (!allowed.includes(k)) problems.push(`${path ? `${path}.` : ''}${k}: unknown field (allowed: ${allowed.join(', ')})`);
+    for (const k of Object.keys(o))
+      if (!allowed.includes(k))
+        problems.push(`${path ? `${path}.` : ''}${k}: unknown field (allowed: ${allowed.join(', ')})`);
   };
   const endpoint = (e: unknown, path: string): void => {
     if (e === undefined) return;
     if (!e || typeof e !== 'object' || Array.isArray(e)) return void problems.push(`${path}: must be an object`);
     const ep = e as Record<string, unknown>;
     unknownKeys(ep, ENDPOINT_KEYS, path);
-    if (ep.delivery !== 'fhir-message' && ep.delivery !== 'fhir-rest') problems.push(`${path}.delivery: must be "fhir-message" or "fhir-rest"`);
+    if (ep.delivery !== 'fhir-message' && ep.delivery !== 'fhir-rest')
+      problems.push(`${path}.delivery: must be "fhir-message" or "fhir-rest"`);
     const url = ep.delivery === 'fhir-rest' ? (ep.fhirBase ?? ep.endpoint) : ep.endpoint;
-    if (typeof url !== 'string' || !isHttpUrl(url)) problems.push(`${path}.${ep.delivery === 'fhir-rest' ? 'fhirBase' : 'endpoint'}: must be an http(s) URL`);
+    if (typeof url !== 'string' || !isHttpUrl(url))
+      problems.push(`${path}.${ep.delivery === 'fhir-rest' ? 'fhirBase' : 'endpoint'}: must be an http(s) URL`);
     for (const k of ['endpoint', 'fhirBase'] as const) {
-      if (ep[k] !== undefined && ep[k] !== url && !(typeof ep[k] === 'string' && isHttpUrl(ep[k] as string))) problems.push(`${path}.${k}: must be an http(s) URL`);
+      if (ep[k] !== undefined && ep[k] !== url && !(typeof ep[k] === 'string' && isHttpUrl(ep[k] as string)))
+        problems.push(`${path}.${k}: must be an http(s) URL`);
     }
-    if (ep.herId !== undefined && (typeof ep.herId !== 'string' || !checkHerId(ep.herId).ok)) problems.push(`${path}.herId: not a HER-id (1 to 9 digits, as a string)`);
-    if (ep.maxTransactionEntries !== undefined && !(Number.isInteger(ep.maxTransactionEntries) && (ep.maxTransactionEntries as number) >= 1)) problems.push(`${path}.maxTransactionEntries: must be a whole number ≥ 1`);
-    if (ep.requiresToken !== undefined && typeof ep.requiresToken !== 'boolean') problems.push(`${path}.requiresToken: must be true or false`);
+    if (ep.herId !== undefined && (typeof ep.herId !== 'string' || !checkHerId(ep.herId).ok))
+      problems.push(`${path}.herId: not a HER-id (1 to 9 digits, as a string)`);
+    if (
+      ep.maxTransactionEntries !== undefined &&
+      !(Number.isInteger(ep.maxTransactionEntries) && (ep.maxTransactionEntries as number) >= 1)
+    )
+      problems.push(`${path}.maxTransactionEntries: must be a whole number ≥ 1`);
+    if (ep.requiresToken !== undefined && typeof ep.requiresToken !== 'boolean')
+      problems.push(`${path}.requiresToken: must be true or false`);
   };
   const party = (p: unknown, path: string, allowed: string[]): void => {
     if (!p || typeof p !== 'object' || Array.isArray(p)) return void problems.push(`${path}: must be an object`);
@@ -82,12 +94,18 @@ export function directoryProblems(input: unknown): string[] {
     party(k, `kommuner[${i}]`, KOMMUNE_KEYS);
     const nr = (k as Record<string, unknown>)?.kommunenummer;
     const check = typeof nr === 'string' ? checkKommunenummer(nr) : undefined;
-    if (!check?.ok) problems.push(`kommuner[${i}].kommunenummer: ${check && !check.ok ? check.message : 'required (4 digits, as a string)'}`);
+    if (!check?.ok)
+      problems.push(
+        `kommuner[${i}].kommunenummer: ${check && !check.ok ? check.message : 'required (4 digits, as a string)'}`
+      );
     else if (seen.has(nr as string)) problems.push(`kommuner[${i}].kommunenummer: ${nr} appears twice`);
     else seen.add(nr as string);
   });
   helseforetak.forEach((h, i) => party(h, `helseforetak[${i}]`, PARTY_KEYS));
-  const parties: [unknown, string][] = [...kommuner.map((p, i) => [p, `kommuner[${i}]`] as [unknown, string]), ...helseforetak.map((p, i) => [p, `helseforetak[${i}]`] as [unknown, string])];
+  const parties: [unknown, string][] = [
+    ...kommuner.map((p, i) => [p, `kommuner[${i}]`] as [unknown, string]),
+    ...helseforetak.map((p, i) => [p, `helseforetak[${i}]`] as [unknown, string]),
+  ];
   problems.push(...duplicateProblems(parties));
   return problems;
 }

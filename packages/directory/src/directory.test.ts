@@ -21,24 +21,44 @@ test('the demo directory is valid and answers by kommunenummer, orgnr and HER-id
 test('the demo directory has the five kommuner and the four helseforetak, every organisasjonsnummer valid', () => {
   const d = Directory.fromObject(DEMO);
   expect(d.snapshot().kommuner.map((k) => k.kommunenummer)).toEqual(['1508', '1506', '0301', '5001', '4601']);
-  expect(d.snapshot().helseforetak.map((h) => h.orgnr).sort()).toEqual(['883974832', '983974724', '993467049', '997005562']);
+  expect(
+    d
+      .snapshot()
+      .helseforetak.map((h) => h.orgnr)
+      .sort()
+  ).toEqual(['883974832', '983974724', '993467049', '997005562']);
   expect(d.byKommunenummer('1508')).toMatchObject({ orgnr: '942953119', koordinerendeEnhet: { herId: '8110021' } });
 });
 
 test('routing follows the contract table; an explicit destination wins', () => {
   const d = Directory.fromObject(DEMO);
-  expect(d.recipientFor('meldeplikt', { homeKommune: '1508' })).toMatchObject({ kommunenummer: '1508', via: 'koordinerendeEnhet', target: { delivery: 'fhir-message' } });
+  expect(d.recipientFor('meldeplikt', { homeKommune: '1508' })).toMatchObject({
+    kommunenummer: '1508',
+    via: 'koordinerendeEnhet',
+    target: { delivery: 'fhir-message' },
+  });
   expect(d.recipientFor('koordinator-handover', { homeKommune: '1508' })?.via).toBe('koordinerendeEnhet');
-  expect(d.recipientFor('epikrise', { homeKommune: '1508' })).toMatchObject({ via: 'ehr', target: { delivery: 'fhir-rest', maxTransactionEntries: 8 } });
+  expect(d.recipientFor('epikrise', { homeKommune: '1508' })).toMatchObject({
+    via: 'ehr',
+    target: { delivery: 'fhir-rest', maxTransactionEntries: 8 },
+  });
   expect(d.recipientFor('epikrise', { homeKommune: '1506' })?.via).toBe('koordinerendeEnhet'); // no ehr: its KE
-  expect(d.recipientFor('ip-plan-copy', { homeKommune: '1508', destination: { orgnr: '997005562' } })?.party.name).toBe('Helse Møre og Romsdal HF');
+  expect(d.recipientFor('ip-plan-copy', { homeKommune: '1508', destination: { orgnr: '997005562' } })?.party.name).toBe(
+    'Helse Møre og Romsdal HF'
+  );
   expect(d.recipientFor('ip-plan-copy', { destination: { herId: '8110021' } })?.party.orgnr).toBe('942953119');
   expect(d.recipientFor('meldeplikt', { homeKommune: '9999' })).toBeUndefined();
   // the destination wins over the home kommune, and an unknown destination does not fall back to it
-  expect(d.recipientFor('meldeplikt', { homeKommune: '1508', destination: { orgnr: '944305823' } })).toMatchObject({ kommunenummer: '1506', target: { herId: '8110031' } });
+  expect(d.recipientFor('meldeplikt', { homeKommune: '1508', destination: { orgnr: '944305823' } })).toMatchObject({
+    kommunenummer: '1506',
+    target: { herId: '8110031' },
+  });
   expect(d.recipientFor('meldeplikt', { homeKommune: '1508', destination: { orgnr: '974760673' } })).toBeUndefined();
   // a helseforetak as the receiving party of a plan copy: its ehr if it had one, here its KE
-  expect(d.recipientFor('ip-plan-copy', { destination: { orgnr: '993467049' } })).toMatchObject({ via: 'koordinerendeEnhet', kommunenummer: undefined });
+  expect(d.recipientFor('ip-plan-copy', { destination: { orgnr: '993467049' } })).toMatchObject({
+    via: 'koordinerendeEnhet',
+    kommunenummer: undefined,
+  });
 });
 
 test('every problem of a malformed directory is named with its path', () => {
@@ -129,14 +149,25 @@ test('a file that parses but breaks a rule is rejected once, the last good versi
     writeFileSync(file, JSON.stringify(bad));
     await waitFor(() => rejected.length > 0);
     await new Promise((r) => setTimeout(r, 300)); // several polls of the same broken file
-    expect(rejected).toEqual([[
-      'kommuner[0].kommunenummer: a kommunenummer starts with a fylke number 01–56, got 99',
-      'kommuner[1].orgnr: the check digit (9th digit) of the organisasjonsnummer is wrong',
-    ]]);
+    expect(rejected).toEqual([
+      [
+        'kommuner[0].kommunenummer: a kommunenummer starts with a fylke number 01–56, got 99',
+        'kommuner[1].orgnr: the check digit (9th digit) of the organisasjonsnummer is wrong',
+      ],
+    ]);
     expect(d.byKommunenummer('1508')?.orgnr).toBe('942953119');
     expect(d.recipientFor('meldeplikt', { homeKommune: '1506' })?.party.orgnr).toBe('944305823');
     const fixed = clone();
-    fixed.kommuner.push({ kommunenummer: '1112', name: 'Lund kommune', orgnr: '964965137', koordinerendeEnhet: { herId: '8110071', endpoint: 'http://127.0.0.1:4101/kommune/1112/ke', delivery: 'fhir-message' } });
+    fixed.kommuner.push({
+      kommunenummer: '1112',
+      name: 'Lund kommune',
+      orgnr: '964965137',
+      koordinerendeEnhet: {
+        herId: '8110071',
+        endpoint: 'http://127.0.0.1:4101/kommune/1112/ke',
+        delivery: 'fhir-message',
+      },
+    });
     writeFileSync(file, JSON.stringify(fixed));
     await waitFor(() => reloaded.length > 0);
     expect(reloaded[0].kommuner).toHaveLength(6);

@@ -1,7 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { directoryProblems, type DirectoryData, type DirectoryKommune, type DirectoryParty, type Endpoint } from './directory-shape';
+import {
+  directoryProblems,
+  type DirectoryData,
+  type DirectoryKommune,
+  type DirectoryParty,
+  type Endpoint,
+} from './directory-shape';
 
 export interface ResolvedRecipient {
   party: DirectoryParty;
@@ -91,7 +97,10 @@ export class Directory extends EventEmitter {
     const problems = this.apply(parsed);
     if (problems.length) return this.reject(problems);
     this.lastRejection = undefined;
-    this.logger?.info({ kommuner: this.data.kommuner.length, helseforetak: this.data.helseforetak.length }, 'directory loaded');
+    this.logger?.info(
+      { kommuner: this.data.kommuner.length, helseforetak: this.data.helseforetak.length },
+      'directory loaded'
+    );
     this.emit('reloaded', this.data);
     return [];
   }
@@ -142,11 +151,17 @@ export class Directory extends EventEmitter {
    * epikrise and ip-plan-copy → the party's ehr, else its koordinerende enhet. An explicit
    * destination wins over the home kommune.
    */
-  recipientFor(event: string, where: { homeKommune?: string; destination?: { orgnr?: string; herId?: string } }): ResolvedRecipient | undefined {
+  recipientFor(
+    event: string,
+    where: { homeKommune?: string; destination?: { orgnr?: string; herId?: string } }
+  ): ResolvedRecipient | undefined {
     let party: DirectoryParty | undefined;
     let kommunenummer: string | undefined;
     if (where.destination?.orgnr || where.destination?.herId) {
-      party = (where.destination.orgnr && this.byOrg.get(where.destination.orgnr)) || (where.destination.herId && this.byHer.get(where.destination.herId)) || undefined;
+      party =
+        (where.destination.orgnr && this.byOrg.get(where.destination.orgnr)) ||
+        (where.destination.herId && this.byHer.get(where.destination.herId)) ||
+        undefined;
       kommunenummer = party && 'kommunenummer' in party ? (party as DirectoryKommune).kommunenummer : undefined;
     } else if (where.homeKommune) {
       party = this.byKommune.get(where.homeKommune);
@@ -154,9 +169,14 @@ export class Directory extends EventEmitter {
     }
     if (!party) return undefined;
     const toKe = event === 'meldeplikt' || event === 'koordinator-handover';
-    if (toKe) return party.koordinerendeEnhet ? { party, kommunenummer, target: party.koordinerendeEnhet, via: 'koordinerendeEnhet' } : undefined;
+    if (toKe)
+      return party.koordinerendeEnhet
+        ? { party, kommunenummer, target: party.koordinerendeEnhet, via: 'koordinerendeEnhet' }
+        : undefined;
     if (party.ehr) return { party, kommunenummer, target: party.ehr, via: 'ehr' };
-    return party.koordinerendeEnhet ? { party, kommunenummer, target: party.koordinerendeEnhet, via: 'koordinerendeEnhet' } : undefined;
+    return party.koordinerendeEnhet
+      ? { party, kommunenummer, target: party.koordinerendeEnhet, via: 'koordinerendeEnhet' }
+      : undefined;
   }
 
   snapshot(): DirectoryData {

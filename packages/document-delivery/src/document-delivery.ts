@@ -1,9 +1,21 @@
 import { type ConsentRegistry, decideConsent, summarizeConsents, type GateRecipient } from '@ipbro/consent-gate';
 import { routeMessage, runDeliveryStep } from '@ipbro/delivery-step';
-import type { DeliveryChannel, DeliveryJob, DeliveryStepDeps, Routed, StepOutcome, StepResult } from '@ipbro/delivery-step';
+import type {
+  DeliveryChannel,
+  DeliveryJob,
+  DeliveryStepDeps,
+  Routed,
+  StepOutcome,
+  StepResult,
+} from '@ipbro/delivery-step';
 import type { Directory, ResolvedRecipient } from '@ipbro/directory';
 import { personNumberOf, readMessage } from '@ipbro/fhir-message';
-import { deliverTransactions, planTransactions, UndeliverableError, uploadLargeAttachments } from '@ipbro/fhir-rest-delivery';
+import {
+  deliverTransactions,
+  planTransactions,
+  UndeliverableError,
+  uploadLargeAttachments,
+} from '@ipbro/fhir-rest-delivery';
 import { messageWithDestination, sendFhirMessage } from '@ipbro/http-client';
 import { OutcomeError } from '@ipbro/outcome';
 import type * as PlanDocument from '@ipbro/plan-document';
@@ -51,16 +63,36 @@ export function documentChannel(deps: Omit<DocumentStepDeps, keyof DeliveryStepD
       const route = routeMessage(record.event, bundle, deps.directory, ['fhir-message', 'fhir-rest']);
       if (route.kind === 'unroutable') return route;
       const person = view.patient ? personNumberOf(view.patient.resource) : undefined;
-      const fromMessage = summarizeConsents(bundle, undefined, view.patient ? bundle.entry?.[view.patient.index]?.fullUrl : undefined);
-      const consents = person ? await deps.consents.current(deps.patientKey(person.value), fromMessage, record.receivedAt) : fromMessage;
-      const decision = decideConsent(record.event, consents, gateRecipient(route.recipient), deps.now?.() ?? new Date());
-      if (!decision.allowed) return { kind: 'blocked', reason: `consent: ${decision.reason}`, recipient: route.ledgerRecipient };
+      const fromMessage = summarizeConsents(
+        bundle,
+        undefined,
+        view.patient ? bundle.entry?.[view.patient.index]?.fullUrl : undefined
+      );
+      const consents = person
+        ? await deps.consents.current(deps.patientKey(person.value), fromMessage, record.receivedAt)
+        : fromMessage;
+      const decision = decideConsent(
+        record.event,
+        consents,
+        gateRecipient(route.recipient),
+        deps.now?.() ?? new Date()
+      );
+      if (!decision.allowed)
+        return { kind: 'blocked', reason: `consent: ${decision.reason}`, recipient: route.ledgerRecipient };
       const payload = { body, bundle };
-      return { kind: 'recipient', endpoint: route.endpoint, recipient: route.ledgerRecipient, resolved: route.recipient, payload };
+      return {
+        kind: 'recipient',
+        endpoint: route.endpoint,
+        recipient: route.ledgerRecipient,
+        resolved: route.recipient,
+        payload,
+      };
     },
     send: (route, { record, token }) => {
       const options = { messageId: record.id, timeoutMs: deps.timeoutMs, token };
-      return route.resolved?.target.delivery === 'fhir-rest' ? sendRest(route, record, options) : sendMessage(route, options);
+      return route.resolved?.target.delivery === 'fhir-rest'
+        ? sendRest(route, record, options)
+        : sendMessage(route, options);
     },
   };
 }
@@ -76,7 +108,11 @@ interface RequestOptions {
 function sendMessage(route: Routed<Document>, options: RequestOptions): Promise<StepOutcome> {
   const party = route.resolved?.party;
   const destination = { endpoint: route.endpoint, ...(party ? { name: party.name, orgnr: party.orgnr } : {}) };
-  return sendFhirMessage(route.endpoint, messageWithDestination(route.payload.body, route.payload.bundle, destination), options);
+  return sendFhirMessage(
+    route.endpoint,
+    messageWithDestination(route.payload.body, route.payload.bundle, destination),
+    options
+  );
 }
 
 /**

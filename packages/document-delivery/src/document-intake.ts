@@ -52,19 +52,29 @@ export function documentIntakeCheck(deps: DocumentIntakeDeps): (view: MessageVie
         await deps.reminders?.schedule(who, claim.entry);
       }
     }
-    await deps.consents.record(who, summarizeConsents(view.bundle, undefined, view.bundle.entry?.[view.patient.index]?.fullUrl));
+    await deps.consents.record(
+      who,
+      summarizeConsents(view.bundle, undefined, view.bundle.entry?.[view.patient.index]?.fullUrl)
+    );
   };
 }
 
 /** CarePlan.replaces must name the replaced plan by identifier (system and value): the index knows plans by nothing else. */
 function refuseUnnamedReplaces(plan: CarePlan, index: number): void {
-  const unnamed = (plan.replaces ?? []).map((r, i) => ({ r, i })).filter(({ r }) => !r?.identifier?.system || !r.identifier.value);
+  const unnamed = (plan.replaces ?? [])
+    .map((r, i) => ({ r, i }))
+    .filter(({ r }) => !r?.identifier?.system || !r.identifier.value);
   if (!unnamed.length) return;
-  throw new OutcomeError(422, unnamed.map(({ i }) => errorIssue(
-    'required',
-    'CarePlan.replaces must name the replaced individuell plan by its identifier (system and value), as the plan names itself',
-    `Bundle.entry[${index}].resource.replaces[${i}].identifier`
-  )));
+  throw new OutcomeError(
+    422,
+    unnamed.map(({ i }) =>
+      errorIssue(
+        'required',
+        'CarePlan.replaces must name the replaced individuell plan by its identifier (system and value), as the plan names itself',
+        `Bundle.entry[${index}].resource.replaces[${i}].identifier`
+      )
+    )
+  );
 }
 
 /** The 409 of a different plan for a person whose plan is in force, naming that plan (and, if it tried, what it said it replaces). */
@@ -77,7 +87,8 @@ function planConflict(existing: PlanEntry, entry: PlanEntry, planIndex: number |
       'One plan per person: name the plan in force in CarePlan.replaces, or send a new version of it.'
     : `The person already has an individuell plan: ${kept}. ` +
       'One plan per person: send a new version of that plan instead, or name it in CarePlan.replaces when this plan takes its place.';
-  const at = planIndex === undefined ? undefined : `Bundle.entry[${planIndex}].resource.${named ? 'replaces' : 'identifier'}`;
+  const at =
+    planIndex === undefined ? undefined : `Bundle.entry[${planIndex}].resource.${named ? 'replaces' : 'identifier'}`;
   return new OutcomeError(409, [errorIssue('conflict', text, at)]);
 }
 
@@ -94,7 +105,12 @@ function splitIdentifier(plan: string): [string, string] {
  */
 export function createDocumentIntake(
   redis: RedisConnection,
-  options: { prefix?: string; encryptionKey: Buffer | string; retry?: { attempts: number; firstDelayMs: number }; notices?: PlanNoticeDeps }
+  options: {
+    prefix?: string;
+    encryptionKey: Buffer | string;
+    retry?: { attempts: number; firstDelayMs: number };
+    notices?: PlanNoticeDeps;
+  }
 ): { check: (view: MessageView) => Promise<void>; close: () => Promise<void> } {
   const prefix = options.prefix ?? '{ipbro}';
   const reminders = new RevisionReminders(redis, prefix, options.retry);

@@ -12,9 +12,16 @@ export interface PlanNoticeDeps {
   ledger: Pick<MessageLedger, 'accept'>;
   queue: { add(name: string, data: DeliveryJobData, options: { jobId: string }): Promise<unknown> };
   directory?: {
-    recipientFor(event: string, where: { destination?: { orgnr?: string } }): {
-      party: { orgnr: string; name: string }; kommunenummer?: string; target: { herId?: string; endpoint?: string; fhirBase?: string };
-    } | undefined;
+    recipientFor(
+      event: string,
+      where: { destination?: { orgnr?: string } }
+    ):
+      | {
+          party: { orgnr: string; name: string };
+          kommunenummer?: string;
+          target: { herId?: string; endpoint?: string; fhirBase?: string };
+        }
+      | undefined;
   };
 }
 
@@ -31,7 +38,8 @@ function uuidOf(text: string): string {
 }
 
 /** The notice's message id: one per replacing plan and replaced plan, however often the replacing plan is sent. */
-export const replacedPlanNoticeId = (plan: string, replaced: string): string => uuidOf(`plan-replaced|${plan}|${replaced}`);
+export const replacedPlanNoticeId = (plan: string, replaced: string): string =>
+  uuidOf(`plan-replaced|${plan}|${replaced}`);
 
 function splitPlan(plan: string): { system?: string; value: string } {
   const at = plan.lastIndexOf('|');
@@ -70,14 +78,16 @@ export function replacedPlanNotice(
     resourceType: 'MessageHeader',
     id,
     eventCoding: { system: CODE_SYSTEMS.messageEvent, code: EVENT },
-    destination: [{
-      endpoint: to.endpoint,
-      ...(to.name ? { name: to.name } : {}),
-      receiver: {
-        identifier: { system: IDENTIFIER_SYSTEMS.organisasjonsnummer, value: entry.replaced.owner },
-        ...(to.name ? { display: to.name } : {}),
+    destination: [
+      {
+        endpoint: to.endpoint,
+        ...(to.name ? { name: to.name } : {}),
+        receiver: {
+          identifier: { system: IDENTIFIER_SYSTEMS.organisasjonsnummer, value: entry.replaced.owner },
+          ...(to.name ? { display: to.name } : {}),
+        },
       },
-    }],
+    ],
     ...(view.sender ? { sender: { reference: url('sender') } } : {}),
     source: { ...SOURCE },
     reason: { text: `The individuell plan ${old.value} is replaced by ${replacement}` },
@@ -113,18 +123,30 @@ export async function queueReplacedPlanNotice(
   const found = deps.directory?.recipientFor(EVENT, { destination: { orgnr: replaced.owner } });
   const endpoint = found?.target.endpoint ?? found?.target.fhirBase;
   const recipient: Recipient | undefined = found && {
-    ...(found.kommunenummer ? { kommunenummer: found.kommunenummer } : {}), orgnr: found.party.orgnr, name: found.party.name,
-    ...(found.target.herId ? { herId: found.target.herId } : {}), ...(endpoint ? { endpoint } : {}),
+    ...(found.kommunenummer ? { kommunenummer: found.kommunenummer } : {}),
+    orgnr: found.party.orgnr,
+    name: found.party.name,
+    ...(found.target.herId ? { herId: found.target.herId } : {}),
+    ...(endpoint ? { endpoint } : {}),
   };
   // Without the directory the endpoint is not known here; the courier routes by the receiver.
-  const to = { endpoint: endpoint ?? `urn:ipbro:organisation:${replaced.owner}`, ...(found ? { name: found.party.name } : {}) };
+  const to = {
+    endpoint: endpoint ?? `urn:ipbro:organisation:${replaced.owner}`,
+    ...(found ? { name: found.party.name } : {}),
+  };
   const notice = replacedPlanNotice(view, { ...entry, replaced }, to);
   const id = (notice.entry![0].resource as MessageHeader).id as string;
   const key = ledgerKey(sender, id);
   const job = deliveryJobData({ key, messageId: id, sender, event: EVENT, destination: { orgnr: replaced.owner } });
   const { created } = await deps.ledger.accept({
-    sender, id, event: EVENT, body: JSON.stringify(notice), ...(recipient ? { recipient } : {}),
-    enqueue: async (jobId) => { await deps.queue.add(EVENT, job, { jobId }); },
+    sender,
+    id,
+    event: EVENT,
+    body: JSON.stringify(notice),
+    ...(recipient ? { recipient } : {}),
+    enqueue: async (jobId) => {
+      await deps.queue.add(EVENT, job, { jobId });
+    },
   });
   return { id, created };
 }

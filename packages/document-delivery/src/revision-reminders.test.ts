@@ -11,7 +11,13 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { reminderDueAt, reminderJobId, reminderMessage, reminderMessageId, sendRevisionReminder } from './revision-reminders';
+import {
+  reminderDueAt,
+  reminderJobId,
+  reminderMessage,
+  reminderMessageId,
+  sendRevisionReminder,
+} from './revision-reminders';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `{ipbro-test-${randomUUID().slice(0, 8)}}`;
@@ -29,9 +35,20 @@ beforeAll(async () => {
     const s = sim.app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const d = JSON.parse(readFileSync(join(__dirname, '..', '..', 'directory', 'demo-directory.json'), 'utf8'));
-  for (const k of d.kommuner) k.koordinerendeEnhet.endpoint = k.koordinerendeEnhet.endpoint.replace(':4101', `:${(server.address() as { port: number }).port}`);
+  for (const k of d.kommuner)
+    k.koordinerendeEnhet.endpoint = k.koordinerendeEnhet.endpoint.replace(
+      ':4101',
+      `:${(server.address() as { port: number }).port}`
+    );
   const audit = new AuditTrail(redis, { prefix, logger: quiet, source: 'document-courier' });
-  deps = { ledger: new MessageLedger(redis, { prefix }), planIndex: new PlanIndex(redis, prefix), directory: Directory.fromObject(d), timeoutMs: 5000, maxAttempts: 2, audit };
+  deps = {
+    ledger: new MessageLedger(redis, { prefix }),
+    planIndex: new PlanIndex(redis, prefix),
+    directory: Directory.fromObject(d),
+    timeoutMs: 5000,
+    maxAttempts: 2,
+    audit,
+  };
 });
 afterAll(async () => {
   sim.close();
@@ -50,30 +67,70 @@ test('ids: one job and one message id per person, plan and date, the message id 
 });
 
 test('the reminder message: a Task to revise the plan named by its identifier, to the koordinerende enhet; nothing about the person', () => {
-  const m = reminderMessage({ patientKey: 'secret-hash', plan: PLAN, nextRevision: '2027-05-21' }, { endpoint: 'http://ke', name: 'Ålesund kommune', orgnr: '942953119' });
-  const task = m.entry![1].resource as { resourceType: string; focus: { identifier: { value: string } }; description: string };
+  const m = reminderMessage(
+    { patientKey: 'secret-hash', plan: PLAN, nextRevision: '2027-05-21' },
+    { endpoint: 'http://ke', name: 'Ålesund kommune', orgnr: '942953119' }
+  );
+  const task = m.entry![1].resource as {
+    resourceType: string;
+    focus: { identifier: { value: string } };
+    description: string;
+  };
   expect(task.resourceType).toBe('Task');
   expect(task.focus.identifier.value).toBe('IP-2026-0042');
   expect(task.description).toContain('2027-05-21');
   expect(JSON.stringify(m)).not.toMatch(/secret-hash|12830551210|Nordmann/);
 });
 
-test('sent once: the koordinator\'s koordinerende enhet gets it, a second run sends nothing; a moved revision date skips it', async () => {
-  await deps.planIndex.claim('p1', { plan: PLAN, owner: '942953119', koordinator: { hpr: '5512345', orgnr: '942953119' }, nextRevision: '2026-11-01', version: '2026-11-21T11:00:00.000Z' });
+test("sent once: the koordinator's koordinerende enhet gets it, a second run sends nothing; a moved revision date skips it", async () => {
+  await deps.planIndex.claim('p1', {
+    plan: PLAN,
+    owner: '942953119',
+    koordinator: { hpr: '5512345', orgnr: '942953119' },
+    nextRevision: '2026-11-01',
+    version: '2026-11-21T11:00:00.000Z',
+  });
   const d = { patientKey: 'p1', plan: PLAN, nextRevision: '2026-11-01' };
   const first = await sendRevisionReminder(d, deps);
-  expect(first).toMatchObject({ kind: 'sent', record: { state: 'acknowledged', event: 'revision-reminder', sender: 'ipbro', recipient: { orgnr: '942953119', kommunenummer: '1508' } } });
+  expect(first).toMatchObject({
+    kind: 'sent',
+    record: {
+      state: 'acknowledged',
+      event: 'revision-reminder',
+      sender: 'ipbro',
+      recipient: { orgnr: '942953119', kommunenummer: '1508' },
+    },
+  });
   expect(await sendRevisionReminder(d, deps)).toMatchObject({ kind: 'sent', record: { state: 'acknowledged' } });
-  expect([...sim.received.values()]).toEqual([expect.objectContaining({ event: 'revision-reminder', count: 1, kommune: '1508' })]);
-  await deps.planIndex.claim('p1', { plan: PLAN, owner: '942953119', nextRevision: '2027-06-01', version: '2026-11-29T11:00:00.000Z' });
-  expect(await sendRevisionReminder({ ...d, nextRevision: '2026-12-01' }, deps)).toMatchObject({ kind: 'skipped', reason: expect.stringContaining('2027-06-01') });
+  expect([...sim.received.values()]).toEqual([
+    expect.objectContaining({ event: 'revision-reminder', count: 1, kommune: '1508' }),
+  ]);
+  await deps.planIndex.claim('p1', {
+    plan: PLAN,
+    owner: '942953119',
+    nextRevision: '2027-06-01',
+    version: '2026-11-29T11:00:00.000Z',
+  });
+  expect(await sendRevisionReminder({ ...d, nextRevision: '2026-12-01' }, deps)).toMatchObject({
+    kind: 'skipped',
+    reason: expect.stringContaining('2027-06-01'),
+  });
 });
 
 test('a reminder is delivered as every message is: its attempt and outcome in the audit trail; a recipient that keeps failing: retrying, then dead', async () => {
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  await fetch(`${base}/_sim/behaviour`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ kommune: '1508', sequence: ['503'] }) });
+  await fetch(`${base}/_sim/behaviour`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ kommune: '1508', sequence: ['503'] }),
+  });
   try {
-    await deps.planIndex.claim('p2', { plan: `${PLAN}-2`, owner: '942953119', nextRevision: '2026-11-02', version: '2026-11-21T11:00:00.000Z' });
+    await deps.planIndex.claim('p2', {
+      plan: `${PLAN}-2`,
+      owner: '942953119',
+      nextRevision: '2026-11-02',
+      version: '2026-11-21T11:00:00.000Z',
+    });
     const d = { patientKey: 'p2', plan: `${PLAN}-2`, nextRevision: '2026-11-02' };
     const first = await sendRevisionReminder(d, deps);
     expect(first).toMatchObject({ kind: 'retry', attempt: 1, record: { state: 'retrying', attempts: 1 } });

@@ -29,7 +29,8 @@ export function reminderDueAt(revisionDate: string): number {
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 /** One job per person, plan and revision date: scheduling it again (another copy, a restart) adds nothing. */
-export const reminderJobId = (d: ReminderJobData): string => `rev-${sha(`${d.patientKey}|${d.plan}|${d.nextRevision}`).slice(0, 40)}`;
+export const reminderJobId = (d: ReminderJobData): string =>
+  `rev-${sha(`${d.patientKey}|${d.plan}|${d.nextRevision}`).slice(0, 40)}`;
 /** The reminder's message id, a UUID derived from the job, so a retried reminder is the same message. */
 export function reminderMessageId(d: ReminderJobData): string {
   const h = sha(`reminder|${reminderJobId(d)}`);
@@ -37,7 +38,11 @@ export function reminderMessageId(d: ReminderJobData): string {
 }
 
 /** The reminder message: a Task to revise the plan, naming the plan by its identifier (not the person). */
-export function reminderMessage(d: ReminderJobData, to: { endpoint: string; name: string; orgnr: string }, now = new Date()): Bundle {
+export function reminderMessage(
+  d: ReminderJobData,
+  to: { endpoint: string; name: string; orgnr: string },
+  now = new Date()
+): Bundle {
   const id = reminderMessageId(d);
   const taskUrl = `urn:uuid:${sha(`task|${id}`).replace(/^(.{8})(.{4}).(.{3}).(.{3})(.{12}).*$/, '$1-$2-5$3-8$4-$5')}`;
   const at = d.plan.lastIndexOf('|');
@@ -54,7 +59,16 @@ export function reminderMessage(d: ReminderJobData, to: { endpoint: string; name
           id,
           eventCoding: { ...REMINDER_EVENT },
           source: { name: 'IP-bro', endpoint: 'urn:ipbro:revision-reminders' },
-          destination: [{ endpoint: to.endpoint, name: to.name, receiver: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: to.orgnr }, display: to.name } }],
+          destination: [
+            {
+              endpoint: to.endpoint,
+              name: to.name,
+              receiver: {
+                identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: to.orgnr },
+                display: to.name,
+              },
+            },
+          ],
           focus: [{ reference: taskUrl }],
         },
       },
@@ -64,7 +78,10 @@ export function reminderMessage(d: ReminderJobData, to: { endpoint: string; name
           resourceType: 'Task',
           status: 'requested',
           intent: 'order',
-          code: { coding: [{ system: CODE_SYSTEMS.planReview, code: 'revisjon' }], text: 'Revisjon av individuell plan' },
+          code: {
+            coding: [{ system: CODE_SYSTEMS.planReview, code: 'revisjon' }],
+            text: 'Revisjon av individuell plan',
+          },
           description: `The revision of individuell plan ${value} planned for ${d.nextRevision} has passed, and no newer version of the plan has been seen.`,
           focus: { type: 'CarePlan', identifier: { ...(system ? { system } : {}), value } },
           restriction: { period: { end: d.nextRevision } },
@@ -101,7 +118,11 @@ export interface ReminderDeps extends DeliveryStepDeps {
 export class RevisionReminders {
   readonly queue: Queue<ReminderJobData>;
 
-  constructor(connection: RedisConnection, prefix = DEFAULT_PREFIX, private readonly retry = { attempts: 50, firstDelayMs: 1000 }) {
+  constructor(
+    connection: RedisConnection,
+    prefix = DEFAULT_PREFIX,
+    private readonly retry = { attempts: 50, firstDelayMs: 1000 }
+  ) {
     this.queue = new Queue<ReminderJobData>(REMINDER_QUEUE, { connection, prefix });
   }
 
@@ -128,13 +149,21 @@ export class RevisionReminders {
 /** Runs one due reminder: checks the index, records the message in the ledger once, and delivers it through the shared step. */
 export async function sendRevisionReminder(d: ReminderJobData, deps: ReminderDeps): Promise<ReminderOutcome> {
   const entry = await deps.planIndex.get(d.patientKey);
-  if (!entry || entry.plan !== d.plan) return { kind: 'skipped', reason: 'the person\'s plan is no longer this one' };
-  if (entry.nextRevision !== d.nextRevision) return { kind: 'skipped', reason: `a newer version of the plan moved the revision to ${entry.nextRevision ?? 'none'}` };
+  if (!entry || entry.plan !== d.plan) return { kind: 'skipped', reason: "the person's plan is no longer this one" };
+  if (entry.nextRevision !== d.nextRevision)
+    return {
+      kind: 'skipped',
+      reason: `a newer version of the plan moved the revision to ${entry.nextRevision ?? 'none'}`,
+    };
   const id = reminderMessageId(d);
   const key = ledgerKey(IPBRO_SENDER, id);
   const orgnr = entry.koordinator?.orgnr ?? entry.owner;
   const to = koordinerendeEnhetOf(orgnr ? deps.directory.byOrgnr(orgnr) : undefined);
-  const message = reminderMessage(d, { endpoint: to.endpoint ?? '', name: to.party?.name ?? '', orgnr: to.party?.orgnr ?? orgnr ?? '' }, deps.now?.());
+  const message = reminderMessage(
+    d,
+    { endpoint: to.endpoint ?? '', name: to.party?.name ?? '', orgnr: to.party?.orgnr ?? orgnr ?? '' },
+    deps.now?.()
+  );
   const event = REMINDER_EVENT.code;
   // The reminder is a message like any other: a record with history, visible to ops and receipts.
   const body = JSON.stringify(message);
@@ -173,10 +202,20 @@ function reminderChannel(to: ReminderRecipient, orgnr: string | undefined, timeo
   return {
     route: ({ body }) => {
       if (!to.resolved || !to.endpoint || !to.recipient || to.resolved.target.delivery !== 'fhir-message') {
-        return { kind: 'unroutable', reason: `no koordinerende enhet taking fhir-message known for organisation ${orgnr ?? '(none)'}` };
+        return {
+          kind: 'unroutable',
+          reason: `no koordinerende enhet taking fhir-message known for organisation ${orgnr ?? '(none)'}`,
+        };
       }
-      return { kind: 'recipient', endpoint: to.endpoint, recipient: to.recipient, resolved: to.resolved, payload: body };
+      return {
+        kind: 'recipient',
+        endpoint: to.endpoint,
+        recipient: to.recipient,
+        resolved: to.resolved,
+        payload: body,
+      };
     },
-    send: (route, { record, token }) => sendFhirMessage(route.endpoint, route.payload, { messageId: record.id, timeoutMs, token }),
+    send: (route, { record, token }) =>
+      sendFhirMessage(route.endpoint, route.payload, { messageId: record.id, timeoutMs, token }),
   };
 }

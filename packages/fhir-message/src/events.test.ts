@@ -3,11 +3,18 @@ import { isMessageEvent, MESSAGE_EVENTS } from './events';
 
 describe('message events', () => {
   test('the five events of the contract', () => {
-    expect([...MESSAGE_EVENTS]).toEqual(['meldeplikt', 'meldeplikt-svar', 'ip-plan-copy', 'koordinator-handover', 'epikrise']);
+    expect([...MESSAGE_EVENTS]).toEqual([
+      'meldeplikt',
+      'meldeplikt-svar',
+      'ip-plan-copy',
+      'koordinator-handover',
+      'epikrise',
+    ]);
     for (const e of MESSAGE_EVENTS) expect(isMessageEvent(e)).toBe(true);
   });
   test('anything else is not an event', () => {
-    for (const e of ['Meldeplikt', 'ip-plan', '', ' meldeplikt', undefined, null, 1, {}, ['meldeplikt']]) expect(isMessageEvent(e)).toBe(false);
+    for (const e of ['Meldeplikt', 'ip-plan', '', ' meldeplikt', undefined, null, 1, {}, ['meldeplikt']])
+      expect(isMessageEvent(e)).toBe(false);
   });
   test('the list cannot be changed by a caller', () => {
     expect(() => (MESSAGE_EVENTS as MessageEventList).push('x')).toThrow(TypeError);

@@ -15,7 +15,9 @@ export function homeKommuneOf(patient: Patient): { kommunenummer: string; addres
   const home = addresses.findIndex((a) => a?.use === 'home');
   const addressIndex = home >= 0 ? home : 0;
   const extensions = addresses[addressIndex]?._district?.extension;
-  const coding = Array.isArray(extensions) ? extensions.find((e) => e?.url === MUNICIPALITY_CODE_EXTENSION)?.valueCoding : undefined;
+  const coding = Array.isArray(extensions)
+    ? extensions.find((e) => e?.url === MUNICIPALITY_CODE_EXTENSION)?.valueCoding
+    : undefined;
   const code = coding?.code;
   if (typeof code !== 'string' || code.length === 0) return undefined;
   return { kommunenummer: code, addressIndex };

@@ -22,7 +22,9 @@ function refusal(input: unknown): { status: number; expression?: string[] } {
 describe('readMessage on every contract example', () => {
   test('there are examples, and each reads with its header, a known event and a sender', () => {
     const names = contractExampleNames();
-    expect(names).toEqual(expect.arrayContaining(['epikrise', 'ip-plan-copy', 'meldeplikt', 'meldeplikt-svar', 'receipt-ok']));
+    expect(names).toEqual(
+      expect.arrayContaining(['epikrise', 'ip-plan-copy', 'meldeplikt', 'meldeplikt-svar', 'receipt-ok'])
+    );
     for (const name of names) {
       const b = contractExample(name);
       const v = readMessage(b);
@@ -59,7 +61,11 @@ describe('readMessage on every contract example', () => {
     expect(v.focus.map((f) => f.resource.resourceType)).toEqual(['CarePlan']);
     expect(v.patient?.resource.id).toBe('pas');
     expect(v.homeKommune).toBe('1508');
-    expect(v.destination).toMatchObject({ endpoint: 'http://hmr.example.test/fhir', orgnr: '997005562', herId: '8094512' });
+    expect(v.destination).toMatchObject({
+      endpoint: 'http://hmr.example.test/fhir',
+      orgnr: '997005562',
+      herId: '8094512',
+    });
     expect(v.destination?.receiver?.resource).toMatchObject({ resourceType: 'Organization', id: 'hmr' });
   });
 
@@ -71,7 +77,11 @@ describe('readMessage on every contract example', () => {
     expect(v.focus).toHaveLength(1);
     expect(v.focus[0]).toMatchObject({ index: 1, resource: { resourceType: 'Task', id: 'svar', status: 'completed' } });
     expect(v.patient).toMatchObject({ index: 2, resource: { resourceType: 'Patient', id: 'pas' } });
-    expect(v.destination).toMatchObject({ endpoint: 'http://hmr.example.test/fhir', orgnr: '997005562', herId: '8094512' });
+    expect(v.destination).toMatchObject({
+      endpoint: 'http://hmr.example.test/fhir',
+      orgnr: '997005562',
+      herId: '8094512',
+    });
     expect(v.response).toBeUndefined();
   });
 
@@ -139,9 +149,25 @@ describe('readMessage on broken variants: read what is there, leave the judging 
     expect(v.senderIds).toEqual({ orgnr: '942953119' });
   });
 
-  test('the focus\'s subject wins over other Patients; with two Patients and no subject, no patient', () => {
+  test("the focus's subject wins over other Patients; with two Patients and no subject, no patient", () => {
     const b = contractExample('meldeplikt');
-    const other: Patient = { resourceType: 'Patient', id: 'other', address: [{ use: 'home', _district: { extension: [{ url: 'http://hl7.no/fhir/StructureDefinition/no-basis-municipalitycode', valueCoding: { code: '0301' } }] } } as never] };
+    const other: Patient = {
+      resourceType: 'Patient',
+      id: 'other',
+      address: [
+        {
+          use: 'home',
+          _district: {
+            extension: [
+              {
+                url: 'http://hl7.no/fhir/StructureDefinition/no-basis-municipalitycode',
+                valueCoding: { code: '0301' },
+              },
+            ],
+          },
+        } as never,
+      ],
+    };
     b.entry!.splice(1, 0, { fullUrl: 'urn:uuid:11111111-2222-4333-8444-555555555555', resource: other });
     let v = readMessage(b);
     expect(v.patient?.resource.id).toBe('pas');
@@ -164,11 +190,16 @@ describe('readMessage on broken variants: read what is there, leave the judging 
     const b = contractExample('meldeplikt');
     header(b).destination = [{ endpoint: 'urn:oid:2.16.578.1.12.4.1.2:8110021' }];
     expect(readMessage(b).destination).toEqual({ endpoint: 'urn:oid:2.16.578.1.12.4.1.2:8110021', herId: '8110021' });
-    header(b).destination = [{ endpoint: 'http://alesund.example.test/ke', receiver: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: '942953119' } } }];
+    header(b).destination = [
+      {
+        endpoint: 'http://alesund.example.test/ke',
+        receiver: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: '942953119' } },
+      },
+    ];
     expect(readMessage(b).destination).toEqual({ endpoint: 'http://alesund.example.test/ke', orgnr: '942953119' });
   });
 
-  test('the receiver\'s own identifiers win over those of an endpoint in the former urn:oid form', () => {
+  test("the receiver's own identifiers win over those of an endpoint in the former urn:oid form", () => {
     const b = contractExample('ip-plan-copy');
     header(b).destination![0].endpoint = 'urn:oid:2.16.578.1.12.4.1.4.101:942953119';
     expect(readMessage(b).destination).toMatchObject({ orgnr: '997005562', herId: '8094512' });
@@ -204,8 +235,16 @@ describe('readMessage refuses what is not a FHIR message (400, with where)', () 
     ['a Bundle without type', { resourceType: 'Bundle' }, 'Bundle.type'],
     ['a message without entries', { resourceType: 'Bundle', type: 'message' }, 'Bundle.entry'],
     ['a message with no entry', { resourceType: 'Bundle', type: 'message', entry: [] }, 'Bundle.entry'],
-    ['a message whose first entry is no MessageHeader', { resourceType: 'Bundle', type: 'message', entry: [{ resource: { resourceType: 'Patient' } }] }, 'Bundle.entry[0].resource'],
-    ['a message whose first entry has no resource', { resourceType: 'Bundle', type: 'message', entry: [{ fullUrl: 'urn:uuid:x' }] }, 'Bundle.entry[0].resource'],
+    [
+      'a message whose first entry is no MessageHeader',
+      { resourceType: 'Bundle', type: 'message', entry: [{ resource: { resourceType: 'Patient' } }] },
+      'Bundle.entry[0].resource',
+    ],
+    [
+      'a message whose first entry has no resource',
+      { resourceType: 'Bundle', type: 'message', entry: [{ fullUrl: 'urn:uuid:x' }] },
+      'Bundle.entry[0].resource',
+    ],
   ])('%s', (_what, input, expression) => {
     expect(refusal(input)).toEqual({ status: 400, expression: [expression] });
   });

@@ -1,7 +1,20 @@
 import { badRequest } from '@ipbro/outcome';
-import type { Bundle, MessageHeader, Organization, Patient, Practitioner, Reference, Resource } from '@medplum/fhirtypes';
+import type {
+  Bundle,
+  MessageHeader,
+  Organization,
+  Patient,
+  Practitioner,
+  Reference,
+  Resource,
+} from '@medplum/fhirtypes';
 import { homeKommuneOf } from './home-kommune';
-import { endpointOrganizationIds, organizationIds, referencedOrganizationIds, type OrganizationIds } from './organization-ids';
+import {
+  endpointOrganizationIds,
+  organizationIds,
+  referencedOrganizationIds,
+  type OrganizationIds,
+} from './organization-ids';
 import { entriesOfType, resolveReference, type Located } from './resolve-reference';
 
 export interface MessageDestination {
@@ -41,7 +54,11 @@ function subjectOf(resource: Resource): Reference | undefined {
   return r.for ?? r.subject ?? r.patient;
 }
 
-function located<T extends Resource>(bundle: Bundle, reference: Reference | undefined, type: T['resourceType']): Located<T> | undefined {
+function located<T extends Resource>(
+  bundle: Bundle,
+  reference: Reference | undefined,
+  type: T['resourceType']
+): Located<T> | undefined {
   const found = resolveReference<T>(bundle, reference);
   return found?.resource.resourceType === type ? found : undefined;
 }
@@ -65,7 +82,12 @@ function destinationOf(bundle: Bundle, header: MessageHeader): MessageDestinatio
   // The receiver names the organisation more surely than an endpoint does: its ids win.
   const receiver = located<Organization>(bundle, dest.receiver, 'Organization');
   if (receiver) destination.receiver = receiver;
-  Object.assign(destination, endpointOrganizationIds(endpoint), referencedOrganizationIds(dest.receiver), receiver ? organizationIds(receiver.resource) : {});
+  Object.assign(
+    destination,
+    endpointOrganizationIds(endpoint),
+    referencedOrganizationIds(dest.receiver),
+    receiver ? organizationIds(receiver.resource) : {}
+  );
   return destination;
 }
 

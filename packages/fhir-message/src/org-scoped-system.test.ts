@@ -7,11 +7,17 @@ describe('organisation-scoped identifier systems', () => {
     expect(orgScopedSystem('997005562', 'dok')).toBe('http://ipbro.no/fhir/sid/org/997005562/dok');
   });
   test('read back: the organisation and the kind', () => {
-    expect(parseOrgScopedSystem('http://ipbro.no/fhir/sid/org/942953119/ip')).toEqual({ orgnr: '942953119', kind: 'ip' });
+    expect(parseOrgScopedSystem('http://ipbro.no/fhir/sid/org/942953119/ip')).toEqual({
+      orgnr: '942953119',
+      kind: 'ip',
+    });
     expect(parseOrgScopedSystem(orgScopedSystem('997005562', 'dok'))).toEqual({ orgnr: '997005562', kind: 'dok' });
   });
   test('the former urn:oid form is read on input', () => {
-    expect(parseOrgScopedSystem('urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip')).toEqual({ orgnr: '942953119', kind: 'ip' });
+    expect(parseOrgScopedSystem('urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip')).toEqual({
+      orgnr: '942953119',
+      kind: 'ip',
+    });
   });
   test('anything else names no organisation', () => {
     for (const s of [

@@ -8,7 +8,9 @@ export interface OrganizationIds {
 
 function idsOf(identifiers: (Identifier | undefined)[]): OrganizationIds {
   const find = (system: string): string | undefined => {
-    const value = identifiers.find((i) => i?.system === system && typeof i.value === 'string' && i.value.length > 0)?.value;
+    const value = identifiers.find(
+      (i) => i?.system === system && typeof i.value === 'string' && i.value.length > 0
+    )?.value;
     return value;
   };
   const result: OrganizationIds = {};
@@ -36,7 +38,8 @@ export function referencedOrganizationIds(reference: Reference | undefined): Org
  */
 export function endpointOrganizationIds(endpoint: string | undefined): OrganizationIds {
   if (typeof endpoint !== 'string') return {};
-  const after = (system: string): string | undefined => (endpoint.startsWith(`${system}:`) ? endpoint.slice(system.length + 1) || undefined : undefined);
+  const after = (system: string): string | undefined =>
+    endpoint.startsWith(`${system}:`) ? endpoint.slice(system.length + 1) || undefined : undefined;
   const orgnr = after(IDENTIFIER_SYSTEMS.organisasjonsnummer);
   if (orgnr) return { orgnr };
   const herId = after(IDENTIFIER_SYSTEMS.herId);

@@ -20,12 +20,24 @@ const rest: Bundle = {
 describe('referenceIndex', () => {
   test('answers as resolveReference does, for every reference of the contract examples and for odd ones', () => {
     const refs = [
-      'Patient/p1', 'Patient/other-id', 'Patient/p2', 'Organization/p2', 'Patient/p2/_history/4', 'urn:uuid:dup',
-      'urn:uuid:0b3c3e8e-1111-4222-8333-944444444444', 'http://ehr.example.test/fhir/Patient/p1', 'Practitioner/p1', 'p1', '',
-      'urn:uuid:nothing', 'Patient/', 'http://other.example.test/Patient/p2',
+      'Patient/p1',
+      'Patient/other-id',
+      'Patient/p2',
+      'Organization/p2',
+      'Patient/p2/_history/4',
+      'urn:uuid:dup',
+      'urn:uuid:0b3c3e8e-1111-4222-8333-944444444444',
+      'http://ehr.example.test/fhir/Patient/p1',
+      'Practitioner/p1',
+      'p1',
+      '',
+      'urn:uuid:nothing',
+      'Patient/',
+      'http://other.example.test/Patient/p2',
     ];
     const index = referenceIndex(rest);
-    for (const ref of refs) expect({ ref, found: index.resolve(ref) }).toEqual({ ref, found: resolveReference(rest, ref) });
+    for (const ref of refs)
+      expect({ ref, found: index.resolve(ref) }).toEqual({ ref, found: resolveReference(rest, ref) });
     for (const name of ['meldeplikt', 'ip-plan-copy', 'epikrise', 'receipt-ok'] as const) {
       const b = contractExample(name);
       const text = JSON.stringify(b);
@@ -33,7 +45,10 @@ describe('referenceIndex', () => {
       expect(all.length).toBeGreaterThan(0);
       const idx = referenceIndex(b);
       for (const ref of [...all, 'Organization/hmr', 'Patient/pas', 'Patient/pas/_history/3', 'urn:uuid:missing']) {
-        expect({ ref, found: idx.resolve({ reference: ref }) }).toEqual({ ref, found: resolveReference(b, { reference: ref }) });
+        expect({ ref, found: idx.resolve({ reference: ref }) }).toEqual({
+          ref,
+          found: resolveReference(b, { reference: ref }),
+        });
       }
     }
   });
@@ -54,7 +69,8 @@ describe('referenceIndex', () => {
     const index = referenceIndex(big);
     const started = process.hrtime.bigint();
     let found = 0;
-    for (let i = 0; i < 20000; i++) if (index.resolve(`urn:uuid:e${19999 - i}`) && index.resolve(`Patient/p${i}`)) found++;
+    for (let i = 0; i < 20000; i++)
+      if (index.resolve(`urn:uuid:e${19999 - i}`) && index.resolve(`Patient/p${i}`)) found++;
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     expect(found).toBe(20000);
     // resolveReference would compare up to 20,000 fullUrls per lookup (8 × 10^8 in all): seconds, not milliseconds.

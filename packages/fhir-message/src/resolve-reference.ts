@@ -14,7 +14,10 @@ const RELATIVE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-
  * a relative `Type/id` against the entries' resources (type and id) and fullUrls ending in `/Type/id`.
  * Undefined when nothing in the bundle matches. The type T is not checked: compare resourceType.
  */
-export function resolveReference<T extends Resource = Resource>(bundle: Bundle, reference: Reference | string | undefined): Located<T> | undefined {
+export function resolveReference<T extends Resource = Resource>(
+  bundle: Bundle,
+  reference: Reference | string | undefined
+): Located<T> | undefined {
   const ref = typeof reference === 'string' ? reference : reference?.reference;
   if (typeof ref !== 'string' || ref.length === 0 || !bundle || !Array.isArray(bundle.entry)) return undefined;
   const entries = bundle.entry;

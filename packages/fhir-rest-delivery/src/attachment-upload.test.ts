@@ -7,7 +7,10 @@ import { deliverTransactions } from './transaction-client';
 import { planTransactions } from './transaction-plan';
 import { listeningPeer } from './test-support/listening-peer';
 
-const EPIKRISE = readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'epikrise.json'), 'utf8');
+const EPIKRISE = readFileSync(
+  join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'epikrise.json'),
+  'utf8'
+);
 const options = { messageId: 'm-2', timeoutMs: 10000 };
 
 const at = listeningPeer();
@@ -32,9 +35,16 @@ test('a 3 MB document goes up as a raw Binary; the DocumentReference the server 
   expect(up.uploaded).toBe(1);
   expect((original.entry![1].resource as DocumentReference).content[0].attachment.data).toBe(bytes.toString('base64')); // input unchanged
   const attachment = (up.bundle.entry![1].resource as DocumentReference).content[0].attachment;
-  expect(attachment).toMatchObject({ contentType: 'application/pdf', url: expect.stringMatching(/^Binary\//), size: bytes.length, hash: createHash('sha1').update(bytes).digest('base64') });
+  expect(attachment).toMatchObject({
+    contentType: 'application/pdf',
+    url: expect.stringMatching(/^Binary\//),
+    size: bytes.length,
+    hash: createHash('sha1').update(bytes).digest('base64'),
+  });
   expect(attachment.data).toBeUndefined();
-  expect(await deliverTransactions(at.base, planTransactions(up.bundle, 8), options)).toMatchObject({ kind: 'written' });
+  expect(await deliverTransactions(at.base, planTransactions(up.bundle, 8), options)).toMatchObject({
+    kind: 'written',
+  });
   const found = (await (await fetch(`${at.base}/DocumentReference`)).json()) as Bundle;
   const stored = (found.entry![0].resource as DocumentReference).content[0].attachment;
   const back = Buffer.from(await (await fetch(`${at.base}/${stored.url}`)).arrayBuffer());
@@ -42,11 +52,18 @@ test('a 3 MB document goes up as a raw Binary; the DocumentReference the server 
 });
 
 test('inline, the same document is refused by the server (its string limit), which is why it is uploaded', async () => {
-  const outcome = await deliverTransactions(at.base, planTransactions(withAttachment(randomBytes(3 * 1024 * 1024)), 8), options);
+  const outcome = await deliverTransactions(
+    at.base,
+    planTransactions(withAttachment(randomBytes(3 * 1024 * 1024)), 8),
+    options
+  );
   expect(outcome).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/larger than 1 MB/) });
 });
 
 test('the server down: transient', async () => {
   at.peer.down = true;
-  expect(await uploadLargeAttachments(at.base, withAttachment(randomBytes(2 * 1024 * 1024)), options)).toMatchObject({ kind: 'transient', reason: expect.stringContaining('HTTP 503') });
+  expect(await uploadLargeAttachments(at.base, withAttachment(randomBytes(2 * 1024 * 1024)), options)).toMatchObject({
+    kind: 'transient',
+    reason: expect.stringContaining('HTTP 503'),
+  });
 });

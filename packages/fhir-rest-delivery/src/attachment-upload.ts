@@ -22,10 +22,20 @@ export type UploadOutcome =
  * carrying the data. The input is not changed. A retry uploads again: Binary has no business
  * identifier to make the upload conditional, so a failed delivery can leave an unreferenced Binary.
  */
-export async function uploadLargeAttachments(fhirBase: string, bundle: Bundle, options: TransactionOptions & { maxInlineChars?: number }): Promise<UploadOutcome> {
+export async function uploadLargeAttachments(
+  fhirBase: string,
+  bundle: Bundle,
+  options: TransactionOptions & { maxInlineChars?: number }
+): Promise<UploadOutcome> {
   const max = options.maxInlineChars ?? MAX_INLINE_ATTACHMENT_CHARS;
   const large = (a: Attachment | undefined) => typeof a?.data === 'string' && a.data.length > max;
-  if (!(bundle.entry ?? []).some((e) => e.resource?.resourceType === 'DocumentReference' && (e.resource as DocumentReference).content?.some((c) => large(c.attachment)))) {
+  if (
+    !(bundle.entry ?? []).some(
+      (e) =>
+        e.resource?.resourceType === 'DocumentReference' &&
+        (e.resource as DocumentReference).content?.some((c) => large(c.attachment))
+    )
+  ) {
     return { kind: 'ok', bundle, uploaded: 0 };
   }
   let uploaded = 0;
@@ -44,18 +54,45 @@ export async function uploadLargeAttachments(fhirBase: string, bundle: Bundle, o
       }
       const { data, ...rest } = c.attachment;
       const bytes = Buffer.from(data as string, 'base64');
-      const result = await httpPost(`${fhirBase.replace(/\/+$/, '')}/Binary`, bytes, rest.contentType ?? 'application/octet-stream', options);
-      if ('error' in result) return { kind: 'transient', reason: `uploading the document: ${result.error.code ?? 'network error'}: ${result.error.message}` };
+      const result = await httpPost(
+        `${fhirBase.replace(/\/+$/, '')}/Binary`,
+        bytes,
+        rest.contentType ?? 'application/octet-stream',
+        options
+      );
+      if ('error' in result)
+        return {
+          kind: 'transient',
+          reason: `uploading the document: ${result.error.code ?? 'network error'}: ${result.error.message}`,
+        };
       const text = outcomeText(result.body);
       if (result.status === 408 || result.status === 429 || result.status >= 500) {
         const after = retryAfter(result.headers);
-        return { kind: 'transient', reason: `uploading the document: HTTP ${result.status}${text ? `: ${text}` : ''}`, ...(after !== undefined ? { retryAfterMs: after } : {}) };
+        return {
+          kind: 'transient',
+          reason: `uploading the document: HTTP ${result.status}${text ? `: ${text}` : ''}`,
+          ...(after !== undefined ? { retryAfterMs: after } : {}),
+        };
       }
       const location = typeof result.headers.location === 'string' ? result.headers.location : undefined;
-      const id = location?.match(/Binary\/([A-Za-z0-9\-.]{1,64})/)?.[1] ?? (result.body as { resourceType?: string; id?: string } | undefined)?.id;
-      if (result.status < 200 || result.status >= 300 || !id) return { kind: 'rejected', reason: `uploading the document: HTTP ${result.status}${text ? `: ${text}` : id ? '' : ', no Binary id in the answer'}` };
+      const id =
+        location?.match(/Binary\/([A-Za-z0-9\-.]{1,64})/)?.[1] ??
+        (result.body as { resourceType?: string; id?: string } | undefined)?.id;
+      if (result.status < 200 || result.status >= 300 || !id)
+        return {
+          kind: 'rejected',
+          reason: `uploading the document: HTTP ${result.status}${text ? `: ${text}` : id ? '' : ', no Binary id in the answer'}`,
+        };
       uploaded++;
-      content.push({ ...c, attachment: { ...rest, url: `Binary/${id}`, size: bytes.length, hash: createHash('sha1').update(bytes).digest('base64') } });
+      content.push({
+        ...c,
+        attachment: {
+          ...rest,
+          url: `Binary/${id}`,
+          size: bytes.length,
+          hash: createHash('sha1').update(bytes).digest('base64'),
+        },
+      });
     }
     entries.push({ ...e, resource: { ...doc, content } });
   }

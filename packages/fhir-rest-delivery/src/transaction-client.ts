@@ -22,7 +22,8 @@ export type RestDeliveryOutcome =
   | { kind: 'transient'; reason: string; retryAfterMs?: number }
   | { kind: 'rejected'; reason: string };
 
-export type HttpResult = { status: number; body: unknown; headers: Record<string, unknown> } | { error: { code?: string; message: string } };
+export type HttpResult =
+  { status: number; body: unknown; headers: Record<string, unknown> } | { error: { code?: string; message: string } };
 
 /** POST one transaction Bundle to `{fhirBase}`; never throws. */
 export function postTransaction(fhirBase: string, bundle: Bundle, options: TransactionOptions): Promise<HttpResult> {
@@ -30,7 +31,12 @@ export function postTransaction(fhirBase: string, bundle: Bundle, options: Trans
 }
 
 /** POST a body to a URL; never throws: a network error or timeout comes back as `{ error }`. */
-export async function httpPost(target: string, body: string | Buffer, contentType: string, options: TransactionOptions): Promise<HttpResult> {
+export async function httpPost(
+  target: string,
+  body: string | Buffer,
+  contentType: string,
+  options: TransactionOptions
+): Promise<HttpResult> {
   let url: URL;
   try {
     url = new URL(target);
@@ -71,29 +77,43 @@ export async function httpPost(target: string, body: string | Buffer, contentTyp
  * transient for a 5xx/429/408 entry, rejected otherwise. HTTP 5xx, 408, 429 and network errors are
  * transient; other 4xx are rejected.
  */
-export function classifyTransaction(result: HttpResult, sent: Bundle): { kind: 'written'; locations: Map<string, string> } | Exclude<RestDeliveryOutcome, { kind: 'written' }> {
-  if ('error' in result) return { kind: 'transient', reason: `${result.error.code ?? 'network error'}: ${result.error.message}` };
+export function classifyTransaction(
+  result: HttpResult,
+  sent: Bundle
+): { kind: 'written'; locations: Map<string, string> } | Exclude<RestDeliveryOutcome, { kind: 'written' }> {
+  if ('error' in result)
+    return { kind: 'transient', reason: `${result.error.code ?? 'network error'}: ${result.error.message}` };
   const { status, body, headers } = result;
   const text = outcomeText(body);
   if (status === 408 || status === 429 || status >= 500) {
     const after = retryAfter(headers);
-    return { kind: 'transient', reason: `HTTP ${status}${text ? `: ${text}` : ''}`, ...(after !== undefined ? { retryAfterMs: after } : {}) };
+    return {
+      kind: 'transient',
+      reason: `HTTP ${status}${text ? `: ${text}` : ''}`,
+      ...(after !== undefined ? { retryAfterMs: after } : {}),
+    };
   }
   if (status < 200 || status >= 300) return { kind: 'rejected', reason: `HTTP ${status}${text ? `: ${text}` : ''}` };
   const response = body as Bundle | undefined;
-  if (response?.resourceType !== 'Bundle' || response.type !== 'transaction-response') return { kind: 'transient', reason: `HTTP ${status} without a transaction-response` };
+  if (response?.resourceType !== 'Bundle' || response.type !== 'transaction-response')
+    return { kind: 'transient', reason: `HTTP ${status} without a transaction-response` };
   const got = response.entry ?? [];
   const want = sent.entry ?? [];
-  if (got.length !== want.length) return { kind: 'transient', reason: `the transaction-response has ${got.length} entries for ${want.length} sent` };
+  if (got.length !== want.length)
+    return { kind: 'transient', reason: `the transaction-response has ${got.length} entries for ${want.length} sent` };
   const locations = new Map<string, string>();
   for (let i = 0; i < got.length; i++) {
     const entryStatus = Number(String(got[i].response?.status ?? '').match(/^\d{3}/)?.[0] ?? 0);
     const what = `${want[i].request?.method} ${decodeURIComponent(want[i].request?.url ?? '')}`;
     if (entryStatus < 200 || entryStatus >= 300) {
       const reason = `entry ${i + 1} (${what}) failed: ${got[i].response?.status ?? 'no status'}${outcomeText(got[i].response?.outcome) ? `: ${outcomeText(got[i].response?.outcome)}` : ''}`;
-      return entryStatus >= 500 || entryStatus === 429 || entryStatus === 408 || entryStatus === 0 ? { kind: 'transient', reason } : { kind: 'rejected', reason };
+      return entryStatus >= 500 || entryStatus === 429 || entryStatus === 408 || entryStatus === 0
+        ? { kind: 'transient', reason }
+        : { kind: 'rejected', reason };
     }
-    const location = got[i].response?.location ?? (got[i].resource?.id ? `${got[i].resource?.resourceType}/${got[i].resource?.id}` : undefined);
+    const location =
+      got[i].response?.location ??
+      (got[i].resource?.id ? `${got[i].resource?.resourceType}/${got[i].resource?.id}` : undefined);
     // `Type/id` (a location may carry the base and a _history suffix).
     const typed = location?.match(/([A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/)?.[1];
     if (typed && want[i].fullUrl) locations.set(want[i].fullUrl as string, typed);
@@ -110,7 +130,11 @@ export function classifyTransaction(result: HttpResult, sent: Bundle): { kind: '
  * cut smaller (what its CapabilityStatement tells, else half) and posted on in the same attempt,
  * and the size is remembered for the server. With the directory's limit, a refusal is a refusal.
  */
-export async function deliverTransactions(fhirBase: string, plan: TransactionPlan, options: TransactionOptions): Promise<RestDeliveryOutcome> {
+export async function deliverTransactions(
+  fhirBase: string,
+  plan: TransactionPlan,
+  options: TransactionOptions
+): Promise<RestDeliveryOutcome> {
   const sizes = options.sizes ?? transactionSizes;
   const learning = plan.maxEntries === undefined;
   const known = learning ? sizes.limitFor(fhirBase) : undefined;

@@ -21,12 +21,25 @@ export interface PlannedEntry {
 }
 
 /** meta.tag of a resource that holds only some of its elements (FHIR's SUBSETTED): it must never replace the whole. */
-export const SUBSETTED_TAG = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' } as const;
+export const SUBSETTED_TAG = {
+  system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue',
+  code: 'SUBSETTED',
+} as const;
 
-const isSubsetted = (r: Resource) => !!r.meta?.tag?.some((t) => t.system === SUBSETTED_TAG.system && t.code === SUBSETTED_TAG.code);
+const isSubsetted = (r: Resource) =>
+  !!r.meta?.tag?.some((t) => t.system === SUBSETTED_TAG.system && t.code === SUBSETTED_TAG.code);
 
 /** Elements a patch of a subsetted resource leaves alone: its identity, and what says how to read it. */
-const NOT_PATCHED = new Set(['resourceType', 'id', 'meta', 'identifier', 'implicitRules', 'language', 'text', 'contained']);
+const NOT_PATCHED = new Set([
+  'resourceType',
+  'id',
+  'meta',
+  'identifier',
+  'implicitRules',
+  'language',
+  'text',
+  'contained',
+]);
 
 /**
  * The JSON Patch of a subsetted resource: each top-level primitive element it carries (a status,
@@ -36,7 +49,9 @@ const NOT_PATCHED = new Set(['resourceType', 'id', 'meta', 'identifier', 'implic
  */
 function patchOf(resource: Resource): NonNullable<PlannedEntry['patch']> {
   return Object.entries(resource)
-    .filter(([k, v]) => !NOT_PATCHED.has(k) && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'))
+    .filter(
+      ([k, v]) => !NOT_PATCHED.has(k) && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+    )
     .map(([k, v]) => ({ op: 'add' as const, path: `/${k}`, value: v }));
 }
 
@@ -55,7 +70,9 @@ export class UndeliverableError extends Error {}
 /** `system|value` search of a resource's business identifier; undefined when it has none. */
 export function conditionalSearch(resource: Resource): string | undefined {
   const ids = ((resource as { identifier?: Identifier[] | Identifier }).identifier ?? []) as Identifier[] | Identifier;
-  const list = (Array.isArray(ids) ? ids : [ids]).filter((i) => typeof i?.system === 'string' && typeof i.value === 'string' && i.value);
+  const list = (Array.isArray(ids) ? ids : [ids]).filter(
+    (i) => typeof i?.system === 'string' && typeof i.value === 'string' && i.value
+  );
   const preferred = PREFERRED_SYSTEMS[resource.resourceType] ?? [];
   const id = preferred.map((s) => list.find((i) => i.system === s)).find(Boolean) ?? list[0];
   return id ? `identifier=${encodeURIComponent(`${id.system}|${id.value}`)}` : undefined;
@@ -112,12 +129,17 @@ export function planTransactions(message: Bundle, maxEntries?: number): Transact
     const resource = e.resource as Resource;
     if (!e.fullUrl) throw new UndeliverableError(`${resource.resourceType} at entry ${order + 1} has no fullUrl`);
     const search = conditionalSearch(resource);
-    if (!search) throw new UndeliverableError(`${resource.resourceType}/${resource.id ?? '?'} has no business identifier, so it cannot be written without risking a duplicate`);
+    if (!search)
+      throw new UndeliverableError(
+        `${resource.resourceType}/${resource.id ?? '?'} has no business identifier, so it cannot be written without risking a duplicate`
+      );
     return { entry: plannedEntry(e.fullUrl, resource, search), depth: depthOf(e, new Set()), order };
   });
   planned.sort((a, b) => a.depth - b.depth || a.order - b.order);
   const ordered = planned.map((p) => p.entry);
-  return maxEntries === undefined ? { batches: ordered.length ? [ordered] : [] } : { batches: cutBatches(ordered, maxEntries), maxEntries };
+  return maxEntries === undefined
+    ? { batches: ordered.length ? [ordered] : [] }
+    : { batches: cutBatches(ordered, maxEntries), maxEntries };
 }
 
 /** Entries in dependency order cut into transactions of at most `size` (order kept, so references still point backwards). */
@@ -136,9 +158,15 @@ function plannedEntry(fullUrl: string, resource: Resource, search: string): Plan
   const { id: _id, meta: _meta, ...rest } = resource as Resource & { id?: string; meta?: unknown };
   const body = rest as Resource;
   const type = resource.resourceType;
-  if (CREATE_ONLY.has(type)) return { fullUrl, resource: body, request: { method: 'POST', url: type, ifNoneExist: search } };
+  if (CREATE_ONLY.has(type))
+    return { fullUrl, resource: body, request: { method: 'POST', url: type, ifNoneExist: search } };
   if (isSubsetted(resource)) {
-    return { fullUrl, resource: body, request: { method: 'PATCH', url: `${type}?${search}` }, patch: patchOf(resource) };
+    return {
+      fullUrl,
+      resource: body,
+      request: { method: 'PATCH', url: `${type}?${search}` },
+      patch: patchOf(resource),
+    };
   }
   return { fullUrl, resource: body, request: { method: 'PUT', url: `${type}?${search}` } };
 }
@@ -152,7 +180,13 @@ export function transactionBundle(batch: PlannedEntry[], written: ReadonlyMap<st
     if (Array.isArray(value)) return value.map(rewrite);
     if (value && typeof value === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = k === 'reference' && typeof v === 'string' && written.has(v) ? written.get(v) : typeof v === 'object' ? rewrite(v) : v;
+      for (const [k, v] of Object.entries(value))
+        out[k] =
+          k === 'reference' && typeof v === 'string' && written.has(v)
+            ? written.get(v)
+            : typeof v === 'object'
+              ? rewrite(v)
+              : v;
       return out;
     }
     return value;

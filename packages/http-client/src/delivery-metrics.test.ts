@@ -19,9 +19,16 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 const count = async (recipient: string, outcome: string) =>
-  (await deliveryMetrics().attempts.get()).values.find((v) => v.labels.recipient === recipient && v.labels.outcome === outcome)?.value ?? 0;
+  (await deliveryMetrics().attempts.get()).values.find(
+    (v) => v.labels.recipient === recipient && v.labels.outcome === outcome
+  )?.value ?? 0;
 const observed = async (recipient: string, outcome: string) =>
-  (await deliveryMetrics().duration.get()).values.find((v) => v.metricName === 'ipbro_delivery_duration_seconds_count' && v.labels.recipient === recipient && v.labels.outcome === outcome)?.value ?? 0;
+  (await deliveryMetrics().duration.get()).values.find(
+    (v) =>
+      v.metricName === 'ipbro_delivery_duration_seconds_count' &&
+      v.labels.recipient === recipient &&
+      v.labels.outcome === outcome
+  )?.value ?? 0;
 
 test('every delivery request is counted by recipient endpoint and outcome, and timed', async () => {
   const up = `${endpoint}/kommune/1508/ke`;

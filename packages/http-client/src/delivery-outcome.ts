@@ -7,11 +7,15 @@ export type DeliveryOutcome =
   | { kind: 'rejected'; reason: string };
 
 /** What an HTTP exchange came to: a status and a body, or a network error with its code. */
-export type DeliveryResult = { status: number; body: unknown; headers?: Record<string, unknown> } | { error: { code?: string; message: string } };
+export type DeliveryResult =
+  { status: number; body: unknown; headers?: Record<string, unknown> } | { error: { code?: string; message: string } };
 
 function responseHeader(body: unknown, messageId: string): MessageHeader['response'] | undefined {
   const b = body as Bundle | undefined;
-  const header = b?.resourceType === 'Bundle' && b.type === 'message' ? (b.entry?.[0]?.resource as MessageHeader | undefined) : undefined;
+  const header =
+    b?.resourceType === 'Bundle' && b.type === 'message'
+      ? (b.entry?.[0]?.resource as MessageHeader | undefined)
+      : undefined;
   if (header?.resourceType !== 'MessageHeader' || header.response?.identifier !== messageId) return undefined;
   return header.response;
 }
@@ -25,7 +29,10 @@ function responseHeader(body: unknown, messageId: string): MessageHeader['respon
 export function outcomeText(body: unknown): string | undefined {
   const o = body as OperationOutcome | undefined;
   if (o?.resourceType !== 'OperationOutcome' || !o.issue?.length) return undefined;
-  const text = o.issue.map((i) => i.diagnostics ?? i.details?.text ?? i.code).join('; ').replace(/(?<!\d)\d{6}\s?\d{5}(?!\d)/g, '[person number]');
+  const text = o.issue
+    .map((i) => i.diagnostics ?? i.details?.text ?? i.code)
+    .join('; ')
+    .replace(/(?<!\d)\d{6}\s?\d{5}(?!\d)/g, '[person number]');
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
@@ -55,15 +62,22 @@ export function classifyDelivery(result: DeliveryResult, messageId: string): Del
   if (status === 200 || status === 201) {
     const response = responseHeader(body, messageId);
     if (!response) return { kind: 'delivered', detail: `HTTP ${status}, receipt to follow` };
-    const detail = outcomeText((body as Bundle).entry?.find((e) => e.resource?.resourceType === 'OperationOutcome')?.resource);
+    const detail = outcomeText(
+      (body as Bundle).entry?.find((e) => e.resource?.resourceType === 'OperationOutcome')?.resource
+    );
     if (response.code === 'ok') return { kind: 'acknowledged', receipt: { code: 'ok', ...(detail ? { detail } : {}) } };
-    if (response.code === 'transient-error') return { kind: 'transient', reason: withText('receipt transient-error', detail) };
+    if (response.code === 'transient-error')
+      return { kind: 'transient', reason: withText('receipt transient-error', detail) };
     return { kind: 'rejected', reason: withText(`receipt ${response.code}`, detail) };
   }
   if (status >= 200 && status < 300) return { kind: 'delivered', detail: `HTTP ${status}, receipt to follow` };
   if (status === 408 || status === 429 || status >= 500) {
     const after = retryAfter(result.headers);
-    return { kind: 'transient', reason: withText(`HTTP ${status}`, outcomeText(body)), ...(after !== undefined ? { retryAfterMs: after } : {}) };
+    return {
+      kind: 'transient',
+      reason: withText(`HTTP ${status}`, outcomeText(body)),
+      ...(after !== undefined ? { retryAfterMs: after } : {}),
+    };
   }
   return { kind: 'rejected', reason: withText(`HTTP ${status}`, outcomeText(body)) };
 }

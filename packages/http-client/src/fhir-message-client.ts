@@ -31,9 +31,19 @@ export function withDestination(bundle: Bundle, destination: MessageRecipient): 
   const filled: NonNullable<MessageHeader['destination']>[number] = {
     endpoint: destination.endpoint,
     ...(destination.name ? { name: destination.name } : {}),
-    ...(destination.orgnr ? { receiver: { identifier: { system: IDENTIFIER_SYSTEMS.organisasjonsnummer, value: destination.orgnr }, ...(destination.name ? { display: destination.name } : {}) } } : {}),
+    ...(destination.orgnr
+      ? {
+          receiver: {
+            identifier: { system: IDENTIFIER_SYSTEMS.organisasjonsnummer, value: destination.orgnr },
+            ...(destination.name ? { display: destination.name } : {}),
+          },
+        }
+      : {}),
   };
-  return { ...bundle, entry: [{ ...bundle.entry![0], resource: { ...header, destination: [filled] } }, ...bundle.entry!.slice(1)] };
+  return {
+    ...bundle,
+    entry: [{ ...bundle.entry![0], resource: { ...header, destination: [filled] } }, ...bundle.entry!.slice(1)],
+  };
 }
 
 const HEADER_VALUE = Buffer.from('"MessageHeader"');
@@ -76,8 +86,18 @@ function destinationBytes(destination: MessageRecipient): Buffer {
   const cacheKey = `${destination.endpoint}\u0000${destination.name ?? ''}\u0000${destination.orgnr ?? ''}`;
   let text = destinations.get(cacheKey);
   if (!text) {
-    const header = withDestination({ resourceType: 'Bundle', type: 'message', entry: [{ resource: { resourceType: 'MessageHeader' } as MessageHeader }] }, destination);
-    text = Buffer.from(`,"destination":${JSON.stringify((header.entry![0].resource as MessageHeader).destination)}`, 'utf8');
+    const header = withDestination(
+      {
+        resourceType: 'Bundle',
+        type: 'message',
+        entry: [{ resource: { resourceType: 'MessageHeader' } as MessageHeader }],
+      },
+      destination
+    );
+    text = Buffer.from(
+      `,"destination":${JSON.stringify((header.entry![0].resource as MessageHeader).destination)}`,
+      'utf8'
+    );
     if (destinations.size > 10_000) destinations.clear();
     destinations.set(cacheKey, text);
   }
@@ -146,8 +166,15 @@ function targetUrl(endpoint: string): URL | undefined {
  * absent, or its JSON as is, text or bytes). Never throws: a network error or timeout comes back as
  * `{ error }` for classifyDelivery.
  */
-export function postMessage(endpoint: string, message: Bundle | string | Buffer, options: PostOptions): Promise<DeliveryResult> {
-  const body = typeof message === 'string' || Buffer.isBuffer(message) ? message : JSON.stringify(withDestination(message, options.destination ?? { endpoint }));
+export function postMessage(
+  endpoint: string,
+  message: Bundle | string | Buffer,
+  options: PostOptions
+): Promise<DeliveryResult> {
+  const body =
+    typeof message === 'string' || Buffer.isBuffer(message)
+      ? message
+      : JSON.stringify(withDestination(message, options.destination ?? { endpoint }));
   const started = process.hrtime.bigint();
   return send(endpoint, body, options).then((result) => {
     observeDelivery(endpoint, result, options.messageId, started);
@@ -156,7 +183,11 @@ export function postMessage(endpoint: string, message: Bundle | string | Buffer,
 }
 
 /** postMessage and what its answer means (classifyDelivery): the whole exchange of a fhir-message delivery. */
-export async function sendFhirMessage(endpoint: string, message: Bundle | string | Buffer, options: PostOptions): Promise<DeliveryOutcome> {
+export async function sendFhirMessage(
+  endpoint: string,
+  message: Bundle | string | Buffer,
+  options: PostOptions
+): Promise<DeliveryOutcome> {
   return classifyDelivery(await postMessage(endpoint, message, options), options.messageId);
 }
 

@@ -43,11 +43,23 @@ function dispatcherFor(timeoutMs: number): Agent {
  * is allowed for on top, at 1 MB/s (a 20 MB document waits up to 20 s more for its answer).
  */
 export function httpPostText(url: URL, body: string | Buffer, options: HttpPostOptions): Promise<HttpTextResult> {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return Promise.resolve({ error: { code: 'EINVALIDURL', message: `not an http(s) URL: ${url.href}` } });
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return Promise.resolve({ error: { code: 'EINVALIDURL', message: `not an http(s) URL: ${url.href}` } });
   return new Promise((resolve) => {
     const exchange = new PostExchange(options, body.length, resolve);
     try {
-      dispatcherFor(options.timeoutMs).dispatch({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers: options.headers, body, headersTimeout: 0, bodyTimeout: 0 }, exchange);
+      dispatcherFor(options.timeoutMs).dispatch(
+        {
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: 'POST',
+          headers: options.headers,
+          body,
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        },
+        exchange
+      );
     } catch (err) {
       // A request undici refuses outright (a header it cannot send, say).
       exchange.onResponseError(undefined, err as Error);
@@ -67,7 +79,11 @@ class PostExchange implements Dispatcher.DispatchHandler {
   private readonly chunks: Buffer[] = [];
   private size = 0;
 
-  constructor(private readonly options: HttpPostOptions, bodyLength: number, private readonly resolve: (r: HttpTextResult) => void) {
+  constructor(
+    private readonly options: HttpPostOptions,
+    bodyLength: number,
+    private readonly resolve: (r: HttpTextResult) => void
+  ) {
     this.uploadMs = bodyLength > UPLOAD_ALLOWANCE_ABOVE ? Math.ceil(bodyLength / UPLOAD_BYTES_PER_MS) : 0;
     this.timer = setTimeout(() => this.timeOut(), options.timeoutMs + this.uploadMs);
   }
@@ -97,7 +113,12 @@ class PostExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.settle({ status: this.status, text: Buffer.concat(this.chunks).toString('utf8'), truncated: this.size > this.options.maxResponseBytes, headers: this.headers });
+    this.settle({
+      status: this.status,
+      text: Buffer.concat(this.chunks).toString('utf8'),
+      truncated: this.size > this.options.maxResponseBytes,
+      headers: this.headers,
+    });
   }
 
   onResponseError(_c: Dispatcher.DispatchController | undefined, err: Error): void {
@@ -121,7 +142,8 @@ type UndiciFailure = Error & { code?: string; cause?: { code?: string; message?:
 
 /** undici's error as the classification and the ops views know it: the system's code where there is one. */
 function failure(err: UndiciFailure, timeoutMs: number): { code?: string; message: string } {
-  if (err.code === 'UND_ERR_CONNECT_TIMEOUT') return { code: 'ETIMEDOUT', message: `timeout of ${timeoutMs}ms exceeded (connecting)` };
+  if (err.code === 'UND_ERR_CONNECT_TIMEOUT')
+    return { code: 'ETIMEDOUT', message: `timeout of ${timeoutMs}ms exceeded (connecting)` };
   // A refused or unresolvable connection is the system's error (ECONNREFUSED, ENOTFOUND), sometimes as the cause.
   const code = err.cause?.code ?? err.code;
   // The other side closing before the answer is undici's SocketError; node:http called it a reset.

@@ -2,7 +2,12 @@ import { isCalendarDate } from './person-number';
 
 // Norwegian law counts age in local calendar days: an instant is read as its date in Oslo.
 // One formatter, made once: Intl formatters are costly to build and this runs for every consent.
-const osloDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo', year: 'numeric', month: '2-digit', day: '2-digit' });
+const osloDate = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Europe/Oslo',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
 
 type Ymd = [number, number, number];
 

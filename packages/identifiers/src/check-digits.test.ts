@@ -1,4 +1,14 @@
-import { allowedK1, controlDigits, isDigits, isValidK1, isValidK2, K1_WEIGHTS, mod11ControlDigit, toDigits, weightedSumMod11 } from './check-digits';
+import {
+  allowedK1,
+  controlDigits,
+  isDigits,
+  isValidK1,
+  isValidK2,
+  K1_WEIGHTS,
+  mod11ControlDigit,
+  toDigits,
+  weightedSumMod11,
+} from './check-digits';
 
 describe('mod-11 helpers', () => {
   test('weighted sum and control digit, with 11 → 0 and 10 → none', () => {
@@ -21,14 +31,14 @@ describe('mod-11 helpers', () => {
 });
 
 describe('fødselsnummer control digits, worked by hand', () => {
-  test('120305512 → k1 5, k2 5 (today\'s rule)', () => {
+  test("120305512 → k1 5, k2 5 (today's rule)", () => {
     // k1: 1·3+2·7+0·6+3·1+0·8+5·9+5·4+1·5+2·2 = 94; 94 mod 11 = 6; 11 − 6 = 5
     // k2: 1·5+2·4+0·3+3·2+0·7+5·6+5·5+1·4+2·3+5·2 = 94; 94 mod 11 = 6; 11 − 6 = 5
     expect(weightedSumMod11(toDigits('120305512'), K1_WEIGHTS)).toBe(6);
     expect(controlDigits('120305512')).toBe('55');
   });
 
-  test('128305512 (the contract\'s synthetic number) → k1 1, k2 0 (11 → 0)', () => {
+  test("128305512 (the contract's synthetic number) → k1 1, k2 0 (11 → 0)", () => {
     // k1: 3+14+48+3+0+45+20+5+4 = 142; 142 mod 11 = 10; 11 − 10 = 1
     // k2: 5+8+24+6+0+30+25+4+6+2 = 110; 110 mod 11 = 0; 11 − 0 = 11 → 0
     expect(controlDigits('128305512')).toBe('10');

@@ -6,9 +6,15 @@ import { makeSyntheticFodselsnummer } from './synthetic';
 describe('checkIdentifier by system', () => {
   test('each national system is checked by its own rule', () => {
     expect(checkIdentifier(IDENTIFIER_SYSTEMS.fodselsnummer, '12830551210')).toEqual({ ok: true });
-    expect(checkIdentifier(IDENTIFIER_SYSTEMS.fodselsnummer, '12830551211')).toMatchObject({ ok: false, rule: 'check-digit-2' });
+    expect(checkIdentifier(IDENTIFIER_SYSTEMS.fodselsnummer, '12830551211')).toMatchObject({
+      ok: false,
+      rule: 'check-digit-2',
+    });
     expect(checkIdentifier(IDENTIFIER_SYSTEMS.organisasjonsnummer, '997005562')).toEqual({ ok: true });
-    expect(checkIdentifier(IDENTIFIER_SYSTEMS.organisasjonsnummer, '997005563')).toMatchObject({ ok: false, rule: 'mod11' });
+    expect(checkIdentifier(IDENTIFIER_SYSTEMS.organisasjonsnummer, '997005563')).toMatchObject({
+      ok: false,
+      rule: 'mod11',
+    });
     expect(checkIdentifier(IDENTIFIER_SYSTEMS.hprNummer, '9144900')).toEqual({ ok: true });
     expect(checkIdentifier(IDENTIFIER_SYSTEMS.hprNummer, 'abc')).toMatchObject({ ok: false, rule: 'shape' });
     expect(checkIdentifier(IDENTIFIER_SYSTEMS.herId, '8094512')).toEqual({ ok: true });
@@ -33,9 +39,13 @@ describe('checkIdentifier by system', () => {
     expect(checkIdentifier(IDENTIFIER_SYSTEMS.fodselsnummer, d)).toMatchObject({ ok: false, rule: 'kind' });
     expect(checkIdentifier(IDENTIFIER_SYSTEMS.dNummer, d)).toEqual({ ok: true });
     expect(checkIdentifier(IDENTIFIER_SYSTEMS.dNummer, '12830551210')).toMatchObject({ ok: false, rule: 'kind' });
-    const h = ['154790123', '154790124', '154790125'].map((f) => (controlDigits(f) ? f + controlDigits(f) : '')).find(Boolean)!;
+    const h = ['154790123', '154790124', '154790125']
+      .map((f) => (controlDigits(f) ? f + controlDigits(f) : ''))
+      .find(Boolean)!;
     expect(checkIdentifier(IDENTIFIER_SYSTEMS.fodselsnummer, h)).toMatchObject({ ok: false, rule: 'kind' });
-    const fh = ['812345678', '812345679', '812345680'].map((f) => (controlDigits(f) ? f + controlDigits(f) : '')).find(Boolean)!;
+    const fh = ['812345678', '812345679', '812345680']
+      .map((f) => (controlDigits(f) ? f + controlDigits(f) : ''))
+      .find(Boolean)!;
     expect(checkIdentifier(IDENTIFIER_SYSTEMS.fhNummer, fh)).toEqual({ ok: true });
     expect(checkIdentifier(IDENTIFIER_SYSTEMS.fodselsnummer, fh)).toMatchObject({ ok: false, rule: 'kind' });
     expect(checkIdentifier(IDENTIFIER_SYSTEMS.fhNummer, '12830551210')).toMatchObject({ ok: false, rule: 'kind' });

@@ -1,4 +1,9 @@
-export { IDENTIFIER_SYSTEMS, MUNICIPALITY_CODE_EXTENSION, identifierSystemName, type IdentifierSystemName } from './identifier-systems';
+export {
+  IDENTIFIER_SYSTEMS,
+  MUNICIPALITY_CODE_EXTENSION,
+  identifierSystemName,
+  type IdentifierSystemName,
+} from './identifier-systems';
 export { fail, type IdentifierResult } from './identifier-result';
 export { allowedK1, controlDigits } from './check-digits';
 export { checkPersonNumber, fullYear, type PersonNumberKind, type PersonNumberResult } from './person-number';

@@ -1,9 +1,12 @@
 import { checkOrganisasjonsnummer, organisasjonsnummerCheckDigit } from './organisasjonsnummer';
 
 describe('checkOrganisasjonsnummer', () => {
-  test.each(['997005562', '942953119', '993467049', '883974832', '983974724'])('%s (a known organisation) is valid', (orgnr) => {
-    expect(checkOrganisasjonsnummer(orgnr)).toEqual({ ok: true });
-  });
+  test.each(['997005562', '942953119', '993467049', '883974832', '983974724'])(
+    '%s (a known organisation) is valid',
+    (orgnr) => {
+      expect(checkOrganisasjonsnummer(orgnr)).toEqual({ ok: true });
+    }
+  );
 
   test('hand-worked check digits', () => {
     // 9·3+9·2+7·7+0·6+0·5+5·4+5·3+6·2 = 141; 141 mod 11 = 9; 11 − 9 = 2
@@ -41,6 +44,7 @@ describe('checkOrganisasjonsnummer', () => {
       }
     }
     expect(firstEight).not.toBe('');
-    for (let d = 0; d <= 9; d++) expect(checkOrganisasjonsnummer(firstEight + d)).toMatchObject({ ok: false, rule: 'mod11' });
+    for (let d = 0; d <= 9; d++)
+      expect(checkOrganisasjonsnummer(firstEight + d)).toMatchObject({ ok: false, rule: 'mod11' });
   });
 });

@@ -8,17 +8,32 @@ const withControl = (firstNine: string): string | undefined => {
 };
 
 describe('checkPersonNumber', () => {
-  test('the contract\'s synthetic number: born 2005-03-12', () => {
-    expect(checkPersonNumber('12830551210')).toEqual({ ok: true, kind: 'fodselsnummer', synthetic: true, birthDate: '2005-03-12' });
+  test("the contract's synthetic number: born 2005-03-12", () => {
+    expect(checkPersonNumber('12830551210')).toEqual({
+      ok: true,
+      kind: 'fodselsnummer',
+      synthetic: true,
+      birthDate: '2005-03-12',
+    });
   });
 
   test('an ordinary fødselsnummer with hand-worked check digits (see check-digits.test.ts)', () => {
-    expect(checkPersonNumber('12030551255')).toEqual({ ok: true, kind: 'fodselsnummer', synthetic: false, birthDate: '2005-03-12' });
+    expect(checkPersonNumber('12030551255')).toEqual({
+      ok: true,
+      kind: 'fodselsnummer',
+      synthetic: false,
+      birthDate: '2005-03-12',
+    });
   });
 
   test('a number valid only under the 2032 rule is accepted', () => {
     // 120305515: s ≡ 1, so today's rule has no k1; the 2032 rule allows k1 0 (k2 then 6)
-    expect(checkPersonNumber('12030551506')).toEqual({ ok: true, kind: 'fodselsnummer', synthetic: false, birthDate: '2005-03-12' });
+    expect(checkPersonNumber('12030551506')).toEqual({
+      ok: true,
+      kind: 'fodselsnummer',
+      synthetic: false,
+      birthDate: '2005-03-12',
+    });
     // 120305512: today's k1 5; the 2032 rule also 6, 7 and 8 (each with its own k2)
     const k2For = (first10: string): number => {
       const w = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2];
@@ -43,7 +58,10 @@ describe('checkPersonNumber', () => {
     expect(checkPersonNumber('128305 1210')).toMatchObject({ ok: false, rule: 'digits' });
     expect(checkPersonNumber('12830551200')).toMatchObject({ ok: false, rule: 'check-digit-1' });
     expect(checkPersonNumber('12830551211')).toMatchObject({ ok: false, rule: 'check-digit-2' });
-    expect(checkPersonNumber('12830551210', { allowSynthetic: false })).toMatchObject({ ok: false, rule: 'synthetic-not-allowed' });
+    expect(checkPersonNumber('12830551210', { allowSynthetic: false })).toMatchObject({
+      ok: false,
+      rule: 'synthetic-not-allowed',
+    });
     expect(checkPersonNumber('12030551255', { allowSynthetic: false }).ok).toBe(true);
     const failed = checkPersonNumber('12830551211');
     expect(!failed.ok && failed.message).toMatch(/11th digit/);
@@ -71,7 +89,12 @@ describe('checkPersonNumber', () => {
     const h = ['154790123', '154790124', '154790125'].map(withControl).find(Boolean)!;
     expect(checkPersonNumber(h)).toEqual({ ok: true, kind: 'h-nummer', synthetic: false, birthDate: '1990-07-15' });
     const syntheticD = ['558790100', '558790101', '558790102'].map(withControl).find(Boolean)!;
-    expect(checkPersonNumber(syntheticD)).toEqual({ ok: true, kind: 'd-nummer', synthetic: true, birthDate: '1990-07-15' });
+    expect(checkPersonNumber(syntheticD)).toEqual({
+      ok: true,
+      kind: 'd-nummer',
+      synthetic: true,
+      birthDate: '1990-07-15',
+    });
     const dAndH = ['554790100', '554790101', '554790102'].map(withControl).find(Boolean)!;
     expect(checkPersonNumber(dAndH)).toMatchObject({ ok: false, rule: 'date' });
     const day72 = ['720790100', '720790101', '720790102'].map(withControl).find(Boolean)!; // 72 − 40 = 32

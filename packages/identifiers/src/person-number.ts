@@ -37,7 +37,10 @@ export const pad = (n: number, width = 2): string => String(n).padStart(width, '
 export function checkPersonNumber(value: string, options: { allowSynthetic?: boolean } = {}): PersonNumberResult {
   const allowSynthetic = options.allowSynthetic ?? true;
   if (typeof value !== 'string' || value.length !== 11) {
-    return fail('length', `a person number has 11 digits, got ${typeof value === 'string' ? `${value.length} characters` : typeof value}`);
+    return fail(
+      'length',
+      `a person number has 11 digits, got ${typeof value === 'string' ? `${value.length} characters` : typeof value}`
+    );
   }
   if (!isDigits(value)) {
     return fail('digits', 'a person number has only the digits 0–9');
@@ -67,7 +70,8 @@ export function checkPersonNumber(value: string, options: { allowSynthetic?: boo
     synthetic = true;
     month -= 80;
   } else if (month > 40) {
-    if (kind === 'd-nummer') return fail('date', 'a number cannot be both a D-nummer (day + 40) and an H-nummer (month + 40)');
+    if (kind === 'd-nummer')
+      return fail('date', 'a number cannot be both a D-nummer (day + 40) and an H-nummer (month + 40)');
     kind = 'h-nummer';
     month -= 40;
   }
@@ -76,7 +80,10 @@ export function checkPersonNumber(value: string, options: { allowSynthetic?: boo
   }
   const year = fullYear(year2, individual);
   if (year === undefined) {
-    return fail('century', `individual number ${pad(individual, 3)} is not issued for a birth year ending in ${pad(year2)}`);
+    return fail(
+      'century',
+      `individual number ${pad(individual, 3)} is not issued for a birth year ending in ${pad(year2)}`
+    );
   }
   if (!isCalendarDate(year, month, day)) {
     return fail('date', `${pad(day)}.${pad(month)}.${year} is not a calendar date`);

@@ -27,7 +27,7 @@ function randomCases(count: number, seed: number): { birthDate: string; individu
 }
 
 describe('makeSyntheticFodselsnummer', () => {
-  test('the contract\'s example comes out for 2005-03-12 from individual number 512', () => {
+  test("the contract's example comes out for 2005-03-12 from individual number 512", () => {
     expect(makeSyntheticFodselsnummer('2005-03-12', 512)).toBe('12830551210');
   });
 
@@ -59,8 +59,16 @@ describe('makeSyntheticFodselsnummer', () => {
   test('property: 1,000 generated synthetic numbers validate and give back their birth date', () => {
     for (const { birthDate, individual, dNummer } of randomCases(1000, 20261124)) {
       const number = makeSyntheticFodselsnummer(birthDate, individual, { dNummer });
-      expect(checkPersonNumber(number)).toEqual({ ok: true, kind: dNummer ? 'd-nummer' : 'fodselsnummer', synthetic: true, birthDate });
-      expect(checkPersonNumber(number, { allowSynthetic: false })).toMatchObject({ ok: false, rule: 'synthetic-not-allowed' });
+      expect(checkPersonNumber(number)).toEqual({
+        ok: true,
+        kind: dNummer ? 'd-nummer' : 'fodselsnummer',
+        synthetic: true,
+        birthDate,
+      });
+      expect(checkPersonNumber(number, { allowSynthetic: false })).toMatchObject({
+        ok: false,
+        rule: 'synthetic-not-allowed',
+      });
     }
   });
 

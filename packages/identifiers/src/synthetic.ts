@@ -8,12 +8,16 @@ import { fullYear, isCalendarDate, pad } from './person-number';
  * check digits. `dNummer` makes a synthetic D-nummer (day + 40 as well). For fixtures: never use real numbers.
  * Throws a RangeError for a date that is not a calendar date or lies outside 1854–2039.
  */
-export function makeSyntheticFodselsnummer(birthDate: string, individualNumber?: number, options: { dNummer?: boolean } = {}): string {
+export function makeSyntheticFodselsnummer(
+  birthDate: string,
+  individualNumber?: number,
+  options: { dNummer?: boolean } = {}
+): string {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(birthDate.slice(0, 10));
   const [year, month, day] = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [NaN, NaN, NaN];
   if (!isCalendarDate(year, month, day)) throw new RangeError(`not a calendar date (YYYY-MM-DD): ${birthDate}`);
   if (year < 1854 || year > 2039) throw new RangeError(`person numbers code birth years 1854–2039, not ${year}`);
-  const start = Number.isInteger(individualNumber) ? ((individualNumber as number) % 1000 + 1000) % 1000 : 0;
+  const start = Number.isInteger(individualNumber) ? (((individualNumber as number) % 1000) + 1000) % 1000 : 0;
   const year2 = year % 100;
   const prefix = `${pad(day + (options.dNummer ? 40 : 0))}${pad(month + 80)}${pad(year2)}`;
   for (let i = 0; i < 1000; i++) {

@@ -5,7 +5,10 @@ const { createGenerator } = require('ts-json-schema-generator');
 
 const ROOT = path.join(__dirname, '..');
 /** Where the schema is kept: beside the source (for validateIpDocument) and published in profiles/. */
-const SCHEMA_FILES = [path.join(ROOT, 'src', 'ip-document.schema.json'), path.join(ROOT, '..', '..', 'profiles', 'ip-document.schema.json')];
+const SCHEMA_FILES = [
+  path.join(ROOT, 'src', 'ip-document.schema.json'),
+  path.join(ROOT, '..', '..', 'profiles', 'ip-document.schema.json'),
+];
 
 function buildIpDocumentSchema() {
   const generated = createGenerator({

@@ -13,7 +13,10 @@ test('§ 19 e, f: a measure is an activity with a ServiceRequest detail: title, 
     detail: {
       extension: [
         { url: 'http://ipbro.no/fhir/StructureDefinition/ip-measure-scope', valueString: '2 besøk per dag' },
-        { url: 'http://ipbro.no/fhir/StructureDefinition/ip-life-area', valueCoding: { system: 'http://ipbro.no/fhir/CodeSystem/ip-life-area', code: 'helse-omsorg' } },
+        {
+          url: 'http://ipbro.no/fhir/StructureDefinition/ip-life-area',
+          valueCoding: { system: 'http://ipbro.no/fhir/CodeSystem/ip-life-area', code: 'helse-omsorg' },
+        },
       ],
       kind: 'ServiceRequest',
       code: { text: 'Hjemmesykepleie' },
@@ -27,13 +30,33 @@ test('§ 19 e, f: a measure is an activity with a ServiceRequest detail: title, 
 });
 
 test('§ 19 e: the responsible may be a participant, a free-text name, or both', () => {
-  expect(plan.activity?.[1].detail?.performer).toEqual([{ display: 'NAV Ålesund' }, { ...refTo(bundle, 'Practitioner', 'koord'), display: 'Per Hansen' }]);
+  expect(plan.activity?.[1].detail?.performer).toEqual([
+    { display: 'NAV Ålesund' },
+    { ...refTo(bundle, 'Practitioner', 'koord'), display: 'Per Hansen' },
+  ]);
 });
 
 test('§ 19 g: a review is an Appointment activity coded from ip-plan-review, dated by scheduledPeriod, held by its performer', () => {
   expect(plan.activity?.slice(2)).toEqual([
-    { id: 'r1', detail: { kind: 'Appointment', code: { coding: [{ system: REVIEW, code: 'revisjon' }], text: 'Revisjon av planen' }, status: 'scheduled', scheduledPeriod: { start: '2027-05-21' }, performer: [refTo(bundle, 'Practitioner', 'koord')] } },
-    { id: 'r2', detail: { kind: 'Appointment', code: { coding: [{ system: REVIEW, code: 'evaluering' }] }, status: 'not-started', scheduledPeriod: { start: '2027-02-01', end: '2027-02-01' } } },
+    {
+      id: 'r1',
+      detail: {
+        kind: 'Appointment',
+        code: { coding: [{ system: REVIEW, code: 'revisjon' }], text: 'Revisjon av planen' },
+        status: 'scheduled',
+        scheduledPeriod: { start: '2027-05-21' },
+        performer: [refTo(bundle, 'Practitioner', 'koord')],
+      },
+    },
+    {
+      id: 'r2',
+      detail: {
+        kind: 'Appointment',
+        code: { coding: [{ system: REVIEW, code: 'evaluering' }] },
+        status: 'not-started',
+        scheduledPeriod: { start: '2027-02-01', end: '2027-02-01' },
+      },
+    },
   ]);
 });
 
@@ -47,16 +70,39 @@ describe('reading activities', () => {
   test('a review with no coding is read from its text, in any case; an Appointment without a review word is a measure', () => {
     const doc = fhirToIpDocument(
       withActivities([
-        { detail: { kind: 'Appointment', code: { text: 'JUSTERING etter utskrivning' }, status: 'scheduled', scheduledPeriod: { start: '2027-01-10' } } },
-        { detail: { kind: 'Appointment', code: { text: 'Evaluering' }, status: 'scheduled', scheduledPeriod: { start: '2027-03-10' } } },
-        { detail: { kind: 'ServiceRequest', code: { text: 'Støttekontakt' }, status: 'in-progress', performer: [{ display: 'Frivilligsentralen' }] } },
+        {
+          detail: {
+            kind: 'Appointment',
+            code: { text: 'JUSTERING etter utskrivning' },
+            status: 'scheduled',
+            scheduledPeriod: { start: '2027-01-10' },
+          },
+        },
+        {
+          detail: {
+            kind: 'Appointment',
+            code: { text: 'Evaluering' },
+            status: 'scheduled',
+            scheduledPeriod: { start: '2027-03-10' },
+          },
+        },
+        {
+          detail: {
+            kind: 'ServiceRequest',
+            code: { text: 'Støttekontakt' },
+            status: 'in-progress',
+            performer: [{ display: 'Frivilligsentralen' }],
+          },
+        },
       ])
     );
     expect(doc.reviews.map((r) => [r.key, r.kind, r.label, r.date])).toEqual([
       ['review-1', 'justering', 'JUSTERING etter utskrivning', '2027-01-10'],
       ['review-2', 'evaluering', 'Evaluering', '2027-03-10'],
     ]);
-    expect(doc.measures).toEqual([{ key: 'tiltak-1', title: 'Støttekontakt', status: 'in-progress', responsible: [{ name: 'Frivilligsentralen' }] }]);
+    expect(doc.measures).toEqual([
+      { key: 'tiltak-1', title: 'Støttekontakt', status: 'in-progress', responsible: [{ name: 'Frivilligsentralen' }] },
+    ]);
   });
 
   test('a measure without responsible or title, a review without date, a referenced activity: 422 with each path', () => {

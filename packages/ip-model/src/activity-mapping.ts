@@ -9,7 +9,8 @@ const REVIEW_WORDS: [RegExp, ReviewKind][] = [
   [/justering/i, 'justering'],
 ];
 
-const responsibleToFhir = (r: Responsible, ctx: ToFhirContext): Reference<never> => clean({ ...(r.participant ? ctx.ref(r.participant) : {}), display: r.name });
+const responsibleToFhir = (r: Responsible, ctx: ToFhirContext): Reference<never> =>
+  clean({ ...(r.participant ? ctx.ref(r.participant) : {}), display: r.name });
 
 function responsibleFromFhir(ref: Reference, where: string, ctx: FromFhirContext): Responsible {
   return clean({ participant: ref?.reference ? ctx.keyOf(ref, where, PARTY_TYPES) : undefined, name: ref?.display });
@@ -28,7 +29,9 @@ export function measureToFhir(m: IpMeasure, ctx: ToFhirContext): CarePlanActivit
       code: { text: m.title },
       status: m.status,
       description: m.description,
-      scheduledTiming: m.frequency ? { repeat: { frequency: m.frequency.count, period: m.frequency.period, periodUnit: m.frequency.unit } } : undefined,
+      scheduledTiming: m.frequency
+        ? { repeat: { frequency: m.frequency.count, period: m.frequency.period, periodUnit: m.frequency.unit } }
+        : undefined,
       performer: m.responsible.map((r) => responsibleToFhir(r, ctx)),
       goal: m.goals?.map(ctx.ref),
     }),
@@ -57,7 +60,11 @@ export function reviewKindOf(d: CarePlanActivityDetail): ReviewKind | undefined 
 }
 
 /** CarePlan.activity[] → the document's measures and reviews. Activities without an id get keys `tiltak-N` and `review-N`. */
-export function activitiesFromFhir(activities: CarePlanActivity[] | undefined, where: string, ctx: FromFhirContext): { measures: IpMeasure[]; reviews: IpReview[] } {
+export function activitiesFromFhir(
+  activities: CarePlanActivity[] | undefined,
+  where: string,
+  ctx: FromFhirContext
+): { measures: IpMeasure[]; reviews: IpReview[] } {
   const measures: IpMeasure[] = [];
   const reviews: IpReview[] = [];
   const used = new Set((activities ?? []).map((a) => a?.id).filter((id): id is string => typeof id === 'string'));
@@ -72,12 +79,21 @@ export function activitiesFromFhir(activities: CarePlanActivity[] | undefined, w
     const at = `${where}.activity[${i}]`;
     const d = a?.detail;
     if (!d) {
-      ctx.problem('not-supported', 'An activity of an individuell plan is described inline (activity.detail); a referenced request is not supported', `${at}.detail`);
+      ctx.problem(
+        'not-supported',
+        'An activity of an individuell plan is described inline (activity.detail); a referenced request is not supported',
+        `${at}.detail`
+      );
       return;
     }
     const kind = reviewKindOf(d);
     if (kind) {
-      if (!d.scheduledPeriod?.start) ctx.problem('required', 'A revision, evaluation or adjustment of the plan needs its date (scheduledPeriod.start)', `${at}.detail.scheduledPeriod.start`);
+      if (!d.scheduledPeriod?.start)
+        ctx.problem(
+          'required',
+          'A revision, evaluation or adjustment of the plan needs its date (scheduledPeriod.start)',
+          `${at}.detail.scheduledPeriod.start`
+        );
       reviews.push(
         clean({
           key: keyFor(a.id, 'review', reviews.length + 1),
@@ -93,7 +109,12 @@ export function activitiesFromFhir(activities: CarePlanActivity[] | undefined, w
     }
     const title = d.code?.text ?? d.code?.coding?.find((c) => c?.display)?.display;
     if (!title) ctx.problem('required', 'A measure needs its title (detail.code.text)', `${at}.detail.code.text`);
-    if (!d.performer?.length) ctx.problem('required', 'A measure needs at least one responsible (detail.performer): forskrift § 19 e', `${at}.detail.performer`);
+    if (!d.performer?.length)
+      ctx.problem(
+        'required',
+        'A measure needs at least one responsible (detail.performer): forskrift § 19 e',
+        `${at}.detail.performer`
+      );
     const repeat = d.scheduledTiming?.repeat;
     measures.push(
       clean({

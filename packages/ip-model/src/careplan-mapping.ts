@@ -21,7 +21,9 @@ export function carePlanFromDocument(doc: IpDocument, ctx: ToFhirContext): CareP
         { url: 'text', valueString: a.text },
       ],
     })),
-    ...(doc.culturalConsiderations ? [{ url: EXT.culturalConsiderations, valueString: doc.culturalConsiderations }] : []),
+    ...(doc.culturalConsiderations
+      ? [{ url: EXT.culturalConsiderations, valueString: doc.culturalConsiderations }]
+      : []),
   ];
   const meta = clean({ versionId: doc.plan.version, lastUpdated: doc.plan.lastUpdated });
   return clean({
@@ -39,26 +41,45 @@ export function carePlanFromDocument(doc: IpDocument, ctx: ToFhirContext): CareP
     period: clean({ start: doc.period.start, end: doc.period.end }),
     created: doc.plan.created,
     author: doc.plan.author ? ctx.ref(doc.plan.author) : undefined,
-    contributor: doc.cooperation.map((c) => ({ ...(c.description ? { extension: [{ url: EXT.cooperation, valueString: c.description }] } : {}), ...ctx.ref(c.organisation) })),
+    contributor: doc.cooperation.map((c) => ({
+      ...(c.description ? { extension: [{ url: EXT.cooperation, valueString: c.description }] } : {}),
+      ...ctx.ref(c.organisation),
+    })),
     careTeam: [ctx.ref(doc.careTeam.key)],
     goal: doc.goals.map((g) => ctx.ref(g.key)),
     supportingInfo: doc.consents.map((c) => ctx.ref(c.key)),
     activity: [...doc.measures.map((m) => measureToFhir(m, ctx)), ...doc.reviews.map((r) => reviewToFhir(r, ctx))],
-    note: doc.contributions.map((c) => clean({ authorReference: c.by ? ctx.ref(c.by) : undefined, authorString: c.byName, text: c.text })),
+    note: doc.contributions.map((c) =>
+      clean({ authorReference: c.by ? ctx.ref(c.by) : undefined, authorString: c.byName, text: c.text })
+    ),
   });
 }
 
 /** The parts of the document the CarePlan itself holds (goals, consents, team and parties come from the resources it references). */
 export type CarePlanParts = Pick<
   IpDocument,
-  'plan' | 'culturalConsiderations' | 'resourcesAndNeeds' | 'contributions' | 'measures' | 'howCarriedOut' | 'period' | 'reviews' | 'cooperation'
+  | 'plan'
+  | 'culturalConsiderations'
+  | 'resourcesAndNeeds'
+  | 'contributions'
+  | 'measures'
+  | 'howCarriedOut'
+  | 'period'
+  | 'reviews'
+  | 'cooperation'
 >;
 
 export function carePlanToDocument(located: Located<CarePlan>, where: string, ctx: FromFhirContext): CarePlanParts {
   const p = located.resource;
   const identifier = p.identifier?.find((i) => ownerOfPlanSystem(i?.system) !== undefined && i.value);
-  if (!identifier) ctx.problem('required', 'The plan needs an identifier in the system http://ipbro.no/fhir/sid/org/{owner orgnr}/ip', `${where}.identifier`);
-  if (!p.period?.start) ctx.problem('required', 'The plan period needs its start (forskrift § 19 g)', `${where}.period.start`);
+  if (!identifier)
+    ctx.problem(
+      'required',
+      'The plan needs an identifier in the system http://ipbro.no/fhir/sid/org/{owner orgnr}/ip',
+      `${where}.identifier`
+    );
+  if (!p.period?.start)
+    ctx.problem('required', 'The plan period needs its start (forskrift § 19 g)', `${where}.period.start`);
   const resourcesAndNeeds: IpResourceOrNeed[] = [];
   (p.extension ?? []).forEach((e, i) => {
     if (e?.url !== EXT.lifeAreaAssessment) return;
@@ -66,7 +87,11 @@ export function carePlanToDocument(located: Located<CarePlan>, where: string, ct
     const kind = extensionOf(e.extension, 'kind')?.valueCode;
     const text = extensionOf(e.extension, 'text')?.valueString;
     if (!lifeArea || !LIFE_AREAS.includes(lifeArea) || (kind !== 'resource' && kind !== 'need') || !text) {
-      ctx.problem('structure', 'ip-life-area-assessment needs lifeArea (ip-life-area), kind (resource or need) and text', `${where}.extension[${i}]`);
+      ctx.problem(
+        'structure',
+        'ip-life-area-assessment needs lifeArea (ip-life-area), kind (resource or need) and text',
+        `${where}.extension[${i}]`
+      );
       return;
     }
     resourcesAndNeeds.push({ lifeArea, kind, text });
@@ -87,14 +112,21 @@ export function carePlanToDocument(located: Located<CarePlan>, where: string, ct
     culturalConsiderations: extensionOf(p.extension, EXT.culturalConsiderations)?.valueString,
     resourcesAndNeeds,
     contributions: (p.note ?? []).map((n, i) =>
-      clean({ by: n?.authorReference ? ctx.keyOf(n.authorReference, `${where}.note[${i}].authorReference`) : undefined, byName: n?.authorString, text: n?.text ?? '' })
+      clean({
+        by: n?.authorReference ? ctx.keyOf(n.authorReference, `${where}.note[${i}].authorReference`) : undefined,
+        byName: n?.authorString,
+        text: n?.text ?? '',
+      })
     ),
     measures,
     howCarriedOut: p.description,
     period: clean({ start: p.period?.start ?? '', end: p.period?.end }),
     reviews,
     cooperation: (p.contributor ?? []).map((c, i) =>
-      clean({ organisation: ctx.keyOf(c, `${where}.contributor[${i}]`), description: extensionOf(c?.extension, EXT.cooperation)?.valueString })
+      clean({
+        organisation: ctx.keyOf(c, `${where}.contributor[${i}]`),
+        description: extensionOf(c?.extension, EXT.cooperation)?.valueString,
+      })
     ),
   };
 }

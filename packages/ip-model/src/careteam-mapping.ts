@@ -3,7 +3,14 @@ import { clean, codeable, codeOf, CS } from './fhir-conventions';
 import type { CareTeamRole, IpDocument, IpParticipant } from './ip-document';
 import { type FromFhirContext, type Located, PARTY_TYPES, type ToFhirContext } from './mapping-context';
 
-const ROLES: readonly CareTeamRole[] = ['koordinator', 'midlertidig-koordinator', 'bruker', 'paarorende', 'verge', 'tjenesteyter'];
+const ROLES: readonly CareTeamRole[] = [
+  'koordinator',
+  'midlertidig-koordinator',
+  'bruker',
+  'paarorende',
+  'verge',
+  'tjenesteyter',
+];
 
 /** § 19 b, c: the participants with a role → the CareTeam, one participant entry per row, in the document's order. */
 export function careTeamFromDocument(doc: IpDocument, ctx: ToFhirContext): CareTeam {
@@ -34,13 +41,22 @@ export interface RoleRow {
 }
 
 /** CareTeam → the team's key, status and managing organisations, and one role row per participant entry. */
-export function careTeamToDocument(located: Located<CareTeam>, where: string, ctx: FromFhirContext): { careTeam: IpDocument['careTeam']; roles: RoleRow[] } {
+export function careTeamToDocument(
+  located: Located<CareTeam>,
+  where: string,
+  ctx: FromFhirContext
+): { careTeam: IpDocument['careTeam']; roles: RoleRow[] } {
   const team = located.resource;
   const roles: RoleRow[] = [];
   (team.participant ?? []).forEach((p, i) => {
     const at = `${where}.participant[${i}]`;
     const role = codeOf(p?.role, CS.careTeamRole) as CareTeamRole | undefined;
-    if (!role || !ROLES.includes(role)) ctx.problem('code-invalid', `A participant's role needs a coding from ${CS.careTeamRole} (${ROLES.join(', ')})`, `${at}.role`);
+    if (!role || !ROLES.includes(role))
+      ctx.problem(
+        'code-invalid',
+        `A participant's role needs a coding from ${CS.careTeamRole} (${ROLES.join(', ')})`,
+        `${at}.role`
+      );
     const member = ctx.resolve(p?.member, `${at}.member`, PARTY_TYPES);
     if (!member || !role) return;
     roles.push({
@@ -56,7 +72,9 @@ export function careTeamToDocument(located: Located<CareTeam>, where: string, ct
     careTeam: clean({
       key: located.key,
       status: team.status,
-      managingOrganisations: team.managingOrganization?.map((m, i) => ctx.keyOf(m, `${where}.managingOrganization[${i}]`, ['Organization'])),
+      managingOrganisations: team.managingOrganization?.map((m, i) =>
+        ctx.keyOf(m, `${where}.managingOrganization[${i}]`, ['Organization'])
+      ),
     }),
     roles,
   };

@@ -36,7 +36,11 @@ test('§ 19 h: the confidentiality waiver: who may see what (actor IRCP + ip-inf
     type: 'permit',
     period: { start: '2026-11-21' },
     actor: [
-      { extension: [{ url: `${EXT}ip-information-scope`, valueString: 'Hele planen' }], role: IRCP, reference: refTo(bundle, 'Organization', 'alesund') },
+      {
+        extension: [{ url: `${EXT}ip-information-scope`, valueString: 'Hele planen' }],
+        role: IRCP,
+        reference: refTo(bundle, 'Organization', 'alesund'),
+      },
       { role: IRCP, reference: refTo(bundle, 'Organization', 'hmr') },
     ],
     provision: [{ type: 'deny', actor: [{ role: IRCP, reference: refTo(bundle, 'Organization', 'nav') }] }],
@@ -63,7 +67,10 @@ test('a consent given by a Practitioner, or with a nested provision that is not 
   } catch (err) {
     const e = err as { status: number; outcome: { issue: { expression: string[]; diagnostics: string }[] } };
     expect(e.status).toBe(422);
-    expect(e.outcome.issue.map((i) => i.expression[0])).toEqual([`${at}.provision.provision[0].type`, `${at}.performer[0].reference`]);
+    expect(e.outcome.issue.map((i) => i.expression[0])).toEqual([
+      `${at}.provision.provision[0].type`,
+      `${at}.performer[0].reference`,
+    ]);
     expect(e.outcome.issue[1].diagnostics).toContain('is a Practitioner; expected a Patient or RelatedPerson');
   }
 });

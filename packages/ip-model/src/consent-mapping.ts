@@ -39,7 +39,10 @@ export function consentToFhir(c: IpConsent, personKey: string, ctx: ToFhirContex
         reference: ctx.ref(a.participant),
       })),
       // One deny provision per denied party: permit or deny is decided party by party.
-      provision: c.denies?.map((d) => ({ type: 'deny' as const, actor: [{ role: RECIPIENT(), reference: ctx.ref(d.participant) }] })),
+      provision: c.denies?.map((d) => ({
+        type: 'deny' as const,
+        actor: [{ role: RECIPIENT(), reference: ctx.ref(d.participant) }],
+      })),
     } as ConsentProvision),
   });
 }
@@ -48,14 +51,28 @@ export function consentToFhir(c: IpConsent, personKey: string, ctx: ToFhirContex
 export function consentFromFhir(located: Located<Consent>, where: string, ctx: FromFhirContext): IpConsent {
   const c = located.resource;
   const kind = codeOf(c.category, CS.consentCategory) as ConsentKind | undefined;
-  if (!kind || !KINDS.includes(kind)) ctx.problem('code-invalid', `A consent needs a category coded from ${CS.consentCategory} (${KINDS.join(', ')})`, `${where}.category`);
+  if (!kind || !KINDS.includes(kind))
+    ctx.problem(
+      'code-invalid',
+      `A consent needs a category coded from ${CS.consentCategory} (${KINDS.join(', ')})`,
+      `${where}.category`
+    );
   const scope = codeOf(c.scope, SYSTEMS.consentScope);
   const provision = c.provision;
   const nested = provision?.provision ?? [];
   nested.forEach((p, i) => {
-    if (p?.type !== 'deny') ctx.problem('not-supported', 'A nested provision of an IP consent denies parties (type deny)', `${where}.provision.provision[${i}].type`);
+    if (p?.type !== 'deny')
+      ctx.problem(
+        'not-supported',
+        'A nested provision of an IP consent denies parties (type deny)',
+        `${where}.provision.provision[${i}].type`
+      );
   });
-  const denies = nested.flatMap((p, i) => (p?.actor ?? []).map((a, j) => ({ participant: ctx.keyOf(a?.reference, `${where}.provision.provision[${i}].actor[${j}].reference`) })));
+  const denies = nested.flatMap((p, i) =>
+    (p?.actor ?? []).map((a, j) => ({
+      participant: ctx.keyOf(a?.reference, `${where}.provision.provision[${i}].actor[${j}].reference`),
+    }))
+  );
   return clean({
     key: located.key,
     kind: kind ?? 'ip-samtykke',
@@ -69,7 +86,10 @@ export function consentFromFhir(located: Located<Consent>, where: string, ctx: F
     decision: provision?.type === 'deny' ? ('deny' as const) : undefined,
     period: provision?.period ? clean({ start: provision.period.start, end: provision.period.end }) : undefined,
     permits: provision?.actor?.map((a, i) =>
-      clean({ participant: ctx.keyOf(a?.reference, `${where}.provision.actor[${i}].reference`), informationScope: extensionOf(a?.extension, EXT.informationScope)?.valueString })
+      clean({
+        participant: ctx.keyOf(a?.reference, `${where}.provision.actor[${i}].reference`),
+        informationScope: extensionOf(a?.extension, EXT.informationScope)?.valueString,
+      })
     ),
     denies: denies.length ? denies : undefined,
   });

@@ -19,7 +19,8 @@ export function documentReferenceIssues(doc: IpDocument): OperationOutcomeIssue[
   const { owners, kinds } = claimKeys(doc, problem);
   checkReferences(doc, kinds, problem);
   for (const key of Object.keys(doc.fullUrls ?? {})) {
-    if (!owners.has(key)) problem(`IpDocument.fullUrls`, `${JSON.stringify(key)} names no item that becomes a FHIR resource`);
+    if (!owners.has(key))
+      problem(`IpDocument.fullUrls`, `${JSON.stringify(key)} names no item that becomes a FHIR resource`);
   }
   return issues;
 }
@@ -32,7 +33,11 @@ function claimKeys(doc: IpDocument, problem: Problem): { owners: Map<string, str
   const owners = new Map<string, string>();
   const claim = (key: string, where: string): void => {
     const owner = owners.get(key);
-    if (owner) problem(where, `key ${JSON.stringify(key)} is already used by ${owner}; keys become FHIR ids and fullUrls and must be unique`);
+    if (owner)
+      problem(
+        where,
+        `key ${JSON.stringify(key)} is already used by ${owner}; keys become FHIR ids and fullUrls and must be unique`
+      );
     else owners.set(key, where);
   };
   claim(doc.plan.key, 'IpDocument.plan.key');
@@ -44,7 +49,11 @@ function claimKeys(doc: IpDocument, problem: Problem): { owners: Map<string, str
   doc.participants.forEach((p, i) => {
     const where = `IpDocument.participants[${i}]`;
     if (p.kind === 'person') {
-      if (p.key !== doc.person.key) problem(`${where}.key`, `a participant of kind person is the plan's person, key ${JSON.stringify(doc.person.key)}`);
+      if (p.key !== doc.person.key)
+        problem(
+          `${where}.key`,
+          `a participant of kind person is the plan's person, key ${JSON.stringify(doc.person.key)}`
+        );
       return;
     }
     const seen = kinds.get(p.key);
@@ -56,7 +65,10 @@ function claimKeys(doc: IpDocument, problem: Problem): { owners: Map<string, str
     }
   });
   const activityKeys = new Set<string>();
-  [...doc.measures.map((m, i) => [m.key, `IpDocument.measures[${i}].key`]), ...doc.reviews.map((r, i) => [r.key, `IpDocument.reviews[${i}].key`])].forEach(([key, where]) => {
+  [
+    ...doc.measures.map((m, i) => [m.key, `IpDocument.measures[${i}].key`]),
+    ...doc.reviews.map((r, i) => [r.key, `IpDocument.reviews[${i}].key`]),
+  ].forEach(([key, where]) => {
     if (activityKeys.has(key)) problem(where, `key ${JSON.stringify(key)} is used by another measure or review`);
     activityKeys.add(key);
   });
@@ -70,27 +82,54 @@ function checkReferences(doc: IpDocument, kinds: Map<string, Kind>, problem: Pro
     if (key === undefined) return;
     const kind = kinds.get(key);
     if (kind === undefined) problem(where, `${JSON.stringify(key)} names no participant; expected ${what}`);
-    else if (!allowed.includes(kind)) problem(where, `${JSON.stringify(key)} is ${kind === 'organisation' ? 'an' : 'a'} ${kind}; expected ${what}`);
+    else if (!allowed.includes(kind))
+      problem(where, `${JSON.stringify(key)} is ${kind === 'organisation' ? 'an' : 'a'} ${kind}; expected ${what}`);
   };
   const ANYONE: Kind[] = ['person', 'relative', 'practitioner', 'organisation'];
   const ORGANISATION: Kind[] = ['organisation'];
 
   mustBe(doc.plan.author, 'IpDocument.plan.author', ANYONE, 'the person or a participant');
-  doc.participants.forEach((p, i) => mustBe(p.onBehalfOf, `IpDocument.participants[${i}].onBehalfOf`, ORGANISATION, 'an organisation'));
-  doc.careTeam.managingOrganisations?.forEach((k, i) => mustBe(k, `IpDocument.careTeam.managingOrganisations[${i}]`, ORGANISATION, 'an organisation'));
-  doc.goals.forEach((g, i) => mustBe(g.expressedBy, `IpDocument.goals[${i}].expressedBy`, ANYONE, 'the person or a participant'));
-  doc.contributions.forEach((c, i) => mustBe(c.by, `IpDocument.contributions[${i}].by`, ANYONE, 'the person or a participant'));
+  doc.participants.forEach((p, i) =>
+    mustBe(p.onBehalfOf, `IpDocument.participants[${i}].onBehalfOf`, ORGANISATION, 'an organisation')
+  );
+  doc.careTeam.managingOrganisations?.forEach((k, i) =>
+    mustBe(k, `IpDocument.careTeam.managingOrganisations[${i}]`, ORGANISATION, 'an organisation')
+  );
+  doc.goals.forEach((g, i) =>
+    mustBe(g.expressedBy, `IpDocument.goals[${i}].expressedBy`, ANYONE, 'the person or a participant')
+  );
+  doc.contributions.forEach((c, i) =>
+    mustBe(c.by, `IpDocument.contributions[${i}].by`, ANYONE, 'the person or a participant')
+  );
   doc.measures.forEach((m, i) => {
-    m.responsible.forEach((r, j) => mustBe(r.participant, `IpDocument.measures[${i}].responsible[${j}].participant`, ANYONE, 'a participant'));
+    m.responsible.forEach((r, j) =>
+      mustBe(r.participant, `IpDocument.measures[${i}].responsible[${j}].participant`, ANYONE, 'a participant')
+    );
     m.goals?.forEach((g, j) => {
-      if (!goalKeys.has(g)) problem(`IpDocument.measures[${i}].goals[${j}]`, `${JSON.stringify(g)} names no goal of the plan`);
+      if (!goalKeys.has(g))
+        problem(`IpDocument.measures[${i}].goals[${j}]`, `${JSON.stringify(g)} names no goal of the plan`);
     });
   });
-  doc.reviews.forEach((r, i) => r.heldBy?.forEach((h, j) => mustBe(h.participant, `IpDocument.reviews[${i}].heldBy[${j}].participant`, ANYONE, 'a participant')));
+  doc.reviews.forEach((r, i) =>
+    r.heldBy?.forEach((h, j) =>
+      mustBe(h.participant, `IpDocument.reviews[${i}].heldBy[${j}].participant`, ANYONE, 'a participant')
+    )
+  );
   doc.consents.forEach((c, i) => {
     mustBe(c.givenBy, `IpDocument.consents[${i}].givenBy`, ['person', 'relative'], 'the person or a relative');
-    c.permits?.forEach((p, j) => mustBe(p.participant, `IpDocument.consents[${i}].permits[${j}].participant`, ANYONE, 'a participant'));
-    c.denies?.forEach((d, j) => mustBe(d.participant, `IpDocument.consents[${i}].denies[${j}].participant`, ANYONE, 'a participant'));
+    c.permits?.forEach((p, j) =>
+      mustBe(p.participant, `IpDocument.consents[${i}].permits[${j}].participant`, ANYONE, 'a participant')
+    );
+    c.denies?.forEach((d, j) =>
+      mustBe(d.participant, `IpDocument.consents[${i}].denies[${j}].participant`, ANYONE, 'a participant')
+    );
   });
-  doc.cooperation.forEach((c, i) => mustBe(c.organisation, `IpDocument.cooperation[${i}].organisation`, ANYONE, 'an organisation (or another participant)'));
+  doc.cooperation.forEach((c, i) =>
+    mustBe(
+      c.organisation,
+      `IpDocument.cooperation[${i}].organisation`,
+      ANYONE,
+      'an organisation (or another participant)'
+    )
+  );
 }

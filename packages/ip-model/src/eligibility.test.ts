@@ -13,13 +13,30 @@ test('long-term need, two services from different providers, and the person want
 });
 
 test('fastlege and helsesykepleier do not count toward coordination', () => {
-  const a = assessEligibility({ longTermNeed: true, personWantsPlan: true, services: [services[0], { name: 'Fastlege', provider: 'Legesenteret' }, { name: 'Helsesykepleier', provider: 'Skolehelsetjenesten' }] });
+  const a = assessEligibility({
+    longTermNeed: true,
+    personWantsPlan: true,
+    services: [
+      services[0],
+      { name: 'Fastlege', provider: 'Legesenteret' },
+      { name: 'Helsesykepleier', provider: 'Skolehelsetjenesten' },
+    ],
+  });
   expect(a.eligible).toBe(false);
-  expect(a.reasons[1]).toEqual({ criterion: 'coordinated-services', met: false, explanation: 'Needs two or more services from different providers beyond fastlege and helsesykepleier; found 1 service from 1 provider after leaving out 2 from fastlege or helsesykepleier.' });
+  expect(a.reasons[1]).toEqual({
+    criterion: 'coordinated-services',
+    met: false,
+    explanation:
+      'Needs two or more services from different providers beyond fastlege and helsesykepleier; found 1 service from 1 provider after leaving out 2 from fastlege or helsesykepleier.',
+  });
 });
 
 test('two services from the same provider are not enough', () => {
-  const a = assessEligibility({ longTermNeed: true, personWantsPlan: true, services: [services[0], { name: 'Praktisk bistand', provider: 'ålesund kommune ' }] });
+  const a = assessEligibility({
+    longTermNeed: true,
+    personWantsPlan: true,
+    services: [services[0], { name: 'Praktisk bistand', provider: 'ålesund kommune ' }],
+  });
   expect(a.reasons[1].met).toBe(false);
 });
 
@@ -32,7 +49,7 @@ test('without a long-term need, or without consent, not eligible, and it says wh
   expect(unwilling.reasons[2].explanation).toContain('never made without consent');
 });
 
-test('a service\'s kind decides over its name; the older word helsesøster counts as helsesykepleier', () => {
+test("a service's kind decides over its name; the older word helsesøster counts as helsesykepleier", () => {
   const a = assessEligibility({
     longTermNeed: true,
     personWantsPlan: true,
@@ -45,7 +62,8 @@ test('a service\'s kind decides over its name; the older word helsesøster count
   expect(a.reasons[1]).toEqual({
     criterion: 'coordinated-services',
     met: false,
-    explanation: 'Needs two or more services from different providers beyond fastlege and helsesykepleier; found 1 service from 1 provider after leaving out 2 from fastlege or helsesykepleier.',
+    explanation:
+      'Needs two or more services from different providers beyond fastlege and helsesykepleier; found 1 service from 1 provider after leaving out 2 from fastlege or helsesykepleier.',
   });
 });
 
@@ -55,7 +73,12 @@ test('every criterion is reported, in order, even when the first fails', () => {
     eligible: false,
     reasons: [
       { criterion: 'long-term-need', met: false, explanation: expect.stringContaining('not long-term') },
-      { criterion: 'coordinated-services', met: false, explanation: 'Needs two or more services from different providers beyond fastlege and helsesykepleier; found 0 services from 0 providers.' },
+      {
+        criterion: 'coordinated-services',
+        met: false,
+        explanation:
+          'Needs two or more services from different providers beyond fastlege and helsesykepleier; found 0 services from 0 providers.',
+      },
       { criterion: 'consent', met: false, explanation: expect.stringContaining('A koordinator is still offered') },
     ],
   });

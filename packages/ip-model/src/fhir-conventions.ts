@@ -1,4 +1,10 @@
-import { CODE_SYSTEMS, DOCUMENT_TYPE_SYSTEM, IPBRO_BASE, orgScopedSystem, parseOrgScopedSystem } from '@ipbro/fhir-message';
+import {
+  CODE_SYSTEMS,
+  DOCUMENT_TYPE_SYSTEM,
+  IPBRO_BASE,
+  orgScopedSystem,
+  parseOrgScopedSystem,
+} from '@ipbro/fhir-message';
 import { IDENTIFIER_SYSTEMS, MUNICIPALITY_CODE_EXTENSION } from '@ipbro/identifiers';
 import type { CodeableConcept, Extension } from '@medplum/fhirtypes';
 import { createHash } from 'node:crypto';
@@ -61,7 +67,9 @@ export function uuidV5(name: string): string {
 export const derivedFullUrl = (ownerOrgnr: string, planId: string, key: string): string =>
   `urn:uuid:${uuidV5(`${planIdentifierSystem(ownerOrgnr)}|${planId}|${key}`)}`;
 
-export const codeable = (system: string, code: string, display?: string): CodeableConcept => ({ coding: [{ system, code, ...(display ? { display } : {}) }] });
+export const codeable = (system: string, code: string, display?: string): CodeableConcept => ({
+  coding: [{ system, code, ...(display ? { display } : {}) }],
+});
 
 /** The code of the first coding in `system` across one or more CodeableConcepts. */
 export function codeOf(cc: CodeableConcept | CodeableConcept[] | undefined, system: string): string | undefined {
@@ -72,7 +80,8 @@ export function codeOf(cc: CodeableConcept | CodeableConcept[] | undefined, syst
   return undefined;
 }
 
-export const extensionOf = (exts: Extension[] | undefined, url: string): Extension | undefined => exts?.find((e) => e?.url === url);
+export const extensionOf = (exts: Extension[] | undefined, url: string): Extension | undefined =>
+  exts?.find((e) => e?.url === url);
 
 /**
  * Drops undefined members and empty arrays, so output is canonical and a round trip compares equal

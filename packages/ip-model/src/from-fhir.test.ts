@@ -7,7 +7,11 @@ const refused = (bundle: unknown) => {
     fhirToIpDocument(bundle as Bundle);
   } catch (err) {
     const e = err as { status: number; outcome: { issue: { expression?: string[]; diagnostics?: string }[] } };
-    return { status: e.status, where: e.outcome.issue.map((i) => i.expression?.[0]), diagnostics: e.outcome.issue.map((i) => i.diagnostics) };
+    return {
+      status: e.status,
+      where: e.outcome.issue.map((i) => i.expression?.[0]),
+      diagnostics: e.outcome.issue.map((i) => i.diagnostics),
+    };
   }
   throw new Error('expected fhirToIpDocument to refuse');
 };
@@ -17,11 +21,23 @@ function asTransaction(): Bundle {
   const b = ipDocumentToFhir(sampleDocument());
   const byUrl = new Map((b.entry ?? []).map((e) => [e.fullUrl, `${e.resource?.resourceType}/${e.resource?.id}`]));
   const rewrite = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(rewrite) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'reference' && typeof x === 'string' ? (byUrl.get(x) ?? x) : rewrite(x)])) : v;
+    Array.isArray(v)
+      ? v.map(rewrite)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v).map(([k, x]) => [
+              k,
+              k === 'reference' && typeof x === 'string' ? (byUrl.get(x) ?? x) : rewrite(x),
+            ])
+          )
+        : v;
   return {
     resourceType: 'Bundle',
     type: 'transaction',
-    entry: (b.entry ?? []).map((e) => ({ resource: rewrite(e.resource) as Resource, request: { method: 'PUT', url: `${e.resource?.resourceType}/${e.resource?.id}` } })),
+    entry: (b.entry ?? []).map((e) => ({
+      resource: rewrite(e.resource) as Resource,
+      request: { method: 'PUT', url: `${e.resource?.resourceType}/${e.resource?.id}` },
+    })),
   };
 }
 
@@ -31,9 +47,24 @@ test('a transaction bundle whose references are Type/id reads as the same docume
 
 test('a document bundle (Composition first) and a message bundle (MessageHeader first) read as the plan, the envelope set aside', () => {
   const entries = ipDocumentToFhir(sampleDocument()).entry as BundleEntry[];
-  const composition: BundleEntry = { fullUrl: 'urn:uuid:11111111-1111-4111-8111-111111111111', resource: { resourceType: 'Composition', status: 'final', type: { text: 'IP' }, date: '2026-11-21', author: [{ display: 'x' }], title: 'IP' } };
-  const header: BundleEntry = { fullUrl: 'urn:uuid:22222222-2222-4222-8222-222222222222', resource: { resourceType: 'MessageHeader', eventCoding: { code: 'ip-plan-copy' }, source: { endpoint: 'x' } } };
-  expect(fhirToIpDocument({ resourceType: 'Bundle', type: 'document', entry: [composition, ...entries] })).toEqual(sampleDocument());
+  const composition: BundleEntry = {
+    fullUrl: 'urn:uuid:11111111-1111-4111-8111-111111111111',
+    resource: {
+      resourceType: 'Composition',
+      status: 'final',
+      type: { text: 'IP' },
+      date: '2026-11-21',
+      author: [{ display: 'x' }],
+      title: 'IP',
+    },
+  };
+  const header: BundleEntry = {
+    fullUrl: 'urn:uuid:22222222-2222-4222-8222-222222222222',
+    resource: { resourceType: 'MessageHeader', eventCoding: { code: 'ip-plan-copy' }, source: { endpoint: 'x' } },
+  };
+  expect(fhirToIpDocument({ resourceType: 'Bundle', type: 'document', entry: [composition, ...entries] })).toEqual(
+    sampleDocument()
+  );
   const doc = fhirToIpDocument({ resourceType: 'Bundle', type: 'message', entry: [header, ...entries] });
   expect(doc).toEqual(sampleDocument());
   expect(doc.fullUrls).toBeUndefined();
@@ -52,7 +83,13 @@ test('entries without id get keys from type and position, and keep their fullUrl
 test('no IP CarePlan: 422 at Bundle.entry', () => {
   const b = ipDocumentToFhir(sampleDocument());
   (b.entry?.[0].resource as CarePlan).category = [{ text: 'Behandlingsplan' }];
-  expect(refused(b)).toEqual({ status: 422, where: ['Bundle.entry'], diagnostics: ['The bundle holds no individuell plan: a CarePlan with category urn:oid:2.16.578.1.12.4.1.1.9602#A02-2'] });
+  expect(refused(b)).toEqual({
+    status: 422,
+    where: ['Bundle.entry'],
+    diagnostics: [
+      'The bundle holds no individuell plan: a CarePlan with category urn:oid:2.16.578.1.12.4.1.1.9602#A02-2',
+    ],
+  });
   expect(refused({ resourceType: 'Bundle', type: 'collection' }).where).toEqual(['Bundle.entry']);
   expect(refused({ resourceType: 'Patient' })).toMatchObject({ status: 422, where: ['Bundle'] });
 });
@@ -64,7 +101,11 @@ test('references that do not resolve, or resolve to the wrong type: 422, every o
   plan.careTeam = [{ reference: 'CareTeam/elsewhere' }];
   expect(refused(b)).toEqual({
     status: 422,
-    where: ['Bundle.entry[0].resource.careTeam[0].reference', 'Bundle.entry[0].resource.goal[0].reference', 'Bundle.entry[0].resource.goal[1].reference'],
+    where: [
+      'Bundle.entry[0].resource.careTeam[0].reference',
+      'Bundle.entry[0].resource.goal[0].reference',
+      'Bundle.entry[0].resource.goal[1].reference',
+    ],
     diagnostics: [
       'Reference CareTeam/elsewhere does not resolve to an entry of the bundle (by fullUrl or Type/id)',
       'Reference urn:uuid:00000000-0000-4000-8000-000000000000 does not resolve to an entry of the bundle (by fullUrl or Type/id)',
@@ -76,12 +117,18 @@ test('references that do not resolve, or resolve to the wrong type: 422, every o
 test('a plan whose subject is missing stops at once with where', () => {
   const b = ipDocumentToFhir(sampleDocument());
   delete (b.entry?.[0].resource as Partial<CarePlan>).subject;
-  expect(refused(b)).toEqual({ status: 422, where: ['Bundle.entry[0].resource.subject'], diagnostics: ['Bundle.entry[0].resource.subject must reference a Patient in the bundle'] });
+  expect(refused(b)).toEqual({
+    status: 422,
+    where: ['Bundle.entry[0].resource.subject'],
+    diagnostics: ['Bundle.entry[0].resource.subject must reference a Patient in the bundle'],
+  });
 });
 
 test('a plan whose identifiers use the former urn:oid system reads with its owner, and maps back in the http system only', () => {
   const b = ipDocumentToFhir(sampleDocument());
-  const text = JSON.stringify(b).split('http://ipbro.no/fhir/sid/org/942953119/ip').join('urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip');
+  const text = JSON.stringify(b)
+    .split('http://ipbro.no/fhir/sid/org/942953119/ip')
+    .join('urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip');
   expect(text).toContain('urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip');
   const doc = fhirToIpDocument(JSON.parse(text) as Bundle);
   expect(doc.plan.ownerOrgnr).toBe('942953119');

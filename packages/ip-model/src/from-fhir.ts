@@ -1,5 +1,15 @@
 import { errorIssue, unprocessable } from '@ipbro/outcome';
-import type { Bundle, CarePlan, CareTeam, Consent, Goal, Organization, Patient, Practitioner, RelatedPerson } from '@medplum/fhirtypes';
+import type {
+  Bundle,
+  CarePlan,
+  CareTeam,
+  Consent,
+  Goal,
+  Organization,
+  Patient,
+  Practitioner,
+  RelatedPerson,
+} from '@medplum/fhirtypes';
 import { careTeamToDocument } from './careteam-mapping';
 import { carePlanToDocument } from './careplan-mapping';
 import { consentFromFhir } from './consent-mapping';
@@ -27,11 +37,19 @@ export function fhirToIpDocument(bundle: Bundle): IpDocument {
     throw unprocessable([errorIssue('structure', 'Expected a FHIR Bundle holding an individuell plan', 'Bundle')]);
   }
   const ctx = new FromFhirContext(bundle);
-  const planEntry = ctx.entries.find((e) => e.resource.resourceType === 'CarePlan' && codeOf((e.resource as CarePlan).category, IP_CATEGORY.system) === IP_CATEGORY.code) as
-    | Located<CarePlan>
-    | undefined;
+  const planEntry = ctx.entries.find(
+    (e) =>
+      e.resource.resourceType === 'CarePlan' &&
+      codeOf((e.resource as CarePlan).category, IP_CATEGORY.system) === IP_CATEGORY.code
+  ) as Located<CarePlan> | undefined;
   if (!planEntry) {
-    throw unprocessable([errorIssue('required', `The bundle holds no individuell plan: a CarePlan with category ${IP_CATEGORY.system}#${IP_CATEGORY.code}`, 'Bundle.entry')]);
+    throw unprocessable([
+      errorIssue(
+        'required',
+        `The bundle holds no individuell plan: a CarePlan with category ${IP_CATEGORY.system}#${IP_CATEGORY.code}`,
+        'Bundle.entry'
+      ),
+    ]);
   }
   const where = entryPath(planEntry.index);
   const plan = planEntry.resource;
@@ -41,9 +59,14 @@ export function fhirToIpDocument(bundle: Bundle): IpDocument {
   if (!patient) throw unprocessable(ctx.issues);
   const person = personFromPatient(patient, entryPath(patient.index), ctx);
 
-  if ((plan.careTeam?.length ?? 0) > 1) ctx.problem('not-supported', 'An individuell plan has one CareTeam', `${where}.careTeam`);
-  const team = plan.careTeam?.length ? ctx.resolve<CareTeam>(plan.careTeam[0], `${where}.careTeam[0]`, ['CareTeam']) : undefined;
-  const fromTeam = team ? careTeamToDocument(team, entryPath(team.index), ctx) : { careTeam: { key: `${planEntry.key}-team` }, roles: [] };
+  if ((plan.careTeam?.length ?? 0) > 1)
+    ctx.problem('not-supported', 'An individuell plan has one CareTeam', `${where}.careTeam`);
+  const team = plan.careTeam?.length
+    ? ctx.resolve<CareTeam>(plan.careTeam[0], `${where}.careTeam[0]`, ['CareTeam'])
+    : undefined;
+  const fromTeam = team
+    ? careTeamToDocument(team, entryPath(team.index), ctx)
+    : { careTeam: { key: `${planEntry.key}-team` }, roles: [] };
 
   const goals = (plan.goal ?? []).flatMap((ref, i) => {
     const g = ctx.resolve<Goal>(ref, `${where}.goal[${i}]`, ['Goal']);
@@ -74,24 +97,39 @@ export function fhirToIpDocument(bundle: Bundle): IpDocument {
     cooperation: parts.cooperation,
   };
 
-  const fullUrls = senderFullUrls(doc, [planEntry, patient, ...(team ? [team] : []), ...goals.map((g) => g.located), ...consents.map((c) => c.located), ...partyEntries]);
+  const fullUrls = senderFullUrls(doc, [
+    planEntry,
+    patient,
+    ...(team ? [team] : []),
+    ...goals.map((g) => g.located),
+    ...consents.map((c) => c.located),
+    ...partyEntries,
+  ]);
   if (Object.keys(fullUrls).length > 0) doc.fullUrls = fullUrls;
   return doc;
 }
 
 /** § 19 b: CareTeam rows first (identity on a party's first row), then every other party the bundle names. */
 function participantsOf(
-  roles: ReturnType<typeof careTeamToDocument>['roles'], patient: Located<Patient>, team: Located<CareTeam> | undefined, ctx: FromFhirContext,
+  roles: ReturnType<typeof careTeamToDocument>['roles'],
+  patient: Located<Patient>,
+  team: Located<CareTeam> | undefined,
+  ctx: FromFhirContext
 ): { participants: IpParticipant[]; partyEntries: Located[] } {
   const participants: IpParticipant[] = [];
   const named = new Set<string>();
   for (const { member, row } of roles) {
     if (member.resource.resourceType === 'Patient') {
-      if (member !== patient) ctx.problem('value', 'A Patient in the CareTeam must be the plan\'s subject', entryPath(team?.index ?? 0));
+      if (member !== patient)
+        ctx.problem('value', "A Patient in the CareTeam must be the plan's subject", entryPath(team?.index ?? 0));
       participants.push({ key: member.key, kind: 'person', ...row });
       continue;
     }
-    participants.push(named.has(member.key) ? { key: member.key, kind: identityFromResource(member as Located<Party>).kind, ...row } : { ...identityFromResource(member as Located<Party>), ...row });
+    participants.push(
+      named.has(member.key)
+        ? { key: member.key, kind: identityFromResource(member as Located<Party>).kind, ...row }
+        : { ...identityFromResource(member as Located<Party>), ...row }
+    );
     named.add(member.key);
   }
   const partyEntries = ctx.entries.filter((e) => PARTY_RESOURCES.has(e.resource.resourceType));

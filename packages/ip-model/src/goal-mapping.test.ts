@@ -29,7 +29,12 @@ test('a goal without a life area or text cannot be a goal of the document: 422 a
   expect(() => fhirToIpDocument(b)).toThrow(
     expect.objectContaining({
       status: 422,
-      outcome: expect.objectContaining({ issue: [expect.objectContaining({ expression: [`${at}.category`] }), expect.objectContaining({ expression: [`${at}.description.text`] })] }),
+      outcome: expect.objectContaining({
+        issue: [
+          expect.objectContaining({ expression: [`${at}.category`] }),
+          expect.objectContaining({ expression: [`${at}.description.text`] }),
+        ],
+      }),
     })
   );
 });

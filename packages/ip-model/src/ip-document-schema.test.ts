@@ -16,9 +16,38 @@ test('src/ip-document.schema.json and profiles/ip-document.schema.json are what 
 });
 
 test('the schema names every content item of § 19 at the top level', () => {
-  const top = (IP_DOCUMENT_SCHEMA.definitions as Record<string, { properties: Record<string, unknown>; required: string[] }>).IpDocument;
+  const top = (
+    IP_DOCUMENT_SCHEMA.definitions as Record<string, { properties: Record<string, unknown>; required: string[] }>
+  ).IpDocument;
   expect(Object.keys(top.properties)).toEqual(
-    expect.arrayContaining(['plan', 'person', 'culturalConsiderations', 'goals', 'resourcesAndNeeds', 'participants', 'contributions', 'measures', 'howCarriedOut', 'period', 'reviews', 'consents', 'cooperation'])
+    expect.arrayContaining([
+      'plan',
+      'person',
+      'culturalConsiderations',
+      'goals',
+      'resourcesAndNeeds',
+      'participants',
+      'contributions',
+      'measures',
+      'howCarriedOut',
+      'period',
+      'reviews',
+      'consents',
+      'cooperation',
+    ])
   );
-  expect(top.required).toEqual(['plan', 'person', 'goals', 'resourcesAndNeeds', 'participants', 'careTeam', 'contributions', 'measures', 'period', 'reviews', 'consents', 'cooperation']);
+  expect(top.required).toEqual([
+    'plan',
+    'person',
+    'goals',
+    'resourcesAndNeeds',
+    'participants',
+    'careTeam',
+    'contributions',
+    'measures',
+    'period',
+    'reviews',
+    'consents',
+    'cooperation',
+  ]);
 });

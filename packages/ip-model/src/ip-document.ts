@@ -44,7 +44,8 @@ export type Orgnr = string;
 /** Life areas (Lund kommune's guideline); goals, resources, needs and measures are grouped by them. Code system ip-life-area. */
 export type LifeArea = 'helse-omsorg' | 'dagtid-arbeid-skole' | 'bolig' | 'fritid' | 'okonomi' | 'sosialt-nettverk';
 /** Roles in the planning (code system ip-careteam-role). */
-export type CareTeamRole = 'koordinator' | 'midlertidig-koordinator' | 'bruker' | 'paarorende' | 'verge' | 'tjenesteyter';
+export type CareTeamRole =
+  'koordinator' | 'midlertidig-koordinator' | 'bruker' | 'paarorende' | 'verge' | 'tjenesteyter';
 /** Kinds of planned review (code system ip-plan-review). */
 export type ReviewKind = 'revisjon' | 'evaluering' | 'justering';
 /** The consent's category (code system ip-consent-category). */
@@ -52,8 +53,26 @@ export type ConsentKind = 'ip-samtykke' | 'taushetsplikt-fritak' | 'melding-samt
 /** In what capacity consent was given (code system ip-consenter-role): the person, a parent or guardian, a representative. */
 export type ConsenterRole = 'selv' | 'foresatt' | 'representant';
 export type PlanStatus = 'draft' | 'active' | 'on-hold' | 'revoked' | 'completed' | 'entered-in-error' | 'unknown';
-export type MeasureStatus = 'not-started' | 'scheduled' | 'in-progress' | 'on-hold' | 'completed' | 'cancelled' | 'stopped' | 'unknown' | 'entered-in-error';
-export type GoalStatus = 'proposed' | 'planned' | 'accepted' | 'active' | 'on-hold' | 'completed' | 'cancelled' | 'entered-in-error' | 'rejected';
+export type MeasureStatus =
+  | 'not-started'
+  | 'scheduled'
+  | 'in-progress'
+  | 'on-hold'
+  | 'completed'
+  | 'cancelled'
+  | 'stopped'
+  | 'unknown'
+  | 'entered-in-error';
+export type GoalStatus =
+  | 'proposed'
+  | 'planned'
+  | 'accepted'
+  | 'active'
+  | 'on-hold'
+  | 'completed'
+  | 'cancelled'
+  | 'entered-in-error'
+  | 'rejected';
 export type ConsentStatus = 'draft' | 'proposed' | 'active' | 'rejected' | 'inactive' | 'entered-in-error';
 
 export interface HumanName {

@@ -60,11 +60,19 @@ export class FromFhirContext {
     (Array.isArray(bundle.entry) ? bundle.entry : []).forEach((entry, index) => {
       const resource = entry?.resource;
       if (!resource || typeof resource !== 'object' || typeof resource.resourceType !== 'string') return;
-      let key = typeof resource.id === 'string' && resource.id ? resource.id : `${resource.resourceType.toLowerCase()}-${index}`;
+      let key =
+        typeof resource.id === 'string' && resource.id
+          ? resource.id
+          : `${resource.resourceType.toLowerCase()}-${index}`;
       // Keys name document items across resource types, so two resources sharing an id need distinct keys.
       if (keys.has(key)) key = `${resource.resourceType.toLowerCase()}-${key}`.slice(0, 64);
       keys.add(key);
-      const located: Located = { resource, index, key, ...(typeof entry.fullUrl === 'string' ? { fullUrl: entry.fullUrl } : {}) };
+      const located: Located = {
+        resource,
+        index,
+        key,
+        ...(typeof entry.fullUrl === 'string' ? { fullUrl: entry.fullUrl } : {}),
+      };
       this.entries.push(located);
       if (located.fullUrl) this.byReference.set(located.fullUrl, located);
       if (resource.id) this.byReference.set(`${resource.resourceType}/${resource.id}`, located);
@@ -72,19 +80,36 @@ export class FromFhirContext {
   }
 
   /** The entry a reference points at (by fullUrl or `Type/id`), of one of `types`; else an issue at `where`. */
-  resolve<T extends Resource>(ref: Reference | undefined, where: string, types: readonly T['resourceType'][]): Located<T> | undefined {
+  resolve<T extends Resource>(
+    ref: Reference | undefined,
+    where: string,
+    types: readonly T['resourceType'][]
+  ): Located<T> | undefined {
     const target = typeof ref?.reference === 'string' ? ref.reference : undefined;
     if (!target) {
       this.issues.push(errorIssue('required', `${where} must reference ${article(types)} in the bundle`, where));
       return undefined;
     }
-    const found = this.byReference.get(target) ?? this.byReference.get(target.replace(/^.*\/([A-Za-z]+\/[^/]+)$/, '$1'));
+    const found =
+      this.byReference.get(target) ?? this.byReference.get(target.replace(/^.*\/([A-Za-z]+\/[^/]+)$/, '$1'));
     if (!found) {
-      this.issues.push(errorIssue('not-found', `Reference ${target} does not resolve to an entry of the bundle (by fullUrl or Type/id)`, `${where}.reference`));
+      this.issues.push(
+        errorIssue(
+          'not-found',
+          `Reference ${target} does not resolve to an entry of the bundle (by fullUrl or Type/id)`,
+          `${where}.reference`
+        )
+      );
       return undefined;
     }
     if (!(types as readonly string[]).includes(found.resource.resourceType)) {
-      this.issues.push(errorIssue('value', `Reference ${target} is a ${found.resource.resourceType}; expected ${article(types)}`, `${where}.reference`));
+      this.issues.push(
+        errorIssue(
+          'value',
+          `Reference ${target} is a ${found.resource.resourceType}; expected ${article(types)}`,
+          `${where}.reference`
+        )
+      );
       return undefined;
     }
     return found as Located<T>;

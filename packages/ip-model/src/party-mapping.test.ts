@@ -19,10 +19,20 @@ test('the person: fødselsnummer, name, birth date, home address with the kommun
         line: ['Storgata 1'],
         postalCode: '6002',
         city: 'Ålesund',
-        _district: { extension: [{ url: 'http://hl7.no/fhir/StructureDefinition/no-basis-municipalitycode', valueCoding: { system: 'urn:oid:2.16.578.1.12.4.1.1.3402', code: '1508', display: 'Ålesund' } }] },
+        _district: {
+          extension: [
+            {
+              url: 'http://hl7.no/fhir/StructureDefinition/no-basis-municipalitycode',
+              valueCoding: { system: 'urn:oid:2.16.578.1.12.4.1.1.3402', code: '1508', display: 'Ålesund' },
+            },
+          ],
+        },
       },
     ],
-    communication: [{ language: { coding: [{ system: 'urn:ietf:bcp:47', code: 'ar' }] }, preferred: true }, { language: { coding: [{ system: 'urn:ietf:bcp:47', code: 'nb' }] } }],
+    communication: [
+      { language: { coding: [{ system: 'urn:ietf:bcp:47', code: 'ar' }] }, preferred: true },
+      { language: { coding: [{ system: 'urn:ietf:bcp:47', code: 'nb' }] } },
+    ],
   });
 });
 
@@ -47,7 +57,10 @@ test('organisations carry orgnr and HER-id; relatives an identifier derived from
   expect(resourceIn<Organization>(bundle, 'Organization', 'hmr')).toEqual({
     resourceType: 'Organization',
     id: 'hmr',
-    identifier: [{ system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: '997005562' }, { system: 'urn:oid:2.16.578.1.12.4.1.2', value: '8094512' }],
+    identifier: [
+      { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: '997005562' },
+      { system: 'urn:oid:2.16.578.1.12.4.1.2', value: '8094512' },
+    ],
     name: 'Helse Møre og Romsdal HF',
   });
   expect(resourceIn<RelatedPerson>(bundle, 'RelatedPerson', 'mor')).toEqual({
@@ -64,5 +77,12 @@ test('a Patient without a person number is refused with where', () => {
   const b = ipDocumentToFhir(sampleDocument());
   const patient = resourceIn<Patient>(b, 'Patient', 'pas');
   patient.identifier = [{ system: 'urn:oid:2.16.578.1.12.4.1.4.3', value: '123' }];
-  expect(() => fhirToIpDocument(b)).toThrow(expect.objectContaining({ status: 422, outcome: expect.objectContaining({ issue: [expect.objectContaining({ expression: ['Bundle.entry[1].resource.identifier'] })] }) }));
+  expect(() => fhirToIpDocument(b)).toThrow(
+    expect.objectContaining({
+      status: 422,
+      outcome: expect.objectContaining({
+        issue: [expect.objectContaining({ expression: ['Bundle.entry[1].resource.identifier'] })],
+      }),
+    })
+  );
 });

@@ -1,4 +1,13 @@
-import type { Address, Extension, HumanName as FhirName, Identifier, Organization, Patient, Practitioner, RelatedPerson } from '@medplum/fhirtypes';
+import type {
+  Address,
+  Extension,
+  HumanName as FhirName,
+  Identifier,
+  Organization,
+  Patient,
+  Practitioner,
+  RelatedPerson,
+} from '@medplum/fhirtypes';
 import { clean, codeable, codeOf, EXT, extensionOf, SYSTEMS } from './fhir-conventions';
 import type { HumanName, IpParticipant, IpPerson } from './ip-document';
 import type { FromFhirContext, Located, ToFhirContext } from './mapping-context';
@@ -6,12 +15,14 @@ import type { FromFhirContext, Located, ToFhirContext } from './mapping-context'
 /** The identity part of a participant row: who they are, not what role they hold. */
 export type ParticipantIdentity = Omit<IpParticipant, 'role' | 'onBehalfOf' | 'period'>;
 
-const toFhirName = (n: HumanName | undefined): FhirName[] | undefined => (n ? [clean({ family: n.family, given: n.given })] : undefined);
+const toFhirName = (n: HumanName | undefined): FhirName[] | undefined =>
+  n ? [clean({ family: n.family, given: n.given })] : undefined;
 const fromFhirName = (names: FhirName[] | undefined): HumanName | undefined => {
   const n = names?.[0];
   return n ? clean({ family: n.family, given: n.given }) : undefined;
 };
-const valueIn = (ids: Identifier[] | undefined, system: string): string | undefined => ids?.find((i) => i?.system === system)?.value;
+const valueIn = (ids: Identifier[] | undefined, system: string): string | undefined =>
+  ids?.find((i) => i?.system === system)?.value;
 
 /** The person → Patient: person number, name, birth date, home address with kommunenummer, languages, interpreter. */
 export function patientFromPerson(p: IpPerson): Patient {
@@ -25,20 +36,37 @@ export function patientFromPerson(p: IpPerson): Patient {
         district: a.district,
         // The no-basis municipality code sits on the district's primitive extension.
         _district: a.kommunenummer
-          ? { extension: [{ url: EXT.municipality, valueCoding: clean({ system: SYSTEMS.kommune, code: a.kommunenummer, display: a.kommuneName }) }] }
+          ? {
+              extension: [
+                {
+                  url: EXT.municipality,
+                  valueCoding: clean({ system: SYSTEMS.kommune, code: a.kommunenummer, display: a.kommuneName }),
+                },
+              ],
+            }
           : undefined,
       } as Address)
     : undefined;
   return clean({
     resourceType: 'Patient' as const,
     id: p.key,
-    extension: p.interpreterNeeded !== undefined ? [{ url: EXT.interpreterRequired, valueBoolean: p.interpreterNeeded }] : undefined,
-    identifier: [{ system: p.personNumber.kind === 'd-nummer' ? SYSTEMS.dNummer : SYSTEMS.fodselsnummer, value: p.personNumber.value }],
+    extension:
+      p.interpreterNeeded !== undefined
+        ? [{ url: EXT.interpreterRequired, valueBoolean: p.interpreterNeeded }]
+        : undefined,
+    identifier: [
+      {
+        system: p.personNumber.kind === 'd-nummer' ? SYSTEMS.dNummer : SYSTEMS.fodselsnummer,
+        value: p.personNumber.value,
+      },
+    ],
     name: toFhirName(p.name),
     gender: p.gender,
     birthDate: p.birthDate,
     address: address ? [address] : undefined,
-    communication: p.languages?.map((l) => clean({ language: codeable(SYSTEMS.bcp47, l.code), preferred: l.preferred })),
+    communication: p.languages?.map((l) =>
+      clean({ language: codeable(SYSTEMS.bcp47, l.code), preferred: l.preferred })
+    ),
   });
 }
 
@@ -53,7 +81,9 @@ export function personFromPatient(located: Located<Patient>, where: string, ctx:
   const municipality = extensionOf(district?.extension, EXT.municipality)?.valueCoding;
   return clean({
     key: located.key,
-    personNumber: fnr ? { kind: 'fodselsnummer' as const, value: fnr } : { kind: 'd-nummer' as const, value: dnr ?? '' },
+    personNumber: fnr
+      ? { kind: 'fodselsnummer' as const, value: fnr }
+      : { kind: 'd-nummer' as const, value: dnr ?? '' },
     name: fromFhirName(p.name),
     birthDate: p.birthDate,
     gender: p.gender,
@@ -68,7 +98,12 @@ export function personFromPatient(located: Located<Patient>, where: string, ctx:
           kommuneName: municipality?.display,
         })
       : undefined,
-    languages: p.communication?.map((c) => clean({ code: codeOf(c.language, SYSTEMS.bcp47) ?? c.language?.coding?.[0]?.code ?? c.language?.text ?? '', preferred: c.preferred })),
+    languages: p.communication?.map((c) =>
+      clean({
+        code: codeOf(c.language, SYSTEMS.bcp47) ?? c.language?.coding?.[0]?.code ?? c.language?.text ?? '',
+        preferred: c.preferred,
+      })
+    ),
     interpreterNeeded: extensionOf(p.extension, EXT.interpreterRequired)?.valueBoolean,
   });
 }
@@ -79,19 +114,35 @@ export function personFromPatient(located: Located<Patient>, where: string, ctx:
  */
 export function mergeIdentity(rows: IpParticipant[]): ParticipantIdentity {
   const [first] = rows;
-  const pick = <K extends 'identifiers' | 'name' | 'organisationName' | 'relationship'>(k: K): IpParticipant[K] | undefined => rows.find((r) => r[k] !== undefined)?.[k];
-  return clean({ key: first.key, kind: first.kind, identifiers: pick('identifiers'), name: pick('name'), organisationName: pick('organisationName'), relationship: pick('relationship') });
+  const pick = <K extends 'identifiers' | 'name' | 'organisationName' | 'relationship'>(
+    k: K
+  ): IpParticipant[K] | undefined => rows.find((r) => r[k] !== undefined)?.[k];
+  return clean({
+    key: first.key,
+    kind: first.kind,
+    identifiers: pick('identifiers'),
+    name: pick('name'),
+    organisationName: pick('organisationName'),
+    relationship: pick('relationship'),
+  });
 }
 
 /** A participant (not the person) → Practitioner, RelatedPerson or Organization. */
-export function partyResource(p: ParticipantIdentity, personKey: string, ctx: ToFhirContext): Practitioner | RelatedPerson | Organization {
+export function partyResource(
+  p: ParticipantIdentity,
+  personKey: string,
+  ctx: ToFhirContext
+): Practitioner | RelatedPerson | Organization {
   const ids = p.identifiers ?? {};
   switch (p.kind) {
     case 'practitioner':
       return clean({
         resourceType: 'Practitioner' as const,
         id: p.key,
-        identifier: [...(ids.hprNummer ? [{ system: SYSTEMS.hpr, value: ids.hprNummer }] : []), ...(ids.herId ? [{ system: SYSTEMS.herId, value: ids.herId }] : [])],
+        identifier: [
+          ...(ids.hprNummer ? [{ system: SYSTEMS.hpr, value: ids.hprNummer }] : []),
+          ...(ids.herId ? [{ system: SYSTEMS.herId, value: ids.herId }] : []),
+        ],
         name: toFhirName(p.name),
       });
     case 'relative':
@@ -107,7 +158,10 @@ export function partyResource(p: ParticipantIdentity, personKey: string, ctx: To
       return clean({
         resourceType: 'Organization' as const,
         id: p.key,
-        identifier: [...(ids.orgnr ? [{ system: SYSTEMS.orgnr, value: ids.orgnr }] : []), ...(ids.herId ? [{ system: SYSTEMS.herId, value: ids.herId }] : [])],
+        identifier: [
+          ...(ids.orgnr ? [{ system: SYSTEMS.orgnr, value: ids.orgnr }] : []),
+          ...(ids.herId ? [{ system: SYSTEMS.herId, value: ids.herId }] : []),
+        ],
         name: p.organisationName,
       });
     case 'person':
@@ -116,7 +170,9 @@ export function partyResource(p: ParticipantIdentity, personKey: string, ctx: To
 }
 
 /** Practitioner, RelatedPerson or Organization → a participant's identity. */
-export function identityFromResource(located: Located<Practitioner | RelatedPerson | Organization>): ParticipantIdentity {
+export function identityFromResource(
+  located: Located<Practitioner | RelatedPerson | Organization>
+): ParticipantIdentity {
   const r = located.resource;
   const identifiers = (entries: [keyof NonNullable<ParticipantIdentity['identifiers']>, string | undefined][]) => {
     const present = entries.filter(([, v]) => v !== undefined);
@@ -127,16 +183,27 @@ export function identityFromResource(located: Located<Practitioner | RelatedPers
       return clean({
         key: located.key,
         kind: 'practitioner' as const,
-        identifiers: identifiers([['hprNummer', valueIn(r.identifier, SYSTEMS.hpr)], ['herId', valueIn(r.identifier, SYSTEMS.herId)]]),
+        identifiers: identifiers([
+          ['hprNummer', valueIn(r.identifier, SYSTEMS.hpr)],
+          ['herId', valueIn(r.identifier, SYSTEMS.herId)],
+        ]),
         name: fromFhirName(r.name),
       });
     case 'RelatedPerson':
-      return clean({ key: located.key, kind: 'relative' as const, name: fromFhirName(r.name), relationship: codeOf(r.relationship, SYSTEMS.roleCode) });
+      return clean({
+        key: located.key,
+        kind: 'relative' as const,
+        name: fromFhirName(r.name),
+        relationship: codeOf(r.relationship, SYSTEMS.roleCode),
+      });
     case 'Organization':
       return clean({
         key: located.key,
         kind: 'organisation' as const,
-        identifiers: identifiers([['orgnr', valueIn(r.identifier, SYSTEMS.orgnr)], ['herId', valueIn(r.identifier, SYSTEMS.herId)]]),
+        identifiers: identifiers([
+          ['orgnr', valueIn(r.identifier, SYSTEMS.orgnr)],
+          ['herId', valueIn(r.identifier, SYSTEMS.herId)],
+        ]),
         organisationName: r.name,
       });
   }

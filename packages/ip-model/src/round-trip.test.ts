@@ -6,7 +6,10 @@ import type { IpDocument } from './ip-document';
 import { generateIpDocument } from './test-support/ip-document-generator';
 import { containmentGaps } from './test-support/is-contained-in';
 
-const example = (): Bundle => JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'ip-plan-copy.json'), 'utf8'));
+const example = (): Bundle =>
+  JSON.parse(
+    readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'ip-plan-copy.json'), 'utf8')
+  );
 const errors = (doc: unknown) => (validateIpDocument(doc).issue ?? []).filter((i) => i.severity === 'error');
 const messageHeader = (t: string) => t === 'MessageHeader';
 
@@ -27,7 +30,10 @@ describe('(a) the contract example: FHIR → document → FHIR loses nothing', (
   test('the result adds only our conventions: the review coding and element ids of the activities', () => {
     const plan = once.entry?.[0].resource as CarePlan;
     expect(plan.activity?.map((a) => a.id)).toEqual(['tiltak-1', 'tiltak-2', 'tiltak-3', 'review-1']);
-    expect(plan.activity?.[3].detail?.code).toEqual({ coding: [{ system: 'http://ipbro.no/fhir/CodeSystem/ip-plan-review', code: 'revisjon' }], text: 'Revisjon av planen' });
+    expect(plan.activity?.[3].detail?.code).toEqual({
+      coding: [{ system: 'http://ipbro.no/fhir/CodeSystem/ip-plan-review', code: 'revisjon' }],
+      text: 'Revisjon av planen',
+    });
   });
 
   test('a second round trip is exact, and so is document → FHIR → document', () => {
@@ -44,7 +50,8 @@ describe('(b) 250 generated documents', () => {
   });
 
   test('each maps to FHIR and back unchanged (deep equal)', () => {
-    for (const [n, doc] of docs.entries()) expect({ n, doc: fhirToIpDocument(ipDocumentToFhir(doc)) }).toEqual({ n, doc });
+    for (const [n, doc] of docs.entries())
+      expect({ n, doc: fhirToIpDocument(ipDocumentToFhir(doc)) }).toEqual({ n, doc });
   });
 
   test('each bundle survives FHIR → document → FHIR exactly, also as a message with its entries shuffled', () => {
@@ -52,11 +59,22 @@ describe('(b) 250 generated documents', () => {
       const bundle = ipDocumentToFhir(doc);
       const entries = [...(bundle.entry ?? [])];
       // A received message: a header first, then the plan's entries in another order.
-      const shuffled: BundleEntry[] = [{ fullUrl: 'urn:uuid:00000000-0000-4000-8000-000000000001', resource: { resourceType: 'MessageHeader', eventCoding: { code: 'ip-plan-copy' }, source: { endpoint: 'x' } } }, ...entries.slice(1).reverse(), entries[0]];
+      const shuffled: BundleEntry[] = [
+        {
+          fullUrl: 'urn:uuid:00000000-0000-4000-8000-000000000001',
+          resource: { resourceType: 'MessageHeader', eventCoding: { code: 'ip-plan-copy' }, source: { endpoint: 'x' } },
+        },
+        ...entries.slice(1).reverse(),
+        entries[0],
+      ];
       const received: Bundle = { resourceType: 'Bundle', type: 'message', entry: shuffled };
       const again = ipDocumentToFhir(fhirToIpDocument(received));
       // The same entries as the bundle we made (entry order aside), and a second trip is exact.
-      expect({ n, gaps: containmentGaps(received, again, messageHeader), back: containmentGaps(again, bundle) }).toEqual({ n, gaps: [], back: [] });
+      expect({
+        n,
+        gaps: containmentGaps(received, again, messageHeader),
+        back: containmentGaps(again, bundle),
+      }).toEqual({ n, gaps: [], back: [] });
       expect({ n, bundle: ipDocumentToFhir(fhirToIpDocument(again)) }).toEqual({ n, bundle: again });
     }
   });
@@ -66,9 +84,13 @@ describe('(b) 250 generated documents', () => {
     const consentBy = (d: IpDocument) => d.consents.find((c) => c.kind === 'ip-samtykke');
     expect(has((d) => d.person.personNumber.kind === 'd-nummer')).toBeGreaterThan(15);
     expect(has((d) => consentBy(d)?.givenAs === 'foresatt')).toBeGreaterThan(30);
-    expect(has((d) => consentBy(d)?.givenAs === 'representant' && !!consentBy(d)?.representationReason)).toBeGreaterThan(5);
+    expect(
+      has((d) => consentBy(d)?.givenAs === 'representant' && !!consentBy(d)?.representationReason)
+    ).toBeGreaterThan(5);
     expect(has((d) => d.participants.some((p) => p.role === 'midlertidig-koordinator'))).toBeGreaterThan(20);
-    expect(has((d) => d.participants.some((p) => p.role === 'midlertidig-koordinator' && p.period !== undefined))).toBeGreaterThan(5);
+    expect(
+      has((d) => d.participants.some((p) => p.role === 'midlertidig-koordinator' && p.period !== undefined))
+    ).toBeGreaterThan(5);
     expect(has((d) => d.participants.filter((p) => p.role === 'koordinator').length === 2)).toBeGreaterThan(10);
     expect(has((d) => new Set(d.participants.map((p) => p.key)).size < d.participants.length)).toBeGreaterThan(10);
     expect(has((d) => d.participants.some((p) => p.role === undefined))).toBeGreaterThan(100);

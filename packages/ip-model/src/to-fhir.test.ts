@@ -44,7 +44,7 @@ test('fullUrls are name-based UUIDs of plan identifier and key: the same documen
   expect(ipDocumentToFhir(other).entry?.[0].fullUrl).not.toBe(bundle.entry?.[0].fullUrl);
 });
 
-test('every reference in the bundle points at an entry\'s fullUrl', () => {
+test("every reference in the bundle points at an entry's fullUrl", () => {
   const urls = new Set(bundle.entry?.map((e) => e.fullUrl));
   const refs = references(bundle.entry?.map((e) => e.resource));
   expect(refs.length).toBeGreaterThan(30);
@@ -56,7 +56,9 @@ test('fullUrls a received bundle used are kept, and references follow them', () 
   doc.fullUrls = { pas: 'urn:uuid:84888afb-63c2-5e73-981f-57cd7a1e8217' };
   const b: Bundle = ipDocumentToFhir(doc);
   expect(b.entry?.[1].fullUrl).toBe('urn:uuid:84888afb-63c2-5e73-981f-57cd7a1e8217');
-  expect((b.entry?.[0].resource as { subject: Reference }).subject).toEqual({ reference: 'urn:uuid:84888afb-63c2-5e73-981f-57cd7a1e8217' });
+  expect((b.entry?.[0].resource as { subject: Reference }).subject).toEqual({
+    reference: 'urn:uuid:84888afb-63c2-5e73-981f-57cd7a1e8217',
+  });
   expect(fhirToIpDocument(b)).toEqual(doc);
 });
 

@@ -16,7 +16,11 @@ function toExpression(pointer: string): string {
   return pointer
     .split('/')
     .slice(1)
-    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : `${acc}.${part.replace(/~1/g, '/').replace(/~0/g, '~')}`), 'IpDocument');
+    .reduce(
+      (acc, part) =>
+        /^\d+$/.test(part) ? `${acc}[${part}]` : `${acc}.${part.replace(/~1/g, '/').replace(/~0/g, '~')}`,
+      'IpDocument'
+    );
 }
 
 function describe(e: ErrorObject): { where: string; what: string; code: OperationOutcomeIssue['code'] } {
@@ -26,16 +30,36 @@ function describe(e: ErrorObject): { where: string; what: string; code: Operatio
     case 'required':
       return { where: `${e.instancePath}/${String(params.missingProperty)}`, what: 'is required', code: 'required' };
     case 'additionalProperties':
-      return { where: e.instancePath, what: `has an unknown property ${JSON.stringify(params.additionalProperty)}`, code: 'structure' };
+      return {
+        where: e.instancePath,
+        what: `has an unknown property ${JSON.stringify(params.additionalProperty)}`,
+        code: 'structure',
+      };
     case 'enum':
-      return { where: e.instancePath, what: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`, code: 'code-invalid' };
+      return {
+        where: e.instancePath,
+        what: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+        code: 'code-invalid',
+      };
     case 'pattern':
     case 'minLength':
-      return { where: e.instancePath, what: `${e.message ?? 'is invalid'}${about ? ` (${about.replace(/\.$/, '')})` : ''}`, code: 'value' };
+      return {
+        where: e.instancePath,
+        what: `${e.message ?? 'is invalid'}${about ? ` (${about.replace(/\.$/, '')})` : ''}`,
+        code: 'value',
+      };
     case 'minItems':
-      return { where: e.instancePath, what: `${e.message ?? 'has too few items'}${about ? ` (${about.replace(/\.$/, '')})` : ''}`, code: 'required' };
+      return {
+        where: e.instancePath,
+        what: `${e.message ?? 'has too few items'}${about ? ` (${about.replace(/\.$/, '')})` : ''}`,
+        code: 'required',
+      };
     default:
-      return { where: e.instancePath, what: e.message ?? 'is invalid', code: e.keyword === 'type' ? 'structure' : 'value' };
+      return {
+        where: e.instancePath,
+        what: e.message ?? 'is invalid',
+        code: e.keyword === 'type' ? 'structure' : 'value',
+      };
   }
 }
 

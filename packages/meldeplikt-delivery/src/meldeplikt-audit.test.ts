@@ -13,7 +13,10 @@ import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { deliverFromLedger, type MeldepliktDeliveryDeps } from './meldeplikt-delivery';
 
 // Delivery steps on a real ledger and a real HTTP recipient, with a trail that collects what they record.
-const MELDEPLIKT = readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'meldeplikt.json'), 'utf8');
+const MELDEPLIKT = readFileSync(
+  join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'meldeplikt.json'),
+  'utf8'
+);
 const SENDER = '997005562';
 const prefix = `{ipbro-test-${randomUUID().slice(0, 8)}}`;
 let status = 200;
@@ -37,7 +40,24 @@ beforeAll(async () => {
       onPost?.();
       const id = JSON.parse(text).entry[0].resource.id;
       if (status !== 200) return void res.writeHead(status).end();
-      res.writeHead(200, { 'Content-Type': 'application/fhir+json' }).end(JSON.stringify({ resourceType: 'Bundle', type: 'message', entry: [{ resource: { resourceType: 'MessageHeader', id: randomUUID(), eventCoding: { code: 'meldeplikt' }, response: { identifier: id, code: 'ok' } } }] }));
+      res
+        .writeHead(200, { 'Content-Type': 'application/fhir+json' })
+        .end(
+          JSON.stringify({
+            resourceType: 'Bundle',
+            type: 'message',
+            entry: [
+              {
+                resource: {
+                  resourceType: 'MessageHeader',
+                  id: randomUUID(),
+                  eventCoding: { code: 'meldeplikt' },
+                  response: { identifier: id, code: 'ok' },
+                },
+              },
+            ],
+          })
+        );
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -46,7 +66,14 @@ beforeAll(async () => {
   ledger = new MessageLedger(redis, { prefix });
   system = new AuditTrail(redis, { prefix, logger: quiet, source: 'meldeplikt-router' });
   const directory = Directory.fromObject({
-    kommuner: [{ kommunenummer: '1508', name: 'Ålesund kommune', orgnr: '942953119', koordinerendeEnhet: { herId: '8110021', endpoint: `http://127.0.0.1:${port}/ke`, delivery: 'fhir-message' } }],
+    kommuner: [
+      {
+        kommunenummer: '1508',
+        name: 'Ålesund kommune',
+        orgnr: '942953119',
+        koordinerendeEnhet: { herId: '8110021', endpoint: `http://127.0.0.1:${port}/ke`, delivery: 'fhir-message' },
+      },
+    ],
     helseforetak: [],
   });
   deps = { ledger, directory, timeoutMs: 2000, maxAttempts: 3, audit };
@@ -67,7 +94,13 @@ async function accept(kommune = '1508') {
   const id = randomUUID();
   bundle.entry[0].resource.id = id;
   bundle.entry[2].resource.address[0]._district.extension[0].valueCoding.code = kommune;
-  await ledger.accept({ sender: SENDER, id, event: 'meldeplikt', body: JSON.stringify(bundle), enqueue: async () => undefined });
+  await ledger.accept({
+    sender: SENDER,
+    id,
+    event: 'meldeplikt',
+    body: JSON.stringify(bundle),
+    enqueue: async () => undefined,
+  });
   return { id, job: { key: ledgerKey(SENDER, id), messageId: id, sender: SENDER, event: 'meldeplikt' } };
 }
 
@@ -75,8 +108,26 @@ test('an attempt is recorded before it leaves, and its outcome after; a job run 
   const { id, job } = await accept();
   await deliverFromLedger(job, deps);
   expect(trail).toEqual([
-    { event: 'delivery.attempt', messageId: id, outcome: 'success', who: {}, sender: SENDER, messageEvent: 'meldeplikt', recipient: { orgnr: '942953119', herId: '8110021', name: 'Ålesund kommune' }, detail: expect.stringMatching(/^attempt 1 to http:/) },
-    { event: 'delivery.outcome', messageId: id, outcome: 'success', who: {}, sender: SENDER, messageEvent: 'meldeplikt', recipient: { orgnr: '942953119', herId: '8110021', name: 'Ålesund kommune' }, detail: 'acknowledged (attempt 1): receipt ok' },
+    {
+      event: 'delivery.attempt',
+      messageId: id,
+      outcome: 'success',
+      who: {},
+      sender: SENDER,
+      messageEvent: 'meldeplikt',
+      recipient: { orgnr: '942953119', herId: '8110021', name: 'Ålesund kommune' },
+      detail: expect.stringMatching(/^attempt 1 to http:/),
+    },
+    {
+      event: 'delivery.outcome',
+      messageId: id,
+      outcome: 'success',
+      who: {},
+      sender: SENDER,
+      messageEvent: 'meldeplikt',
+      recipient: { orgnr: '942953119', herId: '8110021', name: 'Ålesund kommune' },
+      detail: 'acknowledged (attempt 1): receipt ok',
+    },
   ]);
   await deliverFromLedger(job, deps);
   expect(trail).toHaveLength(2);
@@ -110,7 +161,9 @@ test('a transient failure is a minor failure, the last one a major one (dead)', 
   const { job } = await accept();
   for (let i = 0; i < 3; i++) await deliverFromLedger(job, deps);
   expect(trail.filter((e) => e.event === 'delivery.outcome').map((e) => [e.outcome, e.detail?.split(' ')[0]])).toEqual([
-    ['minor-failure', 'retrying'], ['minor-failure', 'retrying'], ['major-failure', 'dead'],
+    ['minor-failure', 'retrying'],
+    ['minor-failure', 'retrying'],
+    ['major-failure', 'dead'],
   ]);
   expect(trail.filter((e) => e.event === 'delivery.attempt')).toHaveLength(3);
 });
@@ -118,7 +171,13 @@ test('a transient failure is a minor failure, the last one a major one (dead)', 
 test('a message for a kommune nobody knows: unroutable, no attempt', async () => {
   const { job } = await accept('0301');
   await deliverFromLedger(job, deps);
-  expect(trail).toEqual([expect.objectContaining({ event: 'delivery.outcome', outcome: 'minor-failure', detail: expect.stringMatching(/^unroutable/) })]);
+  expect(trail).toEqual([
+    expect.objectContaining({
+      event: 'delivery.outcome',
+      outcome: 'minor-failure',
+      detail: expect.stringMatching(/^unroutable/),
+    }),
+  ]);
 });
 
 test('a step records to the trail its deps name, and to none without one (there is no process-wide trail)', async () => {
@@ -134,7 +193,14 @@ test('a step records to the trail its deps name, and to none without one (there 
 
 test("with the system's trail, each outcome is appended in the ledger's own step, and logged with the entry's id", async () => {
   const lines: string[] = [];
-  const logger = createLogger('delivery-test', { destination: new Writable({ write: (c, _e, cb) => { lines.push(String(c)); cb(); } }) });
+  const logger = createLogger('delivery-test', {
+    destination: new Writable({
+      write: (c, _e, cb) => {
+        lines.push(String(c));
+        cb();
+      },
+    }),
+  });
   const logging = new AuditTrail(redis, { prefix, logger, source: 'meldeplikt-router' });
   status = 503;
   const { id, job } = await accept();
@@ -148,9 +214,17 @@ test("with the system's trail, each outcome is appended in the ledger's own step
     ['delivery.attempt', 'attempt 2 to http'],
     ['delivery.outcome', 'acknowledged (attempt 2)'],
   ]);
-  const logged = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'audit').map((l) => l.audit);
+  const logged = lines
+    .map((l) => JSON.parse(l))
+    .filter((l) => l.msg === 'audit')
+    .map((l) => l.audit);
   expect(logged.map((r) => r.id)).toEqual(records.map((r) => r.id));
-  expect(logged[3]).toMatchObject({ event: 'delivery.outcome', outcome: 'success', recipient: { orgnr: '942953119' }, source: 'meldeplikt-router' });
+  expect(logged[3]).toMatchObject({
+    event: 'delivery.outcome',
+    outcome: 'success',
+    recipient: { orgnr: '942953119' },
+    source: 'meldeplikt-router',
+  });
   // The outcome's record is the ledger's move: the same attempt count and state.
   expect(await ledger.get(job.key)).toMatchObject({ state: 'acknowledged', attempts: 2 });
 });

@@ -1,5 +1,12 @@
 import { routeByHints, routeMessage, runDeliveryStep } from '@ipbro/delivery-step';
-import type { DeliveryChannel, DeliveryJob, DeliveryStepDeps, Routed, RoutingDecision, StepResult } from '@ipbro/delivery-step';
+import type {
+  DeliveryChannel,
+  DeliveryJob,
+  DeliveryStepDeps,
+  Routed,
+  RoutingDecision,
+  StepResult,
+} from '@ipbro/delivery-step';
 import type { Directory } from '@ipbro/directory';
 import { looksWhole, messageWithDestination, sendFhirMessage, spliceDestination } from '@ipbro/http-client';
 import type { Bundle } from '@medplum/fhirtypes';
@@ -17,11 +24,17 @@ export interface MeldepliktDeliveryDeps extends DeliveryStepDeps {
  * destination spliced into the stored bytes, without decoding or parsing the body; jobs without
  * hints (re-drives) and texts the splice cannot be sure of take the parsing path.
  */
-export function meldepliktChannel(deps: Pick<MeldepliktDeliveryDeps, 'directory' | 'timeoutMs'>): DeliveryChannel<Buffer, RoutingDecision> {
+export function meldepliktChannel(
+  deps: Pick<MeldepliktDeliveryDeps, 'directory' | 'timeoutMs'>
+): DeliveryChannel<Buffer, RoutingDecision> {
   return {
     routeJob: (job) =>
       job.homeKommune !== undefined || job.destination !== undefined || job.replyTo !== undefined
-        ? routeByHints(job.event, { homeKommune: job.homeKommune, destination: job.destination, replyTo: job.replyTo }, deps.directory)
+        ? routeByHints(
+            job.event,
+            { homeKommune: job.homeKommune, destination: job.destination, replyTo: job.replyTo },
+            deps.directory
+          )
         : undefined,
     route: ({ record, body }, hinted) => {
       let bundle: Bundle | undefined;
@@ -33,10 +46,19 @@ export function meldepliktChannel(deps: Pick<MeldepliktDeliveryDeps, 'directory'
         route = routeMessage(record.event, bundle, deps.directory, undefined, record.recipient);
       }
       if (route.kind === 'unroutable') return route;
-      const destination = { endpoint: route.endpoint, name: route.recipient.party.name, orgnr: route.recipient.party.orgnr };
+      const destination = {
+        endpoint: route.endpoint,
+        name: route.recipient.party.name,
+        orgnr: route.recipient.party.orgnr,
+      };
       let payload = bundle ? undefined : spliceDestination(body, destination);
       payload ??= messageWithDestination(body, bundle ?? (JSON.parse(body.toString('utf8')) as Bundle), destination);
-      const routed: Routed<Buffer> = { kind: 'recipient', endpoint: route.endpoint, recipient: route.ledgerRecipient, payload };
+      const routed: Routed<Buffer> = {
+        kind: 'recipient',
+        endpoint: route.endpoint,
+        recipient: route.ledgerRecipient,
+        payload,
+      };
       routed.resolved = route.recipient;
       return routed;
     },

@@ -11,12 +11,19 @@ afterAll(() => fx.close());
 
 async function stored(event: string): Promise<string> {
   const id = randomUUID();
-  await fx.ledger.accept({ sender: '997005562', id, event, body: '{}', recipient: { orgnr: '942953119', kommunenummer: '1508' }, enqueue: async () => undefined });
+  await fx.ledger.accept({
+    sender: '997005562',
+    id,
+    event,
+    body: '{}',
+    recipient: { orgnr: '942953119', kommunenummer: '1508' },
+    enqueue: async () => undefined,
+  });
   await fx.ledger.move({ key: `997005562:${id}`, to: 'delivered', detail: 'HTTP 202, receipt to follow' });
   return id;
 }
 
-test('the receiving kommune can read a handover\'s status; not a plan copy\'s, and no third organisation either', async () => {
+test("the receiving kommune can read a handover's status; not a plan copy's, and no third organisation either", async () => {
   const handover = await stored('koordinator-handover');
   const read = (orgnr: string, id: string) => messageStatus(id, { orgnr, scopes: ['ipbro:message.read'] }, fx.ledger);
   expect(await read('997005562', handover)).toMatchObject({ state: 'delivered', event: 'koordinator-handover' });

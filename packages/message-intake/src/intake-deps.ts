@@ -14,7 +14,13 @@ export interface RecipientLookup {
   recipientFor(
     event: string,
     where: { homeKommune?: string; destination?: { orgnr?: string; herId?: string } }
-  ): { party: { orgnr: string; name: string }; kommunenummer?: string; target: { herId?: string; endpoint?: string; fhirBase?: string } } | undefined;
+  ):
+    | {
+        party: { orgnr: string; name: string };
+        kommunenummer?: string;
+        target: { herId?: string; endpoint?: string; fhirBase?: string };
+      }
+    | undefined;
 }
 
 export interface IntakeDeps {

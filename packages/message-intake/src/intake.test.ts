@@ -9,7 +9,9 @@ import { acceptMessage } from './intake';
 import type { IntakeDeps } from './intake-deps';
 import { fixture, NOW, redisFixture } from './test-support/redis-fixture';
 
-const directory = Directory.fromObject(JSON.parse(readFileSync(join(__dirname, '..', '..', 'directory', 'demo-directory.json'), 'utf8')));
+const directory = Directory.fromObject(
+  JSON.parse(readFileSync(join(__dirname, '..', '..', 'directory', 'demo-directory.json'), 'utf8'))
+);
 const HMR = { orgnr: '997005562', scopes: ['ipbro:message.write'] };
 let fx: ReturnType<typeof redisFixture>;
 let deps: IntakeDeps;
@@ -26,7 +28,10 @@ const meldeplikt = (id = randomUUID()) => {
   return b;
 };
 const rejection = async (p: Promise<unknown>): Promise<OutcomeError> => {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e
+  );
   expect(err).toBeInstanceOf(OutcomeError);
   return err as OutcomeError;
 };
@@ -36,9 +41,23 @@ test('a meldeplikt is queued once with the recipient the directory names; the sa
   const first = await acceptMessage(meldeplikt(id), HMR, deps);
   expect(first).toMatchObject({ status: 202, location: `/messages/${id}` });
   const job = await fx.queues.meldeplikt.getJob(`997005562_${id}`);
-  expect(job?.data).toEqual({ key: `997005562:${id}`, messageId: id, sender: '997005562', event: 'meldeplikt', homeKommune: '1508' });
+  expect(job?.data).toEqual({
+    key: `997005562:${id}`,
+    messageId: id,
+    sender: '997005562',
+    event: 'meldeplikt',
+    homeKommune: '1508',
+  });
   const record = await fx.ledger.get(`997005562:${id}`);
-  expect(record).toMatchObject({ state: 'queued', recipient: { kommunenummer: '1508', orgnr: '942953119', herId: '8110021', endpoint: 'http://127.0.0.1:4101/kommune/1508/ke' } });
+  expect(record).toMatchObject({
+    state: 'queued',
+    recipient: {
+      kommunenummer: '1508',
+      orgnr: '942953119',
+      herId: '8110021',
+      endpoint: 'http://127.0.0.1:4101/kommune/1508/ke',
+    },
+  });
   expect(JSON.parse((await fx.ledger.body(`997005562:${id}`)) as string).entry[0].resource.id).toBe(id);
 
   const before = await fx.jobCount();
@@ -63,8 +82,12 @@ test('not a message: 400; a broken rule: 422 with the place; another organisatio
   bad.entry[2].resource.identifier[0].value = '12830551211';
   const invalid = await rejection(acceptMessage(bad, HMR, deps));
   expect(invalid.status).toBe(422);
-  expect(invalid.outcome.issue?.some((i) => i.expression?.some((e) => e.startsWith('Bundle.entry[2].resource.identifier')))).toBe(true);
-  const foreign = await rejection(acceptMessage(meldeplikt(), { orgnr: '993467049', scopes: ['ipbro:message.write'] }, deps));
+  expect(
+    invalid.outcome.issue?.some((i) => i.expression?.some((e) => e.startsWith('Bundle.entry[2].resource.identifier')))
+  ).toBe(true);
+  const foreign = await rejection(
+    acceptMessage(meldeplikt(), { orgnr: '993467049', scopes: ['ipbro:message.write'] }, deps)
+  );
   expect(foreign.status).toBe(403);
   expect(JSON.stringify(foreign.outcome)).toContain('is not the MessageHeader.sender (997005562)');
   expect((await rejection(acceptMessage(meldeplikt(), { scopes: [] }, deps))).status).toBe(403);
@@ -73,7 +96,17 @@ test('not a message: 400; a broken rule: 422 with the place; another organisatio
 
 test('when the job cannot be queued the answer is 503 and no seen mark is left: the retry is accepted', async () => {
   const id = randomUUID();
-  const broken = { ...deps, queues: { ...fx.queues, meldeplikt: { add: async () => { throw new Error('Connection is closed.'); } } } };
+  const broken = {
+    ...deps,
+    queues: {
+      ...fx.queues,
+      meldeplikt: {
+        add: async () => {
+          throw new Error('Connection is closed.');
+        },
+      },
+    },
+  };
   const err = await rejection(acceptMessage(meldeplikt(id), HMR, broken));
   expect(err.status).toBe(503);
   expect(await fx.ledger.get(`997005562:${id}`)).toBeUndefined();

@@ -33,7 +33,10 @@ function sourceOf(view: MessageView): { sourceEndpoint?: string } {
 
 /** Where the directory says the message goes now (the router decides again when it delivers). */
 function recipientNow(view: MessageView, deps: IntakeDeps): Recipient | undefined {
-  const found = deps.directory?.recipientFor(view.event as string, { homeKommune: view.homeKommune, destination: view.destination });
+  const found = deps.directory?.recipientFor(view.event as string, {
+    homeKommune: view.homeKommune,
+    destination: view.destination,
+  });
   if (!found) return undefined;
   const endpoint = found.target.endpoint ?? found.target.fhirBase;
   return {
@@ -55,17 +58,44 @@ interface ReceivedFacts {
 }
 
 /** The audit line of a message accepted (state undefined) or seen before (its state then). */
-function receivedEntry({ id, who, sender, event, recipient, personNumber }: ReceivedFacts, state: string | undefined): AuditInput {
+function receivedEntry(
+  { id, who, sender, event, recipient, personNumber }: ReceivedFacts,
+  state: string | undefined
+): AuditInput {
   return {
-    event: state === undefined ? 'message.received' : 'message.repeat', messageId: id, outcome: 'success', who, sender, messageEvent: event,
-    ...(recipient ? { recipient: { ...(recipient.orgnr ? { orgnr: recipient.orgnr } : {}), ...(recipient.herId ? { herId: recipient.herId } : {}), ...(recipient.name ? { name: recipient.name } : {}) } } : {}),
-    ...(personNumber ? { personNumber } : {}), detail: state === undefined ? 'queued' : `seen before (${state})`,
+    event: state === undefined ? 'message.received' : 'message.repeat',
+    messageId: id,
+    outcome: 'success',
+    who,
+    sender,
+    messageEvent: event,
+    ...(recipient
+      ? {
+          recipient: {
+            ...(recipient.orgnr ? { orgnr: recipient.orgnr } : {}),
+            ...(recipient.herId ? { herId: recipient.herId } : {}),
+            ...(recipient.name ? { name: recipient.name } : {}),
+          },
+        }
+      : {}),
+    ...(personNumber ? { personNumber } : {}),
+    detail: state === undefined ? 'queued' : `seen before (${state})`,
   };
 }
 
 /** What the header says of where the message goes, for the delivery step's routing. */
 function routingHints(view: MessageView) {
-  return { ...(view.homeKommune ? { homeKommune: view.homeKommune } : {}), ...(view.destination?.orgnr || view.destination?.herId ? { destination: { ...(view.destination.orgnr ? { orgnr: view.destination.orgnr } : {}), ...(view.destination.herId ? { herId: view.destination.herId } : {}) } } : {}) };
+  return {
+    ...(view.homeKommune ? { homeKommune: view.homeKommune } : {}),
+    ...(view.destination?.orgnr || view.destination?.herId
+      ? {
+          destination: {
+            ...(view.destination.orgnr ? { orgnr: view.destination.orgnr } : {}),
+            ...(view.destination.herId ? { herId: view.destination.herId } : {}),
+          },
+        }
+      : {}),
+  };
 }
 
 /**
@@ -84,11 +114,25 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
   const event = view.event;
   if (!sender || !id || !event) {
     // The message rules demand all three; this guards a validation that lets one through.
-    throw new OutcomeError(422, [errorIssue('required', 'A message needs MessageHeader.id, eventCoding and a sender with an organisasjonsnummer', `Bundle.entry[${view.headerIndex}].resource`)]);
+    throw new OutcomeError(422, [
+      errorIssue(
+        'required',
+        'A message needs MessageHeader.id, eventCoding and a sender with an organisasjonsnummer',
+        `Bundle.entry[${view.headerIndex}].resource`
+      ),
+    ]);
   }
   const who = { ...(auth.clientId ? { clientId: auth.clientId } : {}), ...(auth.orgnr ? { orgnr: auth.orgnr } : {}) };
   if (auth.orgnr !== sender) {
-    await deps.audit?.record({ event: 'message.refused', messageId: view.response?.identifier ?? id, outcome: 'serious-failure', who, sender, messageEvent: event, detail: `the token's organisation is not the sender ${sender}` });
+    await deps.audit?.record({
+      event: 'message.refused',
+      messageId: view.response?.identifier ?? id,
+      outcome: 'serious-failure',
+      who,
+      sender,
+      messageEvent: event,
+      detail: `the token's organisation is not the sender ${sender}`,
+    });
     throw forbidden(`The token's organisation (${auth.orgnr ?? 'none'}) is not the MessageHeader.sender (${sender})`);
   }
   if (view.response) {
@@ -98,7 +142,9 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
   }
   // Its own refusals (OutcomeError) pass through; Redis trouble inside it is a 503 like any store
   // call; anything else is a defect (500), not a reason for the sender to retry.
-  const plan = deps.beforeAccept ? await storeChecked('checking the message', () => deps.beforeAccept!(view)) : undefined;
+  const plan = deps.beforeAccept
+    ? await storeChecked('checking the message', () => deps.beforeAccept!(view))
+    : undefined;
   const key = ledgerKey(sender, id);
   const queue = deps.queues[queueForEvent(event)];
   const recipient = plan?.recipient ?? recipientNow(view, deps);
@@ -109,7 +155,11 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
   // (a text with a key twice could read differently to a recipient's parser).
   const { created, record, entryId } = await durably('queueing the message', () =>
     deps.ledger.accept({
-      sender, id, event, body: JSON.stringify(bundle), ...(recipient ? { recipient } : {}),
+      sender,
+      id,
+      event,
+      body: JSON.stringify(bundle),
+      ...(recipient ? { recipient } : {}),
       audit: deps.audit?.prepare(receivedEntry(facts, undefined)),
       ...sourceOf(view),
       enqueue: async (jobId) => {
@@ -123,5 +173,10 @@ export async function acceptMessage(input: unknown, auth: IntakeAuth, deps: Inta
   await replicated(deps, 'the message');
   if (!created) return { status: 200, kind: 'repeat', body: statusView(record), record };
   messagesReceivedCounter().inc({ event, sender });
-  return { status: 202, location: `/messages/${encodeURIComponent(id)}`, outcome: informationOutcome(`Message ${id} accepted for delivery`), record };
+  return {
+    status: 202,
+    location: `/messages/${encodeURIComponent(id)}`,
+    outcome: informationOutcome(`Message ${id} accepted for delivery`),
+    record,
+  };
 }

@@ -21,12 +21,19 @@ export async function messageStatus(
   const records = await durably('reading the ledger', () => ledger.findById(id));
   const ops = auth.scopes.includes(OPS_SCOPE);
   // A koordinator-handover is pending on both sides: the receiving kommune may follow it too.
-  const visible = records.find((r) => r.sender === auth.orgnr) ?? records.find((r) => r.event === 'koordinator-handover' && !!auth.orgnr && r.recipient?.orgnr === auth.orgnr) ?? (ops ? records[0] : undefined);
+  const visible =
+    records.find((r) => r.sender === auth.orgnr) ??
+    records.find((r) => r.event === 'koordinator-handover' && !!auth.orgnr && r.recipient?.orgnr === auth.orgnr) ??
+    (ops ? records[0] : undefined);
   // Reads of another organisation's id are recorded too (minor failure): probing shows in the trail.
   await audit?.record({
-    event: 'status.read', messageId: id, outcome: visible ? 'success' : 'minor-failure',
+    event: 'status.read',
+    messageId: id,
+    outcome: visible ? 'success' : 'minor-failure',
     who: { ...(auth.clientId ? { clientId: auth.clientId } : {}), ...(auth.orgnr ? { orgnr: auth.orgnr } : {}) },
-    ...(visible ? { sender: visible.sender, messageEvent: visible.event, detail: visible.state } : { detail: 'not found for this reader' }),
+    ...(visible
+      ? { sender: visible.sender, messageEvent: visible.event, detail: visible.state }
+      : { detail: 'not found for this reader' }),
     ...(records.length === 0 ? { indexByMessage: false } : {}),
   });
   if (!visible) return undefined;

@@ -7,7 +7,9 @@ import { acceptMessage } from './intake';
 import type { IntakeDeps } from './intake-deps';
 import { fixture, NOW, redisFixture } from './test-support/redis-fixture';
 
-const directory = Directory.fromObject(JSON.parse(readFileSync(join(__dirname, '..', '..', 'directory', 'demo-directory.json'), 'utf8')));
+const directory = Directory.fromObject(
+  JSON.parse(readFileSync(join(__dirname, '..', '..', 'directory', 'demo-directory.json'), 'utf8'))
+);
 const HMR = { orgnr: '997005562', scopes: ['ipbro:message.write'] };
 const ALESUND = { orgnr: '942953119', scopes: ['ipbro:message.write'] };
 let fx: ReturnType<typeof redisFixture>;
@@ -33,7 +35,13 @@ function receipt(id: string, code: string, reason?: string) {
   b.entry[0].resource.id = randomUUID();
   b.entry[0].resource.response = { identifier: id, code };
   if (reason) {
-    b.entry.push({ fullUrl: 'urn:uuid:9f0e8d7c-6b5a-4c3d-8e2f-1a0b9c8d7e6f', resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'business-rule', diagnostics: reason }] } });
+    b.entry.push({
+      fullUrl: 'urn:uuid:9f0e8d7c-6b5a-4c3d-8e2f-1a0b9c8d7e6f',
+      resource: {
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'error', code: 'business-rule', diagnostics: reason }],
+      },
+    });
     b.entry[0].resource.response.details = { reference: 'urn:uuid:9f0e8d7c-6b5a-4c3d-8e2f-1a0b9c8d7e6f' };
   }
   return b;
@@ -55,7 +63,10 @@ test('fatal-error: rejected, with the reason the recipient gave', async () => {
   await fx.ledger.move({ key: `997005562:${id}`, to: 'delivered', detail: 'HTTP 202', patch: { attempts: 1 } });
   await acceptMessage(receipt(id, 'fatal-error', 'Pasienten er ikke bosatt i kommunen'), ALESUND, deps);
   const record = await fx.ledger.get(`997005562:${id}`);
-  expect(record).toMatchObject({ state: 'rejected', receipt: { code: 'fatal-error', detail: 'Pasienten er ikke bosatt i kommunen' } });
+  expect(record).toMatchObject({
+    state: 'rejected',
+    receipt: { code: 'fatal-error', detail: 'Pasienten er ikke bosatt i kommunen' },
+  });
   expect(record?.history.at(-1)?.detail).toContain('Pasienten er ikke bosatt i kommunen');
 });
 
@@ -66,16 +77,24 @@ test('transient-error: a note in the history, the state stays', async () => {
   const record = await fx.ledger.get(`997005562:${id}`);
   expect(record?.state).toBe('delivered');
   expect(record?.receipt).toBeUndefined();
-  expect(record?.history.at(-1)).toMatchObject({ state: 'delivered', detail: 'receipt transient-error from 942953119 (HER-id 8110021): Fagsystemet er nede' });
+  expect(record?.history.at(-1)).toMatchObject({
+    state: 'delivered',
+    detail: 'receipt transient-error from 942953119 (HER-id 8110021): Fagsystemet er nede',
+  });
 });
 
 test('only the recipient may answer: another kommune, or a token of another organisation, changes nothing', async () => {
   const id = await sent();
   const molde = receipt(id, 'ok');
   const org = molde.entry[1].resource;
-  org.identifier = [{ system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: '944305823' }, { system: 'urn:oid:2.16.578.1.12.4.1.2', value: '8110031' }];
+  org.identifier = [
+    { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: '944305823' },
+    { system: 'urn:oid:2.16.578.1.12.4.1.2', value: '8110031' },
+  ];
   org.name = 'Molde kommune';
-  const err = (await acceptMessage(molde, { orgnr: '944305823', scopes: ['ipbro:message.write'] }, deps).catch((e: unknown) => e)) as OutcomeError;
+  const err = (await acceptMessage(molde, { orgnr: '944305823', scopes: ['ipbro:message.write'] }, deps).catch(
+    (e: unknown) => e
+  )) as OutcomeError;
   expect(err.status).toBe(422);
   expect(err.outcome.issue?.[0].expression).toEqual(['Bundle.entry[0].resource.response.identifier']);
   const stranger = (await acceptMessage(receipt(id, 'ok'), HMR, deps).catch((e: unknown) => e)) as OutcomeError;
@@ -84,6 +103,8 @@ test('only the recipient may answer: another kommune, or a token of another orga
 });
 
 test('a receipt for an id nobody sent: 422 naming response.identifier', async () => {
-  const err = (await acceptMessage(receipt(randomUUID(), 'ok'), ALESUND, deps).catch((e: unknown) => e)) as OutcomeError;
+  const err = (await acceptMessage(receipt(randomUUID(), 'ok'), ALESUND, deps).catch(
+    (e: unknown) => e
+  )) as OutcomeError;
   expect(err.status).toBe(422);
 });

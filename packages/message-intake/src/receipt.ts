@@ -17,7 +17,9 @@ export interface ReceiptResult {
 export function receiptReason(view: MessageView): string | undefined {
   const details = resolveReference<OperationOutcome>(view.bundle, view.header.response?.details);
   if (details?.resource.resourceType !== 'OperationOutcome') return undefined;
-  const said = (details.resource.issue ?? []).map((i) => i.diagnostics ?? i.details?.text).filter((t): t is string => !!t);
+  const said = (details.resource.issue ?? [])
+    .map((i) => i.diagnostics ?? i.details?.text)
+    .filter((t): t is string => !!t);
   return said.length ? said.join('; ') : undefined;
 }
 
@@ -47,7 +49,11 @@ export async function applyReceipt(
   const mine = candidates.filter((r) => sentTo(r, from.orgnr, herId));
   if (mine.length === 0) {
     throw new OutcomeError(422, [
-      errorIssue('not-found', `No message ${response.identifier} was sent to organisation ${from.orgnr}`, `Bundle.entry[${view.headerIndex}].resource.response.identifier`),
+      errorIssue(
+        'not-found',
+        `No message ${response.identifier} was sent to organisation ${from.orgnr}`,
+        `Bundle.entry[${view.headerIndex}].resource.response.identifier`
+      ),
     ]);
   }
   const reason = receiptReason(view);
@@ -58,7 +64,13 @@ export async function applyReceipt(
       mine.map(async (r) => {
         const move = receiptMove(r, response.code, said, reason);
         const entry = (state: string): AuditInput => ({
-          event: 'receipt.received', messageId: r.id, outcome: 'success', who: from.who, sender: r.sender, messageEvent: r.event, recipient,
+          event: 'receipt.received',
+          messageId: r.id,
+          outcome: 'success',
+          who: from.who,
+          sender: r.sender,
+          messageEvent: r.event,
+          recipient,
           detail: `receipt ${response.code} (message ${state})`,
         });
         const moved = await deps.ledger.move({ ...move, audit: deps.audit?.prepare(entry(move.to)) });
@@ -67,7 +79,11 @@ export async function applyReceipt(
       })
     )
   );
-  return { status: 200, body: informationOutcome(`Receipt ${response.code} recorded for message ${response.identifier}`), records };
+  return {
+    status: 200,
+    body: informationOutcome(`Receipt ${response.code} recorded for message ${response.identifier}`),
+    records,
+  };
 }
 
 /** The ledger move a receipt code asks for. transient-error: the recipient will answer again; only the history says so. */
@@ -76,7 +92,12 @@ function receiptMove(r: MessageRecord, code: string, said: string, reason: strin
   if (code === 'ok') return { key: r.key, to: 'acknowledged', detail: said, patch: { receipt: { code: 'ok', at } } };
   const detail = reason ? `${said}: ${reason}` : said;
   if (code === 'fatal-error') {
-    return { key: r.key, to: 'rejected', detail, patch: { receipt: { code: 'fatal-error', at, ...(reason ? { detail: reason } : {}) } } };
+    return {
+      key: r.key,
+      to: 'rejected',
+      detail,
+      patch: { receipt: { code: 'fatal-error', at, ...(reason ? { detail: reason } : {}) } },
+    };
   }
   return { key: r.key, from: r.state, to: r.state, detail };
 }

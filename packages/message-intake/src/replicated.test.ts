@@ -10,7 +10,9 @@ import { fixture, NOW, redisFixture } from './test-support/redis-fixture';
 
 // The shared test Redis has no replica: a WAIT for one is answered 0 after its timeout, as when a
 // replica is down or behind. What it means for a sender: 503, and the same id again is safe.
-const directory = Directory.fromObject(JSON.parse(readFileSync(join(__dirname, '..', '..', 'directory', 'demo-directory.json'), 'utf8')));
+const directory = Directory.fromObject(
+  JSON.parse(readFileSync(join(__dirname, '..', '..', 'directory', 'demo-directory.json'), 'utf8'))
+);
 const HMR = { orgnr: '997005562', scopes: ['ipbro:message.write'] };
 const ALESUND = { orgnr: '942953119', scopes: ['ipbro:message.write'] };
 let fx: ReturnType<typeof redisFixture>;
@@ -20,7 +22,10 @@ let unconfirmed: IntakeDeps;
 beforeAll(() => {
   fx = redisFixture();
   deps = { ledger: fx.ledger, queues: fx.queues, directory, now: NOW };
-  unconfirmed = { ...deps, confirmReplicated: replicaAck(fx.redis, { minReplicas: 1, timeoutMs: 50, keyPrefix: fx.prefix }) };
+  unconfirmed = {
+    ...deps,
+    confirmReplicated: replicaAck(fx.redis, { minReplicas: 1, timeoutMs: 50, keyPrefix: fx.prefix }),
+  };
 });
 afterAll(() => fx.close());
 
@@ -32,7 +37,7 @@ const meldeplikt = (id = randomUUID()) => {
 const refusal = async (p: Promise<unknown>): Promise<OutcomeError> => {
   const err = await p.then(
     () => undefined,
-    (e: unknown) => e,
+    (e: unknown) => e
   );
   expect(err).toBeInstanceOf(OutcomeError);
   return err as OutcomeError;
@@ -70,10 +75,13 @@ test('a repeat and a receipt are confirmed too before they are answered; no prim
   expect(late.status).toBe(503);
   expect(late.outcome.issue?.[0].diagnostics).toContain('could not confirm that the receipt is kept');
   const gone = await refusal(
-    acceptMessage(meldeplikt(), HMR, { ...deps, confirmReplicated: () => Promise.reject(new Error('Connection is closed.')) }),
+    acceptMessage(meldeplikt(), HMR, {
+      ...deps,
+      confirmReplicated: () => Promise.reject(new Error('Connection is closed.')),
+    })
   );
   expect(gone.outcome.issue?.[0].diagnostics).toBe(
     'The message store could not confirm that the message is kept on its replicas (no Redis primary answered). ' +
-      'Send it again with the same id.',
+      'Send it again with the same id.'
   );
 });

@@ -15,7 +15,7 @@ export async function replicated(deps: Pick<IntakeDeps, 'confirmReplicated'>, wh
   } catch (err) {
     const why = err instanceof ReplicaAckError ? err.message : 'no Redis primary answered';
     throw serviceUnavailable(
-      `The message store could not confirm that ${what} is kept on its replicas (${why}). Send it again with the same id.`,
+      `The message store could not confirm that ${what} is kept on its replicas (${why}). Send it again with the same id.`
     );
   }
 }

@@ -21,9 +21,12 @@ export async function durably<T>(what: string, call: () => Promise<T>): Promise<
 export function isStoreError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const e = err as Error & { code?: unknown };
-  if (['ReplyError', 'MaxRetriesPerRequestError', 'AbortError', 'ClusterAllFailedError', 'RedisError'].includes(e.name)) return true;
+  if (['ReplyError', 'MaxRetriesPerRequestError', 'AbortError', 'ClusterAllFailedError', 'RedisError'].includes(e.name))
+    return true;
   if (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) return true;
-  return /Connection is closed|Stream isn't writeable|enableOfflineQueue|ECONNREFUSED|ECONNRESET|ETIMEDOUT|Command timed out/.test(e.message);
+  return /Connection is closed|Stream isn't writeable|enableOfflineQueue|ECONNREFUSED|ECONNRESET|ETIMEDOUT|Command timed out/.test(
+    e.message
+  );
 }
 
 /**

@@ -1,7 +1,12 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { BodyCipher, bodyCipherFromConfig, keyIdOf, storedKeyId } from './body-cipher';
 
-const body = JSON.stringify({ resourceType: 'Bundle', name: 'Ola Nordmann', fnr: '12830551210', text: 'diagnose F32.1' });
+const body = JSON.stringify({
+  resourceType: 'Bundle',
+  name: 'Ola Nordmann',
+  fnr: '12830551210',
+  text: 'diagnose F32.1',
+});
 
 test('encrypts to an envelope that names the key and holds none of the text', () => {
   const key = randomBytes(32);
@@ -9,7 +14,8 @@ test('encrypts to an envelope that names the key and holds none of the text', ()
   const stored = cipher.encrypt(body, '997005562:m-1');
   expect(stored.toString('latin1').startsWith(`ipbro-enc:v2:${keyIdOf(key)}:`)).toBe(true);
   expect(storedKeyId(stored)).toBe(cipher.keyId);
-  for (const secret of ['Ola', 'Nordmann', '12830551210', 'F32.1', 'resourceType']) expect(stored.includes(secret)).toBe(false);
+  for (const secret of ['Ola', 'Nordmann', '12830551210', 'F32.1', 'resourceType'])
+    expect(stored.includes(secret)).toBe(false);
   expect(cipher.decrypt(stored, '997005562:m-1').toString('utf8')).toBe(body);
   // Bytes, not base64: the header, IV and tag add 58 bytes to the text's own length.
   expect(stored.length).toBe(Buffer.byteLength(body) + 13 + 17 + 12 + 16);
@@ -53,7 +59,9 @@ test('a body stored in the earlier base64 envelope (ipbro-enc:v1) still reads, a
 test('refuses a key that is not 32 bytes, and text that is not an envelope', () => {
   expect(() => new BodyCipher(randomBytes(16))).toThrow(/32 bytes/);
   expect(() => new BodyCipher(randomBytes(32)).decrypt('{"plain":true}', 'k')).toThrow(/not an encrypted body/);
-  expect(() => new BodyCipher(randomBytes(32)).decrypt(Buffer.from('{"plain":true}'), 'k')).toThrow(/not an encrypted body/);
+  expect(() => new BodyCipher(randomBytes(32)).decrypt(Buffer.from('{"plain":true}'), 'k')).toThrow(
+    /not an encrypted body/
+  );
   expect(storedKeyId('{"plain":true}')).toBeUndefined();
   expect(storedKeyId(Buffer.from('{"plain":true}'))).toBeUndefined();
 });

@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createSecretKey,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 
 /**
  * What the ledger needs to keep message bodies unreadable at rest. `aad` binds a stored body to its
@@ -27,7 +34,9 @@ export function keyIdOf(key: Buffer): string {
 }
 
 const startsWith = (stored: Buffer | string, magic: string): boolean =>
-  typeof stored === 'string' ? stored.startsWith(magic) : stored.length >= magic.length && stored.toString('latin1', 0, magic.length) === magic;
+  typeof stored === 'string'
+    ? stored.startsWith(magic)
+    : stored.length >= magic.length && stored.toString('latin1', 0, magic.length) === magic;
 
 /**
  * AES-256-GCM for message bodies. The stored form is the bytes `ipbro-enc:v2:<keyId>:` followed by
@@ -43,7 +52,8 @@ export class BodyCipher implements BodyCipherLike {
   private readonly header: Buffer;
 
   constructor(current: Buffer, previous: Buffer[] = []) {
-    for (const k of [current, ...previous]) if (k.length !== 32) throw new RangeError(`An AES-256 key is 32 bytes, got ${k.length}`);
+    for (const k of [current, ...previous])
+      if (k.length !== 32) throw new RangeError(`An AES-256 key is 32 bytes, got ${k.length}`);
     this.keyId = keyIdOf(current);
     this.current = createSecretKey(current);
     this.keys = new Map([...previous, current].map((k) => [keyIdOf(k), createSecretKey(k)]));
@@ -52,7 +62,10 @@ export class BodyCipher implements BodyCipherLike {
 
   /** From base64 keys as the environment holds them (IPBRO_ENCRYPTION_KEY, and older ones while rotating). */
   static fromBase64(current: string, previous: string[] = []): BodyCipher {
-    return new BodyCipher(Buffer.from(current, 'base64'), previous.filter((p) => p.trim()).map((p) => Buffer.from(p.trim(), 'base64')));
+    return new BodyCipher(
+      Buffer.from(current, 'base64'),
+      previous.filter((p) => p.trim()).map((p) => Buffer.from(p.trim(), 'base64'))
+    );
   }
 
   encrypt(plain: string, aad: string): Buffer {
@@ -80,7 +93,10 @@ export class BodyCipher implements BodyCipherLike {
       throw new Error('not an encrypted body');
     }
     const key = this.keys.get(keyId);
-    if (!key) throw new Error(`body encrypted under key ${keyId}, which is not configured (rotate with the old key among the previous ones)`);
+    if (!key)
+      throw new Error(
+        `body encrypted under key ${keyId}, which is not configured (rotate with the old key among the previous ones)`
+      );
     const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
     decipher.setAAD(Buffer.from(aad, 'utf8'));
     decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
@@ -103,7 +119,10 @@ export class BodyCipher implements BodyCipherLike {
 export function storedKeyId(stored: Buffer | string): string | undefined {
   for (const magic of [MAGIC, MAGIC_V1]) {
     if (!startsWith(stored, magic)) continue;
-    const head = typeof stored === 'string' ? stored.slice(0, magic.length + KEY_ID_CHARS + 1) : stored.toString('latin1', 0, magic.length + KEY_ID_CHARS + 1);
+    const head =
+      typeof stored === 'string'
+        ? stored.slice(0, magic.length + KEY_ID_CHARS + 1)
+        : stored.toString('latin1', 0, magic.length + KEY_ID_CHARS + 1);
     const rest = head.slice(magic.length);
     const colon = rest.indexOf(':');
     return colon < 0 ? undefined : rest.slice(0, colon);
@@ -116,8 +135,17 @@ export function storedKeyId(stored: Buffer | string): string | undefined {
  * rotating, the previous keys (comma-separated base64). No key: undefined (bodies in clear; the
  * service says so in its log).
  */
-export function bodyCipherFromConfig(key: Buffer | undefined, previousBase64: string | undefined): BodyCipher | undefined {
+export function bodyCipherFromConfig(
+  key: Buffer | undefined,
+  previousBase64: string | undefined
+): BodyCipher | undefined {
   if (!key) return undefined;
-  const previous = (previousBase64 ?? '').split(',').map((p) => p.trim()).filter(Boolean);
-  return new BodyCipher(key, previous.map((p) => Buffer.from(p, 'base64')));
+  const previous = (previousBase64 ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  return new BodyCipher(
+    key,
+    previous.map((p) => Buffer.from(p, 'base64'))
+  );
 }

@@ -6,7 +6,15 @@ test('a FHIR message id gives the familiar sender_id job id, without the colon B
 });
 
 test('different keys never share a job id, and the key comes back', () => {
-  const keys = ['997005562:m_1', '997005562:m:1', '997005562:m%5F1', '997005562:m%1', '997005562:m%251', '997005562:m_:_1', '997005562:m::1'];
+  const keys = [
+    '997005562:m_1',
+    '997005562:m:1',
+    '997005562:m%5F1',
+    '997005562:m%1',
+    '997005562:m%251',
+    '997005562:m_:_1',
+    '997005562:m::1',
+  ];
   const ids = keys.map(jobIdFor);
   expect(new Set(ids).size).toBe(keys.length);
   for (const k of keys) expect(keyForJobId(jobIdFor(k))).toBe(k);

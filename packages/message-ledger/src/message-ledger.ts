@@ -105,7 +105,8 @@ export class MessageLedger {
   constructor(redis: RedisConnection, options: LedgerOptions = {}) {
     this.redis = withLedgerScripts(redis);
     this.keys = ledgerKeys(options.prefix ?? DEFAULT_PREFIX);
-    this.bodyRetention = options.bodyRetentionSeconds === 0 ? undefined : (options.bodyRetentionSeconds ?? DEFAULT_BODY_RETENTION_SECONDS);
+    this.bodyRetention =
+      options.bodyRetentionSeconds === 0 ? undefined : (options.bodyRetentionSeconds ?? DEFAULT_BODY_RETENTION_SECONDS);
     this.cipher = options.cipher;
   }
 
@@ -117,11 +118,19 @@ export class MessageLedger {
     const key = ledgerKey(input.sender, input.id);
     // Steps 1 and 2 in one call: the record if there is one, else the body written.
     const sealed = this.seal(key, input.body);
-    const existing = (await this.redis.ipbroBodyUnlessRecorded(this.keys.record(key), this.keys.body(key), sealed)) as string | null;
+    const existing = (await this.redis.ipbroBodyUnlessRecorded(this.keys.record(key), this.keys.body(key), sealed)) as
+      string | null;
     if (existing) return { created: false, record: normalise(JSON.parse(existing)) };
     await input.enqueue(jobIdFor(key));
     const { created, record, entryId } = await this.ensureRecord(
-      { key, id: input.id, sender: input.sender, event: input.event, recipient: input.recipient, sourceEndpoint: input.sourceEndpoint },
+      {
+        key,
+        id: input.id,
+        sender: input.sender,
+        event: input.event,
+        recipient: input.recipient,
+        sourceEndpoint: input.sourceEndpoint,
+      },
       'gateway',
       input.audit
     );
@@ -141,14 +150,27 @@ export class MessageLedger {
   ): Promise<{ created: boolean; record: MessageRecord; entryId?: string }> {
     const at = new Date().toISOString();
     const record: MessageRecord = {
-      key: r.key, id: r.id, sender: r.sender, event: r.event, state: 'queued', attempts: 0,
+      key: r.key,
+      id: r.id,
+      sender: r.sender,
+      event: r.event,
+      state: 'queued',
+      attempts: 0,
       ...(r.recipient ? { recipient: r.recipient } : {}),
-      history: [{ at, state: 'queued', detail: 'accepted' }], receivedAt: at, updatedAt: at, recordedBy: by,
+      history: [{ at, state: 'queued', detail: 'accepted' }],
+      receivedAt: at,
+      updatedAt: at,
+      recordedBy: by,
       ...(r.sourceEndpoint ? { sourceEndpoint: r.sourceEndpoint } : {}),
     };
     const entry = appendArguments(audit?.append, this.keys.record(r.key));
     const keys = [this.keys.record(r.key), this.keys.state('queued'), this.keys.messageId(r.id), ...entry.keys];
-    const [set, raw, entryId] = (await this.redis.ipbroEnsureRecord(...keys, JSON.stringify(record), r.key, ...entry.args)) as [number, string, string | null];
+    const [set, raw, entryId] = (await this.redis.ipbroEnsureRecord(
+      ...keys,
+      JSON.stringify(record),
+      r.key,
+      ...entry.args
+    )) as [number, string, string | null];
     if (set !== 1) return { created: false, record: normalise(JSON.parse(raw)) };
     if (!entryId) return { created: true, record };
     audit?.stored(entryId);
@@ -180,7 +202,10 @@ export class MessageLedger {
   async getWithBodyBytes(key: string): Promise<{ record?: MessageRecord; body?: Buffer }> {
     // As bytes: an encrypted body is binary (the record is UTF-8 JSON either way).
     const [raw, body] = await this.redis.mgetBuffer(this.keys.record(key), this.keys.body(key));
-    return { ...(raw ? { record: normalise(JSON.parse(raw.toString('utf8'))) } : {}), ...(body && body.length ? { body: this.open(key, body) } : {}) };
+    return {
+      ...(raw ? { record: normalise(JSON.parse(raw.toString('utf8'))) } : {}),
+      ...(body && body.length ? { body: this.open(key, body) } : {}),
+    };
   }
 
   async body(key: string): Promise<string | undefined> {
@@ -205,7 +230,8 @@ export class MessageLedger {
    */
   private open(key: string, stored: Buffer): Buffer {
     if (storedKeyId(stored) !== undefined) {
-      if (!this.cipher) throw new Error(`The body of ${key} is encrypted and this ledger has no key (IPBRO_ENCRYPTION_KEY)`);
+      if (!this.cipher)
+        throw new Error(`The body of ${key} is encrypted and this ledger has no key (IPBRO_ENCRYPTION_KEY)`);
       return this.cipher.decrypt(stored, key);
     }
     return stored;
@@ -218,7 +244,7 @@ export class MessageLedger {
     return records.filter((r): r is MessageRecord => !!r);
   }
 
-    /**
+  /**
    * The one way a record changes state: to `to`, appending to its history, with the patch applied,
    * and with its audit entry (`audit`) appended in the same Redis step, only if the move happens.
    * Refused (`changed: false`, the stored record returned, nothing appended): leaving a final state
@@ -239,13 +265,19 @@ export class MessageLedger {
     if (this.bodyRetention !== undefined) spec.bodyTtl = this.bodyRetention;
     if (m.read) spec.readLength = m.read.history.length;
     const reply = (await this.redis.ipbroMove(
-      this.keys.record(m.key), this.keys.statePrefix, this.keys.body(m.key), ...entry.keys, this.keys.receiptOutbox,
-      JSON.stringify(spec), ...entry.args
+      this.keys.record(m.key),
+      this.keys.statePrefix,
+      this.keys.body(m.key),
+      ...entry.keys,
+      this.keys.receiptOutbox,
+      JSON.stringify(spec),
+      ...entry.args
     )) as [string, string | null] | null;
     if (!reply) throw new Error(`No message ${m.key} in the ledger`);
     const [raw, entryId] = reply;
     // '1' alone: the stored record was `read`, and the script moved it as movedRecord does.
-    const record = raw === '1' && m.read ? movedRecord(m.read, m.to, detail, at, patch) : normalise(JSON.parse(raw.slice(1)));
+    const record =
+      raw === '1' && m.read ? movedRecord(m.read, m.to, detail, at, patch) : normalise(JSON.parse(raw.slice(1)));
     const result: MoveResult = { changed: raw.startsWith('1'), record };
     if (entryId) {
       result.entryId = entryId;
@@ -272,7 +304,10 @@ export class MessageLedger {
     const pipeline = this.redis.pipeline();
     for (const s of MESSAGE_STATES) pipeline.scard(this.keys.state(s));
     const replies = (await pipeline.exec()) ?? [];
-    return Object.fromEntries(MESSAGE_STATES.map((s, i) => [s, Number(replies[i]?.[1] ?? 0)])) as Record<MessageState, number>;
+    return Object.fromEntries(MESSAGE_STATES.map((s, i) => [s, Number(replies[i]?.[1] ?? 0)])) as Record<
+      MessageState,
+      number
+    >;
   }
 }
 

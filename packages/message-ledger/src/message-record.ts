@@ -1,6 +1,16 @@
 /** The contract's states (CONTRACT.md, GET /messages/{id}). */
-export type MessageState = 'queued' | 'delivered' | 'acknowledged' | 'rejected' | 'retrying' | 'unroutable' | 'blocked' | 'dead';
-export const MESSAGE_STATES: readonly MessageState[] = ['queued', 'delivered', 'acknowledged', 'rejected', 'retrying', 'unroutable', 'blocked', 'dead'];
+export type MessageState =
+  'queued' | 'delivered' | 'acknowledged' | 'rejected' | 'retrying' | 'unroutable' | 'blocked' | 'dead';
+export const MESSAGE_STATES: readonly MessageState[] = [
+  'queued',
+  'delivered',
+  'acknowledged',
+  'rejected',
+  'retrying',
+  'unroutable',
+  'blocked',
+  'dead',
+];
 /** States a message leaves only by an operator's explicit re-drive. */
 export const FINAL_STATES: readonly MessageState[] = ['acknowledged', 'rejected', 'blocked', 'dead'];
 

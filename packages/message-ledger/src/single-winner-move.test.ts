@@ -18,7 +18,10 @@ afterAll(() => removeTestData(redis, prefix));
 function recorder() {
   const stream = `${prefix}:trail:${randomUUID()}`;
   const stored: string[] = [];
-  const prepare = (text: string): PreparedEntry => ({ append: { stream, maxLength: 100, text }, stored: (id) => void stored.push(id) });
+  const prepare = (text: string): PreparedEntry => ({
+    append: { stream, maxLength: 100, text },
+    stored: (id) => void stored.push(id),
+  });
   return { prepare, stored, entries: async () => (await redis.xrange(stream, '-', '+')).map(([id, f]) => [id, f[1]]) };
 }
 
@@ -33,7 +36,13 @@ async function parked(): Promise<string> {
 test('a move that happens lands with its record: appended in the same step, and stored (logged) with its id', async () => {
   const r = recorder();
   const key = await parked();
-  const moved = await ledger.move({ key, from: 'unroutable', to: 'queued', detail: 're-driven', audit: r.prepare('entry-1') });
+  const moved = await ledger.move({
+    key,
+    from: 'unroutable',
+    to: 'queued',
+    detail: 're-driven',
+    audit: r.prepare('entry-1'),
+  });
   expect(moved).toMatchObject({ changed: true, record: { state: 'queued' } });
   expect(await r.entries()).toEqual([[moved.entryId, 'entry-1']]);
   expect(r.stored).toEqual([moved.entryId]);
@@ -43,9 +52,19 @@ test('a move another worker won (the record is no longer in `from`) changes noth
   const key = await parked();
   await ledger.move({ key, to: 'queued', detail: 're-driven elsewhere' });
   const r = recorder();
-  const moved = await ledger.move({ key, from: 'unroutable', to: 'queued', detail: 're-driven', audit: r.prepare('entry') });
+  const moved = await ledger.move({
+    key,
+    from: 'unroutable',
+    to: 'queued',
+    detail: 're-driven',
+    audit: r.prepare('entry'),
+  });
   expect(moved).toMatchObject({ changed: false, record: { state: 'queued' } });
   expect(r.stored).toEqual([]);
   expect(await r.entries()).toEqual([]);
-  expect((await ledger.get(key))?.history.map((h) => h.detail)).toEqual(['accepted', 'no recipient', 're-driven elsewhere']);
+  expect((await ledger.get(key))?.history.map((h) => h.detail)).toEqual([
+    'accepted',
+    'no recipient',
+    're-driven elsewhere',
+  ]);
 });

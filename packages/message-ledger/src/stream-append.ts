@@ -30,10 +30,15 @@ export interface PreparedEntry {
  * streams, the text and the limits. Without an entry the keys are `placeholder` (a key of the
  * script's own slot) and the text is '': nothing is appended.
  */
-export function appendArguments(entry: StreamAppend | undefined, placeholder: string): { keys: [string, string]; args: [string, string] } {
+export function appendArguments(
+  entry: StreamAppend | undefined,
+  placeholder: string
+): { keys: [string, string]; args: [string, string] } {
   if (!entry) return { keys: [placeholder, placeholder], args: ['', ''] };
   const own = entry.indexed;
-  const limits = own ? `{"max":${entry.maxLength},"own":${own.maxLength},"ttl":${own.ttlSeconds}}` : `{"max":${entry.maxLength}}`;
+  const limits = own
+    ? `{"max":${entry.maxLength},"own":${own.maxLength},"ttl":${own.ttlSeconds}}`
+    : `{"max":${entry.maxLength}}`;
   return { keys: [entry.stream, own?.stream ?? entry.stream], args: [entry.text, limits] };
 }
 

@@ -5,7 +5,10 @@ const received: AlertEvent[] = [];
 let server: Server;
 let url: string;
 const logs: { msg: string; obj: object }[] = [];
-const logger = { info: (obj: object, msg: string) => void logs.push({ obj, msg }), warn: (obj: object, msg: string) => void logs.push({ obj, msg }) };
+const logger = {
+  info: (obj: object, msg: string) => void logs.push({ obj, msg }),
+  warn: (obj: object, msg: string) => void logs.push({ obj, msg }),
+};
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -21,14 +24,25 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-const failing = { id: 'recipient-failing:her:8100123', rule: 'recipient-failing' as const, summary: 'Ålesund kommune failed 3 times in a row; last: HTTP 503' };
+const failing = {
+  id: 'recipient-failing:her:8100123',
+  rule: 'recipient-failing' as const,
+  summary: 'Ålesund kommune failed 3 times in a row; last: HTTP 503',
+};
 
 test('a new condition fires once to the webhook, a held one does not fire again, an ended one resolves', async () => {
   const notifier = new AlertNotifier({ webhookUrl: `${url}/hook`, logger });
   const t0 = new Date('2026-11-30T08:00:00Z');
   expect((await notifier.update([failing], t0)).raised.map((a) => a.id)).toEqual([failing.id]);
-  expect(await notifier.update([{ ...failing, summary: 'Ålesund kommune failed 4 times in a row; last: HTTP 503' }], new Date('2026-11-30T08:01:00Z'))).toEqual({ raised: [], cleared: [] });
-  expect(notifier.active()).toEqual([{ ...failing, summary: 'Ålesund kommune failed 4 times in a row; last: HTTP 503', since: t0.toISOString() }]);
+  expect(
+    await notifier.update(
+      [{ ...failing, summary: 'Ålesund kommune failed 4 times in a row; last: HTTP 503' }],
+      new Date('2026-11-30T08:01:00Z')
+    )
+  ).toEqual({ raised: [], cleared: [] });
+  expect(notifier.active()).toEqual([
+    { ...failing, summary: 'Ålesund kommune failed 4 times in a row; last: HTTP 503', since: t0.toISOString() },
+  ]);
   const { cleared } = await notifier.update([], new Date('2026-11-30T08:05:00Z'));
   expect(cleared.map((a) => a.id)).toEqual([failing.id]);
   expect(notifier.active()).toEqual([]);

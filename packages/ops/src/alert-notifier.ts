@@ -36,7 +36,10 @@ export class AlertNotifier {
     return this.last;
   }
 
-  async update(conditions: AlertCondition[], now = new Date()): Promise<{ raised: ActiveAlert[]; cleared: ActiveAlert[] }> {
+  async update(
+    conditions: AlertCondition[],
+    now = new Date()
+  ): Promise<{ raised: ActiveAlert[]; cleared: ActiveAlert[] }> {
     const at = now.toISOString();
     const stored = new Map((await this.store.all()).map((a) => [a.id, a]));
     const seen = new Set(conditions.map((c) => c.id));
@@ -61,8 +64,15 @@ export class AlertNotifier {
       if (alert) cleared.push(alert);
     }
     this.last = active;
-    const events: AlertEvent[] = [...raised.map((alert) => ({ status: 'firing' as const, alert, at })), ...cleared.map((alert) => ({ status: 'resolved' as const, alert, at }))];
-    for (const e of events) this.options.logger[e.status === 'firing' ? 'warn' : 'info']({ alert: e.alert.id, rule: e.alert.rule, summary: e.alert.summary }, e.status === 'firing' ? 'alert raised' : 'alert cleared');
+    const events: AlertEvent[] = [
+      ...raised.map((alert) => ({ status: 'firing' as const, alert, at })),
+      ...cleared.map((alert) => ({ status: 'resolved' as const, alert, at })),
+    ];
+    for (const e of events)
+      this.options.logger[e.status === 'firing' ? 'warn' : 'info'](
+        { alert: e.alert.id, rule: e.alert.rule, summary: e.alert.summary },
+        e.status === 'firing' ? 'alert raised' : 'alert cleared'
+      );
     await Promise.all(events.map((e) => this.post(e)));
     return { raised, cleared };
   }
@@ -71,12 +81,18 @@ export class AlertNotifier {
     if (!this.options.webhookUrl) return;
     try {
       const res = await fetch(this.options.webhookUrl, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(event),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
       });
-      if (!res.ok) this.options.logger.warn({ alert: event.alert.id, status: res.status }, 'the alert webhook refused the alert');
+      if (!res.ok)
+        this.options.logger.warn({ alert: event.alert.id, status: res.status }, 'the alert webhook refused the alert');
     } catch (err) {
-      this.options.logger.warn({ alert: event.alert.id, err: (err as Error).message }, 'the alert webhook could not be reached');
+      this.options.logger.warn(
+        { alert: event.alert.id, err: (err as Error).message },
+        'the alert webhook could not be reached'
+      );
     }
   }
 }

@@ -8,7 +8,9 @@ afterAll(() => fx.close());
 const t = { waitingMinutes: 10, recipientFailures: 3, deadMessages: 1, receiptOverdueMinutes: 30 };
 const at = async (now: number) => {
   const records = await readLedger(fx.ledger);
-  return evaluateAlerts({ records, health: recipientHealth(records), now }, t).map((a) => a.id).sort();
+  return evaluateAlerts({ records, health: recipientHealth(records), now }, t)
+    .map((a) => a.id)
+    .sort();
 };
 
 test('waiting too long, receipt overdue, recipient failing K in a row, dead messages; each clears when its condition ends', async () => {
@@ -19,7 +21,14 @@ test('waiting too long, receipt overdue, recipient failing K in a row, dead mess
   expect(await at(now + 11 * 60000)).toEqual([`message-waiting:${waiting}`]);
   expect(await at(now + 31 * 60000)).toEqual([`message-waiting:${waiting}`, `receipt-overdue:${delivered}`]);
 
-  await fx.message('w-3', [['retrying', 'attempt 1 of 2: HTTP 503'], ['dead', 'attempts exhausted (2); last: HTTP 503']], ALESUND);
+  await fx.message(
+    'w-3',
+    [
+      ['retrying', 'attempt 1 of 2: HTTP 503'],
+      ['dead', 'attempts exhausted (2); last: HTTP 503'],
+    ],
+    ALESUND
+  );
   // w-2's delivery was the last success: two failures since, one short of the threshold.
   expect(await at(now)).toEqual(['dead-messages']);
   await new Promise((r) => setTimeout(r, 3));
@@ -31,7 +40,13 @@ test('waiting too long, receipt overdue, recipient failing K in a row, dead mess
   await fx.ledger.move({ key: waiting, to: 'acknowledged', detail: 'receipt ok' });
   // The recipient answered: no longer failing; the dead one still waits for an operator.
   expect(await at(now + 31 * 60000)).toEqual(['dead-messages']);
-  await fx.ledger.move({ key: '997005562:w-3', to: 'dead', detail: 'discarded by ops', patch: { discarded: { by: 'ops', at: new Date().toISOString(), reason: 'test' } }, force: true });
+  await fx.ledger.move({
+    key: '997005562:w-3',
+    to: 'dead',
+    detail: 'discarded by ops',
+    patch: { discarded: { by: 'ops', at: new Date().toISOString(), reason: 'test' } },
+    force: true,
+  });
   expect(await at(now)).toEqual([]);
 });
 
@@ -39,9 +54,16 @@ test('summaries carry metadata only; the dead rule can be turned off', async () 
   const key = await fx.message('w-4', [['dead', 'attempts exhausted (1); last: HTTP 503']], ALESUND);
   const records = await readLedger(fx.ledger);
   const [dead] = evaluateAlerts({ records, health: [] }, DEFAULT_THRESHOLDS);
-  expect(dead).toEqual({ id: 'dead-messages', rule: 'dead-messages', summary: '1 dead message waiting for an operator (retry or discard)' });
+  expect(dead).toEqual({
+    id: 'dead-messages',
+    rule: 'dead-messages',
+    summary: '1 dead message waiting for an operator (retry or discard)',
+  });
   expect(evaluateAlerts({ records, health: [] }, { ...DEFAULT_THRESHOLDS, deadMessages: 0 })).toEqual([]);
-  const [failing] = evaluateAlerts({ records, health: recipientHealth(records), now: Date.now() }, { ...t, deadMessages: 0, recipientFailures: 1 });
+  const [failing] = evaluateAlerts(
+    { records, health: recipientHealth(records), now: Date.now() },
+    { ...t, deadMessages: 0, recipientFailures: 1 }
+  );
   expect(failing.summary).toBe('Ålesund kommune failed 1 times in a row; last: attempts exhausted (1); last: HTTP 503');
   expect(key).toBe('997005562:w-4');
 });

@@ -19,7 +19,12 @@ export interface AlertThresholds {
 }
 
 export const DEFAULT_THRESHOLDS: Required<AlertThresholds> = {
-  waitingMinutes: 15, recipientFailures: 3, deadMessages: 1, receiptOverdueMinutes: 60, answerOverdueDays: 7, unroutableMessages: 1,
+  waitingMinutes: 15,
+  recipientFailures: 3,
+  deadMessages: 1,
+  receiptOverdueMinutes: 60,
+  answerOverdueDays: 7,
+  unroutableMessages: 1,
 };
 
 export type AlertRule =
@@ -40,7 +45,8 @@ export interface AlertCondition {
 
 const minutes = (ms: number) => Math.floor(ms / 60000);
 const since = (record: MessageRecord, state: string): number => {
-  for (let i = record.history.length - 1; i >= 0; i--) if (record.history[i].state !== state) return Date.parse(record.history[i + 1]?.at ?? record.updatedAt);
+  for (let i = record.history.length - 1; i >= 0; i--)
+    if (record.history[i].state !== state) return Date.parse(record.history[i + 1]?.at ?? record.updatedAt);
   return Date.parse(record.history[0]?.at ?? record.receivedAt);
 };
 
@@ -58,22 +64,43 @@ export function evaluateAlerts(
   for (const r of input.records) {
     if (FINAL_STATES.includes(r.state)) continue;
     if ((r.state === 'queued' || r.state === 'retrying') && now - Date.parse(r.receivedAt) > t.waitingMinutes * 60000) {
-      out.push({ id: `message-waiting:${r.key}`, rule: 'message-waiting', subject: r.id, summary: `${r.event} ${r.id} from ${r.sender} has waited ${minutes(now - Date.parse(r.receivedAt))} min (${r.state}, ${r.attempts} attempts)` });
+      out.push({
+        id: `message-waiting:${r.key}`,
+        rule: 'message-waiting',
+        subject: r.id,
+        summary: `${r.event} ${r.id} from ${r.sender} has waited ${minutes(now - Date.parse(r.receivedAt))} min (${r.state}, ${r.attempts} attempts)`,
+      });
     }
     if (r.state === 'delivered' && now - since(r, 'delivered') > t.receiptOverdueMinutes * 60000) {
-      out.push({ id: `receipt-overdue:${r.key}`, rule: 'receipt-overdue', subject: r.id, summary: `no receipt for ${r.event} ${r.id} from ${r.sender} ${minutes(now - since(r, 'delivered'))} min after delivery to ${r.recipient?.name ?? 'its recipient'}` });
+      out.push({
+        id: `receipt-overdue:${r.key}`,
+        rule: 'receipt-overdue',
+        subject: r.id,
+        summary: `no receipt for ${r.event} ${r.id} from ${r.sender} ${minutes(now - since(r, 'delivered'))} min after delivery to ${r.recipient?.name ?? 'its recipient'}`,
+      });
     }
   }
   for (const h of input.health) {
     if (h.consecutiveFailures >= t.recipientFailures) {
-      out.push({ id: `recipient-failing:${h.id}`, rule: 'recipient-failing', subject: h.id, summary: `${h.name ?? h.id} failed ${h.consecutiveFailures} times in a row${h.lastError ? `; last: ${h.lastError}` : ''}` });
+      out.push({
+        id: `recipient-failing:${h.id}`,
+        rule: 'recipient-failing',
+        subject: h.id,
+        summary: `${h.name ?? h.id} failed ${h.consecutiveFailures} times in a row${h.lastError ? `; last: ${h.lastError}` : ''}`,
+      });
     }
   }
   if (t.deadMessages > 0) {
     const dead = input.records.filter((r) => r.state === 'dead' && !r.discarded).length;
-    if (dead >= t.deadMessages) out.push({ id: 'dead-messages', rule: 'dead-messages', summary: `${dead} dead message${dead === 1 ? '' : 's'} waiting for an operator (retry or discard)` });
+    if (dead >= t.deadMessages)
+      out.push({
+        id: 'dead-messages',
+        rule: 'dead-messages',
+        summary: `${dead} dead message${dead === 1 ? '' : 's'} waiting for an operator (retry or discard)`,
+      });
   }
-  if (input.answered && t.answerOverdueDays) out.push(...answerOverdueAlerts(input.records, input.answered, t.answerOverdueDays, now));
+  if (input.answered && t.answerOverdueDays)
+    out.push(...answerOverdueAlerts(input.records, input.answered, t.answerOverdueDays, now));
   out.push(...unroutableAlert(input.records, t.unroutableMessages ?? 0));
   return out;
 }

@@ -12,8 +12,15 @@ afterAll(async () => {
 });
 
 const logged: string[] = [];
-const logger = { info: (_o: object, msg: string) => void logged.push(msg), warn: (_o: object, msg: string) => void logged.push(msg) };
-const failing = { id: 'recipient-failing:her:8110021', rule: 'recipient-failing' as const, summary: 'Ålesund kommune failed 3 times in a row' };
+const logger = {
+  info: (_o: object, msg: string) => void logged.push(msg),
+  warn: (_o: object, msg: string) => void logged.push(msg),
+};
+const failing = {
+  id: 'recipient-failing:her:8110021',
+  rule: 'recipient-failing' as const,
+  summary: 'Ålesund kommune failed 3 times in a row',
+};
 
 test('dashboards side by side raise and clear each alert once; a restarted one keeps since and does not raise again', async () => {
   const a = new AlertNotifier({ logger, store: new RedisAlertStore(redis, prefix) });
@@ -24,10 +31,17 @@ test('dashboards side by side raise and clear each alert once; a restarted one k
   expect(b.active()).toEqual([{ ...failing, since: t0.toISOString() }]);
 
   const restarted = new AlertNotifier({ logger, store: new RedisAlertStore(redis, prefix) });
-  const again = await restarted.update([{ ...failing, summary: 'Ålesund kommune failed 4 times in a row' }], new Date('2026-11-30T09:00:00Z'));
+  const again = await restarted.update(
+    [{ ...failing, summary: 'Ålesund kommune failed 4 times in a row' }],
+    new Date('2026-11-30T09:00:00Z')
+  );
   expect(again).toEqual({ raised: [], cleared: [] });
-  expect(restarted.active()).toEqual([{ ...failing, summary: 'Ålesund kommune failed 4 times in a row', since: t0.toISOString() }]);
-  expect(JSON.parse((await redis.hget(`${prefix}:ops:alerts`, failing.id)) as string).summary).toBe('Ålesund kommune failed 4 times in a row');
+  expect(restarted.active()).toEqual([
+    { ...failing, summary: 'Ålesund kommune failed 4 times in a row', since: t0.toISOString() },
+  ]);
+  expect(JSON.parse((await redis.hget(`${prefix}:ops:alerts`, failing.id)) as string).summary).toBe(
+    'Ålesund kommune failed 4 times in a row'
+  );
 
   const [ca, cb] = await Promise.all([a.update([]), restarted.update([])]);
   expect(ca.cleared.length + cb.cleared.length).toBe(1);

@@ -46,7 +46,10 @@ const REFRESH = lua('alert-refresh');
 /** A Redis hash `{prefix}:ops:alerts` (id → alert JSON), under the system's hash-tagged prefix. */
 export class RedisAlertStore implements AlertStore {
   private readonly key: string;
-  constructor(private readonly redis: RedisConnection, prefix: string) {
+  constructor(
+    private readonly redis: RedisConnection,
+    prefix: string
+  ) {
     this.key = ledgerKeys(prefix).opsAlerts;
   }
   async all() {

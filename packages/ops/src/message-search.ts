@@ -22,7 +22,14 @@ export interface MessageView {
   event: string;
   sender: string;
   state: MessageState;
-  recipient?: { id: string; kind?: RecipientKind; name?: string; kommunenummer?: string; herId?: string; orgnr?: string };
+  recipient?: {
+    id: string;
+    kind?: RecipientKind;
+    name?: string;
+    kommunenummer?: string;
+    herId?: string;
+    orgnr?: string;
+  };
   attempts: number;
   receivedAt: string;
   updatedAt: string;
@@ -43,9 +50,18 @@ export function messageView(r: MessageRecord): MessageView {
   const rc = r.recipient;
   const kind = recipientKindOf(r);
   return {
-    key: r.key, id: r.id, event: r.event, sender: r.sender, state: r.state, attempts: r.attempts, receivedAt: r.receivedAt, updatedAt: r.updatedAt,
+    key: r.key,
+    id: r.id,
+    event: r.event,
+    sender: r.sender,
+    state: r.state,
+    attempts: r.attempts,
+    receivedAt: r.receivedAt,
+    updatedAt: r.updatedAt,
     ...(rc ? { recipient: { id: recipientId(rc, kind), ...(kind ? { kind } : {}), ...partyOf(rc) } } : {}),
-    ...(r.history.length && r.history[r.history.length - 1].detail ? { lastDetail: r.history[r.history.length - 1].detail } : {}),
+    ...(r.history.length && r.history[r.history.length - 1].detail
+      ? { lastDetail: r.history[r.history.length - 1].detail }
+      : {}),
     history: r.history,
     ...(r.receipt ? { receipt: r.receipt } : {}),
     ...(r.discarded ? { discarded: r.discarded } : {}),
@@ -63,9 +79,16 @@ function matchesRecipient(r: MessageRecord, q: string): boolean {
 /** Messages matching every given criterion, the most recently changed first. */
 export function searchMessages(records: MessageRecord[], q: MessageQuery): MessageView[] {
   return records
-    .filter((r) =>
-      (!q.id || r.id === q.id) && (!q.state || r.state === q.state) && (!q.event || r.event === q.event) && (!q.sender || r.sender === q.sender) &&
-      (!q.recipient || matchesRecipient(r, q.recipient)) && (!q.from || r.receivedAt >= q.from) && (!q.to || r.receivedAt < q.to))
+    .filter(
+      (r) =>
+        (!q.id || r.id === q.id) &&
+        (!q.state || r.state === q.state) &&
+        (!q.event || r.event === q.event) &&
+        (!q.sender || r.sender === q.sender) &&
+        (!q.recipient || matchesRecipient(r, q.recipient)) &&
+        (!q.from || r.receivedAt >= q.from) &&
+        (!q.to || r.receivedAt < q.to)
+    )
     .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
     .slice(0, q.limit ?? 200)
     .map(messageView);

@@ -25,7 +25,10 @@ export interface OperatorAction {
 
 /** A refused action: the message is not in a state the action applies to (HTTP 409), or unknown (404). */
 export class ActionRefused extends Error {
-  constructor(message: string, readonly status: 404 | 409) {
+  constructor(
+    message: string,
+    readonly status: 404 | 409
+  ) {
     super(message);
     this.name = 'ActionRefused';
   }
@@ -61,11 +64,16 @@ export class OpsActions {
   /** A dead or rejected message goes back to queued with a fresh set of attempts and a new job. */
   async retry(key: string, actor: Actor, reason = ''): Promise<MessageRecord> {
     const record = await this.existing(key);
-    if (record.state !== 'dead' && record.state !== 'rejected') throw new ActionRefused(`Only a dead or rejected message can be retried; ${record.id} is ${record.state}`, 409);
+    if (record.state !== 'dead' && record.state !== 'rejected')
+      throw new ActionRefused(`Only a dead or rejected message can be retried; ${record.id} is ${record.state}`, 409);
     const detail = `retried by ${by(actor)}${reason ? `: ${reason}` : ''} (attempts were ${record.attempts})`;
     const action = { by: actor, action: 'retry' as const, reason, result: 'queued' };
     const job = await this.holdJob(record);
-    const moved = await this.move(record, { from: record.state, to: 'queued', detail, patch: { attempts: 0 }, force: true }, action);
+    const moved = await this.move(
+      record,
+      { from: record.state, to: 'queued', detail, patch: { attempts: 0 }, force: true },
+      action
+    );
     if (!moved) throw new ActionRefused(`${record.id} changed meanwhile; look again`, 409);
     await job.release();
     await this.listAction({ ...action, record: moved });
@@ -74,14 +82,20 @@ export class OpsActions {
 
   /** Unroutable messages (one, or all) back to queued with a new job; the router routes them again. */
   async redriveUnroutable(actor: Actor, key?: string): Promise<MessageRecord[]> {
-    const candidates = key ? [await this.existing(key)] : await this.deps.ledger.getMany(await this.deps.ledger.listByState('unroutable'));
+    const candidates = key
+      ? [await this.existing(key)]
+      : await this.deps.ledger.getMany(await this.deps.ledger.listByState('unroutable'));
     if (key && candidates[0].state !== 'unroutable') throw new ActionRefused(`${key} is not unroutable`, 409);
     const moved: MessageRecord[] = [];
     const action = { by: actor, action: 'redrive' as const, result: 'queued' };
     for (const found of candidates) {
       if (found.state !== 'unroutable') continue;
       const job = await this.holdJob(found);
-      const record = await this.move(found, { from: 'unroutable', to: 'queued', detail: `re-driven by ${by(actor)}`, patch: {}, force: false }, action);
+      const record = await this.move(
+        found,
+        { from: 'unroutable', to: 'queued', detail: `re-driven by ${by(actor)}`, patch: {}, force: false },
+        action
+      );
       if (!record) continue;
       await job.release();
       await this.listAction({ ...action, record });
@@ -98,12 +112,17 @@ export class OpsActions {
   async discard(key: string, actor: Actor, reason: string): Promise<MessageRecord> {
     if (!reason.trim()) throw new ActionRefused('A discard needs a reason', 409);
     const record = await this.existing(key);
-    if (record.state === 'acknowledged') throw new ActionRefused(`${record.id} was acknowledged by its recipient; there is nothing to discard`, 409);
+    if (record.state === 'acknowledged')
+      throw new ActionRefused(`${record.id} was acknowledged by its recipient; there is nothing to discard`, 409);
     if (record.discarded) throw new ActionRefused(`${record.id} was discarded already`, 409);
     const discarded = { by: by(actor), at: new Date().toISOString(), reason: reason.trim() };
     const action = { by: actor, action: 'discard' as const, reason: reason.trim(), result: 'dead (discarded)' };
     const detail = `discarded by ${by(actor)}: ${reason.trim()}`;
-    const moved = await this.move(record, { from: record.state, to: 'dead', detail, patch: { discarded }, force: true }, action);
+    const moved = await this.move(
+      record,
+      { from: record.state, to: 'dead', detail, patch: { discarded }, force: true },
+      action
+    );
     if (!moved) throw new ActionRefused(`${record.id} changed meanwhile; look again`, 409);
     await this.listAction({ ...action, record: moved });
     return moved;
@@ -143,14 +162,31 @@ export class OpsActions {
     change: { from: MessageState; to: MessageState; detail: string; patch: MovePatch; force: boolean },
     action: Omit<ActionDone, 'record'>
   ): Promise<MessageRecord | undefined> {
-    const moved = await this.deps.ledger.move({ key: record.key, ...change, audit: this.deps.audit?.prepare(trailInput({ ...action, record })) });
+    const moved = await this.deps.ledger.move({
+      key: record.key,
+      ...change,
+      audit: this.deps.audit?.prepare(trailInput({ ...action, record })),
+    });
     return moved.changed ? moved.record : undefined;
   }
 
   /** The action in the ops' own list (the dashboard's "recent actions"). */
   private async listAction(e: ActionDone): Promise<void> {
-    const entry: OperatorAction = { at: new Date().toISOString(), by: e.by.id, ...(e.by.orgnr ? { orgnr: e.by.orgnr } : {}), action: e.action, key: e.record.key, messageId: e.record.id, ...(e.reason ? { reason: e.reason } : {}), result: e.result };
-    await this.deps.redis.multi().lpush(this.actionsKey, JSON.stringify(entry)).ltrim(this.actionsKey, 0, ACTIONS_KEPT - 1).exec();
+    const entry: OperatorAction = {
+      at: new Date().toISOString(),
+      by: e.by.id,
+      ...(e.by.orgnr ? { orgnr: e.by.orgnr } : {}),
+      action: e.action,
+      key: e.record.key,
+      messageId: e.record.id,
+      ...(e.reason ? { reason: e.reason } : {}),
+      result: e.result,
+    };
+    await this.deps.redis
+      .multi()
+      .lpush(this.actionsKey, JSON.stringify(entry))
+      .ltrim(this.actionsKey, 0, ACTIONS_KEPT - 1)
+      .exec();
   }
 }
 
@@ -165,7 +201,12 @@ interface ActionDone {
 /** An action as the system's audit trail keeps it, beside the message's receipt and deliveries. */
 function trailInput(e: ActionDone): AuditInput {
   return {
-    event: 'operator.action', messageId: e.record.id, outcome: 'success', who: { clientId: e.by.id, ...(e.by.orgnr ? { orgnr: e.by.orgnr } : {}) },
-    sender: e.record.sender, messageEvent: e.record.event, detail: `${e.action}: ${e.result}${e.reason ? `; ${e.reason}` : ''}`,
+    event: 'operator.action',
+    messageId: e.record.id,
+    outcome: 'success',
+    who: { clientId: e.by.id, ...(e.by.orgnr ? { orgnr: e.by.orgnr } : {}) },
+    sender: e.record.sender,
+    messageEvent: e.record.event,
+    detail: `${e.action}: ${e.result}${e.reason ? `; ${e.reason}` : ''}`,
   };
 }

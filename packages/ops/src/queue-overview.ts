@@ -23,17 +23,38 @@ export interface QueueOverview {
  * (is this ledger key's message blocked?), the failed jobs of messages a consent blocked are counted
  * apart from `failed`: the courier ends such a job as it ends a rejected one, but nothing went wrong.
  */
-export async function queueOverview(queues: Queue[], now = Date.now(), blocked?: (key: string) => boolean): Promise<QueueOverview[]> {
+export async function queueOverview(
+  queues: Queue[],
+  now = Date.now(),
+  blocked?: (key: string) => boolean
+): Promise<QueueOverview[]> {
   return Promise.all(
     queues.map(async (queue) => {
-      const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed', 'paused');
+      const c = await queue.getJobCounts(
+        'waiting',
+        'active',
+        'delayed',
+        'prioritized',
+        'failed',
+        'completed',
+        'paused'
+      );
       // asc = true: the list's far end, the job that has waited longest.
       const [oldest] = await queue.getJobs(['waiting'], 0, 0, true);
-      const counts = { waiting: c.waiting ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, prioritized: c.prioritized ?? 0, failed: c.failed ?? 0, completed: c.completed ?? 0, paused: c.paused ?? 0 };
+      const counts = {
+        waiting: c.waiting ?? 0,
+        active: c.active ?? 0,
+        delayed: c.delayed ?? 0,
+        prioritized: c.prioritized ?? 0,
+        failed: c.failed ?? 0,
+        completed: c.completed ?? 0,
+        paused: c.paused ?? 0,
+      };
       if (blocked) Object.assign(counts, await apartBlocked(queue, counts.failed, blocked));
       const messageId = (oldest?.data as { messageId?: unknown } | undefined)?.messageId;
       return {
-        name: queue.name, counts,
+        name: queue.name,
+        counts,
         ...(oldest ? { oldestWaitingMs: Math.max(0, now - oldest.timestamp) } : {}),
         ...(typeof messageId === 'string' ? { oldestWaitingMessageId: messageId } : {}),
       };
@@ -42,7 +63,11 @@ export async function queueOverview(queues: Queue[], now = Date.now(), blocked?:
 }
 
 /** `failed` less the failed jobs whose message a consent blocked, and those as `blocked`. */
-async function apartBlocked(queue: Queue, failed: number, blocked: (key: string) => boolean): Promise<{ failed: number; blocked: number }> {
+async function apartBlocked(
+  queue: Queue,
+  failed: number,
+  blocked: (key: string) => boolean
+): Promise<{ failed: number; blocked: number }> {
   if (failed === 0) return { failed, blocked: 0 };
   const jobs = await queue.getJobs(['failed']);
   const consent = jobs.filter((j) => blocked(String((j?.data as { key?: unknown } | undefined)?.key))).length;

@@ -33,7 +33,11 @@ const FAILURE: readonly MessageState[] = ['retrying', 'dead', 'rejected'];
  * rows of their own beside its koordinerende enhet.
  */
 export function recipientId(r: Recipient, kind: RecipientKind | undefined = r.kind): string {
-  const where = r.orgnr ? `org:${r.orgnr}` : r.kommunenummer ? `kommune:${r.kommunenummer}` : `endpoint:${r.endpoint ?? 'unknown'}`;
+  const where = r.orgnr
+    ? `org:${r.orgnr}`
+    : r.kommunenummer
+      ? `kommune:${r.kommunenummer}`
+      : `endpoint:${r.endpoint ?? 'unknown'}`;
   const base = r.herId ? `her:${r.herId}` : where;
   return kind === 'ehr' || kind === 'sender' ? `${kind}:${base}` : base;
 }
@@ -55,7 +59,18 @@ export function recipientHealth(records: MessageRecord[]): RecipientHealth[] {
     let entry = byId.get(id);
     if (!entry) {
       const { name, kommunenummer, orgnr, herId, endpoint } = record.recipient;
-      const health: RecipientHealth = { id, ...(name ? { name } : {}), ...(kommunenummer ? { kommunenummer } : {}), ...(orgnr ? { orgnr } : {}), ...(herId ? { herId } : {}), ...(endpoint ? { endpoint } : {}), backlog: 0, awaitingReceipt: 0, dead: 0, consecutiveFailures: 0 };
+      const health: RecipientHealth = {
+        id,
+        ...(name ? { name } : {}),
+        ...(kommunenummer ? { kommunenummer } : {}),
+        ...(orgnr ? { orgnr } : {}),
+        ...(herId ? { herId } : {}),
+        ...(endpoint ? { endpoint } : {}),
+        backlog: 0,
+        awaitingReceipt: 0,
+        dead: 0,
+        consecutiveFailures: 0,
+      };
       if (kind) health.kind = kind;
       entry = { health, events: [] };
       byId.set(id, entry);
@@ -66,7 +81,8 @@ export function recipientHealth(records: MessageRecord[]): RecipientHealth[] {
     for (const h of record.history) {
       if (byOperator(h.detail)) continue;
       if (SUCCESS.includes(h.state)) entry.events.push({ at: h.at, ok: true });
-      else if (FAILURE.includes(h.state)) entry.events.push({ at: h.at, ok: false, ...(h.detail ? { detail: h.detail } : {}) });
+      else if (FAILURE.includes(h.state))
+        entry.events.push({ at: h.at, ok: false, ...(h.detail ? { detail: h.detail } : {}) });
     }
   }
   return [...byId.values()]

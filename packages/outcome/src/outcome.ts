@@ -17,12 +17,19 @@ export function issue(
   return result;
 }
 
-export function errorIssue(code: IssueCode, diagnostics: string, expression?: string | string[]): OperationOutcomeIssue {
+export function errorIssue(
+  code: IssueCode,
+  diagnostics: string,
+  expression?: string | string[]
+): OperationOutcomeIssue {
   return issue('error', code, diagnostics, expression);
 }
 
 export function operationOutcome(issues: OperationOutcomeIssue[]): OperationOutcome {
-  return { resourceType: 'OperationOutcome', issue: issues.length > 0 ? issues : [issue('information', 'informational', 'All OK')] };
+  return {
+    resourceType: 'OperationOutcome',
+    issue: issues.length > 0 ? issues : [issue('information', 'informational', 'All OK')],
+  };
 }
 
 /** An outcome that says something went well: `202 Accepted` and friends. */

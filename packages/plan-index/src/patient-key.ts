@@ -11,7 +11,8 @@ export type PatientKeyer = (personNumber: string) => string;
  */
 export function patientKeyer(encryptionKey: Buffer | string): PatientKeyer {
   const secret = typeof encryptionKey === 'string' ? Buffer.from(encryptionKey, 'base64') : encryptionKey;
-  if (secret.length !== 32) throw new RangeError(`IPBRO_ENCRYPTION_KEY must be 32 bytes in base64, got ${secret.length} bytes`);
+  if (secret.length !== 32)
+    throw new RangeError(`IPBRO_ENCRYPTION_KEY must be 32 bytes in base64, got ${secret.length} bytes`);
   const key = createHmac('sha256', secret).update('ipbro patient index v1').digest();
   return (personNumber: string) => createHmac('sha256', key).update(personNumber.trim()).digest('base64url');
 }

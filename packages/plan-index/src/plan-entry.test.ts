@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nextRevisionOf, orgnrOfSystem, planEntryOf } from './plan-entry';
 
-const planCopy = () => JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'ip-plan-copy.json'), 'utf8')) as Bundle;
+const planCopy = () =>
+  JSON.parse(
+    readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'ip-plan-copy.json'), 'utf8')
+  ) as Bundle;
 
 test('the example plan copy: its plan, owner, koordinator and next revision, and nothing about the person', () => {
   const entry = planEntryOf(planCopy());
@@ -21,8 +24,22 @@ test('the example plan copy: its plan, owner, koordinator and next revision, and
 
 test('the next revision is the earliest not yet done, coded or named revisjon; none gives undefined', () => {
   const plan = planCopy().entry![1].resource as CarePlan;
-  plan.activity!.push({ detail: { kind: 'Appointment', status: 'scheduled', code: { coding: [{ system: 'http://ipbro.no/fhir/CodeSystem/ip-plan-review', code: 'revisjon' }] }, scheduledPeriod: { start: '2027-02-01' } } });
-  plan.activity!.push({ detail: { kind: 'Appointment', status: 'completed', code: { text: 'Revisjon' }, scheduledPeriod: { start: '2026-01-01' } } });
+  plan.activity!.push({
+    detail: {
+      kind: 'Appointment',
+      status: 'scheduled',
+      code: { coding: [{ system: 'http://ipbro.no/fhir/CodeSystem/ip-plan-review', code: 'revisjon' }] },
+      scheduledPeriod: { start: '2027-02-01' },
+    },
+  });
+  plan.activity!.push({
+    detail: {
+      kind: 'Appointment',
+      status: 'completed',
+      code: { text: 'Revisjon' },
+      scheduledPeriod: { start: '2026-01-01' },
+    },
+  });
   expect(nextRevisionOf(plan)).toBe('2027-02-01');
   expect(nextRevisionOf({ ...plan, activity: [] })).toBeUndefined();
 });
@@ -33,7 +50,7 @@ test('no plan identifier: no entry', () => {
   expect(planEntryOf(b)).toBeUndefined();
 });
 
-test('the owner is read from the plan identifier\'s namespace in either spelling of the system, not from one hard-coded prefix', () => {
+test("the owner is read from the plan identifier's namespace in either spelling of the system, not from one hard-coded prefix", () => {
   expect(orgnrOfSystem('http://ipbro.no/fhir/sid/org/942953119/ip')).toBe('942953119');
   expect(orgnrOfSystem('urn:oid:2.16.578.1.12.4.1.4.101/944305823/ip')).toBe('944305823');
   expect(orgnrOfSystem('http://ipbro.no/fhir/sid/org/997005562/dok')).toBe('997005562');
@@ -42,15 +59,21 @@ test('the owner is read from the plan identifier\'s namespace in either spelling
   const b = planCopy();
   const plan = b.entry![1].resource as CarePlan;
   plan.identifier = [{ system: 'http://ipbro.no/fhir/sid/org/944305823/ip', value: 'IP-M-1' }];
-  expect(planEntryOf(b)).toMatchObject({ plan: 'http://ipbro.no/fhir/sid/org/944305823/ip|IP-M-1', owner: '944305823' });
+  expect(planEntryOf(b)).toMatchObject({
+    plan: 'http://ipbro.no/fhir/sid/org/944305823/ip|IP-M-1',
+    owner: '944305823',
+  });
 });
 
 test('status and replaces are kept; a plan that is over has no revision due; replaces without an identifier names nothing', () => {
   const b = planCopy();
   const plan = b.entry![1].resource as CarePlan;
   plan.status = 'completed';
-  plan.replaces = [{ identifier: { system: 'http://ipbro.no/fhir/sid/org/942953119/ip', value: 'IP-OLD' } },
-    { reference: 'CarePlan/123' }, { identifier: { value: 'no-system' } }];
+  plan.replaces = [
+    { identifier: { system: 'http://ipbro.no/fhir/sid/org/942953119/ip', value: 'IP-OLD' } },
+    { reference: 'CarePlan/123' },
+    { identifier: { value: 'no-system' } },
+  ];
   const entry = planEntryOf(b);
   expect(entry).toMatchObject({ status: 'completed', replaces: ['http://ipbro.no/fhir/sid/org/942953119/ip|IP-OLD'] });
   expect(entry?.nextRevision).toBeUndefined();
@@ -64,10 +87,13 @@ test('a plan identifier in the former urn:oid system is the same plan, with the 
   const b = planCopy();
   const plan = b.entry![1].resource as CarePlan;
   plan.identifier![0].system = 'urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip';
-  expect(planEntryOf(b)).toMatchObject({ plan: 'http://ipbro.no/fhir/sid/org/942953119/ip|IP-2026-0042', owner: '942953119' });
+  expect(planEntryOf(b)).toMatchObject({
+    plan: 'http://ipbro.no/fhir/sid/org/942953119/ip|IP-2026-0042',
+    owner: '942953119',
+  });
 });
 
-test('a plan identifier in a system of no organisation: the plan as sent, owned by the koordinator\'s organisation', () => {
+test("a plan identifier in a system of no organisation: the plan as sent, owned by the koordinator's organisation", () => {
   const b = planCopy();
   (b.entry![1].resource as CarePlan).identifier![0].system = 'http://kommune.example.test/ip';
   expect(planEntryOf(b)).toMatchObject({ plan: 'http://kommune.example.test/ip|IP-2026-0042', owner: '942953119' });

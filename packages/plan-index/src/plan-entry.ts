@@ -1,4 +1,11 @@
-import { CODE_SYSTEMS, orgScopedSystem, parseOrgScopedSystem, readMessage, resolveReference, organizationIds } from '@ipbro/fhir-message';
+import {
+  CODE_SYSTEMS,
+  orgScopedSystem,
+  parseOrgScopedSystem,
+  readMessage,
+  resolveReference,
+  organizationIds,
+} from '@ipbro/fhir-message';
 import { IDENTIFIER_SYSTEMS } from '@ipbro/identifiers';
 import type { Bundle, CarePlan, CareTeam, Organization, Practitioner } from '@medplum/fhirtypes';
 
@@ -34,8 +41,16 @@ const REVIEW_SYSTEM = CODE_SYSTEMS.planReview;
 export function nextRevisionOf(plan: CarePlan): string | undefined {
   const dates = (plan.activity ?? [])
     .map((a) => a.detail)
-    .filter((d) => d?.kind === 'Appointment' && !['completed', 'cancelled', 'stopped', 'entered-in-error'].includes(String(d.status)))
-    .filter((d) => d?.code?.coding?.some((c) => c.system === REVIEW_SYSTEM && c.code === 'revisjon') || REVISION.test(d?.code?.text ?? ''))
+    .filter(
+      (d) =>
+        d?.kind === 'Appointment' &&
+        !['completed', 'cancelled', 'stopped', 'entered-in-error'].includes(String(d.status))
+    )
+    .filter(
+      (d) =>
+        d?.code?.coding?.some((c) => c.system === REVIEW_SYSTEM && c.code === 'revisjon') ||
+        REVISION.test(d?.code?.text ?? '')
+    )
     .map((d) => d?.scheduledPeriod?.start?.slice(0, 10))
     .filter((s): s is string => !!s && /^\d{4}-\d{2}-\d{2}$/.test(s))
     .sort();
@@ -47,10 +62,15 @@ function koordinatorOf(bundle: Bundle, plan: CarePlan): PlanEntry['koordinator']
   for (const ref of plan.careTeam ?? []) {
     const team = resolveReference<CareTeam>(bundle, ref)?.resource;
     if (team?.resourceType !== 'CareTeam') continue;
-    const k = team.participant?.find((p) => p.role?.some((r) => r.coding?.some((c) => c.system === CODE_SYSTEMS.careTeamRole && c.code === 'koordinator')));
+    const k = team.participant?.find((p) =>
+      p.role?.some((r) => r.coding?.some((c) => c.system === CODE_SYSTEMS.careTeamRole && c.code === 'koordinator'))
+    );
     if (!k) continue;
     const member = resolveReference<Practitioner>(bundle, k.member)?.resource;
-    const hpr = member?.resourceType === 'Practitioner' ? member.identifier?.find((i) => i.system === IDENTIFIER_SYSTEMS.hprNummer)?.value : undefined;
+    const hpr =
+      member?.resourceType === 'Practitioner'
+        ? member.identifier?.find((i) => i.system === IDENTIFIER_SYSTEMS.hprNummer)?.value
+        : undefined;
     const org = resolveReference<Organization>(bundle, k.onBehalfOf)?.resource;
     const orgnr = org?.resourceType === 'Organization' ? organizationIds(org).orgnr : undefined;
     return { ...(hpr ? { hpr } : {}), ...(orgnr ? { orgnr } : {}) };
@@ -70,7 +90,11 @@ function planSystem(system: string): string {
 }
 
 /** The owner: the orgnr of the plan identifier's system (`…/sid/org/{orgnr}/ip`), else the koordinator's organisation, else the sender. */
-function ownerOf(system: string | undefined, koordinator: PlanEntry['koordinator'], sender: string | undefined): string | undefined {
+function ownerOf(
+  system: string | undefined,
+  koordinator: PlanEntry['koordinator'],
+  sender: string | undefined
+): string | undefined {
   return orgnrOfSystem(system) ?? koordinator?.orgnr ?? sender;
 }
 
@@ -95,7 +119,10 @@ export function planEntryOf(bundle: Bundle, now = new Date()): PlanEntry | undef
   // A plan that is over has no revision due.
   const nextRevision = status && ENDED_PLAN_STATUSES.includes(status) ? undefined : nextRevisionOf(plan);
   const replaces = replacedPlansOf(plan);
-  const stamp = typeof bundle.timestamp === 'string' && !Number.isNaN(Date.parse(bundle.timestamp)) ? new Date(bundle.timestamp).toISOString() : now.toISOString();
+  const stamp =
+    typeof bundle.timestamp === 'string' && !Number.isNaN(Date.parse(bundle.timestamp))
+      ? new Date(bundle.timestamp).toISOString()
+      : now.toISOString();
   return {
     plan: `${system}|${id.value}`,
     ...(owner ? { owner } : {}),

@@ -72,7 +72,12 @@ export class PlanIndex {
    */
   async claim(patientKey: string, entry: PlanEntry): Promise<ClaimResult> {
     const script = this.redis as unknown as { ipbroPlanClaim: (...a: string[]) => Promise<[string, string, string?]> };
-    const [kind, raw, before] = await script.ipbroPlanClaim(this.key(patientKey), JSON.stringify(entry), entry.plan, entry.version);
+    const [kind, raw, before] = await script.ipbroPlanClaim(
+      this.key(patientKey),
+      JSON.stringify(entry),
+      entry.plan,
+      entry.version
+    );
     const stored = JSON.parse(raw) as PlanEntry;
     switch (kind) {
       case 'conflict':

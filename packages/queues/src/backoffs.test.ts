@@ -21,7 +21,12 @@ test('the default keeps trying for at least 24 hours, and not one attempt more t
 });
 
 test('other settings and horizons', () => {
-  for (const [first, ceiling, horizon] of [[500, 60000, 3600000], [1000, 1000, 10000], [7, 13, 1000], [1000, 3600000, 0]]) {
+  for (const [first, ceiling, horizon] of [
+    [500, 60000, 3600000],
+    [1000, 1000, 10000],
+    [7, 13, 1000],
+    [1000, 3600000, 0],
+  ]) {
     const n = deliveryAttemptsFor(first, ceiling, horizon);
     expect(span(n, first, ceiling)).toBeGreaterThanOrEqual(horizon);
     if (n > 1) expect(span(n - 1, first, ceiling)).toBeLessThan(horizon);

@@ -26,8 +26,10 @@ export function deliveryAttemptsFor(firstDelayMs: number, ceilingMs: number, hor
 
 /** A zero or negative delay would retry in a hot loop (and never reach a horizon). */
 export function assertBackoff(firstDelayMs: number, ceilingMs: number): void {
-  if (!(Number.isFinite(firstDelayMs) && firstDelayMs >= 1)) throw new RangeError(`The first retry delay must be ≥ 1 ms (got ${firstDelayMs})`);
-  if (!(Number.isFinite(ceilingMs) && ceilingMs >= firstDelayMs)) throw new RangeError(`The retry delay ceiling (${ceilingMs} ms) must be ≥ the first delay (${firstDelayMs} ms)`);
+  if (!(Number.isFinite(firstDelayMs) && firstDelayMs >= 1))
+    throw new RangeError(`The first retry delay must be ≥ 1 ms (got ${firstDelayMs})`);
+  if (!(Number.isFinite(ceilingMs) && ceilingMs >= firstDelayMs))
+    throw new RangeError(`The retry delay ceiling (${ceilingMs} ms) must be ≥ the first delay (${firstDelayMs} ms)`);
 }
 
 /** The name jobs carry in `backoff.type`; the worker's `settings.backoffStrategy` computes it. */

@@ -24,7 +24,10 @@ test('a job nobody releases (its adder died) runs when the hold ends', async () 
   await queue.obliterate({ force: true });
   const ran: { n: number; at: number }[] = [];
   const connection = redis.duplicate();
-  const worker = new Worker<{ n: number }>('held', async (job) => void ran.push({ n: job.data.n, at: Date.now() }), { connection, prefix });
+  const worker = new Worker<{ n: number }>('held', async (job) => void ran.push({ n: job.data.n, at: Date.now() }), {
+    connection,
+    prefix,
+  });
   try {
     const added = Date.now();
     await addHeldJob(queue, 'deliver', { n: 3 }, 'm-2_q1', 300);

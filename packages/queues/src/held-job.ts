@@ -11,10 +11,20 @@ export const DEFAULT_HOLD_MS = 30_000;
  * could leave a message `queued` with no job at all, which nothing would ever deliver.
  * Adders that race use one job id (BullMQ keeps one job per id).
  */
-export async function addHeldJob<T>(queue: Queue<T>, name: string, data: T, jobId: string, holdMs = DEFAULT_HOLD_MS): Promise<{ release(): Promise<boolean> }> {
+export async function addHeldJob<T>(
+  queue: Queue<T>,
+  name: string,
+  data: T,
+  jobId: string,
+  holdMs = DEFAULT_HOLD_MS
+): Promise<{ release(): Promise<boolean> }> {
   const job = await (queue as unknown as Queue).add(name, data, { jobId, delay: holdMs });
   return {
     // False when there was nothing to release (another adder released it, or it already ran); the hold then ends by itself.
-    release: () => job.promote().then(() => true, () => false),
+    release: () =>
+      job.promote().then(
+        () => true,
+        () => false
+      ),
   };
 }

@@ -31,8 +31,10 @@ export function deliveryJobData(input: DeliveryJobData): DeliveryJobData {
     if (typeof input[k] !== 'string' || !input[k]) problems.push(`${k}: required`);
   }
   if (input.sender && !/^\d{9}$/.test(input.sender)) problems.push('sender: must be an organisasjonsnummer (9 digits)');
-  if (input.sender && input.messageId && input.key !== `${input.sender}:${input.messageId}`) problems.push('key: must be sender + ":" + messageId');
-  if (input.homeKommune !== undefined && !/^\d{4}$/.test(input.homeKommune)) problems.push('homeKommune: must be a kommunenummer (4 digits)');
+  if (input.sender && input.messageId && input.key !== `${input.sender}:${input.messageId}`)
+    problems.push('key: must be sender + ":" + messageId');
+  if (input.homeKommune !== undefined && !/^\d{4}$/.test(input.homeKommune))
+    problems.push('homeKommune: must be a kommunenummer (4 digits)');
   const d = input.destination;
   if (d !== undefined) {
     if (d.orgnr !== undefined && !/^\d{9}$/.test(d.orgnr)) problems.push('destination.orgnr: must be 9 digits');
@@ -47,7 +49,12 @@ export function deliveryJobData(input: DeliveryJobData): DeliveryJobData {
   const out: Record<string, unknown> = {};
   for (const k of KEYS) {
     if (input[k] === undefined) continue;
-    out[k] = k === 'destination' ? pickDestination(input.destination!) : k === 'replyTo' ? pickReplyTo(input.replyTo!) : input[k];
+    out[k] =
+      k === 'destination'
+        ? pickDestination(input.destination!)
+        : k === 'replyTo'
+          ? pickReplyTo(input.replyTo!)
+          : input[k];
   }
   return out as unknown as DeliveryJobData;
 }

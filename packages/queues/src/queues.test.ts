@@ -4,7 +4,14 @@ import { randomUUID } from 'node:crypto';
 import { BACKOFF_STRATEGY } from './backoffs';
 import { deliveryJobData, type DeliveryJobData } from './job-data';
 import { QUEUES } from './queue-names';
-import { createQueue, createWorker, deliveryJobOptions, KEEP_COMPLETED_SECONDS, KEEP_FAILED_SECONDS, resolveAttempts } from './queues';
+import {
+  createQueue,
+  createWorker,
+  deliveryJobOptions,
+  KEEP_COMPLETED_SECONDS,
+  KEEP_FAILED_SECONDS,
+  resolveAttempts,
+} from './queues';
 import { removeTestData } from './test-support/test-data';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -15,7 +22,14 @@ afterAll(async () => {
   await removeTestData(redis, prefix);
 });
 
-const data = (id: string): DeliveryJobData => deliveryJobData({ key: `997005562:${id}`, messageId: id, event: 'meldeplikt', sender: '997005562', homeKommune: '1508' });
+const data = (id: string): DeliveryJobData =>
+  deliveryJobData({
+    key: `997005562:${id}`,
+    messageId: id,
+    event: 'meldeplikt',
+    sender: '997005562',
+    homeKommune: '1508',
+  });
 
 function until<T>(register: (done: (v: T) => void) => void, ms: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -42,21 +56,33 @@ test('a failing job is retried with doubling delays capped at the ceiling, then 
   const settings = { firstDelayMs: 100, ceilingMs: 250, attempts: 4 };
   const queue = createQueue(QUEUES.meldeplikt, redis, settings, prefix);
   const runs: number[] = [];
-  const worker = createWorker(QUEUES.meldeplikt, async () => {
-    runs.push(Date.now());
-    throw new Error('kommune answered 503');
-  }, redis, settings, { concurrency: 1 }, prefix);
+  const worker = createWorker(
+    QUEUES.meldeplikt,
+    async () => {
+      runs.push(Date.now());
+      throw new Error('kommune answered 503');
+    },
+    redis,
+    settings,
+    { concurrency: 1 },
+    prefix
+  );
   const delays: number[] = [];
   try {
-    const finalState = until<string>((done) => {
-      worker.on('failed', async (job?: Job<DeliveryJobData>) => {
-        if (!job) return;
-        const stored = await queue.getJob(job.id!);
-        const state = await stored!.getState();
-        if (state === 'delayed') delays.push(stored!.delay); // the backoff BullMQ scheduled
-        else done(state);
-      });
-    }, 10000, 'the last attempt');
+    const finalState = until<string>(
+      (done) => {
+        worker.on('failed', async (job?: Job<DeliveryJobData>) => {
+          if (!job) return;
+          const stored = await queue.getJob(job.id!);
+          const state = await stored!.getState();
+          if (state === 'delayed')
+            delays.push(stored!.delay); // the backoff BullMQ scheduled
+          else done(state);
+        });
+      },
+      10000,
+      'the last attempt'
+    );
     await queue.add('deliver', data('m-retry'), { jobId: '997005562_m-retry' });
     expect(await finalState).toBe('failed');
     expect(runs).toHaveLength(4);
@@ -75,7 +101,11 @@ test('a job whose worker died mid-run (lock not renewed) is picked up again by a
   const queue = createQueue(QUEUES.documents, redis, settings, prefix);
   // The dying worker: takes the job and vanishes without finishing it, as after a SIGKILL.
   const dyingConnection = createRedisConnection(singleRedisConfig(REDIS_URL), 'worker');
-  const dying = new Worker<DeliveryJobData>(QUEUES.documents, null, { connection: dyingConnection, prefix, lockDuration: 400 });
+  const dying = new Worker<DeliveryJobData>(QUEUES.documents, null, {
+    connection: dyingConnection,
+    prefix,
+    lockDuration: 400,
+  });
   await queue.add('deliver', data('m-stalled'), { jobId: '997005562_m-stalled' });
   const taken = await dying.getNextJob('dying-token');
   expect(taken?.id).toBe('997005562_m-stalled');
@@ -83,11 +113,22 @@ test('a job whose worker died mid-run (lock not renewed) is picked up again by a
   dyingConnection.disconnect(); // no lock renewal, no completion, no close()
 
   const processed: string[] = [];
-  const survivor = createWorker(QUEUES.documents, async (job) => {
-    processed.push(job.data.key);
-  }, redis, settings, { lockDuration: 400, stalledInterval: 200 }, prefix);
+  const survivor = createWorker(
+    QUEUES.documents,
+    async (job) => {
+      processed.push(job.data.key);
+    },
+    redis,
+    settings,
+    { lockDuration: 400, stalledInterval: 200 },
+    prefix
+  );
   try {
-    const completed = until<string>((done) => survivor.on('completed', (job) => done(job.id!)), 10000, 'the stalled job to be run again');
+    const completed = until<string>(
+      (done) => survivor.on('completed', (job) => done(job.id!)),
+      10000,
+      'the stalled job to be run again'
+    );
     expect(await completed).toBe('997005562_m-stalled');
     expect(processed).toEqual(['997005562:m-stalled']);
   } finally {
@@ -101,10 +142,19 @@ test('a job whose worker died mid-run (lock not renewed) is picked up again by a
 test('the same job id is queued once, however often it is added', async () => {
   const producer = createRedisConnection(singleRedisConfig(REDIS_URL), 'producer');
   await waitUntilReady(producer);
-  const queue = createQueue(QUEUES.meldeplikt, producer, { firstDelayMs: 1000, ceilingMs: 3600000, attempts: 0 }, `${prefix}-once`);
+  const queue = createQueue(
+    QUEUES.meldeplikt,
+    producer,
+    { firstDelayMs: 1000, ceilingMs: 3600000, attempts: 0 },
+    `${prefix}-once`
+  );
   try {
     for (let i = 0; i < 3; i++) await queue.add('deliver', data('m-once'), { jobId: '997005562_m-once' });
-    expect(await queue.getJobCounts('waiting', 'delayed', 'active')).toMatchObject({ waiting: 1, delayed: 0, active: 0 });
+    expect(await queue.getJobCounts('waiting', 'delayed', 'active')).toMatchObject({
+      waiting: 1,
+      delayed: 0,
+      active: 0,
+    });
     const job = await queue.getJob('997005562_m-once');
     expect(job?.opts.attempts).toBe(36);
     expect(job?.data).toEqual(data('m-once'));

@@ -45,7 +45,12 @@ export function createQueue(
 }
 
 /** Stalled-job defaults: a worker that dies (SIGKILL) stops renewing its lock; after it lapses the job runs again. */
-export const WORKER_DEFAULTS = { concurrency: 16, lockDuration: 30_000, stalledInterval: 15_000, maxStalledCount: 5 } as const;
+export const WORKER_DEFAULTS = {
+  concurrency: 16,
+  lockDuration: 30_000,
+  stalledInterval: 15_000,
+  maxStalledCount: 5,
+} as const;
 
 /**
  * A worker on a queue with the capped exponential backoff. The connection should come from
@@ -69,7 +74,8 @@ export function createWorker(
     ...options,
     settings: {
       ...options.settings,
-      backoffStrategy: (attemptsMade: number) => cappedExponentialDelay(attemptsMade, settings.firstDelayMs, settings.ceilingMs),
+      backoffStrategy: (attemptsMade: number) =>
+        cappedExponentialDelay(attemptsMade, settings.firstDelayMs, settings.ceilingMs),
     },
   });
 }

@@ -44,7 +44,7 @@ test("every primary's maxmemory-policy is checked, and the refusal names the one
   await last.config('SET', 'maxmemory-policy', 'volatile-lru');
   try {
     await expect(assertNoEviction(connection)).rejects.toThrow(
-      `${evictionProblem('volatile-lru')} (primary ${last.options.host}:${last.options.port})`,
+      `${evictionProblem('volatile-lru')} (primary ${last.options.host}:${last.options.port})`
     );
   } finally {
     await last.config('SET', 'maxmemory-policy', 'noeviction');
@@ -56,12 +56,16 @@ test("writes are confirmed by WAIT on the prefix's slot's primary, one WAIT for 
   const owner = slotOwner();
   const before = await waitCalls(owner.options.port!);
   // Twenty writers whose writes were answered together confirm together: fewer WAITs than writers.
-  await Promise.all(Array.from({ length: 20 }, (_, i) => connection.set(`${prefix}:k${i}`, String(i)).then(() => confirm())));
+  await Promise.all(
+    Array.from({ length: 20 }, (_, i) => connection.set(`${prefix}:k${i}`, String(i)).then(() => confirm()))
+  );
   const waits = (await waitCalls(owner.options.port!)) - before;
   expect(waits).toBeGreaterThanOrEqual(1);
   expect(waits).toBeLessThan(20);
 
-  const replicaPort = Number(/slave0:ip=[^,]+,port=(\d+)/.exec((await ask(owner.options.port!, 'INFO', 'replication')) ?? '')?.[1]);
+  const replicaPort = Number(
+    /slave0:ip=[^,]+,port=(\d+)/.exec((await ask(owner.options.port!, 'INFO', 'replication')) ?? '')?.[1]
+  );
   // A cluster replica redirects reads, but counts what it holds: the twenty writes.
   expect(Number(await ask(replicaPort, 'DBSIZE'))).toBe(20);
   await cluster.nodes.find((n) => n.port === replicaPort)!.kill();

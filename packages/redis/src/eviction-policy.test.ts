@@ -6,9 +6,17 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 test('only noeviction is accepted, and the refusal says why', () => {
   expect(evictionProblem('noeviction')).toBeUndefined();
-  for (const p of ['allkeys-lru', 'volatile-lru', 'allkeys-random', 'volatile-ttl', 'allkeys-lfu', 'volatile-lfu', 'volatile-random']) {
+  for (const p of [
+    'allkeys-lru',
+    'volatile-lru',
+    'allkeys-random',
+    'volatile-ttl',
+    'allkeys-lfu',
+    'volatile-lfu',
+    'volatile-random',
+  ]) {
     expect(evictionProblem(p)).toMatch(
-      new RegExp(`^Redis maxmemory-policy is ${p}: it may evict queue keys and lose messages; set it to noeviction`),
+      new RegExp(`^Redis maxmemory-policy is ${p}: it may evict queue keys and lose messages; set it to noeviction`)
     );
   }
 });

@@ -33,7 +33,8 @@ export async function assertNoEviction(connection: RedisConnection): Promise<voi
   for (const primary of primariesOf(connection)) {
     const problem = evictionProblem(await readEvictionPolicy(primary));
     if (problem) {
-      const where = primariesOf(connection).length > 1 ? ` (primary ${primary.options.host}:${primary.options.port})` : '';
+      const where =
+        primariesOf(connection).length > 1 ? ` (primary ${primary.options.host}:${primary.options.port})` : '';
       throw new Error(problem + where);
     }
   }

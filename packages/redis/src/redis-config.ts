@@ -9,7 +9,9 @@ export interface HostPort {
 
 /** Where Redis is: one server, a primary found through Sentinel, or a Redis Cluster. */
 export type RedisTarget =
-  { kind: 'single'; url: string } | { kind: 'sentinel'; sentinels: HostPort[]; name: string } | { kind: 'cluster'; nodes: HostPort[] };
+  | { kind: 'single'; url: string }
+  | { kind: 'sentinel'; sentinels: HostPort[]; name: string }
+  | { kind: 'cluster'; nodes: HostPort[] };
 
 export interface RedisConfig {
   target: RedisTarget;
@@ -42,7 +44,7 @@ export function parseHostPorts(name: string, text: string, defaultPort: number):
     if (!match || port < 1 || port > 65535) {
       throw new ConfigError(
         `${name} must be comma-separated host:port (e.g. redis-0:${defaultPort},redis-1:${defaultPort}), ` +
-          `got ${JSON.stringify(item.trim())}`,
+          `got ${JSON.stringify(item.trim())}`
       );
     }
     return { host: match[1] ?? match[2], port };
@@ -51,7 +53,8 @@ export function parseHostPorts(name: string, text: string, defaultPort: number):
 
 function targetFrom(env: Env): RedisTarget {
   const given = WHERE.filter((n) => value(env, n));
-  if (given.length > 1) throw new ConfigError(`Set one of REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES, not ${given.join(' and ')}`);
+  if (given.length > 1)
+    throw new ConfigError(`Set one of REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES, not ${given.join(' and ')}`);
   const sentinelName = value(env, 'REDIS_SENTINEL_NAME');
   if (given[0] !== 'REDIS_SENTINELS') {
     for (const n of ['REDIS_SENTINEL_NAME', 'REDIS_SENTINEL_PASSWORD']) {
@@ -60,14 +63,20 @@ function targetFrom(env: Env): RedisTarget {
   }
   if (given[0] === 'REDIS_SENTINELS') {
     if (!sentinelName)
-      throw new ConfigError('REDIS_SENTINEL_NAME is required with REDIS_SENTINELS (the name the sentinels monitor the primary by)');
-    return { kind: 'sentinel', sentinels: parseHostPorts('REDIS_SENTINELS', value(env, 'REDIS_SENTINELS')!, 26379), name: sentinelName };
+      throw new ConfigError(
+        'REDIS_SENTINEL_NAME is required with REDIS_SENTINELS (the name the sentinels monitor the primary by)'
+      );
+    return {
+      kind: 'sentinel',
+      sentinels: parseHostPorts('REDIS_SENTINELS', value(env, 'REDIS_SENTINELS')!, 26379),
+      name: sentinelName,
+    };
   }
   if (given[0] === 'REDIS_CLUSTER_NODES') {
     const prefix = value(env, 'QUEUE_PREFIX') ?? '{ipbro}';
     if (!hashTagOf(prefix))
       throw new ConfigError(
-        `QUEUE_PREFIX must hold a hash tag such as {ipbro} on Redis Cluster (every key in one slot), got ${JSON.stringify(prefix)}`,
+        `QUEUE_PREFIX must hold a hash tag such as {ipbro} on Redis Cluster (every key in one slot), got ${JSON.stringify(prefix)}`
       );
     return { kind: 'cluster', nodes: parseHostPorts('REDIS_CLUSTER_NODES', value(env, 'REDIS_CLUSTER_NODES')!, 6379) };
   }
@@ -77,7 +86,8 @@ function targetFrom(env: Env): RedisTarget {
 function tlsFrom(env: Env, target: RedisTarget): RedisConfig['tls'] {
   const flag = read.optional(read.oneOf(['true', 'false'] as const))('REDIS_TLS', env);
   const rediss = target.kind === 'single' && target.url.startsWith('rediss:');
-  if (rediss && flag === 'false') throw new ConfigError('REDIS_TLS is false but REDIS_URL is a rediss: (TLS) URL; drop one of them');
+  if (rediss && flag === 'false')
+    throw new ConfigError('REDIS_TLS is false but REDIS_URL is a rediss: (TLS) URL; drop one of them');
   const caFile = read.optional(read.file())('REDIS_TLS_CA_FILE', env);
   if (caFile && !(flag === 'true' || rediss))
     throw new ConfigError('REDIS_TLS_CA_FILE is set but TLS is off: set REDIS_TLS=true (or a rediss: REDIS_URL)');

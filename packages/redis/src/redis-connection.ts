@@ -20,7 +20,13 @@ const reconnectOnError = (err: Error): boolean => err.message.startsWith('READON
 export function redisOptionsFor(role: RedisRole): RedisOptions {
   if (role === 'worker') return { maxRetriesPerRequest: null, enableReadyCheck: true, retryStrategy, reconnectOnError };
   if (role === 'producer')
-    return { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy, reconnectOnError, connectTimeout: 5000 };
+    return {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      retryStrategy,
+      reconnectOnError,
+      connectTimeout: 5000,
+    };
   return { maxRetriesPerRequest: 1, retryStrategy, reconnectOnError, connectTimeout: 5000 };
 }
 
@@ -33,14 +39,20 @@ function credentials(config: RedisConfig): RedisOptions {
 }
 
 function clusterOptions(config: RedisConfig, role: RedisRole): ClusterOptions {
-  const { retryStrategy: _perNode, enableOfflineQueue, ...redisOptions } = { ...redisOptionsFor(role), ...credentials(config) };
+  const {
+    retryStrategy: _perNode,
+    enableOfflineQueue,
+    ...redisOptions
+  } = { ...redisOptionsFor(role), ...credentials(config) };
   return {
     redisOptions,
     enableOfflineQueue: enableOfflineQueue !== false,
     enableReadyCheck: true,
     clusterRetryStrategy: retryStrategy,
     // TLS certificates name hosts; managed clusters announce IPs, so keep the name the nodes were given by.
-    ...(config.tls ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) } : {}),
+    ...(config.tls
+      ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) }
+      : {}),
   };
 }
 
@@ -50,7 +62,10 @@ function clusterOptions(config: RedisConfig, role: RedisRole): ClusterOptions {
  * Redis Cluster. The config comes from redisConfigSpec. Every connection sends a turn's commands in
  * one write (coalesceWrites).
  */
-export function createRedisConnection(config: RedisConfig & { target: { kind: 'single' | 'sentinel' } }, role: RedisRole): Redis;
+export function createRedisConnection(
+  config: RedisConfig & { target: { kind: 'single' | 'sentinel' } },
+  role: RedisRole
+): Redis;
 export function createRedisConnection(config: RedisConfig, role: RedisRole): RedisConnection;
 export function createRedisConnection(config: RedisConfig, role: RedisRole): RedisConnection {
   const t = config.target;

@@ -8,7 +8,7 @@ export class ReplicaAckError extends Error {
   constructor(
     readonly reached: number,
     readonly wanted: number,
-    timeoutMs: number,
+    timeoutMs: number
   ) {
     super(`the writes reached ${reached} of ${wanted} replica${wanted === 1 ? '' : 's'} within ${timeoutMs} ms`);
     this.name = 'ReplicaAckError';
@@ -72,7 +72,7 @@ export function replicaAck(connection: RedisConnection, settings: ReplicaAckSett
 export function replicaAckFor(
   connection: RedisConnection,
   config: Pick<RedisConfig, 'minReplicasAck' | 'ackTimeoutMs'>,
-  keyPrefix: string,
+  keyPrefix: string
 ): ConfirmReplicated {
   return replicaAck(connection, { minReplicas: config.minReplicasAck, timeoutMs: config.ackTimeoutMs, keyPrefix });
 }

@@ -59,7 +59,10 @@ test('primary SIGKILLed: producers fail fast until the replica is named, workers
   const producer = connect('producer');
   const queue = new Queue('failover', { connection: connect('client'), prefix });
   const done: string[] = [];
-  const worker = new Worker('failover', async (job) => void done.push(job.name), { connection: connect('worker'), prefix });
+  const worker = new Worker('failover', async (job) => void done.push(job.name), {
+    connection: connect('worker'),
+    prefix,
+  });
   queue.on('error', () => undefined);
   worker.on('error', () => undefined);
   opened.push(worker, queue);
@@ -73,11 +76,15 @@ test('primary SIGKILLed: producers fail fast until the replica is named, workers
   const started = Date.now();
   await expect(producer.set(`${prefix}:during`, 'x')).rejects.toThrow();
   expect(Date.now() - started).toBeLessThan(2000);
-  await until('the sentinels to promote the replica', 20000, async () => (await set.primaryPort()) === set.replica.port);
+  await until(
+    'the sentinels to promote the replica',
+    20000,
+    async () => (await set.primaryPort()) === set.replica.port
+  );
   await until(
     'the producer on the new primary',
     15000,
-    async () => (await producer.set(`${prefix}:after`, 'x').catch(() => undefined)) === 'OK',
+    async () => (await producer.set(`${prefix}:after`, 'x').catch(() => undefined)) === 'OK'
   );
   expect(await portOf(producer)).toBe(set.replica.port);
 
@@ -94,7 +101,7 @@ test('primary SIGKILLed: producers fail fast until the replica is named, workers
   // The old primary comes back empty; the sentinels make it the new primary's replica, and writes are confirmed again.
   await set.primary.start();
   await until('the old primary to be a replica in sync', 30000, async () =>
-    ((await ask(set.primary.port, 'INFO', 'replication')) ?? '').includes('master_link_status:up'),
+    ((await ask(set.primary.port, 'INFO', 'replication')) ?? '').includes('master_link_status:up')
   );
   await producer.set(`${prefix}:again`, 'yes');
   await until(
@@ -103,8 +110,8 @@ test('primary SIGKILLed: producers fail fast until the replica is named, workers
     async () =>
       (await confirm().then(
         () => true,
-        () => false,
-      )) || undefined,
+        () => false
+      )) || undefined
   );
   expect(await ask(set.primary.port, 'GET', `${prefix}:again`)).toBe('yes');
   expect(done).toEqual(['before', 'after']);

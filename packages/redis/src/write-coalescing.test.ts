@@ -32,7 +32,7 @@ test('what it relies on in ioredis: the version checked, stream.write per comman
   if (!version.startsWith('5.11.')) {
     throw new Error(
       `write-coalescing.ts patches ioredis internals checked against 5.11.x, and ioredis is ${version}: ` +
-        'check what it relies on, then widen the range here and in its comment',
+        'check what it relies on, then widen the range here and in its comment'
     );
   }
   const redis = connect(false);

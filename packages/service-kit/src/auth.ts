@@ -1,12 +1,27 @@
 import { forbidden, serviceUnavailable, tooManyRequests, unauthorized } from '@ipbro/outcome';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors as joseErrors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { readFileSync } from 'node:fs';
 import { read, type ConfigSpec, type Env, ConfigError, loadConfig } from './config';
 import { memoryReplayStore, redisReplayStore, verifyDpopProof, type RedisSetNx, type ReplayStore } from './dpop';
 import type { Logger } from './logger';
 import { chargeBodyWith } from './fhir-body';
-import { memoryRateLimiter, redisRateLimiter, type RateCost, type RateLimit, type RateLimiter, type RedisEval } from './rate-limit';
+import {
+  memoryRateLimiter,
+  redisRateLimiter,
+  type RateCost,
+  type RateLimit,
+  type RateLimiter,
+  type RedisEval,
+} from './rate-limit';
 import { VerifiedTokenCache } from './token-cache';
 
 /** HelseID's claim for the client's (parent) organisation number. */
@@ -88,15 +103,30 @@ export interface Authenticator {
  * per client.
  */
 export function loadAuthConfig(env: Env = process.env): AuthConfig {
-  const { AUTH_MODE, RATE_LIMIT_REQUESTS, RATE_LIMIT_BYTES, RATE_LIMIT_WINDOW_SECONDS } = loadConfig({
-    AUTH_MODE: read.oneOf(['jwt', 'insecure-dev'] as const, 'jwt'),
-    RATE_LIMIT_REQUESTS: read.int(DEFAULT_RATE_LIMIT.requests, 0),
-    RATE_LIMIT_BYTES: read.int(DEFAULT_RATE_LIMIT.bytes, 0),
-    RATE_LIMIT_WINDOW_SECONDS: read.int(DEFAULT_RATE_LIMIT.windowSeconds, 1),
-  }, env);
-  const rateLimit = { requests: RATE_LIMIT_REQUESTS, windowSeconds: RATE_LIMIT_WINDOW_SECONDS, bytes: RATE_LIMIT_BYTES };
+  const { AUTH_MODE, RATE_LIMIT_REQUESTS, RATE_LIMIT_BYTES, RATE_LIMIT_WINDOW_SECONDS } = loadConfig(
+    {
+      AUTH_MODE: read.oneOf(['jwt', 'insecure-dev'] as const, 'jwt'),
+      RATE_LIMIT_REQUESTS: read.int(DEFAULT_RATE_LIMIT.requests, 0),
+      RATE_LIMIT_BYTES: read.int(DEFAULT_RATE_LIMIT.bytes, 0),
+      RATE_LIMIT_WINDOW_SECONDS: read.int(DEFAULT_RATE_LIMIT.windowSeconds, 1),
+    },
+    env
+  );
+  const rateLimit = {
+    requests: RATE_LIMIT_REQUESTS,
+    windowSeconds: RATE_LIMIT_WINDOW_SECONDS,
+    bytes: RATE_LIMIT_BYTES,
+  };
   if (AUTH_MODE === 'insecure-dev') return { mode: 'insecure-dev', rateLimit };
-  const spec: ConfigSpec<{ AUTH_ISSUER: string; AUTH_AUDIENCE: string; AUTH_JWKS_URL: string | undefined; AUTH_JWKS_FILE: string | undefined; AUTH_CLOCK_SKEW_SECONDS: number; AUTH_DPOP_WINDOW_SECONDS: number; AUTH_PUBLIC_URL: string | undefined }> = {
+  const spec: ConfigSpec<{
+    AUTH_ISSUER: string;
+    AUTH_AUDIENCE: string;
+    AUTH_JWKS_URL: string | undefined;
+    AUTH_JWKS_FILE: string | undefined;
+    AUTH_CLOCK_SKEW_SECONDS: number;
+    AUTH_DPOP_WINDOW_SECONDS: number;
+    AUTH_PUBLIC_URL: string | undefined;
+  }> = {
     AUTH_ISSUER: read.string(),
     AUTH_AUDIENCE: read.string(),
     AUTH_JWKS_URL: read.optional(read.url()),
@@ -106,12 +136,20 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     AUTH_PUBLIC_URL: read.optional(read.url()),
   };
   const c = loadConfig(spec, env);
-  if (!c.AUTH_JWKS_URL && !c.AUTH_JWKS_FILE) throw new ConfigError('AUTH_JWKS_URL or AUTH_JWKS_FILE is required (or AUTH_MODE=insecure-dev, said out loud)');
-  if (c.AUTH_CLOCK_SKEW_SECONDS > 300) throw new ConfigError(`AUTH_CLOCK_SKEW_SECONDS must be small (≤ 300), got ${c.AUTH_CLOCK_SKEW_SECONDS}`);
+  if (!c.AUTH_JWKS_URL && !c.AUTH_JWKS_FILE)
+    throw new ConfigError('AUTH_JWKS_URL or AUTH_JWKS_FILE is required (or AUTH_MODE=insecure-dev, said out loud)');
+  if (c.AUTH_CLOCK_SKEW_SECONDS > 300)
+    throw new ConfigError(`AUTH_CLOCK_SKEW_SECONDS must be small (≤ 300), got ${c.AUTH_CLOCK_SKEW_SECONDS}`);
   return {
-    mode: 'jwt', issuer: c.AUTH_ISSUER, audience: c.AUTH_AUDIENCE, jwksUrl: c.AUTH_JWKS_URL, jwksFile: c.AUTH_JWKS_FILE,
-    clockToleranceSeconds: c.AUTH_CLOCK_SKEW_SECONDS, dpopWindowSeconds: c.AUTH_DPOP_WINDOW_SECONDS,
-    ...(c.AUTH_PUBLIC_URL ? { publicUrl: c.AUTH_PUBLIC_URL } : {}), rateLimit,
+    mode: 'jwt',
+    issuer: c.AUTH_ISSUER,
+    audience: c.AUTH_AUDIENCE,
+    jwksUrl: c.AUTH_JWKS_URL,
+    jwksFile: c.AUTH_JWKS_FILE,
+    clockToleranceSeconds: c.AUTH_CLOCK_SKEW_SECONDS,
+    dpopWindowSeconds: c.AUTH_DPOP_WINDOW_SECONDS,
+    ...(c.AUTH_PUBLIC_URL ? { publicUrl: c.AUTH_PUBLIC_URL } : {}),
+    rateLimit,
   };
 }
 
@@ -152,12 +190,19 @@ function keySource(config: Extract<AuthConfig, { mode: 'jwt' }>): JWTVerifyGetKe
   }
   // jose caches the JWKS and refetches it once when a token names an unknown `kid` (key rotation).
   // Concurrent requests share one fetch; the cooldown keeps a stream of unknown kids from hammering the issuer.
-  const remote = createRemoteJWKSet(new URL(config.jwksUrl as string), { cooldownDuration: cooldownMs, cacheMaxAge: 10 * 60_000 });
+  const remote = createRemoteJWKSet(new URL(config.jwksUrl as string), {
+    cooldownDuration: cooldownMs,
+    cacheMaxAge: 10 * 60_000,
+  });
   return async (header, token) => {
     try {
       return await remote(header, token);
     } catch (err) {
-      const fetchFailed = !(err instanceof joseErrors.JOSEError) || err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid || err.code === 'ERR_JOSE_GENERIC';
+      const fetchFailed =
+        !(err instanceof joseErrors.JOSEError) ||
+        err instanceof joseErrors.JWKSTimeout ||
+        err instanceof joseErrors.JWKSInvalid ||
+        err.code === 'ERR_JOSE_GENERIC';
       if (fetchFailed) throw new KeysUnavailable((err as Error).message);
       throw err;
     }
@@ -198,7 +243,11 @@ function contextOf(payload: JWTPayload): Verified {
 type JwtAuthConfig = Extract<AuthConfig, { mode: 'jwt' }>;
 
 /** Verifies a token's signature and claims (see createAuthenticator), caching what passed until `exp`. */
-function jwtVerifier(config: JwtAuthConfig, cache: VerifiedTokenCache<Verified>, tolerance: number): (token: string) => Promise<Verified> {
+function jwtVerifier(
+  config: JwtAuthConfig,
+  cache: VerifiedTokenCache<Verified>,
+  tolerance: number
+): (token: string) => Promise<Verified> {
   const keys = keySource(config);
   return async (token) => {
     const cached = cache.get(token);
@@ -211,11 +260,24 @@ function jwtVerifier(config: JwtAuthConfig, cache: VerifiedTokenCache<Verified>,
       requiredClaims: ['exp'],
     });
     if (typeof protectedHeader.typ !== 'string' || !ACCESS_TOKEN_TYPES.includes(protectedHeader.typ)) {
-      throw new joseErrors.JWTClaimValidationFailed(`typ ${JSON.stringify(protectedHeader.typ ?? null)} is not an access token`, payload, 'typ', 'check_failed');
+      throw new joseErrors.JWTClaimValidationFailed(
+        `typ ${JSON.stringify(protectedHeader.typ ?? null)} is not an access token`,
+        payload,
+        'typ',
+        'check_failed'
+      );
     }
     // A token bound some other way (mTLS `x5t#S256` …) cannot be honoured here: not a bearer token either.
-    if (payload.cnf !== undefined && !(typeof payload.cnf === 'object' && payload.cnf && typeof (payload.cnf as { jkt?: unknown }).jkt === 'string')) {
-      throw new joseErrors.JWTClaimValidationFailed('the token is bound to a key in a way this service cannot check (cnf without jkt)', payload, 'cnf', 'check_failed');
+    if (
+      payload.cnf !== undefined &&
+      !(typeof payload.cnf === 'object' && payload.cnf && typeof (payload.cnf as { jkt?: unknown }).jkt === 'string')
+    ) {
+      throw new joseErrors.JWTClaimValidationFailed(
+        'the token is bound to a key in a way this service cannot check (cnf without jkt)',
+        payload,
+        'cnf',
+        'check_failed'
+      );
     }
     const verified = contextOf(payload);
     Object.freeze(verified.context);
@@ -226,13 +288,19 @@ function jwtVerifier(config: JwtAuthConfig, cache: VerifiedTokenCache<Verified>,
 
 /** What the client is told about a token that failed verification. */
 function invalidTokenReason(err: unknown): string {
-  return (
-    err instanceof joseErrors.JWTExpired ? 'the token has expired'
-    : err instanceof joseErrors.JWTClaimValidationFailed ? (err.claim === 'typ' || err.claim === 'cnf' ? err.message : err.claim === 'nbf' ? 'the token is not yet valid (nbf)' : `the token's ${err.claim} claim is not accepted`)
-    : err instanceof joseErrors.JOSEAlgNotAllowed ? 'the token is signed with an algorithm that is not allowed'
-    : err instanceof joseErrors.JWKSNoMatchingKey ? 'no key of the issuer matches the token'
-    : 'the token is not valid'
-  );
+  return err instanceof joseErrors.JWTExpired
+    ? 'the token has expired'
+    : err instanceof joseErrors.JWTClaimValidationFailed
+      ? err.claim === 'typ' || err.claim === 'cnf'
+        ? err.message
+        : err.claim === 'nbf'
+          ? 'the token is not yet valid (nbf)'
+          : `the token's ${err.claim} claim is not accepted`
+      : err instanceof joseErrors.JOSEAlgNotAllowed
+        ? 'the token is signed with an algorithm that is not allowed'
+        : err instanceof joseErrors.JWKSNoMatchingKey
+          ? 'no key of the issuer matches the token'
+          : 'the token is not valid';
 }
 
 interface DpopCheck {
@@ -243,13 +311,28 @@ interface DpopCheck {
 }
 
 /** RFC 9449: the request's DPoP proof must match the token's key, method and URL, and not be replayed. */
-async function checkDpopProof(req: Request, token: string, jkt: string, { config, replay, tolerance, logger }: DpopCheck): Promise<void> {
-  const base = config.mode === 'jwt' && config.publicUrl ? config.publicUrl.replace(/\/+$/, '') : `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+async function checkDpopProof(
+  req: Request,
+  token: string,
+  jkt: string,
+  { config, replay, tolerance, logger }: DpopCheck
+): Promise<void> {
+  const base =
+    config.mode === 'jwt' && config.publicUrl
+      ? config.publicUrl.replace(/\/+$/, '')
+      : `${req.protocol}://${req.headers.host ?? 'localhost'}`;
   const path = req.originalUrl.split('?')[0];
   try {
     await verifyDpopProof({
-      proof: req.headers.dpop, method: req.method, url: `${base}${path}`, accessToken: token, jkt,
-      algorithms: ALLOWED_ALGORITHMS, replay, windowSeconds: config.mode === 'jwt' ? config.dpopWindowSeconds : undefined, skewSeconds: Math.min(tolerance, 30),
+      proof: req.headers.dpop,
+      method: req.method,
+      url: `${base}${path}`,
+      accessToken: token,
+      jkt,
+      algorithms: ALLOWED_ALGORITHMS,
+      replay,
+      windowSeconds: config.mode === 'jwt' ? config.dpopWindowSeconds : undefined,
+      skewSeconds: Math.min(tolerance, 30),
     });
   } catch (err) {
     if (err instanceof Error && 'status' in err) throw err;
@@ -259,7 +342,12 @@ async function checkDpopProof(req: Request, token: string, jkt: string, { config
 }
 
 /** The client's request and byte budget, charged once the token's scope is checked. */
-function rateBudget(limit: RateLimit, limiter: RateLimiter, stores: AuthStores, logger?: Logger): (auth: AuthContext, res: Response) => Promise<void> {
+function rateBudget(
+  limit: RateLimit,
+  limiter: RateLimiter,
+  stores: AuthStores,
+  logger?: Logger
+): (auth: AuthContext, res: Response) => Promise<void> {
   /**
    * Spends a request of the client's budget. Its body's bytes are charged by the body parser when it
    * is about to read or parse the body (chargeBodyWith), or now when the body was parsed before the
@@ -287,7 +375,9 @@ function rateBudget(limit: RateLimit, limiter: RateLimiter, stores: AuthStores, 
       res.setHeader('Retry-After', String(decision.retryAfterSeconds));
       const budget = decision.exhausted === 'bytes' ? `${limit.bytes} body bytes` : `${limit.requests} requests`;
       const retry = decision.retryAfterSeconds;
-      throw tooManyRequests(`Client ${client} has used its ${budget} per ${limit.windowSeconds} s; retry after ${retry} s`);
+      throw tooManyRequests(
+        `Client ${client} has used its ${budget} per ${limit.windowSeconds} s; retry after ${retry} s`
+      );
     }
   }
 
@@ -308,17 +398,25 @@ export function createAuthenticator(config: AuthConfig, logger?: Logger, stores:
   const prefix = stores.prefix ?? '{ipbro}';
   const replay = stores.replay ?? (stores.redis ? redisReplayStore(stores.redis, prefix) : memoryReplayStore());
   const limit = config.rateLimit ?? DEFAULT_RATE_LIMIT;
-  const limiter = stores.rateLimiter ?? (stores.redis ? redisRateLimiter(stores.redis, prefix, limit) : memoryRateLimiter(limit));
+  const limiter =
+    stores.rateLimiter ?? (stores.redis ? redisRateLimiter(stores.redis, prefix, limit) : memoryRateLimiter(limit));
   if (config.mode === 'jwt') {
     verify = jwtVerifier(config, cache, tolerance);
   } else {
-    logger?.warn('AUTH_MODE=insecure-dev: requests are NOT authenticated; the organisation comes from the X-Ipbro-Org header. Never use this outside a demo.');
+    logger?.warn(
+      'AUTH_MODE=insecure-dev: requests are NOT authenticated; the organisation comes from the X-Ipbro-Org header. Never use this outside a demo.'
+    );
   }
 
   async function authenticate(req: Request): Promise<AuthContext> {
     if (!verify) {
       const org = req.headers['x-ipbro-org'];
-      return { orgnr: typeof org === 'string' ? org : undefined, scopes: Object.values(SCOPES), insecure: true, clientId: 'insecure-dev' };
+      return {
+        orgnr: typeof org === 'string' ? org : undefined,
+        scopes: Object.values(SCOPES),
+        insecure: true,
+        clientId: 'insecure-dev',
+      };
     }
     const { scheme, token } = credentials(req);
     let verified: Verified;
@@ -326,8 +424,11 @@ export function createAuthenticator(config: AuthConfig, logger?: Logger, stores:
       verified = await verify(token);
     } catch (err) {
       if (err instanceof KeysUnavailable) {
-        logger?.error({ err: err.message, jwksUrl: config.mode === 'jwt' ? config.jwksUrl : undefined }, 'the token issuer\'s keys could not be fetched');
-        throw serviceUnavailable('The token issuer\'s keys could not be fetched; try again later');
+        logger?.error(
+          { err: err.message, jwksUrl: config.mode === 'jwt' ? config.jwksUrl : undefined },
+          "the token issuer's keys could not be fetched"
+        );
+        throw serviceUnavailable("The token issuer's keys could not be fetched; try again later");
       }
       throw unauthorized(`Invalid token: ${invalidTokenReason(err)}`);
     }
@@ -336,7 +437,8 @@ export function createAuthenticator(config: AuthConfig, logger?: Logger, stores:
       return verified.context;
     }
     // RFC 9449 §7.1: a bound token is presented as DPoP, never as a plain bearer token.
-    if (scheme !== 'dpop') throw unauthorized('Invalid token: a DPoP-bound token must be sent with Authorization: DPoP and a proof');
+    if (scheme !== 'dpop')
+      throw unauthorized('Invalid token: a DPoP-bound token must be sent with Authorization: DPoP and a proof');
     await checkDpopProof(req, token, verified.jkt, { config, replay, tolerance, logger });
     return { ...verified.context, dpopJkt: verified.jkt };
   }
@@ -346,23 +448,25 @@ export function createAuthenticator(config: AuthConfig, logger?: Logger, stores:
   return {
     config,
     authenticate,
-    requireScope: (...scopes: string[]): RequestHandler => (req: Request, res: Response, next: NextFunction) => {
-      authenticate(req)
-        .then(async (auth) => {
-          if (!scopes.some((s) => auth.scopes.includes(s))) {
-            throw forbidden(`The token lacks the scope ${scopes.join(' or ')}`);
-          }
-          // Organisation binding: a message-scoped token must say which organisation the client is.
-          if (!auth.insecure && !auth.orgnr && !auth.scopes.includes(SCOPES.ops)) {
-            throw forbidden(`The token names no organisation (${ORGNR_CLAIM})`);
-          }
-          if (limit.requests > 0 || (limit.bytes ?? 0) > 0 || stores.rateLimiter) await spend(auth, res);
-          req.auth = auth;
-          res.locals.auth = auth;
-          next();
-        })
-        .catch(next);
-    },
+    requireScope:
+      (...scopes: string[]): RequestHandler =>
+      (req: Request, res: Response, next: NextFunction) => {
+        authenticate(req)
+          .then(async (auth) => {
+            if (!scopes.some((s) => auth.scopes.includes(s))) {
+              throw forbidden(`The token lacks the scope ${scopes.join(' or ')}`);
+            }
+            // Organisation binding: a message-scoped token must say which organisation the client is.
+            if (!auth.insecure && !auth.orgnr && !auth.scopes.includes(SCOPES.ops)) {
+              throw forbidden(`The token names no organisation (${ORGNR_CLAIM})`);
+            }
+            if (limit.requests > 0 || (limit.bytes ?? 0) > 0 || stores.rateLimiter) await spend(auth, res);
+            req.auth = auth;
+            res.locals.auth = auth;
+            next();
+          })
+          .catch(next);
+      },
   };
 }
 

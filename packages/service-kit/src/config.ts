@@ -24,34 +24,45 @@ function required(name: string, env: Env): string {
 
 /** Typed readers of environment variables; each says what it expects when the value is wrong. */
 export const read = {
-  string: (fallback?: string): Reader<string> => (name, env) => raw(name, env) ?? (fallback !== undefined ? fallback : required(name, env)),
+  string:
+    (fallback?: string): Reader<string> =>
+    (name, env) =>
+      raw(name, env) ?? (fallback !== undefined ? fallback : required(name, env)),
   optionalString: (): Reader<string | undefined> => (name, env) => raw(name, env),
-  int: (fallback?: number, min = 0): Reader<number> => (name, env) => {
-    const v = raw(name, env);
-    if (v === undefined) {
-      if (fallback !== undefined) return fallback;
-      throw new ConfigError(`${name} is required (a whole number ≥ ${min})`);
-    }
-    if (!/^-?\d+$/.test(v) || Number(v) < min) throw new ConfigError(`${name} must be a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
-    return Number(v);
-  },
-  port: (fallback?: number): Reader<number> => (name, env) => {
-    const n = read.int(fallback, 0)(name, env);
-    if (n > 65535) throw new ConfigError(`${name} must be a port number 0–65535, got ${n}`);
-    return n;
-  },
-  url: (fallback?: string, protocols = ['http:', 'https:']): Reader<string> => (name, env) => {
-    const v = raw(name, env) ?? fallback;
-    if (v === undefined) throw new ConfigError(`${name} is required (a URL)`);
-    let u: URL;
-    try {
-      u = new URL(v);
-    } catch {
-      throw new ConfigError(`${name} must be a URL, got ${JSON.stringify(v)}`);
-    }
-    if (!protocols.includes(u.protocol)) throw new ConfigError(`${name} must be a ${protocols.join(' or ')} URL, got ${JSON.stringify(v)}`);
-    return v;
-  },
+  int:
+    (fallback?: number, min = 0): Reader<number> =>
+    (name, env) => {
+      const v = raw(name, env);
+      if (v === undefined) {
+        if (fallback !== undefined) return fallback;
+        throw new ConfigError(`${name} is required (a whole number ≥ ${min})`);
+      }
+      if (!/^-?\d+$/.test(v) || Number(v) < min)
+        throw new ConfigError(`${name} must be a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
+      return Number(v);
+    },
+  port:
+    (fallback?: number): Reader<number> =>
+    (name, env) => {
+      const n = read.int(fallback, 0)(name, env);
+      if (n > 65535) throw new ConfigError(`${name} must be a port number 0–65535, got ${n}`);
+      return n;
+    },
+  url:
+    (fallback?: string, protocols = ['http:', 'https:']): Reader<string> =>
+    (name, env) => {
+      const v = raw(name, env) ?? fallback;
+      if (v === undefined) throw new ConfigError(`${name} is required (a URL)`);
+      let u: URL;
+      try {
+        u = new URL(v);
+      } catch {
+        throw new ConfigError(`${name} must be a URL, got ${JSON.stringify(v)}`);
+      }
+      if (!protocols.includes(u.protocol))
+        throw new ConfigError(`${name} must be a ${protocols.join(' or ')} URL, got ${JSON.stringify(v)}`);
+      return v;
+    },
   file: (): Reader<string> => (name, env) => {
     const v = required(name, env);
     if (!existsSync(v)) throw new ConfigError(`${name} names ${JSON.stringify(v)}, which does not exist`);
@@ -61,24 +72,36 @@ export const read = {
     const v = required(name, env);
     const key = Buffer.from(v, 'base64');
     if (key.length !== 32 || key.toString('base64').replace(/=+$/, '') !== v.replace(/=+$/, '')) {
-      throw new ConfigError(`${name} must be 32 bytes in base64 (e.g. \`openssl rand -base64 32\`), got ${key.length} bytes`);
+      throw new ConfigError(
+        `${name} must be 32 bytes in base64 (e.g. \`openssl rand -base64 32\`), got ${key.length} bytes`
+      );
     }
     return key;
   },
   /** Any reader made optional: an unset (or blank) variable reads as undefined, a set one must be right. */
-  optional: <T>(reader: Reader<T>): Reader<T | undefined> => (name, env) => (raw(name, env) === undefined ? undefined : reader(name, env)),
-  oneOf: <T extends string>(values: readonly T[], fallback?: T): Reader<T> => (name, env) => {
-    const v = raw(name, env) ?? fallback;
-    if (v === undefined) throw new ConfigError(`${name} is required (one of ${values.join(', ')})`);
-    if (!values.includes(v as T)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got ${JSON.stringify(v)}`);
-    return v as T;
-  },
+  optional:
+    <T>(reader: Reader<T>): Reader<T | undefined> =>
+    (name, env) =>
+      raw(name, env) === undefined ? undefined : reader(name, env),
+  oneOf:
+    <T extends string>(values: readonly T[], fallback?: T): Reader<T> =>
+    (name, env) => {
+      const v = raw(name, env) ?? fallback;
+      if (v === undefined) throw new ConfigError(`${name} is required (one of ${values.join(', ')})`);
+      if (!values.includes(v as T))
+        throw new ConfigError(`${name} must be one of ${values.join(', ')}, got ${JSON.stringify(v)}`);
+      return v as T;
+    },
 };
 
 export type ConfigSpec<T> = { [K in keyof T]: Reader<T[K]> };
 
 /** The one config loader: reads every setting of the spec, or throws the first ConfigError. */
-export function loadConfig<T>(spec: ConfigSpec<T>, env: Env = process.env, names?: Partial<Record<keyof T, string>>): T {
+export function loadConfig<T>(
+  spec: ConfigSpec<T>,
+  env: Env = process.env,
+  names?: Partial<Record<keyof T, string>>
+): T {
   const result = {} as T;
   for (const key of Object.keys(spec) as (keyof T)[]) {
     const name = names?.[key] ?? String(key);

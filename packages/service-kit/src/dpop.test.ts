@@ -22,9 +22,17 @@ let client: { privateKey: KeyLike; publicJwk: JWK; jkt: string };
 const servers: { url: string; close: () => Promise<void> }[] = [];
 
 async function gateway(stores: AuthStores) {
-  const auth = createAuthenticator({ mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksFile }, quiet, stores);
+  const auth = createAuthenticator(
+    { mode: 'jwt', issuer: 'https://helseid.test', audience: 'ipbro', jwksFile },
+    quiet,
+    stores
+  );
   const app = express();
-  app.post('/fhir/$process-message', auth.requireScope('ipbro:message.write'), (_req, res) => void res.json(authOf(res)));
+  app.post(
+    '/fhir/$process-message',
+    auth.requireScope('ipbro:message.write'),
+    (_req, res) => void res.json(authOf(res))
+  );
   app.use(errorHandler(quiet));
   const s = await listen(app);
   servers.push(s);
@@ -36,7 +44,10 @@ beforeAll(async () => {
   const pair = await generateKeyPair('RS256');
   issuerKey = pair.privateKey;
   jwksFile = join(mkdtempSync(join(tmpdir(), 'ipbro-dpop-')), 'jwks.json');
-  writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256' }] }));
+  writeFileSync(
+    jwksFile,
+    JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256' }] })
+  );
   const c = await generateKeyPair('ES256');
   const publicJwk = await exportJWK(c.publicKey);
   client = { privateKey: c.privateKey, publicJwk, jkt: await calculateJwkThumbprint(publicJwk) };
@@ -48,10 +59,24 @@ afterAll(async () => {
 
 const boundToken = (jkt = client.jkt) =>
   new SignJWT({ scope: 'ipbro:message.write', client_id: 'hmr-dips', [ORGNR_CLAIM]: '997005562', cnf: { jkt } })
-    .setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' }).setIssuer('https://helseid.test').setAudience('ipbro').setIssuedAt().setExpirationTime('5m').sign(issuerKey);
+    .setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' })
+    .setIssuer('https://helseid.test')
+    .setAudience('ipbro')
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(issuerKey);
 const proofFor = (url: string, token: string, over: Partial<Parameters<typeof signDpopProof>[0]> = {}) =>
-  signDpopProof({ privateKey: client.privateKey, publicJwk: client.publicJwk, alg: 'ES256', htm: 'POST', htu: `${url}/fhir/$process-message`, accessToken: token, ...over });
-const post = (url: string, headers: Record<string, string>) => fetch(`${url}/fhir/$process-message`, { method: 'POST', headers });
+  signDpopProof({
+    privateKey: client.privateKey,
+    publicJwk: client.publicJwk,
+    alg: 'ES256',
+    htm: 'POST',
+    htu: `${url}/fhir/$process-message`,
+    accessToken: token,
+    ...over,
+  });
+const post = (url: string, headers: Record<string, string>) =>
+  fetch(`${url}/fhir/$process-message`, { method: 'POST', headers });
 
 test('a DPoP-bound token with a valid proof is accepted, and the context names the key', async () => {
   const url = await gateway({ replay: memoryReplayStore() });
@@ -70,20 +95,56 @@ test.each([
   ['a proof for another host', async (_url: string, t: string) => proofFor('http://evil.test', t)],
   ['a proof for another token (ath)', async (url: string, t: string) => proofFor(url, t, { accessToken: `${t}x` })],
   ['a proof without ath', async (url: string, t: string) => proofFor(url, t, { accessToken: undefined })],
-  ['a proof 10 minutes old', async (url: string, t: string) => proofFor(url, t, { iat: Math.floor(Date.now() / 1000) - 600 })],
-  ['a proof from the future', async (url: string, t: string) => proofFor(url, t, { iat: Math.floor(Date.now() / 1000) + 600 })],
-  ['a proof signed by another key than cnf.jkt', async (url: string, t: string) => {
-    const other = await generateKeyPair('ES256');
-    return signDpopProof({ privateKey: other.privateKey, publicJwk: await exportJWK(other.publicKey), alg: 'ES256', htm: 'POST', htu: `${url}/fhir/$process-message`, accessToken: t });
-  }],
-  ['a proof whose header key does not verify it', async (url: string, t: string) => {
-    const other = await generateKeyPair('ES256');
-    return signDpopProof({ privateKey: other.privateKey, publicJwk: client.publicJwk, alg: 'ES256', htm: 'POST', htu: `${url}/fhir/$process-message`, accessToken: t });
-  }],
-  ['a proof of typ JWT', async (url: string, _t: string) => {
-    const { kty, crv, x, y } = client.publicJwk;
-    return new SignJWT({ htm: 'POST', htu: `${url}/fhir/$process-message`, jti: randomUUID(), iat: Math.floor(Date.now() / 1000) }).setProtectedHeader({ alg: 'ES256', typ: 'JWT', jwk: { kty, crv, x, y } }).sign(client.privateKey);
-  }],
+  [
+    'a proof 10 minutes old',
+    async (url: string, t: string) => proofFor(url, t, { iat: Math.floor(Date.now() / 1000) - 600 }),
+  ],
+  [
+    'a proof from the future',
+    async (url: string, t: string) => proofFor(url, t, { iat: Math.floor(Date.now() / 1000) + 600 }),
+  ],
+  [
+    'a proof signed by another key than cnf.jkt',
+    async (url: string, t: string) => {
+      const other = await generateKeyPair('ES256');
+      return signDpopProof({
+        privateKey: other.privateKey,
+        publicJwk: await exportJWK(other.publicKey),
+        alg: 'ES256',
+        htm: 'POST',
+        htu: `${url}/fhir/$process-message`,
+        accessToken: t,
+      });
+    },
+  ],
+  [
+    'a proof whose header key does not verify it',
+    async (url: string, t: string) => {
+      const other = await generateKeyPair('ES256');
+      return signDpopProof({
+        privateKey: other.privateKey,
+        publicJwk: client.publicJwk,
+        alg: 'ES256',
+        htm: 'POST',
+        htu: `${url}/fhir/$process-message`,
+        accessToken: t,
+      });
+    },
+  ],
+  [
+    'a proof of typ JWT',
+    async (url: string, _t: string) => {
+      const { kty, crv, x, y } = client.publicJwk;
+      return new SignJWT({
+        htm: 'POST',
+        htu: `${url}/fhir/$process-message`,
+        jti: randomUUID(),
+        iat: Math.floor(Date.now() / 1000),
+      })
+        .setProtectedHeader({ alg: 'ES256', typ: 'JWT', jwk: { kty, crv, x, y } })
+        .sign(client.privateKey);
+    },
+  ],
   ['two proofs', async (url: string, t: string) => `${await proofFor(url, t)}, ${await proofFor(url, t)}`],
 ])('%s → 401', async (_name, make) => {
   const url = await gateway({ replay: memoryReplayStore() });
@@ -96,7 +157,12 @@ test.each([
 
 test('the DPoP scheme with a token that is not bound → 401', async () => {
   const url = await gateway({ replay: memoryReplayStore() });
-  const token = await new SignJWT({ scope: 'ipbro:message.write', [ORGNR_CLAIM]: '997005562' }).setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' }).setIssuer('https://helseid.test').setAudience('ipbro').setExpirationTime('5m').sign(issuerKey);
+  const token = await new SignJWT({ scope: 'ipbro:message.write', [ORGNR_CLAIM]: '997005562' })
+    .setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' })
+    .setIssuer('https://helseid.test')
+    .setAudience('ipbro')
+    .setExpirationTime('5m')
+    .sign(issuerKey);
   expect((await post(url, { Authorization: `DPoP ${token}`, DPoP: await proofFor(url, token) })).status).toBe(401);
 });
 

@@ -1,5 +1,13 @@
 import { unauthorized } from '@ipbro/outcome';
-import { calculateJwkThumbprint, decodeProtectedHeader, importJWK, jwtVerify, SignJWT, type JWK, type KeyLike } from 'jose';
+import {
+  calculateJwkThumbprint,
+  decodeProtectedHeader,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type JWK,
+  type KeyLike,
+} from 'jose';
 import { createHash, randomUUID } from 'node:crypto';
 
 /**
@@ -20,7 +28,8 @@ export interface RedisSetNx {
 /** SET key NX EX ttl: atomic, shared by every replica, gone by itself once a proof is too old anyway. */
 export function redisReplayStore(redis: RedisSetNx, prefix: string): ReplayStore {
   return {
-    firstSeen: async (key, ttlSeconds) => (await redis.set(`${prefix}:dpop-jti:${key}`, '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX')) === 'OK',
+    firstSeen: async (key, ttlSeconds) =>
+      (await redis.set(`${prefix}:dpop-jti:${key}`, '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX')) === 'OK',
   };
 }
 
@@ -99,7 +108,8 @@ export async function verifyDpopProof(check: DpopCheck): Promise<void> {
     throw refuse('the proof is not a JWT');
   }
   if (header.typ !== 'dpop+jwt') throw refuse('typ must be dpop+jwt');
-  if (typeof header.alg !== 'string' || !check.algorithms.includes(header.alg)) throw refuse(`the algorithm ${JSON.stringify(header.alg ?? null)} is not allowed`);
+  if (typeof header.alg !== 'string' || !check.algorithms.includes(header.alg))
+    throw refuse(`the algorithm ${JSON.stringify(header.alg ?? null)} is not allowed`);
   const jwk = header.jwk as JWK | undefined;
   if (!jwk || typeof jwk !== 'object') throw refuse('the header carries no jwk');
   if ('d' in jwk || 'p' in jwk || 'k' in jwk) throw refuse('the jwk must be a public asymmetric key');
@@ -110,10 +120,12 @@ export async function verifyDpopProof(check: DpopCheck): Promise<void> {
   } catch {
     throw refuse('the signature does not verify with the jwk of its header');
   }
-  if ((await calculateJwkThumbprint(jwk, 'sha256')) !== check.jkt) throw refuse('it is not signed by the key the token is bound to (cnf.jkt)');
+  if ((await calculateJwkThumbprint(jwk, 'sha256')) !== check.jkt)
+    throw refuse('it is not signed by the key the token is bound to (cnf.jkt)');
   if (payload.htm !== check.method) throw refuse(`htm must be ${check.method}`);
   const expected = comparableUrl(check.url);
-  if (typeof payload.htu !== 'string' || comparableUrl(payload.htu) !== expected) throw refuse(`htu must be ${check.url}`);
+  if (typeof payload.htu !== 'string' || comparableUrl(payload.htu) !== expected)
+    throw refuse(`htu must be ${check.url}`);
   const now = check.nowSeconds ?? Math.floor(Date.now() / 1000);
   const window = check.windowSeconds ?? 60;
   const skew = check.skewSeconds ?? 5;
@@ -122,14 +134,27 @@ export async function verifyDpopProof(check: DpopCheck): Promise<void> {
   if (payload.iat < now - window - skew) throw refuse(`iat is more than ${window} s old`);
   const ath = createHash('sha256').update(check.accessToken).digest('base64url');
   if (payload.ath !== ath) throw refuse('ath is not the hash of the access token');
-  if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256) throw refuse('jti is required (at most 256 characters)');
+  if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256)
+    throw refuse('jti is required (at most 256 characters)');
   // Keyed by the key's thumbprint too, so one client cannot burn another's ids; kept past the window.
-  const first = await check.replay.firstSeen(`${check.jkt}:${createHash('sha256').update(payload.jti).digest('base64url')}`, window + 2 * skew);
+  const first = await check.replay.firstSeen(
+    `${check.jkt}:${createHash('sha256').update(payload.jti).digest('base64url')}`,
+    window + 2 * skew
+  );
   if (!first) throw refuse('this proof was used before (jti replayed)');
 }
 
 /** A client's DPoP proof for one request (RFC 9449 §4.2); the tests and outbound callers use it. */
-export async function signDpopProof(options: { privateKey: KeyLike; publicJwk: JWK; alg: string; htm: string; htu: string; accessToken?: string; jti?: string; iat?: number }): Promise<string> {
+export async function signDpopProof(options: {
+  privateKey: KeyLike;
+  publicJwk: JWK;
+  alg: string;
+  htm: string;
+  htu: string;
+  accessToken?: string;
+  jti?: string;
+  iat?: number;
+}): Promise<string> {
   // Only the public members go into the header.
   const { kty, crv, x, y, n, e } = options.publicJwk;
   const jwk = JSON.parse(JSON.stringify({ kty, crv, x, y, n, e })) as { kty: string };

@@ -1,4 +1,11 @@
-import { badRequest, notFound, OutcomeError, payloadTooLarge, toOutcomeError, unsupportedMediaType } from '@ipbro/outcome';
+import {
+  badRequest,
+  notFound,
+  OutcomeError,
+  payloadTooLarge,
+  toOutcomeError,
+  unsupportedMediaType,
+} from '@ipbro/outcome';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from './logger';
 import { closeLeavingBodyUnread, leavesBodyUnread } from './early-answer';
@@ -32,7 +39,7 @@ function fromHttpError(err: unknown): OutcomeError | undefined {
       return payloadTooLarge('The body is over the size limit');
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return unsupportedMediaType('The body\'s encoding or charset is not supported; send UTF-8 JSON uncompressed');
+      return unsupportedMediaType("The body's encoding or charset is not supported; send UTF-8 JSON uncompressed");
     case 'entity.parse.failed':
     case 'entity.verify.failed':
     case 'request.aborted':
@@ -43,7 +50,13 @@ function fromHttpError(err: unknown): OutcomeError | undefined {
   if (status !== undefined && status >= 400 && status < 500) {
     // e.g. a malformed %-escape in a path parameter: express marks it 400.
     const said = e.expose === true && typeof e.message === 'string' ? e.message : 'The request is malformed';
-    return new OutcomeError(status, [{ severity: 'error', code: status === 413 ? 'too-costly' : status === 415 ? 'not-supported' : 'invalid', diagnostics: said }]);
+    return new OutcomeError(status, [
+      {
+        severity: 'error',
+        code: status === 413 ? 'too-costly' : status === 415 ? 'not-supported' : 'invalid',
+        diagnostics: said,
+      },
+    ]);
   }
   return undefined;
 }

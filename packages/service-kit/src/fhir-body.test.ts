@@ -46,14 +46,23 @@ describe('bodies in flight are bounded per process', () => {
     const second = await RawConnection.open(url);
     second.send('POST', '/echo', { ...json, 'Content-Length': 4 * MB, Expect: '100-continue' });
     const refused = await second.next();
-    expect({ status: refused.status, retryAfter: refused.headers['retry-after'], connection: refused.headers.connection })
-      .toEqual({ status: 503, retryAfter: '2', connection: 'close' });
-    expect(JSON.parse(refused.body)).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'transient' }] });
+    expect({
+      status: refused.status,
+      retryAfter: refused.headers['retry-after'],
+      connection: refused.headers.connection,
+    }).toEqual({ status: 503, retryAfter: '2', connection: 'close' });
+    expect(JSON.parse(refused.body)).toMatchObject({
+      resourceType: 'OperationOutcome',
+      issue: [{ code: 'transient' }],
+    });
     await second.ended;
 
     first.write(bodyOf(4 * MB));
     const answered = await first.next();
-    expect({ status: answered.status, body: JSON.parse(answered.body) }).toEqual({ status: 200, body: { bytes: 4 * MB } });
+    expect({ status: answered.status, body: JSON.parse(answered.body) }).toEqual({
+      status: 200,
+      body: { bytes: 4 * MB },
+    });
     first.close();
 
     const third = await holding(4 * MB); // the first's bytes were freed
@@ -68,8 +77,11 @@ describe('bodies in flight are bounded per process', () => {
     const piece = 'x'.repeat(MB);
     for (let i = 0; i < 3; i++) chunked.write(`${MB.toString(16)}\r\n${piece}\r\n`);
     const refused = await chunked.next();
-    expect({ status: refused.status, retryAfter: refused.headers['retry-after'], connection: refused.headers.connection })
-      .toEqual({ status: 503, retryAfter: '2', connection: 'close' });
+    expect({
+      status: refused.status,
+      retryAfter: refused.headers['retry-after'],
+      connection: refused.headers.connection,
+    }).toEqual({ status: 503, retryAfter: '2', connection: 'close' });
     await chunked.ended;
     first.close();
   });

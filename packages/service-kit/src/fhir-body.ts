@@ -1,4 +1,10 @@
-import { badRequest, payloadTooLarge, serviceUnavailable, unsupportedMediaType, type OutcomeError } from '@ipbro/outcome';
+import {
+  badRequest,
+  payloadTooLarge,
+  serviceUnavailable,
+  unsupportedMediaType,
+  type OutcomeError,
+} from '@ipbro/outcome';
 import type { NextFunction, Request, Response } from 'express';
 import { BodyBytesInFlight } from './body-in-flight';
 import { sendWithheldContinue } from './server-guards';
@@ -118,18 +124,25 @@ function headerProblem(req: Request): OutcomeError | undefined {
   const [typePart, ...params] = (req.headers['content-type'] ?? '').split(';');
   const type = typePart.trim().toLowerCase();
   if (!ACCEPTED.includes(type)) {
-    return unsupportedMediaType(`Content-Type must be application/fhir+json or application/json, got ${JSON.stringify(type || null)}`);
+    return unsupportedMediaType(
+      `Content-Type must be application/fhir+json or application/json, got ${JSON.stringify(type || null)}`
+    );
   }
   // FHIR JSON is UTF-8 (RFC 8259 §8.1); another charset would be read wrong, so it is refused.
-  const charset = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('charset='))
-    ?.slice('charset='.length).replace(/"/g, '');
+  const charset = params
+    .map((p) => p.trim().toLowerCase())
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
     return unsupportedMediaType(`The charset must be utf-8, got ${JSON.stringify(charset)}`);
   }
   // Compressed bodies are not inflated here: a small gzip could expand past any limit.
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (encoding !== 'identity') {
-    return unsupportedMediaType(`Content-Encoding ${JSON.stringify(encoding)} is not supported; send the body uncompressed`);
+    return unsupportedMediaType(
+      `Content-Encoding ${JSON.stringify(encoding)} is not supported; send the body uncompressed`
+    );
   }
   return undefined;
 }
@@ -191,7 +204,8 @@ export function fhirJsonBody(options: FhirBodyOptions = {}) {
     const refused = headerProblem(req);
     if (refused) return next(refused);
     const declared = length === undefined ? undefined : Number(length);
-    if (declared !== undefined && declared > limit) return next(payloadTooLarge(`The body is ${declared} bytes; the limit is ${limit}`));
+    if (declared !== undefined && declared > limit)
+      return next(payloadTooLarge(`The body is ${declared} bytes; the limit is ${limit}`));
     let held = 0;
     if (declared !== undefined) {
       if (!inFlight.reserve(declared)) return next(busy(res));
@@ -199,11 +213,14 @@ export function fhirJsonBody(options: FhirBodyOptions = {}) {
     }
     res.once('close', () => inFlight.release(held));
     // A body of undeclared length takes its share of the bytes in flight as it arrives.
-    const hold = declared !== undefined ? undefined : (bytes: number): boolean => {
-      if (!inFlight.reserve(bytes)) return false;
-      held += bytes;
-      return true;
-    };
+    const hold =
+      declared !== undefined
+        ? undefined
+        : (bytes: number): boolean => {
+            if (!inFlight.reserve(bytes)) return false;
+            held += bytes;
+            return true;
+          };
     const charge = res.locals[BODY_CHARGE] as BodyCharge | undefined;
     const read = () => {
       sendWithheldContinue(req, res);

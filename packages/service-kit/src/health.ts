@@ -13,7 +13,10 @@ export function readyzHandler(checks: ReadinessCheck[]) {
     const results = await Promise.all(
       checks.map(async (c) => {
         try {
-          const reason = await Promise.race([c.check(), new Promise<string>((resolve) => setTimeout(() => resolve('timed out'), 2000).unref())]);
+          const reason = await Promise.race([
+            c.check(),
+            new Promise<string>((resolve) => setTimeout(() => resolve('timed out'), 2000).unref()),
+          ]);
           return { name: c.name, ok: typeof reason !== 'string', ...(typeof reason === 'string' ? { reason } : {}) };
         } catch (err) {
           return { name: c.name, ok: false, reason: (err as Error).message };

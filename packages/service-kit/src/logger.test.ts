@@ -18,9 +18,22 @@ function capture(level?: string) {
 
 test('JSON lines carrying the service; authorization, cookies and bodies are redacted', () => {
   const { logger, lines } = capture('info');
-  logger.info({ req: { headers: { authorization: 'Bearer eyJsecret', cookie: 'sid=1', host: 'x' }, body: { name: 'Kari' } }, headers: { authorization: 'Bearer b' }, authorization: 'Bearer c' }, 'hello');
+  logger.info(
+    {
+      req: { headers: { authorization: 'Bearer eyJsecret', cookie: 'sid=1', host: 'x' }, body: { name: 'Kari' } },
+      headers: { authorization: 'Bearer b' },
+      authorization: 'Bearer c',
+    },
+    'hello'
+  );
   expect(lines).toHaveLength(1);
-  const line = lines[0] as { service: string; msg: string; req: { headers: Record<string, string>; body: unknown }; headers: { authorization: string }; authorization: string };
+  const line = lines[0] as {
+    service: string;
+    msg: string;
+    req: { headers: Record<string, string>; body: unknown };
+    headers: { authorization: string };
+    authorization: string;
+  };
   expect(line).toMatchObject({ service: 'svc', msg: 'hello' });
   expect(line.req.headers).toEqual({ authorization: '[redacted]', cookie: '[redacted]', host: 'x' });
   expect(line.req.body).toBe('[redacted]');
@@ -35,7 +48,9 @@ test('the level comes from LOG_LEVEL; a wrong one is a ConfigError naming it', (
     process.env.LOG_LEVEL = 'warn';
     expect(createLogger('svc', { destination: new Writable({ write: (_c, _e, cb) => cb() }) }).level).toBe('warn');
     process.env.LOG_LEVEL = 'loud';
-    expect(() => createLogger('svc')).toThrow(new ConfigError('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"'));
+    expect(() => createLogger('svc')).toThrow(
+      new ConfigError('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"')
+    );
   } finally {
     if (saved === undefined) delete process.env.LOG_LEVEL;
     else process.env.LOG_LEVEL = saved;
@@ -53,7 +68,14 @@ describe('the default destination (stdout, written in batches)', () => {
   // Real processes on the built kit: what reaches a pipe, and when, is the point.
   const KIT = join(__dirname, '..', 'dist', 'index.js');
   const run = (body: string) => {
-    const child = spawn(process.execPath, ['-e', `const kit = require(${JSON.stringify(KIT)}); const logger = kit.createLogger('child', { level: 'info' });\n${body}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const kit = require(${JSON.stringify(KIT)}); const logger = kit.createLogger('child', { level: 'info' });\n${body}`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] }
+    );
     let out = '';
     child.stdout.on('data', (c) => (out += String(c)));
     return { child, out: () => out };
@@ -74,6 +96,11 @@ describe('the default destination (stdout, written in batches)', () => {
     const { child, out } = run(`for (let i = 0; i < 50; i++) logger.info({ i }, 'line'); process.exit(3);`);
     const [code] = await once(child, 'close'); // after its stdout has ended
     expect(code).toBe(3);
-    expect(out().trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(
+      out()
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { i: number }).i)
+    ).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
 });

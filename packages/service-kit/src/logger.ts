@@ -46,7 +46,10 @@ function flushAtExit(stream: ReturnType<typeof pino.destination>): void {
  * Authorization headers and message bodies never reach the log; log metadata (event, sender,
  * recipient, state), not content.
  */
-export function createLogger(service: string, options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
+export function createLogger(
+  service: string,
+  options: { level?: string; destination?: pino.DestinationStream } = {}
+): Logger {
   const level = options.level ?? loadConfig(logConfigSpec).LOG_LEVEL;
   return pino(
     {

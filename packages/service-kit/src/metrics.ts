@@ -32,7 +32,10 @@ export function metricsHandler(registry: Registry) {
   return async (_req: Request, res: Response): Promise<void> => {
     res.setHeader('Content-Type', registry.contentType);
     const own = await registry.metrics();
-    const shared = registry === processRegistry || processRegistry.getMetricsAsArray().length === 0 ? '' : await processRegistry.metrics();
+    const shared =
+      registry === processRegistry || processRegistry.getMetricsAsArray().length === 0
+        ? ''
+        : await processRegistry.metrics();
     res.end(shared ? `${own.replace(/\n*$/, '\n')}${shared}` : own);
   };
 }

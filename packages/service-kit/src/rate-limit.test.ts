@@ -27,7 +27,10 @@ beforeAll(async () => {
   const pair = await generateKeyPair('RS256');
   key = pair.privateKey;
   jwksFile = join(mkdtempSync(join(tmpdir(), 'ipbro-rate-')), 'jwks.json');
-  writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256' }] }));
+  writeFileSync(
+    jwksFile,
+    JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256' }] })
+  );
 });
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
@@ -35,10 +38,19 @@ afterAll(async () => {
 });
 
 const tokenOf = (clientId: string) =>
-  new SignJWT({ scope: 'ipbro:message.read', client_id: clientId, [ORGNR_CLAIM]: '997005562' }).setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' }).setIssuer('i').setAudience('a').setExpirationTime('5m').sign(key);
+  new SignJWT({ scope: 'ipbro:message.read', client_id: clientId, [ORGNR_CLAIM]: '997005562' })
+    .setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' })
+    .setIssuer('i')
+    .setAudience('a')
+    .setExpirationTime('5m')
+    .sign(key);
 
 async function service(stores: AuthStores, requests: number) {
-  const auth = createAuthenticator({ mode: 'jwt', issuer: 'i', audience: 'a', jwksFile, rateLimit: { requests, windowSeconds: 3600 } }, quiet, stores);
+  const auth = createAuthenticator(
+    { mode: 'jwt', issuer: 'i', audience: 'a', jwksFile, rateLimit: { requests, windowSeconds: 3600 } },
+    quiet,
+    stores
+  );
   const app = express();
   app.get('/r', auth.requireScope('ipbro:message.read'), (_req, res) => void res.json(authOf(res)));
   app.use(errorHandler(quiet));
@@ -62,7 +74,10 @@ test.each([
   const retryAfter = Number(refused.headers.get('retry-after'));
   expect(retryAfter).toBeGreaterThanOrEqual(1);
   expect(retryAfter).toBeLessThanOrEqual(3601);
-  expect(((await refused.json()) as { resourceType: string; issue: { code: string }[] })).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'throttled' }] });
+  expect((await refused.json()) as { resourceType: string; issue: { code: string }[] }).toMatchObject({
+    resourceType: 'OperationOutcome',
+    issue: [{ code: 'throttled' }],
+  });
   expect((await get(url, b)).status).toBe(200);
 });
 
@@ -100,7 +115,12 @@ test('the limiters count per window and per client', async () => {
 
 test('leased in blocks: one Redis call per block, replicas together never past the budget, concurrent takes wait for one lease', async () => {
   const calls: number[] = [];
-  const counting = { eval: (...a: Parameters<typeof redis.eval>) => { calls.push(Date.now()); return redis.eval(...a); } } as unknown as typeof redis;
+  const counting = {
+    eval: (...a: Parameters<typeof redis.eval>) => {
+      calls.push(Date.now());
+      return redis.eval(...a);
+    },
+  } as unknown as typeof redis;
   const limit = { requests: 250, windowSeconds: 3600 };
   const one = redisRateLimiter(counting, `${prefix}-lease`, limit, 100);
   const two = redisRateLimiter(counting, `${prefix}-lease`, limit, 100);
@@ -134,7 +154,12 @@ test('the limiters count body bytes: a body past what is left is refused and not
 
 test('bytes are leased in blocks of 1 % of the budget; a body larger than a block leases what it needs in one call', async () => {
   let calls = 0;
-  const counting = { eval: (...a: Parameters<typeof redis.eval>) => { calls++; return redis.eval(...a); } } as unknown as typeof redis;
+  const counting = {
+    eval: (...a: Parameters<typeof redis.eval>) => {
+      calls++;
+      return redis.eval(...a);
+    },
+  } as unknown as typeof redis;
   const l = redisRateLimiter(counting, `${prefix}-byte-lease`, { requests: 0, windowSeconds: 3600, bytes: 1_000_000 });
   expect(await l.take('w', { bytes: 250_000 })).toEqual({ ok: true });
   expect(calls).toBe(1);
@@ -170,10 +195,16 @@ describe('an authenticated client past its byte budget', () => {
     const conn = await RawConnection.open(url);
     conn.send('POST', '/b', { ...headers(t), 'Content-Length': 600 * KB }, bodyOf(600 * KB).slice(0, KB));
     const refused = await conn.next(); // the rest of the 600 kB is never sent
-    expect({ status: refused.status, connection: refused.headers.connection }).toEqual({ status: 429, connection: 'close' });
+    expect({ status: refused.status, connection: refused.headers.connection }).toEqual({
+      status: 429,
+      connection: 'close',
+    });
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(3600);
-    expect(JSON.parse(refused.body)).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'throttled' }] });
+    expect(JSON.parse(refused.body)).toMatchObject({
+      resourceType: 'OperationOutcome',
+      issue: [{ code: 'throttled' }],
+    });
     expect(JSON.parse(refused.body).issue[0].diagnostics).toContain('has used its 1048576 body bytes per 3600 s');
     await conn.ended;
     expect((await fetch(`${url}/b`, { method: 'POST', headers: headers(t), body: bodyOf(300 * KB) })).status).toBe(200);
@@ -204,17 +235,21 @@ describe('an authenticated client past its byte budget', () => {
       expect((await conn.next()).status).toBe(413);
       conn.close();
     }
-    expect((await fetch(`${url}/b`, { method: 'POST', headers: headers(t), body: bodyOf(1000 * KB) })).status).toBe(200);
+    expect((await fetch(`${url}/b`, { method: 'POST', headers: headers(t), body: bodyOf(1000 * KB) })).status).toBe(
+      200
+    );
     expect(parsed).toEqual([1000 * KB]);
   });
 
-  test('with bodyParsing \'app\' (read before the token check) the body is charged once the token is checked', async () => {
+  test("with bodyParsing 'app' (read before the token check) the body is charged once the token is checked", async () => {
     const { url, parsed } = await bodyService('app');
     const t = await tokenOf('client-app');
     expect((await fetch(`${url}/b`, { method: 'POST', headers: headers(t), body: bodyOf(600 * KB) })).status).toBe(200);
     const refused = await fetch(`${url}/b`, { method: 'POST', headers: headers(t), body: bodyOf(600 * KB) });
     expect(refused.status).toBe(429);
-    expect(((await refused.json()) as { issue: { diagnostics: string }[] }).issue[0].diagnostics).toContain('body bytes');
+    expect(((await refused.json()) as { issue: { diagnostics: string }[] }).issue[0].diagnostics).toContain(
+      'body bytes'
+    );
     expect(parsed).toEqual([600 * KB]);
   });
 });

@@ -46,7 +46,9 @@ function windowOf(limit: RateLimit, nowMs: number): Window {
 
 const OK: RateDecision = { ok: true };
 const refusal = (exhausted: 'requests' | 'bytes', untilMs: number): RateDecision => ({
-  ok: false, exhausted, retryAfterSeconds: Math.max(1, Math.ceil((untilMs - Date.now()) / 1000)),
+  ok: false,
+  exhausted,
+  retryAfterSeconds: Math.max(1, Math.ceil((untilMs - Date.now()) / 1000)),
 });
 
 interface Lease {
@@ -67,12 +69,20 @@ function leasedBudget(redis: RedisEval, key: string, budget: number, block: numb
     const now = Date.now();
     // A body larger than a block leases what it needs at once.
     const ask = Math.max(block, wanted);
-    const [count, ttl] = (await redis.eval(LEASE, 1, `${key}:${client}:${lease.index}`, endsMs - now + 1000, ask)) as [number, number];
+    const [count, ttl] = (await redis.eval(LEASE, 1, `${key}:${client}:${lease.index}`, endsMs - now + 1000, ask)) as [
+      number,
+      number,
+    ];
     const granted = Math.max(0, Math.min(ask, budget - (count - ask)));
     lease.left += granted;
     if (granted < ask) lease.spentUntilMs = now + Math.min(endsMs - now, ttl > 0 ? ttl : endsMs - now);
   };
-  const waitForLease = async (client: string, lease: Lease, amount: number, window: Window): Promise<number | undefined> => {
+  const waitForLease = async (
+    client: string,
+    lease: Lease,
+    amount: number,
+    window: Window
+  ): Promise<number | undefined> => {
     while (lease.left < amount && lease.spentUntilMs === undefined) {
       // One lease request at a time per client; concurrent requests wait for it.
       lease.pending ??= refill(client, lease, window.endsMs, amount - lease.left).finally(() => {
@@ -111,7 +121,10 @@ function leasedBudget(redis: RedisEval, key: string, budget: number, block: numb
  * what is left); what a replica leased and did not spend is lost to its client for that window.
  */
 export function redisRateLimiter(
-  redis: RedisEval, prefix: string, limit: RateLimit, block = Math.max(1, Math.min(100, Math.floor(limit.requests / 100)))
+  redis: RedisEval,
+  prefix: string,
+  limit: RateLimit,
+  block = Math.max(1, Math.min(100, Math.floor(limit.requests / 100)))
 ): RateLimiter {
   const bytes = limit.bytes ?? 0;
   const requestBudget = leasedBudget(redis, `${prefix}:rate`, limit.requests, block);

@@ -9,7 +9,10 @@ const KIT = join(__dirname, '..', 'dist', 'index.js');
 function run(wire: string, env: Record<string, string>) {
   const script = `const kit = require(${JSON.stringify(KIT)});
 kit.runService('svc', (env) => kit.loadConfig({ PORT: kit.read.port(), HOST: kit.read.string('127.0.0.1') }, env), ${wire});`;
-  const child = spawn(process.execPath, ['-e', script], { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-e', script], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (c) => (out += String(c)));
@@ -25,7 +28,9 @@ test('a wrong setting: one line naming it on stderr, exit 1, nothing wired', asy
 });
 
 test('a wiring that fails: one line on stderr, exit 1', async () => {
-  const p = run(`async () => { throw new Error('Redis refused: maxmemory-policy allkeys-lru'); }`, { PORT: String(await freePort()) });
+  const p = run(`async () => { throw new Error('Redis refused: maxmemory-policy allkeys-lru'); }`, {
+    PORT: String(await freePort()),
+  });
   const [code] = await once(p.child, 'exit');
   expect(code).toBe(1);
   expect(p.err()).toBe('svc: Redis refused: maxmemory-policy allkeys-lru\n');
@@ -41,11 +46,18 @@ test('wired, started, served; on SIGTERM the server stops and the wiring closes'
   })`;
   const p = run(wire, { PORT: String(port) });
   const end = Date.now() + 10_000;
-  while (!(await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  while (!(await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok && Date.now() < end)
+    await new Promise((r) => setTimeout(r, 50));
   p.child.kill('SIGTERM');
   const [code] = await once(p.child, 'exit');
   expect(code).toBe(0);
-  const messages = p.out().trim().split('\n').map((l) => JSON.parse(l) as { msg: string; port?: number });
-  expect(messages.map((m) => m.msg).filter((m) => ['start ran', 'listening', 'svc started', 'close ran'].includes(m))).toEqual(['start ran', 'listening', 'svc started', 'close ran']);
+  const messages = p
+    .out()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { msg: string; port?: number });
+  expect(
+    messages.map((m) => m.msg).filter((m) => ['start ran', 'listening', 'svc started', 'close ran'].includes(m))
+  ).toEqual(['start ran', 'listening', 'svc started', 'close ran']);
   expect(messages.find((m) => m.msg === 'svc started')?.port).toBe(port);
 });

@@ -25,7 +25,10 @@ export function runService<C extends { PORT: number; HOST: string }>(
   loadConfig: (env: Env) => C,
   wire: (config: C, logger: Logger) => Promise<WiredService>
 ): void {
-  const { config, logger } = exitOnConfigError(name, () => ({ config: loadConfig(process.env), logger: createLogger(name) }));
+  const { config, logger } = exitOnConfigError(name, () => ({
+    config: loadConfig(process.env),
+    logger: createLogger(name),
+  }));
   void (async () => {
     const service = await wire(config, logger);
     await service.start?.();

@@ -58,14 +58,20 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
       if (QUIET_PATHS.has(req.path)) return;
       const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
       httpMetrics.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
-      options.logger.info({ requestId: id, method: req.method, path: req.path, status: res.statusCode, ms: seconds * 1000 }, 'request');
+      options.logger.info(
+        { requestId: id, method: req.method, path: req.path, status: res.statusCode, ms: seconds * 1000 },
+        'request'
+      );
     });
     next();
   });
   app.get('/healthz', healthzHandler);
   app.get('/readyz', readyzHandler(options.readiness ?? []));
   app.get('/metrics', metricsHandler(registry));
-  const body = fhirJsonBody({ ...options.body, ...(options.bodyLimit !== undefined ? { limit: options.bodyLimit } : {}) });
+  const body = fhirJsonBody({
+    ...options.body,
+    ...(options.bodyLimit !== undefined ? { limit: options.bodyLimit } : {}),
+  });
   if (options.bodyParsing !== 'route') app.use(body);
   return { app, registry, body, finish: () => finishServiceApp(app) };
 }

@@ -17,6 +17,10 @@ const WRITE_READ = ['ipbro:message.write', 'ipbro:message.read'];
 export const DEMO_CLIENTS: DemoClient[] = [
   { clientId: 'hmr-dips', orgnr: DEMO_ORGS.hmr, scopes: WRITE_READ },
   { clientId: 'ous-dips', orgnr: DEMO_ORGS.ous, scopes: WRITE_READ },
-  ...[DEMO_ORGS.alesund, DEMO_ORGS.molde, DEMO_ORGS.oslo, DEMO_ORGS.trondheim, DEMO_ORGS.bergen].map((orgnr) => ({ clientId: `kommune-${orgnr}`, orgnr, scopes: WRITE_READ })),
+  ...[DEMO_ORGS.alesund, DEMO_ORGS.molde, DEMO_ORGS.oslo, DEMO_ORGS.trondheim, DEMO_ORGS.bergen].map((orgnr) => ({
+    clientId: `kommune-${orgnr}`,
+    orgnr,
+    scopes: WRITE_READ,
+  })),
   { clientId: 'ops', orgnr: DEMO_ORGS.hmr, scopes: ['ipbro:ops', 'ipbro:message.read'] },
 ];

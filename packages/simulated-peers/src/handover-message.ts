@@ -16,7 +16,8 @@ export function buildHandover(planCopy: Bundle, receiptEndpoint?: string): Bundl
   const hospitalUrl = header.destination?.[0]?.receiver?.reference;
   const hospital = bundle.entry!.find((e) => e.fullUrl === hospitalUrl && e.resource?.resourceType === 'Organization');
   const team = bundle.entry!.find((e) => e.resource?.resourceType === 'CareTeam')?.resource as CareTeam | undefined;
-  if (!hospital || !team) throw new Error('The plan copy names no hospital receiver in the bundle, or carries no CareTeam');
+  if (!hospital || !team)
+    throw new Error('The plan copy names no hospital receiver in the bundle, or carries no CareTeam');
   const doctorUrl = `urn:uuid:${randomUUID()}`;
   bundle.id = randomUUID();
   bundle.timestamp = new Date().toISOString();

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAuthenticator, createLogger, createServiceApp, SCOPES, authOf, type AuthContext } from '@ipbro/service-kit';
+import {
+  createAuthenticator,
+  createLogger,
+  createServiceApp,
+  SCOPES,
+  authOf,
+  type AuthContext,
+} from '@ipbro/service-kit';
 import { validateMessage } from '@ipbro/validation';
 import type { Bundle, MessageHeader, Patient } from '@medplum/fhirtypes';
 import express, { type Express } from 'express';
@@ -29,7 +36,11 @@ let hospital: string;
 let tokenRequests = 0;
 
 beforeAll(async () => {
-  const issuer = await createTokenIssuer({ issuer: 'http://issuer.test', audience: 'ipbro', clients: [{ clientId: 'hmr-dips', orgnr: '997005562', scopes: ['ipbro:message.write'] }] });
+  const issuer = await createTokenIssuer({
+    issuer: 'http://issuer.test',
+    audience: 'ipbro',
+    clients: [{ clientId: 'hmr-dips', orgnr: '997005562', scopes: ['ipbro:message.write'] }],
+  });
   // The issuer behind a counter of token requests.
   const counted = express();
   counted.use((req, _res, next) => {
@@ -40,20 +51,36 @@ beforeAll(async () => {
   const issuerUrl = await listen(counted);
   // A stand-in gateway that verifies the token the way the real one does and keeps what it got.
   const gw = createServiceApp({ name: 'gw', logger: quiet });
-  const auth = createAuthenticator({ mode: 'jwt', issuer: 'http://issuer.test', audience: 'ipbro', jwksUrl: `${issuerUrl}/.well-known/jwks.json` });
+  const auth = createAuthenticator({
+    mode: 'jwt',
+    issuer: 'http://issuer.test',
+    audience: 'ipbro',
+    jwksUrl: `${issuerUrl}/.well-known/jwks.json`,
+  });
   gw.app.post('/fhir/$process-message', auth.requireScope(SCOPES.write), (req, res) => {
     arrived.push({ body: req.body as Bundle, auth: authOf(res) });
     const id = ((req.body as Bundle).entry?.[0].resource as MessageHeader).id;
-    res.status(202).set('Location', `/messages/${id}`).json({ resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational' }] });
+    res
+      .status(202)
+      .set('Location', `/messages/${id}`)
+      .json({ resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational' }] });
   });
   const gatewayUrl = await listen(gw.finish());
   hospital = await listen(
-    createHospitalSimulator({ logger: quiet, gatewayUrl, token: clientCredentialsTokenSource({ tokenUrl: `${issuerUrl}/token`, clientId: 'hmr-dips' }), receiptEndpoint: 'http://hospital.test/fhir' })
+    createHospitalSimulator({
+      logger: quiet,
+      gatewayUrl,
+      token: clientCredentialsTokenSource({ tokenUrl: `${issuerUrl}/token`, clientId: 'hmr-dips' }),
+      receiptEndpoint: 'http://hospital.test/fhir',
+    })
   );
 });
 
 const send = (body?: unknown) =>
-  fetch(`${hospital}/send/meldeplikt`, { method: 'POST', ...(body === undefined ? {} : { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }) });
+  fetch(`${hospital}/send/meldeplikt`, {
+    method: 'POST',
+    ...(body === undefined ? {} : { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }),
+  });
 
 test('POST /send/meldeplikt posts the example meldeplikt with a fresh id and a token of the hospital', async () => {
   const res = await send();
@@ -71,27 +98,46 @@ test('POST /send/meldeplikt posts the example meldeplikt with a fresh id and a t
   const second = (await (await send()).json()) as { id: string };
   expect(second.id).not.toBe(answer.id);
   expect(tokenRequests).toBe(1); // the token is reused while it is valid
-  expect(((await (await fetch(`${hospital}/_sim/sent`)).json()) as { id: string; status: number }[]).slice(-2)).toEqual([
-    { id: answer.id, status: 202, location: `/messages/${answer.id}` },
-    { id: second.id, status: 202, location: `/messages/${second.id}` },
-  ]);
+  expect(((await (await fetch(`${hospital}/_sim/sent`)).json()) as { id: string; status: number }[]).slice(-2)).toEqual(
+    [
+      { id: answer.id, status: 202, location: `/messages/${answer.id}` },
+      { id: second.id, status: 202, location: `/messages/${second.id}` },
+    ]
+  );
 });
 
-test('a patient in the body takes the example patient\'s place, and the message is still valid', async () => {
+test("a patient in the body takes the example patient's place, and the message is still valid", async () => {
   // Synthetic fødselsnummer (month + 80) for 1990-07-01, check digits valid.
   const patient: Patient = {
     resourceType: 'Patient',
     identifier: [{ system: 'urn:oid:2.16.578.1.12.4.1.4.1', value: '01879090063' }],
     name: [{ family: 'Testesen', given: ['Kari'] }],
     birthDate: '1990-07-01',
-    address: [{ use: 'home', district: 'Molde', _district: { extension: [{ url: 'http://hl7.no/fhir/StructureDefinition/no-basis-municipalitycode', valueCoding: { system: 'urn:oid:2.16.578.1.12.4.1.1.3402', code: '1506' } }] } } as never],
+    address: [
+      {
+        use: 'home',
+        district: 'Molde',
+        _district: {
+          extension: [
+            {
+              url: 'http://hl7.no/fhir/StructureDefinition/no-basis-municipalitycode',
+              valueCoding: { system: 'urn:oid:2.16.578.1.12.4.1.1.3402', code: '1506' },
+            },
+          ],
+        },
+      } as never,
+    ],
   };
   const res = await send({ patient });
   expect(res.status).toBe(202);
   const bundle = (arrived.at(-1) as (typeof arrived)[number]).body;
   const patients = bundle.entry?.filter((e) => e.resource?.resourceType === 'Patient') ?? [];
   expect(patients).toHaveLength(1);
-  expect(patients[0].resource).toMatchObject({ id: 'pas', identifier: [{ value: '01879090063' }], birthDate: '1990-07-01' });
+  expect(patients[0].resource).toMatchObject({
+    id: 'pas',
+    identifier: [{ value: '01879090063' }],
+    birthDate: '1990-07-01',
+  });
   expect(validateMessage(bundle).issue?.filter((i) => i.severity === 'error')).toEqual([]);
 });
 
@@ -104,8 +150,16 @@ test('a body that is not a patient: 400 with an OperationOutcome, nothing sent',
 });
 
 test('receipts posted to /fhir/$process-message are listed at /_sim/received', async () => {
-  const receipt = { resourceType: 'Bundle', type: 'message', entry: [{ resource: { resourceType: 'MessageHeader', id: 'r-1', response: { identifier: 'm-1', code: 'ok' } } }] };
-  const res = await fetch(`${hospital}/fhir/$process-message`, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(receipt) });
+  const receipt = {
+    resourceType: 'Bundle',
+    type: 'message',
+    entry: [{ resource: { resourceType: 'MessageHeader', id: 'r-1', response: { identifier: 'm-1', code: 'ok' } } }],
+  };
+  const res = await fetch(`${hospital}/fhir/$process-message`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/fhir+json' },
+    body: JSON.stringify(receipt),
+  });
   expect(res.status).toBe(200);
   const listed = (await (await fetch(`${hospital}/_sim/received`)).json()) as { at: string; body: unknown }[];
   expect(listed).toHaveLength(1);
@@ -113,10 +167,18 @@ test('receipts posted to /fhir/$process-message are listed at /_sim/received', a
   expect(Number.isNaN(Date.parse(listed[0].at))).toBe(false);
 });
 
-test('the other helseforetak of the demo directory take messages at /{hospital}/fhir/$process-message, listed with the hospital\'s path', async () => {
+test("the other helseforetak of the demo directory take messages at /{hospital}/fhir/$process-message, listed with the hospital's path", async () => {
   const before = ((await (await fetch(`${hospital}/_sim/received`)).json()) as unknown[]).length;
-  const message = { resourceType: 'Bundle', type: 'message', entry: [{ resource: { resourceType: 'MessageHeader', id: 'h-1', eventCoding: { code: 'koordinator-handover' } } }] };
-  const res = await fetch(`${hospital}/ous/fhir/$process-message`, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(message) });
+  const message = {
+    resourceType: 'Bundle',
+    type: 'message',
+    entry: [{ resource: { resourceType: 'MessageHeader', id: 'h-1', eventCoding: { code: 'koordinator-handover' } } }],
+  };
+  const res = await fetch(`${hospital}/ous/fhir/$process-message`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/fhir+json' },
+    body: JSON.stringify(message),
+  });
   expect(res.status).toBe(200);
   const listed = (await (await fetch(`${hospital}/_sim/received`)).json()) as { hospital?: string; body: unknown }[];
   expect(listed.slice(before)).toEqual([expect.objectContaining({ hospital: 'ous', body: message })]);
@@ -128,25 +190,37 @@ test('POST /send/epikrise sends the example epikrise with a fresh id, to ?to=…
   const { id } = (await res.json()) as { id: string };
   const got = arrived.at(-1) as (typeof arrived)[number];
   expect(got.body.entry?.[0].resource).toMatchObject({ id, eventCoding: { code: 'epikrise' } });
-  expect(id).not.toBe(JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'epikrise.json'), 'utf8')).entry[0].resource.id);
+  expect(id).not.toBe(
+    JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract', 'epikrise.json'), 'utf8'))
+      .entry[0].resource.id
+  );
   expect(validateMessage(got.body).issue?.filter((i) => i.severity === 'error')).toEqual([]);
   const toMolde = await fetch(`${hospital}/send/epikrise?to=944305823`, { method: 'POST' });
   expect(toMolde.status).toBe(202);
   const moldeBody = (arrived.at(-1) as (typeof arrived)[number]).body;
-  expect(moldeBody.entry?.[0].resource).toMatchObject({ destination: [{ receiver: { identifier: { value: '944305823' } } }] });
+  expect(moldeBody.entry?.[0].resource).toMatchObject({
+    destination: [{ receiver: { identifier: { value: '944305823' } } }],
+  });
   expect(validateMessage(moldeBody).issue?.filter((i) => i.severity === 'error')).toEqual([]);
 });
 
-test('POST /send/koordinator-handover: the hospital hands the contract\'s plan to the home kommune; the message is valid', async () => {
+test("POST /send/koordinator-handover: the hospital hands the contract's plan to the home kommune; the message is valid", async () => {
   const res = await fetch(`${hospital}/send/koordinator-handover`, { method: 'POST' });
   expect(res.status).toBe(202);
   const { id } = (await res.json()) as { id: string };
   const got = arrived.at(-1) as (typeof arrived)[number];
   const header = got.body.entry?.[0].resource as MessageHeader;
-  expect(header).toMatchObject({ id, eventCoding: { code: 'koordinator-handover' }, source: { endpoint: 'http://hospital.test/fhir' } });
+  expect(header).toMatchObject({
+    id,
+    eventCoding: { code: 'koordinator-handover' },
+    source: { endpoint: 'http://hospital.test/fhir' },
+  });
   expect(header.destination).toBeUndefined();
   const sender = got.body.entry?.find((e) => e.fullUrl === header.sender?.reference)?.resource;
-  expect(sender).toMatchObject({ resourceType: 'Organization', identifier: expect.arrayContaining([{ system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: '997005562' }]) });
+  expect(sender).toMatchObject({
+    resourceType: 'Organization',
+    identifier: expect.arrayContaining([{ system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: '997005562' }]),
+  });
   const roles = JSON.stringify(got.body.entry?.find((e) => e.resource?.resourceType === 'CareTeam')?.resource);
   expect(roles).toContain('"code":"midlertidig-koordinator"');
   expect(roles).toContain('"code":"koordinator"');

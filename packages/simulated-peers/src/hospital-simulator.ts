@@ -30,7 +30,12 @@ export interface SentMessage {
 const EXAMPLES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'contract');
 const EXAMPLE = join(EXAMPLES, 'meldeplikt.json');
 /** The organisasjonsnummer of the demo directory's helseforetak, by the path their koordinerende enhet takes messages at. */
-const HOSPITAL_ORGNR: Record<string, string> = { '': '997005562', ous: '993467049', stolav: '883974832', bergen: '983974724' };
+const HOSPITAL_ORGNR: Record<string, string> = {
+  '': '997005562',
+  ous: '993467049',
+  stolav: '883974832',
+  bergen: '983974724',
+};
 const example = (file: string): Bundle => JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8')) as Bundle;
 /** The documents a hospital sends: the contract's epikrise, and a handover built from its plan copy (which comes from a kommune). */
 const DOCUMENTS: Record<string, () => Bundle> = {
@@ -48,15 +53,21 @@ export function buildDocument(template: Bundle, to?: { orgnr: string; via: strin
   if (to !== undefined) {
     if (!/^\d{9}$/.test(to.orgnr)) throw badRequest('to must be an organisasjonsnummer (9 digits)', 'to');
     const header = bundle.entry![0].resource as MessageHeader;
-    header.destination = [{ endpoint: to.via, receiver: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: to.orgnr } } }];
+    header.destination = [
+      { endpoint: to.via, receiver: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: to.orgnr } } },
+    ];
   }
   return bundle;
 }
 
 /** The patient to send: a Patient resource, `{ "patient": Patient }`, or nothing (the template's). */
 function patientFrom(body: unknown): Patient | undefined {
-  if (body === undefined || body === null || (typeof body === 'object' && Object.keys(body).length === 0)) return undefined;
-  const candidate = (body as { resourceType?: string; patient?: unknown }).resourceType === 'Patient' ? body : (body as { patient?: unknown }).patient;
+  if (body === undefined || body === null || (typeof body === 'object' && Object.keys(body).length === 0))
+    return undefined;
+  const candidate =
+    (body as { resourceType?: string; patient?: unknown }).resourceType === 'Patient'
+      ? body
+      : (body as { patient?: unknown }).patient;
   if (!candidate || typeof candidate !== 'object' || (candidate as Patient).resourceType !== 'Patient') {
     throw badRequest('Send a FHIR Patient, { "patient": Patient }, or no body for the example patient', '$this');
   }
@@ -108,7 +119,11 @@ export function createHospitalSimulator(options: HospitalSimulatorOptions): Expr
     const id = (bundle.entry?.[0].resource as MessageHeader).id as string;
     const answer = await fetch(`${options.gatewayUrl}/fhir/$process-message`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${await options.token()}`, 'X-Request-Id': id },
+      headers: {
+        'Content-Type': 'application/fhir+json',
+        Authorization: `Bearer ${await options.token()}`,
+        'X-Request-Id': id,
+      },
       body: JSON.stringify(bundle),
     });
     const location = answer.headers.get('location') ?? undefined;
@@ -138,7 +153,8 @@ export function createHospitalSimulator(options: HospitalSimulatorOptions): Expr
     try {
       const make = Object.hasOwn(DOCUMENTS, String(req.params.event)) ? DOCUMENTS[String(req.params.event)] : undefined;
       if (!make) throw badRequest(`Send meldeplikt, ${Object.keys(DOCUMENTS).join(' or ')}`, 'event');
-      const to = typeof req.query.to === 'string' ? { orgnr: req.query.to, via: `${options.gatewayUrl}/fhir` } : undefined;
+      const to =
+        typeof req.query.to === 'string' ? { orgnr: req.query.to, via: `${options.gatewayUrl}/fhir` } : undefined;
       await send(buildDocument(make(), to, options.receiptEndpoint), res, String(req.params.event));
     } catch (err) {
       next(err);
@@ -164,11 +180,19 @@ export function createHospitalSimulator(options: HospitalSimulatorOptions): Expr
       const orgnr = HOSPITAL_ORGNR[hospital ?? ''] ?? HOSPITAL_ORGNR[''];
       const name = 'Koordinerende enhet (simulert sykehus)';
       const from = { name, source: `${name}, fagsystem`, endpoint: `urn:ipbro:sim:hospital:${orgnr}`, orgnr };
-      res.status(200).type('application/fhir+json').send(JSON.stringify(receiptFrom(header.id, 'ok', from, header.eventCoding.code)));
+      res
+        .status(200)
+        .type('application/fhir+json')
+        .send(JSON.stringify(receiptFrom(header.id, 'ok', from, header.eventCoding.code)));
       return;
     }
     options.logger.info({ answers: header?.response?.identifier, code: header?.response?.code }, 'receipt received');
-    res.status(200).json({ resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: 'received' }] });
+    res
+      .status(200)
+      .json({
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'information', code: 'informational', diagnostics: 'received' }],
+      });
   };
   kit.app.post('/fhir/$process-message', takeMessage);
   kit.app.post('/:hospital/fhir/$process-message', takeMessage);

@@ -6,27 +6,53 @@ import { createKommuneSimulator, type KommuneSimulator } from './kommune-simulat
 
 // The simulator on real HTTP (ephemeral ports), with a stand-in gateway for the 'later' receipts.
 const quiet = createLogger('test', { destination: new Writable({ write: (_c, _e, cb) => cb() }) });
-const message = (id: string, event = 'meldeplikt') => JSON.stringify({ resourceType: 'Bundle', type: 'message', entry: [{ resource: { resourceType: 'MessageHeader', id, eventCoding: { code: event } } }] });
+const message = (id: string, event = 'meldeplikt') =>
+  JSON.stringify({
+    resourceType: 'Bundle',
+    type: 'message',
+    entry: [{ resource: { resourceType: 'MessageHeader', id, eventCoding: { code: event } } }],
+  });
 const servers: Server[] = [];
 const sims: KommuneSimulator[] = [];
-const listen = (app: express.Express) => new Promise<string>((resolve) => {
-  const s = app.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(s.address() as { port: number }).port}`));
-  servers.push(s);
-});
+const listen = (app: express.Express) =>
+  new Promise<string>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(s.address() as { port: number }).port}`));
+    servers.push(s);
+  });
 afterAll(async () => {
   for (const sim of sims) sim.close();
   for (const s of servers) s.closeAllConnections();
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
 });
-async function start(options: Partial<Parameters<typeof createKommuneSimulator>[0]> = {}): Promise<{ sim: KommuneSimulator; base: string; post: (id: string, k?: string) => Promise<globalThis.Response> }> {
+async function start(
+  options: Partial<Parameters<typeof createKommuneSimulator>[0]> = {}
+): Promise<{ sim: KommuneSimulator; base: string; post: (id: string, k?: string) => Promise<globalThis.Response> }> {
   const sim = createKommuneSimulator({ logger: quiet, ...options });
   sims.push(sim);
   const base = await listen(sim.app);
-  const post = (id: string, k = '1508') => fetch(`${base}/kommune/${k}/ke/$process-message`, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json' }, body: message(id) });
+  const post = (id: string, k = '1508') =>
+    fetch(`${base}/kommune/${k}/ke/$process-message`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/fhir+json' },
+      body: message(id),
+    });
   return { sim, base, post };
 }
-const put = (base: string, body: object) => fetch(`${base}/_sim/behaviour`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-const receivedAt = async (base: string, q = '') => (await (await fetch(`${base}/_sim/received${q}`)).json()) as { id: string; kommune: string; count: number; event: string; at: string; answer: string }[];
+const put = (base: string, body: object) =>
+  fetch(`${base}/_sim/behaviour`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+const receivedAt = async (base: string, q = '') =>
+  (await (await fetch(`${base}/_sim/received${q}`)).json()) as {
+    id: string;
+    kommune: string;
+    count: number;
+    event: string;
+    at: string;
+    answer: string;
+  }[];
 
 test('ok: 200 with a receipt message naming the received id, sent by the kommune', async () => {
   const { post } = await start();
@@ -43,19 +69,28 @@ test('ok: 200 with a receipt message naming the received id, sent by the kommune
 
 test('a failure sequence per kommune, set over the control API; other kommuner keep the default', async () => {
   const { base, post } = await start();
-  expect((await put(base, { kommune: '1508', mode: 'fail', sequence: ['503', 'fatal-error', 'transient-error', 'ok'] })).status).toBe(200);
+  expect(
+    (await put(base, { kommune: '1508', mode: 'fail', sequence: ['503', 'fatal-error', 'transient-error', 'ok'] }))
+      .status
+  ).toBe(200);
   const a = await post('a');
   expect(a.status).toBe(503);
   expect(((await a.json()) as any).issue[0]).toMatchObject({ severity: 'error', code: 'transient' });
   const fatal = (await (await post('b')).json()) as any;
   expect(fatal.entry[0].resource.response).toMatchObject({ identifier: 'b', code: 'fatal-error' });
   expect(fatal.entry.at(-1).resource).toMatchObject({ resourceType: 'OperationOutcome' });
-  expect(((await (await post('c')).json()) as any).entry[0].resource.response).toMatchObject({ code: 'transient-error' });
+  expect(((await (await post('c')).json()) as any).entry[0].resource.response).toMatchObject({
+    code: 'transient-error',
+  });
   expect(((await (await post('d')).json()) as any).entry[0].resource.response).toEqual({ identifier: 'd', code: 'ok' });
   expect(((await (await post('e')).json()) as any).entry[0].resource.response.code).toBe('ok'); // the last answer repeats
   expect((await post('x', '1506')).status).toBe(200);
   // Only what was taken is listed: refused messages are not received.
-  expect((await receivedAt(base)).map((r) => [r.kommune, r.id])).toEqual([['1508', 'd'], ['1508', 'e'], ['1506', 'x']]);
+  expect((await receivedAt(base)).map((r) => [r.kommune, r.id])).toEqual([
+    ['1508', 'd'],
+    ['1508', 'e'],
+    ['1506', 'x'],
+  ]);
   expect((await receivedAt(base, '?kommune=1506')).map((r) => r.id)).toEqual(['x']);
 });
 
@@ -80,9 +115,11 @@ test('timeout: the request is held (listed at /_sim/held), then 504; the message
     if (((await (await fetch(`${base}/_sim/held`)).json()) as unknown[]).length) break;
     await new Promise((r) => setTimeout(r, 10));
   }
-  expect((await (await fetch(`${base}/_sim/held`)).json())).toEqual([expect.objectContaining({ id: 'slow', kommune: '1508' })]);
+  expect(await (await fetch(`${base}/_sim/held`)).json()).toEqual([
+    expect.objectContaining({ id: 'slow', kommune: '1508' }),
+  ]);
   expect((await pending).status).toBe(504);
-  expect((await (await fetch(`${base}/_sim/held`)).json())).toEqual([]);
+  expect(await (await fetch(`${base}/_sim/held`)).json()).toEqual([]);
   const retry = await post('slow');
   expect(retry.status).toBe(200);
   expect(((await retry.json()) as any).entry[0].resource.response).toEqual({ identifier: 'slow', code: 'ok' });
@@ -93,7 +130,11 @@ test('later: 202 at once, then the receipt is posted to the gateway as the kommu
   const got: { body: any; org?: string; auth?: string }[] = [];
   const gateway = express();
   gateway.post('/fhir/$process-message', express.json({ type: 'application/fhir+json' }), (req, res) => {
-    got.push({ body: req.body, org: req.headers['x-ipbro-org'] as string | undefined, auth: req.headers.authorization });
+    got.push({
+      body: req.body,
+      org: req.headers['x-ipbro-org'] as string | undefined,
+      auth: req.headers.authorization,
+    });
     res.status(200).end();
   });
   const gatewayUrl = await listen(gateway);
@@ -114,7 +155,14 @@ test('later: 202 at once, then the receipt is posted to the gateway as the kommu
   expect((await post('m-1')).status).toBe(202);
 
   const tokens: string[] = [];
-  const { post: postMolde } = await start({ gatewayUrl, behaviour: { sequence: ['later'], laterMs: 10 }, token: async (orgnr) => { tokens.push(orgnr); return `tok-${orgnr}`; } });
+  const { post: postMolde } = await start({
+    gatewayUrl,
+    behaviour: { sequence: ['later'], laterMs: 10 },
+    token: async (orgnr) => {
+      tokens.push(orgnr);
+      return `tok-${orgnr}`;
+    },
+  });
   expect((await postMolde('m-2', '1506')).status).toBe(202);
   await waitFor(2);
   expect(got).toHaveLength(2);
@@ -132,7 +180,11 @@ test('the control API: reset forgets, a wrong behaviour is a 400 OperationOutcom
   expect(bad.status).toBe(400);
   expect(((await bad.json()) as any).issue[0]).toMatchObject({ severity: 'error', expression: ['sequence[1]'] });
   expect((await put(base, { kommune: 'Ålesund', mode: 'ok' })).status).toBe(400);
-  const notMessage = await fetch(`${base}/kommune/1508/ke/$process-message`, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json' }, body: JSON.stringify({ resourceType: 'Patient' }) });
+  const notMessage = await fetch(`${base}/kommune/1508/ke/$process-message`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/fhir+json' },
+    body: JSON.stringify({ resourceType: 'Patient' }),
+  });
   expect(notMessage.status).toBe(400);
   expect(((await notMessage.json()) as any).resourceType).toBe('OperationOutcome');
 });

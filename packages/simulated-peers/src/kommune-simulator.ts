@@ -53,7 +53,14 @@ export interface KommuneSimulator {
 }
 
 /** The demo directory's kommuner. */
-const DEMO_ORGNR: Record<string, string> = { '1508': '942953119', '1506': '944305823', '0301': '958380852', '5001': '942391080', '4601': '964338132', '1112': '964978840' };
+const DEMO_ORGNR: Record<string, string> = {
+  '1508': '942953119',
+  '1506': '944305823',
+  '0301': '958380852',
+  '5001': '942391080',
+  '4601': '964338132',
+  '1112': '964978840',
+};
 
 interface Answer {
   status: number;
@@ -92,7 +99,13 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): Kommun
     const orgnr = orgnrOf(kommune);
     await post(orgnr, receiptFor(messageId, 'ok', kommune, orgnr, event), { event: 'receipt', messageId });
   };
-  const answers = kommuneAnswerer({ logger: log, timers, orgnrOf, post, ...(options.answer ? { initial: options.answer } : {}) });
+  const answers = kommuneAnswerer({
+    logger: log,
+    timers,
+    orgnrOf,
+    post,
+    ...(options.answer ? { initial: options.answer } : {}),
+  });
   const scheduleSvar = (body: Bundle, kommune: string, key: string) =>
     answers.schedule(body, kommune, (svar) => {
       const r = received.get(key);
@@ -108,9 +121,13 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): Kommun
 
   kit.app.post('/kommune/:kommune/ke/$process-message', (req: Request, res: Response) => {
     const kommune = String(req.params.kommune);
-    const header = req.body?.resourceType === 'Bundle' && req.body.type === 'message' ? req.body.entry?.[0]?.resource : undefined;
+    const header =
+      req.body?.resourceType === 'Bundle' && req.body.type === 'message' ? req.body.entry?.[0]?.resource : undefined;
     if (header?.resourceType !== 'MessageHeader' || typeof header.id !== 'string') {
-      throw badRequest('not a FHIR message: a Bundle of type message whose first entry is a MessageHeader with an id', 'Bundle.entry[0].resource');
+      throw badRequest(
+        'not a FHIR message: a Bundle of type message whose first entry is a MessageHeader with an id',
+        'Bundle.entry[0].resource'
+      );
     }
     const id: string = header.id;
     const event: string = header.eventCoding?.code ?? 'meldeplikt';
@@ -142,7 +159,8 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): Kommun
       const a = { status: 202, body: informationOutcome('received; the receipt follows') };
       take(a);
       send(res, a);
-      const receiptThenSvar = () => void postReceipt(id, event, kommune).then(() => scheduleSvar(req.body as Bundle, kommune, key));
+      const receiptThenSvar = () =>
+        void postReceipt(id, event, kommune).then(() => scheduleSvar(req.body as Bundle, kommune, key));
       if (answer === 'later') timers.later(behaviour.laterMs ?? 500, receiptThenSvar);
     } else if (answer === 'timeout') {
       // Taken, but the answer does not come in time: the sender times out (or dies) and retries.
@@ -150,13 +168,19 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): Kommun
       held.set(key, { id, kommune, at: new Date().toISOString(), res });
       const release = () => {
         held.delete(key);
-        send(res, { status: 504, body: operationOutcome([errorIssue('timeout', 'the koordinerende enhet did not answer in time (simulated)')]) });
+        send(res, {
+          status: 504,
+          body: operationOutcome([errorIssue('timeout', 'the koordinerende enhet did not answer in time (simulated)')]),
+        });
       };
       res.on('close', () => held.delete(key));
       timers.later(behaviour.holdMs ?? 60_000, release);
     } else {
       const status = Number(answer);
-      send(res, { status, body: operationOutcome([errorIssue(status >= 500 ? 'transient' : 'invalid', `simulated ${answer}`)]) });
+      send(res, {
+        status,
+        body: operationOutcome([errorIssue(status >= 500 ? 'transient' : 'invalid', `simulated ${answer}`)]),
+      });
     }
   });
 
@@ -181,7 +205,8 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): Kommun
   kit.app.put('/_sim/behaviour', (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const { kommune, ...rest } = body;
-    if (kommune !== undefined && (typeof kommune !== 'string' || !/^\d{4}$/.test(kommune))) throw badRequest('kommune must be a kommunenummer (four digits)', 'kommune');
+    if (kommune !== undefined && (typeof kommune !== 'string' || !/^\d{4}$/.test(kommune)))
+      throw badRequest('kommune must be a kommunenummer (four digits)', 'kommune');
     const behaviour = parseBehaviour(rest);
     setBehaviour(behaviour, kommune as string | undefined);
     res.json({ ...(kommune ? { kommune } : {}), behaviour });
@@ -225,7 +250,9 @@ export function createKommuneSimulator(options: KommuneSimulatorOptions): Kommun
   // The EHRs sit in front of the koordinerende enheter' app: they take raw Binary uploads, which the
   // app's FHIR-JSON-only body parser would refuse.
   const app = express();
-  app.use('/kommune/:kommune/fhir', (req: Request, res: Response, next) => fhirPeer(String(req.params.kommune)).app(req, res, next));
+  app.use('/kommune/:kommune/fhir', (req: Request, res: Response, next) =>
+    fhirPeer(String(req.params.kommune)).app(req, res, next)
+  );
   app.use(kit.finish());
   return { app, received, setBehaviour, setAnswer: answers.set, reset, close, fhirPeer };
 }

@@ -7,7 +7,13 @@ const ORGNR_SYSTEM = 'urn:oid:2.16.578.1.12.4.1.4.101';
  * The koordinerende enhet's receipt: a message Bundle whose MessageHeader.response names the
  * received message id and how it went, sent by the kommune (Organization with organisasjonsnummer).
  */
-export function receiptFor(messageId: string, code: 'ok' | 'transient-error' | 'fatal-error', kommune: string, orgnr: string, event = 'meldeplikt'): object {
+export function receiptFor(
+  messageId: string,
+  code: 'ok' | 'transient-error' | 'fatal-error',
+  kommune: string,
+  orgnr: string,
+  event = 'meldeplikt'
+): object {
   const name = `Kommune ${kommune}, koordinerende enhet`;
   const from = { name, source: `${name} (simulert)`, endpoint: `urn:ipbro:sim:kommune:${kommune}`, orgnr };
   return receiptFrom(messageId, code, from, event);
@@ -22,14 +28,22 @@ export function receiptFrom(
 ): object {
   const orgUrl = `urn:uuid:${randomUUID()}`;
   const outcomeUrl = `urn:uuid:${randomUUID()}`;
-  const diagnostics = code === 'ok' ? undefined : code === 'fatal-error' ? 'E35 pasienten er ukjent hos mottaker (simulert)' : 'fagsystemet er midlertidig utilgjengelig (simulert)';
+  const diagnostics =
+    code === 'ok'
+      ? undefined
+      : code === 'fatal-error'
+        ? 'E35 pasienten er ukjent hos mottaker (simulert)'
+        : 'fagsystemet er midlertidig utilgjengelig (simulert)';
   return {
-    resourceType: 'Bundle', type: 'message', timestamp: new Date().toISOString(),
+    resourceType: 'Bundle',
+    type: 'message',
+    timestamp: new Date().toISOString(),
     entry: [
       {
         fullUrl: `urn:uuid:${randomUUID()}`,
         resource: {
-          resourceType: 'MessageHeader', id: randomUUID(),
+          resourceType: 'MessageHeader',
+          id: randomUUID(),
           eventCoding: { system: EVENT_SYSTEM, code: event },
           source: { name: from.source, endpoint: from.endpoint },
           sender: { reference: orgUrl },
@@ -38,9 +52,23 @@ export function receiptFrom(
       },
       {
         fullUrl: orgUrl,
-        resource: { resourceType: 'Organization', identifier: [{ system: ORGNR_SYSTEM, value: from.orgnr }], name: from.name },
+        resource: {
+          resourceType: 'Organization',
+          identifier: [{ system: ORGNR_SYSTEM, value: from.orgnr }],
+          name: from.name,
+        },
       },
-      ...(diagnostics ? [{ fullUrl: outcomeUrl, resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: code === 'fatal-error' ? 'processing' : 'transient', diagnostics }] } }] : []),
+      ...(diagnostics
+        ? [
+            {
+              fullUrl: outcomeUrl,
+              resource: {
+                resourceType: 'OperationOutcome',
+                issue: [{ severity: 'error', code: code === 'fatal-error' ? 'processing' : 'transient', diagnostics }],
+              },
+            },
+          ]
+        : []),
     ],
   };
 }

@@ -1,6 +1,17 @@
 import { ORGNR_CLAIM } from '@ipbro/service-kit';
 import express, { type Express, type RequestHandler } from 'express';
-import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importJWK, importPKCS8, jwtVerify, SignJWT, type JWK, type KeyLike } from 'jose';
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  exportPKCS8,
+  generateKeyPair,
+  importJWK,
+  importPKCS8,
+  jwtVerify,
+  SignJWT,
+  type JWK,
+  type KeyLike,
+} from 'jose';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
@@ -75,7 +86,12 @@ export async function createTokenIssuer(options: TokenIssuerOptions): Promise<To
   const lifetime = options.lifetimeSeconds ?? 300;
 
   const mint: TokenIssuer['mint'] = async (c) =>
-    new SignJWT({ scope: c.scope ?? '', client_id: c.clientId ?? 'demo', ...(c.orgnr ? { [ORGNR_CLAIM]: c.orgnr } : {}), ...(c.extra ?? {}) })
+    new SignJWT({
+      scope: c.scope ?? '',
+      client_id: c.clientId ?? 'demo',
+      ...(c.orgnr ? { [ORGNR_CLAIM]: c.orgnr } : {}),
+      ...(c.extra ?? {}),
+    })
       .setProtectedHeader({ alg: 'RS256', kid, typ: 'at+jwt' })
       .setIssuer(c.issuer ?? options.issuer)
       .setAudience(c.audience ?? options.audience)
@@ -91,22 +107,39 @@ export async function createTokenIssuer(options: TokenIssuerOptions): Promise<To
   app.get('/.well-known/jwks.json', (_req, res) => {
     res.json(jwks);
   });
-  app.post('/token', express.urlencoded({ extended: false, limit: '16kb' }), tokenHandler(options, checkAssertion, mint, lifetime));
+  app.post(
+    '/token',
+    express.urlencoded({ extended: false, limit: '16kb' }),
+    tokenHandler(options, checkAssertion, mint, lifetime)
+  );
   return { app, jwks, kid, mint };
 }
 
-type AssertionCheck = (client: DemoClient, assertion: string | undefined, tokenEndpoint: string) => Promise<string | undefined>;
+type AssertionCheck = (
+  client: DemoClient,
+  assertion: string | undefined,
+  tokenEndpoint: string
+) => Promise<string | undefined>;
 
 /** RFC 7523 §3: iss = sub = client_id, aud this issuer or its token endpoint, exp soon, jti never seen. */
 function assertionChecker(issuer: string): AssertionCheck {
   // Assertion ids seen, until their exp: an assertion is good for one token request only.
   const usedAssertions = new Map<string, number>();
-  return async (client: DemoClient, assertion: string | undefined, tokenEndpoint: string): Promise<string | undefined> => {
+  return async (
+    client: DemoClient,
+    assertion: string | undefined,
+    tokenEndpoint: string
+  ): Promise<string | undefined> => {
     if (!client.publicJwk) return undefined;
     if (!assertion) return 'this client must authenticate with private_key_jwt (client_assertion)';
     try {
       const key = await importJWK(client.publicJwk, client.publicJwk.alg ?? 'RS256');
-      const { payload } = await jwtVerify(assertion, key, { issuer: client.clientId, subject: client.clientId, audience: [issuer, tokenEndpoint], requiredClaims: ['exp', 'jti'] });
+      const { payload } = await jwtVerify(assertion, key, {
+        issuer: client.clientId,
+        subject: client.clientId,
+        audience: [issuer, tokenEndpoint],
+        requiredClaims: ['exp', 'jti'],
+      });
       const now = Math.floor(Date.now() / 1000);
       if ((payload.exp as number) - now > 300) return 'the client assertion lives too long (over 300 s)';
       for (const [jti, exp] of usedAssertions) if (exp < now) usedAssertions.delete(jti);
@@ -121,25 +154,46 @@ function assertionChecker(issuer: string): AssertionCheck {
 }
 
 /** POST /token: the client_credentials grant, answered as RFC 6749 §5 says. */
-function tokenHandler(options: TokenIssuerOptions, checkAssertion: AssertionCheck, mint: TokenIssuer['mint'], lifetime: number): RequestHandler {
+function tokenHandler(
+  options: TokenIssuerOptions,
+  checkAssertion: AssertionCheck,
+  mint: TokenIssuer['mint'],
+  lifetime: number
+): RequestHandler {
   return async (req, res, next) => {
     try {
       const body = (req.body ?? {}) as Record<string, string | undefined>;
       // RFC 6749 §5.2 error answers.
       if (body.grant_type !== 'client_credentials') {
-        res.status(400).json({ error: 'unsupported_grant_type', error_description: 'Only client_credentials is supported' });
+        res
+          .status(400)
+          .json({ error: 'unsupported_grant_type', error_description: 'Only client_credentials is supported' });
         return;
       }
       const client = options.clients.find((c) => c.clientId === body.client_id);
       if (!client) {
-        res.status(400).json({ error: 'invalid_client', error_description: `Unknown client_id ${JSON.stringify(body.client_id ?? null)}` });
+        res
+          .status(400)
+          .json({
+            error: 'invalid_client',
+            error_description: `Unknown client_id ${JSON.stringify(body.client_id ?? null)}`,
+          });
         return;
       }
       if (body.client_assertion_type !== undefined && body.client_assertion_type !== CLIENT_ASSERTION_TYPE) {
-        res.status(400).json({ error: 'invalid_client', error_description: `client_assertion_type must be ${CLIENT_ASSERTION_TYPE}` });
+        res
+          .status(400)
+          .json({
+            error: 'invalid_client',
+            error_description: `client_assertion_type must be ${CLIENT_ASSERTION_TYPE}`,
+          });
         return;
       }
-      const refused = await checkAssertion(client, body.client_assertion, `${req.protocol}://${req.headers.host}/token`);
+      const refused = await checkAssertion(
+        client,
+        body.client_assertion,
+        `${req.protocol}://${req.headers.host}/token`
+      );
       if (refused) {
         res.status(401).json({ error: 'invalid_client', error_description: refused });
         return;
@@ -148,12 +202,22 @@ function tokenHandler(options: TokenIssuerOptions, checkAssertion: AssertionChec
       const asked = body.scope?.split(' ').filter(Boolean);
       const unknown = asked?.filter((s) => !client.scopes.includes(s)) ?? [];
       if (unknown.length) {
-        res.status(400).json({ error: 'invalid_scope', error_description: `Client ${client.clientId} may not have ${unknown.join(' ')}` });
+        res
+          .status(400)
+          .json({
+            error: 'invalid_scope',
+            error_description: `Client ${client.clientId} may not have ${unknown.join(' ')}`,
+          });
         return;
       }
       const scope = (asked ?? client.scopes).join(' ');
       res.set('Cache-Control', 'no-store');
-      res.json({ access_token: await mint({ orgnr: client.orgnr, scope, clientId: client.clientId }), token_type: 'Bearer', expires_in: lifetime, scope });
+      res.json({
+        access_token: await mint({ orgnr: client.orgnr, scope, clientId: client.clientId }),
+        token_type: 'Bearer',
+        expires_in: lifetime,
+        scope,
+      });
     } catch (err) {
       next(err);
     }

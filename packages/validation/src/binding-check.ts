@@ -14,7 +14,11 @@ export const bindingCheck: NodeVisitor = (node, ctx, issues) => {
   const code = node.code;
   if (typeof code !== 'string' || !cs.codes.has(code)) {
     issues.push(
-      errorIssue('code-invalid', `Code ${JSON.stringify(code)} is not in ${system}; allowed: ${[...cs.codes].join(', ')}`, `${ctx.expression}.code`)
+      errorIssue(
+        'code-invalid',
+        `Code ${JSON.stringify(code)} is not in ${system}; allowed: ${[...cs.codes].join(', ')}`,
+        `${ctx.expression}.code`
+      )
     );
   }
 };

@@ -1,6 +1,14 @@
 import { CODE_SYSTEMS, type ReferenceIndex } from '@ipbro/fhir-message';
 import { errorIssue } from '@ipbro/outcome';
-import type { Bundle, BundleEntry, Consent, ConsentProvision, OperationOutcomeIssue, Reference, Task } from '@medplum/fhirtypes';
+import type {
+  Bundle,
+  BundleEntry,
+  Consent,
+  ConsentProvision,
+  OperationOutcomeIssue,
+  Reference,
+  Task,
+} from '@medplum/fhirtypes';
 
 /**
  * bdl-7: a fullUrl names one entry, unless the entries are versions of it (a different
@@ -28,7 +36,9 @@ export function duplicateFullUrls(bundle: Bundle): OperationOutcomeIssue[] {
 
 const isFritak = (c: Consent): boolean =>
   Array.isArray(c.category) &&
-  c.category.some((cc) => cc?.coding?.some?.((cd) => cd?.system === CODE_SYSTEMS.consentCategory && cd.code === 'taushetsplikt-fritak'));
+  c.category.some((cc) =>
+    cc?.coding?.some?.((cd) => cd?.system === CODE_SYSTEMS.consentCategory && cd.code === 'taushetsplikt-fritak')
+  );
 
 /** A reference written as a string that names nothing in the bundle; a logical one (identifier only) is not dangling. */
 function dangling(index: ReferenceIndex, ref: Reference | undefined): boolean {
@@ -37,12 +47,18 @@ function dangling(index: ReferenceIndex, ref: Reference | undefined): boolean {
 
 type Issues = OperationOutcomeIssue[];
 
-function provisionActors(provision: ConsentProvision | undefined, where: string, index: ReferenceIndex, issues: Issues): void {
+function provisionActors(
+  provision: ConsentProvision | undefined,
+  where: string,
+  index: ReferenceIndex,
+  issues: Issues
+): void {
   if (!provision || typeof provision !== 'object') return;
   (Array.isArray(provision.actor) ? provision.actor : []).forEach((a, i) => {
     if (dangling(index, a?.reference)) {
       const what = `The taushetsplikt-fritak names ${a?.reference?.reference}, which is not in the bundle`;
-      const fix = 'the party it permits or denies must be carried, or named by organisasjonsnummer or HER-id in reference.identifier';
+      const fix =
+        'the party it permits or denies must be carried, or named by organisasjonsnummer or HER-id in reference.identifier';
       issues.push(errorIssue('not-found', `${what}: ${fix}`, `${where}.actor[${i}].reference.reference`));
     }
   });

@@ -98,7 +98,8 @@ class CardinalityWalk {
   }
 }
 
-const limitOf = (key: string): number => ELEMENT_LIMITS.get(key.charCodeAt(0) === 95 ? key.slice(1) : key) ?? DEFAULT_ELEMENT_LIMIT;
+const limitOf = (key: string): number =>
+  ELEMENT_LIMITS.get(key.charCodeAt(0) === 95 ? key.slice(1) : key) ?? DEFAULT_ELEMENT_LIMIT;
 
 /** Values counted by the quick walk (one walk at a time: validation is synchronous). */
 let counted = 0;

@@ -4,7 +4,10 @@ import { capacityContext, isParentOrGuardian, PARENT_OR_GUARDIAN_CODES } from '.
 const V3 = 'http://terminology.hl7.org/CodeSystem/v3-RoleCode';
 const ROLE = 'http://ipbro.no/fhir/CodeSystem/ip-careteam-role';
 const member = { reference: 'RelatedPerson/r' };
-const teamWith = (code: string): CareTeam => ({ resourceType: 'CareTeam', participant: [{ role: [roleOf(code)], member }] });
+const teamWith = (code: string): CareTeam => ({
+  resourceType: 'CareTeam',
+  participant: [{ role: [roleOf(code)], member }],
+});
 const roleOf = (code: string) => ({ coding: [{ system: ROLE, code }] });
 
 function bundleWith(relationship: RelatedPerson['relationship'], teamRole?: string): Bundle {
@@ -13,17 +16,24 @@ function bundleWith(relationship: RelatedPerson['relationship'], teamRole?: stri
     type: 'collection',
     entry: [
       { fullUrl: 'urn:uuid:p', resource: { resourceType: 'Patient', id: 'p' } },
-      { fullUrl: 'urn:uuid:r', resource: { resourceType: 'RelatedPerson', id: 'r', patient: { reference: 'urn:uuid:p' }, relationship } },
-      ...(teamRole
-        ? [{ fullUrl: 'urn:uuid:t', resource: teamWith(teamRole) }]
-        : []),
+      {
+        fullUrl: 'urn:uuid:r',
+        resource: { resourceType: 'RelatedPerson', id: 'r', patient: { reference: 'urn:uuid:p' }, relationship },
+      },
+      ...(teamRole ? [{ fullUrl: 'urn:uuid:t', resource: teamWith(teamRole) }] : []),
     ],
   };
 }
-const parentOrGuardian = (b: Bundle) => isParentOrGuardian(capacityContext(b), { resource: b.entry![1].resource!, index: 1 });
+const parentOrGuardian = (b: Bundle) =>
+  isParentOrGuardian(capacityContext(b), { resource: b.entry![1].resource!, index: 1 });
 const coded = (system: string, code: string): RelatedPerson['relationship'] => [
   { text: 'x' },
-  { coding: [{ system: 'http://example.test', code: 'MTH' }, { system, code }] },
+  {
+    coding: [
+      { system: 'http://example.test', code: 'MTH' },
+      { system, code },
+    ],
+  },
 ];
 
 describe('a parent or guardian, read from who they are', () => {
@@ -34,8 +44,19 @@ describe('a parent or guardian, read from who they are', () => {
     expect(PARENT_OR_GUARDIAN_CODES.size).toBe(11);
   });
 
-  test('not step-parents or foster parents (no foreldreansvar by that alone), other kin, another system\'s code, nothing said', () => {
-    for (const code of ['STPPRN', 'STPMTH', 'STPFTH', 'PRNFOST', 'MTHFOST', 'FTHFOST', 'GRMTH', 'SIS', 'SPS', 'NMTHF']) {
+  test("not step-parents or foster parents (no foreldreansvar by that alone), other kin, another system's code, nothing said", () => {
+    for (const code of [
+      'STPPRN',
+      'STPMTH',
+      'STPFTH',
+      'PRNFOST',
+      'MTHFOST',
+      'FTHFOST',
+      'GRMTH',
+      'SIS',
+      'SPS',
+      'NMTHF',
+    ]) {
       expect({ code, is: parentOrGuardian(bundleWith(coded(V3, code))) }).toEqual({ code, is: false });
     }
     expect(parentOrGuardian(bundleWith(coded('http://terminology.hl7.org/CodeSystem/v2-0131', 'MTH')))).toBe(false);

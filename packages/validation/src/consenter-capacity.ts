@@ -11,11 +11,25 @@ const V3_ROLE_CODE = 'http://terminology.hl7.org/CodeSystem/v3-RoleCode';
  * foreldreansvar by that alone; their consent says so with ip-consenter-role.
  */
 export const PARENT_OR_GUARDIAN_CODES: ReadonlySet<string> = new Set([
-  'PRN', 'MTH', 'FTH', 'NPRN', 'NMTH', 'NFTH', 'GESTM', 'ADOPTP', 'ADOPTM', 'ADOPTF', 'GUARD',
+  'PRN',
+  'MTH',
+  'FTH',
+  'NPRN',
+  'NMTH',
+  'NFTH',
+  'GESTM',
+  'ADOPTP',
+  'ADOPTM',
+  'ADOPTF',
+  'GUARD',
 ]);
 
-const hasCode = (concepts: CodeableConcept[] | undefined, match: (system: unknown, code: unknown) => boolean): boolean =>
-  Array.isArray(concepts) && concepts.some((cc) => Array.isArray(cc?.coding) && cc.coding.some((c) => match(c?.system, c?.code)));
+const hasCode = (
+  concepts: CodeableConcept[] | undefined,
+  match: (system: unknown, code: unknown) => boolean
+): boolean =>
+  Array.isArray(concepts) &&
+  concepts.some((cc) => Array.isArray(cc?.coding) && cc.coding.some((c) => match(c?.system, c?.code)));
 
 const vergeCode = (system: unknown, code: unknown): boolean => system === CODE_SYSTEMS.careTeamRole && code === 'verge';
 
@@ -29,7 +43,10 @@ export interface CapacityContext {
   verges?: Set<number>;
 }
 
-export const capacityContext = (bundle: Bundle, index: ReferenceIndex = referenceIndex(bundle)): CapacityContext => ({ bundle, index });
+export const capacityContext = (bundle: Bundle, index: ReferenceIndex = referenceIndex(bundle)): CapacityContext => ({
+  bundle,
+  index,
+});
 
 function vergesOf(ctx: CapacityContext): Set<number> {
   const verges = new Set<number>();

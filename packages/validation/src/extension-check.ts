@@ -68,27 +68,50 @@ export const extensionCheck: NodeVisitor = (node, ctx, issues) => {
   const rule = ruleFor(sd);
   const parent = ctx.elementPath.replace(/\.extension$/, '');
   if (rule.contexts.length > 0 && !rule.contexts.includes(parent)) {
-    issues.push(errorIssue('extension', `Extension ${sd.id} belongs on ${rule.contexts.join(' or ')}, not on ${parent}`, ctx.expression));
+    issues.push(
+      errorIssue(
+        'extension',
+        `Extension ${sd.id} belongs on ${rule.contexts.join(' or ')}, not on ${parent}`,
+        ctx.expression
+      )
+    );
   }
-  const checkValue = (ext: Record<string, unknown>, allowed: string[], bound: ExtensionRule['boundCodes'], where: string, name: string): void => {
+  const checkValue = (
+    ext: Record<string, unknown>,
+    allowed: string[],
+    bound: ExtensionRule['boundCodes'],
+    where: string,
+    name: string
+  ): void => {
     const key = valueKeyOf(ext);
     if (!key) {
       issues.push(errorIssue('required', `Extension ${name} needs a value (${allowed.join(' or ')})`, where));
       return;
     }
     if (!allowed.includes(key)) {
-      issues.push(errorIssue('structure', `Extension ${name} takes ${allowed.join(' or ')}, not ${key}`, `${where}.${key}`));
+      issues.push(
+        errorIssue('structure', `Extension ${name} takes ${allowed.join(' or ')}, not ${key}`, `${where}.${key}`)
+      );
       return;
     }
     if (key === 'valueCode' && bound && !bound.codes.has(String(ext[key]))) {
-      issues.push(errorIssue('code-invalid', `Code ${JSON.stringify(ext[key])} is not in ${bound.system}; allowed: ${[...bound.codes].join(', ')}`, `${where}.valueCode`));
+      issues.push(
+        errorIssue(
+          'code-invalid',
+          `Code ${JSON.stringify(ext[key])} is not in ${bound.system}; allowed: ${[...bound.codes].join(', ')}`,
+          `${where}.valueCode`
+        )
+      );
     }
   };
   if (rule.subExtensions.size === 0) {
     checkValue(node, rule.valueKeys, rule.boundCodes, ctx.expression, sd.id as string);
     return;
   }
-  if (valueKeyOf(node)) issues.push(errorIssue('structure', `Extension ${sd.id} is complex: it takes sub-extensions, not a value`, ctx.expression));
+  if (valueKeyOf(node))
+    issues.push(
+      errorIssue('structure', `Extension ${sd.id} is complex: it takes sub-extensions, not a value`, ctx.expression)
+    );
   const subs = Array.isArray(node.extension) ? (node.extension as Record<string, unknown>[]) : [];
   const seen = new Map<string, number>();
   subs.forEach((sub, i) => {
@@ -96,13 +119,20 @@ export const extensionCheck: NodeVisitor = (node, ctx, issues) => {
     const subRule = rule.subExtensions.get(subUrl);
     const where = `${ctx.expression}.extension[${i}]`;
     if (!subRule) {
-      issues.push(errorIssue('extension', `Extension ${sd.id} has no part ${JSON.stringify(subUrl)}; parts: ${[...rule.subExtensions.keys()].join(', ')}`, where));
+      issues.push(
+        errorIssue(
+          'extension',
+          `Extension ${sd.id} has no part ${JSON.stringify(subUrl)}; parts: ${[...rule.subExtensions.keys()].join(', ')}`,
+          where
+        )
+      );
       return;
     }
     seen.set(subUrl, (seen.get(subUrl) ?? 0) + 1);
     checkValue(sub, subRule.valueKeys, subRule.boundCodes, where, `${sd.id}.${subUrl}`);
   });
   for (const [subUrl, subRule] of rule.subExtensions) {
-    if (subRule.min > 0 && !seen.has(subUrl)) issues.push(errorIssue('required', `Extension ${sd.id} needs its part ${subUrl}`, ctx.expression));
+    if (subRule.min > 0 && !seen.has(subUrl))
+      issues.push(errorIssue('required', `Extension ${sd.id} needs its part ${subUrl}`, ctx.expression));
   }
 };

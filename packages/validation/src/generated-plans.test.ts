@@ -7,7 +7,9 @@ import { NOW } from './test-support/fixtures';
 test('120 generated plans, mapped to FHIR, validate with no error', () => {
   for (let n = 0; n < 120; n++) {
     const bundle = ipDocumentToFhir(generateIpDocument(n));
-    const errors = (validate(bundle, { now: NOW }).issue ?? []).filter((i: OperationOutcomeIssue) => i.severity === 'error');
+    const errors = (validate(bundle, { now: NOW }).issue ?? []).filter(
+      (i: OperationOutcomeIssue) => i.severity === 'error'
+    );
     expect({ n, errors }).toEqual({ n, errors: [] });
   }
 });

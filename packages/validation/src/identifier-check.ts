@@ -28,10 +28,17 @@ export const identifierCheck: NodeVisitor = (node, ctx, issues) => {
   const result = checkIdentifier(system, typeof raw === 'string' ? raw : undefined);
   if (result && !result.ok) {
     const name = NAMES[system as string] ?? system;
-    issues.push(errorIssue('value', `Invalid ${name} ${JSON.stringify(raw)}: ${result.message} (rule ${result.rule})`, `${ctx.expression}.${isKommune ? 'code' : 'value'}`));
+    issues.push(
+      errorIssue(
+        'value',
+        `Invalid ${name} ${JSON.stringify(raw)}: ${result.message} (rule ${result.rule})`,
+        `${ctx.expression}.${isKommune ? 'code' : 'value'}`
+      )
+    );
   } else if (result === undefined && isIdentifier && system?.startsWith('urn:oid:') && !OID_URI.test(system)) {
-    const text = `Identifier.system ${JSON.stringify(system)} is not a valid URI (an urn:oid: holds digits and dots only); ` +
-      'an organisation\'s own identifiers use http://ipbro.no/fhir/sid/org/{organisasjonsnummer}/{kind}';
+    const text =
+      `Identifier.system ${JSON.stringify(system)} is not a valid URI (an urn:oid: holds digits and dots only); ` +
+      "an organisation's own identifiers use http://ipbro.no/fhir/sid/org/{organisasjonsnummer}/{kind}";
     issues.push(issue('warning', 'value', text, `${ctx.expression}.system`));
   }
 };

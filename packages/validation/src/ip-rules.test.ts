@@ -11,7 +11,10 @@ const participant = (role: string, end?: string): CareTeamParticipant => ({
   member: { display: role },
   ...(end ? { period: { start: '2026-01-01', end } } : {}),
 });
-const team = (...participants: CareTeamParticipant[]): CareTeam => ({ resourceType: 'CareTeam', participant: participants });
+const team = (...participants: CareTeamParticipant[]): CareTeam => ({
+  resourceType: 'CareTeam',
+  participant: participants,
+});
 const diagnostics = (issues: { diagnostics?: string }[]): string[] => issues.map((i) => i.diagnostics ?? '');
 
 describe('isActive', () => {
@@ -25,16 +28,26 @@ describe('isActive', () => {
 
 describe('exactly one active koordinator', () => {
   test('one koordinator, beside a midlertidig-koordinator and others: fine', () => {
-    expect(koordinatorRule(team(participant('koordinator'), participant('midlertidig-koordinator'), participant('bruker')), 'CareTeam', NOW)).toEqual([]);
+    expect(
+      koordinatorRule(
+        team(participant('koordinator'), participant('midlertidig-koordinator'), participant('bruker')),
+        'CareTeam',
+        NOW
+      )
+    ).toEqual([]);
   });
 
   test('two active koordinators: one error naming both', () => {
-    const issues = koordinatorRule(team(participant('koordinator'), participant('bruker'), participant('koordinator')), 'CareTeam', NOW);
+    const issues = koordinatorRule(
+      team(participant('koordinator'), participant('bruker'), participant('koordinator')),
+      'CareTeam',
+      NOW
+    );
     expect(diagnostics(issues)).toEqual([expect.stringMatching(/2 active koordinators \(participant 0, 2\)/)]);
     expect(issues[0].expression).toEqual(['CareTeam.participant[0]', 'CareTeam.participant[2]']);
   });
 
-  test('before handover (plan draft or active) the hospital\'s midlertidig-koordinator alone is the koordinator the law wants', () => {
+  test("before handover (plan draft or active) the hospital's midlertidig-koordinator alone is the koordinator the law wants", () => {
     const hospital = team(participant('midlertidig-koordinator'), participant('bruker'));
     expect(koordinatorRule(hospital, 'CareTeam', NOW, 'active')).toEqual([]);
     expect(koordinatorRule(hospital, 'CareTeam', NOW, 'draft')).toEqual([]);
@@ -44,25 +57,44 @@ describe('exactly one active koordinator', () => {
     const hospital = team(participant('midlertidig-koordinator'), participant('bruker'));
     for (const status of ['on-hold', 'completed', 'revoked', 'entered-in-error', undefined]) {
       const issues = koordinatorRule(hospital, 'CareTeam', NOW, status);
-      const said = new RegExp(`no active koordinator: .*only before handover \\(plan draft or active, not ${status}\\)`);
+      const said = new RegExp(
+        `no active koordinator: .*only before handover \\(plan draft or active, not ${status}\\)`
+      );
       expect({ status, d: diagnostics(issues) }).toEqual({ status, d: [expect.stringMatching(said)] });
       expect(issues[0].expression).toEqual(['CareTeam.participant']);
     }
     const temporary = participant('midlertidig-koordinator');
     const two = koordinatorRule(team(temporary, temporary), 'CareTeam', NOW, 'active');
-    expect(diagnostics(two)).toEqual([expect.stringMatching(/no active koordinator/), expect.stringMatching(/2 active midlertidige/)]);
-    const ended = koordinatorRule(team(participant('midlertidig-koordinator', '2026-06-30')), 'CareTeam', NOW, 'active');
+    expect(diagnostics(two)).toEqual([
+      expect.stringMatching(/no active koordinator/),
+      expect.stringMatching(/2 active midlertidige/),
+    ]);
+    const ended = koordinatorRule(
+      team(participant('midlertidig-koordinator', '2026-06-30')),
+      'CareTeam',
+      NOW,
+      'active'
+    );
     expect(diagnostics(ended)).toEqual([expect.stringMatching(/no active koordinator/)]);
   });
 
   test('a koordinator whose period ended does not count: none left is an error; its successor makes it right', () => {
-    expect(diagnostics(koordinatorRule(team(participant('koordinator', '2026-06-30')), 'CareTeam', NOW))).toEqual([expect.stringMatching(/no active koordinator/)]);
-    expect(koordinatorRule(team(participant('koordinator', '2026-06-30'), participant('koordinator')), 'CareTeam', NOW)).toEqual([]);
+    expect(diagnostics(koordinatorRule(team(participant('koordinator', '2026-06-30')), 'CareTeam', NOW))).toEqual([
+      expect.stringMatching(/no active koordinator/),
+    ]);
+    expect(
+      koordinatorRule(team(participant('koordinator', '2026-06-30'), participant('koordinator')), 'CareTeam', NOW)
+    ).toEqual([]);
   });
 });
 
 /** A bundle with a patient born on `birthDate` and one consent given by `performer`. */
-function consentBundle(birthDate: string, performer: 'self' | 'parent', extension: Consent['extension'] = [], dateTime = '2026-11-20'): { bundle: Bundle; consent: Consent } {
+function consentBundle(
+  birthDate: string,
+  performer: 'self' | 'parent',
+  extension: Consent['extension'] = [],
+  dateTime = '2026-11-20'
+): { bundle: Bundle; consent: Consent } {
   const consent: Consent = {
     resourceType: 'Consent',
     status: 'active',
@@ -90,14 +122,17 @@ const rolesExt = (role: string, reason?: string): Consent['extension'] => [
 ];
 
 describe('who may consent, by age at the time of consent', () => {
-  const check = (b: ReturnType<typeof consentBundle>) => diagnostics(consentRule(b.bundle, { resource: b.consent, index: 0 }, NOW));
+  const check = (b: ReturnType<typeof consentBundle>) =>
+    diagnostics(consentRule(b.bundle, { resource: b.consent, index: 0 }, NOW));
 
   test('16 or older consents for themselves', () => {
     expect(check(consentBundle('2010-11-19', 'self'))).toEqual([]); // 16 the day before
   });
 
   test('a 14-year-old consenting alone is an error', () => {
-    expect(check(consentBundle('2012-06-01', 'self'))).toEqual([expect.stringMatching(/was 14 when consenting alone: under 16 a parent or guardian/)]);
+    expect(check(consentBundle('2012-06-01', 'self'))).toEqual([
+      expect.stringMatching(/was 14 when consenting alone: under 16 a parent or guardian/),
+    ]);
   });
 
   test('one day short of 16 is still under 16', () => {
@@ -106,7 +141,9 @@ describe('who may consent, by age at the time of consent', () => {
 
   test('a parent (foresatt) consents for a 14-year-old; not for an adult', () => {
     expect(check(consentBundle('2012-06-01', 'parent', rolesExt('foresatt')))).toEqual([]);
-    expect(check(consentBundle('1990-06-01', 'parent', rolesExt('foresatt')))).toEqual([expect.stringMatching(/was 36 at the time of consent/)]);
+    expect(check(consentBundle('1990-06-01', 'parent', rolesExt('foresatt')))).toEqual([
+      expect.stringMatching(/was 36 at the time of consent/),
+    ]);
   });
 
   test('someone else consenting must say in what capacity', () => {
@@ -120,7 +157,9 @@ describe('who may consent, by age at the time of consent', () => {
       expect(check(child)).toEqual([]);
       const adult = consentBundle('1990-06-01', 'parent');
       (adult.bundle.entry![2].resource as RelatedPerson).relationship = [{ coding: [{ system: V3_ROLE, code }] }];
-      expect(check(adult)).toEqual([expect.stringMatching(/must say in what capacity: .*representant with the reason recorded/)]);
+      expect(check(adult)).toEqual([
+        expect.stringMatching(/must say in what capacity: .*representant with the reason recorded/),
+      ]);
     }
   });
 
@@ -131,8 +170,12 @@ describe('who may consent, by age at the time of consent', () => {
   });
 
   test('a representative needs a recorded reason', () => {
-    expect(check(consentBundle('1950-01-01', 'parent', rolesExt('representant')))).toEqual([expect.stringMatching(/representative consented without a recorded reason/)]);
-    expect(check(consentBundle('1950-01-01', 'parent', rolesExt('representant', 'Mangler samtykkekompetanse')))).toEqual([]);
+    expect(check(consentBundle('1950-01-01', 'parent', rolesExt('representant')))).toEqual([
+      expect.stringMatching(/representative consented without a recorded reason/),
+    ]);
+    expect(
+      check(consentBundle('1950-01-01', 'parent', rolesExt('representant', 'Mangler samtykkekompetanse')))
+    ).toEqual([]);
   });
 });
 
@@ -144,8 +187,22 @@ describe('the plan itself', () => {
     subject: { display: 'x' },
     period: { start: '2026-11-21', end: '2027-11-21' },
     activity: [
-      { detail: { kind: 'ServiceRequest', code: { text: 'Hjemmesykepleie' }, status: 'scheduled', performer: [{ display: 'Hjemmesykepleien' }] } },
-      { detail: { kind: 'Appointment', code: { text: 'Revisjon av planen' }, status: 'scheduled', scheduledPeriod: { start: '2027-05-21' } } },
+      {
+        detail: {
+          kind: 'ServiceRequest',
+          code: { text: 'Hjemmesykepleie' },
+          status: 'scheduled',
+          performer: [{ display: 'Hjemmesykepleien' }],
+        },
+      },
+      {
+        detail: {
+          kind: 'Appointment',
+          code: { text: 'Revisjon av planen' },
+          status: 'scheduled',
+          scheduledPeriod: { start: '2027-05-21' },
+        },
+      },
     ],
     ...changes,
   });
@@ -158,7 +215,9 @@ describe('the plan itself', () => {
   test('a revision after the plan ends; one before it starts', () => {
     const late = plan();
     late.activity![1].detail!.scheduledPeriod = { start: '2028-01-10' };
-    expect(diagnostics(check(late))).toEqual([expect.stringMatching(/review date 2028-01-10 lies outside the plan period/)]);
+    expect(diagnostics(check(late))).toEqual([
+      expect.stringMatching(/review date 2028-01-10 lies outside the plan period/),
+    ]);
     expect(check(late)[0].expression).toEqual(['CarePlan.activity[1].detail.scheduledPeriod.start']);
     const early = plan();
     early.activity![1].detail!.scheduledPeriod = { start: '2026-01-10' };
@@ -167,7 +226,9 @@ describe('the plan itself', () => {
 
   test('a review known only by its ip-plan-review coding; a review without a date', () => {
     const p = plan();
-    p.activity![1].detail!.code = { coding: [{ system: 'http://ipbro.no/fhir/CodeSystem/ip-plan-review', code: 'evaluering' }] };
+    p.activity![1].detail!.code = {
+      coding: [{ system: 'http://ipbro.no/fhir/CodeSystem/ip-plan-review', code: 'evaluering' }],
+    };
     delete p.activity![1].detail!.scheduledPeriod;
     expect(diagnostics(check(p))).toEqual([expect.stringMatching(/needs its date/)]);
   });
@@ -179,18 +240,28 @@ describe('the plan itself', () => {
   });
 
   test('a period that ends before it starts', () => {
-    expect(diagnostics(check(plan({ period: { start: '2027-01-01', end: '2026-12-01' }, activity: [] })))).toEqual([expect.stringMatching(/starts \(2027-01-01\) on or after it ends/)]);
+    expect(diagnostics(check(plan({ period: { start: '2027-01-01', end: '2026-12-01' }, activity: [] })))).toEqual([
+      expect.stringMatching(/starts \(2027-01-01\) on or after it ends/),
+    ]);
   });
 
   test('in a bundle: no plan without an active ip-samtykke consent', () => {
     const p = plan();
-    const bundle: Bundle = { resourceType: 'Bundle', type: 'collection', entry: [{ fullUrl: 'urn:uuid:plan', resource: p }] };
-    expect(diagnostics(carePlanRules({ resource: p, index: 0 }, bundle, NOW))).toEqual([expect.stringMatching(/No active consent to the plan/)]);
+    const bundle: Bundle = {
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [{ fullUrl: 'urn:uuid:plan', resource: p }],
+    };
+    expect(diagnostics(carePlanRules({ resource: p, index: 0 }, bundle, NOW))).toEqual([
+      expect.stringMatching(/No active consent to the plan/),
+    ]);
     const { consent } = consentBundle('1990-01-01', 'self');
     bundle.entry!.push({ fullUrl: 'urn:uuid:c', resource: consent });
     p.supportingInfo = [{ reference: 'urn:uuid:c' }];
     expect(carePlanRules({ resource: p, index: 0 }, bundle, NOW)).toEqual([]);
     consent.provision = { period: { start: '2025-01-01', end: '2026-01-01' } }; // expired
-    expect(diagnostics(carePlanRules({ resource: p, index: 0 }, bundle, NOW))).toEqual([expect.stringMatching(/No active consent to the plan/)]);
+    expect(diagnostics(carePlanRules({ resource: p, index: 0 }, bundle, NOW))).toEqual([
+      expect.stringMatching(/No active consent to the plan/),
+    ]);
   });
 });

@@ -11,7 +11,9 @@ describe('refused, naming the element', () => {
   test.each(lawRefusals().map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const errors = errorsOf(c.bundle);
     expect(errors.map((e) => ({ d: e.diagnostics, e: e.expression }))).toEqual(
-      expect.arrayContaining([{ d: expect.stringMatching(c.refusal!.diagnostics), e: expect.arrayContaining([c.refusal!.expression]) }])
+      expect.arrayContaining([
+        { d: expect.stringMatching(c.refusal!.diagnostics), e: expect.arrayContaining([c.refusal!.expression]) },
+      ])
     );
   });
 });

@@ -2,7 +2,8 @@ import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { validate } from './index';
 import { contractExample, entryById, NOW } from './test-support/fixtures';
 
-const errorsOf = (b: unknown): OperationOutcomeIssue[] => (validate(b, { now: NOW }).issue ?? []).filter((i) => i.severity === 'error' || i.severity === 'fatal');
+const errorsOf = (b: unknown): OperationOutcomeIssue[] =>
+  (validate(b, { now: NOW }).issue ?? []).filter((i) => i.severity === 'error' || i.severity === 'fatal');
 const found = (b: unknown) => errorsOf(b).map((i) => ({ d: i.diagnostics, e: i.expression }));
 /** Exactly one error, with diagnostics matching and the expression given. */
 function expectOnly(b: unknown, diagnostics: RegExp, expression: string): void {
@@ -11,8 +12,8 @@ function expectOnly(b: unknown, diagnostics: RegExp, expression: string): void {
 const svar = () => contractExample('meldeplikt-svar');
 const TASK = 'Bundle.entry[1].resource';
 
-describe('meldeplikt-svar: the kommune\'s answer to a meldeplikt', () => {
-  test('the contract\'s example is accepted as it is, with no author', () => {
+describe("meldeplikt-svar: the kommune's answer to a meldeplikt", () => {
+  test("the contract's example is accepted as it is, with no author", () => {
     const b = svar();
     expect((b.entry![0].resource as { author?: unknown }).author).toBeUndefined();
     expect(found(b)).toEqual([]);
@@ -56,7 +57,11 @@ describe('meldeplikt-svar: the kommune\'s answer to a meldeplikt', () => {
   test('the koordinator must be a PractitionerRole in the bundle, with a named person and a telecom', () => {
     const b = svar();
     entryById(b, 'svar').output[0].valueReference = { reference: 'urn:uuid:00000000-0000-4000-8000-000000000000' };
-    expect(found(b)).toEqual(expect.arrayContaining([{ d: expect.stringMatching(/PractitionerRole in the bundle/), e: [`${TASK}.output[0].valueReference`] }]));
+    expect(found(b)).toEqual(
+      expect.arrayContaining([
+        { d: expect.stringMatching(/PractitionerRole in the bundle/), e: [`${TASK}.output[0].valueReference`] },
+      ])
+    );
 
     const noTelecom = svar();
     delete entryById(noTelecom, 'koordinator').telecom;
@@ -67,7 +72,7 @@ describe('meldeplikt-svar: the kommune\'s answer to a meldeplikt', () => {
     expectOnly(noName, /names a Practitioner in the bundle, with a name/, 'Bundle.entry[3].resource.practitioner');
   });
 
-  test('har-ip needs the plan\'s identifier; an output not typed from ip-need is refused at its type', () => {
+  test("har-ip needs the plan's identifier; an output not typed from ip-need is refused at its type", () => {
     const b = svar();
     entryById(b, 'svar').output[1].type.coding[0].code = 'har-ip';
     expectOnly(b, /har-ip is the existing plan's identifier/, `${TASK}.output[1]`);
@@ -92,6 +97,10 @@ describe('meldeplikt-svar: the kommune\'s answer to a meldeplikt', () => {
   test('any other event still needs its author', () => {
     const b = contractExample('meldeplikt');
     delete (b.entry![0].resource as { author?: unknown }).author;
-    expect(found(b)).toEqual(expect.arrayContaining([{ d: expect.stringMatching(/MessageHeader.author/), e: ['Bundle.entry[0].resource.author'] }]));
+    expect(found(b)).toEqual(
+      expect.arrayContaining([
+        { d: expect.stringMatching(/MessageHeader.author/), e: ['Bundle.entry[0].resource.author'] },
+      ])
+    );
   });
 });

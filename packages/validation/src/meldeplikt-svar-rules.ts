@@ -1,6 +1,13 @@
 import { CODE_SYSTEMS, personNumberOf, resolveReference, type Located, type MessageView } from '@ipbro/fhir-message';
 import { errorIssue } from '@ipbro/outcome';
-import type { OperationOutcomeIssue, Patient, Practitioner, PractitionerRole, Task, TaskOutput } from '@medplum/fhirtypes';
+import type {
+  OperationOutcomeIssue,
+  Patient,
+  Practitioner,
+  PractitionerRole,
+  Task,
+  TaskOutput,
+} from '@medplum/fhirtypes';
 
 const entry = (l: Located): string => `Bundle.entry[${l.index}].resource`;
 /** The meldeplikt is named by its message id: `urn:uuid:` + a FHIR id (what MessageHeader.id may hold). */
@@ -14,14 +21,19 @@ function koordinatorIssues(view: MessageView, output: TaskOutput, where: string)
   const role = resolveReference<PractitionerRole>(view.bundle, output.valueReference);
   if (role?.resource.resourceType !== 'PractitionerRole') {
     return [
-      errorIssue('required', 'The koordinator is named by a PractitionerRole in the bundle (valueReference)', `${where}.valueReference`),
+      errorIssue(
+        'required',
+        'The koordinator is named by a PractitionerRole in the bundle (valueReference)',
+        `${where}.valueReference`
+      ),
     ];
   }
   const person = resolveReference<Practitioner>(view.bundle, role.resource.practitioner)?.resource;
   const issues: OperationOutcomeIssue[] = [];
-  const named = person?.resourceType === 'Practitioner' && person.name?.some((n) => n?.text || n?.family || n?.given?.length);
+  const named =
+    person?.resourceType === 'Practitioner' && person.name?.some((n) => n?.text || n?.family || n?.given?.length);
   if (!named) {
-    const text = 'The koordinator\'s PractitionerRole names a Practitioner in the bundle, with a name';
+    const text = "The koordinator's PractitionerRole names a Practitioner in the bundle, with a name";
     issues.push(errorIssue('required', text, `${entry(role)}.practitioner`));
   }
   const personTelecom = person?.resourceType === 'Practitioner' ? (person.telecom ?? []) : [];
@@ -38,14 +50,18 @@ function outputIssues(view: MessageView, output: TaskOutput, where: string): Ope
       return koordinatorIssues(view, output, where);
     case 'individuell-plan':
       if (output.valueString || output.valueIdentifier?.value) return [];
-      return [errorIssue(
-        'required',
-        'The answer on individuell-plan is text (valueString) or the plan\'s identifier (valueIdentifier)',
-        where
-      )];
+      return [
+        errorIssue(
+          'required',
+          "The answer on individuell-plan is text (valueString) or the plan's identifier (valueIdentifier)",
+          where
+        ),
+      ];
     case 'har-ip':
       if (output.valueIdentifier?.value) return [];
-      return [errorIssue('required', 'The answer on har-ip is the existing plan\'s identifier (valueIdentifier)', where)];
+      return [
+        errorIssue('required', "The answer on har-ip is the existing plan's identifier (valueIdentifier)", where),
+      ];
     default:
       return [
         errorIssue(
@@ -73,7 +89,8 @@ export function meldepliktSvarRules(view: MessageView): OperationOutcomeIssue[] 
     (r) => r?.identifier?.system === 'urn:ietf:rfc:3986' && MELDEPLIKT_ID.test(String(r.identifier.value))
   );
   if (!answers) {
-    const text = 'A meldeplikt-svar names the meldeplikt it answers: basedOn.identifier urn:ietf:rfc:3986 | urn:uuid:{MessageHeader.id}';
+    const text =
+      'A meldeplikt-svar names the meldeplikt it answers: basedOn.identifier urn:ietf:rfc:3986 | urn:uuid:{MessageHeader.id}';
     issues.push(errorIssue('required', text, `${at}.basedOn`));
   }
   const outputs = task.output ?? [];
@@ -93,7 +110,9 @@ export function meldepliktSvarRules(view: MessageView): OperationOutcomeIssue[] 
   if (patient?.resource.resourceType !== 'Patient') {
     issues.push(errorIssue('required', 'The meldeplikt-svar is for the Patient in the bundle (Task.for)', `${at}.for`));
   } else if (!personNumberOf(patient.resource)) {
-    issues.push(errorIssue('required', 'The Patient carries no fødselsnummer or D-nummer', `${entry(patient)}.identifier`));
+    issues.push(
+      errorIssue('required', 'The Patient carries no fødselsnummer or D-nummer', `${entry(patient)}.identifier`)
+    );
   }
   return issues;
 }

@@ -33,7 +33,9 @@ function profileFor(resource: Resource, inIpBundle: boolean): ProfileId | undefi
     case 'CarePlan':
       return hasCoding(resource.category, DOCUMENT_TYPE_SYSTEM, 'A02-2') ? PROFILE_IDS.carePlan : undefined;
     case 'CareTeam':
-      return inIpBundle || (resource.participant ?? []).some((p) => hasCoding(p?.role, CODE_SYSTEMS.careTeamRole)) ? PROFILE_IDS.careTeam : undefined;
+      return inIpBundle || (resource.participant ?? []).some((p) => hasCoding(p?.role, CODE_SYSTEMS.careTeamRole))
+        ? PROFILE_IDS.careTeam
+        : undefined;
     case 'Goal':
       return inIpBundle || hasCoding(resource.category, CODE_SYSTEMS.lifeArea) ? PROFILE_IDS.goal : undefined;
     case 'Consent':

@@ -24,7 +24,9 @@ function allowedTargets(profileUrl: string | undefined, resourceType: string, pa
   const cached = paths?.get(path);
   if (cached !== undefined) return cached;
   const defs = loadDefinitions();
-  const element = elementFor(profileUrl ? defs.elements.get(profileUrl) : undefined, path) ?? elementFor(defs.elements.get(resourceType), path);
+  const element =
+    elementFor(profileUrl ? defs.elements.get(profileUrl) : undefined, path) ??
+    elementFor(defs.elements.get(resourceType), path);
   const targets = (element?.type ?? []).filter((t) => t.code === 'Reference').flatMap((t) => t.targetProfile ?? []);
   let result: string[] | null = null;
   if (targets.length > 0) {
@@ -52,14 +54,25 @@ export const referenceTargetCheck: NodeVisitor = (node, ctx, issues) => {
     // Not an error: the contract's own meldeplikt names the kommune in its consent without carrying it.
     // The references a message needs (sender, author, focus, patient) are checked by the message rules.
     if (ref.startsWith('urn:uuid:')) {
-      issues.push(issue('warning', 'not-found', `Reference ${ref} does not resolve to an entry of the bundle`, `${ctx.expression}.reference`));
+      issues.push(
+        issue(
+          'warning',
+          'not-found',
+          `Reference ${ref} does not resolve to an entry of the bundle`,
+          `${ctx.expression}.reference`
+        )
+      );
     }
     return;
   }
   const allowed = allowedTargets(ctx.profileUrl, ctx.resource.resourceType, ctx.elementPath);
   if (allowed && !allowed.includes(target.resource.resourceType)) {
     issues.push(
-      errorIssue('structure', `${ctx.elementPath} must reference ${allowed.join(' or ')}, but ${ref} is a ${target.resource.resourceType}`, `${ctx.expression}.reference`)
+      errorIssue(
+        'structure',
+        `${ctx.elementPath} must reference ${allowed.join(' or ')}, but ${ref} is a ${target.resource.resourceType}`,
+        `${ctx.expression}.reference`
+      )
     );
   }
 };

@@ -27,7 +27,14 @@ export function walkResource(
   issues: OperationOutcomeIssue[]
 ): void {
   // One context object, updated per node: visitors read it synchronously and keep nothing.
-  const ctx: NodeContext = { expression: base.expression, elementPath: resource.resourceType, key: resource.resourceType, resource, bundle: base.bundle, profileUrl: base.profileUrl };
+  const ctx: NodeContext = {
+    expression: base.expression,
+    elementPath: resource.resourceType,
+    key: resource.resourceType,
+    resource,
+    bundle: base.bundle,
+    profileUrl: base.profileUrl,
+  };
   const visit = (node: Record<string, unknown>, expression: string, elementPath: string, key: string): void => {
     ctx.expression = expression;
     ctx.elementPath = elementPath;
@@ -43,7 +50,8 @@ export function walkResource(
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
           const item = value[i];
-          if (item && typeof item === 'object' && !Array.isArray(item)) visit(item as Record<string, unknown>, `${childExpression}[${i}]`, childElement, name);
+          if (item && typeof item === 'object' && !Array.isArray(item))
+            visit(item as Record<string, unknown>, `${childExpression}[${i}]`, childElement, name);
         }
       } else {
         visit(value as Record<string, unknown>, childExpression, childElement, name);

@@ -13,7 +13,13 @@ function errorSet(issues: OperationOutcomeIssue[]): string[] {
   const set = new Set(
     issues
       .filter((i) => i.severity === 'error')
-      .map((i) => `${i.details?.text} @ ${(i.expression ?? []).join(',').replace(/\[\d+\]/g, '').replace(/\[x\]/g, '')}`)
+      .map(
+        (i) =>
+          `${i.details?.text} @ ${(i.expression ?? [])
+            .join(',')
+            .replace(/\[\d+\]/g, '')
+            .replace(/\[x\]/g, '')}`
+      )
   );
   return [...set].sort();
 }
@@ -28,39 +34,91 @@ function medplumErrors(resource: Resource): string[] {
 }
 
 const ours = (resource: Resource): string[] =>
-  errorSet(validateAgainstSchema(resource, tryGetDataType(resource.resourceType) as NonNullable<ReturnType<typeof tryGetDataType>>));
+  errorSet(
+    validateAgainstSchema(
+      resource,
+      tryGetDataType(resource.resourceType) as NonNullable<ReturnType<typeof tryGetDataType>>
+    )
+  );
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
 
 const planCopy = contractExample('ip-plan-copy');
-const byType = (type: string): Record<string, any> => clone(planCopy.entry?.find((e) => e.resource?.resourceType === type)?.resource) as Record<string, any>;
+const byType = (type: string): Record<string, any> =>
+  clone(planCopy.entry?.find((e) => e.resource?.resourceType === type)?.resource) as Record<string, any>;
 
 // Breaches of base R4 that Medplum's validator reports; ours must report the same.
 const BREACHES: [string, () => Record<string, any>][] = [
   ['unknown property', () => ({ ...byType('CarePlan'), colour: 'blue' })],
-  ['missing required status', () => { const r = byType('CarePlan'); delete r.status; return r; }],
+  [
+    'missing required status',
+    () => {
+      const r = byType('CarePlan');
+      delete r.status;
+      return r;
+    },
+  ],
   ['number where a code goes', () => ({ ...byType('CarePlan'), status: 5 })],
   ['bad date format', () => ({ ...byType('Patient'), birthDate: '12.05.1980' })],
   ['whitespace-only string', () => ({ ...byType('CarePlan'), title: '   ' })],
   ['null value', () => ({ ...byType('CarePlan'), title: null })],
   ['single value where an array goes', () => ({ ...byType('CarePlan'), category: byType('CarePlan').category[0] })],
   ['array where a single value goes', () => ({ ...byType('CarePlan'), subject: [byType('CarePlan').subject] })],
-  ['invariant ext-1: an extension with a value and sub-extensions', () => ({ ...byType('Patient'), extension: [{ url: 'http://example.org/x', valueString: 'a', extension: [{ url: 'y', valueString: 'b' }] }] })],
-  ['a decimal where an integer goes', () => { const r = byType('CareTeam'); r.participant[0].member.identifier = { system: 'urn:x', value: 'y', period: { start: '2026' } }; r.telecom = [{ system: 'phone', value: '1', rank: 1.5 }]; return r; }],
+  [
+    'invariant ext-1: an extension with a value and sub-extensions',
+    () => ({
+      ...byType('Patient'),
+      extension: [{ url: 'http://example.org/x', valueString: 'a', extension: [{ url: 'y', valueString: 'b' }] }],
+    }),
+  ],
+  [
+    'a decimal where an integer goes',
+    () => {
+      const r = byType('CareTeam');
+      r.participant[0].member.identifier = { system: 'urn:x', value: 'y', period: { start: '2026' } };
+      r.telecom = [{ system: 'phone', value: '1', rank: 1.5 }];
+      return r;
+    },
+  ],
   ['a bad primitive extension', () => ({ ...byType('Patient'), _birthDate: { colour: 'x' } })],
-  ['nested unknown property in a backbone element', () => { const r = byType('CareTeam'); r.participant[0].boss = true; return r; }],
-  ['a bad code inside a nested backbone element', () => { const r = byType('CarePlan'); r.activity[0].detail.kind = 'Not A Kind!  '; return r; }],
-  ['a bad uri inside a Coding', () => { const r = byType('CarePlan'); r.category[0].coding[0].system = 'has spaces in it'; return r; }],
-  ['a contained resource with a problem', () => ({ ...byType('CarePlan'), contained: [{ resourceType: 'Practitioner', id: 'p1', gender: 'x y  z' }] })],
+  [
+    'nested unknown property in a backbone element',
+    () => {
+      const r = byType('CareTeam');
+      r.participant[0].boss = true;
+      return r;
+    },
+  ],
+  [
+    'a bad code inside a nested backbone element',
+    () => {
+      const r = byType('CarePlan');
+      r.activity[0].detail.kind = 'Not A Kind!  ';
+      return r;
+    },
+  ],
+  [
+    'a bad uri inside a Coding',
+    () => {
+      const r = byType('CarePlan');
+      r.category[0].coding[0].system = 'has spaces in it';
+      return r;
+    },
+  ],
+  [
+    'a contained resource with a problem',
+    () => ({ ...byType('CarePlan'), contained: [{ resourceType: 'Practitioner', id: 'p1', gender: 'x y  z' }] }),
+  ],
 ];
 
-describe('parity with Medplum\'s validator on base R4', () => {
+describe("parity with Medplum's validator on base R4", () => {
   test('every resource of the contract examples and of 20 generated plans: the same (no) errors', () => {
     const resources: Resource[] = [];
     for (const name of ['meldeplikt', 'meldeplikt-svar', 'ip-plan-copy', 'epikrise', 'receipt-ok'] as const) {
       for (const e of contractExample(name).entry ?? []) if (e.resource) resources.push(e.resource);
     }
-    for (let n = 0; n < 20; n++) for (const e of ipDocumentToFhir(generateIpDocument(n)).entry ?? []) if (e.resource) resources.push(e.resource);
+    for (let n = 0; n < 20; n++)
+      for (const e of ipDocumentToFhir(generateIpDocument(n)).entry ?? []) if (e.resource) resources.push(e.resource);
     for (const r of resources) {
       expect({ id: r.id, errors: ours(r) }).toEqual({ id: r.id, errors: medplumErrors(r) });
       expect(ours(r)).toEqual([]);
@@ -83,41 +141,58 @@ describe('what ours does beyond Medplum', () => {
     expect(medplumErrors(r as Resource).filter((e) => e.includes('per-1'))).toEqual([]);
     expect(ours(r as Resource)).toEqual([
       'Constraint per-1 not met: If present, start SHALL have a lower value than end @ CarePlan.period',
-      'Constraint tim-2 not met: if there\'s a period, there needs to be period units @ CarePlan.activity.detail.scheduledTiming.repeat',
+      "Constraint tim-2 not met: if there's a period, there needs to be period units @ CarePlan.activity.detail.scheduledTiming.repeat",
     ]);
   });
 
   test('two values for one choice element is an error (Medplum only warns)', () => {
-    const r = { resourceType: 'Observation', status: 'final', code: { text: 'x' }, valueString: 'a', valueBoolean: true };
-    expect(ours(r as Resource)).toEqual(['Conflicting choice of type properties: "valueBoolean", "valueString" @ Observation.valueBoolean']);
+    const r = {
+      resourceType: 'Observation',
+      status: 'final',
+      code: { text: 'x' },
+      valueString: 'a',
+      valueBoolean: true,
+    };
+    expect(ours(r as Resource)).toEqual([
+      'Conflicting choice of type properties: "valueBoolean", "valueString" @ Observation.valueBoolean',
+    ]);
   });
 
   test('a string where an object goes is one clear error', () => {
-    expect(ours({ ...byType('CarePlan'), subject: 'Patient/1' } as unknown as Resource)).toEqual(['Invalid JSON type: expected an object (Reference), but got string @ CarePlan.subject']);
+    expect(ours({ ...byType('CarePlan'), subject: 'Patient/1' } as unknown as Resource)).toEqual([
+      'Invalid JSON type: expected an object (Reference), but got string @ CarePlan.subject',
+    ]);
   });
 
   test('expressions carry every index', () => {
     const r = byType('CarePlan');
     r.activity[2].detail.kind = 'x  y';
-    const issues = validateAgainstSchema(r, tryGetDataType('CarePlan') as NonNullable<ReturnType<typeof tryGetDataType>>);
+    const issues = validateAgainstSchema(
+      r,
+      tryGetDataType('CarePlan') as NonNullable<ReturnType<typeof tryGetDataType>>
+    );
     expect(issues.map((i) => i.expression?.[0])).toEqual(['CarePlan.activity[2].detail.kind']);
   });
 
-  test('a profile\'s constraint inside a complex type (ip-careplan: period.start) and in its own backbone types', () => {
+  test("a profile's constraint inside a complex type (ip-careplan: period.start) and in its own backbone types", () => {
     const profile = tryGetProfile(profileUrl(PROFILE_IDS.carePlan));
     if (!profile) throw new Error('ip-careplan not loaded');
     const r = byType('CarePlan');
     expect(validateAgainstSchema(r, profile, profileUrl(PROFILE_IDS.carePlan))).toEqual([]);
     r.period = { end: '2027-11-21' };
     const issues = validateAgainstSchema(r, profile, profileUrl(PROFILE_IDS.carePlan));
-    expect(issues.map((i) => `${i.details?.text} @ ${i.expression}`)).toEqual(['Missing required property @ CarePlan.period.start']);
+    expect(issues.map((i) => `${i.details?.text} @ ${i.expression}`)).toEqual([
+      'Missing required property @ CarePlan.period.start',
+    ]);
   });
 
-  test('the epikrise profile requires the attachment\'s contentType, inside DocumentReference.content', () => {
+  test("the epikrise profile requires the attachment's contentType, inside DocumentReference.content", () => {
     const url = profileUrl(PROFILE_IDS.epikrise);
     const profile = tryGetProfile(url);
     if (!profile) throw new Error('epikrise profile not loaded');
-    const doc = clone(contractExample('epikrise').entry?.find((e) => e.resource?.resourceType === 'DocumentReference')?.resource) as Record<string, any>;
+    const doc = clone(
+      contractExample('epikrise').entry?.find((e) => e.resource?.resourceType === 'DocumentReference')?.resource
+    ) as Record<string, any>;
     expect(validateAgainstSchema(doc, profile, url)).toEqual([]);
     delete doc.content[0].attachment.contentType;
     // (plus whatever invariants the profile adds on content: the profile is still being written)

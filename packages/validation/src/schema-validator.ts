@@ -101,11 +101,24 @@ function compile(schema: InternalTypeSchema): CompiledSchema {
       const base = elementKey.slice(0, -3);
       for (const t of element.type) {
         const key = base + capitalize(t.code);
-        if (!byKey.has(key)) byKey.set(key, { elementKey, element, typeCode: t.code, primitive: isPrimitiveType(t.code), extensionKey: `_${key}` });
+        if (!byKey.has(key))
+          byKey.set(key, {
+            elementKey,
+            element,
+            typeCode: t.code,
+            primitive: isPrimitiveType(t.code),
+            extensionKey: `_${key}`,
+          });
       }
     } else {
       const typeCode = element.type[0]?.code ?? 'undefined';
-      byKey.set(elementKey, { elementKey, element, typeCode, primitive: isPrimitiveType(typeCode), extensionKey: `_${elementKey}` });
+      byKey.set(elementKey, {
+        elementKey,
+        element,
+        typeCode,
+        primitive: isPrimitiveType(typeCode),
+        extensionKey: `_${elementKey}`,
+      });
     }
   }
   c = { byKey, required, deep };
@@ -127,7 +140,9 @@ const checkedCache = new WeakMap<Constraint[], CheckedConstraint[]>();
 function checkedConstraints(all: Constraint[]): CheckedConstraint[] {
   let checked = checkedCache.get(all);
   if (!checked) {
-    checked = all.filter((c) => c.severity === 'error' && !SKIPPED_CONSTRAINTS.has(c.key)).map((constraint) => ({ constraint, shortcut: shortcutFor(constraint.expression) }));
+    checked = all
+      .filter((c) => c.severity === 'error' && !SKIPPED_CONSTRAINTS.has(c.key))
+      .map((constraint) => ({ constraint, shortcut: shortcutFor(constraint.expression) }));
     checkedCache.set(all, checked);
   }
   return checked;
@@ -219,14 +234,27 @@ class SchemaValidation {
       if (key !== rawKey && key in obj) continue; // `_status` is read together with `status`
       const earlier = seen.get(prop.elementKey);
       if (earlier !== undefined) {
-        this.issues.push(createOperationOutcomeIssue('error', 'structure', `Conflicting choice of type properties: "${key}", "${earlier}"`, `${path}.${key}`));
+        this.issues.push(
+          createOperationOutcomeIssue(
+            'error',
+            'structure',
+            `Conflicting choice of type properties: "${key}", "${earlier}"`,
+            `${path}.${key}`
+          )
+        );
         continue;
       }
       seen.set(prop.elementKey, key);
       this.property(obj, key, prop, `${path}.${key}`, false, hasExtensions);
     }
     for (const elementKey of required) {
-      if (!seen.has(elementKey)) this.issues.push(createStructureIssue(`${path}.${elementKey.endsWith('[x]') ? elementKey.slice(0, -3) : elementKey}`, 'Missing required property'));
+      if (!seen.has(elementKey))
+        this.issues.push(
+          createStructureIssue(
+            `${path}.${elementKey.endsWith('[x]') ? elementKey.slice(0, -3) : elementKey}`,
+            'Missing required property'
+          )
+        );
     }
     for (const d of deep) this.deepElement(obj, path, d);
   }
@@ -238,7 +266,11 @@ class SchemaValidation {
       const next: [Record<string, unknown>, string][] = [];
       for (const [o, p] of parents) {
         const v = o[segment];
-        if (Array.isArray(v)) v.forEach((item, i) => item && typeof item === 'object' && next.push([item as Record<string, unknown>, `${p}.${segment}[${i}]`]));
+        if (Array.isArray(v))
+          v.forEach(
+            (item, i) =>
+              item && typeof item === 'object' && next.push([item as Record<string, unknown>, `${p}.${segment}[${i}]`])
+          );
         else if (v && typeof v === 'object') next.push([v as Record<string, unknown>, `${p}.${segment}`]);
       }
       parents = next;
@@ -254,11 +286,24 @@ class SchemaValidation {
         if (t) typeCode = t.code;
         key = `${base}${capitalize(typeCode)}`;
       }
-      this.property(o, key, { elementKey: d.last, element, typeCode, primitive: isPrimitiveType(typeCode), extensionKey: `_${key}` }, `${p}.${key}`, true);
+      this.property(
+        o,
+        key,
+        { elementKey: d.last, element, typeCode, primitive: isPrimitiveType(typeCode), extensionKey: `_${key}` },
+        `${p}.${key}`,
+        true
+      );
     }
   }
 
-  private property(obj: Record<string, unknown>, key: string, prop: Property, path: string, shallow = false, hasExtensions = true): void {
+  private property(
+    obj: Record<string, unknown>,
+    key: string,
+    prop: Property,
+    path: string,
+    shallow = false,
+    hasExtensions = true
+  ): void {
     const { element } = prop;
     let value = obj[key];
     const extension = prop.primitive && hasExtensions ? obj[prop.extensionKey] : undefined;
@@ -270,8 +315,17 @@ class SchemaValidation {
     if (isEmptyValue(value) && isEmptyValue(extension)) {
       // An empty container of the wrong shape ({} where a list or a primitive belongs, [] where one
       // value does) is broken, not absent: code after validation would call list or string methods on it.
-      if (typeof value === 'object' && value !== null && (Array.isArray(value) !== element.isArray || (prop.primitive && !element.isArray))) {
-        this.issues.push(createStructureIssue(path, `Invalid JSON type: an empty ${Array.isArray(value) ? 'array' : 'object'} where ${element.isArray ? 'an array' : prop.primitive ? `a ${prop.typeCode}` : 'an object'} belongs`));
+      if (
+        typeof value === 'object' &&
+        value !== null &&
+        (Array.isArray(value) !== element.isArray || (prop.primitive && !element.isArray))
+      ) {
+        this.issues.push(
+          createStructureIssue(
+            path,
+            `Invalid JSON type: an empty ${Array.isArray(value) ? 'array' : 'object'} where ${element.isArray ? 'an array' : prop.primitive ? `a ${prop.typeCode}` : 'an object'} belongs`
+          )
+        );
         return;
       }
       if (element.min > 0) this.issues.push(createStructureIssue(path, 'Missing required property'));
@@ -279,11 +333,19 @@ class SchemaValidation {
     }
     const shapeSource = value !== undefined ? value : extension;
     if (element.isArray !== Array.isArray(shapeSource)) {
-      this.issues.push(createStructureIssue(path, element.isArray ? 'Expected array of values for property' : 'Expected single value for property'));
+      this.issues.push(
+        createStructureIssue(
+          path,
+          element.isArray ? 'Expected array of values for property' : 'Expected single value for property'
+        )
+      );
       return;
     }
     if (!element.isArray) {
-      if (element.max < 1) this.issues.push(createStructureIssue(path, `Invalid number of values: expected ${element.min}..${element.max}, but found 1`));
+      if (element.max < 1)
+        this.issues.push(
+          createStructureIssue(path, `Invalid number of values: expected ${element.min}..${element.max}, but found 1`)
+        );
       this.one(value, extension, prop, path, shallow);
       if (element.pattern || element.fixed) this.specified({ type: prop.typeCode, value }, element, path);
       if (element.slicing) this.slices(element.slicing, [{ type: prop.typeCode, value }], path);
@@ -300,7 +362,10 @@ class SchemaValidation {
     const n = Math.max(values.length, extensions.length);
     if (n < element.min || n > element.max) {
       this.issues.push(
-        createStructureIssue(path, `Invalid number of values: expected ${element.min}..${Number.isFinite(element.max) ? element.max : '*'}, but found ${n}`)
+        createStructureIssue(
+          path,
+          `Invalid number of values: expected ${element.min}..${Number.isFinite(element.max) ? element.max : '*'}, but found ${n}`
+        )
       );
     }
     for (let i = 0; i < n; i++) {
@@ -338,7 +403,12 @@ class SchemaValidation {
       return;
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      this.issues.push(createStructureIssue(path, `Invalid JSON type: expected an object (${prop.typeCode}), but got ${Array.isArray(value) ? 'array' : typeof value}`));
+      this.issues.push(
+        createStructureIssue(
+          path,
+          `Invalid JSON type: expected an object (${prop.typeCode}), but got ${Array.isArray(value) ? 'array' : typeof value}`
+        )
+      );
       return;
     }
     const obj = value as Record<string, unknown>;
@@ -382,15 +452,20 @@ class SchemaValidation {
       else if (type === 'base64Binary') {
         // FHIR caps strings at 1 MB, not base64Binary (an epikrise's PDF is many MB); and Medplum's
         // base64 pattern overflows the regexp stack on such a value, so the check here is linear.
-        if (s.length % 4 !== 0 || !BASE64.test(s)) this.issues.push(createStructureIssue(path, 'Invalid base64Binary format'));
-      } else if (s.length > 1024 * 1024) this.issues.push(createStructureIssue(path, 'String cannot be larger than 1 MB'));
+        if (s.length % 4 !== 0 || !BASE64.test(s))
+          this.issues.push(createStructureIssue(path, 'Invalid base64Binary format'));
+      } else if (s.length > 1024 * 1024)
+        this.issues.push(createStructureIssue(path, 'String cannot be larger than 1 MB'));
       else if (REGEXES[type]?.test(s) === false) this.issues.push(createStructureIssue(path, `Invalid ${type} format`));
     } else if (expected === 'number') {
       const n = value as number;
       if (!Number.isFinite(n)) this.issues.push(createStructureIssue(path, 'Invalid numeric value'));
-      else if ((type === 'integer' || type === 'positiveInt' || type === 'unsignedInt') && !Number.isInteger(n)) this.issues.push(createStructureIssue(path, 'Expected number to be an integer'));
-      else if (type === 'positiveInt' && n <= 0) this.issues.push(createStructureIssue(path, 'Expected number to be positive'));
-      else if (type === 'unsignedInt' && n < 0) this.issues.push(createStructureIssue(path, 'Expected number to be non-negative'));
+      else if ((type === 'integer' || type === 'positiveInt' || type === 'unsignedInt') && !Number.isInteger(n))
+        this.issues.push(createStructureIssue(path, 'Expected number to be an integer'));
+      else if (type === 'positiveInt' && n <= 0)
+        this.issues.push(createStructureIssue(path, 'Expected number to be positive'));
+      else if (type === 'unsignedInt' && n < 0)
+        this.issues.push(createStructureIssue(path, 'Expected number to be non-negative'));
     }
   }
 
@@ -402,11 +477,20 @@ class SchemaValidation {
   private constraints(all: Constraint[] | undefined, value: TypedValue, path: string, emptyPasses = false): void {
     if (!all) return;
     for (const { constraint, shortcut } of checkedConstraints(all)) {
-      if (shortcut && value.value !== null && typeof value.value === 'object' && shortcut(value.value as Record<string, unknown>)) continue;
+      if (
+        shortcut &&
+        value.value !== null &&
+        typeof value.value === 'object' &&
+        shortcut(value.value as Record<string, unknown>)
+      )
+        continue;
       const variables: Record<string, TypedValue> = {
         '%context': value,
         '%ucum': UCUM_VALUE,
-        '%resource': { type: String(this.resources[this.resources.length - 1]?.resourceType), value: this.resources[this.resources.length - 1] },
+        '%resource': {
+          type: String(this.resources[this.resources.length - 1]?.resourceType),
+          value: this.resources[this.resources.length - 1],
+        },
         '%rootResource': this.rootValue,
       };
       let ok: boolean;
@@ -414,7 +498,11 @@ class SchemaValidation {
         const result = evaluate(atom(constraint.expression), [value], variables);
         ok = (result.length === 1 && result[0].value === true) || (emptyPasses && result.length === 0);
       } catch (err) {
-        this.issues.push(createProcessingIssue(path, 'Error evaluating invariant expression', err as Error, { fhirpath: constraint.expression }));
+        this.issues.push(
+          createProcessingIssue(path, 'Error evaluating invariant expression', err as Error, {
+            fhirpath: constraint.expression,
+          })
+        );
         return;
       }
       if (!ok) {
@@ -425,7 +513,10 @@ class SchemaValidation {
   }
 
   private specified(value: TypedValue | TypedValue[], element: InternalSchemaElement, path: string): void {
-    if ((element.pattern && !deepIncludes(value, element.pattern)) || (element.fixed && !deepEquals(value, element.fixed))) {
+    if (
+      (element.pattern && !deepIncludes(value, element.pattern)) ||
+      (element.fixed && !deepEquals(value, element.fixed))
+    ) {
       this.issues.push(createStructureIssue(path, 'Value did not match expected pattern'));
     }
   }
@@ -436,7 +527,8 @@ class SchemaValidation {
       for (const slice of slicing.slices) {
         const matches = slicing.discriminator.every((d) => {
           // Medplum's matchDiscriminant: a value/pattern slice without an element at the path never matches.
-          if ((d.type === 'value' || d.type === 'pattern') && d.path !== '$this' && !slice.elements[d.path]) return false;
+          if ((d.type === 'value' || d.type === 'pattern') && d.path !== '$this' && !slice.elements[d.path])
+            return false;
           const found = getNestedProperty(value, d.path, { profileUrl: this.profileUrl });
           return found.some((v) => matchDiscriminant(v, d, slice)); // an array never matches, as in Medplum
         });
@@ -450,7 +542,10 @@ class SchemaValidation {
       const n = counts.get(slice.name) ?? 0;
       if (n < slice.min || n > slice.max) {
         this.issues.push(
-          createStructureIssue(path, `Incorrect number of values provided for slice '${slice.name}': expected ${slice.min}..${Number.isFinite(slice.max) ? slice.max : '*'}, but found ${n}`)
+          createStructureIssue(
+            path,
+            `Incorrect number of values provided for slice '${slice.name}': expected ${slice.min}..${Number.isFinite(slice.max) ? slice.max : '*'}, but found ${n}`
+          )
         );
       }
     }
@@ -461,6 +556,10 @@ class SchemaValidation {
  * Every structural issue of `resource` against `schema` (a base type's or a profile's, as Medplum
  * parsed it). `profileUrl` makes the profile's own inner (backbone) types win over the base ones.
  */
-export function validateAgainstSchema(resource: object, schema: InternalTypeSchema, profileUrl?: string): OperationOutcomeIssue[] {
+export function validateAgainstSchema(
+  resource: object,
+  schema: InternalTypeSchema,
+  profileUrl?: string
+): OperationOutcomeIssue[] {
   return new SchemaValidation(resource as Record<string, unknown>, schema, profileUrl).run();
 }

@@ -4,7 +4,8 @@ import type { Bundle, OperationOutcome, OperationOutcomeIssue } from '@medplum/f
 import { assertValid, validate, validateMessage } from './index';
 import { contractExample, entryById, NOW } from './test-support/fixtures';
 
-const errors = (o: OperationOutcome): OperationOutcomeIssue[] => (o.issue ?? []).filter((i) => i.severity === 'error' || i.severity === 'fatal');
+const errors = (o: OperationOutcome): OperationOutcomeIssue[] =>
+  (o.issue ?? []).filter((i) => i.severity === 'error' || i.severity === 'fatal');
 const errorsOf = (b: unknown): OperationOutcomeIssue[] => errors(validate(b, { now: NOW }));
 /** The one error we expect: its diagnostics match and it points where we say. */
 function expectError(b: unknown, diagnostics: RegExp, expression: string): void {
@@ -15,10 +16,13 @@ function expectError(b: unknown, diagnostics: RegExp, expression: string): void 
 }
 
 describe('the contract examples are accepted as they are', () => {
-  test.each(['meldeplikt', 'meldeplikt-svar', 'ip-plan-copy', 'epikrise', 'receipt-ok'] as const)('%s validates with no error', (name) => {
-    expect(errorsOf(contractExample(name))).toEqual([]);
-    expect(() => assertValid(contractExample(name), { now: NOW })).not.toThrow();
-  });
+  test.each(['meldeplikt', 'meldeplikt-svar', 'ip-plan-copy', 'epikrise', 'receipt-ok'] as const)(
+    '%s validates with no error',
+    (name) => {
+      expect(errorsOf(contractExample(name))).toEqual([]);
+      expect(() => assertValid(contractExample(name), { now: NOW })).not.toThrow();
+    }
+  );
 
   test('each resource of the plan copy on its own validates too', () => {
     for (const e of contractExample('ip-plan-copy').entry ?? []) {
@@ -45,8 +49,20 @@ describe('broken plans fail with the issue we expect', () => {
   test('a temporary hospital koordinator may stand beside the koordinator', () => {
     const b = contractExample('ip-plan-copy');
     const team = entryById(b, 'team');
-    team.participant.push({ role: [{ coding: [{ system: 'http://ipbro.no/fhir/CodeSystem/ip-careteam-role', code: 'midlertidig-koordinator' }] }], member: { reference: 'urn:uuid:5e7fa22d-054e-5f0f-af31-0f8816808804' } });
-    b.entry?.push({ fullUrl: 'urn:uuid:5e7fa22d-054e-5f0f-af31-0f8816808804', resource: { resourceType: 'Practitioner', id: 'lege', identifier: [{ system: 'urn:oid:2.16.578.1.12.4.1.4.4', value: '9144900' }] } });
+    team.participant.push({
+      role: [
+        { coding: [{ system: 'http://ipbro.no/fhir/CodeSystem/ip-careteam-role', code: 'midlertidig-koordinator' }] },
+      ],
+      member: { reference: 'urn:uuid:5e7fa22d-054e-5f0f-af31-0f8816808804' },
+    });
+    b.entry?.push({
+      fullUrl: 'urn:uuid:5e7fa22d-054e-5f0f-af31-0f8816808804',
+      resource: {
+        resourceType: 'Practitioner',
+        id: 'lege',
+        identifier: [{ system: 'urn:oid:2.16.578.1.12.4.1.4.4', value: '9144900' }],
+      },
+    });
     expect(errorsOf(b)).toEqual([]);
   });
 
@@ -56,7 +72,11 @@ describe('broken plans fail with the issue we expect', () => {
     const fnr = makeSyntheticFodselsnummer('2012-06-01', 600);
     patient.birthDate = '2012-06-01';
     patient.identifier[0].value = fnr;
-    expectError(b, /was 14 when consenting alone: under 16 a parent or guardian/, 'Bundle.entry[6].resource.performer[0]');
+    expectError(
+      b,
+      /was 14 when consenting alone: under 16 a parent or guardian/,
+      'Bundle.entry[6].resource.performer[0]'
+    );
   });
 
   test('a parent consenting for a 14-year-old is right; for a 21-year-old it is not', () => {
@@ -73,7 +93,11 @@ describe('broken plans fail with the issue we expect', () => {
     const c = entryById(adult, 'ipsamtykke');
     c.performer = [{ reference: 'urn:uuid:2a422a0a-878a-59cc-8138-aa592283afac' }];
     c.extension = [{ url: 'http://ipbro.no/fhir/StructureDefinition/ip-consenter-role', valueCode: 'foresatt' }];
-    expectError(adult, /was 21 at the time of consent: from 16 they consent for themselves/, 'Bundle.entry[5].resource.performer[0]');
+    expectError(
+      adult,
+      /was 21 at the time of consent: from 16 they consent for themselves/,
+      'Bundle.entry[5].resource.performer[0]'
+    );
   });
 
   test('a representative without a recorded reason', () => {
@@ -82,14 +106,21 @@ describe('broken plans fail with the issue we expect', () => {
     c.performer = [{ reference: 'urn:uuid:2a422a0a-878a-59cc-8138-aa592283afac' }];
     c.extension = [{ url: 'http://ipbro.no/fhir/StructureDefinition/ip-consenter-role', valueCode: 'representant' }];
     expectError(b, /representative consented without a recorded reason/, 'Bundle.entry[5].resource.extension');
-    c.extension.push({ url: 'http://ipbro.no/fhir/StructureDefinition/ip-representation-reason', valueString: 'Mangler samtykkekompetanse etter hjerneslag, vurdert av lege 2026-11-20' });
+    c.extension.push({
+      url: 'http://ipbro.no/fhir/StructureDefinition/ip-representation-reason',
+      valueString: 'Mangler samtykkekompetanse etter hjerneslag, vurdert av lege 2026-11-20',
+    });
     expect(errorsOf(b)).toEqual([]);
   });
 
   test('a bad fødselsnummer check digit', () => {
     const b = contractExample('ip-plan-copy');
     entryById(b, 'pas').identifier[0].value = '12830551211';
-    expectError(b, /Invalid fødselsnummer "12830551211": check digit 2/, 'Bundle.entry[7].resource.identifier[0].value');
+    expectError(
+      b,
+      /Invalid fødselsnummer "12830551211": check digit 2/,
+      'Bundle.entry[7].resource.identifier[0].value'
+    );
   });
 
   test('a bad organisasjonsnummer', () => {
@@ -101,7 +132,11 @@ describe('broken plans fail with the issue we expect', () => {
   test('a revision date after the plan ends', () => {
     const b = contractExample('ip-plan-copy');
     entryById(b, 'ip').activity[3].detail.scheduledPeriod = { start: '2028-01-10', end: '2028-01-10' };
-    expectError(b, /review date 2028-01-10 lies outside the plan period/, 'Bundle.entry[1].resource.activity[3].detail.scheduledPeriod.start');
+    expectError(
+      b,
+      /review date 2028-01-10 lies outside the plan period/,
+      'Bundle.entry[1].resource.activity[3].detail.scheduledPeriod.start'
+    );
   });
 
   test('a period that starts after it ends', () => {
@@ -119,37 +154,64 @@ describe('broken plans fail with the issue we expect', () => {
   test('a wrong code: careteam role "sjef"', () => {
     const b = contractExample('ip-plan-copy');
     entryById(b, 'team').participant[3].role[0].coding[0].code = 'sjef';
-    expectError(b, /Code "sjef" is not in http:\/\/ipbro.no\/fhir\/CodeSystem\/ip-careteam-role; allowed: koordinator/, 'Bundle.entry[2].resource.participant[3].role[0].coding[0].code');
+    expectError(
+      b,
+      /Code "sjef" is not in http:\/\/ipbro.no\/fhir\/CodeSystem\/ip-careteam-role; allowed: koordinator/,
+      'Bundle.entry[2].resource.participant[3].role[0].coding[0].code'
+    );
   });
 
   test('a measure with no one responsible', () => {
     const b = contractExample('ip-plan-copy');
     delete entryById(b, 'ip').activity[2].detail.performer;
-    expectError(b, /"Arbeidsavklaring" has no one responsible/, 'Bundle.entry[1].resource.activity[2].detail.performer');
+    expectError(
+      b,
+      /"Arbeidsavklaring" has no one responsible/,
+      'Bundle.entry[1].resource.activity[2].detail.performer'
+    );
   });
 
   test('a reference to the wrong target type is an error, not a warning', () => {
     const b = contractExample('ip-plan-copy');
     entryById(b, 'ip').careTeam[0].reference = 'urn:uuid:84888afb-63c2-5e73-981f-57cd7a1e8217'; // the Patient
-    expectError(b, /CarePlan.careTeam must reference CareTeam, but .* is a Patient/, 'Bundle.entry[1].resource.careTeam[0].reference');
+    expectError(
+      b,
+      /CarePlan.careTeam must reference CareTeam, but .* is a Patient/,
+      'Bundle.entry[1].resource.careTeam[0].reference'
+    );
   });
 
   test('an extension with the wrong value type, and an unknown one of ours', () => {
     const b = contractExample('ip-plan-copy');
-    entryById(b, 'ip').activity[0].detail.extension = [{ url: 'http://ipbro.no/fhir/StructureDefinition/ip-measure-scope', valueInteger: 2 }];
-    expectError(b, /ip-measure-scope takes valueString, not valueInteger/, 'Bundle.entry[1].resource.activity[0].detail.extension[0].valueInteger');
+    entryById(b, 'ip').activity[0].detail.extension = [
+      { url: 'http://ipbro.no/fhir/StructureDefinition/ip-measure-scope', valueInteger: 2 },
+    ];
+    expectError(
+      b,
+      /ip-measure-scope takes valueString, not valueInteger/,
+      'Bundle.entry[1].resource.activity[0].detail.extension[0].valueInteger'
+    );
     entryById(b, 'ip').extension = [{ url: 'http://ipbro.no/fhir/StructureDefinition/ip-nonsense', valueString: 'x' }];
     expectError(b, /Unknown IP-bro extension/, 'Bundle.entry[1].resource.extension[0].url');
   });
 
   test('a complex extension missing a part, with a code outside its value set', () => {
     const b = contractExample('ip-plan-copy');
-    entryById(b, 'ip').extension = [{
-      url: 'http://ipbro.no/fhir/StructureDefinition/ip-life-area-assessment',
-      extension: [{ url: 'lifeArea', valueCoding: { system: 'http://ipbro.no/fhir/CodeSystem/ip-life-area', code: 'bolig' } }, { url: 'kind', valueCode: 'wish' }],
-    }];
+    entryById(b, 'ip').extension = [
+      {
+        url: 'http://ipbro.no/fhir/StructureDefinition/ip-life-area-assessment',
+        extension: [
+          { url: 'lifeArea', valueCoding: { system: 'http://ipbro.no/fhir/CodeSystem/ip-life-area', code: 'bolig' } },
+          { url: 'kind', valueCode: 'wish' },
+        ],
+      },
+    ];
     expectError(b, /needs its part text/, 'Bundle.entry[1].resource.extension[0]');
-    expectError(b, /Code "wish" is not in .*ip-assessment-kind/, 'Bundle.entry[1].resource.extension[0].extension[1].valueCode');
+    expectError(
+      b,
+      /Code "wish" is not in .*ip-assessment-kind/,
+      'Bundle.entry[1].resource.extension[0].extension[1].valueCode'
+    );
   });
 
   test('a profile breach: a CarePlan without the A02-2 category slice is not an IP; with it but no period it breaks ip-careplan', () => {
@@ -159,7 +221,7 @@ describe('broken plans fail with the issue we expect', () => {
   });
 });
 
-describe('broken messages fail with the contract\'s rules', () => {
+describe("broken messages fail with the contract's rules", () => {
   test('an unknown event', () => {
     const b = contractExample('meldeplikt');
     (b.entry?.[0].resource as any).eventCoding.code = 'hastemelding';
@@ -181,7 +243,7 @@ describe('broken messages fail with the contract\'s rules', () => {
 
   test('a meldeplikt whose consent was withdrawn', () => {
     const b = contractExample('meldeplikt');
-    entryById(b, 'melding', ).status = 'requested';
+    entryById(b, 'melding').status = 'requested';
     (b.entry?.find((e) => e.resource?.resourceType === 'Consent')?.resource as any).status = 'inactive';
     expectError(b, /consent to notify the kommune is not active/, 'Bundle.entry[5].resource.status');
   });
@@ -189,7 +251,11 @@ describe('broken messages fail with the contract\'s rules', () => {
   test('a meldeplikt whose consent has a provision that does not say yes (no type)', () => {
     const b = contractExample('meldeplikt');
     delete (b.entry?.find((e) => e.resource?.resourceType === 'Consent')?.resource as any).provision.type;
-    expectError(b, /consent to notify the kommune does not say yes \(no provision.type\)/, 'Bundle.entry[5].resource.provision.type');
+    expectError(
+      b,
+      /consent to notify the kommune does not say yes \(no provision.type\)/,
+      'Bundle.entry[5].resource.provision.type'
+    );
   });
 
   test('a plan copy without its CareTeam', () => {
@@ -241,7 +307,7 @@ describe('broken messages fail with the contract\'s rules', () => {
     expectError(b, /Receipt code "maybe"/, 'Bundle.entry[0].resource.response.code');
   });
 
-  test('a receipt may answer IP-bro\'s own revision-reminder; no sender may send one', () => {
+  test("a receipt may answer IP-bro's own revision-reminder; no sender may send one", () => {
     const receipt = contractExample('receipt-ok');
     (receipt.entry?.[0].resource as any).eventCoding.code = 'revision-reminder';
     expect(errorsOf(receipt)).toEqual([]);
@@ -282,7 +348,7 @@ describe('broken messages fail with the contract\'s rules', () => {
 });
 
 describe('identifier systems are valid URIs', () => {
-  test('the contract examples\' own identifiers use http://ipbro.no/fhir/sid/org/{orgnr}/{kind} and draw no warning', () => {
+  test("the contract examples' own identifiers use http://ipbro.no/fhir/sid/org/{orgnr}/{kind} and draw no warning", () => {
     for (const name of ['ip-plan-copy', 'epikrise'] as const) {
       const text = JSON.stringify(contractExample(name));
       expect(text).toMatch(/"system":"http:\/\/ipbro\.no\/fhir\/sid\/org\/\d{9}\/(ip|dok)"/);
@@ -296,7 +362,11 @@ describe('identifier systems are valid URIs', () => {
     const outcome = validate(b, { now: NOW });
     expect(errors(outcome)).toEqual([]);
     expect(outcome.issue?.filter((i) => i.severity === 'warning')).toEqual([
-      expect.objectContaining({ code: 'value', diagnostics: expect.stringMatching(/not a valid URI .*http:\/\/ipbro\.no\/fhir\/sid\/org\//), expression: ['Bundle.entry[1].resource.identifier[0].system'] }),
+      expect.objectContaining({
+        code: 'value',
+        diagnostics: expect.stringMatching(/not a valid URI .*http:\/\/ipbro\.no\/fhir\/sid\/org\//),
+        expression: ['Bundle.entry[1].resource.identifier[0].system'],
+      }),
     ]);
   });
 });

@@ -24,31 +24,67 @@ export interface ValidateOptions {
 const VISITORS = [bindingCheck, extensionCheck, identifierCheck, referenceTargetCheck];
 
 function isResource(input: unknown): input is Resource {
-  return !!input && typeof input === 'object' && !Array.isArray(input) && typeof (input as Resource).resourceType === 'string';
+  return (
+    !!input &&
+    typeof input === 'object' &&
+    !Array.isArray(input) &&
+    typeof (input as Resource).resourceType === 'string'
+  );
 }
 
-function resourceIssues(resource: Resource, expression: string, bundle: Bundle | undefined, inIpBundle: boolean, issues: OperationOutcomeIssue[]): void {
+function resourceIssues(
+  resource: Resource,
+  expression: string,
+  bundle: Bundle | undefined,
+  inIpBundle: boolean,
+  issues: OperationOutcomeIssue[]
+): void {
   const profile = selectProfile(resource, inIpBundle);
   issues.push(...structuralIssues(resource, profile, expression));
   // The visitors read what a reference points at: an entry that is no resource (a resourceType that
   // is an object, say) must give an issue, never a 500.
   guarded(issues, 'The checks of bindings, extensions, identifiers and references', expression, () => {
     const found: OperationOutcomeIssue[] = [];
-    walkResource(resource, { expression, bundle, profileUrl: profile ? profileUrl(profile) : undefined }, VISITORS, found);
+    walkResource(
+      resource,
+      { expression, bundle, profileUrl: profile ? profileUrl(profile) : undefined },
+      VISITORS,
+      found
+    );
     return found;
   });
 }
 
-const BUNDLE_TYPES = ['document', 'message', 'transaction', 'transaction-response', 'batch', 'batch-response', 'history', 'searchset', 'collection'];
+const BUNDLE_TYPES = [
+  'document',
+  'message',
+  'transaction',
+  'transaction-response',
+  'batch',
+  'batch-response',
+  'history',
+  'searchset',
+  'collection',
+];
 
 /** The bundle itself (its entries are validated one by one, each against its own profile). */
 function bundleShellIssues(bundle: Bundle): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
   if (!BUNDLE_TYPES.includes(bundle.type as string)) {
-    issues.push({ severity: 'error', code: 'value', diagnostics: `Bundle.type ${JSON.stringify(bundle.type ?? null)} is not one of ${BUNDLE_TYPES.join(', ')}`, expression: ['Bundle.type'] });
+    issues.push({
+      severity: 'error',
+      code: 'value',
+      diagnostics: `Bundle.type ${JSON.stringify(bundle.type ?? null)} is not one of ${BUNDLE_TYPES.join(', ')}`,
+      expression: ['Bundle.type'],
+    });
   }
   if (bundle.entry !== undefined && !Array.isArray(bundle.entry)) {
-    issues.push({ severity: 'error', code: 'structure', diagnostics: 'Bundle.entry must be an array', expression: ['Bundle.entry'] });
+    issues.push({
+      severity: 'error',
+      code: 'structure',
+      diagnostics: 'Bundle.entry must be an array',
+      expression: ['Bundle.entry'],
+    });
   }
   return issues;
 }
@@ -58,7 +94,12 @@ function bundleShellIssues(bundle: Bundle): OperationOutcomeIssue[] {
  * structure is broken they may meet a number where a list belongs and throw. Then the structural
  * issues already say what is wrong; a rule failing on its own is reported as such. Never a 500.
  */
-function guarded(issues: OperationOutcomeIssue[], what: string, where: string, rules: () => OperationOutcomeIssue[]): void {
+function guarded(
+  issues: OperationOutcomeIssue[],
+  what: string,
+  where: string,
+  rules: () => OperationOutcomeIssue[]
+): void {
   try {
     issues.push(...rules());
   } catch (err) {
@@ -67,7 +108,12 @@ function guarded(issues: OperationOutcomeIssue[], what: string, where: string, r
       return;
     }
     if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) return;
-    issues.push({ severity: 'error', code: 'processing', diagnostics: `${what} could not be applied: the content does not have the shape FHIR gives it`, expression: [where] });
+    issues.push({
+      severity: 'error',
+      code: 'processing',
+      diagnostics: `${what} could not be applied: the content does not have the shape FHIR gives it`,
+      expression: [where],
+    });
   }
 }
 
@@ -83,7 +129,14 @@ function isIpCarePlan(r: Resource | undefined): r is CarePlan {
 export function validate(input: unknown, options: ValidateOptions = {}): OperationOutcome {
   const now = options.now ?? new Date();
   if (!isResource(input)) {
-    return operationOutcome([{ severity: 'error', code: 'structure', diagnostics: 'Expected a FHIR resource: a JSON object with a resourceType', expression: ['$this'] }]);
+    return operationOutcome([
+      {
+        severity: 'error',
+        code: 'structure',
+        diagnostics: 'Expected a FHIR resource: a JSON object with a resourceType',
+        expression: ['$this'],
+      },
+    ]);
   }
   // Before anything that costs per value: a message of a million names is refused for its size alone.
   const tooMany = cardinalityIssues(input as unknown as Record<string, unknown>, input.resourceType);
@@ -92,7 +145,10 @@ export function validate(input: unknown, options: ValidateOptions = {}): Operati
   const issues: OperationOutcomeIssue[] = [];
   if (input.resourceType !== 'Bundle') {
     resourceIssues(input, input.resourceType, undefined, false, issues);
-    if (isIpCarePlan(input)) guarded(issues, 'The rules of the individuell plan', input.resourceType, () => carePlanRules({ resource: input, index: -1 }, undefined, now));
+    if (isIpCarePlan(input))
+      guarded(issues, 'The rules of the individuell plan', input.resourceType, () =>
+        carePlanRules({ resource: input, index: -1 }, undefined, now)
+      );
     return operationOutcome(issues);
   }
   const bundle = input as Bundle;
@@ -107,7 +163,12 @@ export function validate(input: unknown, options: ValidateOptions = {}): Operati
   entries.forEach((e, index) => {
     const where = `Bundle.entry[${index}]`;
     if (!e || typeof e !== 'object' || !isResource(e.resource)) {
-      issues.push({ severity: 'error', code: 'structure', diagnostics: 'Each entry of the bundle carries a resource', expression: [`${where}.resource`] });
+      issues.push({
+        severity: 'error',
+        code: 'structure',
+        diagnostics: 'Each entry of the bundle carries a resource',
+        expression: [`${where}.resource`],
+      });
       return;
     }
     resourceIssues(e.resource, `${where}.resource`, bundle, inIpBundle, issues);
@@ -121,10 +182,13 @@ export function validate(input: unknown, options: ValidateOptions = {}): Operati
     entries.forEach((e, index) => {
       if (e?.resource?.resourceType !== 'Consent') return;
       const consent = { resource: e.resource as Consent, index };
-      guarded(issues, 'The consent rules', `Bundle.entry[${index}].resource`, () => consentRule(bundle, consent, now, capacity));
+      guarded(issues, 'The consent rules', `Bundle.entry[${index}].resource`, () =>
+        consentRule(bundle, consent, now, capacity)
+      );
     });
   }
-  if (isMessage) guarded(issues, 'The message rules of the contract', 'Bundle', () => messageRules(readMessage(bundle), now));
+  if (isMessage)
+    guarded(issues, 'The message rules of the contract', 'Bundle', () => messageRules(readMessage(bundle), now));
   return operationOutcome(issues);
 }
 

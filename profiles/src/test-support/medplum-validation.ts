@@ -27,6 +27,8 @@ export function profileErrors(resource: Resource, profileId: string): string[] {
     return [];
   } catch (err) {
     if (!(err instanceof OperationOutcomeError)) throw err;
-    return (err.outcome.issue ?? []).filter((i) => i.severity === 'error').map((i) => `${i.expression?.[0]}: ${i.details?.text ?? i.diagnostics}`);
+    return (err.outcome.issue ?? [])
+      .filter((i) => i.severity === 'error')
+      .map((i) => `${i.expression?.[0]}: ${i.details?.text ?? i.diagnostics}`);
   }
 }

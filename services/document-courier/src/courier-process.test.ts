@@ -35,7 +35,18 @@ const children: ChildProcess[] = [];
 const door = { hold: 0, holdMs: 0, held: [] as string[] };
 
 async function startCourier(): Promise<ChildProcess> {
-  const env = { REDIS_URL, DIRECTORY_FILE: directoryFile, QUEUE_PREFIX: prefix, IPBRO_ENCRYPTION_KEY: KEY, COURIER_LOCK_MS: '1500', COURIER_STALLED_INTERVAL_MS: '500', DELIVERY_BACKOFF_MS: '50', DELIVERY_BACKOFF_MAX_MS: '200', DELIVERY_ATTEMPTS: '6', DELIVERY_TIMEOUT_MS: '30000' };
+  const env = {
+    REDIS_URL,
+    DIRECTORY_FILE: directoryFile,
+    QUEUE_PREFIX: prefix,
+    IPBRO_ENCRYPTION_KEY: KEY,
+    COURIER_LOCK_MS: '1500',
+    COURIER_STALLED_INTERVAL_MS: '500',
+    DELIVERY_BACKOFF_MS: '50',
+    DELIVERY_BACKOFF_MAX_MS: '200',
+    DELIVERY_ATTEMPTS: '6',
+    DELIVERY_TIMEOUT_MS: '30000',
+  };
   return (await startServiceProcess(MAIN, env, (child) => children.push(child))).child;
 }
 
@@ -56,7 +67,11 @@ beforeAll(async () => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const d = JSON.parse(readFileSync(join(ROOT, 'packages', 'directory', 'demo-directory.json'), 'utf8'));
-  d.helseforetak[0].ehr = { fhirBase: `http://127.0.0.1:${(server.address() as { port: number }).port}`, delivery: 'fhir-rest', maxTransactionEntries: 8 };
+  d.helseforetak[0].ehr = {
+    fhirBase: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    delivery: 'fhir-rest',
+    maxTransactionEntries: 8,
+  };
   directoryFile = join(mkdtempSync(join(tmpdir(), 'ipbro-courier-proc-')), 'directory.json');
   writeFileSync(directoryFile, JSON.stringify(d));
 });
@@ -79,7 +94,17 @@ async function accept(bundle: Bundle): Promise<{ key: string; id: string }> {
   const sender = '942953119';
   const key = ledgerKey(sender, id);
   const queue = createQueue(QUEUES.documents, redis, { firstDelayMs: 50, ceilingMs: 200, attempts: 6 }, prefix);
-  await ledger.accept({ sender, id, event: 'ip-plan-copy', body: JSON.stringify(bundle), enqueue: async (jobId) => { await queue.add('ip-plan-copy', deliveryJobData({ key, messageId: id, sender, event: 'ip-plan-copy' }), { jobId }); } });
+  await ledger.accept({
+    sender,
+    id,
+    event: 'ip-plan-copy',
+    body: JSON.stringify(bundle),
+    enqueue: async (jobId) => {
+      await queue.add('ip-plan-copy', deliveryJobData({ key, messageId: id, sender, event: 'ip-plan-copy' }), {
+        jobId,
+      });
+    },
+  });
   await queue.close();
   return { key, id };
 }
@@ -91,7 +116,11 @@ async function heldNow(id: string): Promise<void> {
   }
   throw new Error('the delivery never reached the EHR');
 }
-const carePlans = async () => (((await (await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/CarePlan`)).json()) as Bundle).entry ?? []).length;
+const carePlans = async () =>
+  (
+    ((await (await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/CarePlan`)).json()) as Bundle)
+      .entry ?? []
+  ).length;
 
 test('SIGKILL in the middle of a delivery: another courier takes the job over, the plan copy is acknowledged, and the EHR holds one plan', async () => {
   door.hold = 1;

@@ -1,10 +1,21 @@
 import type { RedisConnection } from '@ipbro/redis';
 import type { AuditPort } from '@ipbro/audit';
 import { ConsentRegistry } from '@ipbro/consent-gate';
-import { closeWithin, DEFAULT_DEFER_AFTER_MS, RecipientLimit, settleDeliveryStep, startDeliveryWorker } from '@ipbro/delivery-step';
+import {
+  closeWithin,
+  DEFAULT_DEFER_AFTER_MS,
+  RecipientLimit,
+  settleDeliveryStep,
+  startDeliveryWorker,
+} from '@ipbro/delivery-step';
 import type { DeliveryStepDeps, DeliveryWorker } from '@ipbro/delivery-step';
 import type { Directory } from '@ipbro/directory';
-import { deliverDocumentFromLedger, REMINDER_QUEUE, RevisionReminders, sendRevisionReminder } from '@ipbro/document-delivery';
+import {
+  deliverDocumentFromLedger,
+  REMINDER_QUEUE,
+  RevisionReminders,
+  sendRevisionReminder,
+} from '@ipbro/document-delivery';
 import type { DocumentStepDeps, ReminderJobData } from '@ipbro/document-delivery';
 import { DEFAULT_PREFIX, MessageLedger, type BodyCipherLike } from '@ipbro/message-ledger';
 import { PlanIndex, type PatientKeyer } from '@ipbro/plan-index';
@@ -67,24 +78,53 @@ export function startDocumentCourier(o: CourierOptions): DocumentCourier {
   const planIndex = new PlanIndex(o.producer, prefix);
   const consents = new ConsentRegistry(o.producer, prefix);
   const maxAttempts = resolveAttempts(o.delivery);
-  const reminders = new RevisionReminders(o.producer, prefix, { attempts: maxAttempts, firstDelayMs: o.delivery.firstDelayMs });
+  const reminders = new RevisionReminders(o.producer, prefix, {
+    attempts: maxAttempts,
+    firstDelayMs: o.delivery.firstDelayMs,
+  });
   const deps: DocumentStepDeps & { recipientLimit: RecipientLimit } = {
-    ledger, directory: o.directory, timeoutMs: o.delivery.timeoutMs, maxAttempts, consents, patientKey: o.patientKey,
-    recipientLimit: new RecipientLimit(o.concurrencyPerRecipient ?? 8), deferAfterMs: o.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS,
-    ...(o.tokenFor ? { tokenFor: o.tokenFor } : {}), ...(o.now ? { now: o.now } : {}), ...(o.audit ? { audit: o.audit } : {}),
+    ledger,
+    directory: o.directory,
+    timeoutMs: o.delivery.timeoutMs,
+    maxAttempts,
+    consents,
+    patientKey: o.patientKey,
+    recipientLimit: new RecipientLimit(o.concurrencyPerRecipient ?? 8),
+    deferAfterMs: o.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS,
+    ...(o.tokenFor ? { tokenFor: o.tokenFor } : {}),
+    ...(o.now ? { now: o.now } : {}),
+    ...(o.audit ? { audit: o.audit } : {}),
     ...(o.confirmReplicated ? { confirmReplicated: o.confirmReplicated } : {}),
   };
   const outcomes = o.registry ? documentOutcomesCounter(o.registry) : undefined;
   const documents = startDeliveryWorker({
-    ...o, queue: QUEUES.documents, prefix, deps, concurrency: o.concurrency ?? 16,
+    ...o,
+    queue: QUEUES.documents,
+    prefix,
+    deps,
+    concurrency: o.concurrency ?? 16,
     step: (job) => deliverDocumentFromLedger(job, deps),
-    redrive: { directory: o.directory, events: DOCUMENT_EVENTS, modes: ['fhir-message', 'fhir-rest'], sweepMs: o.sweepMs },
+    redrive: {
+      directory: o.directory,
+      events: DOCUMENT_EVENTS,
+      modes: ['fhir-message', 'fhir-rest'],
+      sweepMs: o.sweepMs,
+    },
     countOutcome: (job, record) => outcomes?.inc({ event: job.event, state: record.state }),
     logMeta: (job, record) => ({
-      messageId: job.messageId, sender: job.sender, event: job.event, attempts: record?.attempts, state: record?.state, recipient: record?.recipient?.orgnr,
+      messageId: job.messageId,
+      sender: job.sender,
+      event: job.event,
+      attempts: record?.attempts,
+      state: record?.state,
+      recipient: record?.recipient?.orgnr,
     }),
   });
-  const { worker: reminderWorker, connection: reminderConnection } = startReminderWorker(o, { ...deps, planIndex }, prefix);
+  const { worker: reminderWorker, connection: reminderConnection } = startReminderWorker(
+    o,
+    { ...deps, planIndex },
+    prefix
+  );
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -114,11 +154,16 @@ function startReminderWorker(
       if (outcome.kind === 'retry' || outcome.kind === 'defer') {
         return settleDeliveryStep(outcome, job, token, o.delivery, log, { ...meta, messageId: outcome.record?.id });
       }
-      const result = outcome.kind === 'sent' ? { messageId: outcome.record.id, state: outcome.record.state } : { skipped: outcome.reason };
+      const result =
+        outcome.kind === 'sent'
+          ? { messageId: outcome.record.id, state: outcome.record.state }
+          : { skipped: outcome.reason };
       log.info({ ...meta, ...result }, 'revision reminder');
     },
     {
-      connection, prefix, concurrency: 4,
+      connection,
+      prefix,
+      concurrency: 4,
       ...(o.lockDurationMs ? { lockDuration: o.lockDurationMs } : {}),
       ...(o.stalledIntervalMs ? { stalledInterval: o.stalledIntervalMs } : {}),
     }

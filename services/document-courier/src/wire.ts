@@ -11,9 +11,16 @@ import { startDocumentCourier } from './courier';
 export async function wireCourier(config: CourierConfig, logger: Logger): Promise<WiredService> {
   const w = await wireDeliveryWorker('document-courier', config, logger);
   const courier = startDocumentCourier({
-    producer: w.producer, workerConnection: w.workerConnection, directory: w.directory, audit: w.audit, cipher: w.cipher, tokenFor: w.tokenFor,
+    producer: w.producer,
+    workerConnection: w.workerConnection,
+    directory: w.directory,
+    audit: w.audit,
+    cipher: w.cipher,
+    tokenFor: w.tokenFor,
     confirmReplicated: w.confirmReplicated,
-    logger, prefix: config.QUEUE_PREFIX, registry: w.kit.registry,
+    logger,
+    prefix: config.QUEUE_PREFIX,
+    registry: w.kit.registry,
     patientKey: patientKeyer(config.IPBRO_ENCRYPTION_KEY),
     delivery: deliverySettingsOf(config),
     lockDurationMs: config.COURIER_LOCK_MS,
@@ -27,15 +34,20 @@ export async function wireCourier(config: CourierConfig, logger: Logger): Promis
   return {
     app: w.kit.finish(),
     // Documents parked while this courier was down, for recipients the directory has learnt since.
-    start: async () => { await courier.redriveUnroutable(); },
+    start: async () => {
+      await courier.redriveUnroutable();
+    },
     // After the server stopped: let in-flight deliveries finish, then let go of the rest.
     close: async () => {
       await courier.close();
       await w.release();
     },
     summary: {
-      concurrency: config.COURIER_CONCURRENCY, perRecipient: config.COURIER_CONCURRENCY_PER_RECIPIENT, deferAfterMs: config.COURIER_DEFER_AFTER_MS,
-      lockMs: config.COURIER_LOCK_MS, attempts: config.DELIVERY_ATTEMPTS || 'until 24 h',
+      concurrency: config.COURIER_CONCURRENCY,
+      perRecipient: config.COURIER_CONCURRENCY_PER_RECIPIENT,
+      deferAfterMs: config.COURIER_DEFER_AFTER_MS,
+      lockMs: config.COURIER_LOCK_MS,
+      attempts: config.DELIVERY_ATTEMPTS || 'until 24 h',
     },
   };
 }

@@ -33,7 +33,11 @@ export async function wireGateway(config: GatewayConfig, logger: Logger): Promis
   // Documents: one plan per person, the consent registry, revision reminders (keyed by IPBRO_ENCRYPTION_KEY, as the courier is),
   // and the notice to a replaced plan's owner, queued like any document.
   const notices = { ledger, queue: queues[QUEUES.documents], ...(directory ? { directory } : {}) };
-  const documents = createDocumentIntake(redis, { prefix: config.QUEUE_PREFIX, encryptionKey: config.IPBRO_ENCRYPTION_KEY, notices });
+  const documents = createDocumentIntake(redis, {
+    prefix: config.QUEUE_PREFIX,
+    encryptionKey: config.IPBRO_ENCRYPTION_KEY,
+    notices,
+  });
   const confirmReplicated = replicaAckFor(redis, config.redis, config.QUEUE_PREFIX);
   // The kommune's answers to meldeplikter: checked against the meldeplikt they answer, kept for its status.
   const answers = new AnswerStore(redis, { prefix: config.QUEUE_PREFIX, cipher });
@@ -41,12 +45,27 @@ export async function wireGateway(config: GatewayConfig, logger: Logger): Promis
   const beforeAccept = (view: Parameters<typeof answerCheck>[0]) =>
     view.event === 'meldeplikt-svar' ? answerCheck(view) : documents.check(view);
   const app = createGatewayApp({
-    logger, ledger, queues, directory, audit, answers, beforeAccept, confirmReplicated,
+    logger,
+    ledger,
+    queues,
+    directory,
+    audit,
+    answers,
+    beforeAccept,
+    confirmReplicated,
     auth: createAuthenticator(config.auth, logger, { redis, prefix: config.QUEUE_PREFIX }),
-    bodyLimit: config.BODY_LIMIT_BYTES, bodyBytesInFlight: config.BODY_BYTES_IN_FLIGHT,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    bodyBytesInFlight: config.BODY_BYTES_IN_FLIGHT,
     readiness: [
-      { name: 'redis', check: async () => { await redis.ping(); } },
-      ...(directory ? [{ name: 'directory', check: async () => (directory.loaded ? undefined : 'no directory loaded') }] : []),
+      {
+        name: 'redis',
+        check: async () => {
+          await redis.ping();
+        },
+      },
+      ...(directory
+        ? [{ name: 'directory', check: async () => (directory.loaded ? undefined : 'no directory loaded') }]
+        : []),
     ],
   });
   return {

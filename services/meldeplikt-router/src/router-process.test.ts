@@ -2,7 +2,12 @@ import { createKommuneSimulator } from '@ipbro/simulated-peers';
 import { BodyCipher, ledgerKey, MessageLedger } from '@ipbro/message-ledger';
 import { createQueue, QUEUES } from '@ipbro/queues';
 import { createLogger } from '@ipbro/service-kit';
-import { exited, refusedStart, startServiceProcess, type ServiceProcess } from '@ipbro/service-kit/src/test-support/process';
+import {
+  exited,
+  refusedStart,
+  startServiceProcess,
+  type ServiceProcess,
+} from '@ipbro/service-kit/src/test-support/process';
 import { untilState } from '@ipbro/message-ledger/src/test-support/until-state';
 import { Redis } from 'ioredis';
 import type { ChildProcess } from 'node:child_process';
@@ -33,11 +38,24 @@ let directoryFile: string;
 const children: ChildProcess[] = [];
 
 function startRouter(env: Record<string, string> = {}): Promise<ServiceProcess> {
-  return startServiceProcess(MAIN, {
-    REDIS_URL, DIRECTORY_FILE: directoryFile, QUEUE_PREFIX: prefix, IPBRO_ENCRYPTION_KEY: KEY,
-    ROUTER_LOCK_MS: '1500', ROUTER_STALLED_INTERVAL_MS: '500', DELIVERY_BACKOFF_MS: '50', DELIVERY_BACKOFF_MAX_MS: '200', DELIVERY_ATTEMPTS: '6', DELIVERY_TIMEOUT_MS: '30000', LOG_LEVEL: 'info',
-    ...env,
-  }, (child) => children.push(child));
+  return startServiceProcess(
+    MAIN,
+    {
+      REDIS_URL,
+      DIRECTORY_FILE: directoryFile,
+      QUEUE_PREFIX: prefix,
+      IPBRO_ENCRYPTION_KEY: KEY,
+      ROUTER_LOCK_MS: '1500',
+      ROUTER_STALLED_INTERVAL_MS: '500',
+      DELIVERY_BACKOFF_MS: '50',
+      DELIVERY_BACKOFF_MAX_MS: '200',
+      DELIVERY_ATTEMPTS: '6',
+      DELIVERY_TIMEOUT_MS: '30000',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    (child) => children.push(child)
+  );
 }
 beforeAll(async () => {
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -48,7 +66,11 @@ beforeAll(async () => {
     const s = sim.app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const directory = JSON.parse(readFileSync(join(ROOT, 'packages', 'directory', 'demo-directory.json'), 'utf8'));
-  for (const k of directory.kommuner) k.koordinerendeEnhet.endpoint = k.koordinerendeEnhet.endpoint.replace(':4101', `:${(simServer.address() as { port: number }).port}`);
+  for (const k of directory.kommuner)
+    k.koordinerendeEnhet.endpoint = k.koordinerendeEnhet.endpoint.replace(
+      ':4101',
+      `:${(simServer.address() as { port: number }).port}`
+    );
   directoryFile = join(mkdtempSync(join(tmpdir(), 'ipbro-router-proc-')), 'directory.json');
   writeFileSync(directoryFile, JSON.stringify(directory));
 });
@@ -74,7 +96,15 @@ async function accept(): Promise<{ key: string; id: string }> {
   bundle.entry[0].resource.id = id;
   const key = ledgerKey(SENDER, id);
   const queue = createQueue(QUEUES.meldeplikt, redis, { firstDelayMs: 50, ceilingMs: 200, attempts: 6 }, prefix);
-  await ledger.accept({ sender: SENDER, id, event: 'meldeplikt', body: JSON.stringify(bundle), enqueue: async (jobId) => { await queue.add('deliver', { key, messageId: id, sender: SENDER, event: 'meldeplikt' }, { jobId }); } });
+  await ledger.accept({
+    sender: SENDER,
+    id,
+    event: 'meldeplikt',
+    body: JSON.stringify(bundle),
+    enqueue: async (jobId) => {
+      await queue.add('deliver', { key, messageId: id, sender: SENDER, event: 'meldeplikt' }, { jobId });
+    },
+  });
   await queue.close();
   return { key, id };
 }
@@ -101,7 +131,9 @@ test('SIGKILL in the middle of a delivery: another router takes the job over and
   expect(r.history.map((h) => h.state)).toEqual(['queued', 'acknowledged']);
   const seen = sim.received.get(`1508:${id}`);
   expect(seen?.count).toBe(2); // saw the id twice, and counted the second as a duplicate
-  expect(await (await fetch(`${second.url}/metrics`)).text()).toMatch(/ipbro_deliveries_total\{[^}]*state="acknowledged"[^}]*\} 1\n/);
+  expect(await (await fetch(`${second.url}/metrics`)).text()).toMatch(
+    /ipbro_deliveries_total\{[^}]*state="acknowledged"[^}]*\} 1\n/
+  );
   second.child.kill('SIGTERM');
   expect((await exited(second.child)).code).toBe(0);
 }, 60000);
@@ -115,13 +147,22 @@ test('SIGTERM: the in-flight delivery finishes and is booked before the router e
   expect((await exited(router.child)).code).toBe(0);
   expect(await ledger.get(key)).toMatchObject({ state: 'retrying', attempts: 1 }); // 504 after the hold: booked, not abandoned
   const next = await startRouter();
-  expect((await until(key, ['acknowledged'])).history.map((h) => h.state)).toEqual(['queued', 'retrying', 'acknowledged']);
+  expect((await until(key, ['acknowledged'])).history.map((h) => h.state)).toEqual([
+    'queued',
+    'retrying',
+    'acknowledged',
+  ]);
   next.child.kill('SIGTERM');
   await exited(next.child);
 }, 60000);
 
 test('a wrong setting: the router refuses to start with a one-line reason', async () => {
-  const { code, stderr } = await refusedStart(MAIN, { ...process.env, REDIS_URL, DIRECTORY_FILE: '/nonexistent/directory.json', IPBRO_ENCRYPTION_KEY: KEY });
+  const { code, stderr } = await refusedStart(MAIN, {
+    ...process.env,
+    REDIS_URL,
+    DIRECTORY_FILE: '/nonexistent/directory.json',
+    IPBRO_ENCRYPTION_KEY: KEY,
+  });
   expect(code).toBe(1);
   expect(stderr.trim().split('\n')).toHaveLength(1);
   expect(stderr).toMatch(/^meldeplikt-router: DIRECTORY_FILE/);

@@ -40,7 +40,8 @@ const simPort = () => (simServer.address() as { port: number }).port;
 /** The demo directory pointed at the simulator; `without` leaves kommuner out. */
 function directoryData(without: string[] = [], extra: object[] = []): object {
   const d = JSON.parse(JSON.stringify(DEMO_DIRECTORY));
-  for (const k of d.kommuner) k.koordinerendeEnhet.endpoint = k.koordinerendeEnhet.endpoint.replace(':4101', `:${simPort()}`);
+  for (const k of d.kommuner)
+    k.koordinerendeEnhet.endpoint = k.koordinerendeEnhet.endpoint.replace(':4101', `:${simPort()}`);
   d.kommuner = [...d.kommuner.filter((k: { kommunenummer: string }) => !without.includes(k.kommunenummer)), ...extra];
   return d;
 }
@@ -55,8 +56,13 @@ function startRouter(dir: Directory, overrides: Partial<RouterOptions> = {}): Me
   const prefix = overrides.prefix ?? `{ipbro-router-${randomUUID().slice(0, 8)}}`;
   prefixes.push(prefix);
   const r = startMeldepliktRouter({
-    producer: connection(), workerConnection: connection(), directory: dir, logger: quiet, prefix,
-    delivery: { firstDelayMs: 50, ceilingMs: 200, attempts: 6, timeoutMs: 2000 }, sweepMs: 60000,
+    producer: connection(),
+    workerConnection: connection(),
+    directory: dir,
+    logger: quiet,
+    prefix,
+    delivery: { firstDelayMs: 50, ceilingMs: 200, attempts: 6, timeoutMs: 2000 },
+    sweepMs: 60000,
     ...overrides,
   });
   routers.push(r);
@@ -73,7 +79,10 @@ beforeAll(async () => {
   gatewayServer = await new Promise<Server>((resolve) => {
     const s = gateway.listen(0, '127.0.0.1', () => resolve(s));
   });
-  sim = createKommuneSimulator({ logger: quiet, gatewayUrl: `http://127.0.0.1:${(gatewayServer.address() as { port: number }).port}` });
+  sim = createKommuneSimulator({
+    logger: quiet,
+    gatewayUrl: `http://127.0.0.1:${(gatewayServer.address() as { port: number }).port}`,
+  });
   simServer = await new Promise<Server>((resolve) => {
     const s = sim.app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -106,15 +115,23 @@ beforeEach(() => {
 });
 
 /** Stands in for the gateway: a fresh copy of the example meldeplikt with its own id, into the ledger and the queue. */
-async function accept(via: MeldepliktRouter = router, mutate?: (bundle: any) => void): Promise<{ key: string; id: string }> {
+async function accept(
+  via: MeldepliktRouter = router,
+  mutate?: (bundle: any) => void
+): Promise<{ key: string; id: string }> {
   const bundle = JSON.parse(MELDEPLIKT);
   bundle.entry[0].resource.id = randomUUID();
   mutate?.(bundle);
   const id: string = bundle.entry[0].resource.id;
   const key = ledgerKey(SENDER, id);
   await via.ledger.accept({
-    sender: SENDER, id, event: 'meldeplikt', body: JSON.stringify(bundle),
-    enqueue: async (jobId) => { await via.queue.add('deliver', { key, messageId: id, sender: SENDER, event: 'meldeplikt' }, { jobId }); },
+    sender: SENDER,
+    id,
+    event: 'meldeplikt',
+    body: JSON.stringify(bundle),
+    enqueue: async (jobId) => {
+      await via.queue.add('deliver', { key, messageId: id, sender: SENDER, event: 'meldeplikt' }, { jobId });
+    },
   });
   return { key, id };
 }
@@ -122,7 +139,12 @@ const toKommune = (code: string) => (b: any) => {
   b.entry[2].resource.address[0]._district.extension[0].valueCoding.code = code;
 };
 
-async function until(key: string, states: string[], via: MeldepliktRouter = router, ms = 10000): Promise<MessageRecord> {
+async function until(
+  key: string,
+  states: string[],
+  via: MeldepliktRouter = router,
+  ms = 10000
+): Promise<MessageRecord> {
   const end = Date.now() + ms;
   for (;;) {
     const r = await via.ledger.get(key);
@@ -138,22 +160,29 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * the demo directory pointing at it, the request ids in the order answered, and the most requests
  * it had open at once.
  */
-async function slowAlesund(delayMs: number): Promise<{ directory: object; answered: string[]; mostOpen: () => number; close: () => Promise<void> }> {
+async function slowAlesund(
+  delayMs: number
+): Promise<{ directory: object; answered: string[]; mostOpen: () => number; close: () => Promise<void> }> {
   const answered: string[] = [];
   let open = 0;
   let most = 0;
   const server = createServer((req, res) => {
     most = Math.max(most, ++open);
     req.resume();
-    req.on('end', () => setTimeout(() => {
-      open--;
-      answered.push(String(req.headers['x-request-id']));
-      res.writeHead(202).end();
-    }, delayMs));
+    req.on('end', () =>
+      setTimeout(() => {
+        open--;
+        answered.push(String(req.headers['x-request-id']));
+        res.writeHead(202).end();
+      }, delayMs)
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const directory = directoryData() as { kommuner: { kommunenummer: string; koordinerendeEnhet: { endpoint: string } }[] };
-  directory.kommuner.find((k) => k.kommunenummer === '1508')!.koordinerendeEnhet.endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}/ke`;
+  const directory = directoryData() as {
+    kommuner: { kommunenummer: string; koordinerendeEnhet: { endpoint: string } }[];
+  };
+  directory.kommuner.find((k) => k.kommunenummer === '1508')!.koordinerendeEnhet.endpoint =
+    `http://127.0.0.1:${(server.address() as { port: number }).port}/ke`;
   return { directory, answered, mostOpen: () => most, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
@@ -161,9 +190,16 @@ test('the example meldeplikt reaches Ålesund exactly once and ends acknowledged
   const { key, id } = await accept();
   const r = await until(key, ['acknowledged']);
   expect(r.history.map((h) => h.state)).toEqual(['queued', 'acknowledged']);
-  expect(r).toMatchObject({ id, attempts: 1, recipient: { kommunenummer: '1508', name: 'Ålesund kommune', herId: '8110021' }, receipt: { code: 'ok' } });
+  expect(r).toMatchObject({
+    id,
+    attempts: 1,
+    recipient: { kommunenummer: '1508', name: 'Ålesund kommune', herId: '8110021' },
+    receipt: { code: 'ok' },
+  });
   await pause(200); // time enough for a wrongful second delivery
-  expect([...sim.received.values()]).toEqual([expect.objectContaining({ id, kommune: '1508', event: 'meldeplikt', count: 1 })]);
+  expect([...sim.received.values()]).toEqual([
+    expect.objectContaining({ id, kommune: '1508', event: 'meldeplikt', count: 1 }),
+  ]);
   expect(await router.queue.getJobCountByTypes('waiting', 'active', 'delayed', 'failed')).toBe(0);
 });
 
@@ -195,7 +231,7 @@ test('400: rejected after one attempt, never retried', async () => {
   expect(sim.received.size).toBe(0);
 });
 
-test('a fatal-error receipt: rejected, with the kommune\'s reason', async () => {
+test("a fatal-error receipt: rejected, with the kommune's reason", async () => {
   sim.setBehaviour({ sequence: ['fatal-error'] }, '1508');
   const { key } = await accept();
   const r = await until(key, ['rejected']);
@@ -214,7 +250,11 @@ test('a receiver that keeps failing: dead once the attempts are spent', async ()
 test('a job that fails for good without a delivery outcome (its body is gone): dead, with the audit record of that outcome', async () => {
   const prefix = `{ipbro-router-${randomUUID().slice(0, 8)}}`;
   const trail = new AuditTrail(connection(), { prefix, logger: quiet, source: 'meldeplikt-router' });
-  const own = startRouter(directory, { prefix, audit: trail, delivery: { firstDelayMs: 20, ceilingMs: 50, attempts: 2, timeoutMs: 2000 } });
+  const own = startRouter(directory, {
+    prefix,
+    audit: trail,
+    delivery: { firstDelayMs: 20, ceilingMs: 50, attempts: 2, timeoutMs: 2000 },
+  });
   const id = randomUUID();
   const key = ledgerKey(SENDER, id);
   // A record without a body: every attempt throws before it could post.
@@ -224,7 +264,12 @@ test('a job that fails for good without a delivery outcome (its body is gone): d
   expect(r.history.at(-1)?.detail).toBe(`delivery job failed for good: Message ${key} has no body in the ledger`);
   for (let i = 0; i < 50 && (await trail.forMessage(id)).length === 0; i++) await pause(20);
   expect(await trail.forMessage(id)).toEqual([
-    expect.objectContaining({ event: 'delivery.outcome', outcome: 'major-failure', messageId: id, detail: `dead (attempt 0): delivery job failed for good: Message ${key} has no body in the ledger` }),
+    expect.objectContaining({
+      event: 'delivery.outcome',
+      outcome: 'major-failure',
+      messageId: id,
+      detail: `dead (attempt 0): delivery job failed for good: Message ${key} has no body in the ledger`,
+    }),
   ]);
   expect(sim.received.size).toBe(0);
 });
@@ -278,12 +323,39 @@ test('Retry-After longer than the backoff is honoured', async () => {
       hits.push(Date.now());
       const id = JSON.parse(text).entry[0].resource.id;
       if (hits.length === 1) res.writeHead(429, { 'Retry-After': '1' }).end();
-      else res.writeHead(200, { 'Content-Type': 'application/fhir+json' }).end(JSON.stringify({ resourceType: 'Bundle', type: 'message', entry: [{ resource: { resourceType: 'MessageHeader', eventCoding: { code: 'meldeplikt' }, response: { identifier: id, code: 'ok' } } }] }));
+      else
+        res
+          .writeHead(200, { 'Content-Type': 'application/fhir+json' })
+          .end(
+            JSON.stringify({
+              resourceType: 'Bundle',
+              type: 'message',
+              entry: [
+                {
+                  resource: {
+                    resourceType: 'MessageHeader',
+                    eventCoding: { code: 'meldeplikt' },
+                    response: { identifier: id, code: 'ok' },
+                  },
+                },
+              ],
+            })
+          );
     });
   });
   await new Promise<void>((r) => picky.listen(0, '127.0.0.1', () => r()));
-  const lund = { kommunenummer: '1112', name: 'Lund kommune', orgnr: '964978840', koordinerendeEnhet: { endpoint: `http://127.0.0.1:${(picky.address() as { port: number }).port}/ke`, delivery: 'fhir-message' } };
-  const r2 = startRouter(Directory.fromObject(directoryData([], [lund])), { delivery: { firstDelayMs: 50, ceilingMs: 5000, attempts: 6, timeoutMs: 2000 } });
+  const lund = {
+    kommunenummer: '1112',
+    name: 'Lund kommune',
+    orgnr: '964978840',
+    koordinerendeEnhet: {
+      endpoint: `http://127.0.0.1:${(picky.address() as { port: number }).port}/ke`,
+      delivery: 'fhir-message',
+    },
+  };
+  const r2 = startRouter(Directory.fromObject(directoryData([], [lund])), {
+    delivery: { firstDelayMs: 50, ceilingMs: 5000, attempts: 6, timeoutMs: 2000 },
+  });
   try {
     const { key } = await accept(r2, toKommune('1112'));
     const r = await until(key, ['acknowledged'], r2);
@@ -299,15 +371,21 @@ test('many deliveries in progress, but no more than concurrencyPerRecipient post
   const slow = await slowAlesund(600);
   const received = slow.answered;
   const registry = new (await import('prom-client')).Registry();
-  const r2 = startRouter(Directory.fromObject(slow.directory), { concurrency: 12, concurrencyPerRecipient: 3, registry });
+  const r2 = startRouter(Directory.fromObject(slow.directory), {
+    concurrency: 12,
+    concurrencyPerRecipient: 3,
+    registry,
+  });
   try {
     const toAlesund = await Promise.all(Array.from({ length: 9 }, () => accept(r2)));
-    const waiting = async () => (await registry.getSingleMetric('ipbro_deliveries_waiting_for_recipient')!.get()).values[0].value;
+    const waiting = async () =>
+      (await registry.getSingleMetric('ipbro_deliveries_waiting_for_recipient')!.get()).values[0].value;
     for (let i = 0; i < 100 && (await waiting()) < 6; i++) await pause(10);
     expect(await waiting()).toBe(6); // 3 posting, 6 in line
     // Oslo's messages are not held up behind Ålesund's line: done before Ålesund's first answer.
     const toOslo = await Promise.all(Array.from({ length: 2 }, () => accept(r2, toKommune('0301'))));
-    for (const { key } of toOslo) expect((await until(key, ['acknowledged', 'delivered'], r2, 2000)).recipient?.kommunenummer).toBe('0301');
+    for (const { key } of toOslo)
+      expect((await until(key, ['acknowledged', 'delivered'], r2, 2000)).recipient?.kommunenummer).toBe('0301');
     expect(received).toEqual([]);
     for (const { key } of toAlesund) await until(key, ['delivered'], r2);
     expect(await waiting()).toBe(0);
@@ -323,7 +401,12 @@ test('a recipient slow enough to keep a long line: its deliveries beyond deferAf
   const slow = await slowAlesund(800);
   const answered = slow.answered;
   const registry = new (await import('prom-client')).Registry();
-  const r2 = startRouter(Directory.fromObject(slow.directory), { concurrency: 4, concurrencyPerRecipient: 1, deferAfterMs: 300, registry });
+  const r2 = startRouter(Directory.fromObject(slow.directory), {
+    concurrency: 4,
+    concurrencyPerRecipient: 1,
+    deferAfterMs: 300,
+    registry,
+  });
   try {
     // Six for Ålesund take all four slots (one posting, three in line); the line is 2.4 s long.
     const toAlesund = await Promise.all(Array.from({ length: 6 }, () => accept(r2)));
@@ -335,7 +418,11 @@ test('a recipient slow enough to keep a long line: its deliveries beyond deferAf
     for (const { key } of toOslo) await until(key, ['acknowledged', 'delivered'], r2, 5000);
     expect(answered.length).toBeLessThan(3);
     // Every one of Ålesund's is delivered once, on its first attempt: a deferral is not an attempt.
-    for (const { key } of toAlesund) expect(await until(key, ['delivered'], r2, 20000)).toMatchObject({ attempts: 1, history: [{ state: 'queued' }, { state: 'delivered' }] });
+    for (const { key } of toAlesund)
+      expect(await until(key, ['delivered'], r2, 20000)).toMatchObject({
+        attempts: 1,
+        history: [{ state: 'queued' }, { state: 'delivered' }],
+      });
     expect([...answered].sort()).toEqual(toAlesund.map((m) => m.id).sort());
     const deferred = (await registry.getSingleMetric('ipbro_deliveries_deferred_total')!.get()).values;
     expect(deferred.reduce((sum, v) => sum + v.value, 0)).toBeGreaterThan(0);
@@ -401,7 +488,12 @@ describe('acknowledged writes (REDIS_MIN_REPLICAS_ACK)', () => {
     const producer = connection();
     const prefix = `{ipbro-router-${randomUUID().slice(0, 8)}}`;
     const confirmReplicated = replicaAck(producer, { minReplicas: 1, timeoutMs: 20, keyPrefix: prefix });
-    const acking = startRouter(directory, { producer, prefix, confirmReplicated, delivery: { firstDelayMs: 20, ceilingMs: 50, attempts: 3, timeoutMs: 2000 } });
+    const acking = startRouter(directory, {
+      producer,
+      prefix,
+      confirmReplicated,
+      delivery: { firstDelayMs: 20, ceilingMs: 50, attempts: 3, timeoutMs: 2000 },
+    });
     const { key, id } = await accept(acking);
     const job = await jobIn(acking, key, 'failed');
     expect(job.attemptsMade).toBe(3);

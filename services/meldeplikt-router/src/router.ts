@@ -64,26 +64,55 @@ export function startMeldepliktRouter(o: RouterOptions): MeldepliktRouter {
   const prefix = o.prefix ?? DEFAULT_PREFIX;
   const ledger = new MessageLedger(o.producer, { prefix, ...(o.cipher ? { cipher: o.cipher } : {}) });
   const deps: MeldepliktDeliveryDeps & { recipientLimit: RecipientLimit } = {
-    ledger, directory: o.directory, timeoutMs: o.delivery.timeoutMs, maxAttempts: resolveAttempts(o.delivery),
-    recipientLimit: new RecipientLimit(o.concurrencyPerRecipient ?? 16), deferAfterMs: o.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS,
-    ...(o.tokenFor ? { tokenFor: o.tokenFor } : {}), ...(o.audit ? { audit: o.audit } : {}),
+    ledger,
+    directory: o.directory,
+    timeoutMs: o.delivery.timeoutMs,
+    maxAttempts: resolveAttempts(o.delivery),
+    recipientLimit: new RecipientLimit(o.concurrencyPerRecipient ?? 16),
+    deferAfterMs: o.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS,
+    ...(o.tokenFor ? { tokenFor: o.tokenFor } : {}),
+    ...(o.audit ? { audit: o.audit } : {}),
     ...(o.confirmReplicated ? { confirmReplicated: o.confirmReplicated } : {}),
   };
   const outcomes = o.registry ? meldepliktOutcomesCounter(o.registry) : undefined;
   const worker = startDeliveryWorker({
-    ...o, queue: QUEUES.meldeplikt, prefix, deps, concurrency: o.concurrency ?? 64,
+    ...o,
+    queue: QUEUES.meldeplikt,
+    prefix,
+    deps,
+    concurrency: o.concurrency ?? 64,
     step: (job) => deliverFromLedger(job, deps),
     redrive: { directory: o.directory, events: ['meldeplikt', 'meldeplikt-svar'], sweepMs: o.sweepMs },
     countOutcome: (_job, record) => outcomes?.inc({ state: record.state }),
     logMeta: (job, record) => ({
-      messageId: job.messageId, sender: job.sender, attempts: record?.attempts, state: record?.state, recipient: record?.recipient?.kommunenummer,
+      messageId: job.messageId,
+      sender: job.sender,
+      attempts: record?.attempts,
+      state: record?.state,
+      recipient: record?.recipient?.kommunenummer,
     }),
   });
-  const receipts = o.senderReceipts === false ? undefined : startSenderReceipts({
-    producer: o.producer, workerConnection: o.workerConnection, ledger, prefix, delivery: o.delivery, logger: o.logger,
-    ...(o.audit ? { audit: o.audit } : {}), ...(o.receiptSweepMs ? { sweepMs: o.receiptSweepMs } : {}),
-    ...(o.receiptConcurrency ? { concurrency: o.receiptConcurrency } : {}),
-  });
+  const receipts =
+    o.senderReceipts === false
+      ? undefined
+      : startSenderReceipts({
+          producer: o.producer,
+          workerConnection: o.workerConnection,
+          ledger,
+          prefix,
+          delivery: o.delivery,
+          logger: o.logger,
+          ...(o.audit ? { audit: o.audit } : {}),
+          ...(o.receiptSweepMs ? { sweepMs: o.receiptSweepMs } : {}),
+          ...(o.receiptConcurrency ? { concurrency: o.receiptConcurrency } : {}),
+        });
   if (!receipts) return { ...worker, ledger };
-  return { ...worker, ledger, close: async () => { await receipts.close(); await worker.close(); } };
+  return {
+    ...worker,
+    ledger,
+    close: async () => {
+      await receipts.close();
+      await worker.close();
+    },
+  };
 }

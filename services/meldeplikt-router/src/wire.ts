@@ -7,9 +7,16 @@ import { startMeldepliktRouter } from './router';
 export async function wireRouter(config: RouterConfig, logger: Logger): Promise<WiredService> {
   const w = await wireDeliveryWorker('meldeplikt-router', config, logger);
   const router = startMeldepliktRouter({
-    producer: w.producer, workerConnection: w.workerConnection, directory: w.directory, audit: w.audit, cipher: w.cipher, tokenFor: w.tokenFor,
+    producer: w.producer,
+    workerConnection: w.workerConnection,
+    directory: w.directory,
+    audit: w.audit,
+    cipher: w.cipher,
+    tokenFor: w.tokenFor,
     confirmReplicated: w.confirmReplicated,
-    logger, prefix: config.QUEUE_PREFIX, registry: w.kit.registry,
+    logger,
+    prefix: config.QUEUE_PREFIX,
+    registry: w.kit.registry,
     delivery: deliverySettingsOf(config),
     lockDurationMs: config.ROUTER_LOCK_MS,
     stalledIntervalMs: config.ROUTER_STALLED_INTERVAL_MS ?? Math.max(500, Math.floor(config.ROUTER_LOCK_MS / 2)),
@@ -24,15 +31,20 @@ export async function wireRouter(config: RouterConfig, logger: Logger): Promise<
   return {
     app: w.kit.finish(),
     // Messages parked while this router was down, for kommuner the directory has learnt since.
-    start: async () => { await router.redriveUnroutable(); },
+    start: async () => {
+      await router.redriveUnroutable();
+    },
     // After the server stopped: let in-flight deliveries finish, then let go of the rest.
     close: async () => {
       await router.close();
       await w.release();
     },
     summary: {
-      concurrency: config.ROUTER_CONCURRENCY, perRecipient: config.ROUTER_CONCURRENCY_PER_RECIPIENT, deferAfterMs: config.ROUTER_DEFER_AFTER_MS,
-      lockMs: config.ROUTER_LOCK_MS, attempts: config.DELIVERY_ATTEMPTS || 'until 24 h',
+      concurrency: config.ROUTER_CONCURRENCY,
+      perRecipient: config.ROUTER_CONCURRENCY_PER_RECIPIENT,
+      deferAfterMs: config.ROUTER_DEFER_AFTER_MS,
+      lockMs: config.ROUTER_LOCK_MS,
+      attempts: config.DELIVERY_ATTEMPTS || 'until 24 h',
     },
   };
 }

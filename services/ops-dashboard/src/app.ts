@@ -5,12 +5,29 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { MESSAGE_STATES, type MessageLedger, type MessageRecord, type MessageState } from '@ipbro/message-ledger';
 import {
-  ActionRefused, type AlertNotifier, evaluateAlerts, OpsActions, queueOverview, readLedger, recipientHealth, searchMessages,
-  type Actor, type AlertThresholds, type MessageQuery,
+  ActionRefused,
+  type AlertNotifier,
+  evaluateAlerts,
+  OpsActions,
+  queueOverview,
+  readLedger,
+  recipientHealth,
+  searchMessages,
+  type Actor,
+  type AlertThresholds,
+  type MessageQuery,
 } from '@ipbro/ops';
 import { badRequest, errorIssue, notFound, OutcomeError } from '@ipbro/outcome';
 import type { DeliveryJobData, MessageQueueName, QueueName } from '@ipbro/queues';
-import { authOf, createServiceApp, registerOpsGauges, SCOPES, type Authenticator, type Logger, type ReadinessCheck } from '@ipbro/service-kit';
+import {
+  authOf,
+  createServiceApp,
+  registerOpsGauges,
+  SCOPES,
+  type Authenticator,
+  type Logger,
+  type ReadinessCheck,
+} from '@ipbro/service-kit';
 import type { Queue } from 'bullmq';
 import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import { randomBytes } from 'node:crypto';
@@ -56,7 +73,8 @@ function isoOrUndefined(v: unknown, name: string): string | undefined {
 function queryOf(q: Request['query']): MessageQuery {
   const s = (k: string) => (typeof q[k] === 'string' && (q[k] as string).trim() ? (q[k] as string).trim() : undefined);
   const state = s('state');
-  if (state && !MESSAGE_STATES.includes(state as MessageState)) throw badRequest(`state must be one of ${MESSAGE_STATES.join(', ')}`, 'state');
+  if (state && !MESSAGE_STATES.includes(state as MessageState))
+    throw badRequest(`state must be one of ${MESSAGE_STATES.join(', ')}`, 'state');
   const limit = s('limit');
   if (limit && !/^\d{1,4}$/.test(limit)) throw badRequest('limit must be a whole number up to 9999', 'limit');
   const out: MessageQuery = {};
@@ -74,11 +92,16 @@ function queryOf(q: Request['query']): MessageQuery {
 }
 
 const refused = (err: unknown): unknown =>
-  err instanceof ActionRefused ? (err.status === 404 ? notFound(err.message) : new OutcomeError(409, [errorIssue('conflict', err.message)])) : err;
+  err instanceof ActionRefused
+    ? err.status === 404
+      ? notFound(err.message)
+      : new OutcomeError(409, [errorIssue('conflict', err.message)])
+    : err;
 
-const wrap = (fn: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => {
-  fn(req, res).catch((err) => next(refused(err)));
-};
+const wrap =
+  (fn: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => {
+    fn(req, res).catch((err) => next(refused(err)));
+  };
 
 /**
  * The operator's view: bull-board for every queue (read-only: actions go through our API, where
@@ -86,17 +109,35 @@ const wrap = (fn: (req: Request, res: Response) => Promise<void>) => (req: Reque
  * /healthz, /readyz and /metrics needs a token with the ipbro:ops scope. Only metadata is shown.
  */
 export function createOpsDashboardApp(o: OpsDashboardOptions): OpsDashboard {
-  const kit = createServiceApp({ name: 'ops-dashboard', logger: o.logger, ...(o.registry ? { registry: o.registry } : {}), readiness: o.readiness ?? [], bodyLimit: 64 * 1024 });
+  const kit = createServiceApp({
+    name: 'ops-dashboard',
+    logger: o.logger,
+    ...(o.registry ? { registry: o.registry } : {}),
+    readiness: o.readiness ?? [],
+    bodyLimit: 64 * 1024,
+  });
   const { app } = kit;
   const queues = Object.values(o.queues);
-  const actions = new OpsActions({ ledger: o.ledger, queues: o.queues, redis: o.redis, prefix: o.prefix, ...(o.audit ? { audit: o.audit } : {}) });
+  const actions = new OpsActions({
+    ledger: o.ledger,
+    queues: o.queues,
+    redis: o.redis,
+    prefix: o.prefix,
+    ...(o.audit ? { audit: o.audit } : {}),
+  });
   const ops = o.auth.requireScope(SCOPES.ops);
 
   const { snapshot, checkAlerts, overview } = ledgerViews(o, queues);
 
   registerOpsGauges(kit.registry, async () => {
     const v = await overview();
-    return { queues: v.queues, states: v.states, receiptsOverdue: v.receiptsOverdue, recipients: v.health, alerts: v.alerts };
+    return {
+      queues: v.queues,
+      states: v.states,
+      receiptsOverdue: v.receiptsOverdue,
+      recipients: v.health,
+      alerts: v.alerts,
+    };
   });
 
   mountBoard(app, ops, queues);
@@ -116,48 +157,110 @@ type LedgerViews = ReturnType<typeof ledgerViews>;
 function mountBoard(app: Express, ops: RequestHandler, queues: Queue<DeliveryJobData>[]): void {
   const board = new ExpressAdapter();
   board.setBasePath('/queues');
-  createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: true })), serverAdapter: board, options: { uiConfig: { boardTitle: 'IP-bro queues' } } });
+  createBullBoard({
+    queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: true })),
+    serverAdapter: board,
+    options: { uiConfig: { boardTitle: 'IP-bro queues' } },
+  });
   app.use('/queues', ops, board.getRouter());
-
 }
 
 /** The HTML page: overview, message search and recent ops actions. */
-function mountPage(app: Express, ops: RequestHandler, o: OpsDashboardOptions, overview: LedgerViews['overview'], actions: OpsActions): void {
-  app.get('/ops', ops, wrap(async (req, res) => {
-    const query = queryOf(req.query);
-    const v = await overview();
-    const nonce = randomBytes(16).toString('base64');
-    res.setHeader('Content-Security-Policy', `default-src 'self'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; frame-ancestors 'none'`);
-    res.setHeader('Cache-Control', 'no-store');
-    const actor = actorOf(res);
-    res.type('html').send(renderPage({
-      now: new Date(), queues: v.queues, states: v.states, recipients: v.health, failingThreshold: o.thresholds.recipientFailures, alerts: v.alerts,
-      query, messages: searchMessages(v.records, { limit: 100, ...query }), audit: await actions.recentActions(20), who: actor.orgnr ? `${actor.id} (${actor.orgnr})` : actor.id, nonce,
-    }));
-  }));
+function mountPage(
+  app: Express,
+  ops: RequestHandler,
+  o: OpsDashboardOptions,
+  overview: LedgerViews['overview'],
+  actions: OpsActions
+): void {
+  app.get(
+    '/ops',
+    ops,
+    wrap(async (req, res) => {
+      const query = queryOf(req.query);
+      const v = await overview();
+      const nonce = randomBytes(16).toString('base64');
+      res.setHeader(
+        'Content-Security-Policy',
+        `default-src 'self'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; frame-ancestors 'none'`
+      );
+      res.setHeader('Cache-Control', 'no-store');
+      const actor = actorOf(res);
+      res.type('html').send(
+        renderPage({
+          now: new Date(),
+          queues: v.queues,
+          states: v.states,
+          recipients: v.health,
+          failingThreshold: o.thresholds.recipientFailures,
+          alerts: v.alerts,
+          query,
+          messages: searchMessages(v.records, { limit: 100, ...query }),
+          audit: await actions.recentActions(20),
+          who: actor.orgnr ? `${actor.id} (${actor.orgnr})` : actor.id,
+          nonce,
+        })
+      );
+    })
+  );
 }
 
 /** The JSON API the page's numbers come from. */
-function mountApi(app: Express, ops: RequestHandler, o: OpsDashboardOptions, views: LedgerViews, actions: OpsActions, queues: Queue<DeliveryJobData>[]): void {
+function mountApi(
+  app: Express,
+  ops: RequestHandler,
+  o: OpsDashboardOptions,
+  views: LedgerViews,
+  actions: OpsActions,
+  queues: Queue<DeliveryJobData>[]
+): void {
   const { snapshot, checkAlerts, overview } = views;
-  app.get('/ops/api/overview', ops, wrap(async (_req, res) => {
-    const v = await overview();
-    const { queues: q, states, receiptsOverdue, answersOverdue, health: recipients, alerts } = v;
-    res.json({ queues: q, states, receiptsOverdue, answersOverdue, recipients, alerts });
-  }));
-  app.get('/ops/api/queues', ops, wrap(async (_req, res) => void res.json(await queueOverview(queues))));
-  app.get('/ops/api/recipients', ops, wrap(async (_req, res) => void res.json((await snapshot()).health)));
-  app.get('/ops/api/alerts', ops, wrap(async (_req, res) => {
-    await checkAlerts();
-    res.json(o.notifier.active());
-  }));
-  app.get('/ops/api/messages', ops, wrap(async (req, res) => void res.json(searchMessages(await readLedger(o.ledger), queryOf(req.query)))));
-  app.get('/ops/api/messages/:key', ops, wrap(async (req, res) => {
-    const record = await o.ledger.get(String(req.params.key));
-    if (!record) throw notFound(`No message ${req.params.key}`);
-    res.json(searchMessages([record], {})[0]);
-  }));
-  app.get('/ops/api/audit', ops, wrap(async (_req, res) => void res.json(await actions.recentActions(200))));
+  app.get(
+    '/ops/api/overview',
+    ops,
+    wrap(async (_req, res) => {
+      const v = await overview();
+      const { queues: q, states, receiptsOverdue, answersOverdue, health: recipients, alerts } = v;
+      res.json({ queues: q, states, receiptsOverdue, answersOverdue, recipients, alerts });
+    })
+  );
+  app.get(
+    '/ops/api/queues',
+    ops,
+    wrap(async (_req, res) => void res.json(await queueOverview(queues)))
+  );
+  app.get(
+    '/ops/api/recipients',
+    ops,
+    wrap(async (_req, res) => void res.json((await snapshot()).health))
+  );
+  app.get(
+    '/ops/api/alerts',
+    ops,
+    wrap(async (_req, res) => {
+      await checkAlerts();
+      res.json(o.notifier.active());
+    })
+  );
+  app.get(
+    '/ops/api/messages',
+    ops,
+    wrap(async (req, res) => void res.json(searchMessages(await readLedger(o.ledger), queryOf(req.query))))
+  );
+  app.get(
+    '/ops/api/messages/:key',
+    ops,
+    wrap(async (req, res) => {
+      const record = await o.ledger.get(String(req.params.key));
+      if (!record) throw notFound(`No message ${req.params.key}`);
+      res.json(searchMessages([record], {})[0]);
+    })
+  );
+  app.get(
+    '/ops/api/audit',
+    ops,
+    wrap(async (_req, res) => void res.json(await actions.recentActions(200)))
+  );
 }
 
 /**
@@ -181,23 +284,34 @@ function ledgerViews(o: OpsDashboardOptions, queues: Queue<DeliveryJobData>[]) {
   };
   let checking: Promise<void> = Promise.resolve();
   const checkAlerts = (given?: Awaited<ReturnType<typeof snapshot>>): Promise<void> => {
-    checking = checking.then(async () => {
-      const { records, health, answered } = given ?? (await snapshot());
-      await o.notifier.update(evaluateAlerts({ records, health, ...(answered ? { answered } : {}) }, o.thresholds));
-    }).catch((err) => o.logger.error({ err: (err as Error).message }, 'alert check failed'));
+    checking = checking
+      .then(async () => {
+        const { records, health, answered } = given ?? (await snapshot());
+        await o.notifier.update(evaluateAlerts({ records, health, ...(answered ? { answered } : {}) }, o.thresholds));
+      })
+      .catch((err) => o.logger.error({ err: (err as Error).message }, 'alert check failed'));
     return checking;
   };
   const overview = async () => {
     const snap = await snapshot();
     await checkAlerts(snap);
     const receiptRule = { ...o.thresholds, deadMessages: 0, waitingMinutes: Number.MAX_SAFE_INTEGER };
-    const overdue = evaluateAlerts({ records: snap.records, health: [] }, receiptRule).filter((a) => a.rule === 'receipt-overdue').length;
+    const overdue = evaluateAlerts({ records: snap.records, health: [] }, receiptRule).filter(
+      (a) => a.rule === 'receipt-overdue'
+    ).length;
     // A consent's block is a correct outcome: its failed job is counted apart, not as failed.
     const blocked = new Set(snap.records.filter((r) => r.state === 'blocked').map((r) => r.key));
     const answersOverdue = o.notifier.active().filter((a) => a.rule === 'answer-overdue').length;
     const queuesNow = await queueOverview(queues, Date.now(), (key) => blocked.has(key));
     const states = countStates(snap.records);
-    return { ...snap, queues: queuesNow, states, receiptsOverdue: overdue, answersOverdue, alerts: o.notifier.active() };
+    return {
+      ...snap,
+      queues: queuesNow,
+      states,
+      receiptsOverdue: overdue,
+      answersOverdue,
+      alerts: o.notifier.active(),
+    };
   };
 
   return { snapshot, checkAlerts, overview };
@@ -214,25 +328,65 @@ function mountActions(app: Express, ops: RequestHandler, actions: OpsActions, lo
   };
   const done = (res: Response, message: string, extra: object) => void res.json({ message, ...extra });
 
-  app.post('/ops/api/messages/:key/retry', ops, wrap(async (req, res) => {
-    const actor = actorOf(res);
-    const record = await actions.retry(String(req.params.key), actor, reasonOf(req, false));
-    logger.info({ action: 'retry', messageId: record.id, sender: record.sender, event: record.event, by: actor.id, byOrg: actor.orgnr }, 'ops action');
-    done(res, `${record.id} queued again`, { record: searchMessages([record], {})[0] });
-  }));
-  app.post('/ops/api/messages/:key/discard', ops, wrap(async (req, res) => {
-    const actor = actorOf(res);
-    const record = await actions.discard(String(req.params.key), actor, reasonOf(req, true));
-    logger.info({ action: 'discard', messageId: record.id, sender: record.sender, event: record.event, by: actor.id, byOrg: actor.orgnr }, 'ops action');
-    done(res, `${record.id} discarded`, { record: searchMessages([record], {})[0] });
-  }));
-  app.post('/ops/api/unroutable/redrive', ops, wrap(async (req, res) => {
-    const actor = actorOf(res);
-    const key = (req.body as { key?: unknown } | undefined)?.key;
-    if (key !== undefined && typeof key !== 'string') throw badRequest('key must be text', 'key');
-    const moved = await actions.redriveUnroutable(actor, key);
-    logger.info({ action: 'redrive', count: moved.length, messageIds: moved.map((r) => r.id), by: actor.id, byOrg: actor.orgnr }, 'ops action');
-    done(res, `${moved.length} re-driven`, { redriven: moved.map((r) => r.key) });
-  }));
-
+  app.post(
+    '/ops/api/messages/:key/retry',
+    ops,
+    wrap(async (req, res) => {
+      const actor = actorOf(res);
+      const record = await actions.retry(String(req.params.key), actor, reasonOf(req, false));
+      logger.info(
+        {
+          action: 'retry',
+          messageId: record.id,
+          sender: record.sender,
+          event: record.event,
+          by: actor.id,
+          byOrg: actor.orgnr,
+        },
+        'ops action'
+      );
+      done(res, `${record.id} queued again`, { record: searchMessages([record], {})[0] });
+    })
+  );
+  app.post(
+    '/ops/api/messages/:key/discard',
+    ops,
+    wrap(async (req, res) => {
+      const actor = actorOf(res);
+      const record = await actions.discard(String(req.params.key), actor, reasonOf(req, true));
+      logger.info(
+        {
+          action: 'discard',
+          messageId: record.id,
+          sender: record.sender,
+          event: record.event,
+          by: actor.id,
+          byOrg: actor.orgnr,
+        },
+        'ops action'
+      );
+      done(res, `${record.id} discarded`, { record: searchMessages([record], {})[0] });
+    })
+  );
+  app.post(
+    '/ops/api/unroutable/redrive',
+    ops,
+    wrap(async (req, res) => {
+      const actor = actorOf(res);
+      const key = (req.body as { key?: unknown } | undefined)?.key;
+      if (key !== undefined && typeof key !== 'string') throw badRequest('key must be text', 'key');
+      const moved = await actions.redriveUnroutable(actor, key);
+      logger.info(
+        {
+          action: 'redrive',
+          count: moved.length,
+          messageIds: moved.map((r) => r.id),
+          by: actor.id,
+          byOrg: actor.orgnr,
+        },
+        'ops action'
+      );
+      done(res, `${moved.length} re-driven`, { redriven: moved.map((r) => r.key) });
+    })
+  );
 }

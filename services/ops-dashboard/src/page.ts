@@ -1,4 +1,13 @@
-import { osloTime, RECIPIENT_KIND_LABEL, type ActiveAlert, type MessageQuery, type OperatorAction, type MessageView, type QueueOverview, type RecipientHealth } from '@ipbro/ops';
+import {
+  osloTime,
+  RECIPIENT_KIND_LABEL,
+  type ActiveAlert,
+  type MessageQuery,
+  type OperatorAction,
+  type MessageView,
+  type QueueOverview,
+  type RecipientHealth,
+} from '@ipbro/ops';
 
 export interface PageData {
   now: Date;
@@ -15,7 +24,10 @@ export interface PageData {
 }
 
 const esc = (v: string | number | null | undefined): string =>
-  String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  String(v ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string
+  );
 
 function age(ms: number | undefined): string {
   if (ms === undefined) return '—';
@@ -72,31 +84,50 @@ export function renderPage(d: PageData): string {
     ? `<ul class="alerts">${d.alerts.map((a) => `<li class="alert" data-rule="${esc(a.rule)}" data-id="${esc(a.id)}"><strong>${esc(a.rule)}</strong> ${esc(a.summary)} <span class="muted">since ${esc(osloTime(a.since))}</span></li>`).join('')}</ul>`
     : '<p class="ok" id="no-alerts">No alerts.</p>';
   const queues = d.queues
-    .map((q) => `<tr data-queue="${esc(q.name)}"><td>${esc(q.name)}</td><td>${q.counts.waiting + q.counts.prioritized}</td><td>${q.counts.active}</td><td>${q.counts.delayed}</td><td>${q.counts.failed}</td><td class="blocked">${q.counts.blocked ?? 0}</td><td>${q.counts.completed}</td><td>${esc(age(q.oldestWaitingMs))}</td></tr>`)
+    .map(
+      (q) =>
+        `<tr data-queue="${esc(q.name)}"><td>${esc(q.name)}</td><td>${q.counts.waiting + q.counts.prioritized}</td><td>${q.counts.active}</td><td>${q.counts.delayed}</td><td>${q.counts.failed}</td><td class="blocked">${q.counts.blocked ?? 0}</td><td>${q.counts.completed}</td><td>${esc(age(q.oldestWaitingMs))}</td></tr>`
+    )
     .join('');
-  const states = STATES.map((s) => `<li><a href="?state=${s}">${s}</a>: <span data-state-count="${s}">${d.states[s] ?? 0}</span></li>`).join('');
+  const states = STATES.map(
+    (s) => `<li><a href="?state=${s}">${s}</a>: <span data-state-count="${s}">${d.states[s] ?? 0}</span></li>`
+  ).join('');
   const recipients = d.recipients.length
     ? d.recipients
-        .map((r) => `<tr data-recipient="${esc(r.id)}" class="${r.consecutiveFailures >= d.failingThreshold ? 'failing' : ''}"><td><a href="?recipient=${encodeURIComponent(r.id)}">${esc(r.name ?? r.id)}</a><br><span class="muted">${esc(r.id)}${r.kommunenummer ? ` · kommune ${esc(r.kommunenummer)}` : ''}</span></td><td class="kind">${esc(kindOf(r))}</td><td>${r.backlog}</td><td>${r.awaitingReceipt}</td><td>${r.dead}</td><td class="failures">${r.consecutiveFailures}</td><td>${esc(ago(r.lastSuccessAt, d.now))}</td><td>${esc(r.lastError ?? '')}${r.lastErrorAt ? ` <span class="muted">(${esc(ago(r.lastErrorAt, d.now))})</span>` : ''}</td></tr>`)
+        .map(
+          (r) =>
+            `<tr data-recipient="${esc(r.id)}" class="${r.consecutiveFailures >= d.failingThreshold ? 'failing' : ''}"><td><a href="?recipient=${encodeURIComponent(r.id)}">${esc(r.name ?? r.id)}</a><br><span class="muted">${esc(r.id)}${r.kommunenummer ? ` · kommune ${esc(r.kommunenummer)}` : ''}</span></td><td class="kind">${esc(kindOf(r))}</td><td>${r.backlog}</td><td>${r.awaitingReceipt}</td><td>${r.dead}</td><td class="failures">${r.consecutiveFailures}</td><td>${esc(ago(r.lastSuccessAt, d.now))}</td><td>${esc(r.lastError ?? '')}${r.lastErrorAt ? ` <span class="muted">(${esc(ago(r.lastErrorAt, d.now))})</span>` : ''}</td></tr>`
+        )
         .join('')
     : '<tr><td colspan="8" class="muted">No deliveries yet.</td></tr>';
   const actions = (m: MessageView) => {
     const out: string[] = [];
-    if (m.state === 'dead' || m.state === 'rejected') out.push(`<button data-action="retry" data-key="${esc(m.key)}">Retry</button>`);
+    if (m.state === 'dead' || m.state === 'rejected')
+      out.push(`<button data-action="retry" data-key="${esc(m.key)}">Retry</button>`);
     if (m.state === 'unroutable') out.push(`<button data-action="redrive" data-key="${esc(m.key)}">Re-drive</button>`);
     // A consent's block is a correct outcome, final like an acknowledgement: nothing to discard.
-    if (m.state !== 'acknowledged' && m.state !== 'blocked' && !m.discarded) out.push(`<button data-action="discard" data-key="${esc(m.key)}">Discard…</button>`);
+    if (m.state !== 'acknowledged' && m.state !== 'blocked' && !m.discarded)
+      out.push(`<button data-action="discard" data-key="${esc(m.key)}">Discard…</button>`);
     return out.join(' ');
   };
   const messages = d.messages.length
     ? d.messages
-        .map((m) => `<tr data-message="${esc(m.id)}" data-state="${esc(m.state)}"><td><code>${esc(m.id)}</code></td><td>${esc(m.event)}</td><td>${esc(m.sender)}</td><td>${esc(m.recipient?.name ?? m.recipient?.id ?? '—')}</td><td class="state state-${esc(m.state)}">${esc(m.state)}${m.discarded ? ' (discarded)' : ''}</td><td>${m.attempts}</td><td>${esc(osloTime(m.receivedAt))}</td><td>${esc(ago(m.updatedAt, d.now))}</td><td>${esc(m.lastDetail ?? '')}</td><td>${actions(m)}</td></tr>`)
+        .map(
+          (m) =>
+            `<tr data-message="${esc(m.id)}" data-state="${esc(m.state)}"><td><code>${esc(m.id)}</code></td><td>${esc(m.event)}</td><td>${esc(m.sender)}</td><td>${esc(m.recipient?.name ?? m.recipient?.id ?? '—')}</td><td class="state state-${esc(m.state)}">${esc(m.state)}${m.discarded ? ' (discarded)' : ''}</td><td>${m.attempts}</td><td>${esc(osloTime(m.receivedAt))}</td><td>${esc(ago(m.updatedAt, d.now))}</td><td>${esc(m.lastDetail ?? '')}</td><td>${actions(m)}</td></tr>`
+        )
         .join('')
     : '<tr><td colspan="10" class="muted">No messages match.</td></tr>';
   const q = d.query;
-  const option = (v: string, cur?: string) => `<option value="${esc(v)}"${v === (cur ?? '') ? ' selected' : ''}>${esc(v || 'any')}</option>`;
+  const option = (v: string, cur?: string) =>
+    `<option value="${esc(v)}"${v === (cur ?? '') ? ' selected' : ''}>${esc(v || 'any')}</option>`;
   const audit = d.audit.length
-    ? d.audit.map((a) => `<li>${esc(osloTime(a.at))} <strong>${esc(a.by)}</strong>${a.orgnr ? ` (${esc(a.orgnr)})` : ''} ${esc(a.action)} <code>${esc(a.messageId ?? '')}</code> → ${esc(a.result)}${a.reason ? `: ${esc(a.reason)}` : ''}</li>`).join('')
+    ? d.audit
+        .map(
+          (a) =>
+            `<li>${esc(osloTime(a.at))} <strong>${esc(a.by)}</strong>${a.orgnr ? ` (${esc(a.orgnr)})` : ''} ${esc(a.action)} <code>${esc(a.messageId ?? '')}</code> → ${esc(a.result)}${a.reason ? `: ${esc(a.reason)}` : ''}</li>`
+        )
+        .join('')
     : '<li class="muted">No actions yet.</li>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>IP-bro operations</title>

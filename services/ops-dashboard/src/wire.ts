@@ -23,18 +23,42 @@ export async function wireOpsDashboard(config: OpsDashboardConfig, logger: Logge
     // Receipts to senders: shown in the queue overview like the others.
     [QUEUES.receipts]: createQueue(QUEUES.receipts, redis, delivery, config.QUEUE_PREFIX),
   };
-  const ledger = new MessageLedger(redis, { prefix: config.QUEUE_PREFIX, cipher: bodyCipherFromConfig(config.IPBRO_ENCRYPTION_KEY, config.IPBRO_ENCRYPTION_PREVIOUS_KEYS) });
+  const ledger = new MessageLedger(redis, {
+    prefix: config.QUEUE_PREFIX,
+    cipher: bodyCipherFromConfig(config.IPBRO_ENCRYPTION_KEY, config.IPBRO_ENCRYPTION_PREVIOUS_KEYS),
+  });
   // Active alerts in Redis: two dashboards (or a restarted one) raise and clear each alert once.
-  const notifier = new AlertNotifier({ logger, store: new RedisAlertStore(redis, config.QUEUE_PREFIX), ...(config.ALERT_WEBHOOK_URL ? { webhookUrl: config.ALERT_WEBHOOK_URL } : {}) });
+  const notifier = new AlertNotifier({
+    logger,
+    store: new RedisAlertStore(redis, config.QUEUE_PREFIX),
+    ...(config.ALERT_WEBHOOK_URL ? { webhookUrl: config.ALERT_WEBHOOK_URL } : {}),
+  });
   const thresholds = {
-    waitingMinutes: config.ALERT_WAITING_MINUTES, recipientFailures: config.ALERT_RECIPIENT_FAILURES,
-    deadMessages: config.ALERT_DEAD_MESSAGES, receiptOverdueMinutes: config.ALERT_RECEIPT_OVERDUE_MINUTES,
-    answerOverdueDays: config.ALERT_ANSWER_OVERDUE_DAYS, unroutableMessages: config.ALERT_UNROUTABLE_MESSAGES,
+    waitingMinutes: config.ALERT_WAITING_MINUTES,
+    recipientFailures: config.ALERT_RECIPIENT_FAILURES,
+    deadMessages: config.ALERT_DEAD_MESSAGES,
+    receiptOverdueMinutes: config.ALERT_RECEIPT_OVERDUE_MINUTES,
+    answerOverdueDays: config.ALERT_ANSWER_OVERDUE_DAYS,
+    unroutableMessages: config.ALERT_UNROUTABLE_MESSAGES,
   };
   const dashboard = createOpsDashboardApp({
-    logger, ledger, queues, redis, prefix: config.QUEUE_PREFIX, auth: createAuthenticator(config.auth, logger), thresholds, notifier,
+    logger,
+    ledger,
+    queues,
+    redis,
+    prefix: config.QUEUE_PREFIX,
+    auth: createAuthenticator(config.auth, logger),
+    thresholds,
+    notifier,
     audit: auditTrailFromConfig(redis, config, { logger, source: 'ops-dashboard' }),
-    readiness: [{ name: 'redis', check: async () => { await redis.ping(); } }],
+    readiness: [
+      {
+        name: 'redis',
+        check: async () => {
+          await redis.ping();
+        },
+      },
+    ],
     // Only which meldeplikter were answered: the dashboard never opens an answer.
     answers: new AnswerStore(redis, { prefix: config.QUEUE_PREFIX }),
   });

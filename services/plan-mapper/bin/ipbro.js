@@ -13,7 +13,11 @@ try {
   throw err;
 }
 // render answers a Promise (a PDF is written as a stream); the other commands a number.
-const code = cli.runCli(process.argv.slice(2), (s) => process.stdout.write(s + '\n'), (s) => process.stderr.write(s + '\n'));
+const code = cli.runCli(
+  process.argv.slice(2),
+  (s) => process.stdout.write(s + '\n'),
+  (s) => process.stderr.write(s + '\n')
+);
 Promise.resolve(code).then((c) => {
   process.exitCode = c;
 });

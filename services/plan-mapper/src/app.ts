@@ -17,13 +17,22 @@ export function nowOf(req: Request, fallback: () => Date): () => Date {
   const given = req.query.now;
   if (given === undefined) return fallback;
   const at = typeof given === 'string' ? parseNow(given) : undefined;
-  if (!at) throw badRequest(`The query parameter now must be a date-time with a zone, e.g. 2026-11-24T12:00:00+01:00; got ${JSON.stringify(given)}`, 'now');
+  if (!at)
+    throw badRequest(
+      `The query parameter now must be a date-time with a zone, e.g. 2026-11-24T12:00:00+01:00; got ${JSON.stringify(given)}`,
+      'now'
+    );
   return () => at;
 }
 
 /** POST /ip/$to-fhir, POST /ip/$from-fhir, POST /fhir/$validate (CONTRACT.md "Mapping"). */
 export function createPlanMapperApp(options: PlanMapperOptions): Express {
-  const kit = createServiceApp({ name: 'plan-mapper', logger: options.logger, readiness: options.readiness, bodyLimit: options.bodyLimit ?? 25 * 1024 * 1024 });
+  const kit = createServiceApp({
+    name: 'plan-mapper',
+    logger: options.logger,
+    readiness: options.readiness,
+    bodyLimit: options.bodyLimit ?? 25 * 1024 * 1024,
+  });
   const clock = options.now ?? (() => new Date());
   const mappingFor = (req: Request): PlanMapping => createPlanMapping(nowOf(req, clock));
   kit.app.post('/ip/$to-fhir', (req, res) => {

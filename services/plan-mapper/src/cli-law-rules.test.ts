@@ -24,13 +24,20 @@ function inProcess(file: string): { code: number; stdout: string; stderr: string
   let stdout = '';
   let stderr = '';
   // validate answers at once; only render returns a promise.
-  const code = runCli(['validate', file], (s) => (stdout += s), (s) => (stderr += s), () => new Date(NOW)) as number;
+  const code = runCli(
+    ['validate', file],
+    (s) => (stdout += s),
+    (s) => (stderr += s),
+    () => new Date(NOW)
+  ) as number;
   return { code, stdout, stderr };
 }
 function asProcess(file: string): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'validate', `--now=${NOW}`, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'validate', `--now=${NOW}`, file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += String(c)));
@@ -42,7 +49,9 @@ function asProcess(file: string): Promise<{ code: number | null; stdout: string;
 const expectRefused = (c: LawCase, r: { code: number | null; stdout: string; stderr: string }): void => {
   expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 1, stderr: '' });
   expect(errorsOf(r.stdout).map((i) => ({ d: i.diagnostics, e: i.expression }))).toEqual(
-    expect.arrayContaining([{ d: expect.stringMatching(c.refusal!.diagnostics), e: expect.arrayContaining([c.refusal!.expression]) }])
+    expect.arrayContaining([
+      { d: expect.stringMatching(c.refusal!.diagnostics), e: expect.arrayContaining([c.refusal!.expression]) },
+    ])
   );
 };
 const refusals = lawRefusals();
@@ -59,14 +68,24 @@ describe('ipbro validate accepts (exit 0, no error)', () => {
   });
 });
 
-test('the built bin, as a process, says the same: 500,000 given names (30 MB), a consent saying no, a hospital\'s plan', async () => {
+test("the built bin, as a process, says the same: 500,000 given names (30 MB), a consent saying no, a hospital's plan", async () => {
   const pick = (cases: LawCase[], part: RegExp) => cases.find((c) => part.test(c.name))!;
   const given = pick(refusals, /500,000 given names/);
   const deny = pick(refusals, /says no/);
   const hospital = pick(acceptances, /started in hospital.*active/);
-  const [a, b, ok] = await Promise.all([asProcess(fileOf(given)), asProcess(fileOf(deny)), asProcess(fileOf(hospital))]);
+  const [a, b, ok] = await Promise.all([
+    asProcess(fileOf(given)),
+    asProcess(fileOf(deny)),
+    asProcess(fileOf(hospital)),
+  ]);
   expectRefused(given, a);
   expectRefused(deny, b);
-  expect({ code: ok.code, stderr: ok.stderr, errors: errorsOf(ok.stdout) }).toEqual({ code: 0, stderr: '', errors: [] });
-  process.stdout.write(`cli-law-rules: ipbro validate of the 30 MB message: exit ${a.code} in ${a.ms} ms (start and parse included)\n`);
+  expect({ code: ok.code, stderr: ok.stderr, errors: errorsOf(ok.stdout) }).toEqual({
+    code: 0,
+    stderr: '',
+    errors: [],
+  });
+  process.stdout.write(
+    `cli-law-rules: ipbro validate of the 30 MB message: exit ${a.code} in ${a.ms} ms (start and parse included)\n`
+  );
 });

@@ -66,7 +66,7 @@ export function runCli(
   out: (s: string) => void,
   err: (s: string) => void,
   now?: () => Date,
-  write: (data: Buffer) => void = (d) => process.stdout.write(d),
+  write: (data: Buffer) => void = (d) => process.stdout.write(d)
 ): number | Promise<number> {
   const parsed = parseArguments(args);
   if (typeof parsed === 'string') {
@@ -95,12 +95,18 @@ export function runCli(
     err(`ipbro: cannot read ${file}: ${(e as Error).message}`);
     return 2;
   }
-  if (command === 'render') return runRender({ input, format, out: parsed.out, now: clock ?? (() => new Date()) }, { out, err, write });
+  if (command === 'render')
+    return runRender({ input, format, out: parsed.out, now: clock ?? (() => new Date()) }, { out, err, write });
   return runMapping(command as 'map' | 'unmap' | 'validate', input, out, clock);
 }
 
 /** map, unmap, validate: the FHIR machinery, loaded only now (it takes a while; usage or read errors need none of it). */
-function runMapping(command: 'map' | 'unmap' | 'validate', input: unknown, out: (s: string) => void, clock?: () => Date): number {
+function runMapping(
+  command: 'map' | 'unmap' | 'validate',
+  input: unknown,
+  out: (s: string) => void,
+  clock?: () => Date
+): number {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createPlanMapping } = require('./plan-mapping') as typeof PlanMappingModule;
   const mapping: PlanMapping = createPlanMapping(clock);
@@ -122,7 +128,11 @@ function runMapping(command: 'map' | 'unmap' | 'validate', input: unknown, out: 
 }
 
 if (require.main === module) {
-  const code = runCli(process.argv.slice(2), (s) => process.stdout.write(s + '\n'), (s) => process.stderr.write(s + '\n'));
+  const code = runCli(
+    process.argv.slice(2),
+    (s) => process.stdout.write(s + '\n'),
+    (s) => process.stderr.write(s + '\n')
+  );
   void Promise.resolve(code).then((c) => {
     process.exitCode = c;
   });

@@ -24,13 +24,18 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-const post = (path: string, body: string, type = 'application/fhir+json') => fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': type }, body });
+const post = (path: string, body: string, type = 'application/fhir+json') =>
+  fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': type }, body });
 
 describe('POST /fhir/$validate', () => {
-  const FIXTURE_NAMES = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+  const FIXTURE_NAMES = readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.replace(/\.json$/, ''));
 
   test('every contract example is there to check', () => {
-    expect(FIXTURE_NAMES).toEqual(expect.arrayContaining(['meldeplikt', 'meldeplikt-svar', 'ip-plan-copy', 'epikrise', 'receipt-ok']));
+    expect(FIXTURE_NAMES).toEqual(
+      expect.arrayContaining(['meldeplikt', 'meldeplikt-svar', 'ip-plan-copy', 'epikrise', 'receipt-ok'])
+    );
   });
 
   test.each(FIXTURE_NAMES)('the contract example %s validates: 200, no error', async (name) => {
@@ -44,11 +49,16 @@ describe('POST /fhir/$validate', () => {
 
   test('valid with warnings is still 200, warnings included', async () => {
     // A plan identifier in the former urn:oid system (no OID): read, with a warning, not an error.
-    const text = fixture('ip-plan-copy').replace('"http://ipbro.no/fhir/sid/org/942953119/ip"', '"urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip"');
+    const text = fixture('ip-plan-copy').replace(
+      '"http://ipbro.no/fhir/sid/org/942953119/ip"',
+      '"urn:oid:2.16.578.1.12.4.1.4.101/942953119/ip"'
+    );
     const res = await post('/fhir/$validate', text);
     expect(res.status).toBe(200);
     const outcome = (await res.json()) as { issue: { severity: string; expression?: string[] }[] };
-    expect(outcome.issue.filter((i) => i.severity === 'warning').map((i) => i.expression)).toEqual([['Bundle.entry[1].resource.identifier[0].system']]);
+    expect(outcome.issue.filter((i) => i.severity === 'warning').map((i) => i.expression)).toEqual([
+      ['Bundle.entry[1].resource.identifier[0].system'],
+    ]);
   });
 
   test('?now= fixes the moment of the rules; a bad one is 400 naming it', async () => {
@@ -67,7 +77,14 @@ describe('POST /fhir/$validate', () => {
     const res = await post('/fhir/$validate', JSON.stringify(bundle));
     expect(res.status).toBe(422);
     const outcome = (await res.json()) as { issue: { diagnostics: string; expression: string[] }[] };
-    expect(outcome.issue).toEqual(expect.arrayContaining([expect.objectContaining({ expression: ['Bundle.entry[2].resource.identifier[0].value'], diagnostics: expect.stringContaining('check digit 2') })]));
+    expect(outcome.issue).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          expression: ['Bundle.entry[2].resource.identifier[0].value'],
+          diagnostics: expect.stringContaining('check digit 2'),
+        }),
+      ])
+    );
   });
 });
 
@@ -81,19 +98,28 @@ describe('POST /ip/$from-fhir and /ip/$to-fhir', () => {
     expect(back.status).toBe(200);
     const bundle = (await back.json()) as Bundle;
     const original = JSON.parse(fixture('ip-plan-copy')) as Bundle;
-    expect(new Set(bundle.entry?.map((e) => e.fullUrl))).toEqual(new Set(original.entry?.slice(1).map((e) => e.fullUrl)));
+    expect(new Set(bundle.entry?.map((e) => e.fullUrl))).toEqual(
+      new Set(original.entry?.slice(1).map((e) => e.fullUrl))
+    );
   });
 
   test('$from-fhir of something that is not a Bundle is 422 saying what it got; of a broken plan 422 with where', async () => {
     const patient = await post('/ip/$from-fhir', '{"resourceType":"Patient"}');
     expect(patient.status).toBe(422);
     const outcome = (await patient.json()) as { issue: { diagnostics: string; expression: string[] }[] };
-    expect(outcome.issue[0]).toMatchObject({ diagnostics: 'Expected a FHIR Bundle holding an individuell plan, got a Patient', expression: ['resourceType'] });
+    expect(outcome.issue[0]).toMatchObject({
+      diagnostics: 'Expected a FHIR Bundle holding an individuell plan, got a Patient',
+      expression: ['resourceType'],
+    });
     const plan = JSON.parse(fixture('ip-plan-copy'));
-    plan.entry.find((e: { resource: { resourceType: string } }) => e.resource.resourceType === 'Patient').resource.identifier[0].value = '12830551211';
+    plan.entry.find(
+      (e: { resource: { resourceType: string } }) => e.resource.resourceType === 'Patient'
+    ).resource.identifier[0].value = '12830551211';
     const broken = await post('/ip/$from-fhir', JSON.stringify(plan));
     expect(broken.status).toBe(422);
-    const issues = ((await broken.json()) as { issue: { severity: string; expression?: string[] }[] }).issue.filter((i) => i.severity === 'error');
+    const issues = ((await broken.json()) as { issue: { severity: string; expression?: string[] }[] }).issue.filter(
+      (i) => i.severity === 'error'
+    );
     expect(issues.length).toBeGreaterThan(0);
     expect(issues.every((i) => (i.expression?.length ?? 0) > 0)).toBe(true);
   });
@@ -104,22 +130,24 @@ describe('POST /ip/$from-fhir and /ip/$to-fhir', () => {
     expect(((await res.json()) as Bundle).entry?.[0].resource?.resourceType).toBe('CarePlan');
   });
 
-  test(
-    '$to-fhir gives the CarePlan its narrative: the plan as a person reads it, in FHIR\'s XHTML, and the bundle still validates',
-    async () => {
+  test("$to-fhir gives the CarePlan its narrative: the plan as a person reads it, in FHIR's XHTML, and the bundle still validates", async () => {
     const res = await post('/ip/$to-fhir', JSON.stringify(generateIpDocument(42)));
     expect(res.status).toBe(200);
     const bundle = (await res.json()) as Bundle;
     const plan = bundle.entry?.[0].resource as CarePlan;
     expect(plan.text?.status).toBe('generated');
     expect(plan.text?.div).toMatch(/^<div xmlns="http:\/\/www\.w3\.org\/1999\/xhtml"[^>]*>/);
-    for (const heading of ['a) Mål, ressurser og behov', 'c) Koordinator', 'i) Samarbeid']) expect(plan.text?.div).toContain(heading);
+    for (const heading of ['a) Mål, ressurser og behov', 'c) Koordinator', 'i) Samarbeid'])
+      expect(plan.text?.div).toContain(heading);
     const checked = await post('/fhir/$validate', JSON.stringify(bundle));
     expect(checked.status).toBe(200);
   });
 
   test('a document breaking its schema is 422 with paths; one breaking the law is 422 too', async () => {
-    const doc = generateIpDocument(7) as unknown as { measures: { responsible: unknown[] }[]; participants: { role: string }[] };
+    const doc = generateIpDocument(7) as unknown as {
+      measures: { responsible: unknown[] }[];
+      participants: { role: string }[];
+    };
     doc.measures[0].responsible = [];
     const res = await post('/ip/$to-fhir', JSON.stringify(doc));
     expect(res.status).toBe(422);
@@ -137,11 +165,27 @@ describe('POST /ip/$from-fhir and /ip/$to-fhir', () => {
 
 describe('bad input never gets a 5xx', () => {
   const bodies = [
-    '', '{', '[]', '5', '"x"', 'null', 'true', '{"resourceType":5}', '{"resourceType":"Bundle"}', '{"resourceType":"Bundle","type":"message","entry":5}',
-    '{"resourceType":"Bundle","type":"message","entry":[null,1,"x",{}]}', '{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"CarePlan","category":5}}]}',
+    '',
+    '{',
+    '[]',
+    '5',
+    '"x"',
+    'null',
+    'true',
+    '{"resourceType":5}',
+    '{"resourceType":"Bundle"}',
+    '{"resourceType":"Bundle","type":"message","entry":5}',
+    '{"resourceType":"Bundle","type":"message","entry":[null,1,"x",{}]}',
+    '{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"CarePlan","category":5}}]}',
     '{"resourceType":"CarePlan","category":[{"coding":[{"system":"urn:oid:2.16.578.1.12.4.1.1.9602","code":"A02-2"}]}],"activity":[{"detail":5}]}',
-    '{"resourceType":"Patient","identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.4.1","value":12345}]}', '{"plan":{}}', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}',
-    '['.repeat(5000) + ']'.repeat(5000), `{"resourceType":"Patient","id":"${'x'.repeat(1_000_000)}"}`, '{"resourceType":"\u0000\ud800"}', '{"resourceType":"Bundle","type":"message","entry":[{"resource":{"resourceType":"MessageHeader","focus":[{"reference":"urn:uuid:x"}]}}]}',
+    '{"resourceType":"Patient","identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.4.1","value":12345}]}',
+    '{"plan":{}}',
+    '{"__proto__":{"x":1}}',
+    '{"constructor":{"prototype":{}}}',
+    '['.repeat(5000) + ']'.repeat(5000),
+    `{"resourceType":"Patient","id":"${'x'.repeat(1_000_000)}"}`,
+    '{"resourceType":"\u0000\ud800"}',
+    '{"resourceType":"Bundle","type":"message","entry":[{"resource":{"resourceType":"MessageHeader","focus":[{"reference":"urn:uuid:x"}]}}]}',
     'x'.repeat(3 * 1024 * 1024),
   ];
   test.each(['/fhir/$validate', '/ip/$from-fhir', '/ip/$to-fhir'])('%s', async (path) => {
@@ -180,7 +224,10 @@ describe('well-formed JSON with a wrong value anywhere never gets a 5xx', () => 
       for (const wrong of WRONG) {
         const res = await post(route, JSON.stringify(replaced(root, path, wrong)));
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        if (res.status >= 500) throw new Error(`${route}: ${res.status} for ${JSON.stringify(wrong)} at ${path.join('.')}: ${await res.text()}`);
+        if (res.status >= 500)
+          throw new Error(
+            `${route}: ${res.status} for ${JSON.stringify(wrong)} at ${path.join('.')}: ${await res.text()}`
+          );
         await res.arrayBuffer().catch(() => undefined);
       }
     }
@@ -195,5 +242,9 @@ describe('well-formed JSON with a wrong value anywhere never gets a 5xx', () => 
   test.each([
     ['/ip/$from-fhir', 'ip-plan-copy'],
     ['/fhir/$validate', 'meldeplikt'],
-  ])('%s with changed values at every 7th path', (route, name) => noServerErrors(route, JSON.parse(fixture(name))), 120_000);
+  ])(
+    '%s with changed values at every 7th path',
+    (route, name) => noServerErrors(route, JSON.parse(fixture(name))),
+    120_000
+  );
 });

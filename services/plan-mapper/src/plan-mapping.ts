@@ -33,8 +33,19 @@ export function createPlanMapping(now: () => Date = () => new Date()): PlanMappi
     },
     fromFhir(bundle) {
       // Well-formed JSON that is not a Bundle breaks the operation's contract: 422, like any rule.
-      if (!bundle || typeof bundle !== 'object' || Array.isArray(bundle) || (bundle as Bundle).resourceType !== 'Bundle') {
-        throw unprocessable([errorIssue('structure', `Expected a FHIR Bundle holding an individuell plan, got ${describe(bundle)}`, 'resourceType')]);
+      if (
+        !bundle ||
+        typeof bundle !== 'object' ||
+        Array.isArray(bundle) ||
+        (bundle as Bundle).resourceType !== 'Bundle'
+      ) {
+        throw unprocessable([
+          errorIssue(
+            'structure',
+            `Expected a FHIR Bundle holding an individuell plan, got ${describe(bundle)}`,
+            'resourceType'
+          ),
+        ]);
       }
       const outcome = validate(bundle, { now: now() });
       if (hasErrors(outcome)) throw new OutcomeError(422, outcome);
@@ -44,7 +55,13 @@ export function createPlanMapping(now: () => Date = () => new Date()): PlanMappi
         if (err instanceof OutcomeError) throw err;
         // FHIR tolerates shapes the document cannot hold (an empty object where a list belongs …);
         // that is the sender's content, answered 422, never a 500.
-        throw unprocessable([errorIssue('structure', `The plan could not be read into an IP document: ${(err as Error).message}`, 'Bundle')]);
+        throw unprocessable([
+          errorIssue(
+            'structure',
+            `The plan could not be read into an IP document: ${(err as Error).message}`,
+            'Bundle'
+          ),
+        ]);
       }
     },
     validate(resource) {

@@ -20,26 +20,76 @@ type Path = (string | number)[];
 
 /** Every path into the value (objects' keys and arrays' indexes), the root excluded. */
 export function pathsOf(value: unknown, prefix: Path = [], out: Path[] = []): Path[] {
-  if (Array.isArray(value)) value.forEach((v, i) => {
-    out.push([...prefix, i]);
-    pathsOf(v, [...prefix, i], out);
-  });
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) {
-    out.push([...prefix, k]);
-    pathsOf(v, [...prefix, k], out);
-  }
+  if (Array.isArray(value))
+    value.forEach((v, i) => {
+      out.push([...prefix, i]);
+      pathsOf(v, [...prefix, i], out);
+    });
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) {
+      out.push([...prefix, k]);
+      pathsOf(v, [...prefix, k], out);
+    }
   return out;
 }
 
 /* eslint-disable no-template-curly-in-string -- '${jndi:...}' is a deliberate injection probe, not a mistaken template */
 const ODD_STRINGS = [
-  '', ' ', '\u0000', '\ud800', '\udfff', 'a\ud83dz', '\u202eevil\u202c', '\u200b\u200c\u200d\ufeff', 'Æøå\u0301\u0308\u0308\u0308', '\uffff\ufffe',
-  '😀👩‍👩‍👧‍👦🇳🇴', 'ǅ\u0130\u0131ß', '\r\n\t\b\f', '\\u0000', '"}]', '<script>alert(1)</script>', "'; DROP TABLE x; --", '${jndi:ldap://x}', '%s%n%x', '../../etc/passwd',
-  'urn:uuid:', 'http://', '#', 'Patient/', '9'.repeat(400), '-0', 'NaN', 'Infinity', 'true', 'null', '{}', '[]', '__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString',
-  '2026-02-30', '0000-00-00T25:61:61Z', '15027980001', '01018000000', '\u0661\u0662\u0663', 'ｆｕｌｌｗｉｄｔｈ',
+  '',
+  ' ',
+  '\u0000',
+  '\ud800',
+  '\udfff',
+  'a\ud83dz',
+  '\u202eevil\u202c',
+  '\u200b\u200c\u200d\ufeff',
+  'Æøå\u0301\u0308\u0308\u0308',
+  '\uffff\ufffe',
+  '😀👩‍👩‍👧‍👦🇳🇴',
+  'ǅ\u0130\u0131ß',
+  '\r\n\t\b\f',
+  '\\u0000',
+  '"}]',
+  '<script>alert(1)</script>',
+  "'; DROP TABLE x; --",
+  '${jndi:ldap://x}',
+  '%s%n%x',
+  '../../etc/passwd',
+  'urn:uuid:',
+  'http://',
+  '#',
+  'Patient/',
+  '9'.repeat(400),
+  '-0',
+  'NaN',
+  'Infinity',
+  'true',
+  'null',
+  '{}',
+  '[]',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'hasOwnProperty',
+  'toString',
+  '2026-02-30',
+  '0000-00-00T25:61:61Z',
+  '15027980001',
+  '01018000000',
+  '\u0661\u0662\u0663',
+  'ｆｕｌｌｗｉｄｔｈ',
 ];
 /* eslint-enable no-template-curly-in-string */
-const POISON_KEYS = ['__proto__', 'constructor', 'prototype', '__defineGetter__', 'hasOwnProperty', 'toString', 'valueOf', 'then'];
+const POISON_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  '__defineGetter__',
+  'hasOwnProperty',
+  'toString',
+  'valueOf',
+  'then',
+];
 
 function pick<T>(r: () => number, list: readonly T[]): T {
   return list[Math.floor(r() * list.length)];
@@ -48,15 +98,29 @@ function pick<T>(r: () => number, list: readonly T[]): T {
 function randomValue(r: () => number, depth = 0): Json {
   const k = Math.floor(r() * (depth > 2 ? 6 : 9));
   switch (k) {
-    case 0: return null;
-    case 1: return r() < 0.5;
-    case 2: return pick(r, [0, -1, 1.5, -0, 1e308, -1e308, 2 ** 53 + 1, 5e-324, 1.2345678901234568e29]);
-    case 3: return pick(r, ODD_STRINGS);
-    case 4: return Math.floor(r() * 1e6);
-    case 5: return String.fromCharCode(...Array.from({ length: 1 + Math.floor(r() * 20) }, () => Math.floor(r() * 0xffff)));
-    case 6: return [randomValue(r, depth + 1), randomValue(r, depth + 1)];
-    case 7: return { [pick(r, ['resourceType', 'id', 'reference', 'value', 'system', 'code', ...POISON_KEYS])]: randomValue(r, depth + 1) };
-    default: return {};
+    case 0:
+      return null;
+    case 1:
+      return r() < 0.5;
+    case 2:
+      return pick(r, [0, -1, 1.5, -0, 1e308, -1e308, 2 ** 53 + 1, 5e-324, 1.2345678901234568e29]);
+    case 3:
+      return pick(r, ODD_STRINGS);
+    case 4:
+      return Math.floor(r() * 1e6);
+    case 5:
+      return String.fromCharCode(...Array.from({ length: 1 + Math.floor(r() * 20) }, () => Math.floor(r() * 0xffff)));
+    case 6:
+      return [randomValue(r, depth + 1), randomValue(r, depth + 1)];
+    case 7:
+      return {
+        [pick(r, ['resourceType', 'id', 'reference', 'value', 'system', 'code', ...POISON_KEYS])]: randomValue(
+          r,
+          depth + 1
+        ),
+      };
+    default:
+      return {};
   }
 }
 
@@ -82,8 +146,31 @@ export interface Variant {
   contentType: string;
 }
 
-const TREE_OPS = ['wrongType', 'wrongType', 'delete', 'oddString', 'oddString', 'hugeString', 'hugeKey', 'deepNesting', 'poisonKey', 'poisonKey', 'emptyContainer', 'duplicateEntry', 'swapResourceType', 'numberEdge'] as const;
-const TEXT_OPS = ['truncate', 'byteFlip', 'insertJunk', 'invalidUtf8', 'duplicateKey', 'deepText', 'contentType'] as const;
+const TREE_OPS = [
+  'wrongType',
+  'wrongType',
+  'delete',
+  'oddString',
+  'oddString',
+  'hugeString',
+  'hugeKey',
+  'deepNesting',
+  'poisonKey',
+  'poisonKey',
+  'emptyContainer',
+  'duplicateEntry',
+  'swapResourceType',
+  'numberEdge',
+] as const;
+const TEXT_OPS = [
+  'truncate',
+  'byteFlip',
+  'insertJunk',
+  'invalidUtf8',
+  'duplicateKey',
+  'deepText',
+  'contentType',
+] as const;
 
 /**
  * One variant of `base` (the parsed example; it is cloned, never changed): one to three mutations of
@@ -135,9 +222,14 @@ export function mutate(baseText: string, paths: Path[], r: () => number, withId:
         // A made-up element with a long, never repeated name, holding a reference into the bundle:
         // whatever the gateway caches by element path must not keep it (memory is checked at the end).
         const target = p[key as string];
-        const obj = target && typeof target === 'object' && !Array.isArray(target) ? (target as Record<string, Json>) : (tree as Record<string, Json>);
+        const obj =
+          target && typeof target === 'object' && !Array.isArray(target)
+            ? (target as Record<string, Json>)
+            : (tree as Record<string, Json>);
         const entries = (tree as { entry?: unknown }).entry;
-        const urls = (Array.isArray(entries) ? entries : []).map((e) => (e as { fullUrl?: unknown } | null)?.fullUrl).filter((u): u is string => typeof u === 'string');
+        const urls = (Array.isArray(entries) ? entries : [])
+          .map((e) => (e as { fullUrl?: unknown } | null)?.fullUrl)
+          .filter((u): u is string => typeof u === 'string');
         const name = `made${Math.floor(r() * 1e9)}${'Up'.repeat(5000 + Math.floor(r() * 20000))}`;
         setOwn(obj, name, { reference: urls.length ? pick(r, urls) : 'urn:uuid:x' });
         ops.push(`${where} key of ${name.length}`);
@@ -155,7 +247,10 @@ export function mutate(baseText: string, paths: Path[], r: () => number, withId:
       }
       case 'poisonKey': {
         const target = p[key as string];
-        const obj = target && typeof target === 'object' && !Array.isArray(target) ? (target as Record<string, Json>) : (tree as Record<string, Json>);
+        const obj =
+          target && typeof target === 'object' && !Array.isArray(target)
+            ? (target as Record<string, Json>)
+            : (tree as Record<string, Json>);
         const k = pick(r, POISON_KEYS);
         setOwn(obj, k, r() < 0.5 ? { polluted: true, isAdmin: true, resourceType: 'Patient' } : randomValue(r));
         ops.push(`${obj === tree ? 'root' : where}.${k}`);
@@ -175,7 +270,16 @@ export function mutate(baseText: string, paths: Path[], r: () => number, withId:
         break;
       }
       case 'swapResourceType':
-        p[key as string] = pick(r, ['Patient', 'Bundle', 'MessageHeader', 'OperationOutcome', 'Binary', 'Nope', 'patient', '']);
+        p[key as string] = pick(r, [
+          'Patient',
+          'Bundle',
+          'MessageHeader',
+          'OperationOutcome',
+          'Binary',
+          'Nope',
+          'patient',
+          '',
+        ]);
         ops.push(`${where} resourceType swap`);
         break;
       case 'numberEdge':
@@ -186,7 +290,9 @@ export function mutate(baseText: string, paths: Path[], r: () => number, withId:
   }
   let text = JSON.stringify(tree);
   for (const d of deep) {
-    const nested = d.asArray ? `${'['.repeat(d.depth)}${d.inner}${']'.repeat(d.depth)}` : `${'{"a":'.repeat(d.depth)}${d.inner}${'}'.repeat(d.depth)}`;
+    const nested = d.asArray
+      ? `${'['.repeat(d.depth)}${d.inner}${']'.repeat(d.depth)}`
+      : `${'{"a":'.repeat(d.depth)}${d.inner}${'}'.repeat(d.depth)}`;
     text = text.replace(`"${d.marker}"`, () => nested);
   }
   let body: Buffer | undefined;
@@ -199,23 +305,36 @@ export function mutate(baseText: string, paths: Path[], r: () => number, withId:
         ops.push(`truncated at ${i}`);
         break;
       case 'byteFlip':
-        text = text.slice(0, i) + String.fromCharCode(text.charCodeAt(i) ^ (1 << Math.floor(r() * 7))) + text.slice(i + 1);
+        text =
+          text.slice(0, i) + String.fromCharCode(text.charCodeAt(i) ^ (1 << Math.floor(r() * 7))) + text.slice(i + 1);
         ops.push(`char ${i} flipped`);
         break;
       case 'insertJunk':
-        text = text.slice(0, i) + pick(r, [',', '}', ']', '"', 'null', ':', '\\', '\u0000', '/*x*/', 'NaN', '1e999']) + text.slice(i);
+        text =
+          text.slice(0, i) +
+          pick(r, [',', '}', ']', '"', 'null', ':', '\\', '\u0000', '/*x*/', 'NaN', '1e999']) +
+          text.slice(i);
         ops.push(`junk at ${i}`);
         break;
       case 'invalidUtf8': {
         const buf = Buffer.from(text, 'utf8');
         const j = Math.floor(r() * buf.length);
-        body = Buffer.concat([buf.subarray(0, j), Buffer.from(pick(r, [[0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe2, 0x82]])), buf.subarray(j)]);
+        body = Buffer.concat([
+          buf.subarray(0, j),
+          Buffer.from(
+            pick(r, [[0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe2, 0x82]])
+          ),
+          buf.subarray(j),
+        ]);
         ops.push(`invalid utf-8 at byte ${j}`);
         break;
       }
       case 'duplicateKey':
         // A second resourceType in the header: which one wins is the parser's choice.
-        text = text.replace('"resourceType":"MessageHeader"', '"resourceType":"MessageHeader","resourceType":"Patient"');
+        text = text.replace(
+          '"resourceType":"MessageHeader"',
+          '"resourceType":"MessageHeader","resourceType":"Patient"'
+        );
         ops.push('duplicate key');
         break;
       case 'deepText': {
@@ -225,7 +344,14 @@ export function mutate(baseText: string, paths: Path[], r: () => number, withId:
         break;
       }
       case 'contentType':
-        contentType = pick(r, ['text/plain', 'application/xml', 'application/fhir+xml', 'multipart/form-data', 'application/json; charset=utf-16', 'application/fhir+json; charset=latin1']);
+        contentType = pick(r, [
+          'text/plain',
+          'application/xml',
+          'application/fhir+xml',
+          'multipart/form-data',
+          'application/json; charset=utf-16',
+          'application/fhir+json; charset=latin1',
+        ]);
         ops.push(`content type ${contentType}`);
         break;
     }

@@ -15,7 +15,8 @@ import { eventually, freePort, ROOT, startService, stopService, type Service } f
  */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const HMR = '997005562';
-export const fixtureText = (name: string) => readFileSync(join(ROOT, 'test', 'fixtures', 'contract', `${name}.json`), 'utf8');
+export const fixtureText = (name: string) =>
+  readFileSync(join(ROOT, 'test', 'fixtures', 'contract', `${name}.json`), 'utf8');
 
 export interface AlertPost {
   status: 'firing' | 'resolved';
@@ -44,7 +45,13 @@ export interface OpsStack {
   stop(): Promise<void>;
 }
 
-export async function startOpsStack(options: { attempts?: number; failuresForAlert?: number; extra?: (env: Record<string, string>) => Promise<Service[]> } = {}): Promise<OpsStack> {
+export async function startOpsStack(
+  options: {
+    attempts?: number;
+    failuresForAlert?: number;
+    extra?: (env: Record<string, string>) => Promise<Service[]>;
+  } = {}
+): Promise<OpsStack> {
   const prefix = `{ipbro-test-${randomUUID().slice(0, 8)}}`;
   const work = mkdtempSync(join(tmpdir(), 'ipbro-ops-'));
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -53,8 +60,13 @@ export async function startOpsStack(options: { attempts?: number; failuresForAle
   const directory = JSON.parse(readFileSync(join(ROOT, 'packages', 'directory', 'demo-directory.json'), 'utf8'));
   const kommuneOrgs = (directory.kommuner as { orgnr: string }[]).map((k) => k.orgnr);
   const issuer: TokenIssuer = await createTokenIssuer({
-    issuer: issuerUrl, audience: 'ipbro',
-    clients: kommuneOrgs.map((o) => ({ clientId: `kommune-${o}`, orgnr: o, scopes: ['ipbro:message.write', 'ipbro:message.read'] })),
+    issuer: issuerUrl,
+    audience: 'ipbro',
+    clients: kommuneOrgs.map((o) => ({
+      clientId: `kommune-${o}`,
+      orgnr: o,
+      scopes: ['ipbro:message.write', 'ipbro:message.read'],
+    })),
   });
   const issuerServer: Server = await new Promise((resolve) => {
     const s = issuer.app.listen(issuerPort, '127.0.0.1', () => resolve(s));
@@ -74,9 +86,20 @@ export async function startOpsStack(options: { attempts?: number; failuresForAle
 
   const encryptionKey = randomBytes(32).toString('base64');
   const auth = { AUTH_ISSUER: issuerUrl, AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: jwksFile };
-  const common = { REDIS_URL, QUEUE_PREFIX: prefix, IPBRO_ENCRYPTION_KEY: encryptionKey, DELIVERY_BACKOFF_MS: '100', DELIVERY_BACKOFF_MAX_MS: '300', DELIVERY_ATTEMPTS: String(options.attempts ?? 2) };
+  const common = {
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    IPBRO_ENCRYPTION_KEY: encryptionKey,
+    DELIVERY_BACKOFF_MS: '100',
+    DELIVERY_BACKOFF_MAX_MS: '300',
+    DELIVERY_ATTEMPTS: String(options.attempts ?? 2),
+  };
   const gateway = await startService('gateway', { ...common, ...auth });
-  const kommune = await startService('kommune-simulator', { SIM_BEHAVIOUR: 'ok', SIM_GATEWAY_URL: gateway.url, SIM_TOKEN_URL: `${issuerUrl}/token` });
+  const kommune = await startService('kommune-simulator', {
+    SIM_BEHAVIOUR: 'ok',
+    SIM_GATEWAY_URL: gateway.url,
+    SIM_TOKEN_URL: `${issuerUrl}/token`,
+  });
   const rewrite = (u?: string) => u?.replace(':4101', `:${kommune.port}`);
   for (const k of directory.kommuner) {
     k.koordinerendeEnhet.endpoint = rewrite(k.koordinerendeEnhet.endpoint);
@@ -84,14 +107,27 @@ export async function startOpsStack(options: { attempts?: number; failuresForAle
   }
   const directoryFile = join(work, 'directory.json');
   writeFileSync(directoryFile, JSON.stringify(directory));
-  const router = await startService('meldeplikt-router', { ...common, DIRECTORY_FILE: directoryFile, DELIVERY_TIMEOUT_MS: '5000', ROUTER_LOCK_MS: '2000' });
+  const router = await startService('meldeplikt-router', {
+    ...common,
+    DIRECTORY_FILE: directoryFile,
+    DELIVERY_TIMEOUT_MS: '5000',
+    ROUTER_LOCK_MS: '2000',
+  });
   const dashboard = await startService('ops-dashboard', {
-    ...common, ...auth, ALERT_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as { port: number }).port}/alerts`, ALERT_INTERVAL_MS: '500',
+    ...common,
+    ...auth,
+    ALERT_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as { port: number }).port}/alerts`,
+    ALERT_INTERVAL_MS: '500',
     ALERT_RECIPIENT_FAILURES: String(options.failuresForAlert ?? 2),
   });
   const extra = options.extra ? await options.extra({ ...common, DIRECTORY_FILE: directoryFile }) : [];
   const opsToken = await issuer.mint({ scope: 'ipbro:ops', clientId: 'vakt-ops', orgnr: HMR, expiresInSeconds: 3600 });
-  const hospitalToken = await issuer.mint({ orgnr: HMR, scope: 'ipbro:message.write ipbro:message.read', clientId: 'hmr-dips', expiresInSeconds: 3600 });
+  const hospitalToken = await issuer.mint({
+    orgnr: HMR,
+    scope: 'ipbro:message.write ipbro:message.read',
+    clientId: 'hmr-dips',
+    expiresInSeconds: 3600,
+  });
 
   const state = async (id: string) => {
     const res = await fetch(`${gateway.url}/messages/${id}`, { headers: { Authorization: `Bearer ${hospitalToken}` } });
@@ -99,22 +135,38 @@ export async function startOpsStack(options: { attempts?: number; failuresForAle
   };
   let stopped = false;
   const stack: OpsStack = {
-    prefix, redis, gateway, router, kommune, dashboard, extra, opsToken, hospitalToken, alerts, directoryFile, encryptionKey,
+    prefix,
+    redis,
+    gateway,
+    router,
+    kommune,
+    dashboard,
+    extra,
+    opsToken,
+    hospitalToken,
+    alerts,
+    directoryFile,
+    encryptionKey,
     services: () => [gateway, router, kommune, dashboard, ...extra],
-    send: async (bundle, asOrgnr) => fetch(`${gateway.url}/fhir/$process-message`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/fhir+json',
-        Authorization: `Bearer ${asOrgnr ? await issuer.mint({ orgnr: asOrgnr, scope: 'ipbro:message.write ipbro:message.read', clientId: `kommune-${asOrgnr}` }) : hospitalToken}`,
-      },
-      body: typeof bundle === 'string' ? bundle : JSON.stringify(bundle),
-    }),
+    send: async (bundle, asOrgnr) =>
+      fetch(`${gateway.url}/fhir/$process-message`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/fhir+json',
+          Authorization: `Bearer ${asOrgnr ? await issuer.mint({ orgnr: asOrgnr, scope: 'ipbro:message.write ipbro:message.read', clientId: `kommune-${asOrgnr}` }) : hospitalToken}`,
+        },
+        body: typeof bundle === 'string' ? bundle : JSON.stringify(bundle),
+      }),
     state,
     waitForState: async (id, wanted, ms = 20000) => {
       await eventually(async () => ((await state(id)) === wanted ? true : undefined), ms, `${id} ${wanted}`);
     },
     behave: async (k, behaviour) => {
-      const res = await fetch(`${kommune.url}/_sim/behaviour`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ kommune: k, ...behaviour }) });
+      const res = await fetch(`${kommune.url}/_sim/behaviour`, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ kommune: k, ...behaviour }),
+      });
       if (!res.ok) throw new Error(`simulator refused the behaviour: ${await res.text()}`);
     },
     stop: async () => {
@@ -137,7 +189,8 @@ export function meldepliktFor(kommunenummer?: string): { id: string; bundle: obj
   if (kommunenummer) {
     for (const e of bundle.entry) {
       if (e.resource.resourceType !== 'Patient') continue;
-      for (const a of e.resource.address ?? []) for (const x of a._district?.extension ?? []) if (x.valueCoding) x.valueCoding.code = kommunenummer;
+      for (const a of e.resource.address ?? [])
+        for (const x of a._district?.extension ?? []) if (x.valueCoding) x.valueCoding.code = kommunenummer;
     }
   }
   return { id, bundle };

@@ -19,10 +19,20 @@ export interface Service {
 export const TEST_ENCRYPTION_KEY = randomBytes(32).toString('base64');
 
 /** Starts a built service (services/<name>/dist/main.js) as its own process and waits for /healthz; IPBRO_ENCRYPTION_KEY defaults to TEST_ENCRYPTION_KEY. */
-export async function startService(name: string, env: Record<string, string | number>, port?: number): Promise<Service> {
+export async function startService(
+  name: string,
+  env: Record<string, string | number>,
+  port?: number
+): Promise<Service> {
   const p = port ?? (await freePort());
   const child = spawn(process.execPath, [join(ROOT, 'services', name, 'dist', 'main.js')], {
-    env: { ...process.env, LOG_LEVEL: 'info', IPBRO_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])), PORT: String(p) },
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'info',
+      IPBRO_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
+      PORT: String(p),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
@@ -72,7 +82,9 @@ ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectG
 ws.onmessage = (e) => { if (JSON.parse(e.data).id === 1) { ws.close(); process.exit(0); } };
 ws.onerror = () => process.exit(1);
 setTimeout(() => process.exit(2), 10000);`;
-  const child = spawn(process.execPath, ['--experimental-websocket', '--no-warnings', '-e', script], { stdio: 'ignore' });
+  const child = spawn(process.execPath, ['--experimental-websocket', '--no-warnings', '-e', script], {
+    stdio: 'ignore',
+  });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`garbage collection in ${service.name} through its inspector failed (${code})`);
 }

@@ -45,7 +45,11 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(kommune = '1508', orgnr = '942953119', behaviour: Behaviour = () => ({ kind: 'ok' })): Promise<Receiver> {
+export async function startReceiver(
+  kommune = '1508',
+  orgnr = '942953119',
+  behaviour: Behaviour = () => ({ kind: 'ok' })
+): Promise<Receiver> {
   let react = behaviour;
   const arrivals: string[] = [];
   const counts = new Map<string, number>();
@@ -114,12 +118,19 @@ export async function startReceiver(kommune = '1508', orgnr = '942953119', behav
   const receiver: Receiver = {
     port,
     endpoint: `http://127.0.0.1:${port}/kommune/${kommune}/ke`,
-    arrivals, counts,
+    arrivals,
+    counts,
     duplicates: () => arrivals.length - counts.size,
     duplicated: () => [...counts].filter(([, n]) => n > 1).map(([id]) => id),
-    get malformed() { return state.malformed; },
-    get held() { return state.held; },
-    get requestIdMismatch() { return state.requestIdMismatch; },
+    get malformed() {
+      return state.malformed;
+    },
+    get held() {
+      return state.held;
+    },
+    get requestIdMismatch() {
+      return state.requestIdMismatch;
+    },
     isUp: () => !!server,
     down,
     up: async () => {
@@ -161,10 +172,15 @@ export async function startReceiver(kommune = '1508', orgnr = '942953119', behav
     close: async () => {
       timers.clear();
       server = undefined;
-      await Promise.all([...all].map((s) => new Promise<void>((r) => {
-        s.close(() => r());
-        s.closeAllConnections();
-      })));
+      await Promise.all(
+        [...all].map(
+          (s) =>
+            new Promise<void>((r) => {
+              s.close(() => r());
+              s.closeAllConnections();
+            })
+        )
+      );
     },
   };
   return receiver;

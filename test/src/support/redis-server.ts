@@ -45,7 +45,26 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   let child: ChildProcess | undefined;
 
   const start = async (): Promise<void> => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--dir', dir, '--save', '', '--maxmemory-policy', 'noeviction', '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--appendonly',
+        'yes',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--maxmemory-policy',
+        'noeviction',
+        '--protected-mode',
+        'no',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] }
+    );
     child.stdout?.on('data', (d) => output.push(String(d)));
     child.stderr?.on('data', (d) => output.push(String(d)));
     let failed: Error | undefined;
@@ -54,7 +73,10 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     });
     const end = Date.now() + 15000;
     for (;;) {
-      if (failed) throw new Error(`cannot start redis-server (this test needs the binary on PATH to run a Redis of its own): ${failed.message}`);
+      if (failed)
+        throw new Error(
+          `cannot start redis-server (this test needs the binary on PATH to run a Redis of its own): ${failed.message}`
+        );
       if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${output.join('')}`);
       if (await ping(port)) return;
       if (Date.now() > end) throw new Error(`redis-server did not start on ${port}: ${output.join('')}`);
@@ -73,7 +95,10 @@ export async function startOwnRedis(): Promise<OwnRedis> {
 
   await start();
   return {
-    port, dir, output, url: `redis://127.0.0.1:${port}`,
+    port,
+    dir,
+    output,
+    url: `redis://127.0.0.1:${port}`,
     kill,
     restart: start,
     destroy: async () => {

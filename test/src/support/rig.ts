@@ -60,12 +60,20 @@ export interface RigOptions {
   noRouter?: boolean;
 }
 
-export const ROUTER_DEFAULTS = { DELIVERY_BACKOFF_MS: 100, DELIVERY_BACKOFF_MAX_MS: 500, DELIVERY_TIMEOUT_MS: 5000, ROUTER_LOCK_MS: 2000, ROUTER_SWEEP_MS: 1000, LOG_LEVEL: 'warn' };
+export const ROUTER_DEFAULTS = {
+  DELIVERY_BACKOFF_MS: 100,
+  DELIVERY_BACKOFF_MAX_MS: 500,
+  DELIVERY_TIMEOUT_MS: 5000,
+  ROUTER_LOCK_MS: 2000,
+  ROUTER_SWEEP_MS: 1000,
+  LOG_LEVEL: 'warn',
+};
 
 /** The demo directory with Ålesund's koordinerende enhet at `receiver`; with `everyone`, every endpoint there. */
 export function directoryWith(receiver: Receiver, everyone = false): object {
   const directory = JSON.parse(readFileSync(join(ROOT, 'packages', 'directory', 'demo-directory.json'), 'utf8'));
-  for (const k of directory.kommuner) if (everyone || k.kommunenummer === '1508') k.koordinerendeEnhet.endpoint = receiver.endpoint;
+  for (const k of directory.kommuner)
+    if (everyone || k.kommunenummer === '1508') k.koordinerendeEnhet.endpoint = receiver.endpoint;
   if (everyone) {
     for (const p of [...directory.kommuner, ...directory.helseforetak]) {
       if (p.koordinerendeEnhet) p.koordinerendeEnhet.endpoint = receiver.endpoint;
@@ -87,23 +95,49 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   });
   const jwksFile = join(work, 'jwks.json');
   writeFileSync(jwksFile, JSON.stringify(issuer.jwks));
-  const token = await issuer.mint({ orgnr: HOSPITAL_ORGNR, scope: 'ipbro:message.write ipbro:message.read', clientId: 'hmr-dips', expiresInSeconds: 3600 });
+  const token = await issuer.mint({
+    orgnr: HOSPITAL_ORGNR,
+    scope: 'ipbro:message.write ipbro:message.read',
+    clientId: 'hmr-dips',
+    expiresInSeconds: 3600,
+  });
   const directoryFile = join(work, 'directory.json');
   writeFileSync(directoryFile, JSON.stringify(directoryWith(options.receiver, options.everyoneAtReceiver)));
   // As in production: message bodies encrypted at rest, the same key in gateway and router.
   const encryption = { IPBRO_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
   const redisEnv = options.redisEnv ?? { REDIS_URL: redisUrl };
   // The test's own connection, made as the services make theirs (a Sentinel's primary, or a cluster).
-  const redis = createRedisConnection(loadConfig(redisConfigSpec, { ...redisEnv, QUEUE_PREFIX: prefix }).redis, 'worker');
+  const redis = createRedisConnection(
+    loadConfig(redisConfigSpec, { ...redisEnv, QUEUE_PREFIX: prefix }).redis,
+    'worker'
+  );
   const gatewayEnv = {
-    ...redisEnv, QUEUE_PREFIX: prefix, AUTH_ISSUER: issuerUrl, AUTH_AUDIENCE: 'ipbro', AUTH_JWKS_FILE: jwksFile, LOG_LEVEL: 'warn',
+    ...redisEnv,
+    QUEUE_PREFIX: prefix,
+    AUTH_ISSUER: issuerUrl,
+    AUTH_AUDIENCE: 'ipbro',
+    AUTH_JWKS_FILE: jwksFile,
+    LOG_LEVEL: 'warn',
     ...encryption,
-    ...(options.gatewayDirectory ? { DIRECTORY_FILE: directoryFile } : {}), ...options.gateway,
+    ...(options.gatewayDirectory ? { DIRECTORY_FILE: directoryFile } : {}),
+    ...options.gateway,
   };
   const gateway = await startService('gateway', gatewayEnv);
   const rig: Rig = {
-    prefix, redisUrl, work, directoryFile, gateway, token, redis,
-    tokenFor: (orgnr) => issuer.mint({ orgnr, scope: 'ipbro:message.write ipbro:message.read', clientId: `client-${orgnr}`, expiresInSeconds: 3600 }),
+    prefix,
+    redisUrl,
+    work,
+    directoryFile,
+    gateway,
+    token,
+    redis,
+    tokenFor: (orgnr) =>
+      issuer.mint({
+        orgnr,
+        scope: 'ipbro:message.write ipbro:message.read',
+        clientId: `client-${orgnr}`,
+        expiresInSeconds: 3600,
+      }),
     ledger: new MessageLedger(redis, { prefix }),
     restartGateway: async () => {
       // Same port: the hospital keeps posting to the address it knows.
@@ -153,8 +187,20 @@ export interface SendReport {
  * The hospital: posts each message, and as a real sender would, posts it again after a 503 or when
  * no answer came (connection refused or reset, or its own timeout), until it gets 202 or 200.
  */
-export async function sendAll(gatewayUrl: string, token: string, messages: { id: string; body: string }[], opts: { concurrency?: number; timeoutMs?: number; onAnswer?: (done: number) => void } = {}): Promise<SendReport> {
-  const report: SendReport = { accepted: 0, acceptedEarlier: 0, retries: 0, firstTry200: 0, statuses: {}, unexpected: [] };
+export async function sendAll(
+  gatewayUrl: string,
+  token: string,
+  messages: { id: string; body: string }[],
+  opts: { concurrency?: number; timeoutMs?: number; onAnswer?: (done: number) => void } = {}
+): Promise<SendReport> {
+  const report: SendReport = {
+    accepted: 0,
+    acceptedEarlier: 0,
+    retries: 0,
+    firstTry200: 0,
+    statuses: {},
+    unexpected: [],
+  };
   let next = 0;
   let done = 0;
   const one = async (m: { id: string; body: string }) => {
@@ -163,7 +209,9 @@ export async function sendAll(gatewayUrl: string, token: string, messages: { id:
       let text = '';
       try {
         const res = await fetch(`${gatewayUrl}/fhir/$process-message`, {
-          method: 'POST', body: m.body, signal: AbortSignal.timeout(opts.timeoutMs ?? 10000),
+          method: 'POST',
+          body: m.body,
+          signal: AbortSignal.timeout(opts.timeoutMs ?? 10000),
           headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${token}` },
         });
         status = res.status;
@@ -185,9 +233,11 @@ export async function sendAll(gatewayUrl: string, token: string, messages: { id:
       return;
     }
   };
-  await Promise.all(Array.from({ length: opts.concurrency ?? 16 }, async () => {
-    while (next < messages.length) await one(messages[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: opts.concurrency ?? 16 }, async () => {
+      while (next < messages.length) await one(messages[next++]);
+    })
+  );
   return report;
 }
 
@@ -195,7 +245,9 @@ export async function sendAll(gatewayUrl: string, token: string, messages: { id:
 export async function finalRecords(ledger: MessageLedger, ids: string[], ms: number): Promise<MessageRecord[]> {
   const end = Date.now() + ms;
   for (;;) {
-    const records = await Promise.all(ids.map((id) => ledger.get(ledgerKey(HOSPITAL_ORGNR, id)).catch(() => undefined)));
+    const records = await Promise.all(
+      ids.map((id) => ledger.get(ledgerKey(HOSPITAL_ORGNR, id)).catch(() => undefined))
+    );
     const open = records.filter((r) => !r || !FINAL_STATES.includes(r.state));
     if (open.length === 0) return records as MessageRecord[];
     if (Date.now() > end) {
@@ -218,7 +270,10 @@ export function statesOf(records: MessageRecord[]): Record<string, number> {
  * The recipient's side of "none lost, none doubled without cause": every sent id arrived, nothing
  * arrived that was not sent, and every duplicate carries an id it had already seen (it can drop it).
  */
-export function receiverSummary(receiver: Receiver, ids: string[]): { distinct: number; arrivals: number; duplicates: number; strangers: string[]; missing: string[] } {
+export function receiverSummary(
+  receiver: Receiver,
+  ids: string[]
+): { distinct: number; arrivals: number; duplicates: number; strangers: string[]; missing: string[] } {
   const sent = new Set(ids);
   const seen = new Set<string>();
   let duplicates = 0;
@@ -227,7 +282,9 @@ export function receiverSummary(receiver: Receiver, ids: string[]): { distinct: 
     seen.add(id);
   }
   return {
-    distinct: seen.size, arrivals: receiver.arrivals.length, duplicates,
+    distinct: seen.size,
+    arrivals: receiver.arrivals.length,
+    duplicates,
     strangers: [...seen].filter((id) => !sent.has(id)),
     missing: ids.filter((id) => !seen.has(id)),
   };

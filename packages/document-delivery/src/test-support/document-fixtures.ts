@@ -1,5 +1,13 @@
 import { makeSyntheticFodselsnummer } from '@ipbro/identifiers';
-import type { Bundle, CarePlan, CareTeam, Consent, DocumentReference, MessageHeader, Patient } from '@medplum/fhirtypes';
+import type {
+  Bundle,
+  CarePlan,
+  CareTeam,
+  Consent,
+  DocumentReference,
+  MessageHeader,
+  Patient,
+} from '@medplum/fhirtypes';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,12 +27,26 @@ export const planOf = (b: Bundle) => byId<CarePlan>(b, 'ip');
 export const fritakOf = (b: Bundle) => byId<Consent>(b, 'fritak');
 
 /** The example plan copy (Ålesund → Helse Møre og Romsdal), as it is, unless told otherwise. */
-export function planCopy(options: { freshId?: boolean; to?: string; person?: string; planValue?: string; timestamp?: string; revision?: string } = {}): Bundle {
+export function planCopy(
+  options: {
+    freshId?: boolean;
+    to?: string;
+    person?: string;
+    planValue?: string;
+    timestamp?: string;
+    revision?: string;
+  } = {}
+): Bundle {
   const b = JSON.parse(PLAN_COPY_TEXT) as Bundle;
   if (options.freshId) headerOf(b).id = randomUUID();
   if (options.to) {
     // Named by receiver; the endpoint, a URL, reaches nobody (as the contract's example addresses).
-    headerOf(b).destination = [{ endpoint: `http://org-${options.to}.example.test/fhir`, receiver: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: options.to } } }];
+    headerOf(b).destination = [
+      {
+        endpoint: `http://org-${options.to}.example.test/fhir`,
+        receiver: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: options.to } },
+      },
+    ];
   }
   if (options.person) forPerson(b, options.person);
   if (options.planValue) planOf(b).identifier![0].value = options.planValue;
@@ -73,14 +95,30 @@ export function handover(options: { person?: string } = {}): Bundle {
   delete header.destination;
   const doctorUrl = 'urn:uuid:5e7fa22d-054e-5f0f-af31-0f8816808804';
   header.author = { reference: doctorUrl };
-  b.entry!.push({ fullUrl: doctorUrl, resource: { resourceType: 'Practitioner', id: 'lege', identifier: [{ system: 'urn:oid:2.16.578.1.12.4.1.4.4', value: '9144900' }], name: [{ family: 'Lien', given: ['Kari'] }] } });
+  b.entry!.push({
+    fullUrl: doctorUrl,
+    resource: {
+      resourceType: 'Practitioner',
+      id: 'lege',
+      identifier: [{ system: 'urn:oid:2.16.578.1.12.4.1.4.4', value: '9144900' }],
+      name: [{ family: 'Lien', given: ['Kari'] }],
+    },
+  });
   const team = byId<CareTeam>(b, 'team');
-  team.participant!.push({ role: [{ coding: [{ system: 'http://ipbro.no/fhir/CodeSystem/ip-careteam-role', code: 'midlertidig-koordinator' }] }], member: { reference: doctorUrl }, onBehalfOf: { reference: HMR_URL } });
+  team.participant!.push({
+    role: [
+      { coding: [{ system: 'http://ipbro.no/fhir/CodeSystem/ip-careteam-role', code: 'midlertidig-koordinator' }] },
+    ],
+    member: { reference: doctorUrl },
+    onBehalfOf: { reference: HMR_URL },
+  });
   return b;
 }
 
 /** The example epikrise (HMR → the home kommune's EHR), with a fresh id, optionally for another person or with a larger attachment. */
-export function epikrise(options: { freshId?: boolean; person?: string; attachment?: Buffer; documentValue?: string } = {}): Bundle {
+export function epikrise(
+  options: { freshId?: boolean; person?: string; attachment?: Buffer; documentValue?: string } = {}
+): Bundle {
   const b = JSON.parse(EPIKRISE_TEXT) as Bundle;
   if (options.freshId) headerOf(b).id = randomUUID();
   if (options.person) forPerson(b, options.person);

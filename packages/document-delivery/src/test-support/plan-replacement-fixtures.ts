@@ -6,7 +6,12 @@ import { byId, ORG, planCopy, planOf } from './document-fixtures';
 // organisation-scoped business identifier renamed to the plan (so two plans share no resource at a
 // recipient), kept by Ålesund or by Molde, the kommune the person moved to. The identifier systems
 // are read from the example, whichever spelling it uses, and only their orgnr segment changes.
-export const MOLDE = { orgnr: ORG.molde, herId: '8110031', kommunenummer: '1506', name: 'Molde kommune, Koordinerende enhet' } as const;
+export const MOLDE = {
+  orgnr: ORG.molde,
+  herId: '8110031',
+  kommunenummer: '1506',
+  name: 'Molde kommune, Koordinerende enhet',
+} as const;
 
 export interface OwnPlanOptions {
   person: string;
@@ -29,11 +34,15 @@ export const byIdentifier = (b: Bundle): Reference<CarePlan> => ({
 });
 
 export function ownPlan(options: OwnPlanOptions): Bundle {
-  const b = planCopy({ freshId: true, person: options.person, ...(options.timestamp ? { timestamp: options.timestamp } : {}) });
+  const b = planCopy({
+    freshId: true,
+    person: options.person,
+    ...(options.timestamp ? { timestamp: options.timestamp } : {}),
+  });
   const exampleValue = planOf(b).identifier![0].value as string;
   const molde = options.owner === 'molde';
   for (const e of b.entry ?? []) {
-    for (const id of ((e.resource as { identifier?: Identifier[] }).identifier ?? [])) {
+    for (const id of (e.resource as { identifier?: Identifier[] }).identifier ?? []) {
       const orgnr = orgnrOfSystem(id.system);
       if (!orgnr) continue; // national identifiers (person, HPR, organisation) stay
       id.value = id.value?.replace(exampleValue, options.planValue);
@@ -43,7 +52,9 @@ export function ownPlan(options: OwnPlanOptions): Bundle {
   if (molde) {
     const sender = byId<Organization>(b, 'alesund');
     const renamed: Record<string, string> = { [ORG.alesund]: MOLDE.orgnr, '8110021': MOLDE.herId };
-    sender.identifier = sender.identifier!.map((i) => (i.value && renamed[i.value] ? { ...i, value: renamed[i.value] } : i));
+    sender.identifier = sender.identifier!.map((i) =>
+      i.value && renamed[i.value] ? { ...i, value: renamed[i.value] } : i
+    );
     sender.name = MOLDE.name;
     movedToMolde(byId<Patient>(b, 'pas'));
   }

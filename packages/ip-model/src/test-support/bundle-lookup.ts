@@ -15,4 +15,6 @@ export function fullUrlOf(bundle: Bundle, resourceType: string, id: string): str
 }
 
 /** A reference by fullUrl to the entry holding this type and id. */
-export const refTo = (bundle: Bundle, resourceType: string, id: string) => ({ reference: fullUrlOf(bundle, resourceType, id) });
+export const refTo = (bundle: Bundle, resourceType: string, id: string) => ({
+  reference: fullUrlOf(bundle, resourceType, id),
+});

@@ -24,7 +24,14 @@ function random(seed: number): () => number {
   };
 }
 
-const LIFE_AREAS: LifeArea[] = ['helse-omsorg', 'dagtid-arbeid-skole', 'bolig', 'fritid', 'okonomi', 'sosialt-nettverk'];
+const LIFE_AREAS: LifeArea[] = [
+  'helse-omsorg',
+  'dagtid-arbeid-skole',
+  'bolig',
+  'fritid',
+  'okonomi',
+  'sosialt-nettverk',
+];
 const GIVEN = ['Ola', 'Kari', 'Aisha', 'Jonas', 'Mari', 'Øystein', 'Åse', 'Ahmed', 'Sigrid', 'Nils-Petter', 'Máret'];
 const FAMILY = ['Nordmann', 'Hansen', 'Olsen', 'Berg', 'Haugen', 'Johansen', 'Ali', 'Larsen', 'Sæther', 'Somby'];
 const KOMMUNER: [string, string, string, string][] = [
@@ -39,7 +46,17 @@ const HFS: [string, string][] = [
   ['883974832', 'St. Olavs hospital HF'],
   ['983974724', 'Helse Bergen HF'],
 ];
-const MEASURES = ['Hjemmesykepleie', 'Fysioterapi', 'Ergoterapi', 'Støttekontakt', 'Avlastning', 'Arbeidsavklaring', 'Boveiledning', 'Psykisk helsetjeneste', 'Logoped'];
+const MEASURES = [
+  'Hjemmesykepleie',
+  'Fysioterapi',
+  'Ergoterapi',
+  'Støttekontakt',
+  'Avlastning',
+  'Arbeidsavklaring',
+  'Boveiledning',
+  'Psykisk helsetjeneste',
+  'Logoped',
+];
 const LANGS = ['nb', 'nn', 'se', 'ar', 'so', 'pl', 'en', 'ti', 'uk'];
 const NAMED_PROVIDERS = ['NAV Ålesund', 'PPT', 'Skolen', 'Frisklivssentralen'];
 
@@ -73,7 +90,10 @@ export function generateIpDocument(n: number): IpDocument {
   const koordinator: IpParticipant = {
     key: 'koord',
     kind: 'practitioner',
-    identifiers: { hprNummer: String(1_000_000 + count(8_999_999)), ...(maybe(0.2) ? { herId: String(100_000 + count(99_999)) } : {}) },
+    identifiers: {
+      hprNummer: String(1_000_000 + count(8_999_999)),
+      ...(maybe(0.2) ? { herId: String(100_000 + count(99_999)) } : {}),
+    },
     ...(maybe(0.9) ? { name: name() } : {}),
     role: 'koordinator',
     onBehalfOf: 'kommune',
@@ -82,7 +102,15 @@ export function generateIpDocument(n: number): IpDocument {
   participants.push(koordinator);
   if (maybe(0.8)) participants.push({ key: 'pas', kind: 'person', role: 'bruker' });
   // A handed-over koordinator: the role ended before today, so only one is active.
-  if (maybe(0.15)) participants.push({ key: 'forrige', kind: 'practitioner', identifiers: { hprNummer: String(1_000_000 + count(8_999_999)) }, role: 'koordinator', onBehalfOf: 'kommune', period: { start: '2025-06-01', end: '2026-10-01' } });
+  if (maybe(0.15))
+    participants.push({
+      key: 'forrige',
+      kind: 'practitioner',
+      identifiers: { hprNummer: String(1_000_000 + count(8_999_999)) },
+      role: 'koordinator',
+      onBehalfOf: 'kommune',
+      period: { start: '2025-06-01', end: '2026-10-01' },
+    });
   const hasHf = maybe(0.6);
   const [hfOrgnr, hfName] = pick(HFS);
   const hasTemporary = hasHf && maybe(0.5);
@@ -100,13 +128,28 @@ export function generateIpDocument(n: number): IpDocument {
   const relatives = young ? count(2, 1) : count(2);
   const secondRows: IpParticipant[] = [];
   for (let i = 0; i < relatives; i++) {
-    const relationship = young && i === 0 ? pick(['MTH', 'FTH', 'GUARD']) : pick(['MTH', 'FTH', 'SPS', 'SIS', 'BRO', 'GUARD']);
+    const relationship =
+      young && i === 0 ? pick(['MTH', 'FTH', 'GUARD']) : pick(['MTH', 'FTH', 'SPS', 'SIS', 'BRO', 'GUARD']);
     const hasRole = maybe(0.85);
-    participants.push({ key: `rel${i}`, kind: 'relative', relationship, ...(maybe(0.7) ? { name: name() } : {}), ...(hasRole ? { role: pick(['paarorende', 'verge'] as const) } : {}) });
+    participants.push({
+      key: `rel${i}`,
+      kind: 'relative',
+      relationship,
+      ...(maybe(0.7) ? { name: name() } : {}),
+      ...(hasRole ? { role: pick(['paarorende', 'verge'] as const) } : {}),
+    });
     // Someone with two roles is listed twice under one key; identity stays on the first row.
-    if (hasRole && maybe(0.15)) secondRows.push({ key: `rel${i}`, kind: 'relative', role: 'verge', ...(maybe() ? { period: { start } } : {}) });
+    if (hasRole && maybe(0.15))
+      secondRows.push({ key: `rel${i}`, kind: 'relative', role: 'verge', ...(maybe() ? { period: { start } } : {}) });
   }
-  if (hasHf) participants.push({ key: 'hf', kind: 'organisation', identifiers: { orgnr: hfOrgnr, ...(maybe() ? { herId: String(8_000_000 + count(99_999)) } : {}) }, organisationName: hfName, ...(maybe(0.8) ? { role: 'tjenesteyter' as const } : {}) });
+  if (hasHf)
+    participants.push({
+      key: 'hf',
+      kind: 'organisation',
+      identifiers: { orgnr: hfOrgnr, ...(maybe() ? { herId: String(8_000_000 + count(99_999)) } : {}) },
+      organisationName: hfName,
+      ...(maybe(0.8) ? { role: 'tjenesteyter' as const } : {}),
+    });
   const hasNav = maybe(0.4);
   if (hasNav) participants.push({ key: 'nav', kind: 'organisation', organisationName: 'NAV ' + city });
   participants.push(kommune);
@@ -147,17 +190,33 @@ export function generateIpDocument(n: number): IpDocument {
     status: pick(['scheduled', 'not-started', 'in-progress', 'on-hold'] as const),
     ...(maybe(0.4) ? { lifeArea: pick(LIFE_AREAS) } : {}),
     ...(maybe(0.5) ? { scope: `${count(5, 1)} timer per uke` } : {}),
-    ...(maybe(0.6) ? { frequency: { count: count(3, 1), period: pick([1, 1, 2, 0.5]), unit: pick(['h', 'd', 'wk', 'mo'] as const) } } : {}),
+    ...(maybe(0.6)
+      ? { frequency: { count: count(3, 1), period: pick([1, 1, 2, 0.5]), unit: pick(['h', 'd', 'wk', 'mo'] as const) } }
+      : {}),
     responsible: responsible(),
     ...(goals.length && maybe(0.7) ? { goals: [...new Set([pick(goals).key, pick(goals).key])] } : {}),
   }));
 
   const consenter = young ? 'rel0' : relatives > 0 && maybe(0.12) ? 'rel0' : 'pas';
-  const givenAs = consenter === 'pas' ? (maybe(0.3) ? ('selv' as const) : undefined) : young ? ('foresatt' as const) : ('representant' as const);
+  const givenAs =
+    consenter === 'pas'
+      ? maybe(0.3)
+        ? ('selv' as const)
+        : undefined
+      : young
+        ? ('foresatt' as const)
+        : ('representant' as const);
   const who: Pick<IpConsent, 'givenBy' | 'givenAs' | 'representationReason'> = {
     givenBy: consenter,
     ...(givenAs ? { givenAs } : {}),
-    ...(givenAs === 'representant' ? { representationReason: pick(['Mangler samtykkekompetanse, vurdert av lege', 'Alvorlig kognitiv svikt; vurdert av fastlege']) } : {}),
+    ...(givenAs === 'representant'
+      ? {
+          representationReason: pick([
+            'Mangler samtykkekompetanse, vurdert av lege',
+            'Alvorlig kognitiv svikt; vurdert av fastlege',
+          ]),
+        }
+      : {}),
   };
   const consents: IpConsent[] = [
     {
@@ -167,13 +226,28 @@ export function generateIpDocument(n: number): IpDocument {
       ...(maybe(0.9) ? { dateTime: `${start}T09:00:00+01:00` } : {}),
       ...who,
       // FHIR's ppc-1: a consent names its policy (here the law it rests on).
-      policy: [{ ...(maybe(0.7) ? { authority: 'https://lovdata.no' } : {}), uri: 'https://lovdata.no/lov/1999-07-02-63/§2-5' }],
+      policy: [
+        {
+          ...(maybe(0.7) ? { authority: 'https://lovdata.no' } : {}),
+          uri: 'https://lovdata.no/lov/1999-07-02-63/§2-5',
+        },
+      ],
       period: { start, ...(end ? { end } : {}) },
     },
   ];
   if (maybe(0.85)) {
-    const permitted = [...new Set(['kommune', ...(hasHf && maybe(0.8) ? ['hf'] : []), ...(hasTemporary && maybe() ? ['hfkoord'] : []), ...(relatives > 1 && maybe(0.3) ? ['rel1'] : [])])];
-    const denied = [...(relatives > 0 && consenter !== 'rel0' && maybe(0.3) ? ['rel0'] : []), ...(hasNav && maybe(0.4) ? ['nav'] : [])];
+    const permitted = [
+      ...new Set([
+        'kommune',
+        ...(hasHf && maybe(0.8) ? ['hf'] : []),
+        ...(hasTemporary && maybe() ? ['hfkoord'] : []),
+        ...(relatives > 1 && maybe(0.3) ? ['rel1'] : []),
+      ]),
+    ];
+    const denied = [
+      ...(relatives > 0 && consenter !== 'rel0' && maybe(0.3) ? ['rel0'] : []),
+      ...(hasNav && maybe(0.4) ? ['nav'] : []),
+    ];
     consents.push({
       key: 'fritak',
       kind: 'taushetsplikt-fritak',
@@ -183,7 +257,10 @@ export function generateIpDocument(n: number): IpDocument {
       ...(maybe(0.15) ? { scope: 'research' } : {}),
       policy: [{ uri: 'https://lovdata.no/lov/1999-07-02-64/§22' }],
       ...(maybe(0.7) ? { period: { start, ...(end ? { end } : {}) } } : {}),
-      permits: permitted.map((participant) => ({ participant, ...(maybe() ? { informationScope: pick(['Hele planen', 'Tiltak og mål', 'Epikrise og legemiddelliste']) } : {}) })),
+      permits: permitted.map((participant) => ({
+        participant,
+        ...(maybe() ? { informationScope: pick(['Hele planen', 'Tiltak og mål', 'Epikrise og legemiddelliste']) } : {}),
+      })),
       ...(denied.length ? { denies: denied.map((participant) => ({ participant })) } : {}),
     });
   }
@@ -202,7 +279,10 @@ export function generateIpDocument(n: number): IpDocument {
     },
     person: {
       key: 'pas',
-      personNumber: { kind: dNummer ? 'd-nummer' : 'fodselsnummer', value: makeSyntheticFodselsnummer(birthDate, count(999), { dNummer }) },
+      personNumber: {
+        kind: dNummer ? 'd-nummer' : 'fodselsnummer',
+        value: makeSyntheticFodselsnummer(birthDate, count(999), { dNummer }),
+      },
       ...(maybe(0.9) ? { name: name() } : {}),
       ...(maybe(0.9) ? { birthDate } : {}),
       ...(maybe(0.4) ? { gender: pick(['male', 'female', 'other', 'unknown'] as const) } : {}),
@@ -215,23 +295,52 @@ export function generateIpDocument(n: number): IpDocument {
         kommunenummer,
         ...(maybe() ? { kommuneName: city } : {}),
       },
-      ...(maybe(0.7) ? { languages: Array.from({ length: count(3, 1) }, (_, i) => ({ code: LANGS[(n + i) % LANGS.length], ...(i === 0 ? { preferred: true } : maybe(0.3) ? { preferred: false } : {}) })) } : {}),
+      ...(maybe(0.7)
+        ? {
+            languages: Array.from({ length: count(3, 1) }, (_, i) => ({
+              code: LANGS[(n + i) % LANGS.length],
+              ...(i === 0 ? { preferred: true } : maybe(0.3) ? { preferred: false } : {}),
+            })),
+          }
+        : {}),
       ...(maybe(0.3) ? { interpreterNeeded: maybe() } : {}),
     },
-    ...(maybe(0.3) ? { culturalConsiderations: pick(['Tolk ved møter; hensyn til religiøse høytider.', 'Samisk språk og kultur; møter på samisk når mulig.']) } : {}),
+    ...(maybe(0.3)
+      ? {
+          culturalConsiderations: pick([
+            'Tolk ved møter; hensyn til religiøse høytider.',
+            'Samisk språk og kultur; møter på samisk når mulig.',
+          ]),
+        }
+      : {}),
     goals,
     resourcesAndNeeds: Array.from({ length: count(4) }, () => ({
       lifeArea: pick(LIFE_AREAS),
       kind: pick(['resource', 'need'] as const),
-      text: pick(['God støtte fra familien', 'Trenger hjelp med innkjøp', 'Liker å gå tur', 'Behov for tilrettelagt bolig', 'Motivert for arbeid']),
+      text: pick([
+        'God støtte fra familien',
+        'Trenger hjelp med innkjøp',
+        'Liker å gå tur',
+        'Behov for tilrettelagt bolig',
+        'Motivert for arbeid',
+      ]),
     })),
     participants,
-    careTeam: { key: 'team', ...(maybe(0.8) ? { status: 'active' as const } : {}), ...(maybe() ? { managingOrganisations: ['kommune'] } : {}) },
+    careTeam: {
+      key: 'team',
+      ...(maybe(0.8) ? { status: 'active' as const } : {}),
+      ...(maybe() ? { managingOrganisations: ['kommune'] } : {}),
+    },
     contributions: Array.from({ length: count(3) }, () => {
       const how = r();
       return {
         ...(how < 0.5 ? { by: pick(people) } : how < 0.6 ? { byName: 'Naboen, Per' } : {}),
-        text: pick(['Bruker trener daglig', 'Mor kjører til fysioterapi', 'NAV følger opp arbeidsavklaring', 'Fastlegen fornyer resepter']),
+        text: pick([
+          'Bruker trener daglig',
+          'Mor kjører til fysioterapi',
+          'NAV følger opp arbeidsavklaring',
+          'Fastlegen fornyer resepter',
+        ]),
       };
     }),
     measures,
@@ -240,7 +349,9 @@ export function generateIpDocument(n: number): IpDocument {
     reviews: Array.from({ length: count(3) }, (_, i) => ({
       key: `r${i + 1}`,
       kind: pick(['revisjon', 'evaluering', 'justering'] as const),
-      ...(maybe() ? { label: pick(['Revisjon av planen', 'Evaluering av tiltak', 'Justering etter utskrivning']) } : {}),
+      ...(maybe()
+        ? { label: pick(['Revisjon av planen', 'Evaluering av tiltak', 'Justering etter utskrivning']) }
+        : {}),
       date: `2027-${pad(1 + i * 3)}-10`,
       ...(maybe(0.3) ? { endDate: `2027-${pad(1 + i * 3)}-10` } : {}),
       status: pick(['scheduled', 'not-started'] as const),
@@ -249,10 +360,19 @@ export function generateIpDocument(n: number): IpDocument {
     consents,
     cooperation: Array.from({ length: count(2) }, (_, i) => ({
       organisation: i === 0 && maybe(0.3) ? 'kommune' : pick(organisations),
-      ...(maybe() ? { description: pick(['Samarbeid om bolig og arbeid', 'Arbeidsavklaring og økonomi', 'Overføring fra sykehus']) } : {}),
+      ...(maybe()
+        ? {
+            description: pick([
+              'Samarbeid om bolig og arbeid',
+              'Arbeidsavklaring og økonomi',
+              'Overføring fra sykehus',
+            ]),
+          }
+        : {}),
     })).filter((c, i, all) => all.findIndex((x) => x.organisation === c.organisation) === i),
   };
   // A document made from a received bundle keeps the sender's fullUrls.
-  if (fullUrlKeys.length) doc.fullUrls = Object.fromEntries(fullUrlKeys.map((k) => [k, `urn:uuid:${uuidV5(`received|${n}|${k}`)}`]));
+  if (fullUrlKeys.length)
+    doc.fullUrls = Object.fromEntries(fullUrlKeys.map((k) => [k, `urn:uuid:${uuidV5(`received|${n}|${k}`)}`]));
   return doc;
 }

@@ -10,13 +10,20 @@ const isBundle = (v: Json): v is Bundle => isObject(v) && v.resourceType === 'Bu
  * (entries `setAside` are skipped, e.g. the MessageHeader); arrays match by index, except extensions,
  * whose order FHIR gives no meaning: each original extension must be in the result's with its url.
  */
-export function containmentGaps(original: Json, result: Json, setAside: (resourceType: string) => boolean = () => false, path = '$'): string[] {
+export function containmentGaps(
+  original: Json,
+  result: Json,
+  setAside: (resourceType: string) => boolean = () => false,
+  path = '$'
+): string[] {
   if (isBundle(original) && isBundle(result)) {
     const byUrl = new Map((result.entry ?? []).map((e) => [e.fullUrl, e]));
     return (original.entry ?? []).flatMap((entry, i) => {
       if (entry.resource && setAside(entry.resource.resourceType)) return [];
       const match = byUrl.get(entry.fullUrl);
-      return match ? containmentGaps(entry, match, setAside, `${path}.entry[${i}](${entry.fullUrl})`) : [`${path}.entry[${i}]: no entry with fullUrl ${entry.fullUrl}`];
+      return match
+        ? containmentGaps(entry, match, setAside, `${path}.entry[${i}](${entry.fullUrl})`)
+        : [`${path}.entry[${i}]: no entry with fullUrl ${entry.fullUrl}`];
     });
   }
   if (Array.isArray(original)) {
@@ -30,7 +37,9 @@ export function containmentGaps(original: Json, result: Json, setAside: (resourc
         const candidates = result[k] as Json[];
         return v.flatMap((ext, i) => {
           const url = isObject(ext) ? ext.url : undefined;
-          const found = candidates.some((c) => isObject(c) && c.url === url && containmentGaps(ext, c, setAside).length === 0);
+          const found = candidates.some(
+            (c) => isObject(c) && c.url === url && containmentGaps(ext, c, setAside).length === 0
+          );
           return found ? [] : [`${path}.${k}[${i}]: no extension ${String(url)} with the same content`];
         });
       }

@@ -7,19 +7,43 @@ import type { IpDocument } from '../ip-document';
  */
 export function sampleDocument(): IpDocument {
   return {
-    plan: { key: 'ip', id: 'IP-2026-0042', ownerOrgnr: '942953119', status: 'active', title: 'Individuell plan for Ola Nordmann', created: '2026-11-21', author: 'koord', version: '3', lastUpdated: '2026-11-22T10:00:00+01:00' },
+    plan: {
+      key: 'ip',
+      id: 'IP-2026-0042',
+      ownerOrgnr: '942953119',
+      status: 'active',
+      title: 'Individuell plan for Ola Nordmann',
+      created: '2026-11-21',
+      author: 'koord',
+      version: '3',
+      lastUpdated: '2026-11-22T10:00:00+01:00',
+    },
     person: {
       key: 'pas',
       personNumber: { kind: 'fodselsnummer', value: '12830551210' },
       name: { family: 'Nordmann', given: ['Ola'] },
       birthDate: '2005-03-12',
-      address: { use: 'home', lines: ['Storgata 1'], postalCode: '6002', city: 'Ålesund', kommunenummer: '1508', kommuneName: 'Ålesund' },
+      address: {
+        use: 'home',
+        lines: ['Storgata 1'],
+        postalCode: '6002',
+        city: 'Ålesund',
+        kommunenummer: '1508',
+        kommuneName: 'Ålesund',
+      },
       languages: [{ code: 'ar', preferred: true }, { code: 'nb' }],
       interpreterNeeded: true,
     },
     culturalConsiderations: 'Tolk ved møter; hensyn til ramadan ved avtaler.',
     goals: [
-      { key: 'g1', lifeArea: 'helse-omsorg', text: 'Klare meg selv i egen bolig', status: 'active', expressedBy: 'pas', dueDate: '2027-08-01' },
+      {
+        key: 'g1',
+        lifeArea: 'helse-omsorg',
+        text: 'Klare meg selv i egen bolig',
+        status: 'active',
+        expressedBy: 'pas',
+        dueDate: '2027-08-01',
+      },
       { key: 'g2', lifeArea: 'dagtid-arbeid-skole', text: 'Tilbake i deltidsarbeid', status: 'proposed' },
     ],
     resourcesAndNeeds: [
@@ -37,7 +61,14 @@ export function sampleDocument(): IpDocument {
     howCarriedOut: 'Ansvarsgruppemøte hver sjette uke.',
     period: { start: '2026-11-21', end: '2027-11-21' },
     reviews: [
-      { key: 'r1', kind: 'revisjon', label: 'Revisjon av planen', date: '2027-05-21', status: 'scheduled', heldBy: [{ participant: 'koord' }] },
+      {
+        key: 'r1',
+        kind: 'revisjon',
+        label: 'Revisjon av planen',
+        date: '2027-05-21',
+        status: 'scheduled',
+        heldBy: [{ participant: 'koord' }],
+      },
       { key: 'r2', kind: 'evaluering', date: '2027-02-01', endDate: '2027-02-01', status: 'not-started' },
     ],
     consents: sampleConsents(),
@@ -47,13 +78,44 @@ export function sampleDocument(): IpDocument {
 
 function sampleParticipants(): IpDocument['participants'] {
   return [
-    { key: 'koord', kind: 'practitioner', identifiers: { hprNummer: '5512345' }, name: { family: 'Hansen', given: ['Per'] }, role: 'koordinator', onBehalfOf: 'alesund' },
+    {
+      key: 'koord',
+      kind: 'practitioner',
+      identifiers: { hprNummer: '5512345' },
+      name: { family: 'Hansen', given: ['Per'] },
+      role: 'koordinator',
+      onBehalfOf: 'alesund',
+    },
     { key: 'pas', kind: 'person', role: 'bruker' },
-    { key: 'hfkoord', kind: 'practitioner', identifiers: { hprNummer: '7712345' }, role: 'midlertidig-koordinator', onBehalfOf: 'hmr', period: { start: '2026-11-15', end: '2026-12-15' } },
-    { key: 'mor', kind: 'relative', name: { family: 'Nordmann', given: ['Anne'] }, relationship: 'MTH', role: 'paarorende' },
-    { key: 'hmr', kind: 'organisation', identifiers: { orgnr: '997005562', herId: '8094512' }, organisationName: 'Helse Møre og Romsdal HF', role: 'tjenesteyter' },
+    {
+      key: 'hfkoord',
+      kind: 'practitioner',
+      identifiers: { hprNummer: '7712345' },
+      role: 'midlertidig-koordinator',
+      onBehalfOf: 'hmr',
+      period: { start: '2026-11-15', end: '2026-12-15' },
+    },
+    {
+      key: 'mor',
+      kind: 'relative',
+      name: { family: 'Nordmann', given: ['Anne'] },
+      relationship: 'MTH',
+      role: 'paarorende',
+    },
+    {
+      key: 'hmr',
+      kind: 'organisation',
+      identifiers: { orgnr: '997005562', herId: '8094512' },
+      organisationName: 'Helse Møre og Romsdal HF',
+      role: 'tjenesteyter',
+    },
     { key: 'mor', kind: 'relative', role: 'verge', period: { start: '2026-11-21' } },
-    { key: 'alesund', kind: 'organisation', identifiers: { orgnr: '942953119', herId: '8110021' }, organisationName: 'Ålesund kommune, Koordinerende enhet' },
+    {
+      key: 'alesund',
+      kind: 'organisation',
+      identifiers: { orgnr: '942953119', herId: '8110021' },
+      organisationName: 'Ålesund kommune, Koordinerende enhet',
+    },
     { key: 'nav', kind: 'organisation', identifiers: { orgnr: '889640782' }, organisationName: 'NAV Ålesund' },
   ];
 }
@@ -71,7 +133,13 @@ function sampleMeasures(): IpDocument['measures'] {
       responsible: [{ participant: 'alesund' }],
       goals: ['g1'],
     },
-    { key: 't2', title: 'Arbeidsavklaring', status: 'not-started', responsible: [{ name: 'NAV Ålesund' }, { participant: 'koord', name: 'Per Hansen' }], goals: ['g2'] },
+    {
+      key: 't2',
+      title: 'Arbeidsavklaring',
+      status: 'not-started',
+      responsible: [{ name: 'NAV Ålesund' }, { participant: 'koord', name: 'Per Hansen' }],
+      goals: ['g2'],
+    },
   ];
 }
 

@@ -27,11 +27,15 @@ export function redisFixture() {
   };
   const ledger = new MessageLedger(redis, { prefix });
   return {
-    prefix, redis, queues, ledger,
+    prefix,
+    redis,
+    queues,
+    ledger,
     /** Jobs in any state, over both queues. */
     jobCount: async () => {
       let n = 0;
-      for (const q of Object.values(queues)) n += await q.getJobCountByTypes('waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized');
+      for (const q of Object.values(queues))
+        n += await q.getJobCountByTypes('waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized');
       return n;
     },
     recordCount: async () => (await redis.keys(ledgerKeys(prefix).record('*'))).length,

@@ -32,7 +32,7 @@ export function ask(port: number, ...command: string[]): Promise<string | undefi
     let answer = '';
     socket.setTimeout(2000, () => socket.destroy());
     socket.on('connect', () =>
-      socket.write(`*${command.length}\r\n${command.map((c) => `$${Buffer.byteLength(c)}\r\n${c}\r\n`).join('')}`),
+      socket.write(`*${command.length}\r\n${command.map((c) => `$${Buffer.byteLength(c)}\r\n${c}\r\n`).join('')}`)
     );
     socket.on('data', (d) => {
       answer += String(d);
@@ -46,8 +46,8 @@ export function ask(port: number, ...command: string[]): Promise<string | undefi
               .replace(/^\$\d+\r\n/, '')
               .replace(/^[+:]/, '')
               .trim()
-          : undefined,
-      ),
+          : undefined
+      )
     );
     socket.on('error', () => resolve(undefined));
   });
@@ -94,7 +94,18 @@ async function startRedisProcess(args: (port: number) => string[]): Promise<Redi
   return { port, output, kill, start };
 }
 
-const DATA = ['--bind', '127.0.0.1', '--protected-mode', 'no', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'];
+const DATA = [
+  '--bind',
+  '127.0.0.1',
+  '--protected-mode',
+  'no',
+  '--save',
+  '',
+  '--appendonly',
+  'no',
+  '--maxmemory-policy',
+  'noeviction',
+];
 
 export interface SentinelSet {
   name: string;
@@ -121,7 +132,14 @@ export async function startSentinelSet(name = 'ipbro'): Promise<SentinelSet> {
   try {
     const primary = await startRedisProcess((port) => ['--port', String(port), ...DATA]);
     started.push(primary);
-    const replica = await startRedisProcess((port) => ['--port', String(port), ...DATA, '--replicaof', '127.0.0.1', String(primary.port)]);
+    const replica = await startRedisProcess((port) => [
+      '--port',
+      String(port),
+      ...DATA,
+      '--replicaof',
+      '127.0.0.1',
+      String(primary.port),
+    ]);
     started.push(replica);
     const sentinels: RedisProcess[] = [];
     for (let i = 0; i < 3; i++) {
@@ -138,7 +156,7 @@ export async function startSentinelSet(name = 'ipbro'): Promise<SentinelSet> {
             `sentinel down-after-milliseconds ${name} 1000`,
             `sentinel failover-timeout ${name} 5000`,
             `sentinel parallel-syncs ${name} 1`,
-          ].join('\n') + '\n',
+          ].join('\n') + '\n'
         );
         return [conf, '--sentinel'];
       });
@@ -157,7 +175,7 @@ export async function startSentinelSet(name = 'ipbro'): Promise<SentinelSet> {
       const port = await until('a primary named by the sentinels', 20000, primaryPort);
       const other = port === primary.port ? replica : primary;
       await until(`${other.port} in sync with ${port}`, 20000, async () =>
-        ((await ask(other.port, 'INFO', 'replication')) ?? '').includes('master_link_status:up'),
+        ((await ask(other.port, 'INFO', 'replication')) ?? '').includes('master_link_status:up')
       );
       for (const s of sentinels) {
         await until(`sentinel ${s.port} to know the replica and the other sentinels`, 30000, async () => {
@@ -217,22 +235,28 @@ export async function startRedisCluster(primaries = 3, replicas = 1): Promise<Re
           `nodes-${port}.conf`,
           '--cluster-node-timeout',
           '2000',
-        ]),
+        ])
       );
     }
     const addresses = nodes.map((n) => `127.0.0.1:${n.port}`);
-    await promisify(execFile)('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'], {
-      timeout: 30000,
-    });
+    await promisify(execFile)(
+      'redis-cli',
+      ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'],
+      {
+        timeout: 30000,
+      }
+    );
     for (const n of nodes)
       await until(`cluster_state:ok on ${n.port}`, 20000, async () =>
-        ((await ask(n.port, 'CLUSTER', 'INFO')) ?? '').includes('cluster_state:ok'),
+        ((await ask(n.port, 'CLUSTER', 'INFO')) ?? '').includes('cluster_state:ok')
       );
     // And every replica in sync, so a write can be confirmed from the start.
     for (const n of nodes) {
       await until(`replication in sync on ${n.port}`, 20000, async () => {
         const info = (await ask(n.port, 'INFO', 'replication')) ?? '';
-        return info.includes('role:slave') ? info.includes('master_link_status:up') : new RegExp(`connected_slaves:${replicas}\\b`).test(info);
+        return info.includes('role:slave')
+          ? info.includes('master_link_status:up')
+          : new RegExp(`connected_slaves:${replicas}\\b`).test(info);
       });
     }
     return { nodes, env: { REDIS_CLUSTER_NODES: addresses.join(',') }, stop };

@@ -17,7 +17,9 @@ export function countSocketWrites(redis: Redis): { writes: () => number } {
 /** 50 commands started in one turn under `prefix`, each reading back the value the one before it wrote. */
 export async function fiftyInOneTurn(redis: Pick<Redis, 'set' | 'get'>, prefix: string): Promise<string[]> {
   const key = `${prefix}:n:${Math.random()}`;
-  return Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? redis.set(key, String(i)) : redis.get(key)))) as Promise<string[]>;
+  return Promise.all(
+    Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? redis.set(key, String(i)) : redis.get(key)))
+  ) as Promise<string[]>;
 }
 
 /** What fiftyInOneTurn answers. */

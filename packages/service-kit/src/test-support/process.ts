@@ -25,9 +25,16 @@ export interface ServiceProcess {
  * to 20 s for its /readyz; throws with its output when it exits or never gets ready. `started` gets
  * the child at once, so a test can kill whatever it started even when the start fails.
  */
-export async function startServiceProcess(main: string, env: Record<string, string>, started?: (child: ChildProcess) => void): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  main: string,
+  env: Record<string, string>,
+  started?: (child: ChildProcess) => void
+): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [main], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [main], {
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   started?.(child);
   const output: string[] = [];
   child.stdout?.on('data', (d) => output.push(String(d)));
@@ -45,14 +52,21 @@ export async function startServiceProcess(main: string, env: Record<string, stri
 /** How a child process ended (at once when it already has). */
 export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
+    if (child.exitCode !== null || child.signalCode !== null)
+      resolve({ code: child.exitCode, signal: child.signalCode });
     else child.once('exit', (code, signal) => resolve({ code, signal }));
   });
 }
 
 /** Runs a built service that should refuse to start: its exit code and what it wrote to stderr. `env` is the whole environment. */
-export async function refusedStart(main: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [main], { env: { ...env, PORT: String(await freePort()) }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function refusedStart(
+  main: string,
+  env: NodeJS.ProcessEnv
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [main], {
+    env: { ...env, PORT: String(await freePort()) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += d));
   const { code } = await exited(child);

@@ -49,7 +49,11 @@ export class RawConnection {
 
   /** Writes a request head; `body` (all of it, or a first part of a longer declared one) follows at once. */
   send(method: string, path: string, headers: Record<string, string | number>, body?: Buffer | string): void {
-    const lines = [`${method} ${path} HTTP/1.1`, 'Host: 127.0.0.1', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+    const lines = [
+      `${method} ${path} HTTP/1.1`,
+      'Host: 127.0.0.1',
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    ];
     this.socket.write(`${lines.join('\r\n')}\r\n\r\n`);
     if (body !== undefined && body.length > 0) this.socket.write(body);
   }

@@ -6,7 +6,9 @@ export type ContractExample = 'meldeplikt' | 'meldeplikt-svar' | 'ip-plan-copy' 
 
 /** A fresh copy of one of the contract's worked messages (test/fixtures/contract). */
 export function contractExample(name: ContractExample): Bundle {
-  return JSON.parse(readFileSync(join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'contract', `${name}.json`), 'utf8'));
+  return JSON.parse(
+    readFileSync(join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'contract', `${name}.json`), 'utf8')
+  );
 }
 
 /** The entry resource with this id, typed for editing in a test. */

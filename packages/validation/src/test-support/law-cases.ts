@@ -1,6 +1,16 @@
 import { makeSyntheticFodselsnummer } from '@ipbro/identifiers';
 import type {
-  Bundle, CarePlan, CareTeam, Consent, Extension, MessageHeader, Patient, Practitioner, RelatedPerson, Resource, Task,
+  Bundle,
+  CarePlan,
+  CareTeam,
+  Consent,
+  Extension,
+  MessageHeader,
+  Patient,
+  Practitioner,
+  RelatedPerson,
+  Resource,
+  Task,
 } from '@medplum/fhirtypes';
 import { randomUUID } from 'node:crypto';
 import { contractExample } from './fixtures';
@@ -116,7 +126,10 @@ const LONG_NAME = `Fornavn-${'x'.repeat(40)}`;
 
 type Refusal = { name: string; bundle: Bundle; where: (b: Bundle) => string; diagnostics: RegExp };
 const refusal = (c: Refusal, sender: string): LawCase => ({
-  name: c.name, sender, bundle: c.bundle, refusal: { expression: c.where(c.bundle), diagnostics: c.diagnostics },
+  name: c.name,
+  sender,
+  bundle: c.bundle,
+  refusal: { expression: c.where(c.bundle), diagnostics: c.diagnostics },
 });
 
 function meldepliktRefusals(): LawCase[] {
@@ -124,7 +137,9 @@ function meldepliktRefusals(): LawCase[] {
   const cases: Refusal[] = [
     {
       name: 'two entries with the same fullUrl (bdl-7)',
-      bundle: meldeplikt((b) => b.entry!.push({ fullUrl: fullUrlOf(b, 'Patient'), resource: { ...patientOf(b), id: 'pas2' } })),
+      bundle: meldeplikt((b) =>
+        b.entry!.push({ fullUrl: fullUrlOf(b, 'Patient'), resource: { ...patientOf(b), id: 'pas2' } })
+      ),
       where: (b) => `Bundle.entry[${b.entry!.length - 1}].fullUrl`,
       diagnostics: /is also entry 2's: a fullUrl names one entry of a bundle \(bdl-7\)/,
     },
@@ -148,7 +163,9 @@ function meldepliktRefusals(): LawCase[] {
     },
     {
       name: 'a Patient with 500,000 given names (30 MB)',
-      bundle: meldeplikt((b) => (patientOf(b).name![0].given = Array.from({ length: 500_000 }, (_, i) => `${LONG_NAME}-${i}`))),
+      bundle: meldeplikt(
+        (b) => (patientOf(b).name![0].given = Array.from({ length: 500_000 }, (_, i) => `${LONG_NAME}-${i}`))
+      ),
       where: (b) => `${at(b, 'Patient')}.name[0].given`,
       diagnostics: /holds 500000 values; at most 20 are accepted for given/,
     },
@@ -174,7 +191,7 @@ function meldepliktRefusals(): LawCase[] {
       diagnostics: /consent to notify the kommune has no provision/,
     },
     {
-      name: 'a melding-samtykke of another patient than the Task\'s',
+      name: "a melding-samtykke of another patient than the Task's",
       bundle: meldeplikt((b) => {
         const sibling = [{ ...patientOf(b).identifier![0], value: person('2005-03-12') }];
         const other: Patient = { ...patientOf(b), id: 'sosken', identifier: sibling };
@@ -205,19 +222,19 @@ function planCopyRefusals(): LawCase[] {
       diagnostics: /no active koordinator: .*only before handover \(plan draft or active, not on-hold\)/,
     },
     {
-      name: 'a mother\'s consent for an adult (21) without the capacity said',
+      name: "a mother's consent for an adult (21) without the capacity said",
       bundle: planCopy((b) => byRelative(b, 'MTH')),
       where: (b) => `${at(b, 'Consent', 'ipsamtykke')}.extension`,
       diagnostics: /must say in what capacity/,
     },
     {
-      name: 'a representative\'s consent for an adult without the recorded reason',
+      name: "a representative's consent for an adult without the recorded reason",
       bundle: planCopy((b) => byRelative(b, 'MTH', [REPRESENTANT])),
       where: (b) => `${at(b, 'Consent', 'ipsamtykke')}.extension`,
       diagnostics: /representative consented without a recorded reason/,
     },
     {
-      name: 'a stepfather\'s consent for a child of 14 without the capacity said (no foreldreansvar by that alone)',
+      name: "a stepfather's consent for a child of 14 without the capacity said (no foreldreansvar by that alone)",
       bundle: planCopy((b) => byRelative(b, 'STPFTH'), CHILD),
       where: (b) => `${at(b, 'Consent', 'ipsamtykke')}.extension`,
       diagnostics: /must say in what capacity/,
@@ -263,7 +280,7 @@ export function lawAcceptances(): LawCase[] {
       bundle: planCopy((p) => byRelative(p, 'GUARD'), CHILD),
     },
     {
-      name: 'a child of 14: both consents by the CareTeam\'s verge (a grandmother), no ip-consenter-role',
+      name: "a child of 14: both consents by the CareTeam's verge (a grandmother), no ip-consenter-role",
       sender: SENDER.alesund,
       bundle: planCopy((b) => {
         byRelative(b, 'GRMTH');
@@ -273,7 +290,9 @@ export function lawAcceptances(): LawCase[] {
     {
       name: 'an adult lacking capacity: the mother as representative with the recorded reason',
       sender: SENDER.alesund,
-      bundle: planCopy((b) => byRelative(b, 'MTH', [REPRESENTANT, { url: `${EXT}ip-representation-reason`, valueString: reason }])),
+      bundle: planCopy((b) =>
+        byRelative(b, 'MTH', [REPRESENTANT, { url: `${EXT}ip-representation-reason`, valueString: reason }])
+      ),
     },
   ];
 }
