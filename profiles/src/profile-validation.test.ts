@@ -87,7 +87,8 @@ test.each(FILES)('every profiled resource of the contract’s %s conforms', (fil
     expect({ file, id: r.id, errors: profileErrors(r, profile) }).toEqual({ file, id: r.id, errors: [] });
     checked++;
   }
-  // MessageHeader + Task + Consent; the answer's header; + CarePlan, CareTeam, 2 Goals, 2 Consents; + DocumentReference; the receipt's header
+  // MessageHeader + Task + Consent; the answer's header; + CarePlan, CareTeam, 2 Goals, 2 Consents; +
+  // DocumentReference; the receipt's header
   expect(checked).toBe(
     {
       'meldeplikt.json': 3,

@@ -33,13 +33,17 @@ describe('deploy/', () => {
   });
 
   describe('Kubernetes manifests', () => {
-    it('give every service a Deployment with probes on /readyz and /healthz, resources, a Service and a PodDisruptionBudget; the workers an HPA', () => {
-      expect(k8sProblems(manifests, services)).toEqual([]);
-      for (const worker of WORKERS)
-        expect(
-          manifests.some((m) => m.kind === 'HorizontalPodAutoscaler' && m.spec.scaleTargetRef.name === worker)
-        ).toBe(true);
-    });
+    it(
+      'give every service a Deployment with probes on /readyz and /healthz, resources, a Service ' +
+        'and a PodDisruptionBudget; the workers an HPA',
+      () => {
+        expect(k8sProblems(manifests, services)).toEqual([]);
+        for (const worker of WORKERS)
+          expect(
+            manifests.some((m) => m.kind === 'HorizontalPodAutoscaler' && m.spec.scaleTargetRef.name === worker)
+          ).toBe(true);
+      }
+    );
 
     it('fail the check when a probe is removed', () => {
       const mutated = clone(manifests);
@@ -253,7 +257,8 @@ describe('deploy/', () => {
         'Dockerfile: the final stage runs as root',
       ]);
       expect(dockerfileProblems(dockerfile.replace('npm ci --omit=dev', 'npm ci'))).toEqual([
-        'Dockerfile: stage deps, whose node_modules the final stage copies, installs dev dependencies: RUN npm ci --ignore-scripts && npm cache clean --force',
+        'Dockerfile: stage deps, whose node_modules the final stage copies, installs dev dependencies: ' +
+          'RUN npm ci --ignore-scripts && npm cache clean --force',
       ]);
     });
   });

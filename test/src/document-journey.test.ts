@@ -284,39 +284,44 @@ test("a handover is pending on both sides until the kommune's koordinerende enhe
   await setBehaviour({ kommune: '1508', sequence: ['later'], laterMs: 200 });
 }, 60000);
 
-test('a revision date in the past produces exactly one reminder, scheduled while the courier was down and sent when it is back', async () => {
-  await setBehaviour({ kommune: '1508', sequence: ['ok'] });
-  await stopService(courier);
-  const person = syntheticPerson();
-  const past = new Date(Date.now() - 2 * 24 * 3600 * 1000).toISOString().slice(0, 10);
-  const first = planCopy({ freshId: true, person, planValue: 'IP-2026-0900', revision: past });
-  const second = planCopy({
-    freshId: true,
-    person,
-    planValue: 'IP-2026-0900',
-    revision: past,
-    timestamp: '2026-11-29T09:00:00+01:00',
-  });
-  for (const b of [first, second]) expect((await send('alesund', b)).status).toBe(202);
-  courier = await startCourier();
-  const reminders = async () =>
-    (
-      (await (await fetch(`${kommune.url}/_sim/received?kommune=1508`)).json()) as {
-        id: string;
-        event: string;
-        count: number;
-      }[]
-    ).filter((r) => r.event === 'revision-reminder');
-  await eventually(async () => ((await reminders()).length ? true : undefined), 20000, 'a reminder');
-  await until('alesund', idOf(second), ['acknowledged']);
-  await new Promise((r) => setTimeout(r, 500)); // room for a wrongful second one
-  const got = await reminders();
-  expect(got).toEqual([expect.objectContaining({ count: 1 })]);
-  const record = JSON.parse((await redis.get(`${prefix}:msg:ipbro:${got[0].id}`)) as string);
-  expect(record).toMatchObject({
-    event: 'revision-reminder',
-    state: 'acknowledged',
-    recipient: { orgnr: ORG.alesund },
-  });
-  await setBehaviour({ kommune: '1508', sequence: ['later'], laterMs: 200 });
-}, 60000);
+test(
+  'a revision date in the past produces exactly one reminder, scheduled while the courier was ' +
+    'down and sent when it is back',
+  async () => {
+    await setBehaviour({ kommune: '1508', sequence: ['ok'] });
+    await stopService(courier);
+    const person = syntheticPerson();
+    const past = new Date(Date.now() - 2 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+    const first = planCopy({ freshId: true, person, planValue: 'IP-2026-0900', revision: past });
+    const second = planCopy({
+      freshId: true,
+      person,
+      planValue: 'IP-2026-0900',
+      revision: past,
+      timestamp: '2026-11-29T09:00:00+01:00',
+    });
+    for (const b of [first, second]) expect((await send('alesund', b)).status).toBe(202);
+    courier = await startCourier();
+    const reminders = async () =>
+      (
+        (await (await fetch(`${kommune.url}/_sim/received?kommune=1508`)).json()) as {
+          id: string;
+          event: string;
+          count: number;
+        }[]
+      ).filter((r) => r.event === 'revision-reminder');
+    await eventually(async () => ((await reminders()).length ? true : undefined), 20000, 'a reminder');
+    await until('alesund', idOf(second), ['acknowledged']);
+    await new Promise((r) => setTimeout(r, 500)); // room for a wrongful second one
+    const got = await reminders();
+    expect(got).toEqual([expect.objectContaining({ count: 1 })]);
+    const record = JSON.parse((await redis.get(`${prefix}:msg:ipbro:${got[0].id}`)) as string);
+    expect(record).toMatchObject({
+      event: 'revision-reminder',
+      state: 'acknowledged',
+      recipient: { orgnr: ORG.alesund },
+    });
+    await setBehaviour({ kommune: '1508', sequence: ['later'], laterMs: 200 });
+  },
+  60000
+);

@@ -206,38 +206,43 @@ describe.each(EXAMPLES)('%s', (name) => {
   }, 240000);
 });
 
-test('every accepted meldeplikt variant can go out: the router takes each to acknowledged (or unroutable), none dead or rejected, each arriving readable', async () => {
-  const keys = (await Promise.all(MESSAGE_STATES.map((st) => rig.ledger.listByState(st)))).flat();
-  const ids = (await Promise.all(keys.map((k) => rig.ledger.get(k))))
-    .filter((r) => r?.event === 'meldeplikt')
-    .map((r) => r!.key);
-  expect(ids.length).toBeGreaterThan(VARIANTS / 20);
-  // Few attempts: a variant the router cannot deliver ends dead quickly, and the test says which.
-  await rig.startRouter({ DELIVERY_ATTEMPTS: 3, ROUTER_CONCURRENCY: 16 });
-  const settled = ['acknowledged', 'rejected', 'dead', 'blocked', 'unroutable'];
-  const end = Date.now() + 120000;
-  let records: MessageRecord[] = [];
-  for (;;) {
-    records = (await Promise.all(ids.map((k) => rig.ledger.get(k)))) as MessageRecord[];
-    if (records.every((r) => settled.includes(r.state)) || Date.now() > end) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  const states: Record<string, number> = {};
-  for (const r of records) states[r.state] = (states[r.state] ?? 0) + 1;
-  const bad = records
-    .filter((r) => !['acknowledged', 'unroutable'].includes(r.state))
-    .map((r) => `${r.id}: ${r.state} ${r.history.at(-1)?.detail ?? ''}`);
-  expect(bad.slice(0, 10)).toEqual([]);
-  // What was delivered arrived as a FHIR message with its id (not spliced into something unreadable).
-  expect(receiver.malformed).toBe(0);
-  expect(receiver.requestIdMismatch).toBe(0);
-  for (const r of records)
-    if (r.state === 'acknowledged' && r.attempts > 0) expect(receiver.counts.has(r.id)).toBe(true);
-  await stopService(rig.router);
-  process.stdout.write(
-    `fuzz: the router took the ${records.length} accepted meldeplikt variants to ${JSON.stringify(states)}; the receiver got ${receiver.counts.size} ids, none unreadable\n`
-  );
-}, 180000);
+test(
+  'every accepted meldeplikt variant can go out: the router takes each to acknowledged (or unroutable), ' +
+    'none dead or rejected, each arriving readable',
+  async () => {
+    const keys = (await Promise.all(MESSAGE_STATES.map((st) => rig.ledger.listByState(st)))).flat();
+    const ids = (await Promise.all(keys.map((k) => rig.ledger.get(k))))
+      .filter((r) => r?.event === 'meldeplikt')
+      .map((r) => r!.key);
+    expect(ids.length).toBeGreaterThan(VARIANTS / 20);
+    // Few attempts: a variant the router cannot deliver ends dead quickly, and the test says which.
+    await rig.startRouter({ DELIVERY_ATTEMPTS: 3, ROUTER_CONCURRENCY: 16 });
+    const settled = ['acknowledged', 'rejected', 'dead', 'blocked', 'unroutable'];
+    const end = Date.now() + 120000;
+    let records: MessageRecord[] = [];
+    for (;;) {
+      records = (await Promise.all(ids.map((k) => rig.ledger.get(k)))) as MessageRecord[];
+      if (records.every((r) => settled.includes(r.state)) || Date.now() > end) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const states: Record<string, number> = {};
+    for (const r of records) states[r.state] = (states[r.state] ?? 0) + 1;
+    const bad = records
+      .filter((r) => !['acknowledged', 'unroutable'].includes(r.state))
+      .map((r) => `${r.id}: ${r.state} ${r.history.at(-1)?.detail ?? ''}`);
+    expect(bad.slice(0, 10)).toEqual([]);
+    // What was delivered arrived as a FHIR message with its id (not spliced into something unreadable).
+    expect(receiver.malformed).toBe(0);
+    expect(receiver.requestIdMismatch).toBe(0);
+    for (const r of records)
+      if (r.state === 'acknowledged' && r.attempts > 0) expect(receiver.counts.has(r.id)).toBe(true);
+    await stopService(rig.router);
+    process.stdout.write(
+      `fuzz: the router took the ${records.length} accepted meldeplikt variants to ${JSON.stringify(states)}; the receiver got ${receiver.counts.size} ids, none unreadable\n`
+    );
+  },
+  180000
+);
 
 test('after all variants: the gateway is up and ready, only the accepted ones are queued, memory bounded', async () => {
   expect(rig.gateway.child.exitCode).toBeNull();

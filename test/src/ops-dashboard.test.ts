@@ -40,77 +40,84 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-test('the page shows the queues and the failing recipient; retry on the dead message ends acknowledged once the recipient is back', async () => {
-  // Ålesund's KE answers 503 to everything; Molde's answers ok.
-  await stack.behave('1508', { mode: 'fail', sequence: ['503'] });
-  const alesund = meldepliktFor();
-  const molde = meldepliktFor('1506');
-  expect((await stack.send(alesund.bundle)).status).toBe(202);
-  expect((await stack.send(molde.bundle)).status).toBe(202);
-  await stack.waitForState(molde.id, 'acknowledged');
-  await stack.waitForState(alesund.id, 'dead');
+test(
+  'the page shows the queues and the failing recipient; retry on the dead message ends acknowledged ' +
+    'once the recipient is back',
+  async () => {
+    // Ålesund's KE answers 503 to everything; Molde's answers ok.
+    await stack.behave('1508', { mode: 'fail', sequence: ['503'] });
+    const alesund = meldepliktFor();
+    const molde = meldepliktFor('1506');
+    expect((await stack.send(alesund.bundle)).status).toBe(202);
+    expect((await stack.send(molde.bundle)).status).toBe(202);
+    await stack.waitForState(molde.id, 'acknowledged');
+    await stack.waitForState(alesund.id, 'dead');
 
-  await page.goto(`${stack.dashboard.url}/ops`);
-  await expect(page.title()).resolves.toBe('IP-bro operations');
-  expect(
-    await page.locator('#queues tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-queue')))
-  ).toEqual(['meldeplikt', 'documents', 'receipts']);
-  const failing = page.locator('#recipients tr[data-recipient="her:8110021"]');
-  await expect(failing.getAttribute('class')).resolves.toBe('failing');
-  expect(await failing.locator('td').nth(0).innerText()).toContain('Ålesund kommune');
-  expect(Number(await failing.locator('td.failures').innerText())).toBeGreaterThanOrEqual(2);
-  expect(await failing.locator('td.kind').innerText()).toBe('koordinerende enhet');
-  expect(await failing.locator('td').nth(7).innerText()).toContain('HTTP 503');
-  expect(await page.locator('#recipients tr[data-recipient="her:8110031"]').getAttribute('class')).toBe('');
-  await eventually(
-    async () =>
-      (await page.reload(), await page.locator('li.alert[data-rule="recipient-failing"]').count()) > 0
-        ? true
-        : undefined,
-    10000,
-    'the failing-recipient alert on the page'
-  );
-  expect(await page.locator('li.alert[data-id="recipient-failing:her:8110021"]').innerText()).toContain(
-    'Ålesund kommune failed'
-  );
-  const deadRow = page.locator(`#messages tr[data-message="${alesund.id}"]`);
-  expect(await deadRow.getAttribute('data-state')).toBe('dead');
-  // Metadata only: not the patient's fødselsnummer or name anywhere on the page.
-  const text = await page.locator('body').innerText();
-  for (const secret of ['12830551210', 'Nordmann', 'hjerneslag']) expect(text).not.toContain(secret);
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, 'ops-dashboard-failing.png'), fullPage: true });
-  expect(stack.alerts.some((a) => a.status === 'firing' && a.alert.id === 'recipient-failing:her:8110021')).toBe(true);
+    await page.goto(`${stack.dashboard.url}/ops`);
+    await expect(page.title()).resolves.toBe('IP-bro operations');
+    expect(
+      await page.locator('#queues tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-queue')))
+    ).toEqual(['meldeplikt', 'documents', 'receipts']);
+    const failing = page.locator('#recipients tr[data-recipient="her:8110021"]');
+    await expect(failing.getAttribute('class')).resolves.toBe('failing');
+    expect(await failing.locator('td').nth(0).innerText()).toContain('Ålesund kommune');
+    expect(Number(await failing.locator('td.failures').innerText())).toBeGreaterThanOrEqual(2);
+    expect(await failing.locator('td.kind').innerText()).toBe('koordinerende enhet');
+    expect(await failing.locator('td').nth(7).innerText()).toContain('HTTP 503');
+    expect(await page.locator('#recipients tr[data-recipient="her:8110031"]').getAttribute('class')).toBe('');
+    await eventually(
+      async () =>
+        (await page.reload(), await page.locator('li.alert[data-rule="recipient-failing"]').count()) > 0
+          ? true
+          : undefined,
+      10000,
+      'the failing-recipient alert on the page'
+    );
+    expect(await page.locator('li.alert[data-id="recipient-failing:her:8110021"]').innerText()).toContain(
+      'Ålesund kommune failed'
+    );
+    const deadRow = page.locator(`#messages tr[data-message="${alesund.id}"]`);
+    expect(await deadRow.getAttribute('data-state')).toBe('dead');
+    // Metadata only: not the patient's fødselsnummer or name anywhere on the page.
+    const text = await page.locator('body').innerText();
+    for (const secret of ['12830551210', 'Nordmann', 'hjerneslag']) expect(text).not.toContain(secret);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'ops-dashboard-failing.png'), fullPage: true });
+    expect(stack.alerts.some((a) => a.status === 'firing' && a.alert.id === 'recipient-failing:her:8110021')).toBe(
+      true
+    );
 
-  // The queue dashboard (bull-board) lists every queue.
-  await page.goto(`${stack.dashboard.url}/queues/`);
-  await page.getByText('meldeplikt', { exact: false }).first().waitFor({ timeout: 15000 });
-  expect(await page.getByText('documents', { exact: false }).count()).toBeGreaterThan(0);
+    // The queue dashboard (bull-board) lists every queue.
+    await page.goto(`${stack.dashboard.url}/queues/`);
+    await page.getByText('meldeplikt', { exact: false }).first().waitFor({ timeout: 15000 });
+    expect(await page.getByText('documents', { exact: false }).count()).toBeGreaterThan(0);
 
-  // Ålesund is back: retry the dead message from the page.
-  await stack.behave('1508', { mode: 'ok' });
-  await page.goto(`${stack.dashboard.url}/ops?id=${alesund.id}`);
-  await Promise.all([
-    page.waitForEvent('load'),
-    page.locator(`#messages tr[data-message="${alesund.id}"] button[data-action="retry"]`).click(),
-  ]);
-  await stack.waitForState(alesund.id, 'acknowledged');
-  await page.goto(`${stack.dashboard.url}/ops?id=${alesund.id}`);
-  expect(await page.locator(`#messages tr[data-message="${alesund.id}"]`).getAttribute('data-state')).toBe(
-    'acknowledged'
-  );
-  expect(await page.locator('#audit').innerText()).toMatch(/vakt-ops \(997005562\) retry/);
-  // Ålesund answered: its alert clears, on the page and at the webhook.
-  await eventually(
-    async () =>
-      stack.alerts.some((a) => a.status === 'resolved' && a.alert.id === 'recipient-failing:her:8110021')
-        ? true
-        : undefined,
-    10000,
-    'the alert to clear'
-  );
-  await page.reload();
-  expect(await page.locator('li.alert[data-rule="recipient-failing"]').count()).toBe(0);
-  expect(await page.locator('#recipients tr[data-recipient="her:8110021"] td.failures').innerText()).toBe('0');
-  await page.screenshot({ path: join(ARTIFACTS, 'ops-dashboard-recovered.png'), fullPage: true });
-}, 90000);
+    // Ålesund is back: retry the dead message from the page.
+    await stack.behave('1508', { mode: 'ok' });
+    await page.goto(`${stack.dashboard.url}/ops?id=${alesund.id}`);
+    await Promise.all([
+      page.waitForEvent('load'),
+      page.locator(`#messages tr[data-message="${alesund.id}"] button[data-action="retry"]`).click(),
+    ]);
+    await stack.waitForState(alesund.id, 'acknowledged');
+    await page.goto(`${stack.dashboard.url}/ops?id=${alesund.id}`);
+    expect(await page.locator(`#messages tr[data-message="${alesund.id}"]`).getAttribute('data-state')).toBe(
+      'acknowledged'
+    );
+    expect(await page.locator('#audit').innerText()).toMatch(/vakt-ops \(997005562\) retry/);
+    // Ålesund answered: its alert clears, on the page and at the webhook.
+    await eventually(
+      async () =>
+        stack.alerts.some((a) => a.status === 'resolved' && a.alert.id === 'recipient-failing:her:8110021')
+          ? true
+          : undefined,
+      10000,
+      'the alert to clear'
+    );
+    await page.reload();
+    expect(await page.locator('li.alert[data-rule="recipient-failing"]').count()).toBe(0);
+    expect(await page.locator('#recipients tr[data-recipient="her:8110021"] td.failures').innerText()).toBe('0');
+    await page.screenshot({ path: join(ARTIFACTS, 'ops-dashboard-recovered.png'), fullPage: true });
+  },
+  90000
+);

@@ -70,24 +70,22 @@ beforeAll(async () => {
       try {
         const who = await auth.authenticate(req as never);
         received.push({ id, clientId: who.clientId, status: 200 });
-        res
-          .writeHead(200, { 'Content-Type': 'application/fhir+json' })
-          .end(
-            JSON.stringify({
-              resourceType: 'Bundle',
-              type: 'message',
-              entry: [
-                {
-                  resource: {
-                    resourceType: 'MessageHeader',
-                    id: randomUUID(),
-                    eventCoding: { code: 'meldeplikt' },
-                    response: { identifier: id, code: 'ok' },
-                  },
+        res.writeHead(200, { 'Content-Type': 'application/fhir+json' }).end(
+          JSON.stringify({
+            resourceType: 'Bundle',
+            type: 'message',
+            entry: [
+              {
+                resource: {
+                  resourceType: 'MessageHeader',
+                  id: randomUUID(),
+                  eventCoding: { code: 'meldeplikt' },
+                  response: { identifier: id, code: 'ok' },
                 },
-              ],
-            })
-          );
+              },
+            ],
+          })
+        );
       } catch (err) {
         received.push({ id, status: 401 });
         res.writeHead((err as { status?: number }).status ?? 401).end();
@@ -130,35 +128,40 @@ afterAll(async () => {
   await removeTestData(redis, prefix);
 });
 
-test('the router authenticates with private_key_jwt, the recipient accepts its token, and one token serves several deliveries', async () => {
-  const hospital = await issuer.mint({
-    orgnr: '997005562',
-    scope: 'ipbro:message.write ipbro:message.read',
-    clientId: 'hmr-dips',
-  });
-  const ids: string[] = [];
-  for (let i = 0; i < 3; i++) {
-    const b = JSON.parse(MELDEPLIKT);
-    b.entry[0].resource.id = randomUUID();
-    ids.push(b.entry[0].resource.id);
-    const res = await fetch(`${gateway.url}/fhir/$process-message`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${hospital}` },
-      body: JSON.stringify(b),
+test(
+  'the router authenticates with private_key_jwt, the recipient accepts its token, and one token ' +
+    'serves several deliveries',
+  async () => {
+    const hospital = await issuer.mint({
+      orgnr: '997005562',
+      scope: 'ipbro:message.write ipbro:message.read',
+      clientId: 'hmr-dips',
     });
-    expect(res.status).toBe(202);
-    // One after the other, so the later ones find the token the first one fetched.
-    await eventually(
-      async () => {
-        const s = (await (
-          await fetch(`${gateway.url}/messages/${ids[i]}`, { headers: { Authorization: `Bearer ${hospital}` } })
-        ).json()) as { state: string };
-        return s.state === 'acknowledged' ? s : undefined;
-      },
-      15000,
-      `message ${i} acknowledged`
-    );
-  }
-  expect(received.map((r) => [r.id, r.status, r.clientId])).toEqual(ids.map((id) => [id, 200, 'ipbro-router']));
-  expect(tokenRequests).toEqual(['application/x-www-form-urlencoded']);
-}, 60000);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const b = JSON.parse(MELDEPLIKT);
+      b.entry[0].resource.id = randomUUID();
+      ids.push(b.entry[0].resource.id);
+      const res = await fetch(`${gateway.url}/fhir/$process-message`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${hospital}` },
+        body: JSON.stringify(b),
+      });
+      expect(res.status).toBe(202);
+      // One after the other, so the later ones find the token the first one fetched.
+      await eventually(
+        async () => {
+          const s = (await (
+            await fetch(`${gateway.url}/messages/${ids[i]}`, { headers: { Authorization: `Bearer ${hospital}` } })
+          ).json()) as { state: string };
+          return s.state === 'acknowledged' ? s : undefined;
+        },
+        15000,
+        `message ${i} acknowledged`
+      );
+    }
+    expect(received.map((r) => [r.id, r.status, r.clientId])).toEqual(ids.map((id) => [id, 200, 'ipbro-router']));
+    expect(tokenRequests).toEqual(['application/x-www-form-urlencoded']);
+  },
+  60000
+);

@@ -50,7 +50,10 @@ export function deliveryOutcomeEntry(record: MessageRecord): DeliveryAuditEntry 
   return outcomeEntry(record, record.state, record.attempts, record.recipient, record.history.at(-1)?.detail);
 }
 
-/** deliveryOutcomeEntry of the record a move will leave (`prior` moved to `state` with `detail` and `patch`), without building that record. */
+/**
+ * deliveryOutcomeEntry of the record a move will leave (`prior` moved to `state` with `detail` and `patch`), without
+ * building that record.
+ */
 export function deliveryMoveEntry(
   prior: MessageRecord,
   state: MessageState,
@@ -84,7 +87,10 @@ export function deliveryAttemptEntry(
   };
 }
 
-/** The record of an unroutable message the worker re-queued itself, once the directory knows its recipient (an operator's re-drive is an operator.action). */
+/**
+ * The record of an unroutable message the worker re-queued itself, once the directory knows its recipient (an
+ * operator's re-drive is an operator.action).
+ */
 export function redriveEntry(message: Pick<MessageRecord, 'id' | 'sender' | 'event'>): DeliveryAuditEntry {
   return {
     event: 'message.redriven',

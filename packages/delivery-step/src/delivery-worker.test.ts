@@ -113,52 +113,13 @@ describe('unroutableRedriver', () => {
     return { id, key, directory };
   }
 
-  test('on a directory reload it re-queues what the directory can now route, recorded in the audit trail, and after stop() it no longer listens', async () => {
-    const { id, key, directory } = await parkedMessage();
-    const audit = new AuditTrail(redis, { prefix, logger: log, source: 'meldeplikt-router' });
-    const redriver = unroutableRedriver({
-      ledger,
-      queue,
-      directory,
-      events: ['meldeplikt'],
-      log,
-      sweepMs: 3_600_000,
-      audit,
-    });
-    redriver.stop();
-    directory.emit('reloaded');
-    expect(redriver.sweeping()).toBeUndefined();
-    const again = unroutableRedriver({
-      ledger,
-      queue,
-      directory,
-      events: ['meldeplikt'],
-      log,
-      sweepMs: 3_600_000,
-      audit,
-    });
-    directory.emit('reloaded');
-    await again.sweeping();
-    again.stop();
-    expect((await ledger.get(key))?.state).toBe('queued');
-    expect(await queue.getJobCountByTypes('waiting')).toBe(1);
-    expect(directory.listenerCount('reloaded')).toBe(0);
-    // The move's record, appended in the same step: who (the worker itself), what, and to which state.
-    const trail = await audit.forMessage(id);
-    expect(trail).toEqual([
-      expect.objectContaining({
-        event: 'message.redriven',
-        action: 'U',
-        outcome: 'success',
-        source: 'meldeplikt-router',
-        sender: '997005562',
-        messageEvent: 'meldeplikt',
-        detail: 'queued: the directory now knows the recipient',
-      }),
-    ]);
-    // A second sweep finds nothing to move, and records nothing.
-    expect(
-      await unroutableRedriver({
+  test(
+    'on a directory reload it re-queues what the directory can now route, recorded in the audit ' +
+      'trail, and after stop() it no longer listens',
+    async () => {
+      const { id, key, directory } = await parkedMessage();
+      const audit = new AuditTrail(redis, { prefix, logger: log, source: 'meldeplikt-router' });
+      const redriver = unroutableRedriver({
         ledger,
         queue,
         directory,
@@ -166,40 +127,87 @@ describe('unroutableRedriver', () => {
         log,
         sweepMs: 3_600_000,
         audit,
-      }).redrive()
-    ).toBe(0);
-    expect(await audit.forMessage(id)).toHaveLength(1);
-  });
-
-  test('a re-drive adds its job before the ledger move: a sweep that dies between the two leaves a held job, not a queued message without one', async () => {
-    const { id, key, directory } = await parkedMessage();
-    const parked = (await ledger.get(key))!;
-    const move = jest.spyOn(ledger, 'move').mockRejectedValueOnce(new Error('Connection is closed.'));
-    const redriver = unroutableRedriver({
-      ledger,
-      queue,
-      directory,
-      events: ['meldeplikt'],
-      log,
-      sweepMs: 3_600_000,
-      holdMs: 5_000,
-    });
-    try {
-      await expect(redriver.redrive()).rejects.toThrow('Connection is closed.');
-      const held = await queue.getJob(requeueJobIdFor(parked));
-      expect(await held?.getState()).toBe('delayed');
-      expect(held?.delay).toBe(5_000);
-      expect(held?.data).toEqual({ key, messageId: id, sender: '997005562', event: 'meldeplikt' });
-      expect((await ledger.get(key))?.state).toBe('unroutable');
-      // The next sweep moves it and releases that same job: still one job, now due.
-      move.mockRestore();
-      expect(await redriver.redrive()).toBe(1);
-      expect((await ledger.get(key))?.state).toBe('queued');
-      expect(await held?.getState()).toBe('waiting');
-      expect((await queue.getJobs(['waiting', 'delayed'])).filter((j) => j.data.key === key)).toHaveLength(1);
-    } finally {
-      move.mockRestore();
+      });
       redriver.stop();
+      directory.emit('reloaded');
+      expect(redriver.sweeping()).toBeUndefined();
+      const again = unroutableRedriver({
+        ledger,
+        queue,
+        directory,
+        events: ['meldeplikt'],
+        log,
+        sweepMs: 3_600_000,
+        audit,
+      });
+      directory.emit('reloaded');
+      await again.sweeping();
+      again.stop();
+      expect((await ledger.get(key))?.state).toBe('queued');
+      expect(await queue.getJobCountByTypes('waiting')).toBe(1);
+      expect(directory.listenerCount('reloaded')).toBe(0);
+      // The move's record, appended in the same step: who (the worker itself), what, and to which state.
+      const trail = await audit.forMessage(id);
+      expect(trail).toEqual([
+        expect.objectContaining({
+          event: 'message.redriven',
+          action: 'U',
+          outcome: 'success',
+          source: 'meldeplikt-router',
+          sender: '997005562',
+          messageEvent: 'meldeplikt',
+          detail: 'queued: the directory now knows the recipient',
+        }),
+      ]);
+      // A second sweep finds nothing to move, and records nothing.
+      expect(
+        await unroutableRedriver({
+          ledger,
+          queue,
+          directory,
+          events: ['meldeplikt'],
+          log,
+          sweepMs: 3_600_000,
+          audit,
+        }).redrive()
+      ).toBe(0);
+      expect(await audit.forMessage(id)).toHaveLength(1);
     }
-  });
+  );
+
+  test(
+    'a re-drive adds its job before the ledger move: a sweep that dies between the two leaves a ' +
+      'held job, not a queued message without one',
+    async () => {
+      const { id, key, directory } = await parkedMessage();
+      const parked = (await ledger.get(key))!;
+      const move = jest.spyOn(ledger, 'move').mockRejectedValueOnce(new Error('Connection is closed.'));
+      const redriver = unroutableRedriver({
+        ledger,
+        queue,
+        directory,
+        events: ['meldeplikt'],
+        log,
+        sweepMs: 3_600_000,
+        holdMs: 5_000,
+      });
+      try {
+        await expect(redriver.redrive()).rejects.toThrow('Connection is closed.');
+        const held = await queue.getJob(requeueJobIdFor(parked));
+        expect(await held?.getState()).toBe('delayed');
+        expect(held?.delay).toBe(5_000);
+        expect(held?.data).toEqual({ key, messageId: id, sender: '997005562', event: 'meldeplikt' });
+        expect((await ledger.get(key))?.state).toBe('unroutable');
+        // The next sweep moves it and releases that same job: still one job, now due.
+        move.mockRestore();
+        expect(await redriver.redrive()).toBe(1);
+        expect((await ledger.get(key))?.state).toBe('queued');
+        expect(await held?.getState()).toBe('waiting');
+        expect((await queue.getJobs(['waiting', 'delayed'])).filter((j) => j.data.key === key)).toHaveLength(1);
+      } finally {
+        move.mockRestore();
+        redriver.stop();
+      }
+    }
+  );
 });

@@ -74,35 +74,39 @@ test('a limit below one is refused', () => {
   expect(() => new RecipientLimit(1.5)).toThrow(RangeError);
 });
 
-test('expectedWaitMs: 0 while a slot is free; with the slots taken, the rounds ahead times what a send takes (its average, or the oldest send in flight when that is older)', async () => {
-  let now = 1_000;
-  const limit = new RecipientLimit(2, () => now);
-  const log: string[] = [];
-  const r = 'http://kommune-1508';
-  expect(limit.expectedWaitMs(r)).toBe(0);
-  const first = [openSend(log, 'a'), openSend(log, 'b')];
-  const running = first.map((s) => limit.run(r, s.send));
-  await turn();
-  expect(limit.expectedWaitMs('http://other')).toBe(0);
-  // Both slots taken 300 ms ago, no send ended yet: the oldest send's age is all there is to go by.
-  now += 300;
-  expect(limit.expectedWaitMs(r)).toBe(300);
-  // Two more in line: a new one would wait for two rounds of two.
-  const queued = [openSend(log, 'c'), openSend(log, 'd')];
-  const later = queued.map((s) => limit.run(r, s.send));
-  await turn();
-  expect(limit.expectedWaitMs(r)).toBe(600);
-  // a ends after 300 ms and c takes its slot: d and a newcomer make one round, of 300 ms (the
-  // average so far, and b's age).
-  first[0].finish();
-  await running[0];
-  await turn();
-  expect(log).toEqual(['start a', 'start b', 'start c']);
-  expect(limit.expectedWaitMs(r)).toBe(300);
-  // b has now been in flight 1 s, longer than the average: a send is taken to last that long.
-  now += 700;
-  expect(limit.expectedWaitMs(r)).toBe(1000);
-  for (const s of [first[1], ...queued]) s.finish();
-  await Promise.all([...running, ...later]);
-  expect(limit.expectedWaitMs(r)).toBe(0);
-});
+test(
+  'expectedWaitMs: 0 while a slot is free; with the slots taken, the rounds ahead times what ' +
+    'a send takes (its average, or the oldest send in flight when that is older)',
+  async () => {
+    let now = 1_000;
+    const limit = new RecipientLimit(2, () => now);
+    const log: string[] = [];
+    const r = 'http://kommune-1508';
+    expect(limit.expectedWaitMs(r)).toBe(0);
+    const first = [openSend(log, 'a'), openSend(log, 'b')];
+    const running = first.map((s) => limit.run(r, s.send));
+    await turn();
+    expect(limit.expectedWaitMs('http://other')).toBe(0);
+    // Both slots taken 300 ms ago, no send ended yet: the oldest send's age is all there is to go by.
+    now += 300;
+    expect(limit.expectedWaitMs(r)).toBe(300);
+    // Two more in line: a new one would wait for two rounds of two.
+    const queued = [openSend(log, 'c'), openSend(log, 'd')];
+    const later = queued.map((s) => limit.run(r, s.send));
+    await turn();
+    expect(limit.expectedWaitMs(r)).toBe(600);
+    // a ends after 300 ms and c takes its slot: d and a newcomer make one round, of 300 ms (the
+    // average so far, and b's age).
+    first[0].finish();
+    await running[0];
+    await turn();
+    expect(log).toEqual(['start a', 'start b', 'start c']);
+    expect(limit.expectedWaitMs(r)).toBe(300);
+    // b has now been in flight 1 s, longer than the average: a send is taken to last that long.
+    now += 700;
+    expect(limit.expectedWaitMs(r)).toBe(1000);
+    for (const s of [first[1], ...queued]) s.finish();
+    await Promise.all([...running, ...later]);
+    expect(limit.expectedWaitMs(r)).toBe(0);
+  }
+);

@@ -88,7 +88,8 @@ test('strict: unknown or misspelt fields, wrong types, bad URLs and shared orgnr
   bad.extra = 1;
   expect(directoryProblems(bad)).toEqual([
     'extra: unknown field (allowed: kommuner, helseforetak)',
-    'kommuner[0].koordinerendeEnhet.requiresTokn: unknown field (allowed: herId, endpoint, fhirBase, delivery, maxTransactionEntries, requiresToken)',
+    'kommuner[0].koordinerendeEnhet.requiresTokn: unknown field (allowed: herId, endpoint, fhirBase, ' +
+      'delivery, maxTransactionEntries, requiresToken)',
     'kommuner[1].koordinerendeEnhet.requiresToken: must be true or false',
     'kommuner[2].koordinerendeEnhet.endpoint: must be an http(s) URL',
     'helseforetak[2].koordinerendeEnhet.herId: not a HER-id (1 to 9 digits, as a string)',

@@ -83,15 +83,19 @@ test('a resource without a business identifier cannot be written idempotently: d
   expect(r.record?.history.at(-1)?.detail).toMatch(/Goal\/g1 has no business identifier/);
 });
 
-test('fhir-rest: a plan copy whose plan cannot be rendered as a document (its CarePlan has no plan identifier) is dead, with the reason', async () => {
-  const b = planCopy({ freshId: true });
-  delete planOf(b).identifier;
-  const r = await deliverDocumentFromLedger(await stored(b), { ...deps, tokenFor: async () => 'token' });
-  expect(r).toMatchObject({ kind: 'fatal', record: { state: 'dead' } });
-  expect(r.record?.history.at(-1)?.detail).toMatch(
-    /^the plan cannot be rendered as a document: The plan needs an identifier/
-  );
-});
+test(
+  'fhir-rest: a plan copy whose plan cannot be rendered as a document (its CarePlan has no plan ' +
+    'identifier) is dead, with the reason',
+  async () => {
+    const b = planCopy({ freshId: true });
+    delete planOf(b).identifier;
+    const r = await deliverDocumentFromLedger(await stored(b), { ...deps, tokenFor: async () => 'token' });
+    expect(r).toMatchObject({ kind: 'fatal', record: { state: 'dead' } });
+    expect(r.record?.history.at(-1)?.detail).toMatch(
+      /^the plan cannot be rendered as a document: The plan needs an identifier/
+    );
+  }
+);
 
 test('unroutable (a destination nobody knows), unreadable (dead), and blocked before anything leaves', async () => {
   const nowhere = await deliverDocumentFromLedger(await stored(planCopy({ freshId: true, to: '999999999' })), deps);
@@ -114,34 +118,38 @@ function endpointOf(bundle: Bundle): string {
   return route.endpoint;
 }
 
-test('a recipient busy for longer than deferAfterMs: defer before the attempt (no token asked, nothing sent, the ledger unchanged); the consent gate comes first, so a blocked message is never deferred', async () => {
-  let now = 0;
-  const limit = new RecipientLimit(1, () => now);
-  const toHospital = planCopy({ freshId: true });
-  const toMolde = planCopy({ freshId: true, to: '944305823' });
-  const slots = [holdSlot(limit, endpointOf(toHospital)), holdSlot(limit, endpointOf(toMolde))];
-  now = 5000; // both slots taken 5 s ago
-  let asked = 0;
-  const busy = { ...deps, recipientLimit: limit, deferAfterMs: 1000, tokenFor: async () => `token-${++asked}` };
-  const job = await stored(toHospital);
-  const step = await deliverDocumentFromLedger(job, busy);
-  expect(step).toMatchObject({
-    kind: 'defer',
-    endpoint: endpointOf(toHospital),
-    record: { state: 'queued', attempts: 0 },
-  });
-  expect(asked).toBe(0);
-  expect(await deps.ledger.get(job.key)).toMatchObject({
-    state: 'queued',
-    attempts: 0,
-    history: [{ state: 'queued' }],
-  });
-  expect(await deliverDocumentFromLedger(await stored(toMolde), busy)).toMatchObject({
-    kind: 'fatal',
-    record: { state: 'blocked' },
-  });
-  await Promise.all(slots.map((s) => s.free()));
-});
+test(
+  'a recipient busy for longer than deferAfterMs: defer before the attempt (no token asked, nothing ' +
+    'sent, the ledger unchanged); the consent gate comes first, so a blocked message is never deferred',
+  async () => {
+    let now = 0;
+    const limit = new RecipientLimit(1, () => now);
+    const toHospital = planCopy({ freshId: true });
+    const toMolde = planCopy({ freshId: true, to: '944305823' });
+    const slots = [holdSlot(limit, endpointOf(toHospital)), holdSlot(limit, endpointOf(toMolde))];
+    now = 5000; // both slots taken 5 s ago
+    let asked = 0;
+    const busy = { ...deps, recipientLimit: limit, deferAfterMs: 1000, tokenFor: async () => `token-${++asked}` };
+    const job = await stored(toHospital);
+    const step = await deliverDocumentFromLedger(job, busy);
+    expect(step).toMatchObject({
+      kind: 'defer',
+      endpoint: endpointOf(toHospital),
+      record: { state: 'queued', attempts: 0 },
+    });
+    expect(asked).toBe(0);
+    expect(await deps.ledger.get(job.key)).toMatchObject({
+      state: 'queued',
+      attempts: 0,
+      history: [{ state: 'queued' }],
+    });
+    expect(await deliverDocumentFromLedger(await stored(toMolde), busy)).toMatchObject({
+      kind: 'fatal',
+      record: { state: 'blocked' },
+    });
+    await Promise.all(slots.map((s) => s.free()));
+  }
+);
 
 test("the exchange takes one of the recipient's slots: a delivery waits for it, then goes (here to a server nobody runs: retrying)", async () => {
   const limit = new RecipientLimit(1);

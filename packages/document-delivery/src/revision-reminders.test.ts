@@ -66,21 +66,25 @@ test('ids: one job and one message id per person, plan and date, the message id 
   expect(new Date(reminderDueAt('2027-05-21')).toISOString()).toBe('2027-05-22T00:00:00.000Z');
 });
 
-test('the reminder message: a Task to revise the plan named by its identifier, to the koordinerende enhet; nothing about the person', () => {
-  const m = reminderMessage(
-    { patientKey: 'secret-hash', plan: PLAN, nextRevision: '2027-05-21' },
-    { endpoint: 'http://ke', name: 'Ålesund kommune', orgnr: '942953119' }
-  );
-  const task = m.entry![1].resource as {
-    resourceType: string;
-    focus: { identifier: { value: string } };
-    description: string;
-  };
-  expect(task.resourceType).toBe('Task');
-  expect(task.focus.identifier.value).toBe('IP-2026-0042');
-  expect(task.description).toContain('2027-05-21');
-  expect(JSON.stringify(m)).not.toMatch(/secret-hash|12830551210|Nordmann/);
-});
+test(
+  'the reminder message: a Task to revise the plan named by its identifier, to the koordinerende ' +
+    'enhet; nothing about the person',
+  () => {
+    const m = reminderMessage(
+      { patientKey: 'secret-hash', plan: PLAN, nextRevision: '2027-05-21' },
+      { endpoint: 'http://ke', name: 'Ålesund kommune', orgnr: '942953119' }
+    );
+    const task = m.entry![1].resource as {
+      resourceType: string;
+      focus: { identifier: { value: string } };
+      description: string;
+    };
+    expect(task.resourceType).toBe('Task');
+    expect(task.focus.identifier.value).toBe('IP-2026-0042');
+    expect(task.description).toContain('2027-05-21');
+    expect(JSON.stringify(m)).not.toMatch(/secret-hash|12830551210|Nordmann/);
+  }
+);
 
 test("sent once: the koordinator's koordinerende enhet gets it, a second run sends nothing; a moved revision date skips it", async () => {
   await deps.planIndex.claim('p1', {
@@ -117,33 +121,40 @@ test("sent once: the koordinator's koordinerende enhet gets it, a second run sen
   });
 });
 
-test('a reminder is delivered as every message is: its attempt and outcome in the audit trail; a recipient that keeps failing: retrying, then dead', async () => {
-  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  await fetch(`${base}/_sim/behaviour`, {
-    method: 'PUT',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ kommune: '1508', sequence: ['503'] }),
-  });
-  try {
-    await deps.planIndex.claim('p2', {
-      plan: `${PLAN}-2`,
-      owner: '942953119',
-      nextRevision: '2026-11-02',
-      version: '2026-11-21T11:00:00.000Z',
+test(
+  'a reminder is delivered as every message is: its attempt and outcome in the audit trail; a ' +
+    'recipient that keeps failing: retrying, then dead',
+  async () => {
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    await fetch(`${base}/_sim/behaviour`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ kommune: '1508', sequence: ['503'] }),
     });
-    const d = { patientKey: 'p2', plan: `${PLAN}-2`, nextRevision: '2026-11-02' };
-    const first = await sendRevisionReminder(d, deps);
-    expect(first).toMatchObject({ kind: 'retry', attempt: 1, record: { state: 'retrying', attempts: 1 } });
-    expect(first.kind === 'retry' && first.record.history.at(-1)?.detail).toMatch(/^attempt 1 of 2: HTTP 503/);
-    expect(await sendRevisionReminder(d, deps)).toMatchObject({ kind: 'sent', record: { state: 'dead', attempts: 2 } });
-    const trail = await (deps.audit as AuditTrail).forMessage(reminderMessageId(d));
-    expect(trail.map((r) => [r.event, r.detail?.split(':')[0]])).toEqual([
-      ['delivery.attempt', expect.stringMatching(/^attempt 1 to http/)],
-      ['delivery.outcome', 'retrying (attempt 1)'],
-      ['delivery.attempt', expect.stringMatching(/^attempt 2 to http/)],
-      ['delivery.outcome', 'dead (attempt 2)'],
-    ]);
-  } finally {
-    await fetch(`${base}/_sim/reset`, { method: 'POST' });
+    try {
+      await deps.planIndex.claim('p2', {
+        plan: `${PLAN}-2`,
+        owner: '942953119',
+        nextRevision: '2026-11-02',
+        version: '2026-11-21T11:00:00.000Z',
+      });
+      const d = { patientKey: 'p2', plan: `${PLAN}-2`, nextRevision: '2026-11-02' };
+      const first = await sendRevisionReminder(d, deps);
+      expect(first).toMatchObject({ kind: 'retry', attempt: 1, record: { state: 'retrying', attempts: 1 } });
+      expect(first.kind === 'retry' && first.record.history.at(-1)?.detail).toMatch(/^attempt 1 of 2: HTTP 503/);
+      expect(await sendRevisionReminder(d, deps)).toMatchObject({
+        kind: 'sent',
+        record: { state: 'dead', attempts: 2 },
+      });
+      const trail = await (deps.audit as AuditTrail).forMessage(reminderMessageId(d));
+      expect(trail.map((r) => [r.event, r.detail?.split(':')[0]])).toEqual([
+        ['delivery.attempt', expect.stringMatching(/^attempt 1 to http/)],
+        ['delivery.outcome', 'retrying (attempt 1)'],
+        ['delivery.attempt', expect.stringMatching(/^attempt 2 to http/)],
+        ['delivery.outcome', 'dead (attempt 2)'],
+      ]);
+    } finally {
+      await fetch(`${base}/_sim/reset`, { method: 'POST' });
+    }
   }
-});
+);

@@ -10,7 +10,10 @@ import type { RedisConnection } from '@ipbro/redis';
 import { createHash } from 'node:crypto';
 
 export const REMINDER_QUEUE = 'revision-reminders';
-/** ip-message-event#revision-reminder: an event IP-bro alone sends (the validator refuses it from anyone else, and takes a receipt for it). */
+/**
+ * ip-message-event#revision-reminder: an event IP-bro alone sends (the validator refuses it from anyone else, and
+ * takes a receipt for it).
+ */
 export const REMINDER_EVENT = { system: CODE_SYSTEMS.messageEvent, code: 'revision-reminder' } as const;
 /** The ledger's sender of what IP-bro sends on its own behalf. */
 export const IPBRO_SENDER = 'ipbro';

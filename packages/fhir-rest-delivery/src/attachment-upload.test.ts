@@ -27,29 +27,35 @@ test('a small attachment stays inline, the bundle untouched', async () => {
   expect(at.peer.requests).toHaveLength(0);
 });
 
-test('a 3 MB document goes up as a raw Binary; the DocumentReference the server keeps points at it, and the bytes read back are the bytes sent', async () => {
-  const bytes = randomBytes(3 * 1024 * 1024);
-  const original = withAttachment(bytes);
-  const up = await uploadLargeAttachments(at.base, original, options);
-  if (up.kind !== 'ok') throw new Error(up.reason);
-  expect(up.uploaded).toBe(1);
-  expect((original.entry![1].resource as DocumentReference).content[0].attachment.data).toBe(bytes.toString('base64')); // input unchanged
-  const attachment = (up.bundle.entry![1].resource as DocumentReference).content[0].attachment;
-  expect(attachment).toMatchObject({
-    contentType: 'application/pdf',
-    url: expect.stringMatching(/^Binary\//),
-    size: bytes.length,
-    hash: createHash('sha1').update(bytes).digest('base64'),
-  });
-  expect(attachment.data).toBeUndefined();
-  expect(await deliverTransactions(at.base, planTransactions(up.bundle, 8), options)).toMatchObject({
-    kind: 'written',
-  });
-  const found = (await (await fetch(`${at.base}/DocumentReference`)).json()) as Bundle;
-  const stored = (found.entry![0].resource as DocumentReference).content[0].attachment;
-  const back = Buffer.from(await (await fetch(`${at.base}/${stored.url}`)).arrayBuffer());
-  expect(back.equals(bytes)).toBe(true);
-});
+test(
+  'a 3 MB document goes up as a raw Binary; the DocumentReference the server keeps points at ' +
+    'it, and the bytes read back are the bytes sent',
+  async () => {
+    const bytes = randomBytes(3 * 1024 * 1024);
+    const original = withAttachment(bytes);
+    const up = await uploadLargeAttachments(at.base, original, options);
+    if (up.kind !== 'ok') throw new Error(up.reason);
+    expect(up.uploaded).toBe(1);
+    expect((original.entry![1].resource as DocumentReference).content[0].attachment.data).toBe(
+      bytes.toString('base64')
+    ); // input unchanged
+    const attachment = (up.bundle.entry![1].resource as DocumentReference).content[0].attachment;
+    expect(attachment).toMatchObject({
+      contentType: 'application/pdf',
+      url: expect.stringMatching(/^Binary\//),
+      size: bytes.length,
+      hash: createHash('sha1').update(bytes).digest('base64'),
+    });
+    expect(attachment.data).toBeUndefined();
+    expect(await deliverTransactions(at.base, planTransactions(up.bundle, 8), options)).toMatchObject({
+      kind: 'written',
+    });
+    const found = (await (await fetch(`${at.base}/DocumentReference`)).json()) as Bundle;
+    const stored = (found.entry![0].resource as DocumentReference).content[0].attachment;
+    const back = Buffer.from(await (await fetch(`${at.base}/${stored.url}`)).arrayBuffer());
+    expect(back.equals(bytes)).toBe(true);
+  }
+);
 
 test('inline, the same document is refused by the server (its string limit), which is why it is uploaded', async () => {
   const outcome = await deliverTransactions(

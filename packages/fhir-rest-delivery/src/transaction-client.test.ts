@@ -20,26 +20,30 @@ async function search<T>(query: string): Promise<T[]> {
   return (b.entry ?? []).map((e) => e.resource as T);
 }
 
-test('the example plan copy lands as a readable CarePlan linked to its CareTeam, Goals and Consents; again and again, still one of each', async () => {
-  for (let round = 0; round < 3; round++) {
-    const outcome = await deliverTransactions(at.base, planTransactions(JSON.parse(PLAN_COPY), 8), options);
-    expect(outcome).toMatchObject({ kind: 'written', transactions: 2 });
+test(
+  'the example plan copy lands as a readable CarePlan linked to its CareTeam, Goals and Consents; ' +
+    'again and again, still one of each',
+  async () => {
+    for (let round = 0; round < 3; round++) {
+      const outcome = await deliverTransactions(at.base, planTransactions(JSON.parse(PLAN_COPY), 8), options);
+      expect(outcome).toMatchObject({ kind: 'written', transactions: 2 });
+    }
+    const [plans, teams, goals, consents, patients] = await Promise.all([
+      search<CarePlan>('CarePlan'),
+      search<CareTeam>('CareTeam'),
+      search<Goal>('Goal'),
+      search<Consent>('Consent'),
+      search('Patient'),
+    ]);
+    expect([plans.length, teams.length, goals.length, consents.length, patients.length]).toEqual([1, 1, 2, 2, 1]);
+    const plan = plans[0];
+    expect(plan.careTeam?.[0].reference).toBe(`CareTeam/${teams[0].id}`);
+    expect(plan.goal?.map((g) => g.reference).sort()).toEqual(goals.map((g) => `Goal/${g.id}`).sort());
+    expect(plan.supportingInfo?.map((c) => c.reference).sort()).toEqual(consents.map((c) => `Consent/${c.id}`).sort());
+    expect(plan.subject?.reference).toBe(`Patient/${(patients[0] as { id: string }).id}`);
+    expect(plan.title).toBe('Individuell plan for Ola Nordmann');
   }
-  const [plans, teams, goals, consents, patients] = await Promise.all([
-    search<CarePlan>('CarePlan'),
-    search<CareTeam>('CareTeam'),
-    search<Goal>('Goal'),
-    search<Consent>('Consent'),
-    search('Patient'),
-  ]);
-  expect([plans.length, teams.length, goals.length, consents.length, patients.length]).toEqual([1, 1, 2, 2, 1]);
-  const plan = plans[0];
-  expect(plan.careTeam?.[0].reference).toBe(`CareTeam/${teams[0].id}`);
-  expect(plan.goal?.map((g) => g.reference).sort()).toEqual(goals.map((g) => `Goal/${g.id}`).sort());
-  expect(plan.supportingInfo?.map((c) => c.reference).sort()).toEqual(consents.map((c) => `Consent/${c.id}`).sort());
-  expect(plan.subject?.reference).toBe(`Patient/${(patients[0] as { id: string }).id}`);
-  expect(plan.title).toBe('Individuell plan for Ola Nordmann');
-});
+);
 
 test('one transaction with all eleven conditional entries is refused by the server, as the entry limit says', async () => {
   const outcome = await deliverTransactions(at.base, planTransactions(JSON.parse(PLAN_COPY), 20), options);

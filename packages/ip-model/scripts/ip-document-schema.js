@@ -28,7 +28,8 @@ function buildIpDocumentSchema() {
     $id: 'http://ipbro.no/fhir/ip-document.schema.json',
     title: 'IP-bro individuell plan document',
     description:
-      'Every content item of forskrift om habilitering og rehabilitering, individuell plan og koordinator § 19 a–i. Generated from packages/ip-model/src/ip-document.ts; FHIR mapping: docs/fhir-mapping.md.',
+      'Every content item of forskrift om habilitering og rehabilitering, individuell plan og koordinator ' +
+      '§ 19 a–i. Generated from packages/ip-model/src/ip-document.ts; FHIR mapping: docs/fhir-mapping.md.',
     ...rest,
   };
 }

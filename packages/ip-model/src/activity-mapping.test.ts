@@ -7,27 +7,31 @@ const bundle = ipDocumentToFhir(sampleDocument());
 const plan = resourceIn<CarePlan>(bundle, 'CarePlan', 'ip');
 const REVIEW = 'http://ipbro.no/fhir/CodeSystem/ip-plan-review';
 
-test('§ 19 e, f: a measure is an activity with a ServiceRequest detail: title, how, status, frequency, scope, life area, responsible, goals', () => {
-  expect(plan.activity?.[0]).toEqual({
-    id: 't1',
-    detail: {
-      extension: [
-        { url: 'http://ipbro.no/fhir/StructureDefinition/ip-measure-scope', valueString: '2 besøk per dag' },
-        {
-          url: 'http://ipbro.no/fhir/StructureDefinition/ip-life-area',
-          valueCoding: { system: 'http://ipbro.no/fhir/CodeSystem/ip-life-area', code: 'helse-omsorg' },
-        },
-      ],
-      kind: 'ServiceRequest',
-      code: { text: 'Hjemmesykepleie' },
-      status: 'scheduled',
-      description: 'Tilsyn morgen og kveld, medisinhåndtering',
-      scheduledTiming: { repeat: { frequency: 2, period: 1, periodUnit: 'd' } },
-      performer: [refTo(bundle, 'Organization', 'alesund')],
-      goal: [refTo(bundle, 'Goal', 'g1')],
-    },
-  });
-});
+test(
+  '§ 19 e, f: a measure is an activity with a ServiceRequest detail: title, how, status, frequency, ' +
+    'scope, life area, responsible, goals',
+  () => {
+    expect(plan.activity?.[0]).toEqual({
+      id: 't1',
+      detail: {
+        extension: [
+          { url: 'http://ipbro.no/fhir/StructureDefinition/ip-measure-scope', valueString: '2 besøk per dag' },
+          {
+            url: 'http://ipbro.no/fhir/StructureDefinition/ip-life-area',
+            valueCoding: { system: 'http://ipbro.no/fhir/CodeSystem/ip-life-area', code: 'helse-omsorg' },
+          },
+        ],
+        kind: 'ServiceRequest',
+        code: { text: 'Hjemmesykepleie' },
+        status: 'scheduled',
+        description: 'Tilsyn morgen og kveld, medisinhåndtering',
+        scheduledTiming: { repeat: { frequency: 2, period: 1, periodUnit: 'd' } },
+        performer: [refTo(bundle, 'Organization', 'alesund')],
+        goal: [refTo(bundle, 'Goal', 'g1')],
+      },
+    });
+  }
+);
 
 test('§ 19 e: the responsible may be a participant, a free-text name, or both', () => {
   expect(plan.activity?.[1].detail?.performer).toEqual([

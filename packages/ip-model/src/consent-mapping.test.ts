@@ -24,28 +24,32 @@ test('§ 19 h: consent to the plan: category ip-samtykke, scope treatment, the p
   });
 });
 
-test('§ 19 h: the confidentiality waiver: who may see what (actor IRCP + ip-information-scope), who may not (nested deny), given by a representative with the reason', () => {
-  const waiver = resourceIn<Consent>(bundle, 'Consent', 'fritak');
-  expect(waiver.extension).toEqual([
-    { url: `${EXT}ip-consenter-role`, valueCode: 'representant' },
-    { url: `${EXT}ip-representation-reason`, valueString: 'Mangler samtykkekompetanse, vurdert av lege' },
-  ]);
-  expect(waiver.performer).toEqual([refTo(bundle, 'RelatedPerson', 'mor')]);
-  expect(waiver.scope?.coding?.[0].code).toBe('patient-privacy');
-  expect(waiver.provision).toEqual({
-    type: 'permit',
-    period: { start: '2026-11-21' },
-    actor: [
-      {
-        extension: [{ url: `${EXT}ip-information-scope`, valueString: 'Hele planen' }],
-        role: IRCP,
-        reference: refTo(bundle, 'Organization', 'alesund'),
-      },
-      { role: IRCP, reference: refTo(bundle, 'Organization', 'hmr') },
-    ],
-    provision: [{ type: 'deny', actor: [{ role: IRCP, reference: refTo(bundle, 'Organization', 'nav') }] }],
-  });
-});
+test(
+  '§ 19 h: the confidentiality waiver: who may see what (actor IRCP + ip-information-scope), ' +
+    'who may not (nested deny), given by a representative with the reason',
+  () => {
+    const waiver = resourceIn<Consent>(bundle, 'Consent', 'fritak');
+    expect(waiver.extension).toEqual([
+      { url: `${EXT}ip-consenter-role`, valueCode: 'representant' },
+      { url: `${EXT}ip-representation-reason`, valueString: 'Mangler samtykkekompetanse, vurdert av lege' },
+    ]);
+    expect(waiver.performer).toEqual([refTo(bundle, 'RelatedPerson', 'mor')]);
+    expect(waiver.scope?.coding?.[0].code).toBe('patient-privacy');
+    expect(waiver.provision).toEqual({
+      type: 'permit',
+      period: { start: '2026-11-21' },
+      actor: [
+        {
+          extension: [{ url: `${EXT}ip-information-scope`, valueString: 'Hele planen' }],
+          role: IRCP,
+          reference: refTo(bundle, 'Organization', 'alesund'),
+        },
+        { role: IRCP, reference: refTo(bundle, 'Organization', 'hmr') },
+      ],
+      provision: [{ type: 'deny', actor: [{ role: IRCP, reference: refTo(bundle, 'Organization', 'nav') }] }],
+    });
+  }
+);
 
 test('a parent or guardian consenting (foresatt) reads back as given by the relative in that capacity', () => {
   const doc = sampleDocument();

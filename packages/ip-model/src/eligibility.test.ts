@@ -27,7 +27,8 @@ test('fastlege and helsesykepleier do not count toward coordination', () => {
     criterion: 'coordinated-services',
     met: false,
     explanation:
-      'Needs two or more services from different providers beyond fastlege and helsesykepleier; found 1 service from 1 provider after leaving out 2 from fastlege or helsesykepleier.',
+      'Needs two or more services from different providers beyond fastlege and helsesykepleier; found ' +
+      '1 service from 1 provider after leaving out 2 from fastlege or helsesykepleier.',
   });
 });
 
@@ -63,7 +64,8 @@ test("a service's kind decides over its name; the older word helsesøster counts
     criterion: 'coordinated-services',
     met: false,
     explanation:
-      'Needs two or more services from different providers beyond fastlege and helsesykepleier; found 1 service from 1 provider after leaving out 2 from fastlege or helsesykepleier.',
+      'Needs two or more services from different providers beyond fastlege and helsesykepleier; found ' +
+      '1 service from 1 provider after leaving out 2 from fastlege or helsesykepleier.',
   });
 });
 

@@ -44,7 +44,8 @@ export function assessEligibility(input: EligibilityInput): EligibilityAssessmen
       met: input.personWantsPlan,
       explanation: input.personWantsPlan
         ? 'The person wants a plan.'
-        : 'The person does not want a plan: an individuell plan is never made without consent. A koordinator is still offered (helse- og omsorgstjenesteloven § 7-2).',
+        : 'The person does not want a plan: an individuell plan is never made without consent. A koordinator ' +
+          'is still offered (helse- og omsorgstjenesteloven § 7-2).',
     },
   ];
   return { eligible: reasons.every((r) => r.met), reasons };

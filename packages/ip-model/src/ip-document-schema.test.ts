@@ -9,11 +9,16 @@ const { buildIpDocumentSchema, serialize, SCHEMA_FILES } = require('../scripts/i
   SCHEMA_FILES: string[];
 };
 
-test('src/ip-document.schema.json and profiles/ip-document.schema.json are what ip-document.ts gives (else: npm run schema -w packages/ip-model)', () => {
-  const expected = serialize(buildIpDocumentSchema());
-  for (const file of SCHEMA_FILES) expect({ file, text: readFileSync(file, 'utf8') }).toEqual({ file, text: expected });
-  expect(IP_DOCUMENT_SCHEMA).toEqual(JSON.parse(expected));
-});
+test(
+  'src/ip-document.schema.json and profiles/ip-document.schema.json are what ip-document.ts gives ' +
+    '(else: npm run schema -w packages/ip-model)',
+  () => {
+    const expected = serialize(buildIpDocumentSchema());
+    for (const file of SCHEMA_FILES)
+      expect({ file, text: readFileSync(file, 'utf8') }).toEqual({ file, text: expected });
+    expect(IP_DOCUMENT_SCHEMA).toEqual(JSON.parse(expected));
+  }
+);
 
 test('the schema names every content item of § 19 at the top level', () => {
   const top = (

@@ -26,7 +26,8 @@ test('schema breaches: each with its path and a plain diagnostic', () => {
   doc.person.birthDate = '12.03.2005';
   doc.plan.ownerOrgnr = '94295311';
   expect(at(doc, 'IpDocument.measures[0].responsible')).toBe(
-    'IpDocument.measures[0].responsible must NOT have fewer than 1 items (At least one responsible: participant keys and/or free-text names)'
+    'IpDocument.measures[0].responsible must NOT have fewer than 1 items (At least one responsible: ' +
+      'participant keys and/or free-text names)'
   );
   expect(at(doc, 'IpDocument.measures[1].responsible[0]')).toContain('must NOT have fewer than 1 properties');
   expect(at(doc, 'IpDocument.period')).toBe('IpDocument.period is required');

@@ -40,24 +40,22 @@ beforeAll(async () => {
       onPost?.();
       const id = JSON.parse(text).entry[0].resource.id;
       if (status !== 200) return void res.writeHead(status).end();
-      res
-        .writeHead(200, { 'Content-Type': 'application/fhir+json' })
-        .end(
-          JSON.stringify({
-            resourceType: 'Bundle',
-            type: 'message',
-            entry: [
-              {
-                resource: {
-                  resourceType: 'MessageHeader',
-                  id: randomUUID(),
-                  eventCoding: { code: 'meldeplikt' },
-                  response: { identifier: id, code: 'ok' },
-                },
+      res.writeHead(200, { 'Content-Type': 'application/fhir+json' }).end(
+        JSON.stringify({
+          resourceType: 'Bundle',
+          type: 'message',
+          entry: [
+            {
+              resource: {
+                resourceType: 'MessageHeader',
+                id: randomUUID(),
+                eventCoding: { code: 'meldeplikt' },
+                response: { identifier: id, code: 'ok' },
               },
-            ],
-          })
-        );
+            },
+          ],
+        })
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

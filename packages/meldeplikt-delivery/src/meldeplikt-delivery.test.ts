@@ -118,25 +118,29 @@ async function accept(
   return { key, id, job: { key, messageId: id, sender: SENDER, event: 'meldeplikt' } };
 }
 
-test('receipt ok at once: acknowledged, with the recipient, the attempt and the receipt; the request carries the id and the destination', async () => {
-  const { job, id } = await accept();
-  const step = await deliverFromLedger(job, deps);
-  expect(step.kind).toBe('done');
-  expect(step.record).toMatchObject({
-    state: 'acknowledged',
-    attempts: 1,
-    receipt: { code: 'ok' },
-    recipient: { kommunenummer: '1508', orgnr: '942953119', herId: '8110021' },
-  });
-  expect(step.record?.history.map((h) => h.state)).toEqual(['queued', 'acknowledged']);
-  expect(seen).toHaveLength(1);
-  expect(seen[0].headers['x-request-id']).toBe(id);
-  expect(seen[0].headers.authorization).toBeUndefined();
-  expect(seen[0].body.entry[0].resource).toMatchObject({
-    id,
-    destination: [{ name: 'Ålesund kommune', receiver: { identifier: { value: '942953119' } } }],
-  });
-});
+test(
+  'receipt ok at once: acknowledged, with the recipient, the attempt and the receipt; the request ' +
+    'carries the id and the destination',
+  async () => {
+    const { job, id } = await accept();
+    const step = await deliverFromLedger(job, deps);
+    expect(step.kind).toBe('done');
+    expect(step.record).toMatchObject({
+      state: 'acknowledged',
+      attempts: 1,
+      receipt: { code: 'ok' },
+      recipient: { kommunenummer: '1508', orgnr: '942953119', herId: '8110021' },
+    });
+    expect(step.record?.history.map((h) => h.state)).toEqual(['queued', 'acknowledged']);
+    expect(seen).toHaveLength(1);
+    expect(seen[0].headers['x-request-id']).toBe(id);
+    expect(seen[0].headers.authorization).toBeUndefined();
+    expect(seen[0].body.entry[0].resource).toMatchObject({
+      id,
+      destination: [{ name: 'Ålesund kommune', receiver: { identifier: { value: '942953119' } } }],
+    });
+  }
+);
 
 test('202: delivered, waiting for the receipt; a job run again after that does not post twice', async () => {
   handler = (_req, _body, res) =>
@@ -313,28 +317,32 @@ function busyAlesund(forMs: number): { limit: RecipientLimit; free: () => Promis
   return { limit, free };
 }
 
-test('a recipient busy for longer than deferAfterMs: defer, before any attempt (no post; the ledger and the trail unchanged); once its line is short, posted as usual', async () => {
-  const { limit, free } = busyAlesund(5000);
-  const { audit, entries: recorded } = recordingAudit(
-    new AuditTrail(redis, { prefix, logger: createLogger('test', { level: 'silent' }), source: 'meldeplikt-router' })
-  );
-  const stepDeps: MeldepliktDeliveryDeps = { ...deps, recipientLimit: limit, deferAfterMs: 1000, audit };
-  const { job, key } = await accept();
-  const step = await deliverFromLedger(job, stepDeps);
-  expect(step).toMatchObject({ kind: 'defer', endpoint: alesund, record: { state: 'queued', attempts: 0 } });
-  // About the 5 s the line takes, spread by a fifth either way.
-  expect(step.kind === 'defer' && step.delayMs >= 4000 && step.delayMs <= 6000).toBe(true);
-  expect(seen).toHaveLength(0);
-  expect(recorded).toEqual([]);
-  expect(await ledger.get(key)).toMatchObject({ state: 'queued', attempts: 0, history: [{ state: 'queued' }] });
+test(
+  'a recipient busy for longer than deferAfterMs: defer, before any attempt (no post; the ledger ' +
+    'and the trail unchanged); once its line is short, posted as usual',
+  async () => {
+    const { limit, free } = busyAlesund(5000);
+    const { audit, entries: recorded } = recordingAudit(
+      new AuditTrail(redis, { prefix, logger: createLogger('test', { level: 'silent' }), source: 'meldeplikt-router' })
+    );
+    const stepDeps: MeldepliktDeliveryDeps = { ...deps, recipientLimit: limit, deferAfterMs: 1000, audit };
+    const { job, key } = await accept();
+    const step = await deliverFromLedger(job, stepDeps);
+    expect(step).toMatchObject({ kind: 'defer', endpoint: alesund, record: { state: 'queued', attempts: 0 } });
+    // About the 5 s the line takes, spread by a fifth either way.
+    expect(step.kind === 'defer' && step.delayMs >= 4000 && step.delayMs <= 6000).toBe(true);
+    expect(seen).toHaveLength(0);
+    expect(recorded).toEqual([]);
+    expect(await ledger.get(key)).toMatchObject({ state: 'queued', attempts: 0, history: [{ state: 'queued' }] });
 
-  await free();
-  const again = await deliverFromLedger(job, stepDeps);
-  expect(again.kind).toBe('done');
-  expect(again.record).toMatchObject({ state: 'acknowledged', attempts: 1 });
-  expect(seen).toHaveLength(1);
-  expect(recorded.map((e) => e.event)).toEqual(['delivery.attempt', 'delivery.outcome']);
-});
+    await free();
+    const again = await deliverFromLedger(job, stepDeps);
+    expect(again.kind).toBe('done');
+    expect(again.record).toMatchObject({ state: 'acknowledged', attempts: 1 });
+    expect(seen).toHaveLength(1);
+    expect(recorded.map((e) => e.event)).toEqual(['delivery.attempt', 'delivery.outcome']);
+  }
+);
 
 test("a job with the gateway's routing hints is deferred from them, before the ledger is read (a bounce reads and decrypts nothing)", async () => {
   const { limit, free } = busyAlesund(5000);

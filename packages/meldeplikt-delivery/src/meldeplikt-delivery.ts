@@ -19,7 +19,8 @@ export interface MeldepliktDeliveryDeps extends DeliveryStepDeps {
 
 /**
  * The meldeplikt-router's channel: to the koordinerende enhet of the patient's home kommune (or the
- * explicit destination), or a meldeplikt-svar back to its meldeplikt's sender (routeReply), the message posted as a FHIR message with its destination filled in. The
+ * explicit destination), or a meldeplikt-svar back to its meldeplikt's sender (routeReply), the message posted as a
+ * FHIR message with its destination filled in. The
  * gateway puts the routing hints in the job, so a job with hints is routed by them and the
  * destination spliced into the stored bytes, without decoding or parsing the body; jobs without
  * hints (re-drives) and texts the splice cannot be sure of take the parsing path.

@@ -248,41 +248,45 @@ describe('bodies encrypted at rest', () => {
     await expect(ledger.body('997005562:enc-1')).rejects.toThrow(/encrypted and this ledger has no key/);
   });
 
-  test('each ledger uses the cipher it is given, whatever other ledgers on the connection use; without one, bodies are in clear', async () => {
-    const bound = new BodyCipher(randomBytes(32));
-    const conn = redis.duplicate();
-    await new MessageLedger(conn, { prefix, cipher: bound }).accept({
-      sender: '997005562',
-      id: 'enc-2',
-      event: 'meldeplikt',
-      body: secretBody,
-      enqueue: enqueueNothing,
-    });
-    expect(storedKeyId((await redis.get(`${prefix}:body:997005562:enc-2`)) as string)).toBe(bound.keyId);
-    expect(await new MessageLedger(conn, { prefix, cipher: bound }).body('997005562:enc-2')).toBe(secretBody);
-    const other = new BodyCipher(randomBytes(32));
-    await new MessageLedger(conn, { prefix, cipher: other }).accept({
-      sender: '997005562',
-      id: 'enc-3',
-      event: 'meldeplikt',
-      body: secretBody,
-      enqueue: enqueueNothing,
-    });
-    expect(storedKeyId((await redis.get(`${prefix}:body:997005562:enc-3`)) as string)).toBe(other.keyId);
-    // Nothing is bound to the connection: a ledger built without a cipher has none.
-    await new MessageLedger(conn, { prefix }).accept({
-      sender: '997005562',
-      id: 'enc-3b',
-      event: 'meldeplikt',
-      body: secretBody,
-      enqueue: enqueueNothing,
-    });
-    expect(await redis.get(`${prefix}:body:997005562:enc-3b`)).toBe(secretBody);
-    await expect(new MessageLedger(conn, { prefix }).body('997005562:enc-2')).rejects.toThrow(
-      /encrypted and this ledger has no key/
-    );
-    conn.disconnect();
-  });
+  test(
+    'each ledger uses the cipher it is given, whatever other ledgers on the connection use; without ' +
+      'one, bodies are in clear',
+    async () => {
+      const bound = new BodyCipher(randomBytes(32));
+      const conn = redis.duplicate();
+      await new MessageLedger(conn, { prefix, cipher: bound }).accept({
+        sender: '997005562',
+        id: 'enc-2',
+        event: 'meldeplikt',
+        body: secretBody,
+        enqueue: enqueueNothing,
+      });
+      expect(storedKeyId((await redis.get(`${prefix}:body:997005562:enc-2`)) as string)).toBe(bound.keyId);
+      expect(await new MessageLedger(conn, { prefix, cipher: bound }).body('997005562:enc-2')).toBe(secretBody);
+      const other = new BodyCipher(randomBytes(32));
+      await new MessageLedger(conn, { prefix, cipher: other }).accept({
+        sender: '997005562',
+        id: 'enc-3',
+        event: 'meldeplikt',
+        body: secretBody,
+        enqueue: enqueueNothing,
+      });
+      expect(storedKeyId((await redis.get(`${prefix}:body:997005562:enc-3`)) as string)).toBe(other.keyId);
+      // Nothing is bound to the connection: a ledger built without a cipher has none.
+      await new MessageLedger(conn, { prefix }).accept({
+        sender: '997005562',
+        id: 'enc-3b',
+        event: 'meldeplikt',
+        body: secretBody,
+        enqueue: enqueueNothing,
+      });
+      expect(await redis.get(`${prefix}:body:997005562:enc-3b`)).toBe(secretBody);
+      await expect(new MessageLedger(conn, { prefix }).body('997005562:enc-2')).rejects.toThrow(
+        /encrypted and this ledger has no key/
+      );
+      conn.disconnect();
+    }
+  );
 
   test('a body stored in the earlier base64 envelope still reads; new bodies are bytes, 58 more than the text', async () => {
     const key = randomBytes(32);
@@ -373,26 +377,30 @@ test('getMany reads records in batches and leaves out keys that have none', asyn
   expect(await ledger.getMany([])).toEqual([]);
 });
 
-test('the body of an acknowledged message expires after the retention; other states keep it; a forced re-drive keeps it again', async () => {
-  const short = new MessageLedger(redis, { prefix, bodyRetentionSeconds: 60 });
-  const bodyKey = (id: string) => `${prefix}:body:997005562:${id}`;
-  for (const id of ['ret-ack', 'ret-dead'])
-    await short.accept({ sender: '997005562', id, event: 'meldeplikt', body: '{"r":1}', enqueue });
-  await short.move({ key: '997005562:ret-ack', to: 'delivered', detail: 'taken' });
-  expect(await redis.ttl(bodyKey('ret-ack'))).toBe(-1);
-  await short.move({ key: '997005562:ret-ack', to: 'acknowledged', detail: 'receipt ok' });
-  const ttl = await redis.ttl(bodyKey('ret-ack'));
-  expect(ttl).toBeGreaterThan(50);
-  expect(ttl).toBeLessThanOrEqual(60);
-  await short.move({ key: '997005562:ret-dead', to: 'dead', detail: 'attempts exhausted' });
-  expect(await redis.ttl(bodyKey('ret-dead'))).toBe(-1); // ops may retry it: the body stays
-  await short.move({ key: '997005562:ret-ack', to: 'queued', detail: 'ops re-drive', force: true });
-  expect(await redis.ttl(bodyKey('ret-ack'))).toBe(-1);
-  const keep = new MessageLedger(redis, { prefix, bodyRetentionSeconds: 0 });
-  await keep.accept({ sender: '997005562', id: 'ret-keep', event: 'meldeplikt', body: '{"r":2}', enqueue });
-  await keep.move({ key: '997005562:ret-keep', to: 'acknowledged', detail: 'receipt ok' });
-  expect(await redis.ttl(bodyKey('ret-keep'))).toBe(-1);
-});
+test(
+  'the body of an acknowledged message expires after the retention; other states keep it; a forced ' +
+    're-drive keeps it again',
+  async () => {
+    const short = new MessageLedger(redis, { prefix, bodyRetentionSeconds: 60 });
+    const bodyKey = (id: string) => `${prefix}:body:997005562:${id}`;
+    for (const id of ['ret-ack', 'ret-dead'])
+      await short.accept({ sender: '997005562', id, event: 'meldeplikt', body: '{"r":1}', enqueue });
+    await short.move({ key: '997005562:ret-ack', to: 'delivered', detail: 'taken' });
+    expect(await redis.ttl(bodyKey('ret-ack'))).toBe(-1);
+    await short.move({ key: '997005562:ret-ack', to: 'acknowledged', detail: 'receipt ok' });
+    const ttl = await redis.ttl(bodyKey('ret-ack'));
+    expect(ttl).toBeGreaterThan(50);
+    expect(ttl).toBeLessThanOrEqual(60);
+    await short.move({ key: '997005562:ret-dead', to: 'dead', detail: 'attempts exhausted' });
+    expect(await redis.ttl(bodyKey('ret-dead'))).toBe(-1); // ops may retry it: the body stays
+    await short.move({ key: '997005562:ret-ack', to: 'queued', detail: 'ops re-drive', force: true });
+    expect(await redis.ttl(bodyKey('ret-ack'))).toBe(-1);
+    const keep = new MessageLedger(redis, { prefix, bodyRetentionSeconds: 0 });
+    await keep.accept({ sender: '997005562', id: 'ret-keep', event: 'meldeplikt', body: '{"r":2}', enqueue });
+    await keep.move({ key: '997005562:ret-keep', to: 'acknowledged', detail: 'receipt ok' });
+    expect(await redis.ttl(bodyKey('ret-keep'))).toBe(-1);
+  }
+);
 
 describe('a move from the record the caller read (the moved record built, not parsed back)', () => {
   test('each move leaves exactly the record the ledger stores, patch, history and entry id included', async () => {

@@ -24,34 +24,38 @@ afterAll(async () => {
   await fx.close();
 });
 
-test('retry: a dead message goes back to queued with fresh attempts and one new job with only routing data, even when clicked twice', async () => {
-  const key = await fx.message(
-    'r-1',
-    [
-      ['retrying', 'attempt 1 of 2: HTTP 503'],
-      ['dead', 'attempts exhausted (2); last: HTTP 503'],
-    ],
-    ALESUND
-  );
-  const [a, b] = await Promise.allSettled([
-    actions.retry(key, anne, 'kommune back up'),
-    actions.retry(key, { id: 'ops-per' }),
-  ]);
-  const won = [a, b].filter((x) => x.status === 'fulfilled');
-  expect(won).toHaveLength(1);
-  const record = await fx.ledger.get(key);
-  expect(record).toMatchObject({ state: 'queued', attempts: 0 });
-  expect(record?.history.at(-1)?.detail).toMatch(
-    /^retried by ops-(anne \(997005562\): kommune back up|per) \(attempts were 2\)$/
-  );
-  const jobs = await meldeplikt.getJobs(['waiting']);
-  expect(jobs).toHaveLength(1);
-  expect(jobs[0].data).toEqual({ key, messageId: 'r-1', sender: '997005562', event: 'meldeplikt' });
-  expect(jobs[0].opts.attempts).toBe(3);
-  const [entry] = await actions.recentActions();
-  expect(entry).toMatchObject({ action: 'retry', key, messageId: 'r-1', result: 'queued' });
-  expect(['ops-anne', 'ops-per']).toContain(entry.by);
-});
+test(
+  'retry: a dead message goes back to queued with fresh attempts and one new job with only routing ' +
+    'data, even when clicked twice',
+  async () => {
+    const key = await fx.message(
+      'r-1',
+      [
+        ['retrying', 'attempt 1 of 2: HTTP 503'],
+        ['dead', 'attempts exhausted (2); last: HTTP 503'],
+      ],
+      ALESUND
+    );
+    const [a, b] = await Promise.allSettled([
+      actions.retry(key, anne, 'kommune back up'),
+      actions.retry(key, { id: 'ops-per' }),
+    ]);
+    const won = [a, b].filter((x) => x.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    const record = await fx.ledger.get(key);
+    expect(record).toMatchObject({ state: 'queued', attempts: 0 });
+    expect(record?.history.at(-1)?.detail).toMatch(
+      /^retried by ops-(anne \(997005562\): kommune back up|per) \(attempts were 2\)$/
+    );
+    const jobs = await meldeplikt.getJobs(['waiting']);
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0].data).toEqual({ key, messageId: 'r-1', sender: '997005562', event: 'meldeplikt' });
+    expect(jobs[0].opts.attempts).toBe(3);
+    const [entry] = await actions.recentActions();
+    expect(entry).toMatchObject({ action: 'retry', key, messageId: 'r-1', result: 'queued' });
+    expect(['ops-anne', 'ops-per']).toContain(entry.by);
+  }
+);
 
 test('retry is refused for a message that is not dead or rejected, and for an unknown one', async () => {
   const key = await fx.message('r-2', [['delivered', 'HTTP 202']], ALESUND);
@@ -178,20 +182,24 @@ test("an action's record lands in the same step as its ledger move, and a move t
   expect(recordedApart).toEqual([]);
 });
 
-test('a retry adds its job before the ledger move: one that dies between the two leaves a held job, and the next click releases that same job', async () => {
-  const key = await fx.message('r-crash', [['dead', 'attempts exhausted (2); last: HTTP 503']], ALESUND);
-  const dead = (await fx.ledger.get(key))!;
-  const move = jest.spyOn(fx.ledger, 'move').mockRejectedValueOnce(new Error('Connection is closed.'));
-  try {
-    await expect(actions.retry(key, anne)).rejects.toThrow('Connection is closed.');
-  } finally {
-    move.mockRestore();
+test(
+  'a retry adds its job before the ledger move: one that dies between the two leaves a held job, ' +
+    'and the next click releases that same job',
+  async () => {
+    const key = await fx.message('r-crash', [['dead', 'attempts exhausted (2); last: HTTP 503']], ALESUND);
+    const dead = (await fx.ledger.get(key))!;
+    const move = jest.spyOn(fx.ledger, 'move').mockRejectedValueOnce(new Error('Connection is closed.'));
+    try {
+      await expect(actions.retry(key, anne)).rejects.toThrow('Connection is closed.');
+    } finally {
+      move.mockRestore();
+    }
+    const held = await meldeplikt.getJob(requeueJobIdFor(dead));
+    expect(await held?.getState()).toBe('delayed'); // if nobody clicks again, it runs when the hold ends and finds the message dead
+    expect((await fx.ledger.get(key))?.state).toBe('dead');
+    await actions.retry(key, anne, 'second try');
+    expect((await fx.ledger.get(key))?.state).toBe('queued');
+    expect(await held?.getState()).toBe('waiting');
+    expect((await meldeplikt.getJobs(['waiting', 'delayed'])).filter((j) => j.data.key === key)).toHaveLength(1);
   }
-  const held = await meldeplikt.getJob(requeueJobIdFor(dead));
-  expect(await held?.getState()).toBe('delayed'); // if nobody clicks again, it runs when the hold ends and finds the message dead
-  expect((await fx.ledger.get(key))?.state).toBe('dead');
-  await actions.retry(key, anne, 'second try');
-  expect((await fx.ledger.get(key))?.state).toBe('queued');
-  expect(await held?.getState()).toBe('waiting');
-  expect((await meldeplikt.getJobs(['waiting', 'delayed'])).filter((j) => j.data.key === key)).toHaveLength(1);
-});
+);

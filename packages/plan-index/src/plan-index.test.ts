@@ -19,21 +19,25 @@ afterAll(async () => {
 
 const entry = (plan: string, version: string) => ({ plan, owner: '942953119', version });
 
-test('one plan per person: a different plan is a conflict naming the existing one; a newer version replaces, an older does not', async () => {
-  const index = new PlanIndex(redis, prefix);
-  const who = patientKeyer(KEY)('12830551210');
-  expect(await index.claim(who, entry('s|IP-1', '2026-11-21T11:00:00.000Z'))).toMatchObject({ kind: 'created' });
-  expect(await index.claim(who, entry('s|IP-2', '2026-11-22T11:00:00.000Z'))).toEqual({
-    kind: 'conflict',
-    existing: entry('s|IP-1', '2026-11-21T11:00:00.000Z'),
-  });
-  expect(await index.claim(who, entry('s|IP-1', '2026-11-23T11:00:00.000Z'))).toMatchObject({ kind: 'updated' });
-  expect(await index.claim(who, entry('s|IP-1', '2026-11-20T11:00:00.000Z'))).toEqual({
-    kind: 'older',
-    entry: entry('s|IP-1', '2026-11-23T11:00:00.000Z'),
-  });
-  expect((await index.get(who))?.version).toBe('2026-11-23T11:00:00.000Z');
-});
+test(
+  'one plan per person: a different plan is a conflict naming the existing one; a newer version ' +
+    'replaces, an older does not',
+  async () => {
+    const index = new PlanIndex(redis, prefix);
+    const who = patientKeyer(KEY)('12830551210');
+    expect(await index.claim(who, entry('s|IP-1', '2026-11-21T11:00:00.000Z'))).toMatchObject({ kind: 'created' });
+    expect(await index.claim(who, entry('s|IP-2', '2026-11-22T11:00:00.000Z'))).toEqual({
+      kind: 'conflict',
+      existing: entry('s|IP-1', '2026-11-21T11:00:00.000Z'),
+    });
+    expect(await index.claim(who, entry('s|IP-1', '2026-11-23T11:00:00.000Z'))).toMatchObject({ kind: 'updated' });
+    expect(await index.claim(who, entry('s|IP-1', '2026-11-20T11:00:00.000Z'))).toEqual({
+      kind: 'older',
+      entry: entry('s|IP-1', '2026-11-23T11:00:00.000Z'),
+    });
+    expect((await index.get(who))?.version).toBe('2026-11-23T11:00:00.000Z');
+  }
+);
 
 test('two different plans claimed at once: exactly one wins', async () => {
   const index = new PlanIndex(redis, prefix);

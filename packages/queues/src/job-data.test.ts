@@ -29,7 +29,8 @@ test('refuses malformed routing fields, naming each', () => {
   expect(() =>
     deliveryJobData({ key: 'x', messageId: 'm-1', event: '', sender: '99700556', homeKommune: '12830551210' })
   ).toThrow(
-    'Invalid delivery job data: event: required; sender: must be an organisasjonsnummer (9 digits); key: must be sender + ":" + messageId; homeKommune: must be a kommunenummer (4 digits)'
+    'Invalid delivery job data: event: required; sender: must be an organisasjonsnummer (9 digits); ' +
+      'key: must be sender + ":" + messageId; homeKommune: must be a kommunenummer (4 digits)'
   );
   expect(() =>
     deliveryJobData({

@@ -404,7 +404,8 @@ export function createAuthenticator(config: AuthConfig, logger?: Logger, stores:
     verify = jwtVerifier(config, cache, tolerance);
   } else {
     logger?.warn(
-      'AUTH_MODE=insecure-dev: requests are NOT authenticated; the organisation comes from the X-Ipbro-Org header. Never use this outside a demo.'
+      'AUTH_MODE=insecure-dev: requests are NOT authenticated; the organisation comes from the X-Ipbro-Org ' +
+        'header. Never use this outside a demo.'
     );
   }
 

@@ -76,7 +76,10 @@ export function meldepliktOutcomesCounter(registry: Registry): Counter<'state'> 
   );
 }
 
-/** Deliveries handed back to the queue, not attempted, because their recipient was busy for longer than the worker's defer threshold (the router's and the courier's). */
+/**
+ * Deliveries handed back to the queue, not attempted, because their recipient was busy for longer than the worker's
+ * defer threshold (the router's and the courier's).
+ */
 export function deliveryDeferralsCounter(registry: Registry): Counter<'recipient'> {
   return once(
     registry,
@@ -84,7 +87,9 @@ export function deliveryDeferralsCounter(registry: Registry): Counter<'recipient
     () =>
       new Counter({
         name: 'ipbro_deliveries_deferred_total',
-        help: 'deliveries handed back to the queue (not attempted) because their recipient was busy for longer than ROUTER_DEFER_AFTER_MS / COURIER_DEFER_AFTER_MS',
+        help:
+          'deliveries handed back to the queue (not attempted) because their recipient was busy for longer ' +
+          'than ROUTER_DEFER_AFTER_MS / COURIER_DEFER_AFTER_MS',
         labelNames: ['recipient'],
         registers: [registry],
       })
@@ -114,7 +119,9 @@ export function registerRecipientWaitGauge(registry: Registry, waiting: () => nu
     () =>
       new Gauge({
         name: 'ipbro_deliveries_waiting_for_recipient',
-        help: 'deliveries waiting for a free slot to their recipient (ROUTER_CONCURRENCY_PER_RECIPIENT / COURIER_CONCURRENCY_PER_RECIPIENT)',
+        help:
+          'deliveries waiting for a free slot to their recipient (ROUTER_CONCURRENCY_PER_RECIPIENT / ' +
+          'COURIER_CONCURRENCY_PER_RECIPIENT)',
         registers: [registry],
         collect() {
           this.set(waiting());

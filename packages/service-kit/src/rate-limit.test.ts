@@ -113,27 +113,31 @@ test('the limiters count per window and per client', async () => {
   expect(ttl).toBeGreaterThan(0);
 });
 
-test('leased in blocks: one Redis call per block, replicas together never past the budget, concurrent takes wait for one lease', async () => {
-  const calls: number[] = [];
-  const counting = {
-    eval: (...a: Parameters<typeof redis.eval>) => {
-      calls.push(Date.now());
-      return redis.eval(...a);
-    },
-  } as unknown as typeof redis;
-  const limit = { requests: 250, windowSeconds: 3600 };
-  const one = redisRateLimiter(counting, `${prefix}-lease`, limit, 100);
-  const two = redisRateLimiter(counting, `${prefix}-lease`, limit, 100);
-  const firstBurst = await Promise.all(Array.from({ length: 50 }, () => one.take('z')));
-  expect(firstBurst.every((d) => d.ok)).toBe(true);
-  expect(calls).toHaveLength(1); // fifty concurrent takes, one lease
-  let granted = 50;
-  for (let i = 0; i < 400; i++) if ((await (i % 2 ? one : two).take('z')).ok) granted++;
-  // 250 in all: one holds the rest of its first block, two leases 100, then the last 50 go to whoever asks.
-  expect(granted).toBe(250);
-  expect(calls.length).toBeLessThanOrEqual(6);
-  expect(await one.take('z')).toMatchObject({ ok: false });
-});
+test(
+  'leased in blocks: one Redis call per block, replicas together never past the budget, concurrent ' +
+    'takes wait for one lease',
+  async () => {
+    const calls: number[] = [];
+    const counting = {
+      eval: (...a: Parameters<typeof redis.eval>) => {
+        calls.push(Date.now());
+        return redis.eval(...a);
+      },
+    } as unknown as typeof redis;
+    const limit = { requests: 250, windowSeconds: 3600 };
+    const one = redisRateLimiter(counting, `${prefix}-lease`, limit, 100);
+    const two = redisRateLimiter(counting, `${prefix}-lease`, limit, 100);
+    const firstBurst = await Promise.all(Array.from({ length: 50 }, () => one.take('z')));
+    expect(firstBurst.every((d) => d.ok)).toBe(true);
+    expect(calls).toHaveLength(1); // fifty concurrent takes, one lease
+    let granted = 50;
+    for (let i = 0; i < 400; i++) if ((await (i % 2 ? one : two).take('z')).ok) granted++;
+    // 250 in all: one holds the rest of its first block, two leases 100, then the last 50 go to whoever asks.
+    expect(granted).toBe(250);
+    expect(calls.length).toBeLessThanOrEqual(6);
+    expect(await one.take('z')).toMatchObject({ ok: false });
+  }
+);
 
 test('the limiters count body bytes: a body past what is left is refused and not counted, a smaller one still fits', async () => {
   const limit = { requests: 100, windowSeconds: 60, bytes: 1000 };

@@ -96,12 +96,10 @@ export function createFhirPeer(options: { bodyLimit?: string; capabilityStatemen
   app.use((req: Request, res: Response, next: NextFunction) => {
     peer.requests.push({ method: req.method, path: req.path, at: new Date().toISOString() });
     if (peer.down)
-      return void res
-        .status(503)
-        .json({
-          resourceType: 'OperationOutcome',
-          issue: [{ severity: 'error', code: 'transient', diagnostics: 'simulated: down' }],
-        });
+      return void res.status(503).json({
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'error', code: 'transient', diagnostics: 'simulated: down' }],
+      });
     if (peer.holdMs > 0) return void setTimeout(next, peer.holdMs);
     next();
   });

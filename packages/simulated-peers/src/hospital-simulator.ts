@@ -187,12 +187,10 @@ export function createHospitalSimulator(options: HospitalSimulatorOptions): Expr
       return;
     }
     options.logger.info({ answers: header?.response?.identifier, code: header?.response?.code }, 'receipt received');
-    res
-      .status(200)
-      .json({
-        resourceType: 'OperationOutcome',
-        issue: [{ severity: 'information', code: 'informational', diagnostics: 'received' }],
-      });
+    res.status(200).json({
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'information', code: 'informational', diagnostics: 'received' }],
+    });
   };
   kit.app.post('/fhir/$process-message', takeMessage);
   kit.app.post('/:hospital/fhir/$process-message', takeMessage);

@@ -108,23 +108,27 @@ test('a message that failed is not a duplicate when retried; a taken one is coun
   expect(sim.received.get('1506:m')?.count).toBe(1);
 });
 
-test('timeout: the request is held (listed at /_sim/held), then 504; the message was taken, so a retry is a counted duplicate', async () => {
-  const { base, post } = await start({ behaviour: { sequence: ['timeout', '400'], holdMs: 300 } });
-  const pending = post('slow');
-  for (let i = 0; i < 50; i++) {
-    if (((await (await fetch(`${base}/_sim/held`)).json()) as unknown[]).length) break;
-    await new Promise((r) => setTimeout(r, 10));
+test(
+  'timeout: the request is held (listed at /_sim/held), then 504; the message was taken, so a ' +
+    'retry is a counted duplicate',
+  async () => {
+    const { base, post } = await start({ behaviour: { sequence: ['timeout', '400'], holdMs: 300 } });
+    const pending = post('slow');
+    for (let i = 0; i < 50; i++) {
+      if (((await (await fetch(`${base}/_sim/held`)).json()) as unknown[]).length) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(await (await fetch(`${base}/_sim/held`)).json()).toEqual([
+      expect.objectContaining({ id: 'slow', kommune: '1508' }),
+    ]);
+    expect((await pending).status).toBe(504);
+    expect(await (await fetch(`${base}/_sim/held`)).json()).toEqual([]);
+    const retry = await post('slow');
+    expect(retry.status).toBe(200);
+    expect(((await retry.json()) as any).entry[0].resource.response).toEqual({ identifier: 'slow', code: 'ok' });
+    expect((await receivedAt(base))[0]).toMatchObject({ id: 'slow', count: 2, answer: 'timeout' });
   }
-  expect(await (await fetch(`${base}/_sim/held`)).json()).toEqual([
-    expect.objectContaining({ id: 'slow', kommune: '1508' }),
-  ]);
-  expect((await pending).status).toBe(504);
-  expect(await (await fetch(`${base}/_sim/held`)).json()).toEqual([]);
-  const retry = await post('slow');
-  expect(retry.status).toBe(200);
-  expect(((await retry.json()) as any).entry[0].resource.response).toEqual({ identifier: 'slow', code: 'ok' });
-  expect((await receivedAt(base))[0]).toMatchObject({ id: 'slow', count: 2, answer: 'timeout' });
-});
+);
 
 test('later: 202 at once, then the receipt is posted to the gateway as the kommune (X-Ipbro-Org, or a bearer token)', async () => {
   const got: { body: any; org?: string; auth?: string }[] = [];

@@ -172,21 +172,17 @@ function tokenHandler(
       }
       const client = options.clients.find((c) => c.clientId === body.client_id);
       if (!client) {
-        res
-          .status(400)
-          .json({
-            error: 'invalid_client',
-            error_description: `Unknown client_id ${JSON.stringify(body.client_id ?? null)}`,
-          });
+        res.status(400).json({
+          error: 'invalid_client',
+          error_description: `Unknown client_id ${JSON.stringify(body.client_id ?? null)}`,
+        });
         return;
       }
       if (body.client_assertion_type !== undefined && body.client_assertion_type !== CLIENT_ASSERTION_TYPE) {
-        res
-          .status(400)
-          .json({
-            error: 'invalid_client',
-            error_description: `client_assertion_type must be ${CLIENT_ASSERTION_TYPE}`,
-          });
+        res.status(400).json({
+          error: 'invalid_client',
+          error_description: `client_assertion_type must be ${CLIENT_ASSERTION_TYPE}`,
+        });
         return;
       }
       const refused = await checkAssertion(
@@ -202,12 +198,10 @@ function tokenHandler(
       const asked = body.scope?.split(' ').filter(Boolean);
       const unknown = asked?.filter((s) => !client.scopes.includes(s)) ?? [];
       if (unknown.length) {
-        res
-          .status(400)
-          .json({
-            error: 'invalid_scope',
-            error_description: `Client ${client.clientId} may not have ${unknown.join(' ')}`,
-          });
+        res.status(400).json({
+          error: 'invalid_scope',
+          error_description: `Client ${client.clientId} may not have ${unknown.join(' ')}`,
+        });
         return;
       }
       const scope = (asked ?? client.scopes).join(' ');

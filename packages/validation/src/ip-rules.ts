@@ -114,7 +114,8 @@ export function consentRule(
     issues.push(
       errorIssue(
         'business-rule',
-        'A representative consented without a recorded reason (ip-representation-reason): the assessment of why the person could not consent must be written down',
+        'A representative consented without a recorded reason (ip-representation-reason): the assessment ' +
+          'of why the person could not consent must be written down',
         `${base}.extension`
       )
     );
@@ -249,7 +250,8 @@ export function carePlanRules(plan: Located<CarePlan>, bundle: Bundle | undefine
     issues.push(
       errorIssue(
         'business-rule',
-        'No active consent to the plan (Consent category ip-samtykke): an individuell plan is never made without consent (pasient- og brukerrettighetsloven § 2-5)',
+        'No active consent to the plan (Consent category ip-samtykke): an individuell plan is never ' +
+          'made without consent (pasient- og brukerrettighetsloven § 2-5)',
         `${base}.supportingInfo`
       )
     );

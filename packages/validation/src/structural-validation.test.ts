@@ -43,31 +43,35 @@ describe('structural validation as our issues', () => {
       expect.arrayContaining([['Missing required property (profile ip-careplan)', 'CarePlan.period.start']])
     );
   });
-  test('an empty container of the wrong shape is an error, not an absent element (found by the fuzz: {} as an identifier system reached code that called string methods on it)', () => {
-    const issuesOf = (r: Record<string, unknown>) =>
-      structuralIssues(
-        {
-          resourceType: 'CarePlan',
-          status: 'active',
-          intent: 'plan',
-          subject: { reference: 'Patient/p' },
-          ...r,
-        } as unknown as Resource,
-        undefined
-      ).map((i) => [i.diagnostics, i.expression?.[0]]);
-    expect(issuesOf({ identifier: [{ system: {}, value: 'IP-1' }] })).toEqual([
-      [expect.stringMatching(/an empty object where a uri belongs/), 'CarePlan.identifier[0].system'],
-    ]);
-    expect(issuesOf({ identifier: [{ system: 'urn:x', value: [] }] })).toEqual([
-      [expect.stringMatching(/an empty array where a string belongs/), 'CarePlan.identifier[0].value'],
-    ]);
-    expect(issuesOf({ activity: {} })).toEqual([
-      [expect.stringMatching(/an empty object where an array belongs/), 'CarePlan.activity'],
-    ]);
-    expect(issuesOf({ period: [] })).toEqual([
-      [expect.stringMatching(/an empty array where an object belongs/), 'CarePlan.period'],
-    ]);
-    // Empty containers of the right shape stay absent, as Medplum has them.
-    expect(issuesOf({ activity: [], period: {}, note: [] })).toEqual([]);
-  });
+  test(
+    'an empty container of the wrong shape is an error, not an absent element (found by the fuzz: ' +
+      '{} as an identifier system reached code that called string methods on it)',
+    () => {
+      const issuesOf = (r: Record<string, unknown>) =>
+        structuralIssues(
+          {
+            resourceType: 'CarePlan',
+            status: 'active',
+            intent: 'plan',
+            subject: { reference: 'Patient/p' },
+            ...r,
+          } as unknown as Resource,
+          undefined
+        ).map((i) => [i.diagnostics, i.expression?.[0]]);
+      expect(issuesOf({ identifier: [{ system: {}, value: 'IP-1' }] })).toEqual([
+        [expect.stringMatching(/an empty object where a uri belongs/), 'CarePlan.identifier[0].system'],
+      ]);
+      expect(issuesOf({ identifier: [{ system: 'urn:x', value: [] }] })).toEqual([
+        [expect.stringMatching(/an empty array where a string belongs/), 'CarePlan.identifier[0].value'],
+      ]);
+      expect(issuesOf({ activity: {} })).toEqual([
+        [expect.stringMatching(/an empty object where an array belongs/), 'CarePlan.activity'],
+      ]);
+      expect(issuesOf({ period: [] })).toEqual([
+        [expect.stringMatching(/an empty array where an object belongs/), 'CarePlan.period'],
+      ]);
+      // Empty containers of the right shape stay absent, as Medplum has them.
+      expect(issuesOf({ activity: [], period: {}, note: [] })).toEqual([]);
+    }
+  );
 });

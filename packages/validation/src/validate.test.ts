@@ -279,16 +279,20 @@ describe("broken messages fail with the contract's rules", () => {
     expectError(b, /as base64 data/, 'Bundle.entry[1].resource.content[0].attachment.data');
   });
 
-  test('an epikrise carrying a 20 MB PDF is valid (base64Binary has no 1 MB cap, and is checked without regexp backtracking); a string over 1 MB is not', () => {
-    const b = contractExample('epikrise');
-    entryById(b, 'epi').content[0].attachment.data = Buffer.alloc(20 * 1024 * 1024, 7).toString('base64');
-    expect(errorsOf(b)).toEqual([]);
-    entryById(b, 'epi').content[0].attachment.data = `${'A'.repeat(4 * 1024 * 1024)}A=A=`;
-    expectError(b, /Invalid base64Binary format/, 'Bundle.entry[1].resource.content[0].attachment.data');
-    const long = contractExample('epikrise');
-    entryById(long, 'epi').content[0].attachment.title = 'x'.repeat(1024 * 1024 + 1);
-    expectError(long, /String cannot be larger than 1 MB/, 'Bundle.entry[1].resource.content[0].attachment.title');
-  });
+  test(
+    'an epikrise carrying a 20 MB PDF is valid (base64Binary has no 1 MB cap, and is checked without ' +
+      'regexp backtracking); a string over 1 MB is not',
+    () => {
+      const b = contractExample('epikrise');
+      entryById(b, 'epi').content[0].attachment.data = Buffer.alloc(20 * 1024 * 1024, 7).toString('base64');
+      expect(errorsOf(b)).toEqual([]);
+      entryById(b, 'epi').content[0].attachment.data = `${'A'.repeat(4 * 1024 * 1024)}A=A=`;
+      expectError(b, /Invalid base64Binary format/, 'Bundle.entry[1].resource.content[0].attachment.data');
+      const long = contractExample('epikrise');
+      entryById(long, 'epi').content[0].attachment.title = 'x'.repeat(1024 * 1024 + 1);
+      expectError(long, /String cannot be larger than 1 MB/, 'Bundle.entry[1].resource.content[0].attachment.title');
+    }
+  );
 
   test('a message id that is not a FHIR id (too long, spaces, other letters) is refused; 64 of the allowed characters pass', () => {
     for (const id of ['x'.repeat(65), 'a b', 'ø'.repeat(10), 'id/with/slash']) {

@@ -21,9 +21,15 @@ export function loadCourierConfig(env: Env = process.env) {
       COURIER_LOCK_MS: read.int(30000, 1000),
       COURIER_STALLED_INTERVAL_MS: read.optional(read.int(undefined, 500)),
       COURIER_CONCURRENCY: read.int(16, 1),
-      /** Exchanges in flight with one recipient at once, whatever COURIER_CONCURRENCY: a slow recipient leaves the other slots to the rest. */
+      /**
+       * Exchanges in flight with one recipient at once, whatever COURIER_CONCURRENCY: a slow recipient leaves the
+       * other slots to the rest.
+       */
       COURIER_CONCURRENCY_PER_RECIPIENT: read.int(8, 1),
-      /** A delivery whose recipient is busy for longer than this goes back to the queue for about that long, leaving its slot to other recipients' deliveries. */
+      /**
+       * A delivery whose recipient is busy for longer than this goes back to the queue for about that long, leaving
+       * its slot to other recipients' deliveries.
+       */
       COURIER_DEFER_AFTER_MS: read.int(DEFAULT_DEFER_AFTER_MS, 100),
       COURIER_CLOSE_TIMEOUT_MS: read.int(20000, 0),
       COURIER_SWEEP_MS: read.int(60000, 100),

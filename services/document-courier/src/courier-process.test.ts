@@ -122,23 +122,28 @@ const carePlans = async () =>
       .entry ?? []
   ).length;
 
-test('SIGKILL in the middle of a delivery: another courier takes the job over, the plan copy is acknowledged, and the EHR holds one plan', async () => {
-  door.hold = 1;
-  door.holdMs = 8000;
-  const first = await startCourier();
-  const { key, id } = await accept(planCopy({ freshId: true }));
-  await heldNow(id);
-  first.kill('SIGKILL');
-  expect((await exited(first)).signal).toBe('SIGKILL');
-  expect((await ledger.get(key))?.state).toBe('queued'); // the dead courier booked nothing
-  const second = await startCourier();
-  const r = await until(key, ['acknowledged', 'rejected', 'dead']);
-  expect(r.state).toBe('acknowledged');
-  expect(r.history.map((h) => h.state)).toEqual(['queued', 'acknowledged']);
-  expect(await carePlans()).toBe(1);
-  second.kill('SIGTERM');
-  expect((await exited(second)).code).toBe(0);
-}, 60000);
+test(
+  'SIGKILL in the middle of a delivery: another courier takes the job over, the plan copy is ' +
+    'acknowledged, and the EHR holds one plan',
+  async () => {
+    door.hold = 1;
+    door.holdMs = 8000;
+    const first = await startCourier();
+    const { key, id } = await accept(planCopy({ freshId: true }));
+    await heldNow(id);
+    first.kill('SIGKILL');
+    expect((await exited(first)).signal).toBe('SIGKILL');
+    expect((await ledger.get(key))?.state).toBe('queued'); // the dead courier booked nothing
+    const second = await startCourier();
+    const r = await until(key, ['acknowledged', 'rejected', 'dead']);
+    expect(r.state).toBe('acknowledged');
+    expect(r.history.map((h) => h.state)).toEqual(['queued', 'acknowledged']);
+    expect(await carePlans()).toBe(1);
+    second.kill('SIGTERM');
+    expect((await exited(second)).code).toBe(0);
+  },
+  60000
+);
 
 test('SIGTERM: the in-flight delivery finishes and is booked before the courier exits 0', async () => {
   door.hold = 1;

@@ -185,41 +185,52 @@ test("the example plan copy lands at the hospital's FHIR server as a CarePlan li
   );
 });
 
-test('the plan lands as a document a person reads: two deliveries of the same plan leave one DocumentReference with its PDF; a narrative', async () => {
-  const person = syntheticPerson();
-  for (const timestamp of ['2026-11-21T12:00:00+01:00', '2026-11-22T12:00:00+01:00']) {
-    const done = await until(await accept(planCopy({ freshId: true, person, timestamp })), [
-      'acknowledged',
-      'blocked',
-      'rejected',
-      'dead',
+test(
+  'the plan lands as a document a person reads: two deliveries of the same plan leave one DocumentReference ' +
+    'with its PDF; a narrative',
+  async () => {
+    const person = syntheticPerson();
+    for (const timestamp of ['2026-11-21T12:00:00+01:00', '2026-11-22T12:00:00+01:00']) {
+      const done = await until(await accept(planCopy({ freshId: true, person, timestamp })), [
+        'acknowledged',
+        'blocked',
+        'rejected',
+        'dead',
+      ]);
+      expect(done.state).toBe('acknowledged');
+    }
+    const [docs, plans, patients] = await Promise.all([
+      read<DocumentReference>(hmrBase(), 'DocumentReference'),
+      read<CarePlan>(hmrBase(), 'CarePlan'),
+      read<Patient>(hmrBase(), 'Patient'),
     ]);
-    expect(done.state).toBe('acknowledged');
+    expect(docs).toHaveLength(1);
+    const [doc] = docs;
+    expect(doc.type?.coding?.[0]).toEqual({
+      system: 'urn:oid:2.16.578.1.12.4.1.1.9602',
+      code: 'A02-2',
+      display: 'Individuell plan',
+    });
+    expect(doc.identifier?.[0].value).toMatch(/^IP-2026-0042-pdf-/);
+    expect(doc.subject?.reference).toBe(`Patient/${patients[0].id}`);
+    expect(doc.context?.related).toEqual([{ reference: `CarePlan/${plans[0].id}` }]);
+    // The second delivery's copy replaced the first's: the same document, dated by the later message.
+    expect(doc.date).toBe('2026-11-22T12:00:00+01:00');
+    const text = pdfText(readPdf(Buffer.from(doc.content[0].attachment.data as string, 'base64')));
+    for (const said of [
+      'c) Koordinator',
+      'i) Samarbeid',
+      'Ola Nordmann',
+      person,
+      'Per Hansen',
+      '22.11.2026 kl. 12.00',
+    ]) {
+      expect(text).toContain(said);
+    }
+    expect(plans[0].text?.status).toBe('generated');
+    expect(plans[0].text?.div).toContain('<h2>c) Koordinator</h2>');
   }
-  const [docs, plans, patients] = await Promise.all([
-    read<DocumentReference>(hmrBase(), 'DocumentReference'),
-    read<CarePlan>(hmrBase(), 'CarePlan'),
-    read<Patient>(hmrBase(), 'Patient'),
-  ]);
-  expect(docs).toHaveLength(1);
-  const [doc] = docs;
-  expect(doc.type?.coding?.[0]).toEqual({
-    system: 'urn:oid:2.16.578.1.12.4.1.1.9602',
-    code: 'A02-2',
-    display: 'Individuell plan',
-  });
-  expect(doc.identifier?.[0].value).toMatch(/^IP-2026-0042-pdf-/);
-  expect(doc.subject?.reference).toBe(`Patient/${patients[0].id}`);
-  expect(doc.context?.related).toEqual([{ reference: `CarePlan/${plans[0].id}` }]);
-  // The second delivery's copy replaced the first's: the same document, dated by the later message.
-  expect(doc.date).toBe('2026-11-22T12:00:00+01:00');
-  const text = pdfText(readPdf(Buffer.from(doc.content[0].attachment.data as string, 'base64')));
-  for (const said of ['c) Koordinator', 'i) Samarbeid', 'Ola Nordmann', person, 'Per Hansen', '22.11.2026 kl. 12.00']) {
-    expect(text).toContain(said);
-  }
-  expect(plans[0].text?.status).toBe('generated');
-  expect(plans[0].text?.div).toContain('<h2>c) Koordinator</h2>');
-});
+);
 
 test('a plan copy to an organisation the fritak does not name ends blocked with the reason, and nothing leaves', async () => {
   const r = await until(await accept(planCopy({ freshId: true, to: '944305823' })), [
@@ -365,61 +376,66 @@ test('an epikrise for a kommune the directory does not know waits unroutable, an
   expect(r.history.map((h) => h.state)).toEqual(['queued', 'unroutable', 'queued', 'acknowledged']);
 });
 
-test('a slow FHIR server: the deliveries to it beyond deferAfterMs go back to the queue, so a document to a kommune does not wait behind them', async () => {
-  // A second courier, on its own prefix: three deliveries in progress, one exchange at a time with a recipient.
-  const slowPrefix = `{ipbro-courier-slow-${randomUUID().slice(0, 8)}}`;
-  const producer = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const workerConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const registry = new (await import('prom-client')).Registry();
-  const slow = startDocumentCourier({
-    producer,
-    workerConnection,
-    directory: courierDirectory,
-    logger: quiet,
-    prefix: slowPrefix,
-    patientKey,
-    registry,
-    delivery: { firstDelayMs: 50, ceilingMs: 200, attempts: 200, timeoutMs: 5000 },
-    concurrency: 3,
-    concurrencyPerRecipient: 1,
-    deferAfterMs: 300,
-  });
-  const to: CourierUnderTest = { courier: slow, prefix: slowPrefix, check: intakeCheckFor(slow) };
-  // The hospital's FHIR server answers each request after 400 ms: a plan copy (two transactions) takes about 0.8 s.
-  hmr.holdMs = 400;
-  try {
-    const toHospital: string[] = [];
-    for (let i = 0; i < 5; i++) toHospital.push(await accept(planCopy({ freshId: true }), to));
-    for (let i = 0; i < 100 && (await slow.queue.getJobCountByTypes('active')) < 3; i++)
-      await new Promise((r) => setTimeout(r, 10));
-    const toKommune = await accept(epikrise({ freshId: true }), to);
-    // The epikrise is written to Ålesund's EHR while the hospital's line is still long. Without
-    // deferral it would wait for a slot behind the first three plan copies (jobs are taken in order).
-    expect((await until(toKommune, ['acknowledged', 'blocked', 'rejected', 'dead'], 15000, slow)).state).toBe(
-      'acknowledged'
-    );
-    const hospitalDone = await Promise.all(
-      toHospital.map(async (key) => (await slow.ledger.get(key))?.state === 'acknowledged')
-    );
-    expect(hospitalDone.filter(Boolean).length).toBeLessThan(3);
-    // Every plan copy is written once, on its first attempt: a deferral is not an attempt.
-    for (const key of toHospital)
-      expect(await until(key, ['acknowledged', 'blocked', 'rejected', 'dead'], 20000, slow)).toMatchObject({
-        state: 'acknowledged',
-        attempts: 1,
-      });
-    const deferred = (await registry.getSingleMetric('ipbro_deliveries_deferred_total')!.get()).values;
-    expect(deferred.reduce((sum, v) => sum + v.value, 0)).toBeGreaterThan(0);
-    expect(deferred.every((v) => String(v.labels.recipient) === hmrBase())).toBe(true);
-  } finally {
-    hmr.holdMs = 0;
-    await slow.close();
-    await removeTestData(
+test(
+  'a slow FHIR server: the deliveries to it beyond deferAfterMs go back to the queue, so a document ' +
+    'to a kommune does not wait behind them',
+  async () => {
+    // A second courier, on its own prefix: three deliveries in progress, one exchange at a time with a recipient.
+    const slowPrefix = `{ipbro-courier-slow-${randomUUID().slice(0, 8)}}`;
+    const producer = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const workerConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const registry = new (await import('prom-client')).Registry();
+    const slow = startDocumentCourier({
       producer,
-      slowPrefix,
-      new Queue(QUEUES.documents, { connection: producer, prefix: slowPrefix }),
-      new Queue(REMINDER_QUEUE, { connection: producer, prefix: slowPrefix })
-    );
-    workerConnection.disconnect();
-  }
-}, 40000);
+      workerConnection,
+      directory: courierDirectory,
+      logger: quiet,
+      prefix: slowPrefix,
+      patientKey,
+      registry,
+      delivery: { firstDelayMs: 50, ceilingMs: 200, attempts: 200, timeoutMs: 5000 },
+      concurrency: 3,
+      concurrencyPerRecipient: 1,
+      deferAfterMs: 300,
+    });
+    const to: CourierUnderTest = { courier: slow, prefix: slowPrefix, check: intakeCheckFor(slow) };
+    // The hospital's FHIR server answers each request after 400 ms: a plan copy (two transactions) takes about 0.8 s.
+    hmr.holdMs = 400;
+    try {
+      const toHospital: string[] = [];
+      for (let i = 0; i < 5; i++) toHospital.push(await accept(planCopy({ freshId: true }), to));
+      for (let i = 0; i < 100 && (await slow.queue.getJobCountByTypes('active')) < 3; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      const toKommune = await accept(epikrise({ freshId: true }), to);
+      // The epikrise is written to Ålesund's EHR while the hospital's line is still long. Without
+      // deferral it would wait for a slot behind the first three plan copies (jobs are taken in order).
+      expect((await until(toKommune, ['acknowledged', 'blocked', 'rejected', 'dead'], 15000, slow)).state).toBe(
+        'acknowledged'
+      );
+      const hospitalDone = await Promise.all(
+        toHospital.map(async (key) => (await slow.ledger.get(key))?.state === 'acknowledged')
+      );
+      expect(hospitalDone.filter(Boolean).length).toBeLessThan(3);
+      // Every plan copy is written once, on its first attempt: a deferral is not an attempt.
+      for (const key of toHospital)
+        expect(await until(key, ['acknowledged', 'blocked', 'rejected', 'dead'], 20000, slow)).toMatchObject({
+          state: 'acknowledged',
+          attempts: 1,
+        });
+      const deferred = (await registry.getSingleMetric('ipbro_deliveries_deferred_total')!.get()).values;
+      expect(deferred.reduce((sum, v) => sum + v.value, 0)).toBeGreaterThan(0);
+      expect(deferred.every((v) => String(v.labels.recipient) === hmrBase())).toBe(true);
+    } finally {
+      hmr.holdMs = 0;
+      await slow.close();
+      await removeTestData(
+        producer,
+        slowPrefix,
+        new Queue(QUEUES.documents, { connection: producer, prefix: slowPrefix }),
+        new Queue(REMINDER_QUEUE, { connection: producer, prefix: slowPrefix })
+      );
+      workerConnection.disconnect();
+    }
+  },
+  40000
+);

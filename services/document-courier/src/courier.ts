@@ -42,9 +42,15 @@ export interface CourierOptions {
   stalledIntervalMs?: number;
   /** Deliveries in progress at once (default 16). */
   concurrency?: number;
-  /** Exchanges in flight with one recipient at once, whatever the concurrency (default 8): a slow one leaves the other slots to the rest. */
+  /**
+   * Exchanges in flight with one recipient at once, whatever the concurrency (default 8): a slow one leaves the other
+   * slots to the rest.
+   */
   concurrencyPerRecipient?: number;
-  /** A delivery whose recipient is busy for longer than this (ms) goes back to the queue for about that long (default DEFAULT_DEFER_AFTER_MS, 2 s). */
+  /**
+   * A delivery whose recipient is busy for longer than this (ms) goes back to the queue for about that long (default
+   * DEFAULT_DEFER_AFTER_MS, 2 s).
+   */
   deferAfterMs?: number;
   closeTimeoutMs?: number;
   /** How often unroutable documents are looked at again, besides directory reloads (default 60 s). */

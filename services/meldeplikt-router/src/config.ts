@@ -23,7 +23,10 @@ export function loadRouterConfig(env: Env = process.env) {
       ROUTER_CONCURRENCY: read.int(64, 1),
       /** Posts in flight to one recipient at once, whatever ROUTER_CONCURRENCY: what a kommune gets from one router. */
       ROUTER_CONCURRENCY_PER_RECIPIENT: read.int(16, 1),
-      /** A delivery whose recipient is busy for longer than this goes back to the queue for about that long, leaving its slot to other recipients' deliveries. */
+      /**
+       * A delivery whose recipient is busy for longer than this goes back to the queue for about that long, leaving
+       * its slot to other recipients' deliveries.
+       */
       ROUTER_DEFER_AFTER_MS: read.int(DEFAULT_DEFER_AFTER_MS, 100),
       /** SIGTERM: how long in-flight deliveries may take before the worker closes anyway. */
       ROUTER_CLOSE_TIMEOUT_MS: read.int(20000, 0),

@@ -117,26 +117,31 @@ async function heldNow(id: string): Promise<void> {
   throw new Error('the delivery never reached the kommune');
 }
 
-test('SIGKILL in the middle of a delivery: another router takes the job over and the message is acknowledged; the kommune drops the duplicate by id', async () => {
-  sim.setBehaviour({ sequence: ['timeout', '400'], holdMs: 30000 }, '1508');
-  const first = await startRouter();
-  const { key, id } = await accept();
-  await heldNow(id); // the kommune holds the router's request open
-  first.child.kill('SIGKILL');
-  expect((await exited(first.child)).signal).toBe('SIGKILL');
-  expect((await ledger.get(key))?.state).toBe('queued'); // the dead router booked nothing
-  const second = await startRouter();
-  const r = await until(key, ['acknowledged', 'rejected', 'dead']);
-  expect(r.state).toBe('acknowledged'); // the duplicate got the first answer, not the 400 next in line
-  expect(r.history.map((h) => h.state)).toEqual(['queued', 'acknowledged']);
-  const seen = sim.received.get(`1508:${id}`);
-  expect(seen?.count).toBe(2); // saw the id twice, and counted the second as a duplicate
-  expect(await (await fetch(`${second.url}/metrics`)).text()).toMatch(
-    /ipbro_deliveries_total\{[^}]*state="acknowledged"[^}]*\} 1\n/
-  );
-  second.child.kill('SIGTERM');
-  expect((await exited(second.child)).code).toBe(0);
-}, 60000);
+test(
+  'SIGKILL in the middle of a delivery: another router takes the job over and the message is ' +
+    'acknowledged; the kommune drops the duplicate by id',
+  async () => {
+    sim.setBehaviour({ sequence: ['timeout', '400'], holdMs: 30000 }, '1508');
+    const first = await startRouter();
+    const { key, id } = await accept();
+    await heldNow(id); // the kommune holds the router's request open
+    first.child.kill('SIGKILL');
+    expect((await exited(first.child)).signal).toBe('SIGKILL');
+    expect((await ledger.get(key))?.state).toBe('queued'); // the dead router booked nothing
+    const second = await startRouter();
+    const r = await until(key, ['acknowledged', 'rejected', 'dead']);
+    expect(r.state).toBe('acknowledged'); // the duplicate got the first answer, not the 400 next in line
+    expect(r.history.map((h) => h.state)).toEqual(['queued', 'acknowledged']);
+    const seen = sim.received.get(`1508:${id}`);
+    expect(seen?.count).toBe(2); // saw the id twice, and counted the second as a duplicate
+    expect(await (await fetch(`${second.url}/metrics`)).text()).toMatch(
+      /ipbro_deliveries_total\{[^}]*state="acknowledged"[^}]*\} 1\n/
+    );
+    second.child.kill('SIGTERM');
+    expect((await exited(second.child)).code).toBe(0);
+  },
+  60000
+);
 
 test('SIGTERM: the in-flight delivery finishes and is booked before the router exits 0', async () => {
   sim.setBehaviour({ sequence: ['timeout', 'ok'], holdMs: 1000 }, '1508');

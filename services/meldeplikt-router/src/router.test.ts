@@ -324,23 +324,21 @@ test('Retry-After longer than the backoff is honoured', async () => {
       const id = JSON.parse(text).entry[0].resource.id;
       if (hits.length === 1) res.writeHead(429, { 'Retry-After': '1' }).end();
       else
-        res
-          .writeHead(200, { 'Content-Type': 'application/fhir+json' })
-          .end(
-            JSON.stringify({
-              resourceType: 'Bundle',
-              type: 'message',
-              entry: [
-                {
-                  resource: {
-                    resourceType: 'MessageHeader',
-                    eventCoding: { code: 'meldeplikt' },
-                    response: { identifier: id, code: 'ok' },
-                  },
+        res.writeHead(200, { 'Content-Type': 'application/fhir+json' }).end(
+          JSON.stringify({
+            resourceType: 'Bundle',
+            type: 'message',
+            entry: [
+              {
+                resource: {
+                  resourceType: 'MessageHeader',
+                  eventCoding: { code: 'meldeplikt' },
+                  response: { identifier: id, code: 'ok' },
                 },
-              ],
-            })
-          );
+              },
+            ],
+          })
+        );
     });
   });
   await new Promise<void>((r) => picky.listen(0, '127.0.0.1', () => r()));
@@ -396,41 +394,46 @@ test('many deliveries in progress, but no more than concurrencyPerRecipient post
   }
 });
 
-test('a recipient slow enough to keep a long line: its deliveries beyond deferAfterMs go back to the queue, so they do not take every slot from other kommuner', async () => {
-  // Ålesund's koordinerende enhet answers each request after 800 ms, one at a time (concurrencyPerRecipient 1).
-  const slow = await slowAlesund(800);
-  const answered = slow.answered;
-  const registry = new (await import('prom-client')).Registry();
-  const r2 = startRouter(Directory.fromObject(slow.directory), {
-    concurrency: 4,
-    concurrencyPerRecipient: 1,
-    deferAfterMs: 300,
-    registry,
-  });
-  try {
-    // Six for Ålesund take all four slots (one posting, three in line); the line is 2.4 s long.
-    const toAlesund = await Promise.all(Array.from({ length: 6 }, () => accept(r2)));
-    for (let i = 0; i < 100 && (await r2.queue.getJobCountByTypes('active')) < 4; i++) await pause(10);
-    const toOslo = await Promise.all(Array.from({ length: 2 }, () => accept(r2, toKommune('0301'))));
-    // Oslo's are done within about one of Ålesund's answers: the deliveries that came to Ålesund's
-    // line after it was known to be slow went back to the queue instead of waiting in a slot.
-    // (Without deferral Oslo's would wait for slots until Ålesund's third answer, 2.4 s in.)
-    for (const { key } of toOslo) await until(key, ['acknowledged', 'delivered'], r2, 5000);
-    expect(answered.length).toBeLessThan(3);
-    // Every one of Ålesund's is delivered once, on its first attempt: a deferral is not an attempt.
-    for (const { key } of toAlesund)
-      expect(await until(key, ['delivered'], r2, 20000)).toMatchObject({
-        attempts: 1,
-        history: [{ state: 'queued' }, { state: 'delivered' }],
-      });
-    expect([...answered].sort()).toEqual(toAlesund.map((m) => m.id).sort());
-    const deferred = (await registry.getSingleMetric('ipbro_deliveries_deferred_total')!.get()).values;
-    expect(deferred.reduce((sum, v) => sum + v.value, 0)).toBeGreaterThan(0);
-    expect(deferred.every((v) => String(v.labels.recipient).endsWith('/ke'))).toBe(true);
-  } finally {
-    await slow.close();
-  }
-}, 30000);
+test(
+  'a recipient slow enough to keep a long line: its deliveries beyond deferAfterMs go back to ' +
+    'the queue, so they do not take every slot from other kommuner',
+  async () => {
+    // Ålesund's koordinerende enhet answers each request after 800 ms, one at a time (concurrencyPerRecipient 1).
+    const slow = await slowAlesund(800);
+    const answered = slow.answered;
+    const registry = new (await import('prom-client')).Registry();
+    const r2 = startRouter(Directory.fromObject(slow.directory), {
+      concurrency: 4,
+      concurrencyPerRecipient: 1,
+      deferAfterMs: 300,
+      registry,
+    });
+    try {
+      // Six for Ålesund take all four slots (one posting, three in line); the line is 2.4 s long.
+      const toAlesund = await Promise.all(Array.from({ length: 6 }, () => accept(r2)));
+      for (let i = 0; i < 100 && (await r2.queue.getJobCountByTypes('active')) < 4; i++) await pause(10);
+      const toOslo = await Promise.all(Array.from({ length: 2 }, () => accept(r2, toKommune('0301'))));
+      // Oslo's are done within about one of Ålesund's answers: the deliveries that came to Ålesund's
+      // line after it was known to be slow went back to the queue instead of waiting in a slot.
+      // (Without deferral Oslo's would wait for slots until Ålesund's third answer, 2.4 s in.)
+      for (const { key } of toOslo) await until(key, ['acknowledged', 'delivered'], r2, 5000);
+      expect(answered.length).toBeLessThan(3);
+      // Every one of Ålesund's is delivered once, on its first attempt: a deferral is not an attempt.
+      for (const { key } of toAlesund)
+        expect(await until(key, ['delivered'], r2, 20000)).toMatchObject({
+          attempts: 1,
+          history: [{ state: 'queued' }, { state: 'delivered' }],
+        });
+      expect([...answered].sort()).toEqual(toAlesund.map((m) => m.id).sort());
+      const deferred = (await registry.getSingleMetric('ipbro_deliveries_deferred_total')!.get()).values;
+      expect(deferred.reduce((sum, v) => sum + v.value, 0)).toBeGreaterThan(0);
+      expect(deferred.every((v) => String(v.labels.recipient).endsWith('/ke'))).toBe(true);
+    } finally {
+      await slow.close();
+    }
+  },
+  30000
+);
 
 test('close() lets an in-flight delivery finish and books it; past the close timeout it returns anyway', async () => {
   sim.setBehaviour({ sequence: ['timeout', 'ok'], holdMs: 400 }, '1508');
@@ -466,22 +469,26 @@ describe('acknowledged writes (REDIS_MIN_REPLICAS_ACK)', () => {
     }
   }
 
-  test('a Redis without the replica asked for (WAIT times out): acknowledged in the ledger, but the job is never completed, it is retried', async () => {
-    const producer = connection();
-    const prefix = `{ipbro-router-${randomUUID().slice(0, 8)}}`;
-    const confirmReplicated = replicaAck(producer, { minReplicas: 1, timeoutMs: 50, keyPrefix: prefix });
-    const acking = startRouter(directory, { producer, prefix, confirmReplicated });
-    const { key, id } = await accept(acking);
-    const job = await jobIn(acking, key, 'failed');
-    expect(job.failedReason).toBe('the writes reached 0 of 1 replica within 50 ms');
-    expect(job.attemptsMade).toBe(6);
-    expect(await acking.queue.getJobCountByTypes('completed')).toBe(0);
-    // The re-runs found the state final and did not send again; the record is unchanged by them.
-    const r = await acking.ledger.get(key);
-    expect(r?.history.map((h) => h.state)).toEqual(['queued', 'acknowledged']);
-    expect(r?.attempts).toBe(1);
-    expect([...sim.received.values()].filter((m) => m.id === id)).toEqual([expect.objectContaining({ count: 1 })]);
-  });
+  test(
+    'a Redis without the replica asked for (WAIT times out): acknowledged in the ledger, but the ' +
+      'job is never completed, it is retried',
+    async () => {
+      const producer = connection();
+      const prefix = `{ipbro-router-${randomUUID().slice(0, 8)}}`;
+      const confirmReplicated = replicaAck(producer, { minReplicas: 1, timeoutMs: 50, keyPrefix: prefix });
+      const acking = startRouter(directory, { producer, prefix, confirmReplicated });
+      const { key, id } = await accept(acking);
+      const job = await jobIn(acking, key, 'failed');
+      expect(job.failedReason).toBe('the writes reached 0 of 1 replica within 50 ms');
+      expect(job.attemptsMade).toBe(6);
+      expect(await acking.queue.getJobCountByTypes('completed')).toBe(0);
+      // The re-runs found the state final and did not send again; the record is unchanged by them.
+      const r = await acking.ledger.get(key);
+      expect(r?.history.map((h) => h.state)).toEqual(['queued', 'acknowledged']);
+      expect(r?.attempts).toBe(1);
+      expect([...sim.received.values()].filter((m) => m.id === id)).toEqual([expect.objectContaining({ count: 1 })]);
+    }
+  );
 
   test('delivered (202, receipt to follow) without the replica: the job fails for good, but the message is not marked dead', async () => {
     sim.setBehaviour({ sequence: ['later'], laterMs: 50 }, '1508');

@@ -177,37 +177,41 @@ test('the page and the API show the queues, a failing recipient, dead messages, 
   expect((await get('/ops/api/messages?from=yesterday')).status).toBe(400);
 });
 
-test('retry a dead message: queued with one job of routing data, recorded with who did it; the alerts clear when the recipient recovers', async () => {
-  const key = '997005562:dead-1';
-  const res = await post(`/ops/api/messages/${encodeURIComponent(key)}/retry`, { reason: 'kommune back' });
-  expect(res.status).toBe(200);
-  expect(((await res.json()) as any).record).toMatchObject({ id: 'dead-1', state: 'queued', attempts: 0 });
-  expect((await queues.meldeplikt.getJobs(['waiting'])).map((j) => j.data)).toEqual([
-    { key, messageId: 'dead-1', sender: '997005562', event: 'meldeplikt' },
-  ]);
-  expect((await post(`/ops/api/messages/${encodeURIComponent(key)}/retry`, {})).status).toBe(409);
-  expect((await post(`/ops/api/messages/${encodeURIComponent('997005562:nope')}/retry`, {})).status).toBe(404);
-  const [audit] = (await (await get('/ops/api/audit')).json()) as any;
-  expect(audit).toMatchObject({
-    by: 'vakt-anne',
-    orgnr: '997005562',
-    action: 'retry',
-    messageId: 'dead-1',
-    reason: 'kommune back',
-  });
-  expect(lines.some((l) => l.includes('"action":"retry"') && l.includes('"by":"vakt-anne"'))).toBe(true);
+test(
+  'retry a dead message: queued with one job of routing data, recorded with who did it; the alerts ' +
+    'clear when the recipient recovers',
+  async () => {
+    const key = '997005562:dead-1';
+    const res = await post(`/ops/api/messages/${encodeURIComponent(key)}/retry`, { reason: 'kommune back' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as any).record).toMatchObject({ id: 'dead-1', state: 'queued', attempts: 0 });
+    expect((await queues.meldeplikt.getJobs(['waiting'])).map((j) => j.data)).toEqual([
+      { key, messageId: 'dead-1', sender: '997005562', event: 'meldeplikt' },
+    ]);
+    expect((await post(`/ops/api/messages/${encodeURIComponent(key)}/retry`, {})).status).toBe(409);
+    expect((await post(`/ops/api/messages/${encodeURIComponent('997005562:nope')}/retry`, {})).status).toBe(404);
+    const [audit] = (await (await get('/ops/api/audit')).json()) as any;
+    expect(audit).toMatchObject({
+      by: 'vakt-anne',
+      orgnr: '997005562',
+      action: 'retry',
+      messageId: 'dead-1',
+      reason: 'kommune back',
+    });
+    expect(lines.some((l) => l.includes('"action":"retry"') && l.includes('"by":"vakt-anne"'))).toBe(true);
 
-  // The router would now deliver it; the recipient answers.
-  await ledger.move({ key, to: 'acknowledged', detail: 'receipt ok', patch: { attempts: 1 } });
-  const alerts = (await (await get('/ops/api/alerts')).json()) as any;
-  expect(alerts).toEqual([]);
-  expect(
-    hooked
-      .filter((e) => e.status === 'resolved')
-      .map((e) => e.alert.id)
-      .sort()
-  ).toEqual(['dead-messages', 'recipient-failing:her:8110021']);
-});
+    // The router would now deliver it; the recipient answers.
+    await ledger.move({ key, to: 'acknowledged', detail: 'receipt ok', patch: { attempts: 1 } });
+    const alerts = (await (await get('/ops/api/alerts')).json()) as any;
+    expect(alerts).toEqual([]);
+    expect(
+      hooked
+        .filter((e) => e.status === 'resolved')
+        .map((e) => e.alert.id)
+        .sort()
+    ).toEqual(['dead-messages', 'recipient-failing:her:8110021']);
+  }
+);
 
 test('re-drive unroutable and discard with a reason', async () => {
   const redrive = await post('/ops/api/unroutable/redrive', {});

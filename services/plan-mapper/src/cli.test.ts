@@ -128,34 +128,38 @@ test('exit 1 for every operation whose outcome holds an error', () => {
   expect(inProcess(['validate', fixture('ip-plan-copy.json')]).code).toBe(0);
 });
 
-test('as a process: exit 2 when the input cannot be read or parsed, and on wrong usage (the reason on stderr, nothing on stdout)', async () => {
-  const garbage = join(dir, 'garbage.json');
-  writeFileSync(garbage, '{not json');
-  const proto = join(dir, 'proto.json');
-  writeFileSync(proto, '{"resourceType":"Patient","__proto__":{"x":1}}');
-  const cases: [string[], string][] = [
-    [['validate', garbage], 'cannot read'],
-    [['validate', proto], 'cannot read'],
-    [['unmap', join(dir, 'missing.json')], 'cannot read'],
-    [['map', dir], 'cannot read'],
-    [['frobnicate', garbage], 'usage: ipbro'],
-    [['map'], 'usage: ipbro'],
-    [[], 'usage: ipbro'],
-    [['validate', 'a.json', 'b.json'], 'usage: ipbro'],
-    [['validate', '--now=2026-11-24', fixture('receipt-ok.json')], '--now needs a date-time with a zone'],
-    [['validate', '--verbose', fixture('receipt-ok.json')], 'unknown option --verbose'],
-  ];
-  const runs = await Promise.all(cases.map(([args]) => ipbro(args)));
-  runs.forEach((r, i) => {
-    const [args, said] = cases[i];
-    expect({ args, code: r.code, stdout: r.stdout, said: r.stderr.includes(said) }).toEqual({
-      args,
-      code: 2,
-      stdout: '',
-      said: true,
+test(
+  'as a process: exit 2 when the input cannot be read or parsed, and on wrong usage (the reason ' +
+    'on stderr, nothing on stdout)',
+  async () => {
+    const garbage = join(dir, 'garbage.json');
+    writeFileSync(garbage, '{not json');
+    const proto = join(dir, 'proto.json');
+    writeFileSync(proto, '{"resourceType":"Patient","__proto__":{"x":1}}');
+    const cases: [string[], string][] = [
+      [['validate', garbage], 'cannot read'],
+      [['validate', proto], 'cannot read'],
+      [['unmap', join(dir, 'missing.json')], 'cannot read'],
+      [['map', dir], 'cannot read'],
+      [['frobnicate', garbage], 'usage: ipbro'],
+      [['map'], 'usage: ipbro'],
+      [[], 'usage: ipbro'],
+      [['validate', 'a.json', 'b.json'], 'usage: ipbro'],
+      [['validate', '--now=2026-11-24', fixture('receipt-ok.json')], '--now needs a date-time with a zone'],
+      [['validate', '--verbose', fixture('receipt-ok.json')], 'unknown option --verbose'],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => ipbro(args)));
+    runs.forEach((r, i) => {
+      const [args, said] = cases[i];
+      expect({ args, code: r.code, stdout: r.stdout, said: r.stderr.includes(said) }).toEqual({
+        args,
+        code: 2,
+        stdout: '',
+        said: true,
+      });
     });
-  });
-});
+  }
+);
 
 const SECTION_HEADINGS = [
   'a) Mål, ressurser og behov',
@@ -182,41 +186,49 @@ test("ipbro render as a process on the contract's plan copy: a PDF whose extract
   expect(text.slice(at[2], at[3])).toMatch(/Koordinator\s+Per Hansen/);
 });
 
-test('ipbro render: PDF to stdout by default, HTML with --format html or an OUT ending in .html; the IP document itself renders too', async () => {
-  const htmlOut = join(dir, 'plan.html');
-  const docFile = join(dir, 'render-doc.json');
-  writeFileSync(docFile, inProcess(['unmap', fixture('ip-plan-copy.json')]).stdout);
-  const [pdf, html, byName, fromDoc] = await Promise.all([
-    ipbro(['render', fixture('ip-plan-copy.json')]),
-    ipbro(['render', '--format=html', fixture('ip-plan-copy.json')]),
-    ipbro(['render', '--out', htmlOut, '-'], readFileSync(fixture('ip-plan-copy.json'), 'utf8')),
-    ipbro(['render', '--format', 'html', '--now=2026-11-24T12:00:00+01:00', docFile]),
-  ]);
-  expect(pdf.code).toBe(0);
-  expect(pdf.bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-  expect(pdfText(readPdf(pdf.bytes))).toContain('IP-2026-0042');
-  expect(html.code).toBe(0);
-  expect(html.stdout.startsWith('<!DOCTYPE html>')).toBe(true);
-  expect(html.stdout).toContain('<h2>c) Koordinator</h2>');
-  expect(byName.code).toBe(0);
-  expect(readFileSync(htmlOut, 'utf8')).toBe(html.stdout);
-  expect(fromDoc.code).toBe(0);
-  expect(fromDoc.stdout).toContain('<td>Utskrift av planen</td>');
-  expect(fromDoc.stdout).toContain('<td>24.11.2026 kl. 12.00</td>');
-});
+test(
+  'ipbro render: PDF to stdout by default, HTML with --format html or an OUT ending in .html; ' +
+    'the IP document itself renders too',
+  async () => {
+    const htmlOut = join(dir, 'plan.html');
+    const docFile = join(dir, 'render-doc.json');
+    writeFileSync(docFile, inProcess(['unmap', fixture('ip-plan-copy.json')]).stdout);
+    const [pdf, html, byName, fromDoc] = await Promise.all([
+      ipbro(['render', fixture('ip-plan-copy.json')]),
+      ipbro(['render', '--format=html', fixture('ip-plan-copy.json')]),
+      ipbro(['render', '--out', htmlOut, '-'], readFileSync(fixture('ip-plan-copy.json'), 'utf8')),
+      ipbro(['render', '--format', 'html', '--now=2026-11-24T12:00:00+01:00', docFile]),
+    ]);
+    expect(pdf.code).toBe(0);
+    expect(pdf.bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(pdfText(readPdf(pdf.bytes))).toContain('IP-2026-0042');
+    expect(html.code).toBe(0);
+    expect(html.stdout.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html.stdout).toContain('<h2>c) Koordinator</h2>');
+    expect(byName.code).toBe(0);
+    expect(readFileSync(htmlOut, 'utf8')).toBe(html.stdout);
+    expect(fromDoc.code).toBe(0);
+    expect(fromDoc.stdout).toContain('<td>Utskrift av planen</td>');
+    expect(fromDoc.stdout).toContain('<td>24.11.2026 kl. 12.00</td>');
+  }
+);
 
-test('ipbro render: exit 1 with the outcome when the input holds no plan; 2 for a wrong format, an unwritable OUT, its options elsewhere', async () => {
-  const [noPlan, format, unwritable, elsewhere] = await Promise.all([
-    ipbro(['render', fixture('meldeplikt.json')]),
-    ipbro(['render', '--format', 'docx', fixture('ip-plan-copy.json')]),
-    ipbro(['render', '--out', join(dir, 'no-such-dir', 'plan.pdf'), fixture('ip-plan-copy.json')]),
-    ipbro(['validate', '--out', join(dir, 'x.json'), fixture('ip-plan-copy.json')]),
-  ]);
-  expect({ code: noPlan.code, stderr: noPlan.stderr }).toEqual({ code: 1, stderr: '' });
-  expect(errorsOf(noPlan.stdout)[0].diagnostics).toContain('The bundle holds no individuell plan');
-  type Run = { code: number | null; stdout: string; stderr: string };
-  const usage = (r: Run, said: string) => ({ code: r.code, stdout: r.stdout, said: r.stderr.includes(said) });
-  expect(usage(format, '--format is pdf or html, got "docx"')).toEqual({ code: 2, stdout: '', said: true });
-  expect(usage(unwritable, 'cannot write')).toEqual({ code: 2, stdout: '', said: true });
-  expect(usage(elsewhere, '--format and --out are options of render')).toEqual({ code: 2, stdout: '', said: true });
-});
+test(
+  'ipbro render: exit 1 with the outcome when the input holds no plan; 2 for a wrong format, ' +
+    'an unwritable OUT, its options elsewhere',
+  async () => {
+    const [noPlan, format, unwritable, elsewhere] = await Promise.all([
+      ipbro(['render', fixture('meldeplikt.json')]),
+      ipbro(['render', '--format', 'docx', fixture('ip-plan-copy.json')]),
+      ipbro(['render', '--out', join(dir, 'no-such-dir', 'plan.pdf'), fixture('ip-plan-copy.json')]),
+      ipbro(['validate', '--out', join(dir, 'x.json'), fixture('ip-plan-copy.json')]),
+    ]);
+    expect({ code: noPlan.code, stderr: noPlan.stderr }).toEqual({ code: 1, stderr: '' });
+    expect(errorsOf(noPlan.stdout)[0].diagnostics).toContain('The bundle holds no individuell plan');
+    type Run = { code: number | null; stdout: string; stderr: string };
+    const usage = (r: Run, said: string) => ({ code: r.code, stdout: r.stdout, said: r.stderr.includes(said) });
+    expect(usage(format, '--format is pdf or html, got "docx"')).toEqual({ code: 2, stdout: '', said: true });
+    expect(usage(unwritable, 'cannot write')).toEqual({ code: 2, stdout: '', said: true });
+    expect(usage(elsewhere, '--format and --out are options of render')).toEqual({ code: 2, stdout: '', said: true });
+  }
+);

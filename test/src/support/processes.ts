@@ -18,7 +18,10 @@ export interface Service {
 /** One body key for every service a test file starts (the gateway encrypts what the router and courier read). */
 export const TEST_ENCRYPTION_KEY = randomBytes(32).toString('base64');
 
-/** Starts a built service (services/<name>/dist/main.js) as its own process and waits for /healthz; IPBRO_ENCRYPTION_KEY defaults to TEST_ENCRYPTION_KEY. */
+/**
+ * Starts a built service (services/<name>/dist/main.js) as its own process and waits for /healthz;
+ * IPBRO_ENCRYPTION_KEY defaults to TEST_ENCRYPTION_KEY.
+ */
 export async function startService(
   name: string,
   env: Record<string, string | number>,
