@@ -94,76 +94,48 @@ export function buildMeldeplikt(template: Bundle, patient?: Patient, receiptEndp
   return bundle;
 }
 
-/**
- * A simulated hospital system (demo and tests):
- *   POST /send/meldeplikt        sends a meldeplikt (a fresh message id each time) with a token;
- *                                the body may name the patient; answers what the gateway answered
- *   POST /send/epikrise[?to=orgnr] the contract's epikrise with a fresh id, to `to` when given
- *   POST /send/koordinator-handover  the midlertidig-koordinator hands the contract's plan to the kommune
- *   POST /fhir/$process-message  takes receipts (the address in MessageHeader.source.endpoint) and
- *                                messages (answered with an ok receipt); /{hospital}/fhir/$process-message
- *                                the same for the demo directory's other helseforetak
- *   GET  /_sim/received          what was taken, oldest first
- *   GET  /_sim/answers           the kommuner's meldeplikt-svar: meldeplikt, status, koordinator
- *   GET  /_sim/sent              the messages sent and the gateway's status for each
- */
-export function createHospitalSimulator(options: HospitalSimulatorOptions): Express {
-  const kit = createServiceApp({ name: 'hospital-simulator', logger: options.logger });
-  const received: { at: string; hospital?: string; body: unknown }[] = [];
-  const answers = new Map<string, ReceivedAnswer>();
-  const sent: SentMessage[] = [];
-  let template: Bundle | undefined = options.meldepliktTemplate;
+/** What the hospital took, oldest first (GET /_sim/received). */
+type ReceivedMessage = { at: string; hospital?: string; body: unknown };
 
-  /** Posts a message to the gateway with the hospital's token; answers what the gateway answered, and keeps it in /_sim/sent. */
-  async function send(bundle: Bundle, res: Response, what: string): Promise<void> {
-    const id = (bundle.entry?.[0].resource as MessageHeader).id as string;
-    const answer = await fetch(`${options.gatewayUrl}/fhir/$process-message`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/fhir+json',
-        Authorization: `Bearer ${await options.token()}`,
-        'X-Request-Id': id,
-      },
-      body: JSON.stringify(bundle),
-    });
-    const location = answer.headers.get('location') ?? undefined;
-    const text = await answer.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // Not JSON: shown as the text it was.
-    }
-    sent.push({ id, status: answer.status, ...(location ? { location } : {}) });
-    options.logger.info({ messageId: id, event: what, status: answer.status }, 'message sent');
-    res.status(answer.status).json({ id, status: answer.status, ...(location ? { location } : {}), answer: parsed });
+/** Posts a message to the gateway with the hospital's token; answers what the gateway answered, and keeps it in /_sim/sent. */
+async function sendMessage(
+  options: HospitalSimulatorOptions,
+  sent: SentMessage[],
+  bundle: Bundle,
+  res: Response,
+  what: string
+): Promise<void> {
+  const id = (bundle.entry?.[0].resource as MessageHeader).id as string;
+  const answer = await fetch(`${options.gatewayUrl}/fhir/$process-message`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/fhir+json',
+      Authorization: `Bearer ${await options.token()}`,
+      'X-Request-Id': id,
+    },
+    body: JSON.stringify(bundle),
+  });
+  const location = answer.headers.get('location') ?? undefined;
+  const text = await answer.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Not JSON: shown as the text it was.
   }
+  sent.push({ id, status: answer.status, ...(location ? { location } : {}) });
+  options.logger.info({ messageId: id, event: what, status: answer.status }, 'message sent');
+  res.status(answer.status).json({ id, status: answer.status, ...(location ? { location } : {}), answer: parsed });
+}
 
-  kit.app.post('/send/meldeplikt', async (req, res, next) => {
-    try {
-      template ??= JSON.parse(readFileSync(EXAMPLE, 'utf8')) as Bundle;
-      await send(buildMeldeplikt(template, patientFrom(req.body), options.receiptEndpoint), res, 'meldeplikt');
-    } catch (err) {
-      next(err);
-    }
-  });
-
-  // The contract's epikrise or a handover, optionally to another organisation than the home kommune (?to=orgnr).
-  kit.app.post('/send/:event', async (req, res, next) => {
-    try {
-      const make = Object.hasOwn(DOCUMENTS, String(req.params.event)) ? DOCUMENTS[String(req.params.event)] : undefined;
-      if (!make) throw badRequest(`Send meldeplikt, ${Object.keys(DOCUMENTS).join(' or ')}`, 'event');
-      const to =
-        typeof req.query.to === 'string' ? { orgnr: req.query.to, via: `${options.gatewayUrl}/fhir` } : undefined;
-      await send(buildDocument(make(), to, options.receiptEndpoint), res, String(req.params.event));
-    } catch (err) {
-      next(err);
-    }
-  });
-
-  // The demo directory's koordinerende enheter of the helseforetak: this one at /fhir, the others at
-  // /{ous|stolav|bergen}/fhir. Each takes messages and receipts alike and answers at once.
-  const takeMessage = (req: Request, res: Response) => {
+// The demo directory's koordinerende enheter of the helseforetak: this one at /fhir, the others at
+// /{ous|stolav|bergen}/fhir. Each takes messages and receipts alike and answers at once.
+function messageTaker(
+  options: HospitalSimulatorOptions,
+  received: ReceivedMessage[],
+  answers: Map<string, ReceivedAnswer>
+): (req: Request, res: Response) => void {
+  return (req: Request, res: Response) => {
     const hospital = typeof req.params.hospital === 'string' ? req.params.hospital : undefined;
     const at = new Date().toISOString();
     received.push({ at, ...(hospital ? { hospital } : {}), body: req.body });
@@ -192,6 +164,63 @@ export function createHospitalSimulator(options: HospitalSimulatorOptions): Expr
       issue: [{ severity: 'information', code: 'informational', diagnostics: 'received' }],
     });
   };
+}
+
+/**
+ * A simulated hospital system (demo and tests):
+ *   POST /send/meldeplikt        sends a meldeplikt (a fresh message id each time) with a token;
+ *                                the body may name the patient; answers what the gateway answered
+ *   POST /send/epikrise[?to=orgnr] the contract's epikrise with a fresh id, to `to` when given
+ *   POST /send/koordinator-handover  the midlertidig-koordinator hands the contract's plan to the kommune
+ *   POST /fhir/$process-message  takes receipts (the address in MessageHeader.source.endpoint) and
+ *                                messages (answered with an ok receipt); /{hospital}/fhir/$process-message
+ *                                the same for the demo directory's other helseforetak
+ *   GET  /_sim/received          what was taken, oldest first
+ *   GET  /_sim/answers           the kommuner's meldeplikt-svar: meldeplikt, status, koordinator
+ *   GET  /_sim/sent              the messages sent and the gateway's status for each
+ */
+export function createHospitalSimulator(options: HospitalSimulatorOptions): Express {
+  const kit = createServiceApp({ name: 'hospital-simulator', logger: options.logger });
+  const received: ReceivedMessage[] = [];
+  const answers = new Map<string, ReceivedAnswer>();
+  const sent: SentMessage[] = [];
+  let template: Bundle | undefined = options.meldepliktTemplate;
+
+  kit.app.post('/send/meldeplikt', async (req, res, next) => {
+    try {
+      template ??= JSON.parse(readFileSync(EXAMPLE, 'utf8')) as Bundle;
+      await sendMessage(
+        options,
+        sent,
+        buildMeldeplikt(template, patientFrom(req.body), options.receiptEndpoint),
+        res,
+        'meldeplikt'
+      );
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // The contract's epikrise or a handover, optionally to another organisation than the home kommune (?to=orgnr).
+  kit.app.post('/send/:event', async (req, res, next) => {
+    try {
+      const make = Object.hasOwn(DOCUMENTS, String(req.params.event)) ? DOCUMENTS[String(req.params.event)] : undefined;
+      if (!make) throw badRequest(`Send meldeplikt, ${Object.keys(DOCUMENTS).join(' or ')}`, 'event');
+      const to =
+        typeof req.query.to === 'string' ? { orgnr: req.query.to, via: `${options.gatewayUrl}/fhir` } : undefined;
+      await sendMessage(
+        options,
+        sent,
+        buildDocument(make(), to, options.receiptEndpoint),
+        res,
+        String(req.params.event)
+      );
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  const takeMessage = messageTaker(options, received, answers);
   kit.app.post('/fhir/$process-message', takeMessage);
   kit.app.post('/:hospital/fhir/$process-message', takeMessage);
   kit.app.get('/_sim/received', (_req, res) => {
