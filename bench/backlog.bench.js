@@ -108,7 +108,8 @@ const BARE_WORKER = `
   const [url, prefix, endpoint, concurrency] = process.argv.slice(1);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const worker = new Worker('bare', (job) => new Promise((resolve, reject) => {
-    const req = http.request(endpoint, { method: 'POST', agent, headers: { 'Content-Type': 'application/fhir+json', 'X-Request-Id': job.data.id } }, (res) => { res.resume(); res.on('end', resolve); });
+    const headers = { 'Content-Type': 'application/fhir+json', 'X-Request-Id': job.data.id };
+    const req = http.request(endpoint, { method: 'POST', agent, headers }, (res) => { res.resume(); res.on('end', resolve); });
     req.on('error', reject);
     req.end(job.data.body);
   }), { connection: new Redis(url, { maxRetriesPerRequest: null }), prefix, concurrency: Number(concurrency) });
@@ -307,21 +308,28 @@ module.exports = {
 
       return [
         {
-          metric: `backlog drain: ${label} waiting meldeplikt after the receiver comes back (meldeplikt-router process, concurrency ${CONCURRENCY}; ${drainSeconds.toFixed(1)} s${quick ? '; quick: 10,000, the full run 100,000' : ''})`,
+          metric:
+            `backlog drain: ${label} waiting meldeplikt after the receiver comes back ` +
+            `(meldeplikt-router process, concurrency ${CONCURRENCY}; ${drainSeconds.toFixed(1)} s` +
+            `${quick ? '; quick: 10,000, the full run 100,000' : ''})`,
           value: drainRate,
           unit: 'messages/s',
           anchor: `bare BullMQ worker process POSTing the same bytes (${anchorN} jobs, same Redis, receiver and concurrency)`,
           anchorValue: bareRate,
         },
         {
-          metric: `Redis memory per waiting meldeplikt (INFO used_memory growth / ${label}; ${stored(sampleId).length} B message as stored, body ${encrypting ? 'encrypted' : 'in clear'})`,
+          metric:
+            `Redis memory per waiting meldeplikt (INFO used_memory growth / ${label}; ` +
+            `${stored(sampleId).length} B message as stored, body ${encrypting ? 'encrypted' : 'in clear'})`,
           value: perMessage,
           unit: 'bytes',
           anchor: 'bare BullMQ job carrying the same body',
           anchorValue: barePerJob,
         },
         {
-          metric: `  of which, by MEMORY USAGE of one message: body ${parts.body}, record ${parts.record}, job ${parts.job}, indexes ${Math.round(parts.indexes)}`,
+          metric:
+            `  of which, by MEMORY USAGE of one message: body ${parts.body}, record ${parts.record}, ` +
+            `job ${parts.job}, indexes ${Math.round(parts.indexes)}`,
           value: sampled,
           unit: 'bytes',
         },

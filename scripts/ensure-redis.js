@@ -30,7 +30,10 @@ async function main() {
   const which = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
   if (!isLocal || which.status !== 0) {
     console.error(
-      `No Redis answers at ${url.href}${isLocal ? ' and redis-server is not installed: install it (Debian/Ubuntu: sudo apt-get install redis-server) or set REDIS_URL' : ': start it or set REDIS_URL'}`
+      `No Redis answers at ${url.href}` +
+        (isLocal
+          ? ' and redis-server is not installed: install it (Debian/Ubuntu: sudo apt-get install redis-server) or set REDIS_URL'
+          : ': start it or set REDIS_URL')
     );
     process.exit(1);
   }

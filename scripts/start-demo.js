@@ -292,6 +292,8 @@ function startOpsView() {
     ? '../shared/contract/examples/ip-plan-copy.json'
     : 'test/fixtures/contract/ip-plan-copy.json';
   const alesund = `-H "Authorization: Bearer $(cat .demo/alesund-token)"`;
+  // Ålesund's plan-copy POST, less its body file (kept apart so the help text stays readable).
+  const postPlanCopy = `curl -si -X POST '${gateway}/fhir/$process-message' ${alesund} -H 'Content-Type: application/fhir+json'`;
   writeMeldepliktDemo();
   const example = '.demo/meldeplikt.json';
   const bearer = `-H "Authorization: Bearer $(cat .demo/token)"`;
@@ -311,9 +313,9 @@ its receipt it answers (meldeplikt-svar: the koordinator's name and telephone): 
 (${example} is the contract's meldeplikt with its source.endpoint at the hospital simulator.)
 
 Plan copies from Ålesund kommune (the document-courier delivers them only where the patient's consent allows):
-  to HMR     curl -si -X POST '${gateway}/fhir/$process-message' ${alesund} -H 'Content-Type: application/fhir+json' --data-binary @${planExample}
+  to HMR     ${postPlanCopy} --data-binary @${planExample}
              (the consent names Helse Møre og Romsdal: delivered to the hospital simulator)
-  to Molde   curl -si -X POST '${gateway}/fhir/$process-message' ${alesund} -H 'Content-Type: application/fhir+json' --data-binary @.demo/ip-plan-copy-to-molde.json
+  to Molde   ${postPlanCopy} --data-binary @.demo/ip-plan-copy-to-molde.json
              (the consent does not name Molde: blocked, nothing leaves)
   status     curl -s ${gateway}/messages/${moldeId ?? '<id>'} ${alesund}
 An epikrise from the hospital into Ålesund's EHR (a FHIR server): curl -s -X POST http://127.0.0.1:${P.hospital}/send/epikrise

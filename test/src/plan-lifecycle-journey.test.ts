@@ -290,7 +290,8 @@ test("a plan completed or revoked frees the person: Molde's new plan, without re
     expect((await until('alesund', idOf(over), FINAL)).state).toBe('acknowledged');
     expect(await planAt(hmrBase(), over)).toEqual([expect.objectContaining({ status: ended })]);
     expect(await planAt(hmrBase(), next)).toEqual([expect.objectContaining({ status: 'active' })]);
-    expect((await statusOf('molde', replacedPlanNoticeId(planKeyOf(next), planKeyOf(old)))).status).toBe(404); // nothing replaced, nobody told
+    // nothing replaced, nobody told
+    expect((await statusOf('molde', replacedPlanNoticeId(planKeyOf(next), planKeyOf(old)))).status).toBe(404);
   }
 }, 90000);
 

@@ -84,9 +84,8 @@ export function clientCredentialsTokenSource(options: ClientCredentialsOptions):
       error?: unknown;
     };
     if (!res.ok || typeof body.access_token !== 'string') {
-      throw new Error(
-        `token endpoint ${options.tokenUrl} answered ${res.status}${body.error ? ` (${typeof body.error === 'string' ? body.error : JSON.stringify(body.error)})` : ''}`
-      );
+      const error = typeof body.error === 'string' ? body.error : JSON.stringify(body.error);
+      throw new Error(`token endpoint ${options.tokenUrl} answered ${res.status}${body.error ? ` (${error})` : ''}`);
     }
     const lifetimeMs = (typeof body.expires_in === 'number' ? body.expires_in : 300) * 1000;
     const now = Date.now();

@@ -37,7 +37,9 @@ export const reminderJobId = (d: ReminderJobData): string =>
 /** The reminder's message id, a UUID derived from the job, so a retried reminder is the same message. */
 export function reminderMessageId(d: ReminderJobData): string {
   const h = sha(`reminder|${reminderJobId(d)}`);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  // RFC 4122 variant bits (10xx) in the fourth group.
+  const variant = ((parseInt(h[16], 16) & 3) | 8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** The reminder message: a Task to revise the plan, naming the plan by its identifier (not the person). */
@@ -85,7 +87,9 @@ export function reminderMessage(
             coding: [{ system: CODE_SYSTEMS.planReview, code: 'revisjon' }],
             text: 'Revisjon av individuell plan',
           },
-          description: `The revision of individuell plan ${value} planned for ${d.nextRevision} has passed, and no newer version of the plan has been seen.`,
+          description:
+            `The revision of individuell plan ${value} planned for ${d.nextRevision} has passed, ` +
+            'and no newer version of the plan has been seen.',
           focus: { type: 'CarePlan', identifier: { ...(system ? { system } : {}), value } },
           restriction: { period: { end: d.nextRevision } },
           owner: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: to.orgnr }, display: to.name },

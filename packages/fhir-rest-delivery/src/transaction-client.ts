@@ -106,7 +106,8 @@ export function classifyTransaction(
     const entryStatus = Number(String(got[i].response?.status ?? '').match(/^\d{3}/)?.[0] ?? 0);
     const what = `${want[i].request?.method} ${decodeURIComponent(want[i].request?.url ?? '')}`;
     if (entryStatus < 200 || entryStatus >= 300) {
-      const reason = `entry ${i + 1} (${what}) failed: ${got[i].response?.status ?? 'no status'}${outcomeText(got[i].response?.outcome) ? `: ${outcomeText(got[i].response?.outcome)}` : ''}`;
+      const outcome = outcomeText(got[i].response?.outcome);
+      const reason = `entry ${i + 1} (${what}) failed: ${got[i].response?.status ?? 'no status'}${outcome ? `: ${outcome}` : ''}`;
       return entryStatus >= 500 || entryStatus === 429 || entryStatus === 408 || entryStatus === 0
         ? { kind: 'transient', reason }
         : { kind: 'rejected', reason };

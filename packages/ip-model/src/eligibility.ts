@@ -15,6 +15,24 @@ export interface EligibilityAssessment {
 const NOT_COUNTED = /^(fastlege|helsesykepleier|helsesøster)$/i;
 
 /**
+ * Why the coordinated-services criterion is met or not, in plain words; `left` is how many services
+ * were not counted (fastlege, helsesykepleier).
+ */
+function coordinationExplanation(coordinated: boolean, services: number, providers: number, left: number): string {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (coordinated)
+    return (
+      `${services} services from ${providers} different providers should be seen together` +
+      `${left ? ` (not counting ${left} from fastlege or helsesykepleier)` : ''}.`
+    );
+  return (
+    'Needs two or more services from different providers beyond fastlege and helsesykepleier; ' +
+    `found ${plural(services, 'service')} from ${plural(providers, 'provider')}` +
+    `${left ? ` after leaving out ${left} from fastlege or helsesykepleier` : ''}.`
+  );
+}
+
+/**
  * The right to an individuell plan (pasient- og brukerrettighetsloven § 2-5, DOMAIN.md): a long-term
  * need, AND two or more services from different providers beyond fastlege and helsesykepleier, AND the
  * person wants it. Every criterion says in plain words why it is met or not.
@@ -35,9 +53,7 @@ export function assessEligibility(input: EligibilityInput): EligibilityAssessmen
     {
       criterion: 'coordinated-services',
       met: coordinated,
-      explanation: coordinated
-        ? `${counted.length} services from ${providers.size} different providers should be seen together${left ? ` (not counting ${left} from fastlege or helsesykepleier)` : ''}.`
-        : `Needs two or more services from different providers beyond fastlege and helsesykepleier; found ${counted.length} service${counted.length === 1 ? '' : 's'} from ${providers.size} provider${providers.size === 1 ? '' : 's'}${left ? ` after leaving out ${left} from fastlege or helsesykepleier` : ''}.`,
+      explanation: coordinationExplanation(coordinated, counted.length, providers.size, left),
     },
     {
       criterion: 'consent',

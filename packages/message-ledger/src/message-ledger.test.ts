@@ -132,7 +132,8 @@ test('transitions append history, keep state sets in step, and do not leave a fi
     changed: true,
     record: { state: 'queued' },
   });
-  expect((await ledger.move({ key, from: 'unroutable', to: 'queued', detail: 're-drive again' })).changed).toBe(false); // only one re-drive wins
+  // only one re-drive wins
+  expect((await ledger.move({ key, from: 'unroutable', to: 'queued', detail: 're-drive again' })).changed).toBe(false);
   // Several expected states: the move happens from any of them.
   await ledger.move({ key, to: 'retrying', detail: 'HTTP 503' });
   expect(

@@ -202,7 +202,8 @@ function planRules(view: MessageView, handover: boolean): OperationOutcomeIssue[
         issues.push(
           errorIssue(
             'required',
-            `A koordinator-handover needs a ${needed} in the CareTeam: the handover is from the hospital's midlertidig-koordinator to the kommune's koordinator`,
+            `A koordinator-handover needs a ${needed} in the CareTeam: ` +
+              "the handover is from the hospital's midlertidig-koordinator to the kommune's koordinator",
             `${entry(teams[0])}.participant`
           )
         );
@@ -327,7 +328,11 @@ function headerRules(view: MessageView): OperationOutcomeIssue[] {
     issues.push(
       errorIssue(
         'code-invalid',
-        `Unknown event ${JSON.stringify(view.event ?? null)}${h.eventCoding?.system !== CODE_SYSTEMS.messageEvent ? ` in ${JSON.stringify(h.eventCoding?.system ?? null)}` : ''}: events are ${MESSAGE_EVENTS.join(', ')} from ${CODE_SYSTEMS.messageEvent}`,
+        `Unknown event ${JSON.stringify(view.event ?? null)}` +
+          (h.eventCoding?.system !== CODE_SYSTEMS.messageEvent
+            ? ` in ${JSON.stringify(h.eventCoding?.system ?? null)}`
+            : '') +
+          `: events are ${MESSAGE_EVENTS.join(', ')} from ${CODE_SYSTEMS.messageEvent}`,
         `${HEADER}.eventCoding`
       )
     );

@@ -323,7 +323,8 @@ class SchemaValidation {
         this.issues.push(
           createStructureIssue(
             path,
-            `Invalid JSON type: an empty ${Array.isArray(value) ? 'array' : 'object'} where ${element.isArray ? 'an array' : prop.primitive ? `a ${prop.typeCode}` : 'an object'} belongs`
+            `Invalid JSON type: an empty ${Array.isArray(value) ? 'array' : 'object'} where ` +
+              `${element.isArray ? 'an array' : prop.primitive ? `a ${prop.typeCode}` : 'an object'} belongs`
           )
         );
         return;
@@ -544,7 +545,8 @@ class SchemaValidation {
         this.issues.push(
           createStructureIssue(
             path,
-            `Incorrect number of values provided for slice '${slice.name}': expected ${slice.min}..${Number.isFinite(slice.max) ? slice.max : '*'}, but found ${n}`
+            `Incorrect number of values provided for slice '${slice.name}': ` +
+              `expected ${slice.min}..${Number.isFinite(slice.max) ? slice.max : '*'}, but found ${n}`
           )
         );
       }

@@ -95,12 +95,13 @@ async function acceptSvar(replyTo: { orgnr: string; endpoint?: string }): Promis
     event: 'meldeplikt-svar',
     body: JSON.stringify(bundle),
     recipient: { kind: 'sender', ...replyTo },
-    enqueue: async (jobId) =>
-      void (await router.queue.add(
+    enqueue: async (jobId) => {
+      await router.queue.add(
         'meldeplikt-svar',
         deliveryJobData({ key, messageId: id, sender: ALESUND, event: 'meldeplikt-svar', replyTo }),
         { jobId }
-      )),
+      );
+    },
   });
   return key;
 }

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- JSON answers are checked by value below */
 import { AnswerStore, BodyCipher, MessageLedger, type MessageState, type Recipient } from '@ipbro/message-ledger';
 import { AlertNotifier, osloTime, type AlertEvent } from '@ipbro/ops';
 import { createQueue, QUEUES } from '@ipbro/queues';

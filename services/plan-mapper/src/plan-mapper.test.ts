@@ -130,18 +130,22 @@ describe('POST /ip/$from-fhir and /ip/$to-fhir', () => {
     expect(((await res.json()) as Bundle).entry?.[0].resource?.resourceType).toBe('CarePlan');
   });
 
-  test("$to-fhir gives the CarePlan its narrative: the plan as a person reads it, in FHIR's XHTML, and the bundle still validates", async () => {
-    const res = await post('/ip/$to-fhir', JSON.stringify(generateIpDocument(42)));
-    expect(res.status).toBe(200);
-    const bundle = (await res.json()) as Bundle;
-    const plan = bundle.entry?.[0].resource as CarePlan;
-    expect(plan.text?.status).toBe('generated');
-    expect(plan.text?.div).toMatch(/^<div xmlns="http:\/\/www\.w3\.org\/1999\/xhtml"[^>]*>/);
-    for (const heading of ['a) Mål, ressurser og behov', 'c) Koordinator', 'i) Samarbeid'])
-      expect(plan.text?.div).toContain(heading);
-    const checked = await post('/fhir/$validate', JSON.stringify(bundle));
-    expect(checked.status).toBe(200);
-  });
+  test(
+    "$to-fhir gives the CarePlan its narrative: the plan as a person reads it, in FHIR's XHTML, " +
+      'and the bundle still validates',
+    async () => {
+      const res = await post('/ip/$to-fhir', JSON.stringify(generateIpDocument(42)));
+      expect(res.status).toBe(200);
+      const bundle = (await res.json()) as Bundle;
+      const plan = bundle.entry?.[0].resource as CarePlan;
+      expect(plan.text?.status).toBe('generated');
+      expect(plan.text?.div).toMatch(/^<div xmlns="http:\/\/www\.w3\.org\/1999\/xhtml"[^>]*>/);
+      for (const heading of ['a) Mål, ressurser og behov', 'c) Koordinator', 'i) Samarbeid'])
+        expect(plan.text?.div).toContain(heading);
+      const checked = await post('/fhir/$validate', JSON.stringify(bundle));
+      expect(checked.status).toBe(200);
+    }
+  );
 
   test('a document breaking its schema is 422 with paths; one breaking the law is 422 too', async () => {
     const doc = generateIpDocument(7) as unknown as {
@@ -177,7 +181,8 @@ describe('bad input never gets a 5xx', () => {
     '{"resourceType":"Bundle","type":"message","entry":5}',
     '{"resourceType":"Bundle","type":"message","entry":[null,1,"x",{}]}',
     '{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"CarePlan","category":5}}]}',
-    '{"resourceType":"CarePlan","category":[{"coding":[{"system":"urn:oid:2.16.578.1.12.4.1.1.9602","code":"A02-2"}]}],"activity":[{"detail":5}]}',
+    '{"resourceType":"CarePlan","category":[{"coding":[{"system":"urn:oid:2.16.578.1.12.4.1.1.9602","code":"A02-2"}]}],' +
+      '"activity":[{"detail":5}]}',
     '{"resourceType":"Patient","identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.4.1","value":12345}]}',
     '{"plan":{}}',
     '{"__proto__":{"x":1}}',
@@ -185,7 +190,8 @@ describe('bad input never gets a 5xx', () => {
     '['.repeat(5000) + ']'.repeat(5000),
     `{"resourceType":"Patient","id":"${'x'.repeat(1_000_000)}"}`,
     '{"resourceType":"\u0000\ud800"}',
-    '{"resourceType":"Bundle","type":"message","entry":[{"resource":{"resourceType":"MessageHeader","focus":[{"reference":"urn:uuid:x"}]}}]}',
+    '{"resourceType":"Bundle","type":"message",' +
+      '"entry":[{"resource":{"resourceType":"MessageHeader","focus":[{"reference":"urn:uuid:x"}]}}]}',
     'x'.repeat(3 * 1024 * 1024),
   ];
   test.each(['/fhir/$validate', '/ip/$from-fhir', '/ip/$to-fhir'])('%s', async (path) => {
