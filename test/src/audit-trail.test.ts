@@ -91,86 +91,91 @@ afterAll(async () => {
   await removeTestData(redis, prefix);
 });
 
-test("the example meldeplikt's trail lists its receipt, its delivery and the kommune's receipt, with who and the patient as a keyed hash only", async () => {
-  const hospital = await issuer.mint({
-    orgnr: '997005562',
-    scope: 'ipbro:message.write ipbro:message.read',
-    clientId: 'hmr-dips',
-  });
-  const ops = await issuer.mint({ scope: 'ipbro:ops', clientId: 'ipbro-ops' });
-  const sent = await fetch(`${gateway.url}/fhir/$process-message`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${hospital}` },
-    body: MELDEPLIKT,
-  });
-  expect(sent.status).toBe(202);
-  await eventually(
-    async () => {
-      const s = (await (
-        await fetch(`${gateway.url}/messages/${ID}`, { headers: { Authorization: `Bearer ${hospital}` } })
-      ).json()) as { state: string };
-      return s.state === 'acknowledged' ? s : undefined;
-    },
-    20000,
-    'acknowledged'
-  );
+test(
+  "the example meldeplikt's trail lists its receipt, its delivery and the kommune's receipt, " +
+    'with who and the patient as a keyed hash only',
+  async () => {
+    const hospital = await issuer.mint({
+      orgnr: '997005562',
+      scope: 'ipbro:message.write ipbro:message.read',
+      clientId: 'hmr-dips',
+    });
+    const ops = await issuer.mint({ scope: 'ipbro:ops', clientId: 'ipbro-ops' });
+    const sent = await fetch(`${gateway.url}/fhir/$process-message`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${hospital}` },
+      body: MELDEPLIKT,
+    });
+    expect(sent.status).toBe(202);
+    await eventually(
+      async () => {
+        const s = (await (
+          await fetch(`${gateway.url}/messages/${ID}`, { headers: { Authorization: `Bearer ${hospital}` } })
+        ).json()) as { state: string };
+        return s.state === 'acknowledged' ? s : undefined;
+      },
+      20000,
+      'acknowledged'
+    );
 
-  // The hospital may read its message's status, not its audit trail.
-  expect(
-    (await fetch(`${gateway.url}/messages/${ID}/audit`, { headers: { Authorization: `Bearer ${hospital}` } })).status
-  ).toBe(403);
-  const res = await fetch(`${gateway.url}/messages/${ID}/audit`, { headers: { Authorization: `Bearer ${ops}` } });
-  expect(res.status).toBe(200);
-  const { messageId, records } = (await res.json()) as { messageId: string; records: Record[] };
-  expect(messageId).toBe(ID);
+    // The hospital may read its message's status, not its audit trail.
+    expect(
+      (await fetch(`${gateway.url}/messages/${ID}/audit`, { headers: { Authorization: `Bearer ${hospital}` } })).status
+    ).toBe(403);
+    const res = await fetch(`${gateway.url}/messages/${ID}/audit`, { headers: { Authorization: `Bearer ${ops}` } });
+    expect(res.status).toBe(200);
+    const { messageId, records } = (await res.json()) as { messageId: string; records: Record[] };
+    expect(messageId).toBe(ID);
 
-  // Receipt of the message, the delivery (attempt, then its outcome), then Ålesund's receipt, in that order.
-  const flow = records.filter((r) => r.event !== 'status.read');
-  expect(flow.map((r) => [r.event, r.source])).toEqual([
-    ['message.received', 'gateway'],
-    ['delivery.attempt', 'meldeplikt-router'],
-    ['delivery.outcome', 'meldeplikt-router'],
-    ['receipt.received', 'gateway'],
-  ]);
-  const [received, attempt, outcome, receipt] = flow;
-  expect(received).toMatchObject({
-    outcome: 'success',
-    who: { clientId: 'hmr-dips', orgnr: '997005562' },
-    messageId: ID,
-    detail: 'queued',
-  });
-  expect(received.patient).toBe(patientHasher(AUDIT_KEY)(FNR));
-  expect(attempt).toMatchObject({ outcome: 'success', recipient: { orgnr: '942953119' } });
-  expect(outcome).toMatchObject({
-    outcome: 'success',
-    recipient: { orgnr: '942953119' },
-    detail: expect.stringMatching(/^delivered \(attempt 1\)/),
-  });
-  expect(receipt).toMatchObject({
-    outcome: 'success',
-    who: { clientId: 'kommune-942953119', orgnr: '942953119' },
-    detail: 'receipt ok (message acknowledged)',
-  });
-  // Every status poll above is in the trail too, with who asked.
-  expect(records.filter((r) => r.event === 'status.read').every((r) => r.who.orgnr === '997005562')).toBe(true);
-  expect(records.some((r) => r.event === 'status.read')).toBe(true);
+    // Receipt of the message, the delivery (attempt, then its outcome), then Ålesund's receipt, in that order.
+    const flow = records.filter((r) => r.event !== 'status.read');
+    expect(flow.map((r) => [r.event, r.source])).toEqual([
+      ['message.received', 'gateway'],
+      ['delivery.attempt', 'meldeplikt-router'],
+      ['delivery.outcome', 'meldeplikt-router'],
+      ['receipt.received', 'gateway'],
+    ]);
+    const [received, attempt, outcome, receipt] = flow;
+    expect(received).toMatchObject({
+      outcome: 'success',
+      who: { clientId: 'hmr-dips', orgnr: '997005562' },
+      messageId: ID,
+      detail: 'queued',
+    });
+    expect(received.patient).toBe(patientHasher(AUDIT_KEY)(FNR));
+    expect(attempt).toMatchObject({ outcome: 'success', recipient: { orgnr: '942953119' } });
+    expect(outcome).toMatchObject({
+      outcome: 'success',
+      recipient: { orgnr: '942953119' },
+      detail: expect.stringMatching(/^delivered \(attempt 1\)/),
+    });
+    expect(receipt).toMatchObject({
+      outcome: 'success',
+      who: { clientId: 'kommune-942953119', orgnr: '942953119' },
+      detail: 'receipt ok (message acknowledged)',
+    });
+    // Every status poll above is in the trail too, with who asked.
+    expect(records.filter((r) => r.event === 'status.read').every((r) => r.who.orgnr === '997005562')).toBe(true);
+    expect(records.some((r) => r.event === 'status.read')).toBe(true);
 
-  // No plain fødselsnummer: not in the answer, not in the Redis stream, not in the services' audit log lines.
-  expect(JSON.stringify(records)).not.toContain(FNR);
-  const stream = await redis.xrange(`${prefix}:audit`, '-', '+');
-  expect(stream.length).toBeGreaterThanOrEqual(records.length);
-  expect(JSON.stringify(stream)).not.toContain(FNR);
-  const auditLines = [...gateway.output, ...router.output]
-    .join('')
-    .split('\n')
-    .filter((l) => l.includes('"audit"'));
-  expect(auditLines.length).toBeGreaterThanOrEqual(4);
-  expect(auditLines.join('\n')).not.toContain(FNR);
-  // The ops read is recorded as well.
-  const after = (await (
-    await fetch(`${gateway.url}/messages/${ID}/audit`, { headers: { Authorization: `Bearer ${ops}` } })
-  ).json()) as { records: Record[] };
-  expect(after.records.filter((r) => r.event === 'audit.read')).toEqual([
-    expect.objectContaining({ who: { clientId: 'ipbro-ops' }, outcome: 'success' }),
-  ]);
-}, 45000);
+    // No plain fødselsnummer: not in the answer, not in the Redis stream, not in the services' audit log lines.
+    expect(JSON.stringify(records)).not.toContain(FNR);
+    const stream = await redis.xrange(`${prefix}:audit`, '-', '+');
+    expect(stream.length).toBeGreaterThanOrEqual(records.length);
+    expect(JSON.stringify(stream)).not.toContain(FNR);
+    const auditLines = [...gateway.output, ...router.output]
+      .join('')
+      .split('\n')
+      .filter((l) => l.includes('"audit"'));
+    expect(auditLines.length).toBeGreaterThanOrEqual(4);
+    expect(auditLines.join('\n')).not.toContain(FNR);
+    // The ops read is recorded as well.
+    const after = (await (
+      await fetch(`${gateway.url}/messages/${ID}/audit`, { headers: { Authorization: `Bearer ${ops}` } })
+    ).json()) as { records: Record[] };
+    expect(after.records.filter((r) => r.event === 'audit.read')).toEqual([
+      expect.objectContaining({ who: { clientId: 'ipbro-ops' }, outcome: 'success' }),
+    ]);
+  },
+  45000
+);

@@ -162,42 +162,47 @@ const setBehaviour = (body: object) =>
     body: JSON.stringify(body),
   });
 
-test("the example plan copy lands at the hospital's EHR as readable CarePlan, CareTeam, Goals and Consents linked as sent; again, and a newer version, leave one of each", async () => {
-  const example = readFileSync(join(ROOT, 'test', 'fixtures', 'contract', 'ip-plan-copy.json'), 'utf8');
-  expect((await send('alesund', example)).status).toBe(202);
-  expect((await send('alesund', example)).status).toBe(200); // the same id: no second delivery
-  const done = await until('alesund', '0d5e3b0c-7d6b-4f0e-8b5a-3c2d1e0f9a02', [
-    'acknowledged',
-    'blocked',
-    'rejected',
-    'dead',
-  ]);
-  expect(done.state).toBe('acknowledged');
-  expect(done.recipient).toMatchObject({ name: 'Helse Møre og Romsdal HF' });
-  const again = planCopy({ freshId: true });
-  expect((await send('alesund', again)).status).toBe(202);
-  await until('alesund', idOf(again), ['acknowledged']);
-  const newer = planCopy({ freshId: true, timestamp: '2026-11-28T09:00:00+01:00' });
-  (newer.entry![1].resource as CarePlan).description = 'Revidert etter ansvarsgruppemøte.';
-  expect((await send('alesund', newer)).status).toBe(202);
-  await until('alesund', idOf(newer), ['acknowledged']);
-  const [plans, teams, goals, consents] = await Promise.all([
-    search<CarePlan>(hmrBase(), 'CarePlan'),
-    search<CareTeam>(hmrBase(), 'CareTeam'),
-    search<Goal>(hmrBase(), 'Goal'),
-    search<Consent>(hmrBase(), 'Consent'),
-  ]);
-  expect([plans.length, teams.length, goals.length, consents.length]).toEqual([1, 1, 2, 2]);
-  expect(plans[0].description).toBe('Revidert etter ansvarsgruppemøte.');
-  expect(plans[0].careTeam?.map((r) => r.reference)).toEqual([`CareTeam/${teams[0].id}`]);
-  expect(plans[0].goal?.map((r) => r.reference).sort()).toEqual(goals.map((g) => `Goal/${g.id}`).sort());
-  expect(plans[0].supportingInfo?.map((r) => r.reference).sort()).toEqual(
-    consents.map((c) => `Consent/${c.id}`).sort()
-  );
-  expect(
-    consents.find((c) => c.identifier?.[0].value === 'IP-2026-0042-consent-fritak')?.provision?.actor
-  ).toHaveLength(2);
-}, 60000);
+test(
+  "the example plan copy lands at the hospital's EHR as readable CarePlan, CareTeam, Goals and " +
+    'Consents linked as sent; again, and a newer version, leave one of each',
+  async () => {
+    const example = readFileSync(join(ROOT, 'test', 'fixtures', 'contract', 'ip-plan-copy.json'), 'utf8');
+    expect((await send('alesund', example)).status).toBe(202);
+    expect((await send('alesund', example)).status).toBe(200); // the same id: no second delivery
+    const done = await until('alesund', '0d5e3b0c-7d6b-4f0e-8b5a-3c2d1e0f9a02', [
+      'acknowledged',
+      'blocked',
+      'rejected',
+      'dead',
+    ]);
+    expect(done.state).toBe('acknowledged');
+    expect(done.recipient).toMatchObject({ name: 'Helse Møre og Romsdal HF' });
+    const again = planCopy({ freshId: true });
+    expect((await send('alesund', again)).status).toBe(202);
+    await until('alesund', idOf(again), ['acknowledged']);
+    const newer = planCopy({ freshId: true, timestamp: '2026-11-28T09:00:00+01:00' });
+    (newer.entry![1].resource as CarePlan).description = 'Revidert etter ansvarsgruppemøte.';
+    expect((await send('alesund', newer)).status).toBe(202);
+    await until('alesund', idOf(newer), ['acknowledged']);
+    const [plans, teams, goals, consents] = await Promise.all([
+      search<CarePlan>(hmrBase(), 'CarePlan'),
+      search<CareTeam>(hmrBase(), 'CareTeam'),
+      search<Goal>(hmrBase(), 'Goal'),
+      search<Consent>(hmrBase(), 'Consent'),
+    ]);
+    expect([plans.length, teams.length, goals.length, consents.length]).toEqual([1, 1, 2, 2]);
+    expect(plans[0].description).toBe('Revidert etter ansvarsgruppemøte.');
+    expect(plans[0].careTeam?.map((r) => r.reference)).toEqual([`CareTeam/${teams[0].id}`]);
+    expect(plans[0].goal?.map((r) => r.reference).sort()).toEqual(goals.map((g) => `Goal/${g.id}`).sort());
+    expect(plans[0].supportingInfo?.map((r) => r.reference).sort()).toEqual(
+      consents.map((c) => `Consent/${c.id}`).sort()
+    );
+    expect(
+      consents.find((c) => c.identifier?.[0].value === 'IP-2026-0042-consent-fritak')?.provision?.actor
+    ).toHaveLength(2);
+  },
+  60000
+);
 
 test("a second, different plan for the same person is refused (409) with the existing plan's identifier; nothing queued", async () => {
   const other = planCopy({ freshId: true, planValue: 'IP-2026-0043' });
@@ -263,26 +268,31 @@ test("the example epikrise reaches the home kommune's EHR with its attachment by
   expect(epikrise().entry).toHaveLength(5);
 }, 30000);
 
-test("a handover is pending on both sides until the kommune's koordinerende enhet answers: acknowledged by its receipt, or rejected with the receipt's reason", async () => {
-  await setBehaviour({ kommune: '1508', sequence: ['later'], laterMs: 300 });
-  const ok = handover({ person: syntheticPerson() });
-  expect((await send('hmr', ok)).status).toBe(202);
-  const done = await until('hmr', idOf(ok), ['acknowledged', 'rejected', 'blocked', 'dead']);
-  expect(done.state).toBe('acknowledged');
-  expect(done.history.map((h) => h.state)).toEqual(['queued', 'delivered', 'acknowledged']);
+test(
+  "a handover is pending on both sides until the kommune's koordinerende enhet answers: acknowledged " +
+    "by its receipt, or rejected with the receipt's reason",
+  async () => {
+    await setBehaviour({ kommune: '1508', sequence: ['later'], laterMs: 300 });
+    const ok = handover({ person: syntheticPerson() });
+    expect((await send('hmr', ok)).status).toBe(202);
+    const done = await until('hmr', idOf(ok), ['acknowledged', 'rejected', 'blocked', 'dead']);
+    expect(done.state).toBe('acknowledged');
+    expect(done.history.map((h) => h.state)).toEqual(['queued', 'delivered', 'acknowledged']);
 
-  await setBehaviour({ kommune: '1508', sequence: ['202'] }); // takes it, answers later (here: by hand)
-  const no = handover({ person: syntheticPerson() });
-  expect((await send('hmr', no)).status).toBe(202);
-  await until('hmr', idOf(no), ['delivered']);
-  expect((await status('alesund', idOf(no))).state).toBe('delivered'); // the kommune sees it pending too
-  const receipt = receiptFor(idOf(no), 'fatal-error', '1508', ORG.alesund, 'koordinator-handover');
-  expect((await send('alesund', JSON.stringify(receipt))).status).toBe(200);
-  const rejected = await until('hmr', idOf(no), ['rejected']);
-  expect(rejected.history.at(-1)?.detail).toContain('E35 pasienten er ukjent hos mottaker');
-  expect(rejected.receipt).toMatchObject({ code: 'fatal-error', detail: expect.stringContaining('E35') });
-  await setBehaviour({ kommune: '1508', sequence: ['later'], laterMs: 200 });
-}, 60000);
+    await setBehaviour({ kommune: '1508', sequence: ['202'] }); // takes it, answers later (here: by hand)
+    const no = handover({ person: syntheticPerson() });
+    expect((await send('hmr', no)).status).toBe(202);
+    await until('hmr', idOf(no), ['delivered']);
+    expect((await status('alesund', idOf(no))).state).toBe('delivered'); // the kommune sees it pending too
+    const receipt = receiptFor(idOf(no), 'fatal-error', '1508', ORG.alesund, 'koordinator-handover');
+    expect((await send('alesund', JSON.stringify(receipt))).status).toBe(200);
+    const rejected = await until('hmr', idOf(no), ['rejected']);
+    expect(rejected.history.at(-1)?.detail).toContain('E35 pasienten er ukjent hos mottaker');
+    expect(rejected.receipt).toMatchObject({ code: 'fatal-error', detail: expect.stringContaining('E35') });
+    await setBehaviour({ kommune: '1508', sequence: ['later'], laterMs: 200 });
+  },
+  60000
+);
 
 test(
   'a revision date in the past produces exactly one reminder, scheduled while the courier was ' +

@@ -166,70 +166,78 @@ test('a record not indexed by message (a read of an id nobody sent) is in the st
   expect((await t.latest(5)).map((x) => x.messageId)).toContain(id);
 });
 
-test("a record has one id: in the trail, in its message's stream and in its log line, even when the trail has taken others in the same millisecond", async () => {
-  const t = trail();
-  const id = randomUUID();
-  // Another record at the same millisecond (the whole system writes to one trail): put the trail ahead.
-  await redis.xadd(t.streamKey, `${Date.now() + 60_000}-0`, 'record', '{}');
-  lines.length = 0;
-  const recorded = await t.record({ event: 'delivery.attempt', messageId: id, outcome: 'success', who: {} });
-  // As a ledger write appends it (the move's own Redis step), which then stores (logs) it with its id.
-  const ledger = new MessageLedger(redis, { prefix });
-  await ledger.accept({ sender: '997005562', id, event: 'meldeplikt', body: '{}', enqueue: async () => undefined });
-  const prepared = t.prepare({ event: 'delivery.outcome', messageId: id, outcome: 'success', who: {} });
-  const { entryId } = await ledger.move({
-    key: `997005562:${id}`,
-    to: 'delivered',
-    detail: 'HTTP 202',
-    audit: prepared,
-  });
-  const own = (await t.forMessage(id)).map((r) => r.id);
-  const inTrail = (await redis.xrange(t.streamKey, '-', '+'))
-    .filter(([, f]) => f[1].includes(id))
-    .map(([entry]) => entry);
-  const logged = lines
-    .map((l) => JSON.parse(l))
-    .filter((l) => l.msg === 'audit')
-    .map((l) => l.audit.id);
-  expect(own).toEqual([recorded.id, String(entryId)]);
-  expect(inTrail).toEqual(own);
-  expect(logged).toEqual(own);
-  // The log line is the record as kept, its id included.
-  const first = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'audit');
-  expect(first).toMatchObject({ level: 30, service: 'audit-test', audit: recorded });
-  expect(first.audit).toEqual(recorded);
-});
+test(
+  "a record has one id: in the trail, in its message's stream and in its log line, even when " +
+    'the trail has taken others in the same millisecond',
+  async () => {
+    const t = trail();
+    const id = randomUUID();
+    // Another record at the same millisecond (the whole system writes to one trail): put the trail ahead.
+    await redis.xadd(t.streamKey, `${Date.now() + 60_000}-0`, 'record', '{}');
+    lines.length = 0;
+    const recorded = await t.record({ event: 'delivery.attempt', messageId: id, outcome: 'success', who: {} });
+    // As a ledger write appends it (the move's own Redis step), which then stores (logs) it with its id.
+    const ledger = new MessageLedger(redis, { prefix });
+    await ledger.accept({ sender: '997005562', id, event: 'meldeplikt', body: '{}', enqueue: async () => undefined });
+    const prepared = t.prepare({ event: 'delivery.outcome', messageId: id, outcome: 'success', who: {} });
+    const { entryId } = await ledger.move({
+      key: `997005562:${id}`,
+      to: 'delivered',
+      detail: 'HTTP 202',
+      audit: prepared,
+    });
+    const own = (await t.forMessage(id)).map((r) => r.id);
+    const inTrail = (await redis.xrange(t.streamKey, '-', '+'))
+      .filter(([, f]) => f[1].includes(id))
+      .map(([entry]) => entry);
+    const logged = lines
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.msg === 'audit')
+      .map((l) => l.audit.id);
+    expect(own).toEqual([recorded.id, String(entryId)]);
+    expect(inTrail).toEqual(own);
+    expect(logged).toEqual(own);
+    // The log line is the record as kept, its id included.
+    const first = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'audit');
+    expect(first).toMatchObject({ level: 30, service: 'audit-test', audit: recorded });
+    expect(first.audit).toEqual(recorded);
+  }
+);
 
-test("the log line is written by the trail's own logger: a child's bindings are in it, and below info there is none (the record is still stored)", async () => {
-  const id = randomUUID();
-  lines.length = 0;
-  const child = await trail({ logger: logger.child({ component: 'trail' }) }).record({
-    event: 'delivery.attempt',
-    messageId: id,
-    outcome: 'success',
-    who: {},
-  });
-  const line = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'audit');
-  expect(line).toMatchObject({ level: 30, service: 'audit-test', component: 'trail', audit: child });
-  lines.length = 0;
-  const quiet = createLogger('audit-test', {
-    level: 'warn',
-    destination: new Writable({
-      write: (c, _e, cb) => {
-        lines.push(String(c));
-        cb();
-      },
-    }),
-  });
-  const kept = await trail({ logger: quiet }).record({
-    event: 'delivery.outcome',
-    messageId: id,
-    outcome: 'success',
-    who: {},
-  });
-  expect(lines).toEqual([]);
-  expect((await trail().forMessage(id)).map((r) => r.id)).toEqual([child.id, kept.id]);
-});
+test(
+  "the log line is written by the trail's own logger: a child's bindings are in it, and below " +
+    'info there is none (the record is still stored)',
+  async () => {
+    const id = randomUUID();
+    lines.length = 0;
+    const child = await trail({ logger: logger.child({ component: 'trail' }) }).record({
+      event: 'delivery.attempt',
+      messageId: id,
+      outcome: 'success',
+      who: {},
+    });
+    const line = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'audit');
+    expect(line).toMatchObject({ level: 30, service: 'audit-test', component: 'trail', audit: child });
+    lines.length = 0;
+    const quiet = createLogger('audit-test', {
+      level: 'warn',
+      destination: new Writable({
+        write: (c, _e, cb) => {
+          lines.push(String(c));
+          cb();
+        },
+      }),
+    });
+    const kept = await trail({ logger: quiet }).record({
+      event: 'delivery.outcome',
+      messageId: id,
+      outcome: 'success',
+      who: {},
+    });
+    expect(lines).toEqual([]);
+    expect((await trail().forMessage(id)).map((r) => r.id)).toEqual([child.id, kept.id]);
+  }
+);
 
 test("a message's trail kept as a stream before the per-message list is still listed", async () => {
   const t = trail();

@@ -151,20 +151,24 @@ test(
   }
 );
 
-test("the exchange takes one of the recipient's slots: a delivery waits for it, then goes (here to a server nobody runs: retrying)", async () => {
-  const limit = new RecipientLimit(1);
-  const bundle = planCopy({ freshId: true });
-  const slot = holdSlot(limit, endpointOf(bundle));
-  let settled = false;
-  const step = deliverDocumentFromLedger(await stored(bundle), {
-    ...deps,
-    recipientLimit: limit,
-    tokenFor: async () => 'token',
-  }).finally(() => (settled = true));
-  await new Promise((r) => setTimeout(r, 100));
-  expect(settled).toBe(false);
-  expect(limit.waiting()).toBe(1);
-  await slot.free();
-  expect(await step).toMatchObject({ kind: 'retry', record: { state: 'retrying', attempts: 1 } });
-  expect(limit.inFlightTo(endpointOf(bundle))).toBe(0);
-});
+test(
+  "the exchange takes one of the recipient's slots: a delivery waits for it, then goes (here " +
+    'to a server nobody runs: retrying)',
+  async () => {
+    const limit = new RecipientLimit(1);
+    const bundle = planCopy({ freshId: true });
+    const slot = holdSlot(limit, endpointOf(bundle));
+    let settled = false;
+    const step = deliverDocumentFromLedger(await stored(bundle), {
+      ...deps,
+      recipientLimit: limit,
+      tokenFor: async () => 'token',
+    }).finally(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(settled).toBe(false);
+    expect(limit.waiting()).toBe(1);
+    await slot.free();
+    expect(await step).toMatchObject({ kind: 'retry', record: { state: 'retrying', attempts: 1 } });
+    expect(limit.inFlightTo(endpointOf(bundle))).toBe(0);
+  }
+);

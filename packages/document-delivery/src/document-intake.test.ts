@@ -46,22 +46,26 @@ afterAll(async () => {
   await removeTestData(redis, prefix, reminders.queue, documents);
 });
 
-test("a different plan for a person who has one: 409 naming the existing plan at the CarePlan's identifier; the index keeps the first", async () => {
-  const person = syntheticPerson();
-  await check(readMessage(planCopy({ freshId: true, person, planValue: 'IP-A' })));
-  const err = await check(readMessage(planCopy({ freshId: true, person, planValue: 'IP-B' }))).then(
-    () => undefined,
-    (e: unknown) => e
-  );
-  expect(err).toBeInstanceOf(OutcomeError);
-  expect((err as OutcomeError).status).toBe(409);
-  expect((err as OutcomeError).outcome.issue?.[0]).toMatchObject({
-    code: 'conflict',
-    diagnostics: expect.stringContaining('IP-A'),
-    expression: ['Bundle.entry[1].resource.identifier'],
-  });
-  expect((await index.get(patientKey(person)))?.plan).toMatch(/\|IP-A$/);
-});
+test(
+  "a different plan for a person who has one: 409 naming the existing plan at the CarePlan's " +
+    'identifier; the index keeps the first',
+  async () => {
+    const person = syntheticPerson();
+    await check(readMessage(planCopy({ freshId: true, person, planValue: 'IP-A' })));
+    const err = await check(readMessage(planCopy({ freshId: true, person, planValue: 'IP-B' }))).then(
+      () => undefined,
+      (e: unknown) => e
+    );
+    expect(err).toBeInstanceOf(OutcomeError);
+    expect((err as OutcomeError).status).toBe(409);
+    expect((err as OutcomeError).outcome.issue?.[0]).toMatchObject({
+      code: 'conflict',
+      diagnostics: expect.stringContaining('IP-A'),
+      expression: ['Bundle.entry[1].resource.identifier'],
+    });
+    expect((await index.get(patientKey(person)))?.plan).toMatch(/\|IP-A$/);
+  }
+);
 
 test('the same plan again (a newer version) passes, updates the entry and schedules its revision once', async () => {
   const person = syntheticPerson();
@@ -91,16 +95,20 @@ test('the same plan again (a newer version) passes, updates the entry and schedu
   await q.close();
 });
 
-test("an epikrise records the person's Consents (none here) and touches no plan; the Consents of a plan copy are recorded by identifier", async () => {
-  const person = syntheticPerson();
-  await check(readMessage(epikrise({ freshId: true, person })));
-  expect(await index.get(patientKey(person))).toBeUndefined();
-  await check(readMessage(planCopy({ freshId: true, person, planValue: 'IP-D' })));
-  expect((await consents.all(patientKey(person))).map((c) => c.identifier).sort()).toEqual([
-    'http://ipbro.no/fhir/sid/org/942953119/ip|IP-2026-0042-consent-fritak',
-    'http://ipbro.no/fhir/sid/org/942953119/ip|IP-2026-0042-consent-ipsamtykke',
-  ]);
-});
+test(
+  "an epikrise records the person's Consents (none here) and touches no plan; the Consents of " +
+    'a plan copy are recorded by identifier',
+  async () => {
+    const person = syntheticPerson();
+    await check(readMessage(epikrise({ freshId: true, person })));
+    expect(await index.get(patientKey(person))).toBeUndefined();
+    await check(readMessage(planCopy({ freshId: true, person, planValue: 'IP-D' })));
+    expect((await consents.all(patientKey(person))).map((c) => c.identifier).sort()).toEqual([
+      'http://ipbro.no/fhir/sid/org/942953119/ip|IP-2026-0042-consent-fritak',
+      'http://ipbro.no/fhir/sid/org/942953119/ip|IP-2026-0042-consent-ipsamtykke',
+    ]);
+  }
+);
 
 test('an older version of the plan arriving late does not bring back a Consent withdrawn since', async () => {
   const person = syntheticPerson();

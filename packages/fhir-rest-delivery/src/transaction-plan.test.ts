@@ -30,23 +30,27 @@ test('the example plan copy: within 8 entries per transaction, people and organi
   });
 });
 
-test("people and organisations by conditional create on the national identifier, the plan and its parts by conditional update on theirs; the sender's ids dropped", () => {
-  const all = planTransactions(PLAN_COPY, 20).batches.flat();
-  const patient = all.find((e) => e.resource.resourceType === 'Patient')!;
-  expect(patient.request).toEqual({
-    method: 'POST',
-    url: 'Patient',
-    ifNoneExist: `identifier=${encodeURIComponent('urn:oid:2.16.578.1.12.4.1.4.1|12830551210')}`,
-  });
-  const plan = all.find((e) => e.resource.resourceType === 'CarePlan')!;
-  expect(plan.request).toEqual({
-    method: 'PUT',
-    url: `CarePlan?identifier=${encodeURIComponent('http://ipbro.no/fhir/sid/org/942953119/ip|IP-2026-0042')}`,
-  });
-  expect(all.every((e) => (e.resource as { id?: string }).id === undefined)).toBe(true);
-  expect(planTransactions(PLAN_COPY, 20).batches).toHaveLength(1);
-  expect(planTransactions(PLAN_COPY, 1).batches).toHaveLength(11);
-});
+test(
+  'people and organisations by conditional create on the national identifier, the plan and its ' +
+    "parts by conditional update on theirs; the sender's ids dropped",
+  () => {
+    const all = planTransactions(PLAN_COPY, 20).batches.flat();
+    const patient = all.find((e) => e.resource.resourceType === 'Patient')!;
+    expect(patient.request).toEqual({
+      method: 'POST',
+      url: 'Patient',
+      ifNoneExist: `identifier=${encodeURIComponent('urn:oid:2.16.578.1.12.4.1.4.1|12830551210')}`,
+    });
+    const plan = all.find((e) => e.resource.resourceType === 'CarePlan')!;
+    expect(plan.request).toEqual({
+      method: 'PUT',
+      url: `CarePlan?identifier=${encodeURIComponent('http://ipbro.no/fhir/sid/org/942953119/ip|IP-2026-0042')}`,
+    });
+    expect(all.every((e) => (e.resource as { id?: string }).id === undefined)).toBe(true);
+    expect(planTransactions(PLAN_COPY, 20).batches).toHaveLength(1);
+    expect(planTransactions(PLAN_COPY, 1).batches).toHaveLength(11);
+  }
+);
 
 test('an organisation is keyed by organisasjonsnummer even when its HER-id comes first', () => {
   expect(

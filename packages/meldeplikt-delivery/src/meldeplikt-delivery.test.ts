@@ -344,32 +344,36 @@ test(
   }
 );
 
-test("a job with the gateway's routing hints is deferred from them, before the ledger is read (a bounce reads and decrypts nothing)", async () => {
-  const { limit, free } = busyAlesund(5000);
-  const { job, key } = await accept();
-  const reads = jest.spyOn(ledger, 'getWithBodyBytes');
-  try {
-    const step = await deliverFromLedger(
-      { ...job, homeKommune: '1508' },
-      { ...deps, recipientLimit: limit, deferAfterMs: 1000 }
-    );
-    expect(step).toMatchObject({ kind: 'defer', endpoint: alesund });
-    expect(step.record).toBeUndefined();
-    expect(reads).not.toHaveBeenCalled();
-    expect(seen).toHaveLength(0);
-    // Once the line is short, the same job is read and delivered as usual.
-    await free();
-    const again = await deliverFromLedger(
-      { ...job, homeKommune: '1508' },
-      { ...deps, recipientLimit: limit, deferAfterMs: 1000 }
-    );
-    expect(reads).toHaveBeenCalledTimes(1);
-    expect(again.record).toMatchObject({ state: 'acknowledged', attempts: 1 });
-    expect(await ledger.get(key)).toMatchObject({ history: [{ state: 'queued' }, { state: 'acknowledged' }] });
-  } finally {
-    reads.mockRestore();
+test(
+  "a job with the gateway's routing hints is deferred from them, before the ledger is read (a " +
+    'bounce reads and decrypts nothing)',
+  async () => {
+    const { limit, free } = busyAlesund(5000);
+    const { job, key } = await accept();
+    const reads = jest.spyOn(ledger, 'getWithBodyBytes');
+    try {
+      const step = await deliverFromLedger(
+        { ...job, homeKommune: '1508' },
+        { ...deps, recipientLimit: limit, deferAfterMs: 1000 }
+      );
+      expect(step).toMatchObject({ kind: 'defer', endpoint: alesund });
+      expect(step.record).toBeUndefined();
+      expect(reads).not.toHaveBeenCalled();
+      expect(seen).toHaveLength(0);
+      // Once the line is short, the same job is read and delivered as usual.
+      await free();
+      const again = await deliverFromLedger(
+        { ...job, homeKommune: '1508' },
+        { ...deps, recipientLimit: limit, deferAfterMs: 1000 }
+      );
+      expect(reads).toHaveBeenCalledTimes(1);
+      expect(again.record).toMatchObject({ state: 'acknowledged', attempts: 1 });
+      expect(await ledger.get(key)).toMatchObject({ history: [{ state: 'queued' }, { state: 'acknowledged' }] });
+    } finally {
+      reads.mockRestore();
+    }
   }
-});
+);
 
 test('without deferAfterMs a delivery waits its turn however long the line', async () => {
   const { limit, free } = busyAlesund(60_000);

@@ -127,25 +127,29 @@ test('a receipt is recorded against the message it answers, with the answering o
   });
 });
 
-test("a receipt's record lands in the same Redis step as its ledger move; a second receipt for a final message is recorded on its own", async () => {
-  const { system, watched, appended } = watchedTrail();
-  const id = randomUUID();
-  await acceptMessage(meldeplikt(id), HMR, deps);
-  const r = fixture('receipt-ok');
-  r.entry[0].resource.id = randomUUID();
-  r.entry[0].resource.response = { identifier: id, code: 'ok' };
-  await acceptMessage(r, ALESUND, { ...deps, audit: watched });
-  r.entry[0].resource.id = randomUUID();
-  r.entry[0].resource.response = { identifier: id, code: 'fatal-error' };
-  await acceptMessage(r, ALESUND, { ...deps, audit: watched });
-  const receipts = (await system.forMessage(id)).filter((x) => x.event === 'receipt.received');
-  expect(receipts.map((x) => x.detail)).toEqual([
-    'receipt ok (message acknowledged)',
-    'receipt fatal-error (message acknowledged)',
-  ]);
-  expect(appended).toEqual([receipts[0].id]);
-  expect((await fx.ledger.get(`997005562:${id}`))?.state).toBe('acknowledged');
-});
+test(
+  "a receipt's record lands in the same Redis step as its ledger move; a second receipt for a " +
+    'final message is recorded on its own',
+  async () => {
+    const { system, watched, appended } = watchedTrail();
+    const id = randomUUID();
+    await acceptMessage(meldeplikt(id), HMR, deps);
+    const r = fixture('receipt-ok');
+    r.entry[0].resource.id = randomUUID();
+    r.entry[0].resource.response = { identifier: id, code: 'ok' };
+    await acceptMessage(r, ALESUND, { ...deps, audit: watched });
+    r.entry[0].resource.id = randomUUID();
+    r.entry[0].resource.response = { identifier: id, code: 'fatal-error' };
+    await acceptMessage(r, ALESUND, { ...deps, audit: watched });
+    const receipts = (await system.forMessage(id)).filter((x) => x.event === 'receipt.received');
+    expect(receipts.map((x) => x.detail)).toEqual([
+      'receipt ok (message acknowledged)',
+      'receipt fatal-error (message acknowledged)',
+    ]);
+    expect(appended).toEqual([receipts[0].id]);
+    expect((await fx.ledger.get(`997005562:${id}`))?.state).toBe('acknowledged');
+  }
+);
 
 test("status reads are recorded, a read of someone else's id as a minor failure", async () => {
   const id = randomUUID();

@@ -167,22 +167,28 @@ test('receipts posted to /fhir/$process-message are listed at /_sim/received', a
   expect(Number.isNaN(Date.parse(listed[0].at))).toBe(false);
 });
 
-test("the other helseforetak of the demo directory take messages at /{hospital}/fhir/$process-message, listed with the hospital's path", async () => {
-  const before = ((await (await fetch(`${hospital}/_sim/received`)).json()) as unknown[]).length;
-  const message = {
-    resourceType: 'Bundle',
-    type: 'message',
-    entry: [{ resource: { resourceType: 'MessageHeader', id: 'h-1', eventCoding: { code: 'koordinator-handover' } } }],
-  };
-  const res = await fetch(`${hospital}/ous/fhir/$process-message`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/fhir+json' },
-    body: JSON.stringify(message),
-  });
-  expect(res.status).toBe(200);
-  const listed = (await (await fetch(`${hospital}/_sim/received`)).json()) as { hospital?: string; body: unknown }[];
-  expect(listed.slice(before)).toEqual([expect.objectContaining({ hospital: 'ous', body: message })]);
-});
+test(
+  'the other helseforetak of the demo directory take messages at /{hospital}/fhir/$process-message, ' +
+    "listed with the hospital's path",
+  async () => {
+    const before = ((await (await fetch(`${hospital}/_sim/received`)).json()) as unknown[]).length;
+    const message = {
+      resourceType: 'Bundle',
+      type: 'message',
+      entry: [
+        { resource: { resourceType: 'MessageHeader', id: 'h-1', eventCoding: { code: 'koordinator-handover' } } },
+      ],
+    };
+    const res = await fetch(`${hospital}/ous/fhir/$process-message`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/fhir+json' },
+      body: JSON.stringify(message),
+    });
+    expect(res.status).toBe(200);
+    const listed = (await (await fetch(`${hospital}/_sim/received`)).json()) as { hospital?: string; body: unknown }[];
+    expect(listed.slice(before)).toEqual([expect.objectContaining({ hospital: 'ous', body: message })]);
+  }
+);
 
 test('POST /send/epikrise sends the example epikrise with a fresh id, to ?to=… when given; the message stays valid', async () => {
   const res = await fetch(`${hospital}/send/epikrise`, { method: 'POST' });

@@ -159,31 +159,35 @@ async function read<T>(base: string, query: string): Promise<T[]> {
 }
 const hmrBase = () => `http://127.0.0.1:${port(hmrServer)}`;
 
-test("the example plan copy lands at the hospital's FHIR server as a CarePlan linked to its CareTeam, Goals and Consents; again, and a newer version: one of each", async () => {
-  const first = await until(await accept(planCopy()), ['acknowledged', 'blocked', 'rejected', 'dead']);
-  expect(first.state).toBe('acknowledged');
-  expect(first.recipient).toMatchObject({ orgnr: '997005562', name: 'Helse Møre og Romsdal HF' });
-  // The plan's 11 resources and the DocumentReference of its PDF.
-  expect(first.history.at(-1)?.detail).toMatch(/12 resources in 2 transactions/);
-  await until(await accept(planCopy({ freshId: true })), ['acknowledged']);
-  const newer = planCopy({ freshId: true, timestamp: '2026-11-28T12:00:00+01:00' });
-  (newer.entry![1].resource as CarePlan).title = 'Individuell plan for Ola Nordmann, revidert';
-  await until(await accept(newer), ['acknowledged']);
-  const [plans, teams, goals, consents, patients] = await Promise.all([
-    read<CarePlan>(hmrBase(), 'CarePlan'),
-    read<CareTeam>(hmrBase(), 'CareTeam'),
-    read<Goal>(hmrBase(), 'Goal'),
-    read<Consent>(hmrBase(), 'Consent'),
-    read(hmrBase(), 'Patient'),
-  ]);
-  expect([plans.length, teams.length, goals.length, consents.length, patients.length]).toEqual([1, 1, 2, 2, 1]);
-  expect(plans[0].title).toBe('Individuell plan for Ola Nordmann, revidert');
-  expect(plans[0].careTeam?.[0].reference).toBe(`CareTeam/${teams[0].id}`);
-  expect(plans[0].goal?.map((g) => g.reference).sort()).toEqual(goals.map((g) => `Goal/${g.id}`).sort());
-  expect(plans[0].supportingInfo?.map((g) => g.reference).sort()).toEqual(
-    consents.map((g) => `Consent/${g.id}`).sort()
-  );
-});
+test(
+  "the example plan copy lands at the hospital's FHIR server as a CarePlan linked to its CareTeam, " +
+    'Goals and Consents; again, and a newer version: one of each',
+  async () => {
+    const first = await until(await accept(planCopy()), ['acknowledged', 'blocked', 'rejected', 'dead']);
+    expect(first.state).toBe('acknowledged');
+    expect(first.recipient).toMatchObject({ orgnr: '997005562', name: 'Helse Møre og Romsdal HF' });
+    // The plan's 11 resources and the DocumentReference of its PDF.
+    expect(first.history.at(-1)?.detail).toMatch(/12 resources in 2 transactions/);
+    await until(await accept(planCopy({ freshId: true })), ['acknowledged']);
+    const newer = planCopy({ freshId: true, timestamp: '2026-11-28T12:00:00+01:00' });
+    (newer.entry![1].resource as CarePlan).title = 'Individuell plan for Ola Nordmann, revidert';
+    await until(await accept(newer), ['acknowledged']);
+    const [plans, teams, goals, consents, patients] = await Promise.all([
+      read<CarePlan>(hmrBase(), 'CarePlan'),
+      read<CareTeam>(hmrBase(), 'CareTeam'),
+      read<Goal>(hmrBase(), 'Goal'),
+      read<Consent>(hmrBase(), 'Consent'),
+      read(hmrBase(), 'Patient'),
+    ]);
+    expect([plans.length, teams.length, goals.length, consents.length, patients.length]).toEqual([1, 1, 2, 2, 1]);
+    expect(plans[0].title).toBe('Individuell plan for Ola Nordmann, revidert');
+    expect(plans[0].careTeam?.[0].reference).toBe(`CareTeam/${teams[0].id}`);
+    expect(plans[0].goal?.map((g) => g.reference).sort()).toEqual(goals.map((g) => `Goal/${g.id}`).sort());
+    expect(plans[0].supportingInfo?.map((g) => g.reference).sort()).toEqual(
+      consents.map((g) => `Consent/${g.id}`).sort()
+    );
+  }
+);
 
 test(
   'the plan lands as a document a person reads: two deliveries of the same plan leave one DocumentReference ' +
@@ -247,26 +251,30 @@ test('a plan copy to an organisation the fritak does not name ends blocked with 
   expect(await courier.queue.getJobCountByTypes('waiting', 'active', 'delayed')).toBe(0);
 });
 
-test("consent withdrawn while the message waits (the hospital's server down): blocked when it comes back, and nothing was written", async () => {
-  const person = syntheticPerson();
-  hmr.down = true;
-  const key = await accept(planCopy({ freshId: true, person, planValue: 'IP-2026-0500' }));
-  await until(key, ['retrying']);
-  const withdrawal = planCopy({
-    freshId: true,
-    person,
-    planValue: 'IP-2026-0500',
-    timestamp: '2026-11-29T12:00:00+01:00',
-  });
-  fritakOf(withdrawal).status = 'inactive';
-  const withdrawalKey = await accept(withdrawal);
-  expect((await until(withdrawalKey, ['blocked'])).history.at(-1)?.detail).toMatch(/is inactive, not active/);
-  hmr.down = false;
-  const r = await until(key, ['blocked', 'acknowledged']);
-  expect(r.state).toBe('blocked');
-  expect(r.history.map((h) => h.state)).toContain('retrying');
-  expect(await read(hmrBase(), 'CarePlan')).toHaveLength(0);
-});
+test(
+  "consent withdrawn while the message waits (the hospital's server down): blocked when it comes " +
+    'back, and nothing was written',
+  async () => {
+    const person = syntheticPerson();
+    hmr.down = true;
+    const key = await accept(planCopy({ freshId: true, person, planValue: 'IP-2026-0500' }));
+    await until(key, ['retrying']);
+    const withdrawal = planCopy({
+      freshId: true,
+      person,
+      planValue: 'IP-2026-0500',
+      timestamp: '2026-11-29T12:00:00+01:00',
+    });
+    fritakOf(withdrawal).status = 'inactive';
+    const withdrawalKey = await accept(withdrawal);
+    expect((await until(withdrawalKey, ['blocked'])).history.at(-1)?.detail).toMatch(/is inactive, not active/);
+    hmr.down = false;
+    const r = await until(key, ['blocked', 'acknowledged']);
+    expect(r.state).toBe('blocked');
+    expect(r.history.map((h) => h.state)).toContain('retrying');
+    expect(await read(hmrBase(), 'CarePlan')).toHaveLength(0);
+  }
+);
 
 test("the example epikrise reaches Ålesund's EHR with its attachment byte for byte; one carrying a 20 MB PDF too", async () => {
   const r = await until(await accept(epikrise()), ['acknowledged', 'blocked', 'rejected', 'dead']);
@@ -312,46 +320,54 @@ test('a Consent that denies the recipient blocks an epikrise to it', async () =>
   expect(await read(`http://127.0.0.1:${port(simServer)}/kommune/1508/fhir`, 'DocumentReference')).toHaveLength(0);
 });
 
-test("a handover goes to the kommune's koordinerende enhet: acknowledged by its receipt, or rejected with the receipt's reason", async () => {
-  const ok = await until(await accept(handover({ person: syntheticPerson() })), [
-    'acknowledged',
-    'rejected',
-    'blocked',
-    'dead',
-  ]);
-  expect(ok.state).toBe('acknowledged');
-  expect(ok.recipient).toMatchObject({ kommunenummer: '1508', herId: '8110021' });
-  expect([...sim.received.values()].map((r) => r.event)).toEqual(['koordinator-handover']);
-  sim.setBehaviour({ sequence: ['fatal-error'] }, '1508');
-  const no = await until(await accept(handover({ person: syntheticPerson() })), [
-    'acknowledged',
-    'rejected',
-    'blocked',
-    'dead',
-  ]);
-  expect(no.state).toBe('rejected');
-  expect(no.history.at(-1)?.detail).toMatch(/receipt fatal-error/);
-});
+test(
+  "a handover goes to the kommune's koordinerende enhet: acknowledged by its receipt, or rejected " +
+    "with the receipt's reason",
+  async () => {
+    const ok = await until(await accept(handover({ person: syntheticPerson() })), [
+      'acknowledged',
+      'rejected',
+      'blocked',
+      'dead',
+    ]);
+    expect(ok.state).toBe('acknowledged');
+    expect(ok.recipient).toMatchObject({ kommunenummer: '1508', herId: '8110021' });
+    expect([...sim.received.values()].map((r) => r.event)).toEqual(['koordinator-handover']);
+    sim.setBehaviour({ sequence: ['fatal-error'] }, '1508');
+    const no = await until(await accept(handover({ person: syntheticPerson() })), [
+      'acknowledged',
+      'rejected',
+      'blocked',
+      'dead',
+    ]);
+    expect(no.state).toBe('rejected');
+    expect(no.history.at(-1)?.detail).toMatch(/receipt fatal-error/);
+  }
+);
 
-test("a revision date in the past gives exactly one reminder to the koordinator's koordinerende enhet, however often the plan is sent", async () => {
-  const person = syntheticPerson();
-  const past = new Date(Date.now() - 3 * 24 * 3600 * 1000).toISOString().slice(0, 10);
-  for (let i = 0; i < 3; i++)
-    await accept(planCopy({ freshId: true, person, planValue: 'IP-2026-0700', revision: past }));
-  const end = Date.now() + 10000;
-  while (![...sim.received.values()].some((r) => r.event === 'revision-reminder') && Date.now() < end)
-    await new Promise((r) => setTimeout(r, 50));
-  await new Promise((r) => setTimeout(r, 500)); // time for a wrongful second one
-  const reminders = [...sim.received.values()].filter((r) => r.event === 'revision-reminder');
-  expect(reminders).toEqual([expect.objectContaining({ kommune: '1508', count: 1 })]);
-  const record = await courier.ledger.get(`ipbro:${reminders[0].id}`);
-  expect(record).toMatchObject({
-    event: 'revision-reminder',
-    state: 'acknowledged',
-    recipient: { orgnr: '942953119' },
-  });
-  expect((await courier.planIndex.get(patientKey(person)))?.nextRevision).toBe(past);
-});
+test(
+  "a revision date in the past gives exactly one reminder to the koordinator's koordinerende " +
+    'enhet, however often the plan is sent',
+  async () => {
+    const person = syntheticPerson();
+    const past = new Date(Date.now() - 3 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+    for (let i = 0; i < 3; i++)
+      await accept(planCopy({ freshId: true, person, planValue: 'IP-2026-0700', revision: past }));
+    const end = Date.now() + 10000;
+    while (![...sim.received.values()].some((r) => r.event === 'revision-reminder') && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 500)); // time for a wrongful second one
+    const reminders = [...sim.received.values()].filter((r) => r.event === 'revision-reminder');
+    expect(reminders).toEqual([expect.objectContaining({ kommune: '1508', count: 1 })]);
+    const record = await courier.ledger.get(`ipbro:${reminders[0].id}`);
+    expect(record).toMatchObject({
+      event: 'revision-reminder',
+      state: 'acknowledged',
+      recipient: { orgnr: '942953119' },
+    });
+    expect((await courier.planIndex.get(patientKey(person)))?.nextRevision).toBe(past);
+  }
+);
 
 test('an epikrise for a kommune the directory does not know waits unroutable, and goes when the directory learns it', async () => {
   const d = JSON.parse(JSON.stringify(courierDirectory.snapshot()));

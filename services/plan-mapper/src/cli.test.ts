@@ -173,18 +173,22 @@ const SECTION_HEADINGS = [
   'i) Samarbeid',
 ];
 
-test("ipbro render as a process on the contract's plan copy: a PDF whose extracted text has § 19 a–i, the person, the koordinator", async () => {
-  const out = join(dir, 'plan.pdf');
-  const r = await ipbro(['render', fixture('ip-plan-copy.json'), '--out', out]);
-  expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: '', stderr: '' });
-  const text = pdfText(readPdf(readFileSync(out)));
-  const at = SECTION_HEADINGS.map((h) => text.indexOf(h));
-  expect(at.every((i) => i >= 0)).toBe(true);
-  expect([...at].sort((a, b) => a - b)).toEqual(at);
-  expect(text).toContain('Ola Nordmann');
-  expect(text).toContain('12830551210');
-  expect(text.slice(at[2], at[3])).toMatch(/Koordinator\s+Per Hansen/);
-});
+test(
+  "ipbro render as a process on the contract's plan copy: a PDF whose extracted text has § 19 " +
+    'a–i, the person, the koordinator',
+  async () => {
+    const out = join(dir, 'plan.pdf');
+    const r = await ipbro(['render', fixture('ip-plan-copy.json'), '--out', out]);
+    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: '', stderr: '' });
+    const text = pdfText(readPdf(readFileSync(out)));
+    const at = SECTION_HEADINGS.map((h) => text.indexOf(h));
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    expect(text).toContain('Ola Nordmann');
+    expect(text).toContain('12830551210');
+    expect(text.slice(at[2], at[3])).toMatch(/Koordinator\s+Per Hansen/);
+  }
+);
 
 test(
   'ipbro render: PDF to stdout by default, HTML with --format html or an OUT ending in .html; ' +
