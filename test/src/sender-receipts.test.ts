@@ -27,6 +27,8 @@ let redis: Redis;
 let token: string;
 let kommune: Server;
 let sender: { server: Server; port: number; receipts: Bundle[]; up: boolean };
+/** The path each receipt was posted to, by the receipt's MessageHeader.id. */
+const postedTo = new Map<string, string>();
 
 const listen = (server: Server, port = 0) =>
   new Promise<number>((resolve) =>
@@ -60,6 +62,7 @@ function senderServer(receipts: Bundle[]): Server {
     const bundle = JSON.parse(await readBody(req)) as Bundle;
     receipts.push(bundle);
     const id = (bundle.entry?.[0]?.resource as MessageHeader).id!;
+    postedTo.set(id, req.url ?? '');
     res.writeHead(200, { 'Content-Type': 'application/fhir+json' });
     res.end(JSON.stringify(receiptFor(id, 'ok', '1508', '997005562')));
   });
@@ -94,6 +97,9 @@ beforeAll(async () => {
   sender = { server, port: await listen(server), receipts, up: true };
   const directory = JSON.parse(readFileSync(join(ROOT, 'packages', 'directory', 'demo-directory.json'), 'utf8'));
   for (const k of directory.kommuner) k.koordinerendeEnhet.endpoint = `http://127.0.0.1:${kommunePort}/fhir`;
+  // Helse Møre og Romsdal's koordinerende enhet: where its receipts go when a message names no endpoint.
+  const hmr = directory.helseforetak.find((h: { orgnr: string }) => h.orgnr === '997005562');
+  hmr.koordinerendeEnhet.endpoint = `http://127.0.0.1:${sender.port}/hmr-ke/fhir`;
   const directoryFile = join(work, 'directory.json');
   writeFileSync(directoryFile, JSON.stringify(directory));
   const common = { REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn' };
@@ -133,11 +139,15 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-/** The contract's meldeplikt with a new id, its source.endpoint at the test's sender. */
-async function send(id: string): Promise<void> {
+/**
+ * The contract's meldeplikt with a new id, its source.endpoint at the test's sender, or (FHIR R4 requires
+ * one) an address that takes no receipts: a URN.
+ */
+async function send(id: string, withEndpoint = true): Promise<void> {
   const b = JSON.parse(MELDEPLIKT);
   b.entry[0].resource.id = id;
-  b.entry[0].resource.source.endpoint = `http://127.0.0.1:${sender.port}/fhir`;
+  if (withEndpoint) b.entry[0].resource.source.endpoint = `http://127.0.0.1:${sender.port}/fhir`;
+  else b.entry[0].resource.source.endpoint = `urn:uuid:${randomUUID()}`;
   const r = await fetch(`${gateway.url}/fhir/$process-message`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${token}` },
@@ -165,7 +175,20 @@ test('an acknowledged meldeplikt gives its sender exactly one receipt, ok, namin
   expect(got).toHaveLength(1);
   expect(headerOf(got[0]!).response).toEqual({ identifier: id, code: 'ok' });
   expect(headerOf(got[0]!).eventCoding?.code).toBe('meldeplikt');
+  expect(postedTo.get(headerOf(got[0]!).id!)).toBe('/fhir/$process-message');
   writeFileSync(join(work, 'receipt-ok.json'), JSON.stringify(got[0], null, 2));
+}, 40000);
+
+test("without an http(s) source.endpoint the receipt goes to the sender's koordinerende enhet in the directory", async () => {
+  const id = randomUUID();
+  await send(id, false);
+  await eventually(async () => ((await stateOf(id)) === 'acknowledged' ? true : undefined), 15000, 'acknowledged');
+  await eventually(async () => (answering(id).length ? true : undefined), 15000, 'the receipt');
+  await new Promise((r) => setTimeout(r, 1500));
+  const got = answering(id);
+  expect(got).toHaveLength(1);
+  expect(headerOf(got[0]!).response).toEqual({ identifier: id, code: 'ok' });
+  expect(postedTo.get(headerOf(got[0]!).id!)).toBe('/hmr-ke/fhir/$process-message');
 }, 40000);
 
 test('a meldeplikt the kommune rejects (HTTP 400) gives its sender one fatal-error receipt with the reason', async () => {

@@ -9,3 +9,4 @@ export * from './recipient-limit';
 export * from './worker-wiring';
 export * from './receipt-message';
 export * from './sender-receipts';
+export * from './receipt-route';

@@ -1,4 +1,5 @@
 import type { AuditPort } from '@ipbro/audit';
+import type { Directory } from '@ipbro/directory';
 import { sendFhirMessage, type DeliveryOutcome } from '@ipbro/http-client';
 import { jobIdFor, RECEIPT_STATES, type MessageLedger, type MessageState } from '@ipbro/message-ledger';
 import {
@@ -12,6 +13,7 @@ import type { RedisConnection } from '@ipbro/redis';
 import type { Logger } from '@ipbro/service-kit';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { buildSenderReceipt, receiptIdFor, type ReceiptSender } from './receipt-message';
+import { receiptRouteFor, senderOfKey } from './receipt-route';
 
 export interface SenderReceiptJob {
   key: string;
@@ -30,6 +32,8 @@ export interface SenderReceiptOptions {
   sweepMs?: number;
   concurrency?: number;
   operator?: ReceiptSender;
+  /** The way back for senders that named no source.endpoint: their koordinerende enhet, when listed. */
+  directory?: Directory;
 }
 
 export interface SenderReceipts {
@@ -42,11 +46,15 @@ export interface SenderReceipts {
 /** One job per message and state: a second add of the same pair is a no-op in BullMQ. */
 export const receiptJobIdFor = (key: string, state: MessageState): string => `receipt_${jobIdFor(key)}_${state}`;
 
+/** Outbox members read per batch, and batches per sweep: a burst of final states drains within a few sweeps. */
+const DRAIN_BATCH = 200;
+const DRAIN_BATCHES_PER_SWEEP = 20;
+
 /**
  * Receipts pushed to senders: the ledger's move puts 'key|state' in an outbox set when a message
- * with a sourceEndpoint reaches a final state (whoever moved it: a delivery, a recipient's receipt,
- * an operator); this drains the set into a queue with a deterministic job id, and a worker posts
- * each receipt, retried with the delivery backoff like any delivery, and audited.
+ * reaches a final state (whoever moved it: a delivery, a recipient's receipt, an operator); this
+ * drains the set into a queue with a deterministic job id, keeping only those with a way back, and a
+ * worker posts each receipt, retried with the delivery backoff like any delivery, and audited.
  */
 export function startSenderReceipts(o: SenderReceiptOptions): SenderReceipts {
   const queue = new Queue<SenderReceiptJob>(QUEUES.receipts, {
@@ -54,19 +62,24 @@ export function startSenderReceipts(o: SenderReceiptOptions): SenderReceipts {
     prefix: o.prefix,
     defaultJobOptions: deliveryJobOptions(o.delivery),
   });
-  const drain = async (): Promise<number> => {
-    const members = await o.ledger.pendingReceipts(100);
-    const jobs = members.flatMap((m) => {
-      const at = m.lastIndexOf('|');
-      const state = m.slice(at + 1) as MessageState;
-      return at > 0 && RECEIPT_STATES.includes(state) ? [{ key: m.slice(0, at), state }] : [];
-    });
+  const drainBatch = async (): Promise<{ read: number; queued: number }> => {
+    const members = await o.ledger.pendingReceipts(DRAIN_BATCH);
+    const owed = await owedReceipts(members, o);
     // Queued before they leave the outbox: a crash in between adds the same job ids again, a no-op.
     await queue.addBulk(
-      jobs.map((data) => ({ name: 'receipt', data, opts: { jobId: receiptJobIdFor(data.key, data.state) } }))
+      owed.map((data) => ({ name: 'receipt', data, opts: { jobId: receiptJobIdFor(data.key, data.state) } }))
     );
     await o.ledger.receiptsQueued(members);
-    return jobs.length;
+    return { read: members.length, queued: owed.length };
+  };
+  const drain = async (): Promise<number> => {
+    let queued = 0;
+    for (let i = 0; i < DRAIN_BATCHES_PER_SWEEP; i++) {
+      const batch = await drainBatch();
+      queued += batch.queued;
+      if (batch.read < DRAIN_BATCH) break;
+    }
+    return queued;
   };
   let draining: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
@@ -97,12 +110,30 @@ export function startSenderReceipts(o: SenderReceiptOptions): SenderReceipts {
   };
 }
 
+/**
+ * The outbox members that earn a receipt: a final state of a sender with a way back (its
+ * directory entry, else its record's source.endpoint, read only for senders the directory cannot answer).
+ */
+async function owedReceipts(members: string[], o: SenderReceiptOptions): Promise<SenderReceiptJob[]> {
+  const parsed = members.flatMap((m) => {
+    const at = m.lastIndexOf('|');
+    const state = m.slice(at + 1) as MessageState;
+    return at > 0 && RECEIPT_STATES.includes(state) ? [{ key: m.slice(0, at), state }] : [];
+  });
+  const listed = (key: string) => receiptRouteFor({ sender: senderOfKey(key) }, o.directory).kind === 'endpoint';
+  const unlisted = [...new Set(parsed.filter((j) => !listed(j.key)).map((j) => j.key))];
+  const named = new Set((await o.ledger.getMany(unlisted)).filter((r) => r.sourceEndpoint).map((r) => r.key));
+  return parsed.filter((j) => listed(j.key) || named.has(j.key));
+}
+
 /** One attempt at a receipt: built from the record as it is now, posted to the sender, the outcome audited. */
 async function sendReceipt(job: Job<SenderReceiptJob>, o: SenderReceiptOptions): Promise<string> {
   const { key, state } = job.data;
   const record = await o.ledger.get(key);
-  const endpoint = record?.sourceEndpoint;
-  if (!record || !endpoint) return 'no endpoint';
+  if (!record) return 'no record';
+  const route = receiptRouteFor(record, o.directory);
+  if (route.kind === 'none') return `no way back: ${route.reason}`;
+  const endpoint = route.endpoint;
   const bundle = buildSenderReceipt(record, state, endpoint, o.operator);
   const messageId = receiptIdFor(key, state);
   const outcome = await sendFhirMessage(endpoint, bundle, { messageId, timeoutMs: o.delivery.timeoutMs });

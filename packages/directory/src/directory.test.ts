@@ -16,6 +16,8 @@ test('the demo directory is valid and answers by kommunenummer, orgnr and HER-id
   expect(d.byHerId('8094512')?.orgnr).toBe('997005562'); // a helseforetak by HER-id
   expect(d.byHerId('1')).toBeUndefined();
   expect(d.byOrgnr('993467049')?.name).toBe('Oslo universitetssykehus HF');
+  expect(d.helseforetakByOrgnr('997005562')?.koordinerendeEnhet?.endpoint).toBe('http://127.0.0.1:4102/fhir');
+  expect(d.helseforetakByOrgnr('942953119')).toBeUndefined(); // Ålesund is a kommune
 });
 
 test('the demo directory has the five kommuner and the four helseforetak, every organisasjonsnummer valid', () => {

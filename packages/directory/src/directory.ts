@@ -33,6 +33,7 @@ export class Directory extends EventEmitter {
   private byKommune = new Map<string, DirectoryKommune>();
   private byOrg = new Map<string, DirectoryParty>();
   private byHer = new Map<string, DirectoryParty>();
+  private byHelseforetak = new Map<string, DirectoryParty>();
   private watcher?: FSWatcher;
   private poll?: NodeJS.Timeout;
   private lastText?: string;
@@ -126,6 +127,7 @@ export class Directory extends EventEmitter {
       for (const e of [p.koordinerendeEnhet, p.ehr]) if (e?.herId) byHer.set(e.herId, p);
     }
     for (const k of data.kommuner) byKommune.set(k.kommunenummer, k);
+    this.byHelseforetak = new Map(data.helseforetak.map((h) => [h.orgnr, h]));
     this.data = data;
     this.byKommune = byKommune;
     this.byOrg = byOrg;
@@ -140,6 +142,11 @@ export class Directory extends EventEmitter {
 
   byOrgnr(orgnr: string): DirectoryParty | undefined {
     return this.byOrg.get(orgnr);
+  }
+
+  /** A helseforetak by organisasjonsnummer (kommuner are not found here). */
+  helseforetakByOrgnr(orgnr: string): DirectoryParty | undefined {
+    return this.byHelseforetak.get(orgnr);
   }
 
   byHerId(herId: string): DirectoryParty | undefined {

@@ -2,8 +2,8 @@
 -- step, the body's retention set, and the move's audit entry appended, all or nothing.
 -- KEYS[1] the record, KEYS[2] the state-set key prefix (`{prefix}:state:`; the set is prefix .. state),
 -- KEYS[3] the body, KEYS[4] the audit trail, KEYS[5] the message's own audit stream,
--- KEYS[6] the receipt outbox: a record with a sourceEndpoint reaching a receipt state adds 'key|state'
--- in the same step, so no final state is ever without its receipt (the receipt worker drains it)
+-- KEYS[6] the receipt outbox: a record reaching a receipt state adds 'key|state' in the same step, so
+-- no final state is ever without its receipt (the receipt worker drains it and finds the way back)
 -- ARGV[1] the move, JSON:
 --   to        the new state
 --   from      the states the record must be in (absent: any)
@@ -59,7 +59,7 @@ if m.bodyTtl then
   end
 end
 local receiptStates = { acknowledged = true, rejected = true, blocked = true, unroutable = true, dead = true }
-if oldState ~= m.to and receiptStates[m.to] and type(rec.sourceEndpoint) == 'string' then
+if oldState ~= m.to and receiptStates[m.to] then
   redis.call('SADD', KEYS[6], rec.key .. '|' .. m.to)
 end
 local id = false

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { MessageLedger } from './index';
 
 // The receipt outbox: whoever moves a message to a final state (a delivery, a recipient's receipt,
-// an operator's discard), the same move owes its sender a receipt when it named a source.endpoint.
+// an operator's discard), the same move owes its sender a receipt; where it goes (the source.endpoint,
+// else the directory's koordinerende enhet, else nowhere) the receipt worker decides.
 const prefix = `{ipbro-test-${randomUUID().slice(0, 8)}}`;
 let redis: Redis;
 let ledger: MessageLedger;
@@ -42,7 +43,7 @@ test('a message with a sourceEndpoint reaching acknowledged owes one receipt; de
   expect((await ledger.get(key))?.sourceEndpoint).toBe('http://hmr.test/fhir');
 });
 
-test("an operator's discard (dead) and an unroutable message each owe a receipt; a message without an endpoint owes none", async () => {
+test("an operator's discard (dead) and an unroutable message each owe a receipt; so does one without an endpoint", async () => {
   const parked = await accepted('http://hmr.test/fhir');
   await ledger.move({ key: parked, to: 'unroutable', detail: 'no kommune' });
   await ledger.move({
@@ -54,7 +55,8 @@ test("an operator's discard (dead) and an unroutable message each owe a receipt;
   });
   const silent = await accepted();
   await ledger.move({ key: silent, to: 'rejected', detail: 'HTTP 400' });
-  expect((await ledger.pendingReceipts()).sort()).toEqual([`${parked}|dead`, `${parked}|unroutable`].sort());
-  await ledger.receiptsQueued([`${parked}|dead`]);
+  const owed = [`${parked}|dead`, `${parked}|unroutable`, `${silent}|rejected`];
+  expect((await ledger.pendingReceipts()).sort()).toEqual(owed.sort());
+  await ledger.receiptsQueued([`${parked}|dead`, `${silent}|rejected`]);
   expect(await ledger.pendingReceipts()).toEqual([`${parked}|unroutable`]);
 });

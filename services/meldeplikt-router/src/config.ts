@@ -2,8 +2,19 @@ import { redisConfigSpec } from '@ipbro/redis';
 import { auditConfigSpec } from '@ipbro/audit';
 import { outboundTokenConfigSpec } from '@ipbro/client-credentials';
 import { DEFAULT_DEFER_AFTER_MS } from '@ipbro/delivery-step';
+import { checkOrganisasjonsnummer } from '@ipbro/identifiers';
 import { QUEUE_PREFIX } from '@ipbro/queues';
-import { deliveryConfigSpec, loadConfig, read, type Env } from '@ipbro/service-kit';
+import { ConfigError, deliveryConfigSpec, loadConfig, read, type Env, type Reader } from '@ipbro/service-kit';
+
+/** An organisasjonsnummer with a right check digit. */
+const orgnr =
+  (fallback: string): Reader<string> =>
+  (name, env) => {
+    const v = read.string(fallback)(name, env);
+    const checked = checkOrganisasjonsnummer(v);
+    if (!checked.ok) throw new ConfigError(`${name} must be an organisasjonsnummer: ${checked.message}`);
+    return v;
+  };
 
 /** The router's settings from the environment (throws a ConfigError naming the first bad one). */
 export function loadRouterConfig(env: Env = process.env) {
@@ -33,6 +44,9 @@ export function loadRouterConfig(env: Env = process.env) {
       ROUTER_SWEEP_MS: read.int(60000, 100),
       /** Receipts posted to senders at once (their source.endpoint); 0 turns receipts to senders off in this router. */
       ROUTER_RECEIPT_CONCURRENCY: read.int(8, 0),
+      /** Who signs the receipts IP-bro decides itself (blocked, unroutable, dead): the organisation running it. */
+      RECEIPT_SENDER_ORGNR: orgnr('994598759'),
+      RECEIPT_SENDER_NAME: read.string('IP-bro'),
       QUEUE_PREFIX: read.string(QUEUE_PREFIX),
       ...outboundTokenConfigSpec('ipbro-router'),
       ...auditConfigSpec,

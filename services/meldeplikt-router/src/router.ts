@@ -1,6 +1,12 @@
 import type { RedisConnection } from '@ipbro/redis';
 import type { AuditPort } from '@ipbro/audit';
-import { DEFAULT_DEFER_AFTER_MS, RecipientLimit, startDeliveryWorker, startSenderReceipts } from '@ipbro/delivery-step';
+import {
+  DEFAULT_DEFER_AFTER_MS,
+  RecipientLimit,
+  startDeliveryWorker,
+  startSenderReceipts,
+  type ReceiptSender,
+} from '@ipbro/delivery-step';
 import type { DeliveryStepDeps, DeliveryWorker } from '@ipbro/delivery-step';
 import type { Directory } from '@ipbro/directory';
 import { deliverFromLedger, type MeldepliktDeliveryDeps } from '@ipbro/meldeplikt-delivery';
@@ -49,6 +55,8 @@ export interface RouterOptions {
   receiptSweepMs?: number;
   /** Receipts posted at once (default 8). */
   receiptConcurrency?: number;
+  /** Who signs the receipts IP-bro decides itself (default DEFAULT_RECEIPT_SENDER). */
+  receiptSender?: ReceiptSender;
 }
 
 export interface MeldepliktRouter extends DeliveryWorker {
@@ -99,12 +107,14 @@ export function startMeldepliktRouter(o: RouterOptions): MeldepliktRouter {
           producer: o.producer,
           workerConnection: o.workerConnection,
           ledger,
+          directory: o.directory,
           prefix,
           delivery: o.delivery,
           logger: o.logger,
           ...(o.audit ? { audit: o.audit } : {}),
           ...(o.receiptSweepMs ? { sweepMs: o.receiptSweepMs } : {}),
           ...(o.receiptConcurrency ? { concurrency: o.receiptConcurrency } : {}),
+          ...(o.receiptSender ? { operator: o.receiptSender } : {}),
         });
   if (!receipts) return { ...worker, ledger };
   return {

@@ -27,6 +27,7 @@ export async function wireRouter(config: RouterConfig, logger: Logger): Promise<
     sweepMs: config.ROUTER_SWEEP_MS,
     senderReceipts: config.ROUTER_RECEIPT_CONCURRENCY > 0,
     receiptConcurrency: config.ROUTER_RECEIPT_CONCURRENCY,
+    receiptSender: { orgnr: config.RECEIPT_SENDER_ORGNR, name: config.RECEIPT_SENDER_NAME },
   });
   return {
     app: w.kit.finish(),
