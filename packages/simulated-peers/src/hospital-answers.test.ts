@@ -90,3 +90,42 @@ test("a rejection arriving at another helseforetak's path is listed with its rea
     }),
   ]);
 });
+
+test('receipts for what the hospital sent are listed at /_sim/receipts: the message, the code and the reason', async () => {
+  await post('/stolav/fhir/$process-message', {
+    resourceType: 'Bundle',
+    type: 'message',
+    entry: [
+      {
+        fullUrl: 'urn:uuid:h',
+        resource: {
+          resourceType: 'MessageHeader',
+          id: 'r-10',
+          eventCoding: { code: 'meldeplikt' },
+          sender: { display: 'IP-bro' },
+          response: { identifier: 'm-10', code: 'fatal-error', details: { reference: 'urn:uuid:o' } },
+        },
+      },
+      {
+        fullUrl: 'urn:uuid:o',
+        resource: {
+          resourceType: 'OperationOutcome',
+          issue: [{ severity: 'error', code: 'processing', diagnostics: 'E35' }],
+        },
+      },
+    ],
+  });
+  const receipts = (await (await fetch(`${hospital}/_sim/receipts`)).json()) as object[];
+  expect(receipts.at(-1)).toEqual({
+    at: expect.any(String),
+    id: 'r-10',
+    answers: 'm-10',
+    event: 'meldeplikt',
+    code: 'fatal-error',
+    reason: 'E35',
+    from: 'IP-bro',
+    hospital: 'stolav',
+  });
+  // The meldeplikt-svar posted above are answers, not receipts: only the two receipts are listed.
+  expect(receipts.map((r) => (r as { id: string }).id)).toEqual(['r-9', 'r-10']);
+});

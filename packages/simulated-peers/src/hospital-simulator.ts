@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildHandover } from './handover-message';
 import { answerIn, type ReceivedAnswer } from './hospital-answers';
+import { receiptIn, type ReceivedReceipt } from './hospital-receipts';
 import { receiptFrom } from './receipt-message';
 
 export interface HospitalSimulatorOptions {
@@ -133,7 +134,8 @@ async function sendMessage(
 function messageTaker(
   options: HospitalSimulatorOptions,
   received: ReceivedMessage[],
-  answers: Map<string, ReceivedAnswer>
+  answers: Map<string, ReceivedAnswer>,
+  receipts: ReceivedReceipt[]
 ): (req: Request, res: Response) => void {
   return (req: Request, res: Response) => {
     const hospital = typeof req.params.hospital === 'string' ? req.params.hospital : undefined;
@@ -158,6 +160,8 @@ function messageTaker(
         .send(JSON.stringify(receiptFrom(header.id, 'ok', from, header.eventCoding.code)));
       return;
     }
+    const receipt = receiptIn(req.body as Bundle, at, hospital);
+    if (receipt) receipts.push(receipt);
     options.logger.info({ answers: header?.response?.identifier, code: header?.response?.code }, 'receipt received');
     res.status(200).json({
       resourceType: 'OperationOutcome',
@@ -177,12 +181,14 @@ function messageTaker(
  *                                the same for the demo directory's other helseforetak
  *   GET  /_sim/received          what was taken, oldest first
  *   GET  /_sim/answers           the kommuner's meldeplikt-svar: meldeplikt, status, koordinator
+ *   GET  /_sim/receipts          the receipts for what it sent: which message, ok or not, and why
  *   GET  /_sim/sent              the messages sent and the gateway's status for each
  */
 export function createHospitalSimulator(options: HospitalSimulatorOptions): Express {
   const kit = createServiceApp({ name: 'hospital-simulator', logger: options.logger });
   const received: ReceivedMessage[] = [];
   const answers = new Map<string, ReceivedAnswer>();
+  const receipts: ReceivedReceipt[] = [];
   const sent: SentMessage[] = [];
   let template: Bundle | undefined = options.meldepliktTemplate;
 
@@ -220,7 +226,7 @@ export function createHospitalSimulator(options: HospitalSimulatorOptions): Expr
     }
   });
 
-  const takeMessage = messageTaker(options, received, answers);
+  const takeMessage = messageTaker(options, received, answers, receipts);
   kit.app.post('/fhir/$process-message', takeMessage);
   kit.app.post('/:hospital/fhir/$process-message', takeMessage);
   kit.app.get('/_sim/received', (_req, res) => {
@@ -228,6 +234,9 @@ export function createHospitalSimulator(options: HospitalSimulatorOptions): Expr
   });
   kit.app.get('/_sim/answers', (_req, res) => {
     res.json([...answers.values()]);
+  });
+  kit.app.get('/_sim/receipts', (_req, res) => {
+    res.json(receipts);
   });
   kit.app.get('/_sim/sent', (_req, res) => {
     res.json(sent);
