@@ -133,6 +133,17 @@ test('nothing leaves Redis when the log cannot be flushed, nor when the lock was
   expect(await redis.get(lock)).toBe('another sweep');
 });
 
+test('a log on a pipe (stdout in a container), whose flush cannot fsync, still archives', async () => {
+  const { prefix, ids, kept } = await trailWritten([50, 1]);
+  const pipe = logged(async () => {
+    throw Object.assign(new Error('EINVAL: invalid argument, fsync'), { code: 'EINVAL' });
+  });
+  const r = await archiveAuditOlderThan(redis, { prefix, logger: pipe.logger, retentionDays: 7, now: NOW });
+  expect(r.archived).toBe(1);
+  expect(archivedIds(pipe.lines)).toEqual([ids[0]]);
+  expect(await kept()).toEqual([ids[1]]);
+});
+
 test("the service's sweep archives at once and its stop waits for it; with 0 there is no sweep", async () => {
   const { prefix, ids, kept } = await trailWritten([(NOW.getTime() - Date.now()) / DAY + 100, 0]);
   const { logger, lines } = logged();

@@ -70,8 +70,17 @@ function archivedRecord(id: string, fields: string[]): AuditRecord | { id: strin
   }
 }
 
+/**
+ * The logger's buffered lines written out. pino's flush then fsyncs the descriptor, which a pipe or a
+ * terminal (stdout in a container) refuses with EINVAL or ENOTSUP: the lines have left the process
+ * by then, so that is flushed too; a failed write is not.
+ */
 const flushed = (logger: Logger) =>
-  new Promise<void>((resolve, reject) => logger.flush((err?: Error) => (err ? reject(err) : resolve())));
+  new Promise<void>((resolve, reject) =>
+    logger.flush((err?: NodeJS.ErrnoException) =>
+      !err || err.code === 'EINVAL' || err.code === 'ENOTSUP' ? resolve() : reject(err)
+    )
+  );
 
 /**
  * Moves the trail's entries older than `retentionDays` from Redis to the log: each is logged as
