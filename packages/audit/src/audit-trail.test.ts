@@ -268,3 +268,16 @@ test("a message's own index costs about its entries, not a stream node prealloca
   expect(bytes).toBeGreaterThan(JSON.stringify(r).length);
   expect(bytes).toBeLessThan(JSON.stringify(r).length + 400);
 });
+
+test("a message's own list expires AUDIT_RETENTION_DAYS after its last entry, and 0 keeps it for good", async () => {
+  const id = randomUUID();
+  const entry = { event: 'status.read', messageId: id, outcome: 'success', who: {} } as const;
+  const t = trail({ retentionDays: 2 });
+  await t.record(entry);
+  const ttl = await redis.ttl(t.messageKey(id));
+  expect(ttl).toBeGreaterThan(2 * 24 * 3600 - 60);
+  expect(ttl).toBeLessThanOrEqual(2 * 24 * 3600);
+  await trail({ retentionDays: 0 }).record(entry);
+  expect(await redis.ttl(t.messageKey(id))).toBe(-1);
+  expect((await t.forMessage(id)).length).toBe(2);
+});

@@ -5,6 +5,9 @@ import type { AuditPort } from './audit-port';
 import { actionOf, type AuditInput, type AuditRecord } from './audit-record';
 import { patientHasher, type PatientHasher } from './patient-hash';
 
+/** Days an audit entry stays in Redis before it is archived to the log (AUDIT_RETENTION_DAYS's default). */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
+
 export interface AuditTrailOptions {
   /** The queue/ledger prefix (hash-tagged), e.g. `{ipbro}`: the trail lives beside the messages. */
   prefix: string;
@@ -17,8 +20,12 @@ export interface AuditTrailOptions {
   maxLength?: number;
   /** Entries kept per message; default 1,000. */
   maxPerMessage?: number;
-  /** How long the per-message index lives after its last entry; default 90 days. */
-  messageIndexTtlSeconds?: number;
+  /**
+   * AUDIT_RETENTION_DAYS: the per-message index expires this long after its last entry, when every
+   * entry in it is older than that (the trail's own entries are archived by archiveAuditOlderThan);
+   * 0 keeps it for good. Default 90.
+   */
+  retentionDays?: number;
 }
 
 /** A record ready to be appended by a ledger write (`append`); `stored` logs it once it landed there. */
@@ -95,7 +102,7 @@ export class AuditTrail implements AuditPort {
             indexed: {
               stream: this.messageKey(record.messageId),
               maxLength: this.options.maxPerMessage ?? 1000,
-              ttlSeconds: this.options.messageIndexTtlSeconds ?? 90 * 24 * 3600,
+              ttlSeconds: (this.options.retentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS) * 24 * 3600,
             },
           }
         : {}),

@@ -20,6 +20,7 @@ test('the key names are the stored layout: a change here orphans what Redis hold
   // A message id is cut to 128 characters in its audit key; every key shares the hash tag.
   expect(k.auditOfMessage('x'.repeat(300))).toBe(`{p}:audit:of:${'x'.repeat(128)}`);
   expect(k.legacyAuditStreamOfMessage('m-1')).toBe('{p}:audit:message:m-1');
+  expect(k.auditArchiveLock).toBe('{p}:audit-archive:lock');
   expect(ledgerKeys().record('a:b')).toBe(`${DEFAULT_PREFIX}:msg:a:b`);
   expect(DEFAULT_PREFIX).toBe('{ipbro}');
 });

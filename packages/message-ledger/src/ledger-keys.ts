@@ -22,8 +22,10 @@ export function ledgerKeys(prefix: string = DEFAULT_PREFIX) {
     messageId: (id: string) => `${prefix}:id:${id}`,
     /** The receipt outbox: 'key|state' of messages whose sender is owed a receipt (the move script adds them). */
     receiptOutbox: `${prefix}:receipts:pending`,
-    /** The audit trail: every record, capped by length. */
+    /** The audit trail: every record, capped by length, its entries older than AUDIT_RETENTION_DAYS archived to the log. */
     auditTrail: `${prefix}:audit`,
+    /** The lock of the sweep that archives old audit entries (one sweep at a time across replicas). */
+    auditArchiveLock: `${prefix}:audit-archive:lock`,
     // Message ids are FHIR ids (≤ 64 characters); the cut only guards the key against anything longer.
     /** One message id's own audit entries: a list of `<entry id> <record>`, oldest first. */
     auditOfMessage: (messageId: string) => `${prefix}:audit:of:${messageId.slice(0, 128)}`,

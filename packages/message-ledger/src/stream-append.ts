@@ -12,7 +12,7 @@ export interface StreamAppend {
   maxLength: number;
   /**
    * One message's own list of its entries (`<entry id> <text>`, see ledgerKeys.auditOfMessage),
-   * trimmed to its `maxLength`, kept `ttlSeconds` after its last entry.
+   * trimmed to its `maxLength`, kept `ttlSeconds` after its last entry (0: kept for good).
    */
   indexed?: { stream: string; maxLength: number; ttlSeconds: number };
   /** The entry's `record` field. */

@@ -1,4 +1,4 @@
-import { auditTrailFromConfig } from '@ipbro/audit';
+import { auditTrailFromConfig, startAuditArchive } from '@ipbro/audit';
 import { AnswerStore, bodyCipherFromConfig, MessageLedger } from '@ipbro/message-ledger';
 import { AlertNotifier, RedisAlertStore } from '@ipbro/ops';
 import { createQueue, QUEUES } from '@ipbro/queues';
@@ -10,7 +10,7 @@ import type { OpsDashboardConfig } from './config';
 /**
  * The dashboard as it runs: its Redis connection (checked for eviction), queues, ledger, alert
  * store and notifier, audit trail and authenticator, each made here and passed to the app; the
- * alert rules are checked every ALERT_INTERVAL_MS once it serves.
+ * alert rules are checked every ALERT_INTERVAL_MS once it serves, and old audit entries archived hourly.
  */
 export async function wireOpsDashboard(config: OpsDashboardConfig, logger: Logger): Promise<WiredService> {
   const redis = createRedisConnection(config.redis, 'producer');
@@ -63,14 +63,18 @@ export async function wireOpsDashboard(config: OpsDashboardConfig, logger: Logge
     answers: new AnswerStore(redis, { prefix: config.QUEUE_PREFIX }),
   });
   let timer: NodeJS.Timeout | undefined;
+  let stopArchive: (() => Promise<void>) | undefined;
   return {
     app: dashboard.app,
     start: async () => {
       timer = setInterval(() => void dashboard.checkAlerts(), config.ALERT_INTERVAL_MS);
       void dashboard.checkAlerts();
+      // Audit entries past AUDIT_RETENTION_DAYS go from Redis to the log (one dashboard at a time).
+      stopArchive = startAuditArchive(redis, config, { logger });
     },
     close: async () => {
       clearInterval(timer);
+      await stopArchive?.();
       await Promise.all(Object.values(queues).map((q) => q.close()));
       redis.disconnect();
     },
