@@ -1,14 +1,17 @@
 import { auditTrailFromConfig, type AuditPort, type AuditTrail } from '@ipbro/audit';
 import { outboundTokenSource } from '@ipbro/client-credentials';
 import { Directory, type ResolvedRecipient } from '@ipbro/directory';
-import { bodyCipherFromConfig, type BodyCipherLike } from '@ipbro/message-ledger';
-import type { DeliverySettings } from '@ipbro/queues';
+import { bodyCipherFromConfig, DEFAULT_PREFIX, MessageLedger, type BodyCipherLike } from '@ipbro/message-ledger';
+import { resolveAttempts, type DeliverySettings } from '@ipbro/queues';
 import { assertNoEviction, createRedisConnection, replicaAckFor, waitUntilReady } from '@ipbro/redis';
 import type { ConfirmReplicated, RedisConfig, RedisConnection } from '@ipbro/redis';
 import { createServiceApp, deliverySettingsOf, type Logger, type ServiceApp } from '@ipbro/service-kit';
 import type { WiredService } from '@ipbro/service-kit';
 import type { Registry } from 'prom-client';
+import { DEFAULT_DEFER_AFTER_MS } from './deferral';
+import type { DeliveryStepDeps } from './delivery-step';
 import type { DeliveryWorker } from './delivery-worker';
+import { RecipientLimit } from './recipient-limit';
 import type { DeliveryWorkerConfig } from './worker-settings';
 
 /** The settings every delivery worker reads alike (the router's and the courier's). */
@@ -129,6 +132,38 @@ export interface DeliveryServiceOptions {
   confirmReplicated?: ConfirmReplicated;
   /** Where the worker's metrics are counted. */
   registry?: Registry;
+}
+
+/** The step dependencies every delivery service's step takes, with the directory and the request timeout. */
+export type ServiceStepDeps = DeliveryStepDeps & {
+  directory: Directory;
+  timeoutMs: number;
+  recipientLimit: RecipientLimit;
+};
+
+/**
+ * What a delivery service builds alike from its options before its worker: the key prefix, the
+ * ledger on `producer` (with the cipher) and its step's dependencies; `concurrencyPerRecipient` is
+ * the service's default for its recipient limit.
+ */
+export function serviceStepDeps(
+  o: DeliveryServiceOptions,
+  defaults: { concurrencyPerRecipient: number }
+): { prefix: string; ledger: MessageLedger; deps: ServiceStepDeps } {
+  const prefix = o.prefix ?? DEFAULT_PREFIX;
+  const ledger = new MessageLedger(o.producer, { prefix, ...(o.cipher ? { cipher: o.cipher } : {}) });
+  const deps: ServiceStepDeps = {
+    ledger,
+    directory: o.directory,
+    timeoutMs: o.delivery.timeoutMs,
+    maxAttempts: resolveAttempts(o.delivery),
+    recipientLimit: new RecipientLimit(o.concurrencyPerRecipient ?? defaults.concurrencyPerRecipient),
+    deferAfterMs: o.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS,
+    ...(o.tokenFor ? { tokenFor: o.tokenFor } : {}),
+    ...(o.audit ? { audit: o.audit } : {}),
+    ...(o.confirmReplicated ? { confirmReplicated: o.confirmReplicated } : {}),
+  };
+  return { prefix, ledger, deps };
 }
 
 /**

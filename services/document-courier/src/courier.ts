@@ -1,13 +1,7 @@
 import type { RedisConnection } from '@ipbro/redis';
 import { ConsentRegistry } from '@ipbro/consent-gate';
-import {
-  closeWithin,
-  DEFAULT_DEFER_AFTER_MS,
-  RecipientLimit,
-  settleDeliveryStep,
-  startDeliveryWorker,
-} from '@ipbro/delivery-step';
-import type { DeliveryServiceOptions, DeliveryWorker } from '@ipbro/delivery-step';
+import { closeWithin, serviceStepDeps, settleDeliveryStep, startDeliveryWorker } from '@ipbro/delivery-step';
+import type { DeliveryServiceOptions, DeliveryWorker, ServiceStepDeps } from '@ipbro/delivery-step';
 import {
   deliverDocumentFromLedger,
   REMINDER_QUEUE,
@@ -15,9 +9,9 @@ import {
   sendRevisionReminder,
 } from '@ipbro/document-delivery';
 import type { DocumentStepDeps, ReminderJobData } from '@ipbro/document-delivery';
-import { DEFAULT_PREFIX, MessageLedger } from '@ipbro/message-ledger';
+import type { MessageLedger } from '@ipbro/message-ledger';
 import { PlanIndex, type PatientKeyer } from '@ipbro/plan-index';
-import { QUEUES, resolveAttempts } from '@ipbro/queues';
+import { QUEUES } from '@ipbro/queues';
 import { documentOutcomesCounter } from '@ipbro/service-kit';
 import { Worker } from 'bullmq';
 
@@ -44,28 +38,18 @@ export interface DocumentCourier extends DeliveryWorker {
  * reminders that come due, through the same delivery step, its recipient limit and its trail.
  */
 export function startDocumentCourier(o: CourierOptions): DocumentCourier {
-  const prefix = o.prefix ?? DEFAULT_PREFIX;
-  const ledger = new MessageLedger(o.producer, { prefix, ...(o.cipher ? { cipher: o.cipher } : {}) });
+  const { prefix, ledger, deps: shared } = serviceStepDeps(o, { concurrencyPerRecipient: 8 });
   const planIndex = new PlanIndex(o.producer, prefix);
   const consents = new ConsentRegistry(o.producer, prefix);
-  const maxAttempts = resolveAttempts(o.delivery);
   const reminders = new RevisionReminders(o.producer, prefix, {
-    attempts: maxAttempts,
+    attempts: shared.maxAttempts,
     firstDelayMs: o.delivery.firstDelayMs,
   });
-  const deps: DocumentStepDeps & { recipientLimit: RecipientLimit } = {
-    ledger,
-    directory: o.directory,
-    timeoutMs: o.delivery.timeoutMs,
-    maxAttempts,
+  const deps: DocumentStepDeps & ServiceStepDeps = {
+    ...shared,
     consents,
     patientKey: o.patientKey,
-    recipientLimit: new RecipientLimit(o.concurrencyPerRecipient ?? 8),
-    deferAfterMs: o.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS,
-    ...(o.tokenFor ? { tokenFor: o.tokenFor } : {}),
     ...(o.now ? { now: o.now } : {}),
-    ...(o.audit ? { audit: o.audit } : {}),
-    ...(o.confirmReplicated ? { confirmReplicated: o.confirmReplicated } : {}),
   };
   const outcomes = o.registry ? documentOutcomesCounter(o.registry) : undefined;
   const documents = startDeliveryWorker({

@@ -1,8 +1,8 @@
-import { DEFAULT_DEFER_AFTER_MS, RecipientLimit, startDeliveryWorker, startSenderReceipts } from '@ipbro/delivery-step';
+import { serviceStepDeps, startDeliveryWorker, startSenderReceipts } from '@ipbro/delivery-step';
 import type { DeliveryServiceOptions, DeliveryWorker } from '@ipbro/delivery-step';
-import { deliverFromLedger, type MeldepliktDeliveryDeps } from '@ipbro/meldeplikt-delivery';
-import { DEFAULT_PREFIX, MessageLedger } from '@ipbro/message-ledger';
-import { QUEUES, resolveAttempts } from '@ipbro/queues';
+import { deliverFromLedger } from '@ipbro/meldeplikt-delivery';
+import type { MessageLedger } from '@ipbro/message-ledger';
+import { QUEUES } from '@ipbro/queues';
 import { meldepliktOutcomesCounter } from '@ipbro/service-kit';
 
 /** The shared worker options (defaults here: 64 deliveries at once, 16 to one recipient) and the receipts to senders. */
@@ -25,19 +25,7 @@ export interface MeldepliktRouter extends DeliveryWorker {
  * after the recipient's Retry-After, when that is longer); rejected and dead end the job.
  */
 export function startMeldepliktRouter(o: RouterOptions): MeldepliktRouter {
-  const prefix = o.prefix ?? DEFAULT_PREFIX;
-  const ledger = new MessageLedger(o.producer, { prefix, ...(o.cipher ? { cipher: o.cipher } : {}) });
-  const deps: MeldepliktDeliveryDeps & { recipientLimit: RecipientLimit } = {
-    ledger,
-    directory: o.directory,
-    timeoutMs: o.delivery.timeoutMs,
-    maxAttempts: resolveAttempts(o.delivery),
-    recipientLimit: new RecipientLimit(o.concurrencyPerRecipient ?? 16),
-    deferAfterMs: o.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS,
-    ...(o.tokenFor ? { tokenFor: o.tokenFor } : {}),
-    ...(o.audit ? { audit: o.audit } : {}),
-    ...(o.confirmReplicated ? { confirmReplicated: o.confirmReplicated } : {}),
-  };
+  const { prefix, ledger, deps } = serviceStepDeps(o, { concurrencyPerRecipient: 16 });
   const outcomes = o.registry ? meldepliktOutcomesCounter(o.registry) : undefined;
   const worker = startDeliveryWorker({
     ...o,
