@@ -6,6 +6,7 @@ export * from './delivery-worker';
 export * from './unroutable-redrive';
 export * from './message-routing';
 export * from './recipient-limit';
+export * from './worker-settings';
 export * from './worker-wiring';
 export * from './receipt-message';
 export * from './sender-receipts';

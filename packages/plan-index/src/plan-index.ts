@@ -1,5 +1,8 @@
 import type { RedisConnection } from '@ipbro/redis';
-import type { PlanEntry } from './plan-entry';
+import { DEFAULT_PREFIX, ledgerKeys } from '@ipbro/message-ledger';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ENDED_PLAN_STATUSES, type PlanEntry } from './plan-entry';
 
 export type ClaimResult =
   /** The person had no plan in force (none, or one completed, revoked or entered in error: `previous`): this one is theirs now. */
@@ -15,55 +18,28 @@ export type ClaimResult =
   /** The person already has a different plan in force, and this one does not say it replaces it. */
   | { kind: 'conflict'; existing: PlanEntry };
 
-// One step in Redis, so two different plans sent at once cannot both become the person's plan.
-// ARGV: the entry as JSON, its plan, its version. A replacing entry is stored with `replaced` (the
-// plan it took the place of), kept through its later versions, so a retried message finds it again.
-const CLAIM = `
-local ended = { completed = true, revoked = true, ['entered-in-error'] = true }
-local current = redis.call('GET', KEYS[1])
-if not current then redis.call('SET', KEYS[1], ARGV[1]) return {'created', ARGV[1]} end
-local old = cjson.decode(current)
-local new = cjson.decode(ARGV[1])
-if old.plan ~= ARGV[2] then
-  if ended[old.status or ''] then redis.call('SET', KEYS[1], ARGV[1]) return {'created', ARGV[1], current} end
-  if ended[new.status or ''] then return {'ended', current} end
-  if type(new.replaces) == 'table' then
-    for _, p in ipairs(new.replaces) do
-      if p == old.plan then
-        new.replaced = { plan = old.plan, owner = old.owner }
-        local stored = cjson.encode(new)
-        redis.call('SET', KEYS[1], stored)
-        return {'replaced', stored, current}
-      end
-    end
-  end
-  return {'conflict', current}
-end
-if old.version > ARGV[3] then return {'older', current} end
-local stored = ARGV[1]
-if type(old.replaced) == 'table' and new.replaced == nil then
-  new.replaced = old.replaced
-  stored = cjson.encode(new)
-end
-redis.call('SET', KEYS[1], stored)
-return {'updated', stored}
-`;
+/** The claim script (lua/claim.lua: KEYS, ARGV and reply in its header), read once; lua/ is beside both src/ and dist/. */
+const CLAIM = readFileSync(join(__dirname, '..', 'lua', 'claim.lua'), 'utf8');
+const ENDED = ENDED_PLAN_STATUSES.join(' ');
+
+type ClaimReply = [kind: string, stored: string, before?: string];
+type ClaimingRedis = RedisConnection & { ipbroPlanClaim(...args: string[]): Promise<ClaimReply> };
 
 /**
  * One plan per person (forskrift om habilitering, rehabilitering, IP og koordinator: one IP per
- * person). `{prefix}:plan:{patientKey}` holds the entry as JSON; patientKey is a keyed hash (see
- * patientKeyer), never a fødselsnummer.
+ * person). ledgerKeys' `plan` key (`{prefix}:plan:{patientKey}`) holds the entry as JSON;
+ * patientKey is a keyed hash (see patientKeyer), never a fødselsnummer.
  */
 export class PlanIndex {
-  constructor(
-    private readonly redis: RedisConnection,
-    private readonly prefix = '{ipbro}'
-  ) {
-    const r = redis as unknown as { ipbroPlanClaim?: unknown };
-    if (!r.ipbroPlanClaim) redis.defineCommand('ipbroPlanClaim', { numberOfKeys: 1, lua: CLAIM });
-  }
+  private readonly redis: ClaimingRedis;
+  private readonly key: (patientKey: string) => string;
 
-  private key = (patientKey: string) => `${this.prefix}:plan:${patientKey}`;
+  constructor(redis: RedisConnection, prefix = DEFAULT_PREFIX) {
+    // Defined once per connection (ioredis runs it by EVALSHA, loading it on first use).
+    if (!('ipbroPlanClaim' in redis)) redis.defineCommand('ipbroPlanClaim', { numberOfKeys: 1, lua: CLAIM });
+    this.redis = redis as ClaimingRedis;
+    this.key = ledgerKeys(prefix).plan;
+  }
 
   /**
    * Claims the person for this plan: the same plan updates (unless older); a different one is
@@ -71,12 +47,12 @@ export class PlanIndex {
    * a plan completed, revoked or entered in error frees the person.
    */
   async claim(patientKey: string, entry: PlanEntry): Promise<ClaimResult> {
-    const script = this.redis as unknown as { ipbroPlanClaim: (...a: string[]) => Promise<[string, string, string?]> };
-    const [kind, raw, before] = await script.ipbroPlanClaim(
+    const [kind, raw, before] = await this.redis.ipbroPlanClaim(
       this.key(patientKey),
       JSON.stringify(entry),
       entry.plan,
-      entry.version
+      entry.version,
+      ENDED
     );
     const stored = JSON.parse(raw) as PlanEntry;
     switch (kind) {

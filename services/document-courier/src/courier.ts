@@ -1,15 +1,7 @@
 import type { RedisConnection } from '@ipbro/redis';
-import type { AuditPort } from '@ipbro/audit';
 import { ConsentRegistry } from '@ipbro/consent-gate';
-import {
-  closeWithin,
-  DEFAULT_DEFER_AFTER_MS,
-  RecipientLimit,
-  settleDeliveryStep,
-  startDeliveryWorker,
-} from '@ipbro/delivery-step';
-import type { DeliveryStepDeps, DeliveryWorker } from '@ipbro/delivery-step';
-import type { Directory } from '@ipbro/directory';
+import { closeWithin, serviceStepDeps, settleDeliveryStep, startDeliveryWorker } from '@ipbro/delivery-step';
+import type { DeliveryServiceOptions, DeliveryWorker, ServiceStepDeps } from '@ipbro/delivery-step';
 import {
   deliverDocumentFromLedger,
   REMINDER_QUEUE,
@@ -17,48 +9,15 @@ import {
   sendRevisionReminder,
 } from '@ipbro/document-delivery';
 import type { DocumentStepDeps, ReminderJobData } from '@ipbro/document-delivery';
-import { DEFAULT_PREFIX, MessageLedger, type BodyCipherLike } from '@ipbro/message-ledger';
+import type { MessageLedger } from '@ipbro/message-ledger';
 import { PlanIndex, type PatientKeyer } from '@ipbro/plan-index';
-import { QUEUES, resolveAttempts, type DeliverySettings } from '@ipbro/queues';
-import { documentOutcomesCounter, type Logger } from '@ipbro/service-kit';
+import { QUEUES } from '@ipbro/queues';
+import { documentOutcomesCounter } from '@ipbro/service-kit';
 import { Worker } from 'bullmq';
-import type { Registry } from 'prom-client';
 
-export interface CourierOptions {
-  /** Connection for the queues, the ledger and the indexes. */
-  producer: RedisConnection;
-  /** The workers' own (blocking) connection. */
-  workerConnection: RedisConnection;
-  directory: Directory;
-  logger: Logger;
+/** The shared worker options (defaults here: 16 deliveries at once, 8 to one recipient), the person key and the clock. */
+export interface CourierOptions extends DeliveryServiceOptions {
   patientKey: PatientKeyer;
-  /** Message bodies at rest (IPBRO_ENCRYPTION_KEY); the gateway's cipher. */
-  cipher?: BodyCipherLike;
-  /** The audit trail of attempts, outcomes and re-drives (documents and revision reminders). */
-  audit?: AuditPort;
-  delivery: DeliverySettings & { timeoutMs: number };
-  prefix?: string;
-  lockDurationMs?: number;
-  stalledIntervalMs?: number;
-  /** Deliveries in progress at once (default 16). */
-  concurrency?: number;
-  /**
-   * Exchanges in flight with one recipient at once, whatever the concurrency (default 8): a slow one leaves the other
-   * slots to the rest.
-   */
-  concurrencyPerRecipient?: number;
-  /**
-   * A delivery whose recipient is busy for longer than this (ms) goes back to the queue for about that long (default
-   * DEFAULT_DEFER_AFTER_MS, 2 s).
-   */
-  deferAfterMs?: number;
-  closeTimeoutMs?: number;
-  /** How often unroutable documents are looked at again, besides directory reloads (default 60 s). */
-  sweepMs?: number;
-  tokenFor?: DeliveryStepDeps['tokenFor'];
-  /** REDIS_MIN_REPLICAS_ACK > 0: the replica wait on `producer` before a final or handed-on job completes. */
-  confirmReplicated?: DeliveryStepDeps['confirmReplicated'];
-  registry?: Registry;
   now?: () => Date;
 }
 
@@ -79,28 +38,18 @@ export interface DocumentCourier extends DeliveryWorker {
  * reminders that come due, through the same delivery step, its recipient limit and its trail.
  */
 export function startDocumentCourier(o: CourierOptions): DocumentCourier {
-  const prefix = o.prefix ?? DEFAULT_PREFIX;
-  const ledger = new MessageLedger(o.producer, { prefix, ...(o.cipher ? { cipher: o.cipher } : {}) });
+  const { prefix, ledger, deps: shared } = serviceStepDeps(o, { concurrencyPerRecipient: 8 });
   const planIndex = new PlanIndex(o.producer, prefix);
   const consents = new ConsentRegistry(o.producer, prefix);
-  const maxAttempts = resolveAttempts(o.delivery);
   const reminders = new RevisionReminders(o.producer, prefix, {
-    attempts: maxAttempts,
+    attempts: shared.maxAttempts,
     firstDelayMs: o.delivery.firstDelayMs,
   });
-  const deps: DocumentStepDeps & { recipientLimit: RecipientLimit } = {
-    ledger,
-    directory: o.directory,
-    timeoutMs: o.delivery.timeoutMs,
-    maxAttempts,
+  const deps: DocumentStepDeps & ServiceStepDeps = {
+    ...shared,
     consents,
     patientKey: o.patientKey,
-    recipientLimit: new RecipientLimit(o.concurrencyPerRecipient ?? 8),
-    deferAfterMs: o.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS,
-    ...(o.tokenFor ? { tokenFor: o.tokenFor } : {}),
     ...(o.now ? { now: o.now } : {}),
-    ...(o.audit ? { audit: o.audit } : {}),
-    ...(o.confirmReplicated ? { confirmReplicated: o.confirmReplicated } : {}),
   };
   const outcomes = o.registry ? documentOutcomesCounter(o.registry) : undefined;
   const documents = startDeliveryWorker({

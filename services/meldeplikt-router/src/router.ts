@@ -1,54 +1,12 @@
-import type { RedisConnection } from '@ipbro/redis';
-import type { AuditPort } from '@ipbro/audit';
-import {
-  DEFAULT_DEFER_AFTER_MS,
-  RecipientLimit,
-  startDeliveryWorker,
-  startSenderReceipts,
-  type ReceiptSender,
-} from '@ipbro/delivery-step';
-import type { DeliveryStepDeps, DeliveryWorker } from '@ipbro/delivery-step';
-import type { Directory } from '@ipbro/directory';
-import { deliverFromLedger, type MeldepliktDeliveryDeps } from '@ipbro/meldeplikt-delivery';
-import { DEFAULT_PREFIX, MessageLedger, type BodyCipherLike } from '@ipbro/message-ledger';
-import { QUEUES, resolveAttempts, type DeliverySettings } from '@ipbro/queues';
-import { meldepliktOutcomesCounter, type Logger } from '@ipbro/service-kit';
-import type { Registry } from 'prom-client';
+import { serviceStepDeps, startDeliveryWorker, startSenderReceipts } from '@ipbro/delivery-step';
+import type { DeliveryServiceOptions, DeliveryWorker, ReceiptSender } from '@ipbro/delivery-step';
+import { deliverFromLedger } from '@ipbro/meldeplikt-delivery';
+import type { MessageLedger } from '@ipbro/message-ledger';
+import { QUEUES } from '@ipbro/queues';
+import { meldepliktOutcomesCounter } from '@ipbro/service-kit';
 
-export interface RouterOptions {
-  /** Connection for the queue and the ledger. */
-  producer: RedisConnection;
-  /** The worker's own (blocking) connection. */
-  workerConnection: RedisConnection;
-  directory: Directory;
-  logger: Logger;
-  delivery: DeliverySettings & { timeoutMs: number };
-  prefix?: string;
-  /** Message bodies at rest (IPBRO_ENCRYPTION_KEY): the gateway's cipher. */
-  cipher?: BodyCipherLike;
-  /** The audit trail of attempts, outcomes and re-drives. */
-  audit?: AuditPort;
-  /** How long a job is locked to its worker; a SIGKILLed worker's job is taken over after about this. */
-  lockDurationMs?: number;
-  stalledIntervalMs?: number;
-  /** Deliveries in progress at once (default 64). */
-  concurrency?: number;
-  /** Posts in flight to one recipient at once, whatever the concurrency (default 16). */
-  concurrencyPerRecipient?: number;
-  /**
-   * A delivery whose recipient is busy for longer than this (ms) goes back to the queue for about that
-   * long instead of holding one of the `concurrency` slots (default DEFAULT_DEFER_AFTER_MS, 2 s; see DeliveryStepDeps.deferAfterMs).
-   */
-  deferAfterMs?: number;
-  /** How often unroutable messages are looked at again, besides directory reloads (default 60 s). */
-  sweepMs?: number;
-  /** close(): how long in-flight deliveries may take before the worker is closed anyway (default 20 s). */
-  closeTimeoutMs?: number;
-  tokenFor?: DeliveryStepDeps['tokenFor'];
-  /** REDIS_MIN_REPLICAS_ACK > 0: the replica wait on `producer` before a final or handed-on job completes. */
-  confirmReplicated?: DeliveryStepDeps['confirmReplicated'];
-  /** Where deliveries_total{state} is counted. */
-  registry?: Registry;
+/** The shared worker options (defaults here: 64 deliveries at once, 16 to one recipient) and the receipts to senders. */
+export interface RouterOptions extends DeliveryServiceOptions {
   /** Receipts pushed to senders (every service's final states, drained from the ledger's outbox): off when false. */
   senderReceipts?: boolean;
   /** How often the receipt outbox is drained (default 500 ms). */
@@ -69,19 +27,7 @@ export interface MeldepliktRouter extends DeliveryWorker {
  * after the recipient's Retry-After, when that is longer); rejected and dead end the job.
  */
 export function startMeldepliktRouter(o: RouterOptions): MeldepliktRouter {
-  const prefix = o.prefix ?? DEFAULT_PREFIX;
-  const ledger = new MessageLedger(o.producer, { prefix, ...(o.cipher ? { cipher: o.cipher } : {}) });
-  const deps: MeldepliktDeliveryDeps & { recipientLimit: RecipientLimit } = {
-    ledger,
-    directory: o.directory,
-    timeoutMs: o.delivery.timeoutMs,
-    maxAttempts: resolveAttempts(o.delivery),
-    recipientLimit: new RecipientLimit(o.concurrencyPerRecipient ?? 16),
-    deferAfterMs: o.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS,
-    ...(o.tokenFor ? { tokenFor: o.tokenFor } : {}),
-    ...(o.audit ? { audit: o.audit } : {}),
-    ...(o.confirmReplicated ? { confirmReplicated: o.confirmReplicated } : {}),
-  };
+  const { prefix, ledger, deps } = serviceStepDeps(o, { concurrencyPerRecipient: 16 });
   const outcomes = o.registry ? meldepliktOutcomesCounter(o.registry) : undefined;
   const worker = startDeliveryWorker({
     ...o,
