@@ -4,7 +4,7 @@ import { createQueue, QUEUES } from '@ipbro/queues';
 import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { createAuthenticator, createLogger } from '@ipbro/service-kit';
 import { createTokenIssuer } from '@ipbro/simulated-peers';
-import { UnrecoverableError, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -184,26 +184,22 @@ test('a plan copy blocked by consent is no failure: not among failed jobs, no al
     'ip-plan-copy',
     '942953119'
   );
-  // The courier ends the blocked message's job as it ends a rejected one: BullMQ holds it as failed.
+  // The courier completes a blocked message's job (applyOutcome's `done`): BullMQ holds it as completed.
   const connection = redis.duplicate();
-  const worker = new Worker(
-    QUEUES.documents,
-    async () => {
-      throw new UnrecoverableError('consent: no taushetsplikt-fritak names Molde kommune');
-    },
-    { connection, prefix }
-  );
+  const worker = new Worker(QUEUES.documents, async () => 'blocked', { connection, prefix });
   await queues.documents.add(
     'ip-plan-copy',
     { key: blocked, messageId: 'b-1', sender: '942953119', event: 'ip-plan-copy' },
     { jobId: 'b-1' }
   );
-  for (let i = 0; i < 200 && (await queues.documents.getJobCountByTypes('failed')) < 1; i++)
+  for (let i = 0; i < 200 && (await queues.documents.getJobCountByTypes('completed')) < 1; i++)
     await new Promise((r) => setTimeout(r, 20));
   await worker.close();
   connection.disconnect();
   const overview = (await (await get('/ops/api/overview')).json()) as any;
-  expect(overview.queues.find((q: any) => q.name === 'documents').counts).toMatchObject({ failed: 0, blocked: 1 });
+  const documents = overview.queues.find((q: any) => q.name === 'documents');
+  expect(documents.counts).toMatchObject({ failed: 0, completed: 1 });
+  expect(documents.counts).not.toHaveProperty('blocked');
   expect(overview.alerts.map((a: any) => a.summary).join(' ')).not.toContain('b-1');
   expect(overview.recipients.find((r: any) => r.id === 'ehr:org:944305823')).toMatchObject({
     consecutiveFailures: 0,
@@ -212,10 +208,11 @@ test('a plan copy blocked by consent is no failure: not among failed jobs, no al
   const html = await (await get('/ops?state=blocked')).text();
   expect(html).toContain('<td class="state state-blocked">blocked</td>');
   expect(html).not.toContain(`data-action="discard" data-key="${blocked}"`);
-  expect(html).toMatch(/<tr data-queue="documents">(<td>[^<]*<\/td>){5}<td class="blocked">1<\/td>/);
+  expect(html).toMatch(/<tr data-queue="documents">(<td>[^<]*<\/td>){4}<td>0<\/td><td>1<\/td>/);
   const metrics = await (await fetch(`${base}/metrics`)).text();
   expect(metrics).toMatch(/ipbro_queue_jobs\{queue="documents",state="failed",service="ops-dashboard"\} 0/);
-  expect(metrics).toMatch(/ipbro_queue_jobs\{queue="documents",state="blocked",service="ops-dashboard"\} 1/);
+  expect(metrics).toMatch(/ipbro_queue_jobs\{queue="documents",state="completed",service="ops-dashboard"\} 1/);
+  expect(metrics).not.toContain('ipbro_queue_jobs{queue="documents",state="blocked"');
 });
 
 test('times on the page are Europe/Oslo time, and the page says so', async () => {

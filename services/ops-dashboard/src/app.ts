@@ -299,10 +299,8 @@ function ledgerViews(o: OpsDashboardOptions, queues: Queue<DeliveryJobData>[]) {
     const overdue = evaluateAlerts({ records: snap.records, health: [] }, receiptRule).filter(
       (a) => a.rule === 'receipt-overdue'
     ).length;
-    // A consent's block is a correct outcome: its failed job is counted apart, not as failed.
-    const blocked = new Set(snap.records.filter((r) => r.state === 'blocked').map((r) => r.key));
     const answersOverdue = o.notifier.active().filter((a) => a.rule === 'answer-overdue').length;
-    const queuesNow = await queueOverview(queues, Date.now(), (key) => blocked.has(key));
+    const queuesNow = await queueOverview(queues);
     const states = countStates(snap.records);
     return {
       ...snap,

@@ -98,7 +98,7 @@ function queueRow(q: QueueOverview): string {
   const c = q.counts;
   return (
     `<tr data-queue="${esc(q.name)}"><td>${esc(q.name)}</td><td>${c.waiting + c.prioritized}</td>` +
-    `<td>${c.active}</td><td>${c.delayed}</td><td>${c.failed}</td><td class="blocked">${c.blocked ?? 0}</td>` +
+    `<td>${c.active}</td><td>${c.delayed}</td><td>${c.failed}</td>` +
     `<td>${c.completed}</td><td>${esc(age(q.oldestWaitingMs))}</td></tr>`
   );
 }
@@ -169,7 +169,7 @@ function searchForm(d: PageData): string {
 
 const QUEUE_HEAD =
   '<tr><th>queue</th><th>waiting</th><th>active</th><th>delayed (retrying)</th><th>failed</th>' +
-  '<th>blocked by consent (not a failure)</th><th>completed</th><th>oldest waiting</th></tr>';
+  '<th>completed</th><th>oldest waiting</th></tr>';
 const RECIPIENT_HEAD =
   '<tr><th>recipient</th><th>kind</th><th>backlog</th><th>awaiting receipt</th><th>dead</th>' +
   '<th>failures in a row</th><th>last success</th><th>last error</th></tr>';
