@@ -103,13 +103,19 @@ function queueRow(q: QueueOverview): string {
   );
 }
 
+/** A receipt row (receipts to a sender) finds the messages that sender sent; the others, the messages to the recipient. */
+const searchOf = (r: RecipientHealth): string =>
+  r.id.startsWith('receipts:') && r.orgnr
+    ? `?sender=${encodeURIComponent(r.orgnr)}`
+    : `?recipient=${encodeURIComponent(r.id)}`;
+
 /** One row per recipient, marked `failing` once its failures in a row reach the threshold. */
 function recipientRow(r: RecipientHealth, d: PageData): string {
   const kommune = r.kommunenummer ? ` · kommune ${esc(r.kommunenummer)}` : '';
   const errorAt = r.lastErrorAt ? ` <span class="muted">(${esc(ago(r.lastErrorAt, d.now))})</span>` : '';
   return (
     `<tr data-recipient="${esc(r.id)}" class="${r.consecutiveFailures >= d.failingThreshold ? 'failing' : ''}">` +
-    `<td><a href="?recipient=${encodeURIComponent(r.id)}">${esc(r.name ?? r.id)}</a><br>` +
+    `<td><a href="${esc(searchOf(r))}">${esc(r.name ?? r.id)}</a><br>` +
     `<span class="muted">${esc(r.id)}${kommune}</span></td><td class="kind">${esc(kindOf(r))}</td>` +
     `<td>${r.backlog}</td><td>${r.awaitingReceipt}</td><td>${r.dead}</td>` +
     `<td class="failures">${r.consecutiveFailures}</td><td>${esc(ago(r.lastSuccessAt, d.now))}</td>` +
