@@ -87,6 +87,17 @@ test(
       true
     );
 
+    // The example's source.endpoint (hmr.example.test) answers nobody: the receipts to the sender are a
+    // failing row of their own, kind sender, apart from the recipients.
+    const receipts = page.locator('#recipients tr[data-recipient="receipts:org:997005562"]');
+    await eventually(
+      async () => ((await page.reload(), await receipts.getAttribute('class')) === 'failing' ? true : undefined),
+      15000,
+      'the receipts row to fail'
+    );
+    expect(await receipts.locator('td.kind').innerText()).toBe('sender');
+    expect(await page.locator('li.alert[data-id="recipient-failing:receipts:org:997005562"]').count()).toBe(1);
+
     // The queue dashboard (bull-board) lists every queue.
     await page.goto(`${stack.dashboard.url}/queues/`);
     await page.getByText('meldeplikt', { exact: false }).first().waitFor({ timeout: 15000 });
@@ -115,7 +126,7 @@ test(
       'the alert to clear'
     );
     await page.reload();
-    expect(await page.locator('li.alert[data-rule="recipient-failing"]').count()).toBe(0);
+    expect(await page.locator('li.alert[data-id="recipient-failing:her:8110021"]').count()).toBe(0);
     expect(await page.locator('#recipients tr[data-recipient="her:8110021"] td.failures').innerText()).toBe('0');
     await page.screenshot({ path: join(ARTIFACTS, 'ops-dashboard-recovered.png'), fullPage: true });
   },

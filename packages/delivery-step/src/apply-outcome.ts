@@ -64,8 +64,10 @@ export async function applyOutcome(
       return { kind: 'retry', reason: outcome.reason, record: moved, attempt, ...after };
     }
     case 'dead':
+      return { kind: 'fatal', reason: outcome.reason, record: await move('dead', outcome.reason) };
     case 'blocked':
-      return { kind: 'fatal', reason: outcome.reason, record: await move(outcome.kind, outcome.reason) };
+      // A correct outcome (the consent gate did its job): the job completes, it is no failed job.
+      return { kind: 'done', record: await move('blocked', outcome.reason) };
     case 'unroutable':
       return { kind: 'done', record: await move('unroutable', outcome.reason) };
   }

@@ -42,7 +42,7 @@ test('deliveryMoveEntry says what deliveryOutcomeEntry says of the record the mo
   }
   expect(deliveryMoveEntry(prior, 'blocked', 'no consent', {})).toMatchObject({
     event: 'message.blocked',
-    outcome: 'serious-failure',
+    outcome: 'success',
     detail: 'blocked (attempt 1): no consent',
     recipient: { orgnr: '942953119', herId: '8110021', name: 'Ålesund kommune' },
   });

@@ -12,7 +12,8 @@ const OUTCOMES: Partial<Record<MessageRecord['state'], DeliveryAuditEntry['outco
   retrying: 'minor-failure',
   unroutable: 'minor-failure',
   rejected: 'serious-failure',
-  blocked: 'serious-failure',
+  // The consent gate did its job: the action succeeded (AuditEvent outcome 0), the event name says what it was.
+  blocked: 'success',
   dead: 'major-failure',
 };
 

@@ -36,7 +36,7 @@ export interface DeliveryStepDeps {
 }
 
 export type StepResult =
-  /** Nothing more to do for this job: acknowledged, delivered, unroutable (kept for re-drive), or already final. */
+  /** Nothing more to do for this job: acknowledged, delivered, blocked by consent, unroutable (kept for re-drive), or already final. */
   | {
       kind: 'done';
       record: MessageRecord;
@@ -44,7 +44,7 @@ export type StepResult =
     }
   /** The ledger says `retrying`: the queue should try again, not before `retryAfterMs` when given. */
   | { kind: 'retry'; reason: string; record: MessageRecord; attempt: number; retryAfterMs?: number }
-  /** The ledger says `rejected`, `blocked` or `dead`: never retried. */
+  /** The ledger says `rejected` or `dead`: never retried. */
   | { kind: 'fatal'; reason: string; record: MessageRecord }
   /**
    * Not attempted (the ledger is unchanged): its recipient is busy for longer than `deferAfterMs`;

@@ -106,7 +106,7 @@ test('unroutable (a destination nobody knows), unreadable (dead), and blocked be
   });
   const blocked = await deliverDocumentFromLedger(await stored(planCopy({ freshId: true, to: '944305823' })), deps);
   expect(blocked).toMatchObject({
-    kind: 'fatal',
+    kind: 'done',
     record: { state: 'blocked', attempts: 0, recipient: { orgnr: '944305823' } },
   });
 });
@@ -144,7 +144,7 @@ test(
       history: [{ state: 'queued' }],
     });
     expect(await deliverDocumentFromLedger(await stored(toMolde), busy)).toMatchObject({
-      kind: 'fatal',
+      kind: 'done',
       record: { state: 'blocked' },
     });
     await Promise.all(slots.map((s) => s.free()));

@@ -1,5 +1,14 @@
 export { readLedger } from './ledger-snapshot';
-export { recipientHealth, recipientId, type RecipientHealth } from './recipient-health';
+export { byConcern, recipientHealth, recipientId, type RecipientHealth } from './recipient-health';
+export {
+  readReceiptJobs,
+  receiptHealth,
+  receiptHealthOf,
+  receiptRowId,
+  RECEIPT_JOB_LIMITS,
+  type ReceiptJobLimits,
+  type ReceiptJobView,
+} from './receipt-health';
 export { queueOverview, type QueueOverview } from './queue-overview';
 export { searchMessages, messageView, type MessageQuery, type MessageView } from './message-search';
 export { OpsActions, ActionRefused, type Actor, type OperatorAction } from './ops-actions';

@@ -10,8 +10,6 @@ export interface QueueOverview {
     failed: number;
     completed: number;
     paused: number;
-    /** Jobs BullMQ holds as failed whose message ended `blocked` by consent: a correct outcome, so not in `failed`. */
-    blocked?: number;
   };
   /** Age of the oldest job waiting to be taken (ms), or undefined when none waits. */
   oldestWaitingMs?: number;
@@ -19,15 +17,10 @@ export interface QueueOverview {
 }
 
 /**
- * Counts per state and the oldest waiting job of each queue, through BullMQ's own API. With `blocked`
- * (is this ledger key's message blocked?), the failed jobs of messages a consent blocked are counted
- * apart from `failed`: the courier ends such a job as it ends a rejected one, but nothing went wrong.
+ * Counts per state and the oldest waiting job of each queue, through BullMQ's own API. A message a
+ * consent blocked completes its job (a correct outcome), so `failed` holds only what went wrong.
  */
-export async function queueOverview(
-  queues: Queue[],
-  now = Date.now(),
-  blocked?: (key: string) => boolean
-): Promise<QueueOverview[]> {
+export async function queueOverview(queues: Queue[], now = Date.now()): Promise<QueueOverview[]> {
   return Promise.all(
     queues.map(async (queue) => {
       const c = await queue.getJobCounts(
@@ -50,7 +43,6 @@ export async function queueOverview(
         completed: c.completed ?? 0,
         paused: c.paused ?? 0,
       };
-      if (blocked) Object.assign(counts, await apartBlocked(queue, counts.failed, blocked));
       const messageId = (oldest?.data as { messageId?: unknown } | undefined)?.messageId;
       return {
         name: queue.name,
@@ -60,16 +52,4 @@ export async function queueOverview(
       };
     })
   );
-}
-
-/** `failed` less the failed jobs whose message a consent blocked, and those as `blocked`. */
-async function apartBlocked(
-  queue: Queue,
-  failed: number,
-  blocked: (key: string) => boolean
-): Promise<{ failed: number; blocked: number }> {
-  if (failed === 0) return { failed, blocked: 0 };
-  const jobs = await queue.getJobs(['failed']);
-  const consent = jobs.filter((j) => blocked(String((j?.data as { key?: unknown } | undefined)?.key))).length;
-  return { failed: failed - consent, blocked: consent };
 }

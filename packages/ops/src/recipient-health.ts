@@ -101,5 +101,9 @@ export function recipientHealth(records: MessageRecord[]): RecipientHealth[] {
       }
       return health;
     })
-    .sort((a, b) => b.consecutiveFailures - a.consecutiveFailures || b.backlog - a.backlog || a.id.localeCompare(b.id));
+    .sort(byConcern);
 }
+
+/** The order rows are shown in: most failures in a row first, then the largest backlog, then by id. */
+export const byConcern = (a: RecipientHealth, b: RecipientHealth): number =>
+  b.consecutiveFailures - a.consecutiveFailures || b.backlog - a.backlog || a.id.localeCompare(b.id);

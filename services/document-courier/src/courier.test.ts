@@ -153,6 +153,16 @@ async function until(key: string, states: string[], ms = 15000, of: DocumentCour
     await new Promise((res) => setTimeout(res, 25));
   }
 }
+/** How the message's job ended (completed or failed), waiting for it to end: the ledger moves before the job is settled. */
+async function finishedJobOf(key: string): Promise<string> {
+  for (let i = 0; i < 400; i++) {
+    const jobs = await courier.queue.getJobs(['completed', 'failed']);
+    const job = jobs.find((j) => j?.data.key === key);
+    if (job) return job.getState();
+    await new Promise((res) => setTimeout(res, 25));
+  }
+  throw new Error(`the job of ${key} did not end`);
+}
 async function read<T>(base: string, query: string): Promise<T[]> {
   const b = (await (await fetch(`${base}/${query}`)).json()) as Bundle;
   return (b.entry ?? []).map((e) => e.resource as T);
@@ -248,6 +258,8 @@ test('a plan copy to an organisation the fritak does not name ends blocked with 
   expect(r.history.at(-1)?.detail).toBe('consent: no taushetsplikt-fritak names Molde kommune (orgnr 944305823)');
   expect(r.attempts).toBe(0);
   expect([...sim.received.values()]).toEqual([]);
+  // A correct outcome: its job completes, so bull-board and the failed count never show it.
+  expect(await finishedJobOf(r.key)).toBe('completed');
   expect(await courier.queue.getJobCountByTypes('waiting', 'active', 'delayed')).toBe(0);
 });
 

@@ -34,7 +34,7 @@ export interface DocumentCourier extends DeliveryWorker {
 /**
  * The document courier: a worker on the documents queue (ip-plan-copy, koordinator-handover,
  * epikrise), one delivery attempt per job (deliverDocumentFromLedger) in the shared worker
- * (startDeliveryWorker); blocked, rejected and dead end the job. A second worker sends the revision
+ * (startDeliveryWorker); rejected and dead fail the job, blocked completes it. A second worker sends the revision
  * reminders that come due, through the same delivery step, its recipient limit and its trail.
  */
 export function startDocumentCourier(o: CourierOptions): DocumentCourier {

@@ -4,7 +4,7 @@ import { createQueue, QUEUES } from '@ipbro/queues';
 import { removeTestData } from '@ipbro/queues/src/test-support/test-data';
 import { createAuthenticator, createLogger } from '@ipbro/service-kit';
 import { createTokenIssuer } from '@ipbro/simulated-peers';
-import { UnrecoverableError, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -43,7 +43,7 @@ let ops: string;
 let close: () => Promise<void>;
 let hook: Server;
 const hooked: AlertEvent[] = [];
-const queues = {} as Record<'meldeplikt' | 'documents', ReturnType<typeof createQueue>>;
+const queues = {} as Record<'meldeplikt' | 'documents' | 'receipts', ReturnType<typeof createQueue>>;
 
 beforeAll(async () => {
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -64,6 +64,8 @@ beforeAll(async () => {
   answers = new AnswerStore(redis, { prefix, cipher: new BodyCipher(randomBytes(32)) });
   queues.meldeplikt = createQueue(QUEUES.meldeplikt, redis, settings, prefix);
   queues.documents = createQueue(QUEUES.documents, redis, settings, prefix);
+  // Receipts to senders: three attempts, a few ms apart.
+  queues.receipts = createQueue(QUEUES.receipts, redis, { firstDelayMs: 5, ceilingMs: 10, attempts: 3 }, prefix);
   const dashboard = createOpsDashboardApp({
     logger,
     ledger,
@@ -161,6 +163,68 @@ test('recipient rows say which kind they are: koordinerende enhet, EHR, sender (
   expect(html).toMatch(/<tr data-recipient="ehr:org:944305823"[^>]*>.*?<td class="kind">EHR<\/td>/);
 });
 
+test(
+  'a sender whose receipt endpoint is down is a row of its own (kind sender), with its failures in a row, ' +
+    'and raises the recipient alert',
+  async () => {
+    const key = `997005562:m-rcpt`;
+    // A port nobody listens on any more: the sender's endpoint is down.
+    const gone = createServer();
+    await new Promise<void>((r) => gone.listen(0, '127.0.0.1', r));
+    const endpoint = `http://127.0.0.1:${(gone.address() as { port: number }).port}/fhir`;
+    await new Promise((r) => gone.close(r));
+    await ledger.accept({
+      sender: '997005562',
+      id: 'm-rcpt',
+      event: 'meldeplikt',
+      body: '{}',
+      sourceEndpoint: endpoint,
+      enqueue: async () => undefined,
+    });
+    await ledger.move({ key, to: 'acknowledged', detail: 'receipt ok', patch: { attempts: 1, recipient: ALESUND } });
+    // As the receipt worker does: post to the sender's endpoint, throw when it cannot be reached (BullMQ retries).
+    const connection = redis.duplicate();
+    const worker = new Worker(
+      QUEUES.receipts,
+      async (job) => {
+        const record = await ledger.get(job.data.key);
+        const res = await fetch(`${record!.sourceEndpoint}/$process-message`, { method: 'POST', body: '{}' }).catch(
+          (err: Error) => {
+            throw new Error((err.cause as { code?: string } | undefined)?.code ?? err.message);
+          }
+        );
+        return `HTTP ${res.status}`;
+      },
+      { connection, prefix, settings: { backoffStrategy: () => 5 } }
+    );
+    await queues.receipts.add('receipt', { key, state: 'acknowledged' } as never, { jobId: 'receipt_m-rcpt' });
+    for (let i = 0; i < 200 && (await queues.receipts.getJobCountByTypes('failed')) < 1; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    await worker.close();
+    connection.disconnect();
+
+    const rows = (await (await get('/ops/api/recipients')).json()) as any[];
+    expect(rows.find((r) => r.id === 'receipts:org:997005562')).toMatchObject({
+      kind: 'sender',
+      orgnr: '997005562',
+      endpoint,
+      backlog: 0,
+      dead: 1,
+      consecutiveFailures: 3,
+      lastError: 'ECONNREFUSED',
+    });
+    // The answers going back to the same organisation stay a row of their own.
+    expect(rows.find((r) => r.id === 'sender:org:997005562')).toMatchObject({ consecutiveFailures: 0 });
+    const alerts = (await (await get('/ops/api/alerts')).json()) as any[];
+    expect(alerts.map((a) => a.id)).toContain('recipient-failing:receipts:org:997005562');
+    expect(hooked.map((e) => `${e.status} ${e.alert.id}`)).toContain('firing recipient-failing:receipts:org:997005562');
+    const html = await (await get('/ops')).text();
+    expect(html).toMatch(
+      /<tr data-recipient="receipts:org:997005562" class="failing"><td><a href="\?sender=997005562">.*?<td class="kind">sender<\/td>/
+    );
+  }
+);
+
 test('an unroutable message raises an alert (not only a counter), and clears when it is re-driven', async () => {
   const lost = await message('u-1', [['unroutable', 'no koordinerende enhet known for kommune 9999']]);
   const alerts = (await (await get('/ops/api/alerts')).json()) as any[];
@@ -184,26 +248,22 @@ test('a plan copy blocked by consent is no failure: not among failed jobs, no al
     'ip-plan-copy',
     '942953119'
   );
-  // The courier ends the blocked message's job as it ends a rejected one: BullMQ holds it as failed.
+  // The courier completes a blocked message's job (applyOutcome's `done`): BullMQ holds it as completed.
   const connection = redis.duplicate();
-  const worker = new Worker(
-    QUEUES.documents,
-    async () => {
-      throw new UnrecoverableError('consent: no taushetsplikt-fritak names Molde kommune');
-    },
-    { connection, prefix }
-  );
+  const worker = new Worker(QUEUES.documents, async () => 'blocked', { connection, prefix });
   await queues.documents.add(
     'ip-plan-copy',
     { key: blocked, messageId: 'b-1', sender: '942953119', event: 'ip-plan-copy' },
     { jobId: 'b-1' }
   );
-  for (let i = 0; i < 200 && (await queues.documents.getJobCountByTypes('failed')) < 1; i++)
+  for (let i = 0; i < 200 && (await queues.documents.getJobCountByTypes('completed')) < 1; i++)
     await new Promise((r) => setTimeout(r, 20));
   await worker.close();
   connection.disconnect();
   const overview = (await (await get('/ops/api/overview')).json()) as any;
-  expect(overview.queues.find((q: any) => q.name === 'documents').counts).toMatchObject({ failed: 0, blocked: 1 });
+  const documents = overview.queues.find((q: any) => q.name === 'documents');
+  expect(documents.counts).toMatchObject({ failed: 0, completed: 1 });
+  expect(documents.counts).not.toHaveProperty('blocked');
   expect(overview.alerts.map((a: any) => a.summary).join(' ')).not.toContain('b-1');
   expect(overview.recipients.find((r: any) => r.id === 'ehr:org:944305823')).toMatchObject({
     consecutiveFailures: 0,
@@ -212,10 +272,11 @@ test('a plan copy blocked by consent is no failure: not among failed jobs, no al
   const html = await (await get('/ops?state=blocked')).text();
   expect(html).toContain('<td class="state state-blocked">blocked</td>');
   expect(html).not.toContain(`data-action="discard" data-key="${blocked}"`);
-  expect(html).toMatch(/<tr data-queue="documents">(<td>[^<]*<\/td>){5}<td class="blocked">1<\/td>/);
+  expect(html).toMatch(/<tr data-queue="documents">(<td>[^<]*<\/td>){4}<td>0<\/td><td>1<\/td>/);
   const metrics = await (await fetch(`${base}/metrics`)).text();
   expect(metrics).toMatch(/ipbro_queue_jobs\{queue="documents",state="failed",service="ops-dashboard"\} 0/);
-  expect(metrics).toMatch(/ipbro_queue_jobs\{queue="documents",state="blocked",service="ops-dashboard"\} 1/);
+  expect(metrics).toMatch(/ipbro_queue_jobs\{queue="documents",state="completed",service="ops-dashboard"\} 1/);
+  expect(metrics).not.toContain('ipbro_queue_jobs{queue="documents",state="blocked"');
 });
 
 test('times on the page are Europe/Oslo time, and the page says so', async () => {

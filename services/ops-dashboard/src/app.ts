@@ -6,19 +6,22 @@ import { ExpressAdapter } from '@bull-board/express';
 import { MESSAGE_STATES, type MessageLedger, type MessageRecord, type MessageState } from '@ipbro/message-ledger';
 import {
   ActionRefused,
+  byConcern,
   type AlertNotifier,
   evaluateAlerts,
   OpsActions,
   queueOverview,
   readLedger,
+  receiptHealthOf,
   recipientHealth,
   searchMessages,
   type Actor,
   type AlertThresholds,
   type MessageQuery,
+  type RecipientHealth,
 } from '@ipbro/ops';
 import { badRequest, errorIssue, notFound, OutcomeError } from '@ipbro/outcome';
-import type { DeliveryJobData, MessageQueueName, QueueName } from '@ipbro/queues';
+import { QUEUES, type DeliveryJobData, type MessageQueueName, type QueueName } from '@ipbro/queues';
 import {
   authOf,
   createServiceApp,
@@ -37,7 +40,10 @@ import { renderPage } from './page';
 export interface OpsDashboardOptions {
   logger: Logger;
   ledger: MessageLedger;
-  /** The message queues, and the receipts queue when given (shown in the overview, never retried from here as a message). */
+  /**
+   * The message queues, and the receipts queue when given: shown in the overview, its jobs read as one
+   * recipient row per sender (never retried from here as a message).
+   */
   queues: Record<MessageQueueName, Queue<DeliveryJobData>> & Partial<Record<QueueName, Queue<DeliveryJobData>>>;
   redis: RedisConnection;
   prefix: string;
@@ -269,11 +275,21 @@ function mountApi(
  * (two page loads never raise the same alert twice), and the overview the page and the API show.
  */
 function ledgerViews(o: OpsDashboardOptions, queues: Queue<DeliveryJobData>[]) {
-  type Snapshot = { records: MessageRecord[]; health: ReturnType<typeof recipientHealth>; answered?: Set<string> };
+  type Snapshot = { records: MessageRecord[]; health: RecipientHealth[]; answered?: Set<string> };
   let reading: Promise<Snapshot> | undefined;
+  const receipts = o.queues[QUEUES.receipts];
+  // The recipients' rows from the ledger, and the senders' receipt rows from the receipts queue's jobs.
+  const healthOf = async (records: MessageRecord[]): Promise<RecipientHealth[]> =>
+    receipts
+      ? [...recipientHealth(records), ...(await receiptHealthOf(receipts, records))].sort(byConcern)
+      : recipientHealth(records);
   const snapshot = () =>
     (reading ??= Promise.all([readLedger(o.ledger), o.answers?.answeredKeys()])
-      .then(([records, answered]) => ({ records, health: recipientHealth(records), ...(answered ? { answered } : {}) }))
+      .then(async ([records, answered]) => ({
+        records,
+        health: await healthOf(records),
+        ...(answered ? { answered } : {}),
+      }))
       .finally(() => {
         reading = undefined;
       }));
@@ -299,10 +315,8 @@ function ledgerViews(o: OpsDashboardOptions, queues: Queue<DeliveryJobData>[]) {
     const overdue = evaluateAlerts({ records: snap.records, health: [] }, receiptRule).filter(
       (a) => a.rule === 'receipt-overdue'
     ).length;
-    // A consent's block is a correct outcome: its failed job is counted apart, not as failed.
-    const blocked = new Set(snap.records.filter((r) => r.state === 'blocked').map((r) => r.key));
     const answersOverdue = o.notifier.active().filter((a) => a.rule === 'answer-overdue').length;
-    const queuesNow = await queueOverview(queues, Date.now(), (key) => blocked.has(key));
+    const queuesNow = await queueOverview(queues);
     const states = countStates(snap.records);
     return {
       ...snap,

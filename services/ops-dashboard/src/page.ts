@@ -98,10 +98,16 @@ function queueRow(q: QueueOverview): string {
   const c = q.counts;
   return (
     `<tr data-queue="${esc(q.name)}"><td>${esc(q.name)}</td><td>${c.waiting + c.prioritized}</td>` +
-    `<td>${c.active}</td><td>${c.delayed}</td><td>${c.failed}</td><td class="blocked">${c.blocked ?? 0}</td>` +
+    `<td>${c.active}</td><td>${c.delayed}</td><td>${c.failed}</td>` +
     `<td>${c.completed}</td><td>${esc(age(q.oldestWaitingMs))}</td></tr>`
   );
 }
+
+/** A receipt row (receipts to a sender) finds the messages that sender sent; the others, the messages to the recipient. */
+const searchOf = (r: RecipientHealth): string =>
+  r.id.startsWith('receipts:') && r.orgnr
+    ? `?sender=${encodeURIComponent(r.orgnr)}`
+    : `?recipient=${encodeURIComponent(r.id)}`;
 
 /** One row per recipient, marked `failing` once its failures in a row reach the threshold. */
 function recipientRow(r: RecipientHealth, d: PageData): string {
@@ -109,7 +115,7 @@ function recipientRow(r: RecipientHealth, d: PageData): string {
   const errorAt = r.lastErrorAt ? ` <span class="muted">(${esc(ago(r.lastErrorAt, d.now))})</span>` : '';
   return (
     `<tr data-recipient="${esc(r.id)}" class="${r.consecutiveFailures >= d.failingThreshold ? 'failing' : ''}">` +
-    `<td><a href="?recipient=${encodeURIComponent(r.id)}">${esc(r.name ?? r.id)}</a><br>` +
+    `<td><a href="${esc(searchOf(r))}">${esc(r.name ?? r.id)}</a><br>` +
     `<span class="muted">${esc(r.id)}${kommune}</span></td><td class="kind">${esc(kindOf(r))}</td>` +
     `<td>${r.backlog}</td><td>${r.awaitingReceipt}</td><td>${r.dead}</td>` +
     `<td class="failures">${r.consecutiveFailures}</td><td>${esc(ago(r.lastSuccessAt, d.now))}</td>` +
@@ -169,7 +175,7 @@ function searchForm(d: PageData): string {
 
 const QUEUE_HEAD =
   '<tr><th>queue</th><th>waiting</th><th>active</th><th>delayed (retrying)</th><th>failed</th>' +
-  '<th>blocked by consent (not a failure)</th><th>completed</th><th>oldest waiting</th></tr>';
+  '<th>completed</th><th>oldest waiting</th></tr>';
 const RECIPIENT_HEAD =
   '<tr><th>recipient</th><th>kind</th><th>backlog</th><th>awaiting receipt</th><th>dead</th>' +
   '<th>failures in a row</th><th>last success</th><th>last error</th></tr>';
