@@ -22,6 +22,7 @@ const { createLogger } = require('../packages/service-kit/dist');
 const { deliveryJobData, createQueue, QUEUES } = require('../packages/queues/dist');
 const { patientKeyer } = require('../packages/plan-index/dist');
 const { planTransactions, transactionBundle } = require('../packages/fhir-rest-delivery/dist');
+const { readPlanSource, renderPdf, withPlanDocument } = require('../packages/plan-document/dist');
 const { MessageLedger, bodyCipherFromConfig } = require('../packages/message-ledger/dist');
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -100,10 +101,11 @@ module.exports = {
     directoryData.helseforetak[0].ehr = { fhirBase: base, delivery: 'fhir-rest', maxTransactionEntries: 8 };
     const directory = Directory.fromObject(directoryData);
 
-    // Anchor: the same two transactions (the second with the server's ids for what the first wrote,
-    // as the courier sends it), posted in order by a bare BullMQ worker.
+    // Anchor: the same two transactions (the plan with its rendered PDF as a DocumentReference, the
+    // second with the server's ids for what the first wrote, as the courier sends it), posted in order
+    // by a bare BullMQ worker.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-    const plan = planTransactions(JSON.parse(template), 8);
+    const plan = planTransactions(await withPlanDocument(JSON.parse(template), 'ip-plan-copy'), 8);
     const first = JSON.stringify(transactionBundle(plan.batches[0], new Map()));
     const firstAnswer = await post(agent, base, first);
     const written = new Map(
@@ -193,6 +195,14 @@ module.exports = {
       measured = bestOf(measured, await drain(courier.queue, n, () => courier.worker.resume()));
       await courier.worker.pause();
     }
+    // The courier keeps rendered PDFs by plan and copy (every message above is one copy of one plan):
+    // what a new plan or copy costs on top, rendered from scratch.
+    const renders = quick ? 5 : 20;
+    const renderStarted = process.hrtime.bigint();
+    for (let i = 0; i < renders; i++) {
+      await renderPdf(readPlanSource({ ...JSON.parse(template), timestamp: `2027-01-01T10:00:${10 + i}+01:00` }));
+    }
+    const renderMs = Number(process.hrtime.bigint() - renderStarted) / 1e6 / renders;
     const counts = await courier.ledger.countByState();
     if (counts.acknowledged < rounds * n + warm)
       throw new Error(`only ${counts.acknowledged} of ${rounds * n + warm} acknowledged: ${JSON.stringify(counts)}`);
@@ -260,12 +270,19 @@ module.exports = {
     directory.close();
     return [
       {
-        metric: `courier plan-copy deliveries, fhir-rest (best of ${rounds} rounds of ${n}; 2 conditional transactions each to a Medplum FHIR server; concurrency ${CONCURRENCY})`,
+        metric:
+          `courier plan-copy deliveries, fhir-rest (best of ${rounds} rounds of ${n} copies of one plan, its PDF ` +
+          `rendered once; 2 conditional transactions each to a Medplum FHIR server; concurrency ${CONCURRENCY})`,
         value: measured.rate,
         unit: 'deliveries/s',
         anchor: 'bare BullMQ worker POSTing the same 2 transactions to the same peer',
         anchorValue: anchor.rate,
         target: 'ratio ≥ 0.7',
+      },
+      {
+        metric: `plan PDF rendered for a new plan or copy (PDF/A, fonts embedded; mean of ${renders})`,
+        value: renderMs,
+        unit: 'ms',
       },
       {
         metric: 'courier CPU per plan-copy delivery (this process: worker, ledger, gate, peer)',

@@ -19,6 +19,7 @@ import {
 import { messageWithDestination, sendFhirMessage } from '@ipbro/http-client';
 import { OutcomeError } from '@ipbro/outcome';
 import type * as PlanDocument from '@ipbro/plan-document';
+import type { PdfSource } from '@ipbro/plan-document';
 import type { MessageRecord } from '@ipbro/message-ledger';
 import type { PatientKeyer } from '@ipbro/plan-index';
 import type { Bundle } from '@medplum/fhirtypes';
@@ -31,6 +32,8 @@ export interface DocumentStepDeps extends DeliveryStepDeps {
   patientKey: PatientKeyer;
   /** The moment of sending, for the consent's period (default: now). */
   now?: () => Date;
+  /** Where fhir-rest deliveries get the plan's PDF (a RenderedPdfCache); without it each renders its own. */
+  renderedPdfs?: PdfSource;
 }
 
 /** The recipient as the consent gate sees it: its orgnr and the HER-ids of its endpoints. */
@@ -91,7 +94,7 @@ export function documentChannel(deps: Omit<DocumentStepDeps, keyof DeliveryStepD
     send: (route, { record, token }) => {
       const options = { messageId: record.id, timeoutMs: deps.timeoutMs, token };
       return route.resolved?.target.delivery === 'fhir-rest'
-        ? sendRest(route, record, options)
+        ? sendRest(route, record, options, deps.renderedPdfs)
         : sendMessage(route, options);
     },
   };
@@ -120,12 +123,16 @@ function sendMessage(route: Routed<Document>, options: RequestOptions): Promise<
  * it, its narrative and its PDF as a DocumentReference (plan-document), so an EHR that only shows
  * documents shows the plan. The reason, when the plan in it cannot be rendered.
  */
-async function withRenderedPlan(event: string, bundle: Bundle): Promise<Bundle | { unrenderable: string }> {
+async function withRenderedPlan(
+  event: string,
+  bundle: Bundle,
+  pdfs?: PdfSource
+): Promise<Bundle | { unrenderable: string }> {
   // Loaded at the first plan: the PDF machinery is slow to load, and the gateway, which imports this package, never renders.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { withPlanDocument } = require('@ipbro/plan-document') as typeof PlanDocument;
   try {
-    return await withPlanDocument(bundle, event);
+    return await withPlanDocument(bundle, event, pdfs);
   } catch (err) {
     if (!(err instanceof OutcomeError)) throw err;
     const why = err.outcome.issue.map((i) => i.diagnostics).join('; ');
@@ -134,9 +141,14 @@ async function withRenderedPlan(event: string, bundle: Bundle): Promise<Bundle |
 }
 
 /** fhir-rest: the plan rendered, large documents up first as Binary, then the resources in conditional transactions. */
-async function sendRest(route: Routed<Document>, record: MessageRecord, options: RequestOptions): Promise<StepOutcome> {
+async function sendRest(
+  route: Routed<Document>,
+  record: MessageRecord,
+  options: RequestOptions,
+  pdfs?: PdfSource
+): Promise<StepOutcome> {
   const target = route.resolved!;
-  const withPlan = await withRenderedPlan(record.event, route.payload.bundle);
+  const withPlan = await withRenderedPlan(record.event, route.payload.bundle, pdfs);
   if ('unrenderable' in withPlan) return { kind: 'dead', reason: withPlan.unrenderable };
   // Documents too large for a FHIR string go up first as Binary; the DocumentReference points at them.
   const upload = await uploadLargeAttachments(route.endpoint, withPlan, options);

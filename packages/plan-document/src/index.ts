@@ -9,3 +9,4 @@ export {
   PLAN_DOCUMENT_EVENTS,
   PLAN_DOCUMENT_TYPE,
 } from './plan-document-reference';
+export { RenderedPdfCache, type PdfSource } from './rendered-pdf-cache';

@@ -16,6 +16,7 @@ import { nameText } from './format';
 import { ipCarePlanIndex, isSubsetted } from './ip-care-plan';
 import { withPlanNarrative } from './narrative';
 import { readPlanSource, type PlanSource } from './plan-source';
+import type { PdfSource } from './rendered-pdf-cache';
 import { renderPdf } from './render-pdf';
 
 /** The events whose focus is a plan: their fhir-rest delivery also writes the plan as a PDF document. */
@@ -111,15 +112,17 @@ export function planDocumentEntry(bundle: Bundle, source: PlanSource, pdf: Buffe
  * plan's narrative filled (when the sender wrote none) and the rendered PDF added as a
  * DocumentReference (planDocumentEntry), so an EHR that only shows documents shows the plan.
  * Other events pass unchanged, and so does a plan tagged SUBSETTED (IP-bro's notice to the owner of
- * a replaced plan: its status alone, which no document could show as the plan). Throws OutcomeError
- * 422 when the bundle holds no readable plan.
+ * a replaced plan: its status alone, which no document could show as the plan). The PDF comes from
+ * `pdfs` when given (a RenderedPdfCache), else it is rendered now. Throws OutcomeError 422 when the
+ * bundle holds no readable plan.
  */
-export async function withPlanDocument(bundle: Bundle, event: string | undefined): Promise<Bundle> {
+export async function withPlanDocument(bundle: Bundle, event: string | undefined, pdfs?: PdfSource): Promise<Bundle> {
   if (!event || !PLAN_DOCUMENT_EVENTS.has(event)) return bundle;
   const index = ipCarePlanIndex(bundle);
   if (index >= 0 && isSubsetted(bundle.entry![index].resource as CarePlan)) return bundle;
   const source = readPlanSource(bundle);
-  const entry = planDocumentEntry(bundle, source, await renderPdf(source));
+  const pdf = pdfs ? await pdfs.pdfFor(source) : await renderPdf(source);
+  const entry = planDocumentEntry(bundle, source, pdf);
   const narrated = withPlanNarrative(bundle, source.doc);
   return entry ? { ...narrated, entry: [...(narrated.entry ?? []), entry] } : narrated;
 }

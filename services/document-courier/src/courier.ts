@@ -10,6 +10,7 @@ import {
 } from '@ipbro/document-delivery';
 import type { DocumentStepDeps, ReminderJobData } from '@ipbro/document-delivery';
 import type { MessageLedger } from '@ipbro/message-ledger';
+import { RenderedPdfCache } from '@ipbro/plan-document';
 import { PlanIndex, type PatientKeyer } from '@ipbro/plan-index';
 import { QUEUES } from '@ipbro/queues';
 import { documentOutcomesCounter } from '@ipbro/service-kit';
@@ -22,6 +23,8 @@ export interface CourierOptions extends DeliveryServiceOptions {
 }
 
 const DOCUMENT_EVENTS = ['ip-plan-copy', 'koordinator-handover', 'epikrise'];
+/** Rendered plan PDFs kept in memory (each some tens of kB). */
+const RENDERED_PDFS_KEPT = 32;
 
 export interface DocumentCourier extends DeliveryWorker {
   reminderWorker: Worker<ReminderJobData>;
@@ -49,6 +52,8 @@ export function startDocumentCourier(o: CourierOptions): DocumentCourier {
     ...shared,
     consents,
     patientKey: o.patientKey,
+    // A plan copy retried, or written again unchanged, is not rendered again.
+    renderedPdfs: new RenderedPdfCache(RENDERED_PDFS_KEPT),
     ...(o.now ? { now: o.now } : {}),
   };
   const outcomes = o.registry ? documentOutcomesCounter(o.registry) : undefined;
