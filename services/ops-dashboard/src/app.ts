@@ -342,46 +342,21 @@ function mountActions(app: Express, ops: RequestHandler, actions: OpsActions, lo
   };
   const done = (res: Response, message: string, extra: object) => void res.json({ message, ...extra });
 
-  app.post(
-    '/ops/api/messages/:key/retry',
-    ops,
-    wrap(async (req, res) => {
-      const actor = actorOf(res);
-      const record = await actions.retry(String(req.params.key), actor, reasonOf(req, false));
-      logger.info(
-        {
-          action: 'retry',
-          messageId: record.id,
-          sender: record.sender,
-          event: record.event,
-          by: actor.id,
-          byOrg: actor.orgnr,
-        },
-        'ops action'
-      );
-      done(res, `${record.id} queued again`, { record: searchMessages([record], {})[0] });
-    })
-  );
-  app.post(
-    '/ops/api/messages/:key/discard',
-    ops,
-    wrap(async (req, res) => {
-      const actor = actorOf(res);
-      const record = await actions.discard(String(req.params.key), actor, reasonOf(req, true));
-      logger.info(
-        {
-          action: 'discard',
-          messageId: record.id,
-          sender: record.sender,
-          event: record.event,
-          by: actor.id,
-          byOrg: actor.orgnr,
-        },
-        'ops action'
-      );
-      done(res, `${record.id} discarded`, { record: searchMessages([record], {})[0] });
-    })
-  );
+  // Retry (reason optional) and discard (reason required) of one message: the same route apart from the action.
+  const messageAction = (action: 'retry' | 'discard', reasonRequired: boolean, said: string) =>
+    app.post(
+      `/ops/api/messages/:key/${action}`,
+      ops,
+      wrap(async (req, res) => {
+        const actor = actorOf(res);
+        const record = await actions[action](String(req.params.key), actor, reasonOf(req, reasonRequired));
+        const { id: messageId, sender, event } = record;
+        logger.info({ action, messageId, sender, event, by: actor.id, byOrg: actor.orgnr }, 'ops action');
+        done(res, `${record.id} ${said}`, { record: searchMessages([record], {})[0] });
+      })
+    );
+  messageAction('retry', false, 'queued again');
+  messageAction('discard', true, 'discarded');
   app.post(
     '/ops/api/unroutable/redrive',
     ops,
