@@ -2,6 +2,8 @@ import type { RedisConnection } from '@ipbro/redis';
 import { ledgerKeys } from '@ipbro/message-ledger';
 import type { Logger } from '@ipbro/service-kit';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AuditRecord } from './audit-record';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -30,15 +32,10 @@ export interface AuditArchiveResult {
   busy: boolean;
 }
 
-// The lock's token must still be ours for the trim (and renewal) to happen: a sweep whose lock ran
-// out stops before it trims, so only the holder's entries leave Redis.
-const TRIM_IF_HELD = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return redis.call('XTRIM', KEYS[2], 'MINID', ARGV[2])`;
-const RELEASE_IF_HELD = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
+/** The sweep's lock scripts (lua/: KEYS, ARGV and reply in each header), read once; lua/ is beside both src/ and dist/. */
+const lua = (name: string): string => readFileSync(join(__dirname, '..', 'lua', `${name}.lua`), 'utf8');
+const TRIM_IF_HELD = lua('archive-trim-if-held');
+const RELEASE_IF_HELD = lua('archive-release-if-held');
 
 type ArchiveRedis = RedisConnection & {
   ipbroAuditTrimIfHeld(lock: string, trail: string, token: string, minId: string, lockMs: number): Promise<number>;

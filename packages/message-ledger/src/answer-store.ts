@@ -1,5 +1,6 @@
 import type { RedisConnection } from '@ipbro/redis';
 import type { BodyCipherLike } from './body-cipher';
+import { withLedgerScripts, type ScriptedRedis } from './scripts';
 
 /** A contact point of the koordinator, as the kommune sent it (FHIR ContactPoint's system and value). */
 export interface AnswerTelecom {
@@ -32,17 +33,6 @@ interface StoredAnswer extends AnswerSummary {
   clear?: true;
 }
 
-/** KEYS: the hash. ARGV: meldeplikt key, answer JSON, svar key, atMs. An answer given later (by `at`) than this one is kept. */
-const KEEP_NEWEST = `
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if cur then
-  local c = cjson.decode(cur)
-  if c.svar ~= ARGV[3] and tonumber(c.atMs) > tonumber(ARGV[4]) then return 0 end
-end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return 1
-`;
-
 /**
  * The answers to meldeplikter, kept beside the ledger in one hash `{prefix}:answer` (meldeplikt ledger
  * key → answer), not on the meldeplikt's record: the record is final by the time the kommune answers,
@@ -53,11 +43,10 @@ return 1
 export class AnswerStore {
   private readonly key: string;
   private readonly cipher?: BodyCipherLike;
+  private readonly redis: ScriptedRedis;
 
-  constructor(
-    private readonly redis: RedisConnection,
-    options: { prefix?: string; cipher?: BodyCipherLike } = {}
-  ) {
+  constructor(redis: RedisConnection, options: { prefix?: string; cipher?: BodyCipherLike } = {}) {
+    this.redis = withLedgerScripts(redis);
     this.key = `${options.prefix ?? '{ipbro}'}:answer`;
     this.cipher = options.cipher;
   }
@@ -83,17 +72,15 @@ export class AnswerStore {
         ? { sealed: this.cipher.encrypt(secret, aad).toString('base64') }
         : { sealed: Buffer.from(secret).toString('base64'), clear: true as const }),
     };
-    return (
-      (await this.redis.eval(
-        KEEP_NEWEST,
-        1,
-        this.key,
-        meldepliktKey,
-        JSON.stringify(stored),
-        svarKey,
-        String(atMs)
-      )) === 1
+    // lua/answer-keep-newest.lua: an answer given later than this one is kept.
+    const kept = await this.redis.ipbroAnswerKeepNewest(
+      this.key,
+      meldepliktKey,
+      JSON.stringify(stored),
+      svarKey,
+      String(atMs)
     );
+    return kept === 1;
   }
 
   /** Status, time and svar of the answer, without opening the sealed part. */

@@ -13,6 +13,7 @@ const SCRIPTS = {
   ipbroEnsureRecord: { numberOfKeys: 5, lua: `${APPEND_ENTRY}\n${lua('ensure-record')}` },
   ipbroBodyUnlessRecorded: { numberOfKeys: 2, lua: lua('body-unless-recorded') },
   ipbroAppendEntry: { numberOfKeys: 2, lua: `${APPEND_ENTRY}\n${lua('append')}` },
+  ipbroAnswerKeepNewest: { numberOfKeys: 1, lua: lua('answer-keep-newest') },
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;

@@ -43,13 +43,25 @@ const lua = (name: string): string => readFileSync(join(__dirname, '..', 'lua', 
 const CLEAR = lua('alert-clear');
 const REFRESH = lua('alert-refresh');
 
+type AlertRedis = RedisConnection & {
+  ipbroAlertClear(alerts: string, id: string): Promise<string | null>;
+  ipbroAlertRefresh(alerts: string, id: string, alert: string): Promise<number>;
+};
+
+/** The scripts as commands on `redis` (ioredis defineCommand: EVALSHA, loaded on first use), once per connection. */
+function withAlertScripts(redis: RedisConnection): AlertRedis {
+  const commands = redis as unknown as Record<string, unknown>;
+  if (!commands.ipbroAlertClear) redis.defineCommand('ipbroAlertClear', { numberOfKeys: 1, lua: CLEAR });
+  if (!commands.ipbroAlertRefresh) redis.defineCommand('ipbroAlertRefresh', { numberOfKeys: 1, lua: REFRESH });
+  return redis as AlertRedis;
+}
+
 /** A Redis hash `{prefix}:ops:alerts` (id → alert JSON), under the system's hash-tagged prefix. */
 export class RedisAlertStore implements AlertStore {
   private readonly key: string;
-  constructor(
-    private readonly redis: RedisConnection,
-    prefix: string
-  ) {
+  private readonly redis: AlertRedis;
+  constructor(redis: RedisConnection, prefix: string) {
+    this.redis = withAlertScripts(redis);
     this.key = ledgerKeys(prefix).opsAlerts;
   }
   async all() {
@@ -59,10 +71,10 @@ export class RedisAlertStore implements AlertStore {
     return (await this.redis.hsetnx(this.key, alert.id, JSON.stringify(alert))) === 1;
   }
   async claimClear(id: string) {
-    const v = (await this.redis.eval(CLEAR, 1, this.key, id)) as string | null;
+    const v = await this.redis.ipbroAlertClear(this.key, id);
     return v ? (JSON.parse(v) as ActiveAlert) : undefined;
   }
   async refresh(alert: ActiveAlert) {
-    await this.redis.eval(REFRESH, 1, this.key, alert.id, JSON.stringify(alert));
+    await this.redis.ipbroAlertRefresh(this.key, alert.id, JSON.stringify(alert));
   }
 }

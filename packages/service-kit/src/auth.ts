@@ -20,7 +20,7 @@ import {
   type RateCost,
   type RateLimit,
   type RateLimiter,
-  type RedisEval,
+  type RedisScripting,
 } from './rate-limit';
 import { VerifiedTokenCache } from './token-cache';
 
@@ -81,7 +81,7 @@ export type AuthConfig =
 /** Where the replay cache and the rate counter live; Redis so that every replica shares them. */
 export interface AuthStores {
   /** An ioredis client: DPoP proof ids and request counts under `prefix`. */
-  redis?: RedisSetNx & RedisEval;
+  redis?: RedisSetNx & RedisScripting;
   prefix?: string;
   replay?: ReplayStore;
   rateLimiter?: RateLimiter;

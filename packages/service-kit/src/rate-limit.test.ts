@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { authOf, createAuthenticator, ORGNR_CLAIM, type AuthStores } from './auth';
 import { errorHandler } from './error-handler';
 import { createLogger } from './logger';
-import { memoryRateLimiter, redisRateLimiter } from './rate-limit';
+import { memoryRateLimiter, redisRateLimiter, type RedisScripting } from './rate-limit';
 import { createServiceApp } from './service-app';
 import { listen } from './test-support/http';
 import { RawConnection } from './test-support/raw-http';
@@ -100,6 +100,21 @@ test('requests 0 turns the limit off; unauthenticated requests are not counted',
   expect((await get(limited, t)).status).toBe(200);
 });
 
+/** The real `redis`, each call of a script the limiter defines through this counted (what reaches Redis). */
+function countingScripts(onCall: () => void): RedisScripting {
+  const scripts: Record<string, unknown> = {
+    defineCommand(name: string, definition: { numberOfKeys: number; lua: string }) {
+      redis.defineCommand(name, definition);
+      const run = (redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[name];
+      scripts[name] = (...args: unknown[]) => {
+        onCall();
+        return run.apply(redis, args);
+      };
+    },
+  };
+  return scripts as unknown as RedisScripting;
+}
+
 test('the limiters count per window and per client', async () => {
   const mem = memoryRateLimiter({ requests: 2, windowSeconds: 60 });
   const red = redisRateLimiter(redis, `${prefix}-unit`, { requests: 2, windowSeconds: 60 });
@@ -118,12 +133,7 @@ test(
     'takes wait for one lease',
   async () => {
     const calls: number[] = [];
-    const counting = {
-      eval: (...a: Parameters<typeof redis.eval>) => {
-        calls.push(Date.now());
-        return redis.eval(...a);
-      },
-    } as unknown as typeof redis;
+    const counting = countingScripts(() => calls.push(Date.now()));
     const limit = { requests: 250, windowSeconds: 3600 };
     const one = redisRateLimiter(counting, `${prefix}-lease`, limit, 100);
     const two = redisRateLimiter(counting, `${prefix}-lease`, limit, 100);
@@ -158,12 +168,7 @@ test('the limiters count body bytes: a body past what is left is refused and not
 
 test('bytes are leased in blocks of 1 % of the budget; a body larger than a block leases what it needs in one call', async () => {
   let calls = 0;
-  const counting = {
-    eval: (...a: Parameters<typeof redis.eval>) => {
-      calls++;
-      return redis.eval(...a);
-    },
-  } as unknown as typeof redis;
+  const counting = countingScripts(() => calls++);
   const l = redisRateLimiter(counting, `${prefix}-byte-lease`, { requests: 0, windowSeconds: 3600, bytes: 1_000_000 });
   expect(await l.take('w', { bytes: 250_000 })).toEqual({ ok: true });
   expect(calls).toBe(1);

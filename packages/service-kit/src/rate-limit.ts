@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 /**
  * A per-client budget over fixed windows: requests, and body bytes when `bytes` is set. A client
  * past either gets 429 with Retry-After (the seconds until its window ends). The Redis counters are
@@ -23,15 +26,23 @@ export interface RateLimiter {
   take(client: string, cost?: RateCost): Promise<RateDecision>;
 }
 
-/** The part of an ioredis client the Redis limiter uses. */
-export interface RedisEval {
-  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+/** The part of an ioredis client the Redis limiter uses: its lease script defined as a command. */
+export interface RedisScripting {
+  defineCommand(name: string, definition: { numberOfKeys: number; lua: string }): void;
 }
 
-// INCRBY a lease and, for the first lease of a window, its expiry, in one step; answers [count, ms left].
-const LEASE = `local n = redis.call('INCRBY', KEYS[1], ARGV[2])
-if n == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return { n, redis.call('PTTL', KEYS[1]) }`;
+/** The lease script (lua/rate-lease.lua: KEYS, ARGV and reply in its header), read once; lua/ is beside both src/ and dist/. */
+const LEASE = readFileSync(join(__dirname, '..', 'lua', 'rate-lease.lua'), 'utf8');
+
+type LeaseRedis = RedisScripting & {
+  ipbroRateLease(counter: string, expiryMs: number, ask: number): Promise<[count: number, ttlMs: number]>;
+};
+
+/** The lease as a command on `redis` (defineCommand: EVALSHA, loaded on first use, on the hot path), once per connection. */
+function withLeaseScript(redis: RedisScripting): LeaseRedis {
+  if (!('ipbroRateLease' in redis)) redis.defineCommand('ipbroRateLease', { numberOfKeys: 1, lua: LEASE });
+  return redis as LeaseRedis;
+}
 
 interface Window {
   index: number;
@@ -63,16 +74,13 @@ interface Lease {
  * One shared budget (`budget` per window under `key`), leased to this process in blocks. `spend`
  * answers undefined when `amount` was taken, else when the client may try again (ms since epoch).
  */
-function leasedBudget(redis: RedisEval, key: string, budget: number, block: number) {
+function leasedBudget(redis: LeaseRedis, key: string, budget: number, block: number) {
   let leases = new Map<string, Lease>();
   const refill = async (client: string, lease: Lease, endsMs: number, wanted: number): Promise<void> => {
     const now = Date.now();
     // A body larger than a block leases what it needs at once.
     const ask = Math.max(block, wanted);
-    const [count, ttl] = (await redis.eval(LEASE, 1, `${key}:${client}:${lease.index}`, endsMs - now + 1000, ask)) as [
-      number,
-      number,
-    ];
+    const [count, ttl] = await redis.ipbroRateLease(`${key}:${client}:${lease.index}`, endsMs - now + 1000, ask);
     const granted = Math.max(0, Math.min(ask, budget - (count - ask)));
     lease.left += granted;
     if (granted < ask) lease.spentUntilMs = now + Math.min(endsMs - now, ttl > 0 ? ttl : endsMs - now);
@@ -121,12 +129,13 @@ function leasedBudget(redis: RedisEval, key: string, budget: number, block: numb
  * what is left); what a replica leased and did not spend is lost to its client for that window.
  */
 export function redisRateLimiter(
-  redis: RedisEval,
+  connection: RedisScripting,
   prefix: string,
   limit: RateLimit,
   block = Math.max(1, Math.min(100, Math.floor(limit.requests / 100)))
 ): RateLimiter {
   const bytes = limit.bytes ?? 0;
+  const redis = withLeaseScript(connection);
   const requestBudget = leasedBudget(redis, `${prefix}:rate`, limit.requests, block);
   const byteBudget = leasedBudget(redis, `${prefix}:rate-bytes`, bytes, Math.max(1, Math.floor(bytes / 100)));
   return {
