@@ -179,8 +179,8 @@ export interface SendReport {
   /** 200 to the first attempt of a fresh id: would mean a message taken for a repeat (must stay 0). */
   firstTry200: number;
   statuses: Record<string, number>;
-  /** Answers other than 202, 200 and 503 (must stay empty). */
-  unexpected: { id: string; status: number; body: string }[];
+  /** Answers other than 202, 200 and 503, and messages still unaccepted at the deadline (must stay empty). */
+  unexpected: { id: string; status: number | 'gave up'; body: string }[];
 }
 
 /**
@@ -191,8 +191,10 @@ export async function sendAll(
   gatewayUrl: string,
   token: string,
   messages: { id: string; body: string }[],
-  opts: { concurrency?: number; timeoutMs?: number; onAnswer?: (done: number) => void } = {}
+  opts: { concurrency?: number; timeoutMs?: number; deadlineMs?: number; onAnswer?: (done: number) => void } = {}
 ): Promise<SendReport> {
+  // A sender that keeps getting 503 retries until the deadline, then reports what it gave up on.
+  const deadline = Date.now() + (opts.deadlineMs ?? Number.MAX_SAFE_INTEGER);
   const report: SendReport = {
     accepted: 0,
     acceptedEarlier: 0,
@@ -223,7 +225,9 @@ export async function sendAll(
       if (status === 202) report.accepted++;
       else if (status === 200 && attempt > 1) report.acceptedEarlier++;
       else if (status === 200) report.firstTry200++;
-      else if (status === 503 || status === 'no answer') {
+      else if ((status === 503 || status === 'no answer') && Date.now() > deadline) {
+        report.unexpected.push({ id: m.id, status: 'gave up', body: `last answer ${status}: ${text.slice(0, 300)}` });
+      } else if (status === 503 || status === 'no answer') {
         report.retries++;
         await new Promise((r) => setTimeout(r, 100 + Math.min(attempt, 10) * 50));
         continue;
