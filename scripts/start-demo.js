@@ -30,6 +30,8 @@ const issuer = `http://127.0.0.1:${P.issuer}`;
 const gateway = `http://127.0.0.1:${P.gateway}`;
 /** Where the demo hospital takes the kommune's answers and receipts (its MessageHeader.source.endpoint). */
 const hospitalFhir = `http://127.0.0.1:${P.hospital}/fhir`;
+/** Where Ålesund's koordinerende enhet takes receipts for the plan copies it sends. */
+const alesundKe = `http://127.0.0.1:${P.kommune}/kommune/1508/ke`;
 
 // The directory of the demo: the simulated kommuner answer on the kommune simulator's port.
 const directory = JSON.parse(fs.readFileSync(path.join(root, 'packages', 'directory', 'demo-directory.json'), 'utf8'));
@@ -128,10 +130,12 @@ const writeOpsToken = () => writeToken('ops', 'ipbro:ops', opsTokenFile);
 
 /**
  * The contract's plan copy is sent by Ålesund kommune to Helse Møre og Romsdal; its consent names
- * both. For the walkthrough: Ålesund's token, and the same plan copy addressed to Molde kommune,
- * which the consent does not name (a fresh message id each start).
+ * both. For the walkthrough: Ålesund's token, the plan copy with its source.endpoint at Ålesund's
+ * simulated koordinerende enhet (which keeps its receipts), and the same plan copy addressed to Molde
+ * kommune, which the consent does not name (a fresh message id each start).
  */
 const alesundTokenFile = path.join(demo, 'alesund-token');
+const planCopyFile = path.join(demo, 'ip-plan-copy.json');
 const toMoldeFile = path.join(demo, 'ip-plan-copy-to-molde.json');
 async function writePlanCopyDemo() {
   await writeToken('kommune-942953119', 'ipbro:message.write ipbro:message.read', alesundTokenFile);
@@ -139,6 +143,8 @@ async function writePlanCopyDemo() {
     fs.readFileSync(path.join(root, 'test', 'fixtures', 'contract', 'ip-plan-copy.json'), 'utf8')
   );
   const header = copy.entry[0].resource;
+  header.source.endpoint = alesundKe;
+  fs.writeFileSync(planCopyFile, JSON.stringify(copy, null, 2));
   header.id = crypto.randomUUID();
   const molde = directory.kommuner.find((k) => k.orgnr === '944305823');
   const endpoint = molde.ehr?.fhirBase ?? molde.koordinerendeEnhet.endpoint;
@@ -288,9 +294,7 @@ function startOpsView() {
     console.error(`demo: no plan-copy walkthrough: ${err.message}`);
     return undefined;
   });
-  const planExample = fs.existsSync(path.join(root, '..', 'shared', 'contract', 'examples', 'ip-plan-copy.json'))
-    ? '../shared/contract/examples/ip-plan-copy.json'
-    : 'test/fixtures/contract/ip-plan-copy.json';
+  const planExample = '.demo/ip-plan-copy.json';
   const alesund = `-H "Authorization: Bearer $(cat .demo/alesund-token)"`;
   // Ålesund's plan-copy POST, less its body file (kept apart so the help text stays readable).
   const postPlanCopy = `curl -si -X POST '${gateway}/fhir/$process-message' ${alesund} -H 'Content-Type: application/fhir+json'`;
@@ -306,6 +310,7 @@ Watch it travel:
   status     curl -s ${gateway}/messages/6a1f3c1e-0b7e-4d55-9f3e-2d4f5a6b7c01 ${bearer}
   kommune    curl -s http://127.0.0.1:${P.kommune}/_sim/received      (what Ålesund's koordinerende enhet got)
   hospital   curl -s -X POST http://127.0.0.1:${P.hospital}/send/meldeplikt   (another one, with a fresh id)
+  receipt    curl -s http://127.0.0.1:${P.hospital}/_sim/receipts     (the receipt IP-bro pushed back to the ward)
   answer     curl -s http://127.0.0.1:${P.hospital}/_sim/answers      (the kommune's meldeplikt-svar at the ward)
   mapper     npx ipbro validate ${example}
 The kommune answers 202 and posts its receipt 1.5 s later: queued → delivered → acknowledged. 3 s after
@@ -318,6 +323,8 @@ Plan copies from Ålesund kommune (the document-courier delivers them only where
   to Molde   ${postPlanCopy} --data-binary @.demo/ip-plan-copy-to-molde.json
              (the consent does not name Molde: blocked, nothing leaves)
   status     curl -s ${gateway}/messages/${moldeId ?? '<id>'} ${alesund}
+  receipts   curl -s http://127.0.0.1:${P.kommune}/_sim/receipts     (Ålesund hears: ok from HMR, fatal-error for Molde)
+  read it    npx ipbro render ${planExample} --out plan.pdf         (the plan as a person reads it; --out plan.html)
 An epikrise from the hospital into Ålesund's EHR (a FHIR server): curl -s -X POST http://127.0.0.1:${P.hospital}/send/epikrise
   then       curl -s 'http://127.0.0.1:${P.kommune}/kommune/1508/fhir/DocumentReference'
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildHandover } from './handover-message';
 import { answerIn, type ReceivedAnswer } from './hospital-answers';
-import { receiptIn, type ReceivedReceipt } from './hospital-receipts';
+import { receiptIn, type ReceivedReceipt } from './received-receipts';
 import { receiptFrom } from './receipt-message';
 
 export interface HospitalSimulatorOptions {
@@ -160,7 +160,7 @@ function messageTaker(
         .send(JSON.stringify(receiptFrom(header.id, 'ok', from, header.eventCoding.code)));
       return;
     }
-    const receipt = receiptIn(req.body as Bundle, at, hospital);
+    const receipt = receiptIn(req.body as Bundle, at, hospital ? { hospital } : {});
     if (receipt) receipts.push(receipt);
     options.logger.info({ answers: header?.response?.identifier, code: header?.response?.code }, 'receipt received');
     res.status(200).json({

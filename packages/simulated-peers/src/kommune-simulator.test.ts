@@ -3,6 +3,7 @@ import express from 'express';
 import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { createKommuneSimulator, type KommuneSimulator } from './kommune-simulator';
+import { receiptFor } from './receipt-message';
 
 // The simulator on real HTTP (ephemeral ports), with a stand-in gateway for the 'later' receipts.
 const quiet = createLogger('test', { destination: new Writable({ write: (_c, _e, cb) => cb() }) });
@@ -191,4 +192,22 @@ test('the control API: reset forgets, a wrong behaviour is a 400 OperationOutcom
   });
   expect(notMessage.status).toBe(400);
   expect(((await notMessage.json()) as any).resourceType).toBe('OperationOutcome');
+});
+
+test('a receipt for what the kommune sent is kept at /_sim/receipts, not taken as a message', async () => {
+  const { base, post } = await start();
+  const receipt = receiptFor('plan-copy-1', 'fatal-error', '1508', '997005562', 'ip-plan-copy');
+  const res = await fetch(`${base}/kommune/1508/ke/$process-message`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/fhir+json' },
+    body: JSON.stringify(receipt),
+  });
+  expect(res.status).toBe(200);
+  expect(((await res.json()) as { resourceType: string }).resourceType).toBe('OperationOutcome');
+  await post('m-after');
+  expect((await receivedAt(base)).map((r) => r.id)).toEqual(['m-after']);
+  const kept = (await (await fetch(`${base}/_sim/receipts`)).json()) as object[];
+  expect(kept).toEqual([
+    expect.objectContaining({ answers: 'plan-copy-1', code: 'fatal-error', event: 'ip-plan-copy', kommune: '1508' }),
+  ]);
 });

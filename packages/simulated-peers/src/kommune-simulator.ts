@@ -4,6 +4,7 @@ import type { Bundle } from '@medplum/fhirtypes';
 import express, { type Express, type Request, type Response } from 'express';
 import { parseBehaviour, type Behaviour } from './behaviour';
 import { receiptFor } from './receipt-message';
+import { receiptIn, type ReceivedReceipt } from './received-receipts';
 import { createFhirPeer, type FhirPeer } from './fhir-peer';
 import { postToGateway } from './gateway-post';
 import { kommuneAnswerer, parseAnswerSetting, type AnswerSetting } from './kommune-answers';
@@ -75,6 +76,8 @@ interface KommuneState {
   options: KommuneSimulatorOptions;
   log: Logger;
   received: Map<string, Received>;
+  /** Receipts for what the kommuner sent (plan copies, handovers, svar), pushed back by IP-bro. */
+  receipts: ReceivedReceipt[];
   firstAnswers: Map<string, Answer>;
   behaviours: Map<string, Behaviour>;
   cursor: Map<string, number>;
@@ -101,6 +104,7 @@ function createKommuneState(options: KommuneSimulatorOptions): KommuneState {
     options,
     log,
     received: new Map(),
+    receipts: [],
     firstAnswers: new Map(),
     behaviours: new Map(),
     cursor: new Map(),
@@ -171,6 +175,7 @@ function closeState(s: KommuneState): void {
 function resetState(s: KommuneState): void {
   closeState(s);
   s.received.clear();
+  s.receipts.length = 0;
   s.firstAnswers.clear();
   s.behaviours.clear();
   s.cursor.clear();
@@ -215,6 +220,14 @@ function messageHeader(req: Request): { id: string; event: string } {
 function handleMessage(s: KommuneState, req: Request, res: Response): void {
   const kommune = String(req.params.kommune);
   const { id, event } = messageHeader(req);
+  const receipt = receiptIn(req.body as Bundle, new Date().toISOString(), { kommune });
+  if (receipt) {
+    // A receipt for something this kommune sent: kept for /_sim/receipts, never answered as a message.
+    s.receipts.push(receipt);
+    s.log.info({ kommune, answers: receipt.answers, code: receipt.code }, 'receipt received');
+    send(res, { status: 200, body: informationOutcome('receipt received') });
+    return;
+  }
   const key = `${kommune}:${id}`;
   const seen = s.received.get(key);
   if (seen) {
@@ -296,6 +309,9 @@ function addControlRoutes(app: Express, s: KommuneState): void {
     const kommune = typeof req.query.kommune === 'string' ? req.query.kommune : undefined;
     res.json([...s.received.values()].filter((r) => !kommune || r.kommune === kommune));
   });
+  app.get('/_sim/receipts', (_req, res) => {
+    res.json(s.receipts);
+  });
   app.get('/_sim/held', (_req, res) => {
     res.json([...s.held.values()].map(({ id, kommune, at }) => ({ id, kommune, at })));
   });
@@ -328,7 +344,8 @@ function addControlRoutes(app: Express, s: KommuneState): void {
  * A koordinerende enhet for the demo and tests (see Behaviour for what it answers). Several
  * kommuner by path: `POST /kommune/{kommunenummer}/ke/$process-message`, each with its own
  * behaviour. A message id a kommune has taken before is counted and answered as the first time,
- * never acted on twice. Control API: GET /_sim/received, GET /_sim/held, PUT /_sim/behaviour, POST /_sim/reset.
+ * never acted on twice; a receipt for what a kommune sent is kept apart. Control API: GET /_sim/received,
+ * GET /_sim/receipts, GET /_sim/held, PUT /_sim/behaviour, POST /_sim/reset.
  */
 export function createKommuneSimulator(options: KommuneSimulatorOptions): KommuneSimulator {
   const kit = createServiceApp({ name: 'kommune-simulator', logger: options.logger });

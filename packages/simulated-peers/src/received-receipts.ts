@@ -1,6 +1,6 @@
 import type { Bundle, MessageHeader, OperationOutcome } from '@medplum/fhirtypes';
 
-/** A receipt as the ward's system shows it: which of its messages, how it ended, and why when not ok. */
+/** A receipt as the sending system shows it (a ward, a kommune): which of its messages, how it ended, and why when not ok. */
 export interface ReceivedReceipt {
   at: string;
   /** The receipt's own MessageHeader.id (stable: a repeat carries the same one). */
@@ -11,12 +11,17 @@ export interface ReceivedReceipt {
   code: string;
   reason?: string;
   from?: string;
-  /** The helseforetak path it arrived at (`ous`, `stolav`, `bergen`), none for this hospital's own. */
+  /** Where it arrived: a helseforetak's path (`ous`, `stolav`, `bergen`; none for the hospital's own) or a kommune. */
   hospital?: string;
+  kommune?: string;
 }
 
 /** The receipt read from a message bundle; undefined for anything that is not a receipt. */
-export function receiptIn(body: Bundle, at: string, hospital?: string): ReceivedReceipt | undefined {
+export function receiptIn(
+  body: Bundle,
+  at: string,
+  where: { hospital?: string; kommune?: string } = {}
+): ReceivedReceipt | undefined {
   const header = body?.entry?.[0]?.resource as MessageHeader | undefined;
   if (header?.resourceType !== 'MessageHeader' || !header.response) return undefined;
   const details = header.response.details?.reference;
@@ -33,6 +38,7 @@ export function receiptIn(body: Bundle, at: string, hospital?: string): Received
     code: header.response.code,
     ...(reason ? { reason } : {}),
     ...(header.sender?.display ? { from: header.sender.display } : {}),
-    ...(hospital ? { hospital } : {}),
+    ...(where.hospital ? { hospital: where.hospital } : {}),
+    ...(where.kommune ? { kommune: where.kommune } : {}),
   };
 }
