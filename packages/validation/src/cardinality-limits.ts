@@ -108,8 +108,8 @@ let counted = 0;
 function objectWithin(node: Node, depth: number): boolean {
   if (++counted > TOTAL_VALUE_LIMIT) return false;
   if (depth > MAX_DEPTH) return true;
-  const keys = Object.keys(node);
-  for (const key of keys) {
+  // for-in, not Object.keys: no array made per object (parsed JSON has no inherited enumerable keys).
+  for (const key in node) {
     const value = node[key];
     if (value === null || typeof value !== 'object') continue;
     if (!(Array.isArray(value) ? listWithin(value, key, depth) : objectWithin(value as Node, depth + 1))) return false;
