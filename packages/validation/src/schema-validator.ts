@@ -177,7 +177,9 @@ function isEmptyValue(v: unknown): boolean {
   if (v === undefined || v === null || v === '') return true;
   if (typeof v !== 'object') return false;
   if (Array.isArray(v)) return v.length === 0;
-  return Object.keys(v).length === 0;
+  // The first own key answers: no array of keys made for every object validated.
+  for (const key in v) if (Object.hasOwn(v, key)) return false;
+  return true;
 }
 
 class SchemaValidation {
