@@ -17,7 +17,7 @@
 const http = require('node:http');
 const net = require('node:net');
 const { spawn } = require('node:child_process');
-const { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { tmpdir } = require('node:os');
 const { randomBytes, randomUUID } = require('node:crypto');
@@ -171,17 +171,11 @@ module.exports = {
       writeFileSync(join(work, 'directory.json'), JSON.stringify(directory));
       const endpoint = `http://127.0.0.1:${receiverPort}/kommune/1508/ke/$process-message`;
 
-      // Bodies at rest as the deployed router reads them: encrypted when it takes IPBRO_ENCRYPTION_KEY.
-      const routerDist = ['main.js', 'config.js']
-        .map((f) => join(ROOT, 'services', 'meldeplikt-router', 'dist', f))
-        .filter((f) => existsSync(f));
-      const encrypting =
-        routerDist.some((f) => /IPBRO_ENCRYPTION_KEY|encryptionKeyConfigSpec/.test(readFileSync(f, 'utf8'))) &&
-        typeof BodyCipher === 'function';
+      // Bodies at rest as the deployed router reads them: encrypted (the router requires IPBRO_ENCRYPTION_KEY).
       const key = randomBytes(32).toString('base64');
       const ledger = new MessageLedger(redis, {
         prefix,
-        ...(encrypting ? { cipher: BodyCipher.fromBase64(key) } : {}),
+        cipher: BodyCipher.fromBase64(key),
       });
       const delivery = { firstDelayMs: 1000, ceilingMs: 3600000, attempts: 0 };
       const queue = createQueue(QUEUES.meldeplikt, redis, delivery, prefix);
@@ -288,7 +282,7 @@ module.exports = {
         QUEUE_PREFIX: prefix,
         DIRECTORY_FILE: join(work, 'directory.json'),
         ROUTER_CONCURRENCY: String(CONCURRENCY),
-        ...(encrypting ? { IPBRO_ENCRYPTION_KEY: key } : {}),
+        IPBRO_ENCRYPTION_KEY: key,
       });
       cleanup.push(() => router.child.kill('SIGTERM'));
       const drainStarted = process.hrtime.bigint();
@@ -320,7 +314,7 @@ module.exports = {
         {
           metric:
             `Redis memory per waiting meldeplikt (INFO used_memory growth / ${label}; ` +
-            `${stored(sampleId).length} B message as stored, body ${encrypting ? 'encrypted' : 'in clear'})`,
+            `${stored(sampleId).length} B message as stored, body encrypted)`,
           value: perMessage,
           unit: 'bytes',
           anchor: 'bare BullMQ job carrying the same body',
