@@ -1,7 +1,7 @@
 import { Directory } from '@ipbro/directory';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { receiptRouteFor, senderOfKey } from './receipt-route';
+import { receiptRouteFor } from './receipt-route';
 
 const DEMO = JSON.parse(readFileSync(join(__dirname, '..', '..', 'directory', 'demo-directory.json'), 'utf8'));
 const directory = Directory.fromObject(DEMO);
@@ -36,8 +36,4 @@ test('a helseforetak whose koordinerende enhet does not take FHIR messages gets 
   const data = JSON.parse(JSON.stringify(DEMO));
   data.helseforetak[0].koordinerendeEnhet = { endpoint: 'http://hmr.test/fhir', delivery: 'fhir-rest' };
   expect(receiptRouteFor({ sender: data.helseforetak[0].orgnr }, Directory.fromObject(data)).kind).toBe('none');
-});
-
-test('the sender of a ledger key', () => {
-  expect(senderOfKey('997005562:0a1b-2c')).toBe('997005562');
 });

@@ -20,6 +20,3 @@ export function receiptRouteFor(
   if (endpoint) return { kind: 'endpoint', endpoint, via: 'directory' };
   return { kind: 'none', reason: 'no source.endpoint, and the directory lists no koordinerende enhet for the sender' };
 }
-
-/** The sending organisation named by a ledger key (`sender:id`). */
-export const senderOfKey = (key: string): string => key.slice(0, key.indexOf(':'));

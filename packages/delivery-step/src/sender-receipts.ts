@@ -1,7 +1,13 @@
 import type { AuditPort } from '@ipbro/audit';
 import type { Directory } from '@ipbro/directory';
 import { sendFhirMessage, type DeliveryOutcome } from '@ipbro/http-client';
-import { jobIdFor, RECEIPT_STATES, type MessageLedger, type MessageState } from '@ipbro/message-ledger';
+import {
+  jobIdFor,
+  RECEIPT_STATES,
+  senderOfLedgerKey,
+  type MessageLedger,
+  type MessageState,
+} from '@ipbro/message-ledger';
 import {
   cappedExponentialDelay,
   deliveryJobOptions,
@@ -13,7 +19,7 @@ import type { RedisConnection } from '@ipbro/redis';
 import type { Logger } from '@ipbro/service-kit';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { buildSenderReceipt, receiptIdFor, type ReceiptSender } from './receipt-message';
-import { receiptRouteFor, senderOfKey } from './receipt-route';
+import { receiptRouteFor } from './receipt-route';
 
 export interface SenderReceiptJob {
   key: string;
@@ -120,7 +126,7 @@ async function owedReceipts(members: string[], o: SenderReceiptOptions): Promise
     const state = m.slice(at + 1) as MessageState;
     return at > 0 && RECEIPT_STATES.includes(state) ? [{ key: m.slice(0, at), state }] : [];
   });
-  const listed = (key: string) => receiptRouteFor({ sender: senderOfKey(key) }, o.directory).kind === 'endpoint';
+  const listed = (key: string) => receiptRouteFor({ sender: senderOfLedgerKey(key) }, o.directory).kind === 'endpoint';
   const unlisted = [...new Set(parsed.filter((j) => !listed(j.key)).map((j) => j.key))];
   const named = new Set((await o.ledger.getMany(unlisted)).filter((r) => r.sourceEndpoint).map((r) => r.key));
   return parsed.filter((j) => listed(j.key) || named.has(j.key));

@@ -1,4 +1,5 @@
 import { jobIdFor, keyForJobId } from './job-id';
+import { ledgerKey, senderOfLedgerKey } from './message-record';
 
 test('a FHIR message id gives the familiar sender_id job id, without the colon BullMQ refuses', () => {
   expect(jobIdFor('997005562:a1b2-c3.d4')).toBe('997005562_a1b2-c3.d4');
@@ -18,4 +19,9 @@ test('different keys never share a job id, and the key comes back', () => {
   const ids = keys.map(jobIdFor);
   expect(new Set(ids).size).toBe(keys.length);
   for (const k of keys) expect(keyForJobId(jobIdFor(k))).toBe(k);
+});
+
+test('a ledger key names its sender before the first colon, whatever the message id holds', () => {
+  expect(senderOfLedgerKey(ledgerKey('997005562', '0a1b-2c'))).toBe('997005562');
+  expect(senderOfLedgerKey(ledgerKey('997005562', 'm:1'))).toBe('997005562');
 });

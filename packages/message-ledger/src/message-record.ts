@@ -54,3 +54,5 @@ export interface MessageRecord {
 export const RECEIPT_STATES: readonly MessageState[] = ['acknowledged', 'rejected', 'blocked', 'unroutable', 'dead'];
 
 export const ledgerKey = (sender: string, id: string): string => `${sender}:${id}`;
+/** The sending organisation a ledger key names (the part before the first colon). */
+export const senderOfLedgerKey = (key: string): string => key.slice(0, key.indexOf(':'));

@@ -1,6 +1,6 @@
-import type { MessageRecord } from '@ipbro/message-ledger';
+import { senderOfLedgerKey, type MessageRecord } from '@ipbro/message-ledger';
 import type { Job, Queue } from 'bullmq';
-import { byConcern, type RecipientHealth } from './recipient-health';
+import { byConcern, withAttempts, type Attempt, type RecipientHealth } from './recipient-health';
 
 /** A receipts-queue job as the row builder reads it: where it stands and what its attempts came to. */
 export interface ReceiptJobView {
@@ -62,17 +62,15 @@ function viewOf(j: Job, status: ReceiptJobView['status']): ReceiptJobView {
 const foundNoWay = (j: ReceiptJobView) =>
   j.status === 'completed' && typeof j.returnvalue === 'string' && j.returnvalue.startsWith('no ');
 
-type Event = { at: number; ok: boolean; failures: number; reason?: string };
-
 /**
  * A job's attempts as events in time: a completed job one success (the failures before it are ended
  * by it); a failed or pending one its failures, dated at its last attempt (BullMQ keeps no time per attempt).
  */
-function eventOf(j: ReceiptJobView): Event | undefined {
+function eventOf(j: ReceiptJobView): Attempt | undefined {
   if (j.status === 'completed') return j.finishedOn ? { at: j.finishedOn, ok: true, failures: 0 } : undefined;
   const at = j.status === 'failed' ? (j.finishedOn ?? j.processedOn) : j.processedOn;
   if (!at || j.attemptsMade === 0) return undefined;
-  return { at, ok: false, failures: j.attemptsMade, ...(j.failedReason ? { reason: j.failedReason } : {}) };
+  return { at, ok: false, failures: j.attemptsMade, ...(j.failedReason ? { detail: j.failedReason } : {}) };
 }
 
 /** The sender's endpoint (its latest sourceEndpoint) and name (from an answer going back to it), when the ledger knows. */
@@ -100,11 +98,11 @@ function sendersOf(records: MessageRecord[]): Map<string, { endpoint?: string; n
  * endpoint and name when it knows them; a row never needs them (the endpoint may come from the directory).
  */
 export function receiptHealth(jobs: ReceiptJobView[], records: MessageRecord[]): RecipientHealth[] {
-  const bySender = new Map<string, { health: RecipientHealth; events: Event[] }>();
+  const bySender = new Map<string, { health: RecipientHealth; events: Attempt[] }>();
   const known = sendersOf(records);
   for (const job of jobs) {
     if (foundNoWay(job)) continue;
-    const orgnr = job.key.slice(0, job.key.indexOf(':'));
+    const orgnr = senderOfLedgerKey(job.key);
     let entry = bySender.get(orgnr);
     if (!entry) {
       const { endpoint, name } = known.get(orgnr) ?? {};
@@ -128,24 +126,6 @@ export function receiptHealth(jobs: ReceiptJobView[], records: MessageRecord[]):
     if (event) entry.events.push(event);
   }
   return [...bySender.values()].map(({ health, events }) => withAttempts(health, events)).sort(byConcern);
-}
-
-/** Last success and attempt, failures in a row and the last error, from the events in time order. */
-function withAttempts(health: RecipientHealth, events: Event[]): RecipientHealth {
-  events.sort((a, b) => a.at - b.at);
-  for (const e of events) {
-    const at = new Date(e.at).toISOString();
-    health.lastAttemptAt = at;
-    if (e.ok) {
-      health.lastSuccessAt = at;
-      health.consecutiveFailures = 0;
-    } else {
-      health.consecutiveFailures += e.failures;
-      health.lastErrorAt = at;
-      if (e.reason) health.lastError = e.reason;
-    }
-  }
-  return health;
 }
 
 /** The receipt rows from the queue as it is now, with what the ledger knows of each sender. */

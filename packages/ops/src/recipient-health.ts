@@ -86,22 +86,42 @@ export function recipientHealth(records: MessageRecord[]): RecipientHealth[] {
     }
   }
   return [...byId.values()]
-    .map(({ health, events }) => {
-      events.sort((a, b) => a.at.localeCompare(b.at));
-      for (const e of events) {
-        health.lastAttemptAt = e.at;
-        if (e.ok) {
-          health.lastSuccessAt = e.at;
-          health.consecutiveFailures = 0;
-        } else {
-          health.consecutiveFailures++;
-          health.lastErrorAt = e.at;
-          if (e.detail) health.lastError = e.detail;
-        }
-      }
-      return health;
-    })
+    .map(({ health, events }) =>
+      withAttempts(
+        health,
+        events.map((e) => ({ ...e, at: Date.parse(e.at) }))
+      )
+    )
     .sort(byConcern);
+}
+
+/** One attempt, or a run of `failures` failed ones (default 1), at `at` (ms). */
+export interface Attempt {
+  at: number;
+  ok: boolean;
+  failures?: number;
+  detail?: string;
+}
+
+/**
+ * Last success and attempt, failures in a row and the last error, from attempts folded in time order:
+ * a success ends the run of failures. Every row builder (ledger histories, the receipts queue) uses it.
+ */
+export function withAttempts(health: RecipientHealth, attempts: Attempt[]): RecipientHealth {
+  attempts.sort((a, b) => a.at - b.at);
+  for (const a of attempts) {
+    const at = new Date(a.at).toISOString();
+    health.lastAttemptAt = at;
+    if (a.ok) {
+      health.lastSuccessAt = at;
+      health.consecutiveFailures = 0;
+    } else {
+      health.consecutiveFailures += a.failures ?? 1;
+      health.lastErrorAt = at;
+      if (a.detail) health.lastError = a.detail;
+    }
+  }
+  return health;
 }
 
 /** The order rows are shown in: most failures in a row first, then the largest backlog, then by id. */
