@@ -127,9 +127,9 @@ async function owedReceipts(members: string[], o: SenderReceiptOptions): Promise
     return at > 0 && RECEIPT_STATES.includes(state) ? [{ key: m.slice(0, at), state }] : [];
   });
   const listed = (key: string) => receiptRouteFor({ sender: senderOfLedgerKey(key) }, o.directory).kind === 'endpoint';
-  const unlisted = [...new Set(parsed.filter((j) => !listed(j.key)).map((j) => j.key))];
-  const named = new Set((await o.ledger.getMany(unlisted)).filter((r) => r.sourceEndpoint).map((r) => r.key));
-  return parsed.filter((j) => listed(j.key) || named.has(j.key));
+  const unlisted = new Set(parsed.filter((j) => !listed(j.key)).map((j) => j.key));
+  const named = new Set((await o.ledger.getMany([...unlisted])).filter((r) => r.sourceEndpoint).map((r) => r.key));
+  return parsed.filter((j) => !unlisted.has(j.key) || named.has(j.key));
 }
 
 /** One attempt at a receipt: built from the record as it is now, posted to the sender, the outcome audited. */
